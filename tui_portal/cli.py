@@ -1,0 +1,180 @@
+"""The `tui-portal` command.
+
+Heavy imports (Textual, the sandbox, the client) happen inside the command that needs them, so
+`tui-portal --help` and `login` answer instantly and a broken optional piece cannot stop the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from tui_portal import __version__
+
+FLOWS = (
+    "subscription_cancel",
+    "subscription_update",
+    "subscription_update_confirm",
+    "payment_method_update",
+    "customer_update",
+)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tui-portal",
+        description=(
+            "A self-service billing portal in the terminal. With nothing configured it opens on the "
+            "embedded sandbox as demo@example.com."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"tui-portal {__version__}")
+    connection = parser.add_argument_group("connection")
+    connection.add_argument("--api-base", metavar="URL", help="a Stripe-compatible API, e.g. https://api.stripe.com (env TUI_PORTAL_API_BASE)")
+    connection.add_argument("--customer", metavar="cus_...", help="the customer the portal acts for (env TUI_PORTAL_CUSTOMER)")
+    connection.add_argument("--profile", metavar="NAME", help="which stored API key to use (default: default)")
+    connection.add_argument("--config", metavar="PATH", help="portal TOML file (env TUI_PORTAL_CONFIG)")
+    connection.add_argument("--portal-configuration", metavar="bpc_...", help="fetch the portal configuration from the API")
+    connection.add_argument("--sandbox-db", metavar="PATH", help="embedded sandbox database (env TUI_PORTAL_SANDBOX_DB)")
+    flows = parser.add_argument_group("deep links")
+    flows.add_argument("--flow", choices=FLOWS, help="open straight into one flow, as Stripe's flow_data does")
+    flows.add_argument("--subscription", metavar="sub_...", help="the subscription a flow acts on")
+    flows.add_argument(
+        "--after-completion",
+        choices=("portal_homepage", "exit"),
+        default="portal_homepage",
+        help="after a deep-linked flow: return to the overview (default) or exit with a message",
+    )
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    login = commands.add_parser("login", help="store an API key in the OS keyring")
+    login.add_argument("--profile", dest="command_profile", metavar="NAME", help="profile name (default: default)")
+    logout = commands.add_parser("logout", help="remove a stored API key from the OS keyring")
+    logout.add_argument("--profile", dest="command_profile", metavar="NAME", help="profile name (default: default)")
+
+    sandbox = commands.add_parser("sandbox", help="the embedded Stripe-compatible sandbox")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
+    serve = sandbox_commands.add_parser("serve", help="serve the sandbox over HTTP (loopback by default)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=12111)
+    serve.add_argument("--db", metavar="PATH", help="database file (default: the user data dir)")
+    reset = sandbox_commands.add_parser("reset", help="wipe the sandbox database and seed the demo data again")
+    reset.add_argument("--db", metavar="PATH")
+    advance = sandbox_commands.add_parser("advance", help="move the sandbox clock forward and run what falls due")
+    advance.add_argument("--days", type=int, required=True)
+    advance.add_argument("--db", metavar="PATH")
+    return parser
+
+
+def _sandbox_db(explicit: str | None) -> Path:
+    from tui_portal.settings import ENV_SANDBOX_DB, default_sandbox_db
+
+    import os
+
+    chosen = explicit or os.environ.get(ENV_SANDBOX_DB)
+    return Path(chosen).expanduser() if chosen else default_sandbox_db()
+
+
+def _read_key_for_login() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Stripe secret or restricted key (input hidden): ").strip()
+    return sys.stdin.readline().strip()
+
+
+def _login(profile: str) -> int:
+    from tui_portal.credentials import KeyringUnavailable, store_api_key, validate_key_format
+
+    value = _read_key_for_login()
+    problem = validate_key_format(value)
+    if problem:
+        print(f"Not stored: {problem}", file=sys.stderr)
+        return 2
+    try:
+        store_api_key(profile, value)
+    except KeyringUnavailable as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    mode = "LIVE" if value.startswith(("sk_live_", "rk_live_")) else "test"
+    print(f"Stored a {mode}-mode key ending in {value[-4:]} for profile {profile!r} in the OS keyring.")
+    return 0
+
+
+def _logout(profile: str) -> int:
+    from tui_portal.credentials import KeyringUnavailable, delete_api_key
+
+    try:
+        removed = delete_api_key(profile)
+    except KeyringUnavailable as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    print(f"Removed the key for profile {profile!r}." if removed else f"No key was stored for profile {profile!r}.")
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    db_path = _sandbox_db(args.db)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if args.sandbox_command == "serve":
+        from tui_portal import sandbox
+
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(
+                f"Warning: serving on {args.host}, not loopback. The sandbox accepts any sk_test_ key; "
+                "anyone who can reach this address can read and change its data.",
+                file=sys.stderr,
+            )
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"Sandbox database: {db_path}")
+        print(f"Stripe-compatible API at http://{host}:{args.port}  (API key: {sandbox.DEFAULT_API_KEY})")
+        print("Press Ctrl+C to stop.", flush=True)
+        try:
+            sandbox.serve(host=args.host, port=args.port, db_path=db_path)
+        except KeyboardInterrupt:
+            pass
+        print("Sandbox stopped.")
+        return 0
+    if args.sandbox_command == "reset":
+        from tui_portal import sandbox
+
+        sandbox.reset_database(db_path)
+        print(f"Sandbox reset and seeded with the demo data: {db_path}")
+        return 0
+    if args.sandbox_command == "advance":
+        from tui_portal import sandbox
+
+        if args.days <= 0:
+            print("--days must be a positive number of days.", file=sys.stderr)
+            return 2
+        happened = sandbox.advance(db_path, args.days * 86400)
+        print(f"Sandbox clock moved forward {args.days} day(s).")
+        for line in happened:
+            print(f"  {line}")
+        if not happened:
+            print("  Nothing fell due.")
+        return 0
+    raise AssertionError(args.sandbox_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command in ("login", "logout"):
+        from tui_portal.settings import DEFAULT_PROFILE
+
+        profile = args.command_profile or args.profile or DEFAULT_PROFILE
+        return _login(profile) if args.command == "login" else _logout(profile)
+    if args.command == "sandbox":
+        return _sandbox(args)
+    return _open_portal(parser, args)
+
+
+def _open_portal(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    parser.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
