@@ -1,0 +1,386 @@
+"""The portal configuration: Stripe's `billing_portal.configuration`, plus a `[tui]` section.
+
+Why mirror Stripe's names exactly: a merchant can move settings between the Stripe dashboard, a
+fetched `bpc_...` configuration and a local TOML file without translating anything. Defaults are the
+Stripe dashboard's defaults (docs/portal-features.md section 1), so an empty file gives the portal a
+merchant would get by switching Stripe's portal on.
+
+Sources, in the order the start-up resolver tries them: a TOML file, a `bpc_...` id, the account's
+default configuration, built-in defaults. Business name and brand colors come from the account
+(`GET /v1/account`) when not configured.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tui_portal.portal.errors import ConfigurationError
+
+CUSTOMER_UPDATE_FIELDS = ("address", "email", "name", "phone", "shipping", "tax_id")
+CANCELLATION_REASONS = (
+    "too_expensive",
+    "missing_features",
+    "switched_service",
+    "unused",
+    "customer_service",
+    "too_complex",
+    "low_quality",
+    "other",
+)
+BORDER_STYLES = (
+    "ascii",
+    "blank",
+    "dashed",
+    "double",
+    "heavy",
+    "hidden",
+    "hkey",
+    "inner",
+    "none",
+    "outer",
+    "panel",
+    "round",
+    "solid",
+    "tall",
+    "thick",
+    "vkey",
+    "wide",
+)
+
+CustomerUpdateField = Literal["address", "email", "name", "phone", "shipping", "tax_id"]
+CancellationReason = Literal[
+    "customer_service",
+    "low_quality",
+    "missing_features",
+    "other",
+    "switched_service",
+    "too_complex",
+    "too_expensive",
+    "unused",
+]
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors: a typo in a TOML file must not silently switch a feature off."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Lenient(BaseModel):
+    """For objects fetched from Stripe: newer API versions add fields we do not use."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# --- business profile -----------------------------------------------------------------------------
+
+
+class BusinessProfile(_Strict):
+    headline: str | None = None  # None: "<business name> partners with Stripe to simplify billing."
+    privacy_policy_url: str | None = None
+    terms_of_service_url: str | None = None
+
+
+# --- features -------------------------------------------------------------------------------------
+
+
+class CustomerUpdate(_Strict):
+    enabled: bool = True
+    allowed_updates: list[CustomerUpdateField] = Field(default_factory=lambda: ["email", "address", "phone", "name"])
+
+
+class InvoiceHistory(_Strict):
+    enabled: bool = True
+
+
+class PaymentMethodUpdate(_Strict):
+    enabled: bool = True
+
+
+class CancellationReasonSettings(_Strict):
+    enabled: bool = True
+    options: list[CancellationReason] = Field(default_factory=lambda: list(CANCELLATION_REASONS))
+
+
+class SubscriptionCancel(_Strict):
+    enabled: bool = True
+    mode: Literal["at_period_end", "immediately"] = "at_period_end"
+    proration_behavior: Literal["none", "create_prorations"] = "none"
+    cancellation_reason: CancellationReasonSettings = Field(default_factory=CancellationReasonSettings)
+
+    @model_validator(mode="after")
+    def _prorations_only_when_immediate(self) -> SubscriptionCancel:
+        # Stripe: create_prorations works only with mode=immediately (nothing prorates at a natural end).
+        if self.proration_behavior == "create_prorations" and self.mode != "immediately":
+            raise ValueError("proration_behavior 'create_prorations' requires mode 'immediately'")
+        return self
+
+
+class AdjustableQuantity(_Strict):
+    enabled: bool = False
+    minimum: int = 1
+    maximum: int = 99
+
+    @model_validator(mode="after")
+    def _bounds_make_sense(self) -> AdjustableQuantity:
+        if self.minimum < 0 or self.maximum < self.minimum:
+            raise ValueError(f"adjustable_quantity bounds are inconsistent: minimum {self.minimum}, maximum {self.maximum}")
+        return self
+
+
+class UpdatableProduct(_Strict):
+    product: str
+    prices: list[str] = Field(default_factory=list)
+    adjustable_quantity: AdjustableQuantity = Field(default_factory=AdjustableQuantity)
+
+
+class ScheduleCondition(_Strict):
+    type: Literal["decreasing_item_amount", "shortening_interval"]
+
+
+class ScheduleAtPeriodEnd(_Strict):
+    conditions: list[ScheduleCondition] = Field(default_factory=list)
+
+    def has(self, condition_type: str) -> bool:
+        for condition in self.conditions:
+            if condition.type == condition_type:
+                return True
+        return False
+
+
+class SubscriptionUpdate(_Strict):
+    enabled: bool = False
+    default_allowed_updates: list[Literal["price", "promotion_code", "quantity"]] = Field(default_factory=list)
+    products: list[UpdatableProduct] = Field(default_factory=list, max_length=10)
+    proration_behavior: Literal["none", "create_prorations", "always_invoice"] = "none"
+    schedule_at_period_end: ScheduleAtPeriodEnd = Field(default_factory=ScheduleAtPeriodEnd)
+    billing_cycle_anchor: Literal["now", "unchanged"] | None = None
+    trial_update_behavior: Literal["end_trial", "continue_trial"] = "end_trial"
+
+    def product(self, product_id: str) -> UpdatableProduct | None:
+        for entry in self.products:
+            if entry.product == product_id:
+                return entry
+        return None
+
+    def allows(self, update: str) -> bool:
+        return self.enabled and update in self.default_allowed_updates
+
+
+class Features(_Strict):
+    customer_update: CustomerUpdate = Field(default_factory=CustomerUpdate)
+    invoice_history: InvoiceHistory = Field(default_factory=InvoiceHistory)
+    payment_method_update: PaymentMethodUpdate = Field(default_factory=PaymentMethodUpdate)
+    subscription_cancel: SubscriptionCancel = Field(default_factory=SubscriptionCancel)
+    subscription_update: SubscriptionUpdate = Field(default_factory=SubscriptionUpdate)
+
+
+# --- [tui] ------------------------------------------------------------------------------------------
+
+
+class Branding(_Strict):
+    business_name: str | None = None  # None: the account's business name
+    primary_color: str | None = None  # None: account settings.branding.primary_color
+    secondary_color: str | None = None
+    border: str = "round"
+    logo: str | None = None  # ASCII art, shown literally
+
+    @field_validator("border")
+    @classmethod
+    def _known_border(cls, value: str) -> str:
+        if value not in BORDER_STYLES:
+            raise ValueError(f"unknown border {value!r}; choose one of {', '.join(BORDER_STYLES)}")
+        return value
+
+    @field_validator("primary_color", "secondary_color")
+    @classmethod
+    def _hex_color(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        digits = value[1:] if value.startswith("#") else ""
+        if len(digits) not in (3, 6) or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise ValueError(f"colors are written like '#2F6FEB', got {value!r}")
+        return value
+
+
+class TuiSettings(_Strict):
+    retention_coupon: str | None = None  # coupon id offered before a cancel completes; None: no offer
+    locale: str = "en"  # used when the customer has no preferred_locales
+    theme: Literal["dark", "light"] = "dark"
+    branding: Branding = Field(default_factory=Branding)
+
+
+# --- the whole configuration ------------------------------------------------------------------------
+
+
+class PortalConfiguration(_Strict):
+    """The complete portal configuration (Stripe names, plus `tui`)."""
+
+    id: str | None = None  # bpc_... when it came from Stripe
+    business_profile: BusinessProfile = Field(default_factory=BusinessProfile)
+    default_return_url: str | None = None
+    features: Features = Field(default_factory=Features)
+    tui: TuiSettings = Field(default_factory=TuiSettings)
+
+    def with_account_defaults(
+        self, business_name: str | None, primary_color: str | None, secondary_color: str | None
+    ) -> PortalConfiguration:
+        """Fill business name and colors from the account where the configuration leaves them unset."""
+        branding = self.tui.branding
+        updates: dict[str, Any] = {}
+        if branding.business_name is None and business_name:
+            updates["business_name"] = business_name
+        if branding.primary_color is None and primary_color:
+            updates["primary_color"] = primary_color
+        if branding.secondary_color is None and secondary_color:
+            updates["secondary_color"] = secondary_color
+        if not updates:
+            return self
+        new_branding = branding.model_copy(update=updates)
+        new_tui = self.tui.model_copy(update={"branding": new_branding})
+        return self.model_copy(update={"tui": new_tui})
+
+
+def default_configuration() -> PortalConfiguration:
+    """Stripe's dashboard defaults."""
+    return PortalConfiguration()
+
+
+def _describe_validation_error(error: ValidationError, source: str) -> str:
+    problems = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"])
+        if item["type"] == "extra_forbidden":
+            problems.append(f"unknown key '{location}'")
+        else:
+            problems.append(f"'{location}': {item['msg']}")
+    return f"Invalid portal configuration in {source}: " + "; ".join(problems)
+
+
+def parse_configuration(data: dict[str, Any], source: str = "configuration") -> PortalConfiguration:
+    """Validate a configuration mapping (as read from TOML); errors name the offending key."""
+    try:
+        return PortalConfiguration.model_validate(data)
+    except ValidationError as error:
+        raise ConfigurationError(_describe_validation_error(error, source)) from None
+
+
+def load_configuration_file(path: str | Path) -> PortalConfiguration:
+    """Read a TOML configuration file (see portal.example.toml)."""
+    file_path = Path(path)
+    try:
+        with file_path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigurationError(f"Portal configuration file not found: {file_path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(f"Portal configuration file {file_path} is not valid TOML: {error}") from None
+    return parse_configuration(data, str(file_path))
+
+
+# --- from a Stripe billing_portal.configuration ------------------------------------------------------
+
+
+class _StripeAdjustableQuantity(_Lenient):
+    enabled: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+class _StripeProduct(_Lenient):
+    product: str
+    prices: list[str] = Field(default_factory=list)
+    adjustable_quantity: _StripeAdjustableQuantity | None = None
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump()
+    return dict(value)
+
+
+def _only(mapping: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Keep the keys we model; drop nulls so our defaults apply."""
+    result: dict[str, Any] = {}
+    for key in keys:
+        if mapping.get(key) is not None:
+            result[key] = mapping[key]
+    return result
+
+
+def from_stripe(stripe_configuration: Any) -> PortalConfiguration:
+    """Build our configuration from a fetched `billing_portal.configuration` (model or dict).
+
+    Stripe stores no retention coupon on the configuration; we read it from
+    `metadata.tui_retention_coupon` (and an optional `metadata.tui_locale`).
+    """
+    raw = _as_dict(stripe_configuration)
+    features = _as_dict(raw.get("features"))
+
+    customer_update = _only(_as_dict(features.get("customer_update")), ("enabled", "allowed_updates"))
+    invoice_history = _only(_as_dict(features.get("invoice_history")), ("enabled",))
+    payment_method_update = _only(_as_dict(features.get("payment_method_update")), ("enabled",))
+
+    cancel_raw = _as_dict(features.get("subscription_cancel"))
+    cancel = _only(cancel_raw, ("enabled", "mode", "proration_behavior"))
+    reason_raw = _as_dict(cancel_raw.get("cancellation_reason"))
+    if reason_raw:
+        cancel["cancellation_reason"] = _only(reason_raw, ("enabled", "options"))
+
+    update_raw = _as_dict(features.get("subscription_update"))
+    update = _only(
+        update_raw,
+        ("enabled", "default_allowed_updates", "proration_behavior", "billing_cycle_anchor", "trial_update_behavior"),
+    )
+    products = []
+    for product_raw in update_raw.get("products") or []:
+        product = _StripeProduct.model_validate(_as_dict(product_raw))
+        entry: dict[str, Any] = {"product": product.product, "prices": list(product.prices)}
+        quantity = product.adjustable_quantity
+        if quantity is not None:
+            bounds: dict[str, Any] = {"enabled": quantity.enabled}
+            if quantity.minimum is not None:
+                bounds["minimum"] = quantity.minimum
+            if quantity.maximum is not None:
+                bounds["maximum"] = quantity.maximum
+            entry["adjustable_quantity"] = bounds
+        products.append(entry)
+    update["products"] = products
+    schedule_raw = _as_dict(update_raw.get("schedule_at_period_end"))
+    conditions = []
+    for condition in schedule_raw.get("conditions") or []:
+        conditions.append({"type": _as_dict(condition).get("type")})
+    update["schedule_at_period_end"] = {"conditions": conditions}
+
+    metadata = raw.get("metadata") or {}
+    tui: dict[str, Any] = {}
+    if metadata.get("tui_retention_coupon"):
+        tui["retention_coupon"] = metadata["tui_retention_coupon"]
+    if metadata.get("tui_locale"):
+        tui["locale"] = metadata["tui_locale"]
+
+    data: dict[str, Any] = {
+        "id": raw.get("id"),
+        "business_profile": _only(
+            _as_dict(raw.get("business_profile")), ("headline", "privacy_policy_url", "terms_of_service_url")
+        ),
+        "default_return_url": raw.get("default_return_url"),
+        "features": {
+            "customer_update": customer_update,
+            "invoice_history": invoice_history,
+            "payment_method_update": payment_method_update,
+            "subscription_cancel": cancel,
+            "subscription_update": update,
+        },
+        "tui": tui,
+    }
+    return parse_configuration(data, f"Stripe configuration {raw.get('id') or ''}".strip())

@@ -1,0 +1,88 @@
+"""Money and date formatting with Babel, in the customer's locale.
+
+Why Decimal and Babel: Stripe sends integer minor units, and the number of minor units per major unit
+depends on the currency (JPY has none, USD two, BHD three). Converting with floats loses cents;
+hand-written formats get German ("29,00 $") and Swiss conventions wrong. Babel knows both.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+from babel.numbers import format_percent as babel_format_percent
+
+from tui_portal.portal.views import Money
+
+# Stripe's zero-decimal and three-decimal currencies; every other currency is sent with two
+# minor-unit digits (even ISK/HUF/TWD, which Stripe represents as two-decimal for compatibility).
+STRIPE_ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
+STRIPE_THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+
+
+def currency_exponent(currency: str) -> int:
+    """How many minor-unit digits Stripe uses for `currency` (JPY 0, USD 2, BHD 3)."""
+    code = currency.lower()
+    if code in STRIPE_ZERO_DECIMAL:
+        return 0
+    if code in STRIPE_THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def minor_to_decimal(minor: int, currency: str) -> Decimal:
+    """Exact major-unit amount: 2900 USD -> Decimal("29.00"), 1000 JPY -> Decimal("1000")."""
+    exponent = currency_exponent(currency)
+    return Decimal(minor).scaleb(-exponent)
+
+
+def format_money(minor: int, currency: str, locale: str) -> str:
+    """"$29.00" in English, "29,00\xa0$" in German, "¥1,000" for JPY; never float.
+
+    Babel's CLDR digits decide what is shown (Stripe only allows ISK/HUF/TWD amounts that round
+    exactly to CLDR's digits, so nothing is lost).
+    """
+    return format_currency(minor_to_decimal(minor, currency), currency.upper(), locale=locale)
+
+
+def money(minor: int, currency: str, locale: str) -> Money:
+    """A `Money` view: raw minor units, exact Decimal and locale-formatted text."""
+    return Money(
+        minor=minor,
+        currency=currency.lower(),
+        amount=minor_to_decimal(minor, currency),
+        display=format_money(minor, currency, locale),
+    )
+
+
+def format_percent(value: Decimal | int | str, locale: str) -> str:
+    """25 -> "25%" (en) / "25 %" (de); 12.5 -> "12.5%". Stripe's percent_off is read via str()."""
+    fraction = Decimal(str(value)) / 100
+    return babel_format_percent(fraction, locale=locale, decimal_quantization=False)
+
+
+def to_datetime(timestamp: int) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+def format_day(timestamp: int | None, locale: str) -> str:
+    """A calendar day: "Dec 1, 2026" (en), "01.12.2026" (de). Empty for None."""
+    if timestamp is None:
+        return ""
+    return format_date(to_datetime(timestamp), format="medium", locale=locale)
+
+
+def format_moment(timestamp: int | None, locale: str, timezone: str = "UTC") -> str:
+    """Day and time, in `timezone`."""
+    if timestamp is None:
+        return ""
+    return format_datetime(to_datetime(timestamp), format="medium", tzinfo=timezone, locale=locale)
+
+
+def format_period(start: int | None, end: int | None, locale: str) -> str:
+    """"Nov 1, 2026 – Dec 1, 2026"."""
+    if start is None or end is None:
+        return ""
+    return f"{format_day(start, locale)} \u2013 {format_day(end, locale)}"

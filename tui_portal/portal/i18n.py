@@ -1,0 +1,129 @@
+"""Translations: one `Translator` per app instance.
+
+Why not `gettext.install()`: an SSH server runs many customers' portals in one interpreter, each in
+their own language, so a process-wide `_` would leak one customer's language into another's screen.
+Each `PortalService` owns a `Translator`; screens use `service.translator.gettext` as their `_`.
+
+Catalogs live in `tui_portal/locales/<lang>/LC_MESSAGES/tui_portal.po` (source) and `.mo` (compiled,
+committed so an installed wheel needs no build step; `python -m tui_portal.portal.i18n compile`
+rebuilds them).
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext_module
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.support import NullTranslations, Translations
+
+DOMAIN = "tui_portal"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SUPPORTED_LANGUAGES = ("en", "de")
+DEFAULT_LANGUAGE = "en"
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet (translated where it is shown)."""
+    return message
+
+
+def normalize_locale(tag: str | None) -> str | None:
+    """Turn "de-DE", "de_de", "DE" into a Babel locale identifier ("de_DE", "de"); None if unknown."""
+    if not tag:
+        return None
+    cleaned = tag.strip().replace("-", "_")
+    try:
+        return str(Locale.parse(cleaned))
+    except (ValueError, UnknownLocaleError):
+        return None
+
+
+def choose_locale(preferred_locales: list[str] | tuple[str, ...] | None, configured: str | None) -> str:
+    """The customer's first usable preferred locale, else the configured one, else English.
+
+    "Usable" means we ship a catalog for its language: a German customer gets German text and
+    German number/date formats; a customer preferring Japanese falls back to the configured locale.
+    """
+    for candidate in list(preferred_locales or []) + [configured or ""]:
+        locale = normalize_locale(candidate)
+        if locale is not None and locale.split("_")[0] in SUPPORTED_LANGUAGES:
+            return locale
+    return DEFAULT_LANGUAGE
+
+
+def load_translations(language: str) -> NullTranslations:
+    """The compiled catalog for `language` ("de", "de_AT" -> "de"), or a pass-through for English."""
+    base = language.split("_")[0]
+    if base == DEFAULT_LANGUAGE:
+        return NullTranslations()
+    return Translations.load(str(LOCALES_DIR), [language, base], domain=DOMAIN)
+
+
+class Translator:
+    """Translates and remembers the locale used for formatting money and dates.
+
+    The locale may change once the customer is known (their `preferred_locales`), so screens should
+    keep the bound methods (`_ = translator.gettext`), which always use the current locale.
+    """
+
+    def __init__(self, locale: str = DEFAULT_LANGUAGE) -> None:
+        self._locale = DEFAULT_LANGUAGE
+        self._translations: NullTranslations = NullTranslations()
+        self.set_locale(locale)
+
+    @property
+    def locale(self) -> str:
+        """Babel locale identifier used for formatting ("en", "de", "de_AT")."""
+        return self._locale
+
+    @property
+    def language(self) -> str:
+        return self._locale.split("_")[0]
+
+    def set_locale(self, locale: str) -> None:
+        normalized = normalize_locale(locale) or DEFAULT_LANGUAGE
+        if normalized.split("_")[0] not in SUPPORTED_LANGUAGES:
+            normalized = DEFAULT_LANGUAGE
+        self._locale = normalized
+        self._translations = load_translations(normalized)
+
+    def gettext(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return self._translations.ngettext(singular, plural, count)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self._translations.pgettext(context, message)
+
+    __call__ = gettext
+
+
+def compile_catalogs() -> list[Path]:
+    """Compile every .po under LOCALES_DIR into its .mo (used at build time and by the tests)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po_path in sorted(LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=po_path.parent.parent.name, domain=DOMAIN)
+        mo_path = po_path.with_suffix(".mo")
+        with mo_path.open("wb") as handle:
+            write_mo(handle, catalog)
+        written.append(mo_path)
+    return written
+
+
+# Keep the stdlib module referenced so `gettext.install` is visibly *not* what we use.
+del _gettext_module
+
+if __name__ == "__main__":  # pragma: no cover - build helper
+    import sys
+
+    if sys.argv[1:] == ["compile"]:
+        for path in compile_catalogs():
+            print(path)
+    else:
+        print("usage: python -m tui_portal.portal.i18n compile")

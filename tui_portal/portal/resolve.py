@@ -1,0 +1,73 @@
+"""Start-up resolution of the portal configuration.
+
+Order (first that exists wins): a TOML file, a `bpc_...` configuration id, the account's default
+`billing_portal.configuration`, Stripe's dashboard defaults. Then the business name and brand colors
+come from the account (`GET /v1/account`) wherever the configuration leaves them unset, because the
+merchant already maintains them in Stripe and should not have to repeat them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tui_portal.portal.configuration import (
+    PortalConfiguration,
+    default_configuration,
+    from_stripe,
+    load_configuration_file,
+)
+from tui_portal.portal.errors import ConfigurationError
+
+
+def _field(obj: Any, name: str) -> Any:
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def account_branding(account: Any) -> tuple[str | None, str | None, str | None]:
+    """(business name, primary color, secondary color) from a Stripe account object."""
+    business_profile = _field(account, "business_profile")
+    settings = _field(account, "settings")
+    dashboard = _field(settings, "dashboard")
+    branding = _field(settings, "branding")
+    name = _field(business_profile, "name") or _field(dashboard, "display_name")
+    return name, _field(branding, "primary_color"), _field(branding, "secondary_color")
+
+
+async def resolve_configuration(
+    client: Any,
+    *,
+    path: str | Path | None = None,
+    configuration_id: str | None = None,
+    use_account: bool = True,
+) -> PortalConfiguration:
+    """The configuration the portal runs with (see the module docstring for the order)."""
+    from tui_portal.billing import errors as billing_errors
+
+    if path is not None:
+        configuration = load_configuration_file(path)
+    elif configuration_id:
+        try:
+            fetched = await client.billing_portal.configurations.retrieve(configuration_id)
+        except billing_errors.InvalidRequestError as error:
+            raise ConfigurationError(
+                f"Portal configuration {configuration_id} could not be loaded: {error.user_message}",
+                request_id=error.request_id,
+            ) from None
+        configuration = from_stripe(fetched)
+    else:
+        page = await client.billing_portal.configurations.list(is_default=True, limit=1)
+        if page.data:
+            configuration = from_stripe(page.data[0])
+        else:
+            configuration = default_configuration()
+
+    if use_account:
+        account = await client.account.retrieve()
+        name, primary, secondary = account_branding(account)
+        configuration = configuration.with_account_defaults(name, primary, secondary)
+    return configuration

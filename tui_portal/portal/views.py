@@ -1,0 +1,473 @@
+"""Plain, frozen data the screens render.
+
+Why a separate layer of "views" instead of handing the billing models to the UI: the screens must not
+know Stripe's shapes (expandable fields, minor units, basil vs clover discount shapes), and every
+string a customer reads must already be translated and formatted for their locale. So each view
+carries both the raw values (ids for actions, amounts as integer minor units, `Decimal` for maths,
+Unix timestamps) and ready-to-show `*_label` / `display` strings. Strings that come from the API
+(names, descriptions) are passed through as data; the UI must render them literally (no markup).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+# --------------------------------------------------------------------------------------------------
+# User actions (idempotency)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """One user intention ("cancel my plan"), carrying the idempotency key of its API requests.
+
+    Create one when the customer confirms, keep it while showing "retry" after a network failure, and
+    pass the same object again: Stripe (and the sandbox) then apply the change exactly once. A new
+    submission (for instance after the customer edited the form) must use a new `Action`, because
+    Stripe rejects a reused key with different parameters.
+    """
+
+    key: str = field(default_factory=lambda: f"tui-portal-{uuid.uuid4()}")
+
+    def step(self, name: str) -> str:
+        """Key for one request of a multi-request action (e.g. schedule create, then update)."""
+        return f"{self.key}:{name}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Small value views
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount of money: exact minor units from the API plus its locale-formatted text."""
+
+    minor: int  # integer minor units, e.g. 2900 for $29.00, 1000 for JPY 1000
+    currency: str  # lower-case ISO code as Stripe sends it ("usd")
+    amount: Decimal  # major units, exact (Decimal("29.00"))
+    display: str  # formatted for the customer's locale ("$29.00", "29,00 $")
+
+    def __str__(self) -> str:
+        return self.display
+
+
+@dataclass(frozen=True)
+class AddressView:
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+    lines: tuple[str, ...] = ()  # ready-to-show lines ("Musterstr. 1", "10115 Berlin", "Germany")
+
+
+@dataclass(frozen=True)
+class ShippingView:
+    name: str | None
+    phone: str | None
+    address: AddressView
+
+
+@dataclass(frozen=True)
+class DiscountView:
+    id: str | None  # di_... (None for a not-yet-applied promotion/coupon description)
+    coupon_id: str | None
+    promotion_code: str | None  # customer-facing code ("SAVE20") when the discount came from one
+    name: str  # coupon name or code
+    description: str  # "25% off for 3 months", "$5.00 off once", "20% off forever"
+    ends_at: int | None = None
+    ends_label: str | None = None
+
+
+@dataclass(frozen=True)
+class BrandingView:
+    business_name: str
+    primary_color: str | None
+    secondary_color: str | None
+    border: str  # Textual border type ("round", "heavy", "ascii", ...)
+    logo: str | None  # ASCII art, shown literally
+    theme: str  # "dark" | "light"
+
+
+@dataclass(frozen=True)
+class BusinessView:
+    name: str
+    headline: str
+    privacy_policy_url: str | None
+    terms_of_service_url: str | None
+    return_url: str | None  # None: do not show "Return to <business>"
+    return_label: str | None  # "Return to Northwind Cloud"
+    branding: BrandingView
+
+
+@dataclass(frozen=True)
+class FeaturesView:
+    """Which actions the configuration allows; the UI hides what is off (the service refuses it too)."""
+
+    switch_plan: bool
+    update_quantity: bool
+    promotion_codes: bool
+    cancel: bool
+    cancel_mode: str  # "at_period_end" | "immediately"
+    cancellation_reasons: bool
+    retention_offer: bool
+    invoice_history: bool
+    payment_methods: bool
+    customer_update: bool
+    allowed_updates: tuple[str, ...]  # subset of address, email, name, phone, shipping, tax_id
+
+
+# --------------------------------------------------------------------------------------------------
+# Customer
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaxIdView:
+    id: str
+    type: str  # "eu_vat"
+    type_label: str  # "EU VAT number"
+    value: str
+    country: str | None
+    verification_status: str | None  # pending | verified | unverified | unavailable
+    verification_label: str | None
+
+
+@dataclass(frozen=True)
+class TaxIdTypeView:
+    type: str  # "eu_vat"
+    label: str  # "EU VAT number"
+    example: str  # "DE123456789"
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    address: AddressView | None
+    shipping: ShippingView | None
+    locale: str  # the locale the portal uses for this customer ("en", "de")
+
+
+@dataclass(frozen=True)
+class CustomerDetailsView:
+    """The customer-information page: current values plus what may be edited."""
+
+    customer: CustomerView
+    allowed_updates: tuple[str, ...]
+    tax_ids: tuple[TaxIdView, ...]
+    tax_id_types: tuple[TaxIdTypeView, ...]  # choices for "add tax ID" (empty if tax_id not allowed)
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    """What the address form submits. Country is an ISO 3166-1 alpha-2 code ("DE")."""
+
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class ShippingInput:
+    name: str = ""
+    phone: str = ""
+    address: AddressInput = field(default_factory=AddressInput)
+
+
+# --------------------------------------------------------------------------------------------------
+# Subscriptions
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionItemView:
+    id: str  # si_...
+    product_id: str
+    product_name: str
+    price_id: str
+    unit_amount: Money | None
+    quantity: int
+    interval: str | None  # "month" | "year" | ...
+    interval_count: int
+    interval_label: str  # "per month", "every 3 months"
+    amount_per_period: Money | None  # unit amount x quantity, before discounts
+
+
+@dataclass(frozen=True)
+class ScheduledChangeView:
+    """A change that takes effect later (a portal- or merchant-made subscription schedule)."""
+
+    schedule_id: str
+    effective_at: int | None
+    effective_label: str  # "On 1 Dec 2026 your plan changes to Starter (monthly)."
+    made_by_portal: bool
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    id: str
+    status: str  # Stripe status: active, trialing, past_due, canceled, ...
+    status_label: str  # translated ("Active", "Canceling")
+    plan_name: str  # product name of the first item, or "3 products" for multi-item
+    items: tuple[SubscriptionItemView, ...]
+    price: Money | None  # amount per period for the first item (unit x quantity), before discounts
+    interval: str | None
+    interval_label: str  # "per month"
+    quantity: int
+    current_period_start: int | None
+    current_period_end: int | None
+    renewal_label: str  # "Renews on 1 Dec 2026" / "Cancels on 1 Dec 2026" / "Ended on ..."
+    cancel_at_period_end: bool
+    cancel_at: int | None
+    ended_at: int | None
+    discounts: tuple[DiscountView, ...]
+    scheduled_change: ScheduledChangeView | None
+    is_multi_item: bool  # multi-item subscriptions are cancel-only (as in Stripe)
+    can_change_plan: bool  # configuration allows, single item, not canceled, not canceling
+    can_cancel: bool
+    can_renew: bool  # canceled at period end and period not over yet
+    cancellation_feedback: str | None  # cancellation_details.feedback
+    cancellation_comment: str | None
+
+
+@dataclass(frozen=True)
+class PaymentMethodView:
+    id: str
+    type: str  # "card"
+    brand: str  # "visa"
+    brand_label: str  # "Visa"
+    last4: str
+    exp_month: int | None
+    exp_year: int | None
+    expiry_label: str  # "12/2030"
+    is_default: bool
+    label: str  # "Visa •••• 4242"
+
+
+@dataclass(frozen=True)
+class InvoiceSummaryView:
+    id: str
+    number: str | None
+    status: str  # draft | open | paid | uncollectible | void
+    status_label: str
+    created: int
+    date_label: str
+    total: Money
+    amount_due: Money
+    amount_paid: Money
+    hosted_invoice_url: str | None
+    invoice_pdf: str | None
+
+
+@dataclass(frozen=True)
+class OverviewView:
+    business: BusinessView
+    customer: CustomerView
+    subscriptions: tuple[SubscriptionView, ...]
+    default_payment_method: PaymentMethodView | None
+    latest_invoices: tuple[InvoiceSummaryView, ...]  # empty when invoice history is disabled
+    features: FeaturesView
+    is_sandbox: bool
+
+
+# --------------------------------------------------------------------------------------------------
+# Plan changes
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanOptionView:
+    product_id: str
+    product_name: str
+    product_description: str | None
+    price_id: str
+    price: Money  # unit amount
+    interval: str | None
+    interval_count: int
+    interval_label: str  # "per month"
+    label: str  # "Team – $29.00 per month"
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class QuantityRuleView:
+    adjustable: bool
+    minimum: int
+    maximum: int
+    label: str  # "Between 2 and 50 seats"
+
+
+@dataclass(frozen=True)
+class PlanChoicesView:
+    subscription_id: str
+    current_price_id: str
+    current_quantity: int
+    options: tuple[PlanOptionView, ...]  # empty when switching plans is off
+    can_switch_price: bool
+    quantity: QuantityRuleView  # rule for the *current* product
+    quantity_rules: dict[str, QuantityRuleView]  # product_id -> rule (for a newly chosen product)
+    promotion_codes_allowed: bool
+
+
+@dataclass(frozen=True)
+class PromotionCodeView:
+    id: str  # promo_...
+    code: str  # as the merchant wrote it
+    coupon_id: str
+    description: str  # "20% off forever"
+
+
+@dataclass(frozen=True)
+class PreviewLineView:
+    description: str
+    amount: Money
+    quantity: int | None
+    period_label: str | None
+    is_proration: bool
+
+
+@dataclass(frozen=True)
+class ChangePreview:
+    """What a plan/quantity/promotion change will cost, computed by Stripe before the customer confirms.
+
+    Keep this object: `apply_change(preview)` reuses its `proration_date` (so the charge equals what
+    was shown) and its `action` (so a retried confirm applies once).
+    """
+
+    subscription_id: str
+    item_id: str
+    current_price_id: str
+    current_quantity: int
+    new_price_id: str
+    new_quantity: int
+    new_plan_label: str  # "Business – $99.00 per month"
+    promotion_code: PromotionCodeView | None
+    proration_date: int
+    proration_behavior: str
+    scheduled_at_period_end: bool  # True: applied at period end via a subscription schedule
+    effective_at: int  # proration date, or period end when scheduled
+    effective_label: str
+    amount_due_now: Money  # charged right away (0 unless an immediate invoice is created)
+    next_renewal_amount: Money  # the next regular invoice
+    next_renewal_at: int | None
+    next_renewal_label: str
+    lines: tuple[PreviewLineView, ...]  # lines of the invoice the numbers above come from
+    summary: str  # one translated sentence describing the change and its cost
+    action: Action
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    subscription: SubscriptionView
+    scheduled: bool
+    schedule_id: str | None
+    invoice_id: str | None  # invoice created right away (always_invoice / interval change), if any
+    message: str
+
+
+# --------------------------------------------------------------------------------------------------
+# Cancellation
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CancellationReasonView:
+    value: str  # Stripe feedback value ("too_expensive")
+    label: str  # "It's too expensive"
+
+
+@dataclass(frozen=True)
+class RetentionOfferView:
+    subscription_id: str
+    coupon_id: str
+    coupon_name: str
+    percent_off: Decimal | None
+    amount_off: Money | None
+    duration: str  # once | repeating | forever
+    duration_in_months: int | None
+    description: str  # "25% off for 3 months"
+    headline: str  # "Stay with us and get 25% off for 3 months"
+
+
+@dataclass(frozen=True)
+class CancelOptionsView:
+    subscription_id: str
+    mode: str  # at_period_end | immediately
+    effective_label: str  # "Your plan stays active until 1 Dec 2026." / "Your plan ends now."
+    reasons_enabled: bool
+    reasons: tuple[CancellationReasonView, ...]
+    retention_offer: RetentionOfferView | None
+
+
+# --------------------------------------------------------------------------------------------------
+# Payment methods
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestCardView:
+    payment_method: str  # Stripe test id, e.g. "pm_card_visa"
+    label: str  # "Visa 4242"
+
+
+@dataclass(frozen=True)
+class SetupLinkView:
+    """A Stripe-hosted page where the customer adds a card (shown as a link and a QR code)."""
+
+    session_id: str  # cs_...
+    url: str
+    expires_at: int | None
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    session_id: str
+    status: str  # complete | expired | open (open only when wait_for_setup gave up)
+    payment_method: PaymentMethodView | None
+    message: str
+
+
+# --------------------------------------------------------------------------------------------------
+# Invoices
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoicePageView:
+    invoices: tuple[InvoiceSummaryView, ...]
+    has_more: bool  # an older page exists (use last_id as starting_after)
+    has_previous: bool  # a newer page exists (use first_id as ending_before)
+    first_id: str | None
+    last_id: str | None
+
+
+@dataclass(frozen=True)
+class InvoiceLineView:
+    id: str
+    description: str
+    amount: Money
+    quantity: int | None
+    period_label: str | None
+    is_proration: bool
+
+
+@dataclass(frozen=True)
+class InvoiceDetailView:
+    summary: InvoiceSummaryView
+    lines: tuple[InvoiceLineView, ...]
+    subtotal: Money
+    discounts: tuple[tuple[str, Money], ...]  # (description, amount) per discount
+    total: Money
+    period_label: str | None
+    has_pdf: bool
