@@ -1,0 +1,126 @@
+"""Rendering and `expand[]`.
+
+- Renderers (`@renderer("coupon")`) compute fields that depend on time or other objects (a coupon's
+  `valid`, an embedded list) each time an object is returned, expanded, or put into an event.
+- Expansion replaces an id (or list of ids) with the stored object, follows dotted paths up to depth 4,
+  walks `data.` on lists, and adds "includable" fields (`@includable("customer", "tax_ids")`). Anything
+  else is a 400 "This property cannot be expanded".
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import errors
+
+if TYPE_CHECKING:
+    from .context import Context
+
+MAX_EXPAND_DEPTH = 4
+
+Renderer = Callable[["Context", dict[str, Any]], dict[str, Any]]
+Includer = Callable[["Context", dict[str, Any]], Any]
+
+RENDERERS: dict[str, Renderer] = {}
+INCLUDABLE: dict[tuple[str, str], Includer] = {}
+
+
+def renderer(object_type: str) -> Callable[[Renderer], Renderer]:
+    """Register `fn(ctx, doc) -> doc` applied whenever an object of this type is returned."""
+
+    def register(fn: Renderer) -> Renderer:
+        RENDERERS[object_type] = fn
+        return fn
+
+    return register
+
+
+def includable(object_type: str, field: str) -> Callable[[Includer], Includer]:
+    """Register a field that only appears when expanded (e.g. `customer.tax_ids`)."""
+
+    def register(fn: Includer) -> Includer:
+        INCLUDABLE[(object_type, field)] = fn
+        return fn
+
+    return register
+
+
+def render(ctx: Context, obj: Any) -> Any:
+    """Apply the renderer of `obj`'s type (and of each item of a list/search result)."""
+    if not isinstance(obj, dict):
+        return obj
+    kind = obj.get("object")
+    if kind in ("list", "search_result"):
+        return {**obj, "data": [render(ctx, item) for item in obj.get("data", [])]}
+    if obj.get("deleted"):
+        return obj
+    fn = RENDERERS.get(kind) if isinstance(kind, str) else None
+    return fn(ctx, copy.deepcopy(obj)) if fn else obj
+
+
+def expand(ctx: Context, obj: Any, paths: list[str] | None) -> Any:
+    """Apply `expand[]` paths to a rendered object or list. Raises 400 for unexpandable paths."""
+    if not paths:
+        return obj
+    result = copy.deepcopy(obj)
+    for path in paths:
+        parts = [part for part in path.split(".")]
+        depth = len([part for part in parts if part != "data"])  # `data.` of a list is not a level
+        if not path or any(not part for part in parts) or depth > MAX_EXPAND_DEPTH:
+            if depth > MAX_EXPAND_DEPTH:
+                raise errors.StripeError(
+                    f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
+                    f"Property: {path}", param="expand")
+            raise errors.StripeError(f"This property cannot be expanded ({path}).", param="expand")
+        _expand_path(ctx, result, parts, path)
+    return result
+
+
+def _expand_path(ctx: Context, container: dict[str, Any], parts: list[str], full_path: str) -> None:
+    head, rest = parts[0], parts[1:]
+    kind = container.get("object")
+    if kind in ("list", "search_result") and head == "data":
+        if not rest:
+            raise errors.StripeError(f"This property cannot be expanded ({full_path}).", param="expand")
+        for item in container.get("data", []):
+            if isinstance(item, dict):
+                _expand_path(ctx, item, rest, full_path)
+        return
+    if head not in container:
+        include = INCLUDABLE.get((kind, head)) if isinstance(kind, str) else None
+        if include is None:
+            raise errors.StripeError(f"This property cannot be expanded ({full_path}).", param="expand")
+        container[head] = include(ctx, container)
+    else:
+        container[head] = _expand_value(ctx, container[head], full_path, last=not rest)
+    if rest:
+        value = container[head]
+        targets = value if isinstance(value, list) else [value]
+        for target in targets:
+            if target is None:
+                continue
+            if not isinstance(target, dict):
+                raise errors.StripeError(f"This property cannot be expanded ({full_path}).", param="expand")
+            _expand_path(ctx, target, rest, full_path)
+
+
+def _expand_value(ctx: Context, value: Any, full_path: str, *, last: bool) -> Any:
+    if value is None:
+        return value
+    if isinstance(value, dict):
+        # An object (already expanded, or an embedded list) can be walked through or left as is; a plain
+        # hash (e.g. `invoice_settings`) only as a step towards an id inside it.
+        if "object" in value or not last:
+            return value
+        raise errors.StripeError(f"This property cannot be expanded ({full_path}).", param="expand")
+    if isinstance(value, list):
+        return [_expand_value(ctx, item, full_path, last=last) for item in value]
+    if isinstance(value, str):
+        doc = ctx.tx.get(value, include_deleted=True)
+        if doc is not None:
+            if ctx.tx.is_deleted(value):
+                return {"id": doc["id"], "object": doc["object"], "deleted": True}
+            return render(ctx, doc)
+    raise errors.StripeError(f"This property cannot be expanded ({full_path}).", param="expand")

@@ -1,0 +1,102 @@
+"""The route table: (method, path pattern) -> handler, with each handler's declared params.
+
+Handlers are plain synchronous functions `fn(ctx) -> dict` that run in a worker thread inside the
+request's SQL transaction. Register them with `@route(...)` in any module under
+`tui_portal/sandbox/resources/`; every module there is imported when the app is created.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .params import Array, Param, Str
+
+if TYPE_CHECKING:
+    from .context import Context
+
+Handler = Callable[["Context"], Any]
+
+EXPAND_PARAM = Array(Str(), clearable=True)
+
+
+@dataclass
+class Response:
+    """Return this from a handler for a non-JSON answer (HTML pages, PDFs, redirects)."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: str
+    regex: re.Pattern[str]
+    handler: Handler
+    params: dict[str, Param] | None  # None = accept anything, undecoded validation (HTML forms)
+    auth: bool
+    write: bool
+    specificity: int
+
+
+ROUTES: list[Route] = []
+
+
+def route(
+    method: str,
+    pattern: str,
+    *,
+    params: dict[str, Param] | None = None,
+    auth: bool = True,
+    write: bool | None = None,
+    any_params: bool = False,
+) -> Callable[[Handler], Handler]:
+    """Register a handler.
+
+    pattern: `/v1/customers/{customer}/tax_ids/{id}`; `{name}` matches one path segment and lands in
+        `ctx.path_params["name"]`.
+    params: declared params (see params.py); `expand` is added automatically. Unknown -> 400.
+    auth: False for browser pages (checkout page, hosted invoice) that carry no API key.
+    write: run in a write transaction (default: every method but GET).
+    any_params: skip declaration checks (raw decoded params in ctx.params), for HTML form posts.
+    """
+    method = method.upper()
+    regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
+    spec: dict[str, Param] | None
+    if any_params:
+        spec = None
+    else:
+        spec = dict(params or {})
+        spec.setdefault("expand", EXPAND_PARAM)
+
+    def register(handler: Handler) -> Handler:
+        for index, existing in enumerate(ROUTES):
+            if existing.method == method and existing.pattern == pattern:
+                del ROUTES[index]  # re-registration (module reload in tests) replaces the old one
+                break
+        ROUTES.append(Route(
+            method=method, pattern=pattern, regex=regex, handler=handler, params=spec, auth=auth,
+            write=(method != "GET") if write is None else write, specificity=pattern.count("{"),
+        ))
+        ROUTES.sort(key=lambda r: r.specificity)
+        return handler
+
+    return register
+
+
+def match(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+    """(route, path params, path_exists_for_other_method)."""
+    path_exists = False
+    for candidate in ROUTES:
+        found = candidate.regex.match(path)
+        if not found:
+            continue
+        if candidate.method == method:
+            return candidate, found.groupdict(), True
+        path_exists = True
+    return None, {}, path_exists

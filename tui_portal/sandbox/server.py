@@ -1,0 +1,48 @@
+"""Serving the sandbox over TCP, and wiping a database.
+
+`serve` prints nothing itself (the CLI prints the banner); uvicorn is imported only here, only when
+serving, so the portal's start-up never pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from .app import create_app
+
+
+def default_db_path() -> Path:
+    """`$TUI_PORTAL_SANDBOX_DB`, else `sandbox.sqlite3` in the user data dir."""
+    configured = os.environ.get("TUI_PORTAL_SANDBOX_DB")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("tui-portal")) / "sandbox.sqlite3"
+
+
+def serve(host: str = "127.0.0.1", port: int = 12111, db_path: str | Path | None = None) -> None:
+    """Run the sandbox as a Stripe-compatible HTTP server until Ctrl+C (blocking)."""
+    import uvicorn
+
+    app = create_app(db_path or default_db_path())
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+
+
+def reset_database(db_path: str | Path, *, now: Callable[[], int] | None = None) -> None:
+    """Delete the database (and its WAL files) and seed it again."""
+    path = Path(db_path)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        candidate = Path(str(path) + suffix)
+        if candidate.exists():
+            candidate.unlink()
+    app = create_app(path, now=now, seed=True)
+    app.ensure_ready()
+    app.store.close()
