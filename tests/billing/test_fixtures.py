@@ -1,0 +1,125 @@
+"""Every model parses Stripe's official sample object (``shared/stripe/fixtures3.json``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from tui_portal.billing import expandable_id, models
+
+
+def fixtures_path() -> Path:
+    shared = os.environ.get("TUI_PORTAL_SHARED_DIR")
+    if shared:
+        return Path(shared) / "stripe" / "fixtures3.json"
+    # tests/billing/test_fixtures.py -> repo -> beside it: ../shared
+    return Path(__file__).resolve().parents[3] / "shared" / "stripe" / "fixtures3.json"
+
+
+@lru_cache(maxsize=1)
+def resources() -> dict[str, Any]:
+    path = fixtures_path()
+    if not path.exists():
+        pytest.skip(f"Stripe fixtures not found at {path} (set TUI_PORTAL_SHARED_DIR)")
+    with path.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = json.load(handle)["resources"]
+    return data
+
+
+MODEL_FOR_RESOURCE: dict[str, type[BaseModel]] = {
+    "account": models.Account,
+    "customer": models.Customer,
+    "tax_id": models.TaxId,
+    "payment_method": models.PaymentMethod,
+    "setup_intent": models.SetupIntent,
+    "checkout.session": models.CheckoutSession,
+    "product": models.Product,
+    "price": models.Price,
+    "subscription": models.Subscription,
+    "subscription_item": models.SubscriptionItem,
+    "subscription_schedule": models.SubscriptionSchedule,
+    "invoice": models.Invoice,
+    "line_item": models.InvoiceLineItem,
+    "invoiceitem": models.InvoiceItem,
+    "coupon": models.Coupon,
+    "promotion_code": models.PromotionCode,
+    "discount": models.Discount,
+    "billing_portal.configuration": models.PortalConfiguration,
+    "billing_portal.session": models.PortalSession,
+    "test_helpers.test_clock": models.TestClock,
+    "event": models.Event,
+    "deleted_customer": models.Deleted,
+    "deleted_tax_id": models.Deleted,
+    "deleted_test_helpers.test_clock": models.Deleted,
+}
+
+
+@pytest.mark.parametrize("resource", sorted(MODEL_FOR_RESOURCE))
+def test_model_parses_stripes_sample(resource: str) -> None:
+    sample = resources()[resource]
+    parsed = MODEL_FOR_RESOURCE[resource].model_validate(sample)
+    assert getattr(parsed, "id") == sample["id"]
+    if "object" in sample:
+        assert getattr(parsed, "object") == sample["object"]
+    # Round trip: nothing Stripe sent is lost (unknown fields are kept as extras).
+    dumped = parsed.model_dump(exclude_unset=True)
+    assert set(sample) <= set(dumped)
+
+
+def test_subscription_sample_has_typed_items_with_item_level_periods() -> None:
+    subscription = models.Subscription.model_validate(resources()["subscription"])
+    item = subscription.items.data[0]
+    assert isinstance(item, models.SubscriptionItem)
+    assert isinstance(item.price, models.Price)
+    assert item.price.unit_amount == 2000
+    assert item.current_period_end == 976287773
+    assert expandable_id(subscription.customer) == "cus_QXg1o8vcGmoR32"
+
+
+def test_invoice_sample_has_parent_and_typed_lines() -> None:
+    invoice = models.Invoice.model_validate(resources()["invoice"])
+    assert invoice.amount_due == 1000
+    assert invoice.lines is not None
+    line = invoice.lines.data[0]
+    assert isinstance(line, models.InvoiceLineItem)
+    assert line.parent is not None and line.parent.type == "invoice_item_details"
+    assert line.is_proration is True
+    assert invoice.parent is not None and invoice.parent.subscription_details is not None
+    assert invoice.subscription_id == "subscription"
+
+
+def test_portal_configuration_sample_has_typed_features() -> None:
+    configuration = models.PortalConfiguration.model_validate(resources()["billing_portal.configuration"])
+    features = configuration.features
+    assert features.customer_update is not None
+    assert features.customer_update.allowed_updates == ["email", "tax_id"]
+    assert features.subscription_update is not None
+    assert features.subscription_update.schedule_at_period_end is not None
+    assert features.subscription_update.schedule_at_period_end.conditions[0].type == "decreasing_item_amount"
+    assert configuration.metadata is None
+
+
+def test_clover_shapes_of_discount_and_promotion_code() -> None:
+    discount = models.Discount.model_validate(resources()["discount"])
+    assert discount.source is not None and discount.source.type == "coupon"
+    promotion_code = models.PromotionCode.model_validate(resources()["promotion_code"])
+    assert promotion_code.code == "FALL20"
+    assert promotion_code.promotion is not None and promotion_code.promotion.type == "coupon"
+
+
+def test_expanded_and_unknown_values_parse() -> None:
+    sample = dict(resources()["subscription"])
+    sample["customer"] = dict(resources()["customer"])
+    sample["status"] = "some_status_stripe_adds_next_year"
+    sample["brand_new_field"] = {"nested": True}
+    subscription = models.Subscription.model_validate(sample)
+    assert isinstance(subscription.customer, models.Customer)
+    assert expandable_id(subscription.customer) == "cus_QXg1o8vcGmoR32"
+    assert subscription.status == "some_status_stripe_adds_next_year"
+    assert subscription.model_extra is not None and subscription.model_extra["brand_new_field"] == {"nested": True}

@@ -1,0 +1,26 @@
+"""``tui_portal.billing`` stands on its own: no Textual, no portal, UI or sandbox behind it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+FORBIDDEN_PREFIXES = ("textual", "tui_portal.ui", "tui_portal.portal", "tui_portal.sandbox")
+
+
+def test_importing_billing_loads_no_other_layer() -> None:
+    code = (
+        "import json, sys\n"
+        "import tui_portal.billing\n"
+        "from tui_portal.billing import StripeClient, errors, models, sanitize_text, API_VERSION\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    loaded = json.loads(result.stdout)
+    assert "tui_portal.billing" in loaded
+    offending = [
+        name for name in loaded
+        if any(name == prefix or name.startswith(prefix + ".") for prefix in FORBIDDEN_PREFIXES)
+    ]
+    assert offending == []

@@ -1,0 +1,188 @@
+"""``StripeClient``: one ``httpx.AsyncClient``, the shared requester, and the resource namespaces.
+
+Laid out like openai-python: resources are ``cached_property`` namespaces (``client.customers``,
+``client.billing_portal.configurations``), all sharing one requester that owns retries,
+idempotency, sanitizing and errors. The ``transport`` argument is how the same client talks to
+real Stripe, to the sandbox in-process (``httpx.ASGITransport``) or to a test's
+``httpx.MockTransport``.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from types import TracebackType
+
+import httpx
+
+from ._constants import API_VERSION, DEFAULT_API_BASE
+from ._requester import Requester, Sleep
+from ._secret import ApiKey
+from .resources.account import AccountResource
+from .resources.billing_portal import BillingPortal
+from .resources.catalog import Prices, Products
+from .resources.checkout import Checkout
+from .resources.customers import Customers, TaxIds
+from .resources.discounts import Coupons, PromotionCodes
+from .resources.events import Events
+from .resources.invoices import InvoiceItems, Invoices
+from .resources.payment_methods import PaymentMethods, SetupIntents
+from .resources.subscriptions import SubscriptionItems, Subscriptions, SubscriptionSchedules
+from .resources.test_clocks import TestClocks
+
+
+def _normalize_api_base(api_base: str) -> str:
+    """Accept ``https://api.stripe.com``, with or without a trailing ``/`` or ``/v1``."""
+    base = api_base.strip().rstrip("/")
+    if base.endswith("/v1"):
+        base = base[: -len("/v1")]
+    if not base.startswith(("http://", "https://")):
+        raise ValueError(f"api_base must be an http(s) URL, got {api_base!r}")
+    return base
+
+
+class StripeClient:
+    """Async client of the Stripe API (or any Stripe-compatible endpoint such as the sandbox).
+
+    Use as ``async with StripeClient(key) as client: ...``; or call ``await client.aclose()``.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        api_base: str = DEFAULT_API_BASE,
+        stripe_version: str = API_VERSION,
+        max_retries: int = 2,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise ValueError("api_key is required (an sk_test_/sk_live_ or restricted rk_ key)")
+        self._api_key = ApiKey(api_key.strip())
+        self.api_base = _normalize_api_base(api_base)
+        self.stripe_version = stripe_version
+        self.max_retries = max_retries
+        self._http = httpx.AsyncClient(
+            base_url=self.api_base,
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+        )
+        self._requester = Requester(
+            api_key=self._api_key,
+            stripe_version=stripe_version,
+            max_retries=max_retries,
+            http_client=self._http,
+            sleep=sleep,
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> StripeClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._http.is_closed
+
+    # -- identity ------------------------------------------------------------------------------
+
+    @property
+    def is_live(self) -> bool:
+        """True for live-mode keys (``sk_live_``/``rk_live_``): real money moves; the UI says so."""
+        return self._api_key.is_live
+
+    @property
+    def masked_api_key(self) -> str:
+        """The key as it may be shown to people, e.g. ``sk_test_...Y123``."""
+        return self._api_key.masked
+
+    def __repr__(self) -> str:
+        mode = "live" if self.is_live else "test"
+        return f"StripeClient(api_base={self.api_base!r}, api_key={self._api_key.masked!r}, mode={mode})"
+
+    # -- resources -----------------------------------------------------------------------------
+
+    @cached_property
+    def account(self) -> AccountResource:
+        return AccountResource(self._requester)
+
+    @cached_property
+    def customers(self) -> Customers:
+        return Customers(self._requester)
+
+    @cached_property
+    def tax_ids(self) -> TaxIds:
+        return TaxIds(self._requester)
+
+    @cached_property
+    def payment_methods(self) -> PaymentMethods:
+        return PaymentMethods(self._requester)
+
+    @cached_property
+    def setup_intents(self) -> SetupIntents:
+        return SetupIntents(self._requester)
+
+    @cached_property
+    def checkout(self) -> Checkout:
+        return Checkout(self._requester)
+
+    @cached_property
+    def products(self) -> Products:
+        return Products(self._requester)
+
+    @cached_property
+    def prices(self) -> Prices:
+        return Prices(self._requester)
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(self._requester)
+
+    @cached_property
+    def subscription_items(self) -> SubscriptionItems:
+        return SubscriptionItems(self._requester)
+
+    @cached_property
+    def subscription_schedules(self) -> SubscriptionSchedules:
+        return SubscriptionSchedules(self._requester)
+
+    @cached_property
+    def invoices(self) -> Invoices:
+        return Invoices(self._requester)
+
+    @cached_property
+    def invoice_items(self) -> InvoiceItems:
+        return InvoiceItems(self._requester)
+
+    @cached_property
+    def coupons(self) -> Coupons:
+        return Coupons(self._requester)
+
+    @cached_property
+    def promotion_codes(self) -> PromotionCodes:
+        return PromotionCodes(self._requester)
+
+    @cached_property
+    def billing_portal(self) -> BillingPortal:
+        return BillingPortal(self._requester)
+
+    @cached_property
+    def test_clocks(self) -> TestClocks:
+        return TestClocks(self._requester)
+
+    @cached_property
+    def events(self) -> Events:
+        return Events(self._requester)

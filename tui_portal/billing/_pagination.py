@@ -1,0 +1,131 @@
+"""Stripe list objects and cursor pagination.
+
+``client.<resource>.list(...)`` returns an ``AsyncPaginator``: ``await`` it for one page
+(``ListObject[T]``), or ``async for`` over it to walk every page. Each page knows how to fetch the
+next one (``starting_after`` = id of its last object), so memory is bound by the page size, not by
+the history (a customer may have thousands of invoices).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+T = TypeVar("T")
+
+# Takes the extra query parameters of the next request (``starting_after`` or ``page``) and
+# returns the next page, already bound to the same fetcher.
+PageFetcher = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+class ListObject(BaseModel, Generic[T]):
+    """One page of a Stripe list: ``data``, ``has_more``, ``url``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    object: str = "list"
+    data: list[T] = []
+    has_more: bool = False
+    url: str | None = None
+
+    _fetch: PageFetcher | None = PrivateAttr(default=None)
+
+    def bind(self, fetch: PageFetcher) -> None:
+        """Attach the function that fetches the following page (done by the client)."""
+        self._fetch = fetch
+
+    @property
+    def is_bound(self) -> bool:
+        return self._fetch is not None
+
+    async def next_page(self) -> ListObject[T] | None:
+        """The page after this one, or ``None`` when Stripe says there is no more."""
+        if not self.has_more or not self.data:
+            return None
+        last_id = getattr(self.data[-1], "id", None)
+        if not isinstance(last_id, str):
+            raise TypeError("cannot paginate: the last object of this page has no id")
+        if self._fetch is None:
+            raise RuntimeError("this list was not returned by a StripeClient request, so it cannot fetch more pages")
+        page: ListObject[T] = await self._fetch({"starting_after": last_id})
+        return page
+
+    async def auto_paging_iter(self) -> AsyncIterator[T]:
+        """Every object from this page onwards, fetching further pages as needed."""
+        page: ListObject[T] | None = self
+        while page is not None:
+            for item in page.data:
+                yield item
+            page = await page.next_page()
+
+
+class SearchResult(BaseModel, Generic[T]):
+    """One page of a Stripe search; ``next_page`` is the opaque token for the following page."""
+
+    model_config = ConfigDict(extra="allow")
+
+    object: str = "search_result"
+    data: list[T] = []
+    has_more: bool = False
+    url: str | None = None
+    next_page: str | None = None
+    total_count: int | None = None
+
+    _fetch: PageFetcher | None = PrivateAttr(default=None)
+
+    def bind(self, fetch: PageFetcher) -> None:
+        self._fetch = fetch
+
+    async def fetch_next_page(self) -> SearchResult[T] | None:
+        """The following page of results (named so because ``next_page`` is Stripe's token field)."""
+        if not self.has_more or not self.next_page:
+            return None
+        if self._fetch is None:
+            raise RuntimeError("this search result was not returned by a StripeClient request")
+        page: SearchResult[T] = await self._fetch({"page": self.next_page})
+        return page
+
+    async def auto_paging_iter(self) -> AsyncIterator[T]:
+        page: SearchResult[T] | None = self
+        while page is not None:
+            for item in page.data:
+                yield item
+            page = await page.fetch_next_page()
+
+
+class AsyncPaginator(Generic[T]):
+    """``await`` it for the first ``ListObject[T]``; ``async for`` it for every object across pages."""
+
+    def __init__(self, fetch_first: Callable[[], Awaitable[ListObject[T]]]) -> None:
+        self._fetch_first = fetch_first
+
+    def __await__(self) -> Generator[Any, None, ListObject[T]]:
+        return self._fetch_first().__await__()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[T]:
+        first_page = await self._fetch_first()
+        async for item in first_page.auto_paging_iter():
+            yield item
+
+
+class AsyncSearchPaginator(Generic[T]):
+    """``await`` it for the first ``SearchResult[T]``; ``async for`` it for every match."""
+
+    def __init__(self, fetch_first: Callable[[], Awaitable[SearchResult[T]]]) -> None:
+        self._fetch_first = fetch_first
+
+    def __await__(self) -> Generator[Any, None, SearchResult[T]]:
+        return self._fetch_first().__await__()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[T]:
+        first_page = await self._fetch_first()
+        async for item in first_page.auto_paging_iter():
+            yield item

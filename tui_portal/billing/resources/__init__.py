@@ -1,0 +1,1 @@
+"""Resource namespaces of the billing client (one module per area of the Stripe API)."""
