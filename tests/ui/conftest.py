@@ -1,0 +1,138 @@
+"""Fixtures for UI tests: a fresh seeded sandbox per test, reached in-process (no sockets).
+
+Shared by both UI engineers. Typical use:
+
+    async def test_something(portal_app):
+        app = portal_app("demo@example.com")            # PortalApp on a fresh sandbox
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_for_overview(pilot)
+            ...
+
+    async def test_checks_the_api(portal_app, stripe_client):
+        app = portal_app("seats@example.com", flow="subscription_update")
+        ...
+        subscription = await stripe_client.subscriptions.retrieve("sub_...")   # same sandbox
+
+`FIXED_NOW` is the sandbox's clock (and the service's), so amounts, dates and ids are deterministic.
+Tests may import every layer; only `tui_portal/ui/` code is restricted to the portal layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tui_portal.portal import PortalConfiguration, PortalService, resolve_configuration
+from tui_portal.ui.app import PortalApp
+
+FIXED_NOW = 1794744000  # 2026-11-15 12:00:00 UTC
+API_KEY = "sk_test_sandbox"
+API_BASE = "http://sandbox.test"
+
+
+def fixed_clock() -> int:
+    return FIXED_NOW
+
+
+def open_client(sandbox_app: Any) -> Any:
+    """A StripeClient talking to `sandbox_app` in-process (an async context manager)."""
+    from tui_portal.billing import StripeClient
+
+    return StripeClient(API_KEY, api_base=API_BASE, transport=httpx.ASGITransport(app=sandbox_app))
+
+
+async def find_customer_id(client: Any, email: str) -> str:
+    """The id of the seeded (or test-created) customer with this email."""
+    page = await client.customers.list(email=email, limit=1)
+    if not page.data:
+        raise LookupError(f"no sandbox customer with email {email}")
+    return str(page.data[0].id)
+
+
+def service_factory(
+    sandbox_app: Any,
+    email: str,
+    *,
+    configuration: PortalConfiguration | None = None,
+) -> Callable[[], AbstractAsyncContextManager[PortalService]]:
+    """What the composition root gives PortalApp: opens a client and a PortalService for `email`."""
+
+    @asynccontextmanager
+    async def open_service() -> AsyncIterator[PortalService]:
+        async with open_client(sandbox_app) as client:
+            customer_id = await find_customer_id(client, email)
+            resolved = configuration or await resolve_configuration(client)
+            yield PortalService(customer_id, client, resolved, is_sandbox=True, now=fixed_clock)
+
+    return open_service
+
+
+@pytest.fixture
+def sandbox_db(tmp_path: Path) -> Path:
+    return tmp_path / "sandbox.sqlite3"
+
+
+@pytest.fixture
+def sandbox_app(sandbox_db: Path) -> Any:
+    """The seeded sandbox ASGI app on a fixed clock."""
+    from tui_portal.sandbox import create_app
+
+    return create_app(sandbox_db, now=fixed_clock)
+
+
+@pytest.fixture
+async def stripe_client(sandbox_app: Any) -> AsyncIterator[Any]:
+    """A client on the same sandbox as the app, for checking what the UI really did."""
+    async with open_client(sandbox_app) as client:
+        yield client
+
+
+@pytest.fixture
+def portal_app(sandbox_app: Any) -> Callable[..., PortalApp]:
+    """Build a PortalApp for a customer email; keyword arguments go to PortalApp (flow=..., ...)."""
+
+    def build(email: str = "demo@example.com", *, configuration: PortalConfiguration | None = None,
+              **app_options: Any) -> PortalApp:
+        return PortalApp(service_factory(sandbox_app, email, configuration=configuration), clock=fixed_clock,
+                         **app_options)
+
+    return build
+
+
+async def wait_for_screen(pilot: Any, screen_type: type, attempts: int = 200) -> Any:
+    """Pause until the app shows a screen of `screen_type` whose workers are done; returns it."""
+    app = pilot.app
+    for _ in range(attempts):
+        await pilot.pause()
+        screen = app.screen
+        if isinstance(screen, screen_type):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return screen
+    raise AssertionError(f"{screen_type.__name__} never appeared; the app shows {app.screen!r}")
+
+
+async def wait_for_overview(pilot: Any) -> Any:
+    """Wait until the overview has loaded its data (returns the OverviewScreen)."""
+    from tui_portal.ui.screens.overview import OverviewScreen
+
+    screen = await wait_for_screen(pilot, OverviewScreen)
+    for _ in range(200):
+        if screen.data is not None:
+            await pilot.pause()
+            return screen
+        await pilot.pause()
+    raise AssertionError("the overview never loaded its data")
+
+
+def screen_text(app: PortalApp) -> str:
+    """Everything visible on the current screen, as plain text (for 'the customer can read X')."""
+    lines = []
+    for strip in app.screen._compositor.render_strips():
+        lines.append(strip.text)
+    return "\n".join(lines)

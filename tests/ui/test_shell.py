@@ -1,0 +1,73 @@
+"""The app shell's building blocks that need no sandbox: safe text, themes, stylesheets, navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from tui_portal.ui.navigation import FLOW_SCREENS, SCREENS, screen_available
+from tui_portal.ui.resources import styles_dir
+from tui_portal.ui.safe import cell, clean, literal, template
+from tui_portal.ui.theme import DARK_THEME, LIGHT_THEME, ThemePreference, build_themes
+
+HOSTILE = "[/]Bob [@click=app.quit]x[/]\x1b]0;pwned\x07\x1b[2J"
+
+
+def test_clean_replaces_control_characters_and_keeps_the_rest() -> None:
+    assert clean(HOSTILE) == "[/]Bob [@click=app.quit]x[/]\ufffd]0;pwned\ufffd\ufffd[2J"
+    assert clean(None) == ""
+    assert clean("tab\tand\nnewline") == "tab\tand\nnewline"
+
+
+def test_literal_template_and_cell_never_parse_untrusted_markup() -> None:
+    assert literal(HOSTILE).plain == clean(HOSTILE)
+    assert literal(HOSTILE).spans == []
+    built = template("[b]Customer:[/b] $name", name=HOSTILE)
+    assert built.plain == "Customer: " + clean(HOSTILE)
+    assert isinstance(cell(HOSTILE), Text) and cell(HOSTILE).plain == clean(HOSTILE)
+
+
+async def test_hostile_text_renders_literally_and_clicking_it_does_nothing() -> None:
+    class Probe(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static(literal(HOSTILE), id="name")
+
+    app = Probe()
+    async with app.run_test(size=(80, 5)) as pilot:
+        await pilot.click("#name", offset=(12, 0))
+        await pilot.pause()
+        assert app.is_running
+        rendered = app.screen._compositor.render_strips()[0].text
+        assert rendered.startswith("[/]Bob [@click=app.quit]x[/]")
+
+
+def test_themes_use_the_brand_color_for_buttons_and_reject_bad_colors() -> None:
+    dark, light = build_themes("#2F6FEB", "#0B1F3A", "heavy")
+    assert (dark.name, light.name) == (DARK_THEME, LIGHT_THEME)
+    assert dark.primary == light.primary == "#2F6FEB"
+    assert dark.dark and not light.dark
+    assert dark.variables["portal-border"] == "heavy"
+    fallback_dark, _ = build_themes("red; }", None, "nonsense")
+    assert fallback_dark.primary == "#2F6FEB"
+    assert fallback_dark.variables["portal-border"] == "round"
+
+
+def test_theme_choice_is_remembered_in_the_user_config_dir(tmp_path: Path) -> None:
+    preference = ThemePreference()
+    assert preference.load() is None
+    preference.save(LIGHT_THEME)
+    assert ThemePreference().load() == LIGHT_THEME
+    broken = ThemePreference(tmp_path / "ui.json")
+    broken.path.write_text("{not json", encoding="utf-8")
+    assert broken.load() is None
+
+
+def test_every_screen_has_its_stylesheet_folder_and_flows_map_to_screens() -> None:
+    assert (styles_dir() / "app.tcss").is_file()
+    for screen in FLOW_SCREENS.values():
+        assert screen in SCREENS
+    assert screen_available("overview")
+    assert not screen_available("no_such_screen")

@@ -1,0 +1,186 @@
+"""`PortalApp`: owns the service's lifetime, the translator, the theme and navigation. Nothing else.
+
+The composition root passes `service_factory`, a zero-argument callable returning an async context
+manager that yields a `PortalService` (`lambda: open_portal(settings)`). The app enters it in a worker
+at mount and keeps it open until the app closes, so the HTTP client is closed cleanly on exit.
+Screens reach the service as `self.service`, translate with `self._("...")`, open each other with
+`self.app.open_screen(name, **kwargs)` and report a finished flow with `self.app.flow_done(message)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, Literal
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui_portal.portal.errors import PortalError
+from tui_portal.ui.commands import PortalCommands
+from tui_portal.ui.navigation import FLOW_SCREENS, screen_class
+from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.screens.start import StartScreen
+from tui_portal.ui.theme import DARK_THEME, LIGHT_THEME, ThemePreference, build_themes
+from tui_portal.ui.widgets.header import PortalHeader
+
+if TYPE_CHECKING:
+    from tui_portal.portal.service import PortalService
+
+ServiceFactory = Callable[[], AbstractAsyncContextManager["PortalService"]]
+AfterCompletion = Literal["portal_homepage", "exit"]
+
+
+class PortalApp(App[str | None]):
+    """The customer portal. `exit` result: the completion message of a deep-linked flow, if any."""
+
+    CSS_PATH = stylesheet("app.tcss")
+    TITLE = "tui-portal"
+    COMMANDS = {PortalCommands}
+    BINDINGS = [Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False)]
+
+    def __init__(
+        self,
+        service_factory: ServiceFactory,
+        *,
+        flow: str | None = None,
+        subscription_id: str | None = None,
+        after_completion: AfterCompletion = "portal_homepage",
+        clock: Callable[[], int] | None = None,
+        theme_preference: ThemePreference | None = None,
+        flow_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        if flow is not None and flow not in FLOW_SCREENS:
+            raise ValueError(f"unknown flow {flow!r}; expected one of {', '.join(FLOW_SCREENS)}")
+        self._service_factory = service_factory
+        self._flow = flow
+        self._flow_subscription_id = subscription_id
+        self._flow_options = flow_options or {}
+        self._after_completion = after_completion
+        self._flow_screen: Screen[Any] | None = None
+        self.clock = clock
+        self._theme_preference = theme_preference or ThemePreference()
+        self._service: PortalService | None = None
+        self._service_released = asyncio.Event()
+        self._gettext: Callable[[str], str] = lambda message: message
+        self.overview_stale = False
+        for theme in build_themes():
+            self.register_theme(theme)
+        self.theme = self._theme_preference.load() or DARK_THEME
+
+    # ---- service lifetime -------------------------------------------------------------------
+
+    @property
+    def is_service_ready(self) -> bool:
+        return self._service is not None
+
+    @property
+    def service(self) -> PortalService:
+        if self._service is None:
+            raise RuntimeError("the portal service is not connected yet")
+        return self._service
+
+    def on_mount(self) -> None:
+        self.push_screen(StartScreen())
+        self.start_service()
+
+    def start_service(self) -> None:
+        self._service_released = asyncio.Event()
+        self.run_worker(self._hold_service(), name="service", group="service", exclusive=True)
+
+    async def _hold_service(self) -> None:
+        """Enter the service context, show the portal, and keep the context open until exit."""
+        try:
+            async with self._service_factory() as service:
+                # The first overview settles the customer's language (preferred_locales) before any
+                # screen is built, and warms the service's cache for the overview screen.
+                await service.overview()
+                self._service = service
+                self._service_ready(service)
+                await self._service_released.wait()
+        except PortalError as error:
+            self._service = None
+            self._show_start_failure(error.user_message)
+
+    def _show_start_failure(self, message: str) -> None:
+        if isinstance(self.screen, StartScreen):
+            self.screen.show_failure(message)
+        else:
+            self.notify(message, severity="error", markup=False)
+
+    async def action_quit(self) -> None:
+        self._service_released.set()
+        self.exit()
+
+    # ---- the customer's language and look ---------------------------------------------------
+
+    def translate(self, message: str, **values: object) -> str:
+        """The message in the customer's language, `{name}` placeholders filled from `values`."""
+        text = self._gettext(message)
+        return text.format(**values) if values else text
+
+    def _service_ready(self, service: PortalService) -> None:
+        self._gettext = service.translator.gettext
+        tui_settings = service.configuration.tui
+        branding = tui_settings.branding
+        for theme in build_themes(branding.primary_color, branding.secondary_color, branding.border):
+            self.register_theme(theme)
+        default_theme = LIGHT_THEME if tui_settings.theme == "light" else DARK_THEME
+        self.theme = self._theme_preference.load() or default_theme
+        self.refresh_css(animate=False)
+        self.switch_screen(screen_class("overview")())
+        if self._flow is not None:
+            options = dict(self._flow_options)
+            if self._flow_subscription_id is not None:
+                options["subscription_id"] = self._flow_subscription_id
+            self._flow_screen = self.open_screen(FLOW_SCREENS[self._flow], flow=self._flow, **options)
+
+    def make_header(self, title: str) -> PortalHeader:
+        """The header every screen shows: business name, title and LIVE MODE / Sandbox / Test mode."""
+        service = self.service
+        # `live_mode` is asked of the portal layer (see the UI README); absent means "not live".
+        if getattr(service, "live_mode", False):
+            mode_label, mode_class = self.translate("LIVE MODE"), "-live"
+        elif service.is_sandbox:
+            mode_label, mode_class = self.translate("Sandbox"), "-sandbox"
+        else:
+            mode_label, mode_class = self.translate("Test mode"), "-test"
+        business_name = service.configuration.tui.branding.business_name or ""
+        return PortalHeader(business_name, title, mode_label, mode_class)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
+        self._theme_preference.save(self.theme)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Only Quit: Textual's Theme and Screenshot commands do not belong in a customer's portal."""
+        yield SystemCommand(self.translate("Quit"), self.translate("Leave the portal"), self.action_quit)
+
+    # ---- navigation -------------------------------------------------------------------------
+
+    def open_screen(self, name: str, **kwargs: Any) -> Screen[Any]:
+        """Push the screen registered under `name` (see navigation.SCREENS), built with `kwargs`."""
+        screen = screen_class(name)(**kwargs)
+        self.push_screen(screen)
+        return screen
+
+    def go_back(self) -> None:
+        """Escape: leave the current screen; the overview (bottom of the stack) stays."""
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def flow_done(self, message: str | None = None) -> None:
+        """A flow finished: exit for a deep link with after_completion="exit", else back to the overview."""
+        self.overview_stale = True
+        if self._flow_screen is not None and self._after_completion == "exit":
+            self._service_released.set()
+            self.exit(result=message, message=message)
+            return
+        self._flow_screen = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if message:
+            self.notify(message, markup=False)

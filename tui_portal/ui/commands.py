@@ -1,0 +1,61 @@
+"""The command palette (ctrl+p): the current screen's actions plus Help and the theme switch.
+
+A screen offers its actions by defining `palette_commands() -> list[PaletteCommand]`, so the palette
+only lists what can be done where the customer is (the overview lists exactly its visible buttons).
+Titles are displayed literally; Textual parses `help` as markup, so it is escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
+
+from tui_portal.ui.safe import literal
+
+if TYPE_CHECKING:
+    from tui_portal.ui.app import PortalApp
+
+
+@dataclass(frozen=True)
+class PaletteCommand:
+    title: str
+    help: str
+    callback: Callable[[], object]
+
+
+class PortalCommands(Provider):
+    """Commands of the screen the palette was opened from, then the app-wide ones."""
+
+    def _commands(self) -> list[PaletteCommand]:
+        app: PortalApp = self.app  # type: ignore[assignment]
+        commands: list[PaletteCommand] = []
+        screen_commands = getattr(self.screen, "palette_commands", None)
+        if callable(screen_commands):
+            commands.extend(screen_commands())
+        if app.is_service_ready:
+            commands.append(
+                PaletteCommand(app.translate("Help"), app.translate("Keys and what each screen does"),
+                               lambda: app.open_screen("help"))
+            )
+        commands.append(
+            PaletteCommand(app.translate("Light/dark theme"), app.translate("Switch between the light and dark theme"),
+                           app.action_toggle_theme)
+        )
+        return commands
+
+    async def discover(self) -> Hits:
+        for command in self._commands():
+            yield DiscoveryHit(literal(command.title), command.callback, text=command.title,
+                               help=escape(command.help))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self._commands():
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(score, literal(command.title), command.callback, text=command.title,
+                          help=escape(command.help))

@@ -1,0 +1,56 @@
+"""Screen names, the classes behind them, and which screen each deep-link flow opens.
+
+Screens are opened by name with `app.open_screen("invoices", **kwargs)` so the overview does not
+import every screen, and a screen module that is not installed simply has no button (no dead
+buttons). Screen classes are imported lazily from the dotted paths below.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+from textual.screen import Screen
+
+SCREENS: dict[str, str] = {
+    "overview": "tui_portal.ui.screens.overview:OverviewScreen",
+    "plans": "tui_portal.ui.screens.plans:PlansScreen",
+    "quantity": "tui_portal.ui.screens.quantity:QuantityScreen",
+    "cancel": "tui_portal.ui.screens.cancel:CancelScreen",
+    "help": "tui_portal.ui.screens.help:HelpScreen",
+    "billing_details": "tui_portal.ui.screens.billing_details:BillingDetailsScreen",
+    "tax_ids": "tui_portal.ui.screens.tax_ids:TaxIdsScreen",
+    "payment_methods": "tui_portal.ui.screens.payment_methods:PaymentMethodsScreen",
+    "invoices": "tui_portal.ui.screens.invoices:InvoicesScreen",
+    "invoice_detail": "tui_portal.ui.screens.invoice_detail:InvoiceDetailScreen",
+}
+
+# Stripe's `flow_data.type` values (plus the private-preview `customer_update`) -> screen name.
+FLOW_SCREENS: dict[str, str] = {
+    "subscription_cancel": "cancel",
+    "subscription_update": "plans",
+    "subscription_update_confirm": "plans",
+    "payment_method_update": "payment_methods",
+    "customer_update": "billing_details",
+}
+
+
+def screen_available(name: str) -> bool:
+    """True when the screen's module exists in this installation."""
+    target = SCREENS.get(name)
+    if target is None:
+        return False
+    module_name = target.split(":", 1)[0]
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def screen_class(name: str) -> type[Screen[Any]]:
+    """Import and return the screen class registered under `name` (KeyError if unknown)."""
+    module_name, class_name = SCREENS[name].split(":", 1)
+    module = importlib.import_module(module_name)
+    screen_type: type[Screen[Any]] = getattr(module, class_name)
+    return screen_type

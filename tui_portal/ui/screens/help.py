@@ -1,0 +1,78 @@
+"""`?`: the keys of the screen the customer came from, plus the keys that work everywhere."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.safe import literal
+from tui_portal.ui.screens.base import N_, PortalScreen
+
+
+# Textual's own bindings (focus moves, copy) are covered by the "Everywhere" list in our words.
+TEXTUAL_BUILTIN_ACTIONS = {"app.focus_next", "app.focus_previous", "focus_next", "focus_previous", "screen.copy_text"}
+
+
+class HelpScreen(PortalScreen[None]):
+    """A list of keys and what they do; Escape (or ?) returns."""
+
+    TITLE_MSGID = N_("Help")
+    CSS_PATH = stylesheet("help.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("question_mark", "back", N_("Close help"), key_display="?")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        stack = self.app.screen_stack
+        self._origin: Screen[object] | None = stack[-1] if stack else None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(literal(self._("Keys on this screen")), classes="panel-title")
+            for key, description in self._origin_keys():
+                yield Static(literal(f"{key:>10}  {description}"), classes="help-key")
+            yield Static(literal(self._("Everywhere")), classes="panel-title help-section")
+            for key, description in (
+                ("tab", self._("Move to the next button or field")),
+                ("enter", self._("Press the focused button")),
+                ("escape", self._("Go back")),
+                ("?", self._("This help")),
+                ("ctrl+p", self._("Command palette: search every action")),
+                ("ctrl+t", self._("Switch between the light and dark theme")),
+                ("ctrl+q", self._("Quit")),
+            ):
+                yield Static(literal(f"{key:>10}  {description}"), classes="help-key")
+            yield Static(
+                literal(self._("You can also use the mouse: click buttons and scroll with the wheel.")),
+                classes="muted help-section",
+            )
+
+    def _origin_keys(self) -> list[tuple[str, str]]:
+        """The origin screen's bindings that are currently possible there (as its footer shows)."""
+        origin = self._origin
+        if origin is None:
+            return []
+        keys = []
+        for key, bindings in origin._bindings.key_to_bindings.items():
+            for binding in bindings:
+                if not binding.description or key in ("escape", "question_mark"):
+                    continue
+                if binding.system or binding.action in TEXTUAL_BUILTIN_ACTIONS:
+                    continue
+                action_name, parameters = _split_action(binding.action)
+                if origin.check_action(action_name, parameters) is False:
+                    continue
+                keys.append((binding.key_display or self.app.get_key_display(binding), binding.description))
+        return keys
+
+
+def _split_action(action: str) -> tuple[str, tuple[object, ...]]:
+    from textual.actions import parse
+
+    _, action_name, parameters = parse(action)
+    return action_name, parameters

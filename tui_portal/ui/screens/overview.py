@@ -1,0 +1,340 @@
+"""The portal's home: who the business is, the customer's plans, card, invoices and every enabled area.
+
+Loads `service.overview()` in a worker (one concurrent wave of requests inside the service) and
+rebuilds itself from that view. Buttons and key bindings exist only for what the configuration
+enables and what the installed screens support, so nothing on screen is a dead end.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, LoadingIndicator, Static
+
+from tui_portal.portal.errors import PortalError
+from tui_portal.portal.views import Action, OverviewView, SubscriptionView
+from tui_portal.ui.commands import PaletteCommand
+from tui_portal.ui.navigation import screen_available
+from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.safe import literal
+from tui_portal.ui.screens.base import N_, PortalScreen
+from tui_portal.ui.screens.confirm import ConfirmScreen
+from tui_portal.ui.widgets.error_panel import ErrorPanel
+from tui_portal.ui.widgets.subscription_card import CardAction, SubscriptionCard
+
+# action name -> (screen that performs it or None, button label msgid)
+AREA_LABELS: dict[str, str] = {
+    "payment_methods": N_("Payment methods"),
+    "invoices": N_("Invoice history"),
+    "billing_details": N_("Billing information"),
+    "tax_ids": N_("Tax IDs"),
+}
+
+
+class OverviewScreen(PortalScreen[None]):
+    """Business, customer, subscriptions, default card, latest invoices, links, areas."""
+
+    TITLE_MSGID = N_("Overview")
+    CSS_PATH = stylesheet("overview.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "plans", N_("Change plan")),
+        Binding("s", "quantity", N_("Change quantity")),
+        Binding("c", "cancel", N_("Cancel plan")),
+        Binding("n", "renew", N_("Renew plan")),
+        Binding("m", "area('payment_methods')", N_("Payment methods")),
+        Binding("i", "area('invoices')", N_("Invoices")),
+        Binding("b", "area('billing_details')", N_("Billing information"), show=False),
+        Binding("x", "area('tax_ids')", N_("Tax IDs"), show=False),
+        Binding("r", "return_to_business", N_("Return"), show=False),
+        Binding("ctrl+r", "reload", N_("Reload"), show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: OverviewView | None = None
+        self._renew_action: Action | None = None
+
+    # ---- layout -----------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="overview-body"):
+            yield ErrorPanel(self._("Retry"), id="overview-error")
+            if self.data is None:
+                yield LoadingIndicator(id="overview-loading")
+            else:
+                yield from self._compose_overview(self.data)
+
+    def _compose_overview(self, data: OverviewView) -> ComposeResult:
+        business = data.business
+        logo = self.service.configuration.tui.branding.logo
+        with Vertical(id="business", classes="panel"):
+            if logo:
+                yield Static(literal(logo), id="business-logo")
+            yield Static(literal(business.name), id="business-name", classes="panel-title")
+            yield Static(literal(business.headline), id="business-headline", classes="muted")
+        with Vertical(id="customer", classes="panel"):
+            yield Static(literal(self._("Account")), classes="panel-title")
+            yield Static(literal(data.customer.name or ""), id="customer-name")
+            yield Static(literal(data.customer.email or ""), id="customer-email", classes="muted")
+        yield Static(literal(self._("Subscriptions")), classes="section-title")
+        if not data.subscriptions:
+            yield Static(literal(self._("You have no subscriptions.")), classes="muted")
+        for index, subscription in enumerate(data.subscriptions):
+            yield SubscriptionCard(
+                subscription,
+                self._card_actions(subscription),
+                self._discount_lines(subscription),
+                id=f"subscription-{index}",
+            )
+        with Vertical(id="payment", classes="panel"):
+            yield Static(literal(self._("Payment method")), classes="panel-title")
+            method = data.default_payment_method
+            text = method.label if method is not None else self._("No default payment method")
+            if method is not None and method.expiry_label:
+                text = self._("{card}, expires {expiry}", card=method.label, expiry=method.expiry_label)
+            yield Static(literal(text), id="payment-default")
+        if data.features.invoice_history:
+            with Vertical(id="invoices", classes="panel"):
+                yield Static(literal(self._("Latest invoices")), classes="panel-title")
+                if not data.latest_invoices:
+                    yield Static(literal(self._("No invoices yet.")), classes="muted")
+                for invoice in data.latest_invoices:
+                    line = f"{invoice.date_label:<14} {invoice.number or '':<16} {invoice.total.display:>12}  {invoice.status_label}"
+                    yield Static(literal(line), classes="invoice-line")
+        areas = self._enabled_areas()
+        if areas:
+            with Horizontal(id="areas", classes="actions"):
+                for area in areas:
+                    yield Button(literal(self._(AREA_LABELS[area])), id=f"area-{area}", classes="area")
+        with Horizontal(id="links", classes="actions"):
+            if business.terms_of_service_url:
+                yield Button(literal(self._("Terms of service")), id="link-terms", classes="link")
+            if business.privacy_policy_url:
+                yield Button(literal(self._("Privacy policy")), id="link-privacy", classes="link")
+            if business.return_url and business.return_label:
+                yield Button(literal(business.return_label), id="link-return", variant="primary")
+
+    def _card_actions(self, subscription: SubscriptionView) -> list[CardAction]:
+        actions: list[CardAction] = []
+        if self._can("plans", subscription):
+            actions.append(CardAction("plans", self._("Change plan"), "primary"))
+        if self._can("quantity", subscription):
+            actions.append(CardAction("quantity", self._("Change quantity")))
+        if self._can("renew", subscription):
+            actions.append(CardAction("renew", self._("Renew plan"), "success"))
+        if self._can("cancel", subscription):
+            actions.append(CardAction("cancel", self._("Cancel plan"), "error"))
+        return actions
+
+    def _discount_lines(self, subscription: SubscriptionView) -> list[str]:
+        lines = []
+        for discount in subscription.discounts:
+            text = self._("Discount {name}: {description}", name=discount.name, description=discount.description)
+            if discount.ends_label:
+                text = f"{text} ({discount.ends_label})"
+            lines.append(text)
+        return lines
+
+    # ---- what is possible -------------------------------------------------------------------
+
+    def _can(self, action: str, subscription: SubscriptionView) -> bool:
+        """Whether `action` applies to `subscription` under this configuration and installation."""
+        if self.data is None:
+            return False
+        features = self.data.features
+        if action == "plans":
+            return features.switch_plan and subscription.can_change_plan and screen_available("plans")
+        if action == "quantity":
+            return self._quantity_adjustable(subscription) and screen_available("quantity")
+        if action == "cancel":
+            return features.cancel and subscription.can_cancel and screen_available("cancel")
+        if action == "renew":
+            return subscription.can_renew
+        return False
+
+    def _quantity_adjustable(self, subscription: SubscriptionView) -> bool:
+        """Quantity can change when the configuration lists the product with adjustable_quantity."""
+        if self.data is None or not self.data.features.update_quantity:
+            return False
+        if not subscription.can_change_plan or subscription.is_multi_item or not subscription.items:
+            return False
+        update = self.service.configuration.features.subscription_update
+        product = update.product(subscription.items[0].product_id)
+        return product is not None and product.adjustable_quantity.enabled
+
+    def _first_subscription_for(self, action: str) -> SubscriptionView | None:
+        if self.data is None:
+            return None
+        for subscription in self.data.subscriptions:
+            if self._can(action, subscription):
+                return subscription
+        return None
+
+    def _enabled_areas(self) -> list[str]:
+        if self.data is None:
+            return []
+        features = self.data.features
+        enabled = {
+            "payment_methods": features.payment_methods,
+            "invoices": features.invoice_history,
+            "billing_details": features.customer_update,
+            "tax_ids": features.customer_update and "tax_id" in features.allowed_updates,
+        }
+        return [area for area in AREA_LABELS if enabled[area] and screen_available(area)]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide bindings for things that are not possible here (they vanish from the footer)."""
+        if action == "back":
+            return False
+        if action in ("plans", "quantity", "cancel", "renew"):
+            return self._first_subscription_for(action) is not None
+        if action == "area":
+            return bool(parameters) and parameters[0] in self._enabled_areas()
+        if action == "return_to_business":
+            return self.data is not None and bool(self.data.business.return_url)
+        return True
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        commands = []
+        for action, label in (
+            ("plans", N_("Change plan")),
+            ("quantity", N_("Change quantity")),
+            ("renew", N_("Renew plan")),
+            ("cancel", N_("Cancel plan")),
+        ):
+            if self._first_subscription_for(action) is not None:
+                commands.append(
+                    PaletteCommand(self._(label), self._("Subscription"), lambda a=action: self._run_on_first(a))
+                )
+        for area in self._enabled_areas():
+            commands.append(
+                PaletteCommand(self._(AREA_LABELS[area]), self._("Open"), lambda a=area: self.action_area(a))
+            )
+        if self.check_action("return_to_business", ()):
+            commands.append(
+                PaletteCommand(self._("Return to the business's website"), self._("Open in the browser"),
+                               self.action_return_to_business)
+            )
+        commands.append(PaletteCommand(self._("Reload"), self._("Fetch the latest data"), self.action_reload))
+        return commands
+
+    # ---- data -------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.portal.overview_stale:
+            self.portal.overview_stale = False
+            self.load(refresh=True)
+
+    @work(exclusive=True, group="overview-load")
+    async def load(self, refresh: bool = False) -> None:
+        try:
+            data = await self.service.overview(refresh=refresh)
+        except PortalError as error:
+            self.query_one(ErrorPanel).show(error.user_message, retry=lambda: self.load(refresh=True))
+            self.query("#overview-loading").remove()
+            return
+        self.data = data
+        await self.recompose()
+        # The focused widget was replaced by the recompose; focus the new body so keys work.
+        self.query_one("#overview-body").focus()
+        self.refresh_bindings()
+
+    # ---- actions ----------------------------------------------------------------------------
+
+    def _open_for(self, action: str, subscription_id: str) -> None:
+        if action == "renew":
+            self.renew(subscription_id)
+        else:
+            self.portal.open_screen(action, subscription_id=subscription_id)
+
+    def _run_on_first(self, action: str) -> None:
+        subscription = self._first_subscription_for(action)
+        if subscription is not None:
+            self._open_for(action, subscription.id)
+
+    def action_plans(self) -> None:
+        self._run_on_first("plans")
+
+    def action_quantity(self) -> None:
+        self._run_on_first("quantity")
+
+    def action_cancel(self) -> None:
+        self._run_on_first("cancel")
+
+    def action_renew(self) -> None:
+        self._run_on_first("renew")
+
+    def action_area(self, area: str) -> None:
+        if area in self._enabled_areas():
+            self.portal.open_screen(area)
+
+    def action_reload(self) -> None:
+        self.load(refresh=True)
+
+    def action_return_to_business(self) -> None:
+        if self.data is not None and self.data.business.return_url:
+            self.app.open_url(self.data.business.return_url)
+
+    @on(SubscriptionCard.ActionChosen)
+    def _card_action(self, event: SubscriptionCard.ActionChosen) -> None:
+        self._open_for(event.action, event.subscription_id)
+
+    @on(Button.Pressed, ".area")
+    def _area_pressed(self, event: Button.Pressed) -> None:
+        area = (event.button.id or "").removeprefix("area-")
+        self.action_area(area)
+
+    @on(Button.Pressed, ".link, #link-return")
+    def _link_pressed(self, event: Button.Pressed) -> None:
+        if self.data is None:
+            return
+        business = self.data.business
+        urls = {
+            "link-terms": business.terms_of_service_url,
+            "link-privacy": business.privacy_policy_url,
+            "link-return": business.return_url,
+        }
+        url = urls.get(event.button.id or "")
+        if url:
+            self.app.open_url(url)
+
+    @work(exclusive=True, group="overview-renew")
+    async def renew(self, subscription_id: str) -> None:
+        """Renew a plan that is set to end, after the customer confirms."""
+        if self.data is None:
+            return
+        subscription = next((s for s in self.data.subscriptions if s.id == subscription_id), None)
+        if subscription is None:
+            return
+        confirmed = await self.app.push_screen_wait(
+            ConfirmScreen(
+                self._("Renew {plan}?", plan=subscription.plan_name),
+                self._("Your plan will keep renewing and you will be billed at the next renewal as before."),
+                self._("Renew plan"),
+            )
+        )
+        if not confirmed:
+            return
+        self._renew_action = Action()
+        await self._submit_renew(subscription_id, self._renew_action)
+
+    async def _submit_renew(self, subscription_id: str, action: Action) -> None:
+        try:
+            renewed = await self.service.renew(subscription_id, action=action)
+        except PortalError as error:
+            self.query_one(ErrorPanel).show(
+                error.user_message, retry=lambda: self._retry_renew(subscription_id, action)
+            )
+            return
+        self.notify(renewed.renewal_label, title=self._("Plan renewed"), markup=False)
+        self.load(refresh=True)
+
+    def _retry_renew(self, subscription_id: str, action: Action) -> None:
+        self.run_worker(self._submit_renew(subscription_id, action), group="overview-renew", exclusive=True)

@@ -1,0 +1,38 @@
+"""The first screen: shown while the portal connects, and where a failed start is explained."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.widgets import Footer, LoadingIndicator, Static
+
+from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.safe import literal
+from tui_portal.ui.screens.base import PortalScreenMixin
+from textual.screen import Screen
+from tui_portal.ui.widgets.error_panel import ErrorPanel
+
+
+class StartScreen(PortalScreenMixin, Screen[None]):
+    """"Connecting..." with a spinner; on failure the reason and a Retry button."""
+
+    CSS_PATH = stylesheet("app.tcss")
+
+    def compose(self) -> ComposeResult:
+        with Center(id="start-box"):
+            with Vertical(id="start-panel"):
+                yield Static(literal(self._("Connecting to the billing service…")), id="start-message")
+                yield LoadingIndicator(id="start-spinner")
+                yield ErrorPanel(self._("Retry"), id="start-error")
+        yield Footer()
+
+    def show_failure(self, message: str) -> None:
+        """Stop the spinner and explain why the portal could not start; Retry starts it again."""
+        self.query_one("#start-spinner").display = False
+        self.query_one("#start-message", Static).update(literal(self._("The portal could not start.")))
+        self.query_one(ErrorPanel).show(message, retry=self._retry)
+
+    def _retry(self) -> None:
+        self.query_one("#start-spinner").display = True
+        self.query_one("#start-message", Static).update(literal(self._("Connecting to the billing service…")))
+        self.portal.start_service()

@@ -1,0 +1,59 @@
+"""An inline error message with a Retry button, shown where the action was taken.
+
+Usage in a screen: `self.query_one(ErrorPanel).show(message, retry=self.submit)`; `hide()` when the
+action succeeds. The Retry button gets focus, so retrying is one key (Enter) away. The retry callback
+is the screen's own action, which reuses its idempotency key, so a retried change applies once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Button, Static
+
+from tui_portal.ui.safe import literal
+
+
+class ErrorPanel(Vertical):
+    """Hidden until `show()`; the message is rendered literally (it may quote API text)."""
+
+    def __init__(self, retry_label: str, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="error-panel")
+        self._retry_label = retry_label
+        self._retry: Callable[[], object] | None = None
+        self.display = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="error-message")
+        yield Button(literal(self._retry_label), id="error-retry", variant="warning")
+
+    @property
+    def message(self) -> str:
+        """The message on display ("" when hidden); handy in tests."""
+        if not self.display:
+            return ""
+        return str(self.query_one("#error-message", Static).content)
+
+    def show(self, message: str, retry: Callable[[], object] | None = None) -> None:
+        self._retry = retry
+        self.query_one("#error-message", Static).update(literal(message))
+        retry_button = self.query_one("#error-retry", Button)
+        retry_button.display = retry is not None
+        self.display = True
+        if retry is not None:
+            retry_button.focus()
+
+    def hide(self) -> None:
+        self.display = False
+        self._retry = None
+
+    @on(Button.Pressed, "#error-retry")
+    def _retry_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        retry = self._retry
+        self.hide()
+        if retry is not None:
+            retry()
