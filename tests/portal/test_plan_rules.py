@@ -1,0 +1,61 @@
+"""When a change is scheduled for period end, and quantity bounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui_portal.portal.configuration import SubscriptionUpdate
+from tui_portal.portal.plan_rules import (
+    is_decreasing_amount,
+    is_shortening_interval,
+    quantity_rule,
+    should_schedule,
+)
+
+
+def price(unit_amount: int, interval: str = "month", product: str = "prod_team") -> dict[str, Any]:
+    return {"id": f"price_{product}_{interval}_{unit_amount}", "unit_amount": unit_amount, "currency": "usd",
+            "product": product, "recurring": {"interval": interval, "interval_count": 1}}
+
+
+UPDATE = SubscriptionUpdate.model_validate({
+    "enabled": True,
+    "default_allowed_updates": ["price", "quantity"],
+    "products": [
+        {"product": "prod_seats", "prices": ["p"], "adjustable_quantity": {"enabled": True, "minimum": 2, "maximum": 50}},
+        {"product": "prod_team", "prices": ["q"]},
+    ],
+    "schedule_at_period_end": {"conditions": [{"type": "decreasing_item_amount"}, {"type": "shortening_interval"}]},
+})
+
+
+def test_downgrade_and_fewer_seats_are_decreasing() -> None:
+    assert is_decreasing_amount(price(2900), 1, price(900), 1)
+    assert not is_decreasing_amount(price(900), 1, price(2900), 1)
+    assert is_decreasing_amount(price(1200), 5, price(1200), 3)
+    # monthly $29 ($348 a year) -> yearly $90 is cheaper per day
+    assert is_decreasing_amount(price(2900), 1, price(9000, "year"), 1)
+    # monthly $9 -> yearly $290 costs more per day
+    assert not is_decreasing_amount(price(900), 1, price(29000, "year"), 1)
+
+
+def test_shortening_interval() -> None:
+    assert is_shortening_interval(price(29000, "year"), price(2900, "month"))
+    assert not is_shortening_interval(price(2900, "month"), price(29000, "year"))
+
+
+def test_should_schedule_follows_configured_conditions() -> None:
+    assert should_schedule(UPDATE, price(2900), 1, price(900), 1)
+    assert not should_schedule(UPDATE, price(900), 1, price(2900), 1)
+    only_interval = SubscriptionUpdate.model_validate({**UPDATE.model_dump(), "schedule_at_period_end": {"conditions": [{"type": "shortening_interval"}]}})
+    assert not should_schedule(only_interval, price(2900), 1, price(900), 1)
+    assert should_schedule(only_interval, price(99000, "year"), 1, price(9900, "month"), 1)
+
+
+def test_quantity_rules() -> None:
+    seats = quantity_rule(UPDATE, "prod_seats")
+    assert seats.adjustable and (seats.minimum, seats.maximum) == (2, 50)
+    assert seats.clamp(1) == 2 and seats.clamp(60) == 50
+    assert not quantity_rule(UPDATE, "prod_team").adjustable
+    no_quantity = SubscriptionUpdate.model_validate({**UPDATE.model_dump(), "default_allowed_updates": ["price"]})
+    assert not quantity_rule(no_quantity, "prod_seats").adjustable

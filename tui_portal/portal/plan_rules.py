@@ -1,0 +1,105 @@
+"""Pure rules for plan changes: which prices are offered, quantity bounds, when to schedule.
+
+Why pure functions: these rules decide money (is this a downgrade? may the customer pick 60 seats?)
+and are easiest to trust when they can be tested without any HTTP at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tui_portal.portal.configuration import SubscriptionUpdate
+from tui_portal.portal.presenters import field, object_id
+
+# Approximate length of one interval in days, used only to *compare* intervals and per-period
+# amounts of different intervals (a year is longer than 11 months; $348/yr > $90/yr).
+_INTERVAL_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+@dataclass(frozen=True)
+class QuantityRule:
+    adjustable: bool
+    minimum: int
+    maximum: int
+
+    def clamp(self, quantity: int) -> int:
+        return max(self.minimum, min(self.maximum, quantity))
+
+
+def quantity_rule(update: SubscriptionUpdate, product_id: str) -> QuantityRule:
+    """The product's adjustable_quantity when the configuration lets customers change quantities."""
+    entry = update.product(product_id)
+    if entry is None or not entry.adjustable_quantity.enabled or not update.allows("quantity"):
+        return QuantityRule(adjustable=False, minimum=1, maximum=1)
+    bounds = entry.adjustable_quantity
+    return QuantityRule(adjustable=True, minimum=bounds.minimum, maximum=bounds.maximum)
+
+
+def interval_days(price: Any) -> int | None:
+    recurring = field(price, "recurring")
+    interval = field(recurring, "interval")
+    if interval is None:
+        return None
+    return _INTERVAL_DAYS.get(interval, 30) * (field(recurring, "interval_count") or 1)
+
+
+def same_interval(old_price: Any, new_price: Any) -> bool:
+    old_recurring = field(old_price, "recurring")
+    new_recurring = field(new_price, "recurring")
+    return field(old_recurring, "interval") == field(new_recurring, "interval") and (
+        field(old_recurring, "interval_count") or 1
+    ) == (field(new_recurring, "interval_count") or 1)
+
+
+def amount_per_period(price: Any, quantity: int) -> int | None:
+    """Unit amount x quantity for per-unit prices; None when it cannot be computed here (tiers)."""
+    unit_amount = field(price, "unit_amount")
+    if unit_amount is None or field(price, "billing_scheme") == "tiered":
+        return None
+    return unit_amount * quantity
+
+
+def is_decreasing_amount(old_price: Any, old_quantity: int, new_price: Any, new_quantity: int) -> bool:
+    """The new item costs less per period; across intervals we compare the cost per day."""
+    old_amount = amount_per_period(old_price, old_quantity)
+    new_amount = amount_per_period(new_price, new_quantity)
+    if old_amount is None or new_amount is None:
+        return False
+    if same_interval(old_price, new_price):
+        return new_amount < old_amount
+    old_days = interval_days(old_price)
+    new_days = interval_days(new_price)
+    if not old_days or not new_days:
+        return False
+    # new_amount / new_days < old_amount / old_days, in integers
+    return new_amount * old_days < old_amount * new_days
+
+
+def is_shortening_interval(old_price: Any, new_price: Any) -> bool:
+    old_days = interval_days(old_price)
+    new_days = interval_days(new_price)
+    return old_days is not None and new_days is not None and new_days < old_days
+
+
+def should_schedule(update: SubscriptionUpdate, old_price: Any, old_quantity: int, new_price: Any, new_quantity: int) -> bool:
+    """Whether the configuration wants this change applied at period end instead of now."""
+    conditions = update.schedule_at_period_end
+    if conditions.has("decreasing_item_amount") and is_decreasing_amount(old_price, old_quantity, new_price, new_quantity):
+        return True
+    if conditions.has("shortening_interval") and is_shortening_interval(old_price, new_price):
+        return True
+    return False
+
+
+def offered_price_ids(update: SubscriptionUpdate) -> dict[str, str]:
+    """price id -> product id for every price the configuration lists."""
+    offered: dict[str, str] = {}
+    for entry in update.products:
+        for price_id in entry.prices:
+            offered[price_id] = entry.product
+    return offered
+
+
+def price_product_id(price: Any) -> str:
+    return object_id(field(price, "product")) or ""

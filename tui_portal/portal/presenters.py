@@ -1,0 +1,528 @@
+"""Build the frozen views from billing models, in the customer's language.
+
+Why separate from the service: the service decides *what* to fetch and change; this module only
+turns Stripe objects into what a customer reads. It never makes requests, so it is cheap to test and
+cannot accidentally add a request to the overview's single wave.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+
+from tui_portal.billing.models import expandable_id
+from tui_portal.portal import labels
+from tui_portal.portal.configuration import PortalConfiguration
+from tui_portal.portal.formatting import format_day, format_percent, format_period, money
+from tui_portal.portal.i18n import Translator
+from tui_portal.portal.views import (
+    AddressView,
+    BrandingView,
+    BusinessView,
+    CustomerView,
+    DiscountView,
+    FeaturesView,
+    InvoiceDetailView,
+    InvoiceLineView,
+    InvoiceSummaryView,
+    Money,
+    PaymentMethodView,
+    PlanOptionView,
+    PreviewLineView,
+    PromotionCodeView,
+    ScheduledChangeView,
+    ShippingView,
+    SubscriptionItemView,
+    SubscriptionView,
+    TaxIdView,
+)
+
+PORTAL_SCHEDULE_MARK = "tui_portal"  # metadata key marking schedules the portal created
+ENDED_STATUSES = frozenset({"canceled", "incomplete_expired"})
+# Subscriptions for which the customer must keep a payment method on file.
+LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "incomplete", "paused"})
+
+
+def field(obj: Any, name: str, default: Any = None) -> Any:
+    """Attribute of a billing model or key of a dict (some nested values are plain dicts)."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        value = obj.get(name, default)
+    else:
+        value = getattr(obj, name, default)
+    return default if value is None else value
+
+
+def object_id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("id")
+    return expandable_id(value)
+
+
+def coupon_of(discount_or_promo: Any) -> Any:
+    """The coupon of a discount or promotion code, clover (`source`/`promotion`) or basil shape."""
+    for container in ("source", "promotion"):
+        inner = field(discount_or_promo, container)
+        if inner is not None and field(inner, "coupon") is not None:
+            return field(inner, "coupon")
+    return field(discount_or_promo, "coupon")
+
+
+def schedule_is_ours(schedule: Any) -> bool:
+    metadata = field(schedule, "metadata") or {}
+    return PORTAL_SCHEDULE_MARK in metadata
+
+
+class Presenter:
+    def __init__(self, translator: Translator, configuration: PortalConfiguration) -> None:
+        self.translator = translator
+        self.configuration = configuration
+
+    @property
+    def locale(self) -> str:
+        return self.translator.locale
+
+    def _(self, message: str) -> str:
+        return self.translator.gettext(message)
+
+    # --- money and dates ------------------------------------------------------------------------
+
+    def money(self, minor: int | None, currency: str | None) -> Money:
+        return money(minor or 0, currency or "usd", self.locale)
+
+    def day(self, timestamp: int | None) -> str:
+        return format_day(timestamp, self.locale)
+
+    # --- configuration ---------------------------------------------------------------------------
+
+    def features(self) -> FeaturesView:
+        features = self.configuration.features
+        update = features.subscription_update
+        cancel = features.subscription_cancel
+        customer_update = features.customer_update
+        return FeaturesView(
+            switch_plan=update.allows("price"),
+            update_quantity=update.allows("quantity"),
+            promotion_codes=update.allows("promotion_code"),
+            cancel=cancel.enabled,
+            cancel_mode=cancel.mode,
+            cancellation_reasons=cancel.enabled and cancel.cancellation_reason.enabled,
+            retention_offer=cancel.enabled and self.configuration.tui.retention_coupon is not None,
+            invoice_history=features.invoice_history.enabled,
+            payment_methods=features.payment_method_update.enabled,
+            customer_update=customer_update.enabled and bool(customer_update.allowed_updates),
+            allowed_updates=tuple(customer_update.allowed_updates) if customer_update.enabled else (),
+        )
+
+    def business(self, account_name: str | None) -> BusinessView:
+        configuration = self.configuration
+        branding = configuration.tui.branding
+        name = branding.business_name or account_name or self._("Your provider")
+        headline = configuration.business_profile.headline
+        if not headline:
+            headline = self._("%(business)s partners with Stripe to simplify billing.") % {"business": name}
+        return_url = configuration.default_return_url
+        return BusinessView(
+            name=name,
+            headline=headline,
+            privacy_policy_url=configuration.business_profile.privacy_policy_url,
+            terms_of_service_url=configuration.business_profile.terms_of_service_url,
+            return_url=return_url,
+            return_label=(self._("Return to %(business)s") % {"business": name}) if return_url else None,
+            branding=BrandingView(
+                business_name=name,
+                primary_color=branding.primary_color,
+                secondary_color=branding.secondary_color,
+                border=branding.border,
+                logo=branding.logo,
+                theme=configuration.tui.theme,
+            ),
+        )
+
+    # --- customer --------------------------------------------------------------------------------
+
+    def country_name(self, code: str | None) -> str:
+        if not code:
+            return ""
+        try:
+            return Locale.parse(self.locale).territories.get(code.upper(), code)
+        except (ValueError, UnknownLocaleError):
+            return code
+
+    def address(self, address: Any) -> AddressView | None:
+        if address is None:
+            return None
+        line1 = field(address, "line1")
+        line2 = field(address, "line2")
+        city = field(address, "city")
+        state = field(address, "state")
+        postal_code = field(address, "postal_code")
+        country = field(address, "country")
+        if not any((line1, line2, city, state, postal_code, country)):
+            return None
+        lines = [text for text in (line1, line2) if text]
+        city_line = " ".join(text for text in (postal_code, city) if text)
+        if state:
+            city_line = f"{city_line}, {state}" if city_line else state
+        if city_line:
+            lines.append(city_line)
+        if country:
+            lines.append(self.country_name(country))
+        return AddressView(
+            line1=line1,
+            line2=line2,
+            city=city,
+            state=state,
+            postal_code=postal_code,
+            country=country,
+            lines=tuple(lines),
+        )
+
+    def customer(self, customer: Any) -> CustomerView:
+        shipping = field(customer, "shipping")
+        shipping_view = None
+        if shipping is not None and (field(shipping, "name") or field(shipping, "address")):
+            shipping_view = ShippingView(
+                name=field(shipping, "name"),
+                phone=field(shipping, "phone"),
+                address=self.address(field(shipping, "address")) or AddressView(),
+            )
+        return CustomerView(
+            id=customer.id,
+            name=field(customer, "name"),
+            email=field(customer, "email"),
+            phone=field(customer, "phone"),
+            address=self.address(field(customer, "address")),
+            shipping=shipping_view,
+            locale=self.locale,
+        )
+
+    def tax_id(self, tax_id: Any) -> TaxIdView:
+        type_labels = {code: text for code, text, _example in labels.TAX_ID_TYPES}
+        status = field(field(tax_id, "verification"), "status")
+        return TaxIdView(
+            id=tax_id.id,
+            type=tax_id.type,
+            type_label=labels.label(type_labels, tax_id.type, self.translator),
+            value=tax_id.value,
+            country=field(tax_id, "country"),
+            verification_status=status,
+            verification_label=labels.label(labels.TAX_ID_VERIFICATION, status, self.translator) if status else None,
+        )
+
+    # --- payment methods -----------------------------------------------------------------------
+
+    def payment_method(self, payment_method: Any, default_id: str | None) -> PaymentMethodView:
+        card = field(payment_method, "card")
+        brand = field(card, "display_brand") or field(card, "brand") or field(payment_method, "type") or ""
+        last4 = field(card, "last4") or ""
+        exp_month = field(card, "exp_month")
+        exp_year = field(card, "exp_year")
+        expiry = f"{exp_month:02d}/{exp_year}" if exp_month and exp_year else ""
+        brand_text = labels.brand_label(brand)
+        return PaymentMethodView(
+            id=payment_method.id,
+            type=field(payment_method, "type") or "card",
+            brand=brand,
+            brand_label=brand_text,
+            last4=last4,
+            exp_month=exp_month,
+            exp_year=exp_year,
+            expiry_label=expiry,
+            is_default=payment_method.id == default_id,
+            label=f"{brand_text} \u2022\u2022\u2022\u2022 {last4}" if last4 else brand_text,
+        )
+
+    # --- discounts and coupons --------------------------------------------------------------------
+
+    def coupon_description(self, coupon: Any) -> str:
+        """"25% off for 3 months", "$5.00 off once", "20% off forever"."""
+        if coupon is None or isinstance(coupon, str):
+            return ""
+        percent_off = field(coupon, "percent_off")
+        amount_off = field(coupon, "amount_off")
+        if percent_off is not None:
+            value = self._("%(percent)s off") % {"percent": format_percent(Decimal(str(percent_off)), self.locale)}
+        elif amount_off is not None:
+            value = self._("%(amount)s off") % {"amount": self.money(amount_off, field(coupon, "currency")).display}
+        else:
+            value = field(coupon, "name") or coupon.id
+        duration = field(coupon, "duration")
+        if duration == "forever":
+            return self._("%(value)s forever") % {"value": value}
+        if duration == "repeating":
+            months = field(coupon, "duration_in_months") or 0
+            template = self.translator.ngettext("%(value)s for %(months)d month", "%(value)s for %(months)d months", months)
+            return template % {"value": value, "months": months}
+        return self._("%(value)s once") % {"value": value}
+
+    def discount(self, discount: Any) -> DiscountView:
+        if isinstance(discount, str):
+            return DiscountView(id=discount, coupon_id=None, promotion_code=None, name=discount, description="")
+        coupon = coupon_of(discount)
+        promotion = field(discount, "promotion_code")
+        code = field(promotion, "code") if not isinstance(promotion, str) else None
+        end = field(discount, "end")
+        coupon_name = field(coupon, "name") if not isinstance(coupon, str) else None
+        return DiscountView(
+            id=discount.id,
+            coupon_id=object_id(coupon),
+            promotion_code=code,
+            name=code or coupon_name or (object_id(coupon) or ""),
+            description=self.coupon_description(coupon),
+            ends_at=end,
+            ends_label=(self._("until %(date)s") % {"date": self.day(end)}) if end else None,
+        )
+
+    def promotion_code(self, promotion: Any) -> PromotionCodeView:
+        coupon = coupon_of(promotion)
+        return PromotionCodeView(
+            id=promotion.id,
+            code=promotion.code,
+            coupon_id=object_id(coupon) or "",
+            description=self.coupon_description(coupon),
+        )
+
+    # --- prices and subscriptions -----------------------------------------------------------------
+
+    def product_name(self, price: Any, product_names: dict[str, str]) -> str:
+        product = field(price, "product")
+        if product is not None and not isinstance(product, str):
+            return field(product, "name") or product.id
+        product_id = object_id(product) or ""
+        return product_names.get(product_id, product_id)
+
+    def interval(self, price: Any) -> tuple[str | None, int, str]:
+        recurring = field(price, "recurring")
+        interval = field(recurring, "interval")
+        count = field(recurring, "interval_count") or 1
+        return interval, count, labels.interval_label(interval, count, self.translator)
+
+    def plan_option(self, price: Any, product_names: dict[str, str], current_price_id: str | None) -> PlanOptionView:
+        interval, count, interval_text = self.interval(price)
+        name = self.product_name(price, product_names)
+        amount = self.money(field(price, "unit_amount"), price.currency)
+        product = field(price, "product")
+        description = field(product, "description") if not isinstance(product, str) else None
+        return PlanOptionView(
+            product_id=object_id(product) or "",
+            product_name=name,
+            product_description=description,
+            price_id=price.id,
+            price=amount,
+            interval=interval,
+            interval_count=count,
+            interval_label=interval_text,
+            label=f"{name} \u2013 {amount.display} {interval_text}".strip(),
+            is_current=price.id == current_price_id,
+        )
+
+    def subscription_item(self, item: Any, product_names: dict[str, str]) -> SubscriptionItemView:
+        price = item.price
+        interval, count, interval_text = self.interval(price)
+        quantity = field(item, "quantity", 1)
+        unit_amount = field(price, "unit_amount")
+        return SubscriptionItemView(
+            id=item.id,
+            product_id=object_id(field(price, "product")) or "",
+            product_name=self.product_name(price, product_names),
+            price_id=price.id,
+            unit_amount=self.money(unit_amount, price.currency) if unit_amount is not None else None,
+            quantity=quantity,
+            interval=interval,
+            interval_count=count,
+            interval_label=interval_text,
+            amount_per_period=self.money(unit_amount * quantity, price.currency) if unit_amount is not None else None,
+        )
+
+    def scheduled_change(self, subscription: Any, product_names: dict[str, str], prices: dict[str, Any]) -> ScheduledChangeView | None:
+        schedule = field(subscription, "schedule")
+        if schedule is None:
+            return None
+        if isinstance(schedule, str):
+            return ScheduledChangeView(
+                schedule_id=schedule,
+                effective_at=None,
+                effective_label=self._("A change to this plan is scheduled."),
+                made_by_portal=False,
+            )
+        ours = schedule_is_ours(schedule)
+        current_end = field(field(schedule, "current_phase"), "end_date")
+        next_phase = None
+        for phase in field(schedule, "phases") or []:
+            if current_end is not None and field(phase, "start_date") == current_end:
+                next_phase = phase
+        if next_phase is None or not field(next_phase, "items"):
+            return ScheduledChangeView(
+                schedule_id=schedule.id,
+                effective_at=current_end,
+                effective_label=self._("A change to this plan is scheduled."),
+                made_by_portal=ours,
+            )
+        item = field(next_phase, "items")[0]
+        price = field(item, "price")
+        price_obj = price if not isinstance(price, str) else prices.get(price)
+        if price_obj is not None:
+            name = self.product_name(price_obj, product_names)
+            _interval, _count, interval_text = self.interval(price_obj)
+            amount = self.money(field(price_obj, "unit_amount"), price_obj.currency).display
+            plan_text = f"{name} ({amount} {interval_text})"
+        else:
+            plan_text = object_id(price) or ""
+        quantity = field(item, "quantity", 1)
+        if quantity > 1:
+            plan_text = f"{quantity} \u00d7 {plan_text}"
+        return ScheduledChangeView(
+            schedule_id=schedule.id,
+            effective_at=current_end,
+            effective_label=self._("On %(date)s your plan changes to %(plan)s.")
+            % {"date": self.day(current_end), "plan": plan_text},
+            made_by_portal=ours,
+        )
+
+    def subscription(
+        self, subscription: Any, product_names: dict[str, str], prices: dict[str, Any] | None = None
+    ) -> SubscriptionView:
+        items = tuple(self.subscription_item(item, product_names) for item in subscription.items.data)
+        first = items[0] if items else None
+        status = subscription.status
+        cancel_at_period_end = bool(field(subscription, "cancel_at_period_end", False))
+        cancel_at = field(subscription, "cancel_at")
+        ended_at = field(subscription, "ended_at")
+        period_start = subscription.items.data[0].current_period_start if subscription.items.data else None
+        period_end = subscription.items.data[0].current_period_end if subscription.items.data else None
+        ended = status in ENDED_STATUSES
+        canceling = not ended and (cancel_at_period_end or cancel_at is not None)
+
+        if ended:
+            status_label = labels.label(labels.SUBSCRIPTION_STATUS, status, self.translator)
+            renewal_label = self._("Ended on %(date)s") % {"date": self.day(ended_at or field(subscription, "canceled_at"))}
+        elif canceling:
+            status_label = self._(labels.CANCELING_STATUS)
+            renewal_label = self._("Cancels on %(date)s") % {"date": self.day(cancel_at or period_end)}
+        elif status == "trialing":
+            status_label = labels.label(labels.SUBSCRIPTION_STATUS, status, self.translator)
+            renewal_label = self._("Trial ends on %(date)s") % {"date": self.day(field(subscription, "trial_end") or period_end)}
+        else:
+            status_label = labels.label(labels.SUBSCRIPTION_STATUS, status, self.translator)
+            renewal_label = self._("Renews on %(date)s") % {"date": self.day(period_end)}
+
+        if len(items) > 1:
+            template = self.translator.ngettext("%(count)d product", "%(count)d products", len(items))
+            plan_name = template % {"count": len(items)}
+        else:
+            plan_name = first.product_name if first else ""
+
+        discounts = tuple(self.discount(discount) for discount in field(subscription, "discounts") or [])
+        scheduled = self.scheduled_change(subscription, product_names, prices or {})
+        features = self.configuration.features
+        update = features.subscription_update
+        can_change = (
+            update.enabled
+            and (update.allows("price") or update.allows("quantity") or update.allows("promotion_code"))
+            and len(items) == 1
+            and not ended
+            and not canceling
+            and (scheduled is None or scheduled.made_by_portal)
+        )
+        details = field(subscription, "cancellation_details")
+        return SubscriptionView(
+            id=subscription.id,
+            status=status,
+            status_label=status_label,
+            plan_name=plan_name,
+            items=items,
+            price=first.amount_per_period if first else None,
+            interval=first.interval if first else None,
+            interval_label=first.interval_label if first else "",
+            quantity=first.quantity if first else 0,
+            current_period_start=period_start,
+            current_period_end=period_end,
+            renewal_label=renewal_label,
+            cancel_at_period_end=cancel_at_period_end,
+            cancel_at=cancel_at,
+            ended_at=ended_at,
+            discounts=discounts,
+            scheduled_change=scheduled,
+            is_multi_item=len(items) > 1,
+            can_change_plan=can_change,
+            can_cancel=features.subscription_cancel.enabled and not ended and not canceling,
+            can_renew=canceling and cancel_at_period_end and not ended,
+            cancellation_feedback=field(details, "feedback"),
+            cancellation_comment=field(details, "comment"),
+        )
+
+    # --- invoices ---------------------------------------------------------------------------------
+
+    def invoice_summary(self, invoice: Any) -> InvoiceSummaryView:
+        currency = field(invoice, "currency", "usd")
+        created = field(invoice, "created", 0)
+        return InvoiceSummaryView(
+            id=invoice.id or "",
+            number=field(invoice, "number"),
+            status=field(invoice, "status", ""),
+            status_label=labels.label(labels.INVOICE_STATUS, field(invoice, "status"), self.translator),
+            created=created,
+            date_label=self.day(created),
+            total=self.money(field(invoice, "total", 0), currency),
+            amount_due=self.money(field(invoice, "amount_due", 0), currency),
+            amount_paid=self.money(field(invoice, "amount_paid", 0), currency),
+            hosted_invoice_url=field(invoice, "hosted_invoice_url"),
+            invoice_pdf=field(invoice, "invoice_pdf"),
+        )
+
+    @staticmethod
+    def is_proration(line: Any) -> bool:
+        parent = field(line, "parent")
+        for kind in ("subscription_item_details", "invoice_item_details"):
+            details = field(parent, kind)
+            if details is not None and field(details, "proration", False):
+                return True
+        return bool(field(line, "proration", False))
+
+    def invoice_line(self, line: Any, currency: str) -> InvoiceLineView:
+        period = field(line, "period")
+        return InvoiceLineView(
+            id=line.id,
+            description=field(line, "description", ""),
+            amount=self.money(line.amount, field(line, "currency") or currency),
+            quantity=field(line, "quantity"),
+            period_label=format_period(field(period, "start"), field(period, "end"), self.locale) or None,
+            is_proration=self.is_proration(line),
+        )
+
+    def preview_line(self, line: Any, currency: str) -> PreviewLineView:
+        view = self.invoice_line(line, currency)
+        return PreviewLineView(
+            description=view.description,
+            amount=view.amount,
+            quantity=view.quantity,
+            period_label=view.period_label,
+            is_proration=view.is_proration,
+        )
+
+    def invoice_detail(self, invoice: Any, lines: list[Any], discount_names: dict[str, str]) -> InvoiceDetailView:
+        currency = field(invoice, "currency", "usd")
+        discounts = []
+        for entry in field(invoice, "total_discount_amounts") or []:
+            discount = field(entry, "discount")
+            name = discount_names.get(object_id(discount) or "", "")
+            if not name and discount is not None and not isinstance(discount, str):
+                name = self.discount(discount).description
+            discounts.append((name or self._("Discount"), self.money(-entry.amount, currency)))
+        period_start = field(invoice, "period_start")
+        period_end = field(invoice, "period_end")
+        return InvoiceDetailView(
+            summary=self.invoice_summary(invoice),
+            lines=tuple(self.invoice_line(line, currency) for line in lines),
+            subtotal=self.money(field(invoice, "subtotal", 0), currency),
+            discounts=tuple(discounts),
+            total=self.money(field(invoice, "total", 0), currency),
+            period_label=format_period(period_start, period_end, self.locale) or None,
+            # The PDF can only be saved once the billing client can download a file; until then the
+            # screens show the hosted invoice page instead (see the portal report).
+            has_pdf=False,
+        )
