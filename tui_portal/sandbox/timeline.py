@@ -1,0 +1,229 @@
+"""The billing timeline: everything that happens because time passed.
+
+Due work, in time order: schedule phase transitions, scheduled cancellations (`cancel_at`, incl.
+`cancel_at_period_end`), renewals (period moves, `subscription_cycle` invoice with pending prorations
+and discounts, finalized and charged at once), and expiry of `incomplete` subscriptions after 23 h.
+At one instant the order is: phase transition, then cancellation, then renewal, so a downgrade
+scheduled for period end is what the renewal bills, and a subscription canceling at period end gets
+no renewal invoice.
+
+Who drives it:
+* `advance(db_path, seconds)` moves the sandbox clock (persisted offset) and runs what became due for
+  customers that are **not** on test clocks.
+* `POST /v1/test_helpers/test_clocks/{id}/advance` runs what is due for that clock's customers.
+* **Lazily on requests:** the billing endpoints (subscriptions, invoices, schedules, previews) call
+  `catch_up(ctx)` first, so a sandbox left running renews subscriptions whose period ended before it
+  answers about them. The check is one indexed query (`lookup` = `<clock|now>:<due time>`), so it costs
+  nothing when nothing is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .context import Context
+
+MAX_STEPS_PER_RUN = 5000
+
+
+def _due_subscriptions(ctx: Context, scope: str, until: int) -> list[dict[str, Any]]:
+    low = f"{scope}:"
+    high = f"{scope}:{until:012d}"
+    return ctx.tx.select("subscription", where=[("lookup >= ? AND lookup <= ?", (low, high))], newest_first=False)
+
+
+def subscriptions_on_clock(ctx: Context, clock_id: str) -> list[dict[str, Any]]:
+    return ctx.tx.select("subscription", json_equals={"test_clock": clock_id},
+                         where=[("json_extract(data, '$.status') NOT IN ('canceled', 'incomplete_expired')", ())])
+
+
+def process_due(ctx: Context, *, until: int, clock_id: str | None = None) -> list[str]:
+    """Run everything due up to `until` for one clock scope (None = customers without a test clock),
+    earliest first. Each step runs with `ctx.now` set to the moment it happens."""
+    from .resources.subscriptions import next_due_at
+
+    scope = clock_id or "now"
+    happened: list[str] = []
+    original_now = ctx.now
+    try:
+        for _ in range(MAX_STEPS_PER_RUN):
+            candidates = []
+            for subscription in _due_subscriptions(ctx, scope, until):
+                due = next_due_at(ctx, subscription)
+                if due is not None and due <= until:
+                    candidates.append((due, subscription["created"], subscription["id"]))
+            if not candidates:
+                return happened
+            due, _, subscription_id = min(candidates)
+            ctx.now = due
+            happened.extend(process_subscription(ctx, subscription_id, due))
+        raise RuntimeError(f"billing timeline did not settle after {MAX_STEPS_PER_RUN} steps")
+    finally:
+        ctx.now = original_now
+
+
+def process_subscription(ctx: Context, subscription_id: str, moment: int) -> list[str]:
+    """Everything due for one subscription at `moment`."""
+    from .resources import subscription_schedules, subscriptions
+
+    happened: list[str] = []
+    subscription = ctx.load("subscription", subscription_id)
+    if subscription["status"] == "incomplete":
+        happened.append(expire_incomplete(ctx, subscription, moment))
+        return happened
+    if subscription.get("schedule"):
+        schedule = ctx.tx.get(subscription["schedule"], "subscription_schedule")
+        if schedule and schedule.get("status") == "active":
+            end_date = (schedule.get("current_phase") or {}).get("end_date")
+            if end_date is not None and int(end_date) <= moment:
+                happened.extend(subscription_schedules.finish_phase(ctx, schedule, moment))
+                subscription = ctx.load("subscription", subscription_id)
+                if subscription["status"] == "canceled":
+                    return happened
+    cancel_at = subscription.get("cancel_at")
+    if cancel_at is not None and int(cancel_at) <= moment:
+        happened.append(end_at_cancel_at(ctx, subscription, int(cancel_at)))
+        return happened
+    period_end = subscriptions.current_period(subscription)[1]
+    if period_end <= moment:
+        happened.append(renew(ctx, subscription, period_end))
+    else:
+        # Nothing else due (e.g. a phase ended mid-period); make sure the due marker moved on.
+        subscriptions.save_subscription(ctx, subscription)
+    return happened
+
+
+def _money(amount: int, currency: str) -> str:
+    from .rules.money import format_money
+
+    return format_money(amount, currency)
+
+
+def _who(ctx: Context, subscription: dict[str, Any]) -> str:
+    customer = ctx.tx.get(subscription["customer"], "customer", include_deleted=True) or {}
+    return f"{subscription['id']} ({customer.get('email') or customer.get('name') or subscription['customer']})"
+
+
+def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
+    """Move every item to its next period and bill it (`subscription_cycle`)."""
+    from .resources import invoice_items, invoices, subscriptions
+    from .rules import calendar
+
+    before = ctx.snapshot(subscription)
+    anchor = int(subscription["billing_cycle_anchor"])
+    old_start, old_end = subscriptions.current_period(subscription)
+    charges = []
+    for item in subscription["items"]["data"]:
+        recurring = item["price"]["recurring"]
+        start = int(item["current_period_end"])
+        end = calendar.period_containing(anchor, recurring["interval"], int(recurring.get("interval_count") or 1),
+                                         start)[1]
+        item["current_period_start"], item["current_period_end"] = start, end
+        charges.append(subscriptions.charge_line_for(ctx, item, start, end))
+    subscription["discounts"] = _discounts_still_running(ctx, subscription.get("discounts") or [], period_end)
+    subscriptions.save_subscription(ctx, subscription)
+    ctx.emit_updated("customer.subscription.updated", before, subscription)
+
+    customer = ctx.load("customer", subscription["customer"], param="customer")
+    invoice = invoices.create_invoice(
+        ctx, customer=customer, subscription=subscription, billing_reason="subscription_cycle",
+        invoice_items=invoice_items.pending_items(ctx, subscription["id"]), charges=charges, at=period_end,
+        period_start=old_start, period_end=old_end)
+    invoices.finalize_invoice(ctx, invoice, period_end)
+    failure = invoices.attempt_payment(ctx, invoice, period_end)
+    subscription = ctx.load("subscription", subscription["id"])
+    before = ctx.snapshot(subscription)
+    subscription["latest_invoice"] = invoice["id"]
+    if failure is not None and subscription["status"] == "active":
+        subscription["status"] = "past_due"
+    subscriptions.save_subscription(ctx, subscription)
+    ctx.emit_updated("customer.subscription.updated", before, subscription)
+    if failure is None:
+        subscriptions.after_invoice_paid(ctx, invoice, period_end)
+    outcome = "paid" if failure is None else f"payment failed ({failure.message})"
+    return (f"Renewed {_who(ctx, subscription)}: invoice {invoice['number']} "
+            f"{_money(invoice['total'], invoice['currency'])} {outcome}")
+
+
+def _discounts_still_running(ctx: Context, discount_ids: list[str], moment: int) -> list[str]:
+    """Drop repeating discounts whose `end` has passed (Stripe removes ended discounts)."""
+    kept = []
+    for discount_id in discount_ids:
+        discount = ctx.tx.get(discount_id, "discount", include_deleted=True)
+        if discount is None:
+            continue
+        if discount.get("end") is not None and int(discount["end"]) <= moment:
+            continue
+        kept.append(discount_id)
+    return kept
+
+
+def end_at_cancel_at(ctx: Context, subscription: dict[str, Any], cancel_at: int) -> str:
+    """A scheduled cancellation takes effect: no renewal; pending prorations get a final invoice."""
+    from .resources import invoice_items, invoices, subscriptions
+
+    pending = invoice_items.pending_items(ctx, subscription["id"])
+    if pending:
+        customer = ctx.load("customer", subscription["customer"], param="customer")
+        invoice = invoices.create_invoice(
+            ctx, customer=customer, subscription=subscription, billing_reason="subscription_cycle",
+            invoice_items=pending, charges=[], at=cancel_at, period_start=cancel_at, period_end=cancel_at)
+        invoices.finalize_invoice(ctx, invoice, cancel_at)
+        invoices.attempt_payment(ctx, invoice, cancel_at)
+        subscription["latest_invoice"] = invoice["id"]
+    subscriptions.end_subscription(ctx, subscription, ended_at=cancel_at)
+    return f"Canceled {_who(ctx, subscription)} as scheduled"
+
+
+def expire_incomplete(ctx: Context, subscription: dict[str, Any], moment: int) -> str:
+    """An `incomplete` subscription whose first invoice went unpaid for 23 h expires; the invoice is voided."""
+    from .resources import invoices, subscriptions
+
+    latest = ctx.tx.get(subscription.get("latest_invoice") or "", "invoice")
+    if latest is not None and latest["status"] == "open":
+        invoices.void_invoice(ctx, latest, moment)
+    before = ctx.snapshot(subscription)
+    subscription["status"] = "incomplete_expired"
+    subscription["ended_at"] = moment
+    subscriptions.save_subscription(ctx, subscription)
+    ctx.emit_updated("customer.subscription.updated", before, subscription)
+    return f"Expired {_who(ctx, subscription)} (first invoice unpaid)"
+
+
+def has_due_work(ctx: Context) -> bool:
+    return bool(ctx.tx.select("subscription", where=[("lookup >= ? AND lookup <= ?", ("now:", f"now:{ctx.now:012d}"))],
+                              limit=1))
+
+
+def catch_up(ctx: Context) -> list[str]:
+    """Process what became due (sandbox clock) before answering a billing request.
+
+    In a read-only request (GET) nothing is written unless something is due, in which case the read
+    transaction upgrades to a write; the app maps a lost race to 429 lock_timeout with
+    `Stripe-Should-Retry: true`, which clients retry.
+    """
+    if not has_due_work(ctx):
+        return []
+    return process_due(ctx, until=ctx.now, clock_id=None)
+
+
+def advance(db_path: str | Path, seconds: int, *, now: Callable[[], int] | None = None) -> list[str]:
+    """Move the sandbox clock forward by `seconds` and run everything that became due, in time order.
+
+    Customers on test clocks are not affected (their clocks move only through the test clock API).
+    Returns a human-readable list of what happened.
+    """
+    from .app import SandboxApp
+
+    if seconds < 0:
+        raise ValueError("the sandbox clock only moves forward")
+    app = SandboxApp(db_path, now=now, seed=False)
+    app.ensure_ready()
+    with app.context() as ctx:
+        app.clock.move_offset(ctx.tx, int(seconds))
+        ctx.now = app.clock.now(ctx.tx)
+        happened = process_due(ctx, until=ctx.now, clock_id=None)
+    return happened
