@@ -208,8 +208,18 @@ class SandboxApp:
                     method=request.method, path=request.path, params=params, path_params=path_params,
                     base_url=request.base_url,
                 )
-                result = route.handler(ctx)
-                if isinstance(result, Response):
+                try:
+                    result = route.handler(ctx)
+                except errors.StripeError as error:
+                    if not error.keep_changes:
+                        raise
+                    kept_error = error  # leave the with-block normally: the changes commit
+                else:
+                    kept_error = None
+                if kept_error is not None:
+                    headers.update(kept_error.headers)
+                    response = self._json(kept_error.status, kept_error.body(request_id), headers)
+                elif isinstance(result, Response):
                     response = HttpResponse(result.status, {**headers, **result.headers,
                                                             "Content-Type": result.content_type}, result.body)
                 else:

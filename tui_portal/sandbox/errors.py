@@ -24,9 +24,13 @@ class StripeError(Exception):
         code: str | None = None,
         param: str | None = None,
         headers: dict[str, str] | None = None,
+        keep_changes: bool = False,
         **extra: Any,
     ) -> None:
         super().__init__(message)
+        # True: commit what the request changed before answering with this error (a declined card
+        # still records `last_setup_error` on the SetupIntent, a failed invoice payment its attempt).
+        self.keep_changes = keep_changes
         self.message = message
         self.status = status
         self.type = type

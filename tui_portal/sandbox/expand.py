@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,10 @@ def renderer(object_type: str) -> Callable[[Renderer], Renderer]:
 
 
 def includable(object_type: str, field: str) -> Callable[[Includer], Includer]:
-    """Register a field that only appears when expanded (e.g. `customer.tax_ids`)."""
+    """Register a field that only appears when expanded (e.g. `customer.tax_ids`). `field` may be a dotted
+    path inside plain hashes (`features.subscription_update.products`); the function then receives the
+    innermost hash. A function with three parameters `fn(ctx, container, owner)` also gets the enclosing
+    object (rendered)."""
 
     def register(fn: Includer) -> Includer:
         INCLUDABLE[(object_type, field)] = fn
@@ -78,9 +82,14 @@ def expand(ctx: Context, obj: Any, paths: list[str] | None) -> Any:
     return result
 
 
-def _expand_path(ctx: Context, container: dict[str, Any], parts: list[str], full_path: str) -> None:
+def _expand_path(ctx: Context, container: dict[str, Any], parts: list[str], full_path: str,
+                 owner: str | None = None, relative: str = "", owner_object: dict[str, Any] | None = None) -> None:
+    """Walk one path. `owner`/`relative`: the nearest enclosing object type and the dotted path from it,
+    so includable fields inside plain hashes (`features.subscription_update.products`) can be found."""
     head, rest = parts[0], parts[1:]
     kind = container.get("object")
+    if isinstance(kind, str):
+        owner, relative, owner_object = kind, "", container
     if kind in ("list", "search_result") and head == "data":
         if not rest:
             raise errors.StripeError(f"This property cannot be expanded ({full_path}).", param="expand")
@@ -88,11 +97,15 @@ def _expand_path(ctx: Context, container: dict[str, Any], parts: list[str], full
             if isinstance(item, dict):
                 _expand_path(ctx, item, rest, full_path)
         return
+    key = f"{relative}.{head}" if relative else head
     if head not in container:
-        include = INCLUDABLE.get((kind, head)) if isinstance(kind, str) else None
+        include = INCLUDABLE.get((owner, key)) if owner else None
         if include is None:
             raise errors.StripeError(f"This property cannot be expanded ({full_path}).", param="expand")
-        container[head] = include(ctx, container)
+        if len(inspect.signature(include).parameters) >= 3:
+            container[head] = include(ctx, container, owner_object)
+        else:
+            container[head] = include(ctx, container)
     else:
         container[head] = _expand_value(ctx, container[head], full_path, last=not rest)
     if rest:
@@ -103,7 +116,7 @@ def _expand_path(ctx: Context, container: dict[str, Any], parts: list[str], full
                 continue
             if not isinstance(target, dict):
                 raise errors.StripeError(f"This property cannot be expanded ({full_path}).", param="expand")
-            _expand_path(ctx, target, rest, full_path)
+            _expand_path(ctx, target, rest, full_path, owner, key, owner_object)
 
 
 def _expand_value(ctx: Context, value: Any, full_path: str, *, last: bool) -> Any:

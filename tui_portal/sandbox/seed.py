@@ -1,28 +1,228 @@
 """The deterministic demo seed (COMMON.md "Demo data"), run once on an empty database.
 
 Structure: `seed_demo(ctx)` runs inside ONE write transaction (a `Context` from `SandboxApp.context()`),
-creates objects through the same builder functions the endpoints use, and records every created id in
-`ctx.refs` under a stable name (see README "Seed"). At the end it calls
-`seed_billing.seed_subscriptions_and_invoices(ctx)` if that module exists (subscriptions, invoices).
-Same clock -> same ids, numbers and amounts.
+creates objects with the same builder functions the endpoints use, records a `*.created` event for each
+(timestamped when the object was created), and stores every created id in `ctx.refs` under a stable name
+(table in README "Seed"). At the end it calls `seed_billing.seed_subscriptions_and_invoices(ctx)` if that
+module exists (subscriptions, invoices). Same clock -> same ids, numbers and amounts.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from .context import Context
 from .resources.account import account_document
+from .resources.billing_portal import CANCELLATION_REASONS, create_configuration
+from .resources.coupons import new_coupon
+from .resources.customers import new_customer, save_customer
+from .resources.payment_methods import new_card_payment_method
+from .resources.prices import new_price, save_price
+from .resources.products import new_product
+from .resources.promotion_codes import new_promotion_code, save_promotion_code
+from .resources.tax_ids import create_tax_id
+
+DAY = 24 * 3600
+CUSTOMER_AGE_DAYS = 400
+
+# (ref name, product name, description, monthly cents, yearly cents, lookup prefix, unit label)
+CATALOG = [
+    ("starter", "Starter", "For individuals and side projects.", 900, 9000, "starter", None),
+    ("team", "Team", "For growing teams that ship together.", 2900, 29000, "team", None),
+    ("business", "Business", "For organisations with advanced needs.", 9900, 99000, "business", None),
+    ("seats", "Team Seats", "Per-seat pricing for larger teams.", 1200, 12000, "seats", "seat"),
+]
+FEATURES = {
+    "starter": ["1 project", "Community support"],
+    "team": ["10 projects", "Email support", "Team roles"],
+    "business": ["Unlimited projects", "Priority support", "SSO and audit log"],
+    "seats": ["Pay per member", "Everything in Team"],
+}
+
+
+@contextmanager
+def _at(ctx: Context, timestamp: int) -> Iterator[None]:
+    """Run with `ctx.now` moved to `timestamp`, so objects and their events carry that time."""
+    saved = ctx.now
+    ctx.now = timestamp
+    try:
+        yield
+    finally:
+        ctx.now = saved
 
 
 def seed_demo(ctx: Context) -> None:
-    account = ctx.save(account_document(
-        ctx, name="Northwind Cloud", primary_color="#2F6FEB", secondary_color="#0B1F3A",
-        support_email="support@northwind.example", support_url="https://northwind.example/support",
-        url="https://northwind.example", support_phone="+49 30 1234567"))
-    ctx.refs["account"] = account["id"]
+    now = ctx.now
+    _seed_account(ctx, now - 2 * 365 * DAY)
+    _seed_catalog(ctx, now - 500 * DAY)
+    _seed_coupons(ctx, now)
+    _seed_portal_configuration(ctx, now - 450 * DAY)
+    _seed_customers(ctx, now - CUSTOMER_AGE_DAYS * DAY)
     _seed_billing(ctx)
+
+
+def _seed_account(ctx: Context, created: int) -> None:
+    with _at(ctx, created):
+        account = ctx.save(account_document(
+            ctx, name="Northwind Cloud", primary_color="#2F6FEB", secondary_color="#0B1F3A",
+            support_email="support@northwind.example", support_url="https://northwind.example/support",
+            url="https://northwind.example", support_phone="+49 30 1234567"))
+    ctx.refs["account"] = account["id"]
+
+
+def _seed_catalog(ctx: Context, created: int) -> None:
+    with _at(ctx, created):
+        for ref, name, description, monthly, yearly, lookup, unit_label in CATALOG:
+            product = new_product(ctx, name=name, description=description, unit_label=unit_label,
+                                  marketing_features=[{"name": feature} for feature in FEATURES[ref]],
+                                  metadata={"tier": ref})
+            ctx.save(product)
+            ctx.emit("product.created", product)
+            ctx.refs[f"product:{ref}"] = product["id"]
+            for interval, amount in (("month", monthly), ("year", yearly)):
+                key = f"{lookup}_{'monthly' if interval == 'month' else 'yearly'}"
+                price = new_price(ctx, product=product["id"], currency="usd", unit_amount=amount, interval=interval,
+                                  lookup_key=key, nickname=f"{name} {'monthly' if interval == 'month' else 'yearly'}")
+                save_price(ctx, price)
+                ctx.emit("price.created", price)
+                ctx.refs[f"price:{key}"] = price["id"]
+            product["default_price"] = ctx.refs[f"price:{lookup}_monthly"]
+            ctx.save(product)
+
+
+def _coupon(ctx: Context, ref: str, **fields: Any) -> dict[str, Any]:
+    coupon = new_coupon(ctx, **fields)
+    ctx.save(coupon)
+    ctx.emit("coupon.created", coupon)
+    ctx.refs[f"coupon:{ref}"] = coupon["id"]
+    return coupon
+
+
+def _promo(ctx: Context, code: str, coupon: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    promo = new_promotion_code(ctx, coupon=coupon["id"], code=code, **fields)
+    save_promotion_code(ctx, promo)
+    ctx.emit("promotion_code.created", promo)
+    ctx.refs[f"promo:{code}"] = promo["id"]
+    return promo
+
+
+def _seed_coupons(ctx: Context, now: int) -> None:
+    with _at(ctx, now - 300 * DAY):
+        _coupon(ctx, "RETAIN25", coupon_id="RETAIN25", percent_off=25, duration="repeating", duration_in_months=3,
+                name="25% off for 3 months")
+        save20 = _coupon(ctx, "SAVE20", coupon_id="save20", percent_off=20, duration="forever", name="20% off")
+        welcome10 = _coupon(ctx, "WELCOME10", coupon_id="welcome10", percent_off=10, duration="once",
+                            name="10% off your next invoice")
+        _promo(ctx, "SAVE20", save20)
+        _promo(ctx, "WELCOME10", welcome10)
+    with _at(ctx, now - 90 * DAY):
+        expired50 = _coupon(ctx, "EXPIRED50", coupon_id="expired50", percent_off=50, duration="once",
+                            name="50% off (spring sale)")
+        _promo(ctx, "EXPIRED50", expired50, expires_at=now - 30 * DAY)
+        usedup = _coupon(ctx, "USEDUP", coupon_id="usedup", percent_off=15, duration="once",
+                         name="15% off (first 3 customers)")
+        promo = _promo(ctx, "USEDUP", usedup, max_redemptions=3)
+    # Its three redemptions happened long ago (by customers no longer in the demo).
+    promo["times_redeemed"] = 3
+    save_promotion_code(ctx, promo)
+    usedup["times_redeemed"] = 3
+    ctx.save(usedup)
+
+
+def _seed_portal_configuration(ctx: Context, created: int) -> None:
+    refs = ctx.refs
+    products = []
+    for ref in ("starter", "team", "business", "seats"):
+        lookup = ref
+        entry: dict[str, Any] = {
+            "product": refs[f"product:{ref}"],
+            "prices": [refs[f"price:{lookup}_monthly"], refs[f"price:{lookup}_yearly"]],
+        }
+        if ref == "seats":
+            entry["adjustable_quantity"] = {"enabled": True, "minimum": 2, "maximum": 50}
+        products.append(entry)
+    params = {
+        "business_profile": {
+            "headline": "Northwind Cloud partners with Stripe to simplify billing.",
+            "privacy_policy_url": "https://northwind.example/privacy",
+            "terms_of_service_url": "https://northwind.example/terms",
+        },
+        "default_return_url": "https://northwind.example/account",
+        "metadata": {"tui_retention_coupon": "RETAIN25"},
+        "name": "Northwind Cloud portal",
+        "features": {
+            "customer_update": {"enabled": True,
+                                "allowed_updates": ["address", "email", "name", "phone", "shipping", "tax_id"]},
+            "invoice_history": {"enabled": True},
+            "payment_method_update": {"enabled": True},
+            "subscription_cancel": {
+                "enabled": True, "mode": "at_period_end", "proration_behavior": "none",
+                "cancellation_reason": {"enabled": True, "options": list(CANCELLATION_REASONS)},
+            },
+            "subscription_update": {
+                "enabled": True,
+                "default_allowed_updates": ["price", "quantity", "promotion_code"],
+                "products": products,
+                "proration_behavior": "create_prorations",
+                "schedule_at_period_end": {"conditions": [{"type": "decreasing_item_amount"},
+                                                          {"type": "shortening_interval"}]},
+            },
+        },
+    }
+    with _at(ctx, created):
+        config = create_configuration(ctx, params, is_default=True)
+    refs["portal_configuration"] = config["id"]
+
+
+def _customer(ctx: Context, ref: str, **fields: Any) -> dict[str, Any]:
+    customer = new_customer(ctx, **fields)
+    save_customer(ctx, customer)
+    ctx.emit("customer.created", customer)
+    ctx.refs[f"customer:{ref}"] = customer["id"]
+    return customer
+
+
+def _card(ctx: Context, customer: dict[str, Any], ref: str, token: str, *, default: bool) -> dict[str, Any]:
+    pm = new_card_payment_method(ctx, token, billing_details={
+        "name": customer.get("name"), "email": customer.get("email"), "address": customer.get("address")})
+    pm["customer"] = customer["id"]
+    ctx.save(pm, parent=customer["id"])
+    ctx.emit("payment_method.attached", pm)
+    ctx.refs[f"pm:{ref}"] = pm["id"]
+    if default:
+        customer["invoice_settings"]["default_payment_method"] = pm["id"]
+        save_customer(ctx, customer)
+    return pm
+
+
+def _seed_customers(ctx: Context, created: int) -> None:
+    with _at(ctx, created):
+        demo = _customer(
+            ctx, "demo", email="demo@example.com", name="Dana Demo", phone="+49 30 5550100",
+            address={"city": "Berlin", "country": "DE", "line1": "Friedrichstrasse 123", "line2": None,
+                     "postal_code": "10117", "state": None},
+            preferred_locales=["en"], metadata={"demo": "true"})
+        _card(ctx, demo, "demo_visa", "pm_card_visa", default=True)
+        create_tax_id(ctx, demo, "eu_vat", "DE123456789")
+        ctx.refs["tax_id:demo"] = ctx.tx.select("tax_id", customer=demo["id"], limit=1)[0]["id"]
+        seats = _customer(
+            ctx, "seats", email="seats@example.com", name="Sam Seats", phone="+1 415 555 0134",
+            address={"city": "San Francisco", "country": "US", "line1": "500 Market Street", "line2": "Floor 4",
+                     "postal_code": "94105", "state": "CA"},
+            preferred_locales=["en"])
+        _card(ctx, seats, "seats_visa", "pm_card_visa", default=True)
+        leaving = _customer(
+            ctx, "leaving", email="leaving@example.com", name="Lee Leaving", phone="+44 20 7946 0958",
+            address={"city": "London", "country": "GB", "line1": "221B Baker Street", "line2": None,
+                     "postal_code": "NW1 6XE", "state": None},
+            preferred_locales=["en-GB"])
+        _card(ctx, leaving, "leaving_visa", "pm_card_visa", default=True)
+    with _at(ctx, created + 280 * DAY):
+        _card(ctx, demo, "demo_mastercard", "pm_card_mastercard", default=False)
 
 
 def _seed_billing(ctx: Context) -> None:
