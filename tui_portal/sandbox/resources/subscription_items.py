@@ -1,0 +1,66 @@
+"""Subscription items: list (by subscription), retrieve, update.
+
+An item update is a subscription update of that one item (`items[0][id]=si_...`), so it prorates,
+invoices and emits exactly what `POST /v1/subscriptions/{id}` would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import errors, lists
+from ..context import Context
+from ..params import LIST, Bool, Enum, Int, Metadata, Str, Timestamp
+from ..router import route
+from ..rules.proration import PRORATION_BEHAVIORS
+from . import subscriptions
+
+OBJECT = "subscription_item"
+
+
+@route("GET", "/v1/subscription_items", params={**LIST, "subscription": Str(required=True)})
+def list_items(ctx: Context) -> dict[str, Any]:
+    subscriptions.catch_up(ctx)
+    subscription = ctx.load("subscription", ctx.params["subscription"], param="subscription")
+    url = f"/v1/subscription_items?subscription={subscription['id']}"
+    return lists.paginate_items(ctx, subscription["items"]["data"], url)
+
+
+@route("GET", "/v1/subscription_items/{id}")
+def retrieve_item(ctx: Context) -> dict[str, Any]:
+    subscriptions.catch_up(ctx)
+    return ctx.load(OBJECT, ctx.path_params["id"])
+
+
+@route("POST", "/v1/subscription_items/{id}", params={
+    "price": Str(),
+    "quantity": Int(min=0),
+    "metadata": Metadata(),
+    "proration_behavior": Enum(*PRORATION_BEHAVIORS),
+    "proration_date": Timestamp(),
+    "payment_behavior": Enum(*subscriptions.PAYMENT_BEHAVIORS),
+    "off_session": Bool(),
+})
+def update_item(ctx: Context) -> dict[str, Any]:
+    subscriptions.catch_up(ctx)
+    item = ctx.load(OBJECT, ctx.path_params["id"])
+    subscription = ctx.load("subscription", item["subscription"], param="subscription")
+    entry: dict[str, Any] = {"id": item["id"]}
+    for name in ("price", "quantity", "metadata"):
+        if name in ctx.params:
+            entry[name] = ctx.params[name]
+    params: dict[str, Any] = {"items": [entry]}
+    for name in ("proration_behavior", "proration_date", "payment_behavior"):
+        if name in ctx.params:
+            params[name] = ctx.params[name]
+    try:
+        updated = subscriptions.update_subscription_with(ctx, subscription, params)
+    except errors.StripeError as error:
+        # Report the item endpoint's own param names (`price`, not `items[0][price]`).
+        if error.param and error.param.startswith("items[0]["):
+            error.param = error.param[len("items[0]["):].rstrip("]")
+        raise
+    for candidate in updated["items"]["data"]:
+        if candidate["id"] == item["id"]:
+            return candidate
+    return ctx.load(OBJECT, item["id"])
