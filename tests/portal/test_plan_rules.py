@@ -33,10 +33,10 @@ def test_downgrade_and_fewer_seats_are_decreasing() -> None:
     assert is_decreasing_amount(price(2900), 1, price(900), 1)
     assert not is_decreasing_amount(price(900), 1, price(2900), 1)
     assert is_decreasing_amount(price(1200), 5, price(1200), 3)
-    # monthly $29 ($348 a year) -> yearly $90 is cheaper per day
-    assert is_decreasing_amount(price(2900), 1, price(9000, "year"), 1)
-    # monthly $9 -> yearly $290 costs more per day
-    assert not is_decreasing_amount(price(900), 1, price(29000, "year"), 1)
+    # monthly -> yearly is paid up front in full: never a decrease, even when cheaper per month
+    assert not is_decreasing_amount(price(2900), 1, price(29000, "year"), 1)
+    # yearly $290 -> monthly $99: the item amount decreases
+    assert is_decreasing_amount(price(29000, "year"), 1, price(9900), 1)
 
 
 def test_shortening_interval() -> None:

@@ -12,8 +12,8 @@ from typing import Any
 from tui_portal.portal.configuration import SubscriptionUpdate
 from tui_portal.portal.presenters import field, object_id
 
-# Approximate length of one interval in days, used only to *compare* intervals and per-period
-# amounts of different intervals (a year is longer than 11 months; $348/yr > $90/yr).
+# Approximate length of one interval in days, used only to compare intervals (a year is longer
+# than 11 months).
 _INTERVAL_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 
@@ -61,19 +61,17 @@ def amount_per_period(price: Any, quantity: int) -> int | None:
 
 
 def is_decreasing_amount(old_price: Any, old_quantity: int, new_price: Any, new_quantity: int) -> bool:
-    """The new item costs less per period; across intervals we compare the cost per day."""
+    """The new item amount (unit amount x quantity, per its own period) is lower than the current one.
+
+    Deliberately not normalised across intervals: a yearly price is cheaper per month than the
+    monthly one but is still paid in full up front, so monthly -> yearly is not a downgrade. Interval
+    changes have their own condition (`shortening_interval`).
+    """
     old_amount = amount_per_period(old_price, old_quantity)
     new_amount = amount_per_period(new_price, new_quantity)
     if old_amount is None or new_amount is None:
         return False
-    if same_interval(old_price, new_price):
-        return new_amount < old_amount
-    old_days = interval_days(old_price)
-    new_days = interval_days(new_price)
-    if not old_days or not new_days:
-        return False
-    # new_amount / new_days < old_amount / old_days, in integers
-    return new_amount * old_days < old_amount * new_days
+    return new_amount < old_amount
 
 
 def is_shortening_interval(old_price: Any, new_price: Any) -> bool:

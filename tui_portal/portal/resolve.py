@@ -19,6 +19,9 @@ from tui_portal.portal.configuration import (
 )
 from tui_portal.portal.errors import ConfigurationError
 
+# Stripe returns the products a customer may switch between only when asked to (an includable field).
+PRODUCTS_EXPAND = "features.subscription_update.products"
+
 
 def _field(obj: Any, name: str) -> Any:
     if obj is None:
@@ -52,7 +55,9 @@ async def resolve_configuration(
         configuration = load_configuration_file(path)
     elif configuration_id:
         try:
-            fetched = await client.billing_portal.configurations.retrieve(configuration_id)
+            fetched = await client.billing_portal.configurations.retrieve(
+                configuration_id, expand=[PRODUCTS_EXPAND]
+            )
         except billing_errors.InvalidRequestError as error:
             raise ConfigurationError(
                 f"Portal configuration {configuration_id} could not be loaded: {error.user_message}",
@@ -60,7 +65,9 @@ async def resolve_configuration(
             ) from None
         configuration = from_stripe(fetched)
     else:
-        page = await client.billing_portal.configurations.list(is_default=True, limit=1)
+        page = await client.billing_portal.configurations.list(
+            is_default=True, limit=1, expand=[f"data.{PRODUCTS_EXPAND}"]
+        )
         if page.data:
             configuration = from_stripe(page.data[0])
         else:

@@ -494,7 +494,7 @@ class PortalService:
         typed = clean(code)
         if not typed:
             raise PromotionCodeInvalid(_("Enter a promotion code."), "unknown")
-        page = await self._call(self._page(self.client.promotion_codes.list(code=typed, limit=10)))
+        page = await self._call(self._page(self.client.promotion_codes.list(code=typed, limit=10, expand=["data.promotion.coupon"])))
         matches = [promo for promo in page.data if promo.code.lower() == typed.lower()]
         if not matches:
             raise PromotionCodeInvalid(_("The code %(code)s does not exist. Check the spelling.") % {"code": typed}, "unknown")
@@ -745,6 +745,8 @@ class PortalService:
             lines=lines,
             summary=summary,
             action=Action(),
+            kept_discount_ids=tuple(entry["discount"] for entry in self._kept_discounts(subscription)),
+            ends_trial=subscription.status == "trialing" and update.trial_update_behavior == "end_trial",
         )
 
     def _proration_date(self, preview: Any) -> int:
@@ -790,11 +792,16 @@ class PortalService:
         subscription = await self._fresh_subscription(preview.subscription_id)
         self._check_changeable(subscription)
         item = subscription.items.data[0]
-        if (
-            item.id != preview.item_id
-            or item.price.id != preview.current_price_id
-            or field(item, "quantity", 1) != preview.current_quantity
-        ):
+        quantity = field(item, "quantity", 1)
+        unchanged = item.price.id == preview.current_price_id and quantity == preview.current_quantity
+        # A retry after a lost response finds the change already made: the same idempotency key then
+        # replays Stripe's original answer instead of applying anything twice.
+        already_applied = (
+            not preview.scheduled_at_period_end
+            and item.price.id == preview.new_price_id
+            and quantity == preview.new_quantity
+        )
+        if item.id != preview.item_id or not (unchanged or already_applied):
             raise PlanChangeBlocked(_("Your plan changed since this preview. Please review the change again."))
 
         if preview.scheduled_at_period_end:
@@ -813,7 +820,7 @@ class PortalService:
 
         action = preview.action
         existing_schedule = field(subscription, "schedule")
-        if existing_schedule is not None:
+        if existing_schedule is not None and not already_applied:
             # Our own pending change is superseded by this one: detach it first.
             await self._call(
                 self.client.subscription_schedules.release(
@@ -830,13 +837,14 @@ class PortalService:
                 params["proration_date"] = preview.proration_date
             if update.billing_cycle_anchor == "now":
                 params["billing_cycle_anchor"] = "now"
-            if subscription.status == "trialing" and update.trial_update_behavior == "end_trial":
+            if preview.ends_trial:
                 params["trial_end"] = "now"
             # A change that must be paid now either succeeds with the payment or changes nothing.
             if preview.amount_due_now.minor > 0:
                 params["payment_behavior"] = "error_if_incomplete"
         if preview.promotion_code is not None:
-            params["discounts"] = self._kept_discounts(subscription) + [{"promotion_code": preview.promotion_code.id}]
+            kept = [{"discount": discount_id} for discount_id in preview.kept_discount_ids]
+            params["discounts"] = kept + [{"promotion_code": preview.promotion_code.id}]
         previous_invoice = object_id(field(subscription, "latest_invoice"))
         updated = await self._call(
             self.client.subscriptions.update(
@@ -885,7 +893,7 @@ class PortalService:
             phases = field(schedule, "phases") or []
             current_start = field(phases[0], "start_date") if phases else item.current_period_start
         period_end = item.current_period_end
-        kept = self._kept_discounts(subscription)
+        kept = [{"discount": discount_id} for discount_id in preview.kept_discount_ids]
         catalog = await self._catalog()
         new_price = catalog.get(preview.new_price_id)
         recurring = field(new_price, "recurring")

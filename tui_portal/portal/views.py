@@ -365,6 +365,10 @@ class ChangePreview:
     lines: tuple[PreviewLineView, ...]  # lines of the invoice the numbers above come from
     summary: str  # one translated sentence describing the change and its cost
     action: Action
+    # What the update request will restate, fixed at preview time so a retried apply sends exactly
+    # the same request (Stripe rejects a reused idempotency key with different parameters).
+    kept_discount_ids: tuple[str, ...] = ()
+    ends_trial: bool = False
 
 
 @dataclass(frozen=True)

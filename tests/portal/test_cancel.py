@@ -1,0 +1,126 @@
+"""Canceling (with a reason), the retention offer, and renewing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.portal.support import Sandbox, configure
+from tui_portal.portal import Action, ActionNotAllowed, FeatureDisabled, FieldError
+
+
+async def _subscription_id(sandbox: Sandbox, email: str = "demo@example.com") -> str:
+    return (await sandbox.service(email).overview()).subscriptions[0].id
+
+
+async def test_cancel_options_describe_mode_reasons_and_offer(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    options = await service.cancel_options(await _subscription_id(sandbox))
+    assert options.mode == "at_period_end"
+    assert options.effective_label.startswith("Your plan stays active until ")
+    assert len(options.reasons) == 8
+    labels = {reason.value: reason.label for reason in options.reasons}
+    assert labels["too_expensive"] == "It's too expensive"
+    assert labels["other"] == "Other reason"
+    assert options.retention_offer is not None
+    assert options.retention_offer.coupon_id == "RETAIN25"
+    assert options.retention_offer.description == "25% off for 3 months"
+    assert options.retention_offer.headline == "Stay with us and get 25% off for 3 months."
+
+
+async def test_cancel_at_period_end_records_reason_and_comment(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    subscription_id = await _subscription_id(sandbox)
+    view = await service.cancel(subscription_id, reason="other", comment="Moving to\x1b[2J a bigger team", action=Action())
+    assert view.cancel_at_period_end and view.status == "active"
+    assert view.status_label == "Canceling" and view.can_renew
+    subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
+    assert subscription.cancel_at_period_end is True
+    assert subscription.status == "active"
+    assert subscription.cancellation_details is not None
+    assert subscription.cancellation_details.feedback == "other"
+    assert subscription.cancellation_details.comment == "Moving to[2J a bigger team"
+
+    with pytest.raises(ActionNotAllowed):
+        await service.cancel(subscription_id, reason="other")
+
+
+async def test_reason_must_be_a_configured_option(sandbox: Sandbox) -> None:
+    configuration = configure(
+        sandbox.configuration, {"features.subscription_cancel.cancellation_reason.options": ["too_expensive", "unused"]}
+    )
+    service = sandbox.service(configuration=configuration)
+    subscription_id = await _subscription_id(sandbox)
+    assert [reason.value for reason in (await service.cancel_options(subscription_id)).reasons] == ["too_expensive", "unused"]
+    with pytest.raises(FieldError) as caught:
+        await service.cancel(subscription_id, reason="other")
+    assert caught.value.field == "reason"
+    subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
+    assert subscription.cancel_at_period_end is False  # a failed change changes nothing
+
+
+async def test_cancel_immediately_when_configured(sandbox: Sandbox) -> None:
+    configuration = configure(sandbox.configuration, {"features.subscription_cancel.mode": "immediately"})
+    service = sandbox.service(configuration=configuration)
+    subscription_id = await _subscription_id(sandbox)
+    assert (await service.cancel_options(subscription_id)).effective_label == "Your plan ends immediately."
+    view = await service.cancel(subscription_id, reason="too_expensive")
+    assert view.status == "canceled"
+    subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
+    assert subscription.status == "canceled"
+    assert subscription.cancellation_details is not None and subscription.cancellation_details.feedback == "too_expensive"
+    assert (await service.overview()).subscriptions == ()
+
+
+async def test_accepting_the_retention_offer_keeps_the_plan_with_the_coupon(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    subscription_id = await _subscription_id(sandbox)
+    offer = await service.retention_offer(subscription_id)
+    assert offer is not None and offer.percent_off == 25 and offer.duration == "repeating" and offer.duration_in_months == 3
+
+    view = await service.accept_retention_offer(subscription_id, action=Action())
+    assert view.status == "active" and not view.cancel_at_period_end
+    assert [discount.coupon_id for discount in view.discounts] == ["RETAIN25"]
+    subscription = await sandbox.client.subscriptions.retrieve(subscription_id, expand=["discounts"])
+    assert subscription.cancel_at_period_end is False and subscription.status == "active"
+    assert len(subscription.discounts or []) == 1
+    assert await service.retention_offer(subscription_id) is None  # already applied
+    with pytest.raises(ActionNotAllowed):
+        await service.accept_retention_offer(subscription_id)
+
+
+async def test_retention_offer_keeps_existing_discounts(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    subscription_id = await _subscription_id(sandbox)
+    await service.apply_change(await service.preview_change(subscription_id, promotion_code="SAVE20"))
+    view = await service.accept_retention_offer(subscription_id)
+    assert {discount.coupon_id for discount in view.discounts} == {"save20", "RETAIN25"}
+    assert [discount.promotion_code for discount in view.discounts if discount.coupon_id == "save20"] == ["SAVE20"]
+
+
+async def test_no_offer_without_a_retention_coupon(sandbox: Sandbox) -> None:
+    configuration = configure(sandbox.configuration, {"tui.retention_coupon": None})
+    service = sandbox.service(configuration=configuration)
+    subscription_id = await _subscription_id(sandbox)
+    assert await service.retention_offer(subscription_id) is None
+    with pytest.raises(FeatureDisabled):
+        await service.accept_retention_offer(subscription_id)
+
+
+async def test_renew_a_plan_canceled_at_period_end(sandbox: Sandbox) -> None:
+    service = sandbox.service("leaving@example.com")
+    subscription_id = await _subscription_id(sandbox, "leaving@example.com")
+    view = await service.renew(subscription_id, action=Action())
+    assert not view.cancel_at_period_end and view.status_label == "Active"
+    assert view.renewal_label.startswith("Renews on ")
+    subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
+    assert subscription.cancel_at_period_end is False and subscription.cancel_at is None
+    with pytest.raises(ActionNotAllowed):
+        await service.renew(subscription_id)
+
+
+async def test_cancel_then_renew_round_trip(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    subscription_id = await _subscription_id(sandbox)
+    await service.cancel(subscription_id)
+    renewed = await service.renew(subscription_id)
+    assert renewed.can_cancel and not renewed.can_renew

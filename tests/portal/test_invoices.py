@@ -1,0 +1,49 @@
+"""Invoice history: pages forward and back, details with lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.portal.support import Sandbox
+from tui_portal.portal import NotYourObject
+
+
+async def test_paging_forward_and_back(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    first = await service.invoice_page(limit=5)
+    assert len(first.invoices) == 5 and first.has_more and not first.has_previous
+    second = await service.invoice_page(starting_after=first.last_id, limit=5)
+    assert second.has_previous
+    assert not {invoice.id for invoice in first.invoices} & {invoice.id for invoice in second.invoices}
+    assert first.invoices[-1].created >= second.invoices[0].created
+    back = await service.invoice_page(ending_before=second.first_id, limit=5)
+    assert [invoice.id for invoice in back.invoices] == [invoice.id for invoice in first.invoices]
+    assert not back.has_previous and back.has_more
+
+    page = first
+    seen = list(first.invoices)
+    while page.has_more:
+        page = await service.invoice_page(starting_after=page.last_id, limit=5)
+        seen.extend(page.invoices)
+    assert len(seen) >= 12
+    assert len({invoice.id for invoice in seen}) == len(seen)
+    assert all(invoice.status == "paid" for invoice in seen)
+
+
+async def test_invoice_detail_has_lines_and_totals(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    summary = (await service.invoice_page(limit=1)).invoices[0]
+    detail = await service.invoice_detail(summary.id)
+    assert detail.summary.id == summary.id and detail.summary.number
+    assert detail.lines and detail.lines[0].description
+    assert sum(line.amount.minor for line in detail.lines) == detail.subtotal.minor
+    assert detail.total.minor == summary.total.minor
+    assert detail.summary.hosted_invoice_url
+
+
+async def test_invoice_of_another_customer_is_refused(sandbox: Sandbox) -> None:
+    seats_invoice = (await sandbox.service("seats@example.com").invoice_page(limit=1)).invoices[0]
+    with pytest.raises(NotYourObject):
+        await sandbox.service().invoice_detail(seats_invoice.id)
+    with pytest.raises(NotYourObject):
+        await sandbox.service().invoice_detail("in_does_not_exist")
