@@ -86,3 +86,20 @@ async def client(app: SandboxApp) -> AsyncIterator[httpx.AsyncClient]:
 async def empty_client(empty_app: SandboxApp) -> AsyncIterator[httpx.AsyncClient]:
     async with make_client(empty_app) as http:
         yield http
+
+
+async def demo_customer(client: httpx.AsyncClient, email: str = "demo@example.com") -> dict:
+    """The seeded customer with this email (raw HTTP list call)."""
+    response = await client.get("/v1/customers", params={"email": email})
+    assert response.status_code == 200, response.text
+    (customer,) = response.json()["data"]
+    return customer
+
+
+def table_counts(app: SandboxApp) -> dict[str, int]:
+    """Rows per object type plus meta/idempotency rows: a cheap fingerprint of the whole database."""
+    with app.context(write=False) as ctx:
+        rows = ctx.tx.conn.execute("SELECT object, COUNT(*), SUM(LENGTH(data)) FROM objects GROUP BY object")
+        counts = {f"{kind}": (count, size) for kind, count, size in rows}
+        counts["meta"] = ctx.tx.conn.execute("SELECT group_concat(key || '=' || value) FROM meta").fetchone()[0]
+    return counts

@@ -14,13 +14,14 @@ from .app import create_app
 
 
 def default_db_path() -> Path:
-    """`$TUI_PORTAL_SANDBOX_DB`, else `sandbox.sqlite3` in the user data dir."""
+    """`$TUI_PORTAL_SANDBOX_DB`, else `tui-portal/sandbox.sqlite3` under `$XDG_DATA_HOME` (or
+    ~/.local/share). The CLI normally passes its own path (platformdirs); the sandbox imports only the
+    stdlib so it stays a standalone layer."""
     configured = os.environ.get("TUI_PORTAL_SANDBOX_DB")
     if configured:
         return Path(configured)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("tui-portal")) / "sandbox.sqlite3"
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "tui-portal" / "sandbox.sqlite3"
 
 
 def serve(host: str = "127.0.0.1", port: int = 12111, db_path: str | Path | None = None) -> None:

@@ -1,0 +1,167 @@
+"""Every object type the sandbox returns carries the keys of Stripe's sample for that type
+(`resources[...]` in shared/stripe/fixtures3.json), recursively where both sides are hashes.
+
+HOW TO EXTEND (billing engineer): add a row to SHAPES below: (fixture resource name, async fetcher).
+A fetcher gets the seeded sandbox's `client` (raw httpx, authenticated) and `app` and returns the object
+as the API returns it, e.g.
+
+    ("subscription", _first("/v1/subscriptions")),
+    ("invoice", _first("/v1/invoices")),
+    ("line_item", lambda client, app: _first_of_list(client, f"/v1/invoices/{...}/lines")),
+
+The check is key presence (values are synthetic in the fixtures); keys that are null on our side are not
+walked into; `metadata` contents are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.sandbox.conftest import demo_customer
+from tui_portal.sandbox.discounts import resolve_discount_sources
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "stripe" / "fixtures3.json"
+
+Fetcher = Callable[[Any, Any], Awaitable[dict]]
+
+
+def _first(url: str, **params: Any) -> Fetcher:
+    async def fetch(client, app) -> dict:
+        response = await client.get(url, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()["data"][0]
+
+    return fetch
+
+
+def _get(url: str) -> Fetcher:
+    async def fetch(client, app) -> dict:
+        response = await client.get(url)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return fetch
+
+
+async def _demo(client, app) -> dict:
+    return await demo_customer(client)
+
+
+async def _deleted_customer(client, app) -> dict:
+    created = (await client.post("/v1/customers", data={"email": "shape@example.com"})).json()
+    return (await client.delete(f"/v1/customers/{created['id']}")).json()
+
+
+async def _tax_id(client, app) -> dict:
+    demo = await demo_customer(client)
+    return (await client.get(f"/v1/customers/{demo['id']}/tax_ids")).json()["data"][0]
+
+
+async def _deleted_tax_id(client, app) -> dict:
+    demo = await demo_customer(client)
+    created = (await client.post(f"/v1/customers/{demo['id']}/tax_ids",
+                                 data={"type": "us_ein", "value": "12-3456789"})).json()
+    return (await client.delete(f"/v1/customers/{demo['id']}/tax_ids/{created['id']}")).json()
+
+
+async def _payment_method(client, app) -> dict:
+    demo = await demo_customer(client)
+    return (await client.get(f"/v1/customers/{demo['id']}/payment_methods")).json()["data"][0]
+
+
+async def _setup_intent(client, app) -> dict:
+    demo = await demo_customer(client)
+    return (await client.post("/v1/setup_intents", data={"customer": demo["id"]})).json()
+
+
+async def _checkout_session(client, app) -> dict:
+    demo = await demo_customer(client)
+    return (await client.post("/v1/checkout/sessions", data={
+        "mode": "setup", "customer": demo["id"], "success_url": "https://example.com/ok",
+        "cancel_url": "https://example.com/cancel"})).json()
+
+
+async def _deleted_product(client, app) -> dict:
+    product = (await client.post("/v1/products", data={"name": "Shape"})).json()
+    return (await client.delete(f"/v1/products/{product['id']}")).json()
+
+
+async def _deleted_coupon(client, app) -> dict:
+    coupon = (await client.post("/v1/coupons", data={"percent_off": "5"})).json()
+    return (await client.delete(f"/v1/coupons/{coupon['id']}")).json()
+
+
+async def _discount(client, app) -> dict:
+    demo = await demo_customer(client)
+    with app.context() as ctx:
+        (discount,) = resolve_discount_sources(ctx, demo["id"], [{"coupon": "RETAIN25"}])
+    return discount
+
+
+async def _portal_session(client, app) -> dict:
+    demo = await demo_customer(client)
+    return (await client.post("/v1/billing_portal/sessions", data={"customer": demo["id"]})).json()
+
+
+async def _portal_configuration(client, app) -> dict:
+    configs = (await client.get("/v1/billing_portal/configurations", params={"is_default": "true"})).json()
+    return configs["data"][0]
+
+
+# (fixture resource name, fetcher). Billing: add subscription / invoice / ... rows here.
+SHAPES: list[tuple[str, Fetcher]] = [
+    ("account", _get("/v1/account")),
+    ("customer", _demo),
+    ("deleted_customer", _deleted_customer),
+    ("tax_id", _tax_id),
+    ("deleted_tax_id", _deleted_tax_id),
+    ("payment_method", _payment_method),
+    ("setup_intent", _setup_intent),
+    ("checkout.session", _checkout_session),
+    ("product", _first("/v1/products")),
+    ("deleted_product", _deleted_product),
+    ("price", _first("/v1/prices")),
+    ("coupon", _get("/v1/coupons/RETAIN25")),
+    ("deleted_coupon", _deleted_coupon),
+    ("promotion_code", _first("/v1/promotion_codes")),
+    ("discount", _discount),
+    ("billing_portal.configuration", _portal_configuration),
+    ("billing_portal.session", _portal_session),
+    ("event", _first("/v1/events")),
+]
+
+
+@pytest.fixture(scope="module")
+def stripe_samples() -> dict[str, Any]:
+    return json.loads(FIXTURES.read_text(encoding="utf-8"))["resources"]
+
+
+def missing_keys(sample: Any, ours: Any, path: str = "") -> list[str]:
+    """Keys of `sample` absent from `ours`, walking into hashes present on both sides."""
+    if not isinstance(sample, dict) or not isinstance(ours, dict):
+        return []
+    missing = []
+    for key, value in sample.items():
+        where = f"{path}.{key}" if path else key
+        if key not in ours:
+            missing.append(where)
+        elif key != "metadata":
+            missing.extend(missing_keys(value, ours[key], where))
+    return missing
+
+
+@pytest.mark.parametrize(("resource", "fetch"), SHAPES, ids=[name for name, _ in SHAPES])
+async def test_object_has_every_key_of_stripes_sample(resource, fetch, client, app, stripe_samples) -> None:
+    ours = await fetch(client, app)
+    sample = stripe_samples[resource]
+    assert ours["object"] == sample["object"]
+    if resource == "event":
+        # Event payloads differ by type; compare the envelope only.
+        sample = {key: value for key, value in sample.items() if key != "data"}
+        assert set(ours["data"]) >= {"object"}
+    assert missing_keys(sample, ours) == []
