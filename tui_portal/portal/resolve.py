@@ -16,6 +16,7 @@ from tui_portal.portal.configuration import (
     default_configuration,
     from_stripe,
     load_configuration_file,
+    parse_configuration,
 )
 from tui_portal.portal.errors import ConfigurationError
 
@@ -45,13 +46,21 @@ async def resolve_configuration(
     client: Any,
     *,
     path: str | Path | None = None,
+    data: dict[str, Any] | None = None,
+    source: str = "configuration",
     configuration_id: str | None = None,
     use_account: bool = True,
 ) -> PortalConfiguration:
-    """The configuration the portal runs with (see the module docstring for the order)."""
+    """The configuration the portal runs with (see the module docstring for the order).
+
+    `data` is a TOML document already read by the caller (the settings loader reads the file once
+    and hands over its portal tables); `source` names it in error messages.
+    """
     from tui_portal.billing import errors as billing_errors
 
-    if path is not None:
+    if data is not None:
+        configuration = parse_configuration(data, source)
+    elif path is not None:
         configuration = load_configuration_file(path)
     elif configuration_id:
         try:
