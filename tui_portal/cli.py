@@ -42,6 +42,9 @@ def _build_parser() -> argparse.ArgumentParser:
     flows = parser.add_argument_group("deep links")
     flows.add_argument("--flow", choices=FLOWS, help="open straight into one flow, as Stripe's flow_data does")
     flows.add_argument("--subscription", metavar="sub_...", help="the subscription a flow acts on")
+    flows.add_argument("--price", metavar="price_...", help="subscription_update_confirm: the new price")
+    flows.add_argument("--quantity", type=int, metavar="N", help="subscription_update_confirm: the new quantity")
+    flows.add_argument("--promotion-code", metavar="CODE", help="subscription_update_confirm: a promotion code to apply")
     flows.add_argument(
         "--after-completion",
         choices=("portal_homepage", "exit"),
@@ -171,9 +174,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _open_portal(parser, args)
 
 
+def _flow_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, object]:
+    """Check deep-link flags the way Stripe checks `flow_data`, before anything starts."""
+    confirm_only = {"--price": args.price, "--quantity": args.quantity, "--promotion-code": args.promotion_code}
+    given = [flag for flag, value in confirm_only.items() if value is not None]
+    if args.subscription and not args.flow:
+        parser.error("--subscription goes with --flow")
+    if given and args.flow != "subscription_update_confirm":
+        parser.error(f"{', '.join(given)} only go with --flow subscription_update_confirm")
+    if args.flow == "subscription_update_confirm" and args.price is None and args.quantity is None:
+        parser.error("--flow subscription_update_confirm needs --price and/or --quantity")
+    if args.quantity is not None and args.quantity < 1:
+        parser.error("--quantity must be at least 1")
+    options: dict[str, object] = {}
+    if args.price is not None:
+        options["price_id"] = args.price
+    if args.quantity is not None:
+        options["quantity"] = args.quantity
+    if args.promotion_code is not None:
+        options["promotion_code"] = args.promotion_code
+    return options
+
+
 def _open_portal(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    parser.print_help()
-    return 0
+    from tui_portal.settings import SettingsError, load_settings
+
+    flow_options = _flow_options(parser, args)
+    try:
+        settings = load_settings(
+            api_base=args.api_base,
+            customer=args.customer,
+            profile=args.profile,
+            config_file=args.config,
+            sandbox_db=args.sandbox_db,
+            portal_configuration=args.portal_configuration,
+        )
+    except SettingsError as error:
+        print(f"tui-portal: {error}", file=sys.stderr)
+        return 2
+
+    from tui_portal.ui import PortalApp
+    from tui_portal.wiring import open_portal
+
+    app = PortalApp(
+        lambda: open_portal(settings),
+        flow=args.flow,
+        subscription_id=args.subscription,
+        after_completion=args.after_completion,
+        flow_options=flow_options,
+    )
+    message = app.run()
+    if message:
+        print(message)
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,104 @@
+"""The composition root: Settings -> StripeClient -> PortalService.
+
+This is the one module allowed to know every layer. It picks the transport (the embedded sandbox
+in-process, or a real endpoint over HTTPS), binds the customer once, resolves the portal configuration,
+and turns start-up failures into `PortalError`s the start screen can show with a Retry button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from tui_portal.settings import SANDBOX_DEMO_EMAIL, Settings
+
+SANDBOX_API_BASE = "http://sandbox.tui-portal.invalid"
+"""Never resolved: requests to the embedded sandbox go through httpx.ASGITransport, not a socket."""
+
+
+def build_client(settings: Settings) -> Any:
+    """A StripeClient for the configured endpoint; not yet opened (it is an async context manager)."""
+    from tui_portal.billing import StripeClient
+
+    if settings.uses_sandbox:
+        import httpx
+
+        from tui_portal import sandbox
+
+        settings.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
+        app = sandbox.create_app(settings.sandbox_db)
+        return StripeClient(sandbox.DEFAULT_API_KEY, api_base=SANDBOX_API_BASE, transport=httpx.ASGITransport(app=app))
+    assert settings.api_key is not None and settings.api_base is not None  # load_settings guarantees both
+    return StripeClient(settings.api_key.reveal(), api_base=settings.api_base)
+
+
+def _startup_error(error: Exception, settings: Settings) -> Exception:
+    """Explain a failure to start in words that say what to check; keys never appear here."""
+    from tui_portal.billing import errors as billing_errors
+    from tui_portal.portal import ConfigurationError, NotFound, PortalError, ServiceUnavailable
+
+    where = "the embedded sandbox" if settings.uses_sandbox else settings.api_base
+    if isinstance(error, PortalError):
+        return error
+    if isinstance(error, billing_errors.AuthenticationError):
+        return ConfigurationError(
+            f"{where} refused the API key (HTTP {error.http_status}). "
+            "Check STRIPE_API_KEY or the key stored with `tui-portal login`.",
+            request_id=error.request_id,
+        )
+    if isinstance(error, billing_errors.PermissionError):
+        return ConfigurationError(
+            f"The API key may not do what the portal needs ({error.user_message}). "
+            "See the README for the permissions of a restricted key.",
+            request_id=error.request_id,
+        )
+    if isinstance(error, billing_errors.InvalidRequestError) and error.code == "resource_missing":
+        return NotFound(f"{where} has no customer {settings.customer}.", request_id=error.request_id)
+    if isinstance(error, billing_errors.APIConnectionError | billing_errors.APIError | billing_errors.RateLimitError):
+        return ServiceUnavailable(f"Could not reach {where}: {error.user_message}", request_id=error.request_id)
+    if isinstance(error, billing_errors.StripeError):
+        return PortalError(f"{where} answered with an error: {error.user_message}", request_id=error.request_id)
+    return error
+
+
+async def _customer_id(client: Any, settings: Settings) -> str:
+    """The customer is bound here, once, and never changes inside the portal."""
+    from tui_portal.portal import NotFound
+
+    if settings.customer:
+        customer = await client.customers.retrieve(settings.customer)
+        if getattr(customer, "deleted", False):
+            raise NotFound(f"Customer {settings.customer} has been deleted.")
+        return settings.customer
+    page = await client.customers.list(email=SANDBOX_DEMO_EMAIL, limit=1)
+    if not page.data:
+        raise NotFound(
+            f"The sandbox has no {SANDBOX_DEMO_EMAIL}. Run `tui-portal sandbox reset` to seed the demo data again."
+        )
+    return page.data[0].id
+
+
+async def _configuration(client: Any, settings: Settings) -> Any:
+    from tui_portal.portal import resolve_configuration
+
+    if settings.portal_config_data:
+        return await resolve_configuration(
+            client, data=dict(settings.portal_config_data), source=str(settings.config_file)
+        )
+    return await resolve_configuration(client, configuration_id=settings.portal_configuration)
+
+
+@asynccontextmanager
+async def open_portal(settings: Settings) -> AsyncIterator[Any]:
+    """Yield a PortalService for the bound customer; the HTTP client closes when the block ends."""
+    from tui_portal.portal import PortalService
+
+    client = build_client(settings)
+    async with client:
+        try:
+            customer_id = await _customer_id(client, settings)
+            configuration = await _configuration(client, settings)
+        except Exception as error:  # noqa: BLE001 - re-raised as a message the start screen can show
+            raise _startup_error(error, settings) from None
+        yield PortalService(customer_id, client, configuration, is_sandbox=settings.uses_sandbox)
