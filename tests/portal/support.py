@@ -85,7 +85,9 @@ async def raw_request(sandbox: Sandbox, method: str, path: str, data: dict[str, 
     ) as http:
         response = await http.request(method, path, data=data)
     assert response.status_code < 400, response.text
-    return response.json()
+    if response.headers.get("content-type", "").startswith("application/json"):
+        return response.json()
+    return {"text": response.text}
 
 
 async def no_sleep(_seconds: float) -> None:

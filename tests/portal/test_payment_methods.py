@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.portal.support import Sandbox, no_sleep
+from tests.portal.support import Sandbox, no_sleep, raw_request
 from tui_portal.portal import Action, ActionNotAllowed, NotYourObject
 
 
@@ -77,3 +77,39 @@ async def test_hosted_setup_page_and_waiting_for_it(sandbox: Sandbox) -> None:
     assert link.session_id.startswith("cs_") and link.url.startswith("http")
     result = await service.wait_for_setup(link.session_id, poll_interval=1.0, timeout=3.0)
     assert result.status == "open" and result.payment_method is None
+
+
+async def test_card_added_on_the_hosted_page_becomes_the_default(sandbox: Sandbox) -> None:
+    """The customer completes the hosted page while the portal polls (the page is the sandbox's)."""
+    polls = 0
+
+    async def customer_finishes_on_the_page(_seconds: float) -> None:
+        nonlocal polls
+        polls += 1
+        if polls == 2:
+            await raw_request(sandbox, "POST", f"/checkout/{link.session_id}", {"card": "pm_card_mastercard"})
+
+    service = sandbox.service(is_sandbox=False, sleep=customer_finishes_on_the_page)
+    link = await service.start_card_setup()
+    result = await service.wait_for_setup(link.session_id, poll_interval=2.0)
+    assert result.status == "complete" and polls == 2
+    assert result.payment_method is not None and result.payment_method.last4 == "4444"
+    assert result.payment_method.is_default
+    customer = await sandbox.client.customers.retrieve(service.customer_id)
+    assert customer.invoice_settings is not None
+    assert customer.invoice_settings.default_payment_method == result.payment_method.id
+    assert len(await service.payment_methods()) == 3
+
+
+async def test_expired_setup_page(sandbox: Sandbox) -> None:
+    service = sandbox.service(is_sandbox=False, sleep=no_sleep)
+    link = await service.start_card_setup()
+    await raw_request(sandbox, "POST", f"/v1/checkout/sessions/{link.session_id}/expire")
+    result = await service.wait_for_setup(link.session_id)
+    assert result.status == "expired" and "expired" in result.message
+
+
+async def test_setup_session_of_another_customer_is_refused(sandbox: Sandbox) -> None:
+    link = await sandbox.service("seats@example.com", is_sandbox=False).start_card_setup()
+    with pytest.raises(NotYourObject):
+        await sandbox.service(sleep=no_sleep).wait_for_setup(link.session_id)

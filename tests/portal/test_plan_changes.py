@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.portal.support import FIXED, Sandbox, configure, price_id, raw_request
-from tui_portal.portal import Action, PlanChangeBlocked, QuantityOutOfRange, ServiceUnavailable
+from tui_portal.portal import Action, PaymentError, PlanChangeBlocked, QuantityOutOfRange, ServiceUnavailable
 from tui_portal.portal.errors import FeatureDisabled, FieldError
 
 
@@ -275,3 +275,18 @@ async def test_switching_plans_off_refuses_price_but_not_quantity(sandbox: Sandb
         await service.preview_change(subscription_id, price_id=await price_id(sandbox, "seats_yearly"))
     preview = await service.preview_change(subscription_id, quantity=6)
     assert preview.new_quantity == 6
+
+
+async def test_a_declined_payment_changes_nothing(sandbox: Sandbox) -> None:
+    configuration = configure(sandbox.configuration, {"features.subscription_update.proration_behavior": "always_invoice"})
+    service = sandbox.service(configuration=configuration)
+    await service.add_test_card("pm_card_chargeCustomerFail")  # attaches fine, every charge fails
+    subscription_id = await _demo_subscription(sandbox)
+    preview = await service.preview_change(subscription_id, price_id=await price_id(sandbox, "business_monthly"))
+    assert preview.amount_due_now.minor > 0
+    with pytest.raises(PaymentError) as caught:
+        await service.apply_change(preview)
+    assert "declined" in caught.value.user_message
+    subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
+    assert subscription.items.data[0].price.id == await price_id(sandbox, "team_monthly")
+    assert subscription.status == "active"
