@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+# Not "rich": httpx itself imports it (httpx._main, its CLI) whenever rich and click are installed,
+# which they are because Textual depends on them. Only what billing could avoid is checked here.
 FORBIDDEN_PREFIXES = ("textual", "tui_portal.ui", "tui_portal.portal", "tui_portal.sandbox")
 
 
