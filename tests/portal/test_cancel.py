@@ -124,3 +124,14 @@ async def test_cancel_then_renew_round_trip(sandbox: Sandbox) -> None:
     await service.cancel(subscription_id)
     renewed = await service.renew(subscription_id)
     assert renewed.can_cancel and not renewed.can_renew
+
+
+async def test_cancel_drops_the_portals_pending_downgrade(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    subscription_id = await _subscription_id(sandbox)
+    starter = (await sandbox.client.prices.list(lookup_keys=["starter_monthly"])).data[0].id
+    scheduled = await service.apply_change(await service.preview_change(subscription_id, price_id=starter))
+    view = await service.cancel(subscription_id, reason="too_expensive")
+    assert view.cancel_at_period_end and view.scheduled_change is None
+    schedule = await sandbox.client.subscription_schedules.retrieve(scheduled.schedule_id or "")
+    assert schedule.status == "released"

@@ -47,3 +47,12 @@ async def test_invoice_of_another_customer_is_refused(sandbox: Sandbox) -> None:
         await sandbox.service().invoice_detail(seats_invoice.id)
     with pytest.raises(NotYourObject):
         await sandbox.service().invoice_detail("in_does_not_exist")
+
+
+async def test_paging_keeps_memory_bound_to_a_few_pages(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    page = await service.invoice_page(limit=1)
+    while page.has_more:
+        page = await service.invoice_page(starting_after=page.last_id, limit=1)
+    cached_pages = [key for key in service._cache if key.startswith("invoices:page:")]
+    assert 0 < len(cached_pages) <= 6

@@ -290,3 +290,24 @@ async def test_a_declined_payment_changes_nothing(sandbox: Sandbox) -> None:
     subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
     assert subscription.items.data[0].price.id == await price_id(sandbox, "team_monthly")
     assert subscription.status == "active"
+
+
+async def test_a_new_change_replaces_the_portals_own_pending_downgrade(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    subscription_id = await _demo_subscription(sandbox)
+    downgrade = await service.apply_change(
+        await service.preview_change(subscription_id, price_id=await price_id(sandbox, "starter_monthly"))
+    )
+    assert downgrade.scheduled
+    choices = await service.plan_choices(subscription_id)  # our own schedule does not block changes
+    assert choices.options
+    upgrade = await service.apply_change(
+        await service.preview_change(subscription_id, price_id=await price_id(sandbox, "business_monthly"))
+    )
+    assert not upgrade.scheduled and upgrade.subscription.plan_name == "Business"
+    assert upgrade.subscription.scheduled_change is None
+    schedule = await sandbox.client.subscription_schedules.retrieve(downgrade.schedule_id or "")
+    assert schedule.status == "released"
+    sandbox.advance(upgrade.subscription.current_period_end - FIXED + 60)  # type: ignore[operator]
+    subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
+    assert subscription.items.data[0].price.id == await price_id(sandbox, "business_monthly")

@@ -108,6 +108,8 @@ CUSTOMER_EXPAND = ("invoice_settings.default_payment_method",)
 LATEST_INVOICES = 5
 FIRST_INVOICE_PAGE = 10
 MAX_LIST = 100
+CACHED_INVOICE_PAGES = 6  # memory is bound by a few pages, not by the customer's whole history
+CACHED_INVOICE_DETAILS = 10
 
 
 class PortalService:
@@ -190,6 +192,13 @@ class PortalService:
         self._cache[key] = value
         return value
 
+    def _bound(self, prefix: str, keep: int) -> None:
+        """Keep only the `keep` most recently added entries under `prefix`, so paging through a long
+        invoice history holds a few pages in memory, not the whole history."""
+        keys = [key for key in self._cache if key.startswith(prefix)]
+        for key in keys[: max(0, len(keys) - keep)]:
+            del self._cache[key]
+
     def _invalidate(self, *keys: str) -> None:
         """Forget cached data a mutation changed ("invoices" drops every invoice page)."""
         for key in list(self._cache):
@@ -242,8 +251,10 @@ class PortalService:
             params["starting_after"] = starting_after
         if ending_before:
             params["ending_before"] = ending_before
-        key = f"invoices:{starting_after or ''}:{ending_before or ''}:{limit}"
-        return await self._cached(key, lambda: self._page(self.client.invoices.list(**params)))
+        key = f"invoices:page:{starting_after or ''}:{ending_before or ''}:{limit}"
+        page = await self._cached(key, lambda: self._page(self.client.invoices.list(**params)))
+        self._bound("invoices:page:", CACHED_INVOICE_PAGES)
+        return page
 
     async def _catalog(self) -> dict[str, Any]:
         """Every active price (product expanded), fetched once: price id -> Price."""
@@ -1467,6 +1478,7 @@ class PortalService:
             invoice, lines = await self._cached(f"invoices:detail:{invoice_id}", fetch)
         except NotFound:
             raise self._not_yours() from None
+        self._bound("invoices:detail:", CACHED_INVOICE_DETAILS)
         if object_id(invoice.customer) != self.customer_id:
             self._invalidate(f"invoices:detail:{invoice_id}")
             raise self._not_yours()
