@@ -113,6 +113,56 @@ async def _portal_configuration(client, app) -> dict:
     return configs["data"][0]
 
 
+# -- billing rows (subscriptions, invoices, schedules, invoice items, test clocks) -----------------------
+
+async def _demo_subscription(client, app) -> dict:
+    demo = await demo_customer(client)
+    return (await client.get("/v1/subscriptions", params={"customer": demo["id"]})).json()["data"][0]
+
+
+async def _subscription_item(client, app) -> dict:
+    subscription = await _demo_subscription(client, app)
+    return (await client.get(f"/v1/subscription_items/{subscription['items']['data'][0]['id']}")).json()
+
+
+async def _subscription_schedule(client, app) -> dict:
+    subscription = await _demo_subscription(client, app)
+    return (await client.post("/v1/subscription_schedules", data={"from_subscription": subscription["id"]})).json()
+
+
+async def _line_item(client, app) -> dict:
+    invoice = (await client.get("/v1/invoices", params={"limit": "1"})).json()["data"][0]
+    return (await client.get(f"/v1/invoices/{invoice['id']}/lines")).json()["data"][0]
+
+
+async def _pending_invoice_item(client, app) -> dict:
+    subscription = await _demo_subscription(client, app)
+    seats = (await client.get("/v1/prices", params={"lookup_keys[]": "business_monthly"})).json()["data"][0]
+    await client.post(f"/v1/subscriptions/{subscription['id']}", data={
+        "items[0][id]": subscription["items"]["data"][0]["id"], "items[0][price]": seats["id"]})
+    return (await client.get("/v1/invoiceitems", params={"pending": "true"})).json()["data"][0]
+
+
+async def _deleted_invoice_item(client, app) -> dict:
+    item = await _pending_invoice_item(client, app)
+    return (await client.delete(f"/v1/invoiceitems/{item['id']}")).json()
+
+
+async def _test_clock(client, app) -> dict:
+    return (await client.post("/v1/test_helpers/test_clocks", data={"frozen_time": "1800000000"})).json()
+
+
+async def _deleted_test_clock(client, app) -> dict:
+    clock = await _test_clock(client, app)
+    return (await client.delete(f"/v1/test_helpers/test_clocks/{clock['id']}")).json()
+
+
+async def _deleted_discount(client, app) -> dict:
+    subscription = await _demo_subscription(client, app)
+    await client.post(f"/v1/subscriptions/{subscription['id']}", data={"discounts[0][coupon]": "RETAIN25"})
+    return (await client.delete(f"/v1/subscriptions/{subscription['id']}/discount")).json()
+
+
 # (fixture resource name, fetcher). Billing: add subscription / invoice / ... rows here.
 SHAPES: list[tuple[str, Fetcher]] = [
     ("account", _get("/v1/account")),
@@ -133,6 +183,16 @@ SHAPES: list[tuple[str, Fetcher]] = [
     ("billing_portal.configuration", _portal_configuration),
     ("billing_portal.session", _portal_session),
     ("event", _first("/v1/events")),
+    ("subscription", _demo_subscription),
+    ("subscription_item", _subscription_item),
+    ("subscription_schedule", _subscription_schedule),
+    ("invoice", _first("/v1/invoices")),
+    ("line_item", _line_item),
+    ("invoiceitem", _pending_invoice_item),
+    ("deleted_invoiceitem", _deleted_invoice_item),
+    ("deleted_discount", _deleted_discount),
+    ("test_helpers.test_clock", _test_clock),
+    ("deleted_test_helpers.test_clock", _deleted_test_clock),
 ]
 
 

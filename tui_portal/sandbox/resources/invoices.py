@@ -302,6 +302,7 @@ def build_invoice(
         "status_details": None,
         "status_transitions": {"finalized_at": None, "marked_uncollectible_at": None, "paid_at": None,
                                "voided_at": None},
+        "subscription": subscription_id,
         "subtotal": totals.subtotal,
         "subtotal_excluding_tax": totals.subtotal,
         "test_clock": customer.get("test_clock"),
