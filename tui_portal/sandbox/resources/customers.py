@@ -231,7 +231,15 @@ def update_customer(ctx: Context) -> dict[str, Any]:
 
 @route("DELETE", "/v1/customers/{customer}")
 def delete_customer(ctx: Context) -> dict[str, Any]:
+    """As on Stripe, deleting a customer immediately cancels its subscriptions."""
     customer = ctx.load("customer", ctx.path_params["customer"])
+    live = ctx.tx.select("subscription", customer=customer["id"],
+                         where=[("json_extract(data, '$.status') NOT IN ('canceled', 'incomplete_expired')", ())])
+    if live:
+        from . import subscriptions  # billing rules own how a subscription ends
+
+        for subscription in live:
+            subscriptions.end_subscription(ctx, subscription, ended_at=ctx.now, reason="cancellation_requested")
     ctx.tx.mark_deleted(customer["id"])
     ctx.emit("customer.deleted", customer)
     return deleted_stub(customer)
