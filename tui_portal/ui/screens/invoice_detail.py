@@ -1,0 +1,249 @@
+"""One invoice: its lines (with service period), subtotal, discounts, total, paid and due.
+
+Actions appear only when the invoice has what they need: "Open invoice page" needs Stripe's hosted
+page, "Save PDF" needs a PDF (drafts have neither). The PDF is written through the service to a
+path the customer can edit, by default in their Downloads folder (or the current folder).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Input, Static
+
+from tui_portal.portal import PortalError
+from tui_portal.portal.views import InvoiceDetailView, Money
+from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.safe import cell, literal
+from tui_portal.ui.screens.base import N_, PortalScreen
+from tui_portal.ui.screens.confirm import ConfirmScreen
+from tui_portal.ui.widgets.account_field import AccountField
+from tui_portal.ui.widgets.error_panel import ErrorPanel
+
+_UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
+DESCRIPTION_WIDTH = 50
+AMOUNT_WIDTH = 14
+
+
+def default_pdf_path(invoice: InvoiceDetailView) -> Path:
+    """`~/Downloads/<number>.pdf` when a Downloads folder exists, else `<current folder>/<number>.pdf`."""
+    name = _UNSAFE_FILENAME_CHARACTERS.sub("_", invoice.summary.number or invoice.summary.id).strip("._") or "invoice"
+    downloads = Path.home() / "Downloads"
+    folder = downloads if downloads.is_dir() else Path.cwd()
+    return folder / f"{name}.pdf"
+
+
+def _negative(amount: Money) -> str:
+    """A discount shown as a deduction ("-$5.00"); Stripe reports discount amounts as positive."""
+    return f"-{amount.display}" if amount.minor > 0 else amount.display
+
+
+class InvoiceDetailScreen(PortalScreen[None]):
+    """The lines and totals of one invoice, with "open page" and "save PDF" when available."""
+
+    CSS_PATH = [stylesheet("account_forms.tcss"), stylesheet("invoice_detail.tcss")]
+    TITLE_MSGID = N_("Invoice")
+    BINDINGS = [
+        Binding("o", "open_page", N_("Open invoice page")),
+        Binding("s", "save_pdf", N_("Save PDF")),
+    ]
+
+    def __init__(self, invoice_id: str, **_options: object) -> None:
+        super().__init__()
+        self.invoice_id = invoice_id
+        self.invoice: InvoiceDetailView | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="invoice-body"):
+            yield Static(id="invoice-heading")
+            yield DataTable(id="invoice-lines", cursor_type="none", zebra_stripes=True)
+            yield Vertical(id="invoice-totals")
+            with Vertical(id="pdf-form", classes="panel"):
+                yield AccountField("path", self._("Save to"), id="pdf-path")
+                with Horizontal(classes="actions"):
+                    yield Button(literal(self._("Save PDF")), id="pdf-save", variant="primary")
+                    yield Button(literal(self._("Cancel")), id="pdf-cancel")
+        yield ErrorPanel(self._("Retry"), id="invoice-error")
+        with Horizontal(id="invoice-actions"):
+            yield Button(literal(self._("Open invoice page")), id="open-page")
+            yield Button(literal(self._("Save PDF")), id="show-pdf-form")
+        yield Static(id="invoice-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#invoice-lines", DataTable)
+        # Description and service period share a two-line cell so the amounts stay in view at 80 columns.
+        table.add_column(self._("Description"), key="description", width=DESCRIPTION_WIDTH)
+        table.add_column(self._("Qty"), key="quantity", width=4)
+        table.add_column(self._("Amount"), key="amount", width=AMOUNT_WIDTH)
+        self.query_one("#pdf-form").display = False
+        self.query_one("#invoice-actions").display = False
+        self.query_one("#invoice-heading", Static).update(literal(self._("Loading the invoice…")))
+        self.load_invoice()
+
+    # ---- loading ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="invoice-load")
+    async def load_invoice(self) -> None:
+        try:
+            invoice = await self.service.invoice_detail(self.invoice_id)
+        except PortalError as error:
+            self.query_one("#invoice-heading", Static).update("")
+            self.query_one(ErrorPanel).show(error.user_message, retry=self.load_invoice)
+            return
+        self.query_one(ErrorPanel).hide()
+        self.invoice = invoice
+        await self._show(invoice)
+
+    async def _show(self, invoice: InvoiceDetailView) -> None:
+        summary = invoice.summary
+        heading = [
+            self._("Invoice {number}", number=summary.number or self._("(draft)")) + f"  ·  {summary.status_label}",
+            self._("Date: {date}", date=summary.date_label),
+        ]
+        if invoice.period_label:
+            heading.append(self._("Period: {period}", period=invoice.period_label))
+        self.query_one("#invoice-heading", Static).update(literal("\n".join(heading)))
+
+        table = self.query_one("#invoice-lines", DataTable)
+        table.clear()
+        for line in invoice.lines:
+            description = cell(line.description)
+            if line.period_label:
+                description.append("\n")
+                description.append_text(cell(line.period_label, style="dim"))
+            table.add_row(
+                description,
+                cell("" if line.quantity is None else str(line.quantity), justify="right"),
+                cell(line.amount.display, justify="right"),
+                key=line.id,
+                height=None,
+            )
+
+        rows: list[tuple[str, str, str]] = [("subtotal", self._("Subtotal"), invoice.subtotal.display)]
+        for index, (description, amount) in enumerate(invoice.discounts):
+            rows.append((f"discount-{index}", description, _negative(amount)))
+        rows.append(("total", self._("Total"), invoice.total.display))
+        rows.append(("amount-paid", self._("Amount paid"), summary.amount_paid.display))
+        rows.append(("amount-due", self._("Amount due"), summary.amount_due.display))
+        totals = self.query_one("#invoice-totals", Vertical)
+        await totals.remove_children()
+        await totals.mount_all(
+            Horizontal(
+                Static(literal(label), classes="total-label"),
+                Static(literal(value), classes="total-value"),
+                id=f"total-{key}",
+                classes="total-row",
+            )
+            for key, label, value in rows
+        )
+
+        self.query_one("#open-page", Button).display = summary.hosted_invoice_url is not None
+        self.query_one("#show-pdf-form", Button).display = invoice.has_pdf
+        self.query_one("#invoice-actions").display = summary.hosted_invoice_url is not None or invoice.has_pdf
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer "open page" and "save PDF" only when this invoice has them (no dead keys)."""
+        if action == "open_page":
+            return self.invoice is not None and self.invoice.summary.hosted_invoice_url is not None
+        if action == "save_pdf":
+            return self.invoice is not None and self.invoice.has_pdf
+        return True
+
+    # ---- hosted page ------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#open-page")
+    def _open_pressed(self) -> None:
+        self.action_open_page()
+
+    def action_open_page(self) -> None:
+        if self.invoice is None or self.invoice.summary.hosted_invoice_url is None:
+            return
+        url = self.invoice.summary.hosted_invoice_url
+        self.app.open_url(url)
+        # Over SSH the browser may open elsewhere (or not at all), so the link is shown as well.
+        self._set_status(self._("Opening the invoice page: {url}", url=url))
+
+    # ---- PDF --------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#show-pdf-form")
+    def _show_pdf_form_pressed(self) -> None:
+        self.action_save_pdf()
+
+    def action_save_pdf(self) -> None:
+        """Show the path form, filled with the default location."""
+        if self.invoice is None or not self.invoice.has_pdf:
+            return
+        form = self.query_one("#pdf-form")
+        path_field = self.query_one("#pdf-path", AccountField)
+        if not form.display:
+            path_field.set_value(str(default_pdf_path(self.invoice)))
+            path_field.set_error(None)
+            form.display = True
+        path_field.input.focus()
+        form.scroll_visible()
+
+    @on(Button.Pressed, "#pdf-cancel")
+    def _cancel_pdf(self) -> None:
+        self.query_one("#pdf-form").display = False
+        self._set_status("")
+
+    @on(Button.Pressed, "#pdf-save")
+    def _save_pressed(self) -> None:
+        self.save_pdf()
+
+    @on(Input.Submitted, "#pdf-path Input")
+    def _path_submitted(self) -> None:
+        self.save_pdf()
+
+    @work(exclusive=True, group="invoice-pdf")
+    async def save_pdf(self) -> None:
+        path_field = self.query_one("#pdf-path", AccountField)
+        path_field.set_error(None)
+        typed = path_field.value
+        if not typed:
+            path_field.set_error(self._("Save to: enter a file name."))
+            return
+        if self.invoice is None:
+            return
+        path = Path(typed).expanduser()
+        if path.is_dir():
+            path = path / default_pdf_path(self.invoice).name
+        if not path.parent.is_dir():
+            path_field.set_error(self._("Save to: the folder {folder} does not exist.", folder=str(path.parent)))
+            return
+        if path.exists():
+            replace = await self.app.push_screen_wait(
+                ConfirmScreen(self._("Replace file?"), self._("{path} already exists. Replace it?", path=str(path)),
+                              self._("Replace"), danger=True)
+            )
+            if not replace:
+                self._set_status(self._("The PDF was not saved."))
+                return
+        self._set_status(self._("Saving the PDF…"))
+        try:
+            saved = await self.service.save_pdf(self.invoice_id, path)
+        except PortalError as error:
+            self._set_status(error.user_message, problem=True)
+            return
+        except OSError as error:
+            path_field.set_error(self._("Save to: {reason}", reason=error.strerror or str(error)))
+            self._set_status(self._("The PDF was not saved."), problem=True)
+            return
+        self.query_one("#pdf-form").display = False
+        self._set_status(self._("Saved the PDF to {path}", path=str(saved)), success=True)
+
+    def _set_status(self, message: str, *, problem: bool = False, success: bool = False) -> None:
+        status = self.query_one("#invoice-status", Static)
+        status.update(literal(message))
+        status.set_class(problem, "-problem")
+        status.set_class(success, "-success")
+
+    @property
+    def status(self) -> str:
+        return str(self.query_one("#invoice-status", Static).content)
