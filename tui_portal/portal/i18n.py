@@ -5,8 +5,13 @@ their own language, so a process-wide `_` would leak one customer's language int
 Each `PortalService` owns a `Translator`; screens use `service.translator.gettext` as their `_`.
 
 Catalogs live in `tui_portal/locales/<lang>/LC_MESSAGES/tui_portal.po` (source) and `.mo` (compiled,
-committed so an installed wheel needs no build step; `python -m tui_portal.portal.i18n compile`
-rebuilds them).
+committed so an installed wheel needs no build step). Adding strings:
+
+    pybabel extract -k _ -k N_ -k gettext -k ngettext:1,2 -o /tmp/tui_portal.pot tui_portal/portal tui_portal/ui
+    pybabel update -i /tmp/tui_portal.pot -d tui_portal/locales -D tui_portal   # then translate the new entries
+    python -m tui_portal.portal.i18n compile
+
+`tests/portal/test_i18n.py` fails while any marked string lacks a German translation.
 """
 
 from __future__ import annotations

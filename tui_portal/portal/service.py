@@ -11,6 +11,10 @@ Every mutating method takes an optional `action: Action`. Create one per user co
 the same one again when the customer presses "retry" after a network failure: the change is then
 applied exactly once (Stripe idempotency keys). Without one, a fresh key is used.
 
+Invoice PDFs: the portal shows each invoice's hosted page; saving the PDF file needs a download
+method on the billing client (asked for in the portal report), so `InvoiceDetailView.has_pdf` stays
+False and there is no `save_pdf` until then.
+
 Caching: data is fetched once and kept until a mutation made through this service changes it (a
 plan change drops subscriptions and invoices, a name change replaces the customer, ...).
 `overview(refresh=True)` drops everything, for a "reload" key.
@@ -25,6 +29,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from tui_portal.billing import StripeClient
 from tui_portal.billing import errors as billing_errors
 from tui_portal.portal import labels
 from tui_portal.portal.configuration import PortalConfiguration
@@ -124,7 +129,7 @@ class PortalService:
     def __init__(
         self,
         customer_id: str,
-        client: Any,
+        client: StripeClient,
         configuration: PortalConfiguration,
         *,
         is_sandbox: bool = False,
