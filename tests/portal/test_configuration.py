@@ -175,3 +175,35 @@ def test_account_defaults_fill_only_unset_branding() -> None:
         update={"tui": default_configuration().tui.model_copy(update={"branding": default_configuration().tui.branding.model_copy(update={"business_name": "Mine"})})}
     )
     assert mine.with_account_defaults("Northwind Cloud", None, None).tui.branding.business_name == "Mine"
+
+
+async def test_resolver_prefers_toml_then_id_then_account_default(sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tui_portal.portal import resolve_configuration
+
+    client = sandbox.client
+    default = await resolve_configuration(client)
+    assert default.id is not None and default.id.startswith("bpc_")
+    assert default.tui.retention_coupon == "RETAIN25"
+    assert default.features.subscription_update.products, "products are expanded"
+    seats = [p for p in default.features.subscription_update.products if p.adjustable_quantity.enabled]
+    assert seats and (seats[0].adjustable_quantity.minimum, seats[0].adjustable_quantity.maximum) == (2, 50)
+    assert default.tui.branding.business_name == "Northwind Cloud"
+    assert default.tui.branding.primary_color == "#2F6FEB"
+
+    by_id = await resolve_configuration(client, configuration_id=default.id)
+    assert by_id == default
+
+    path = tmp_path / "portal.toml"
+    path.write_text('[features.invoice_history]\nenabled = false\n[tui.branding]\nbusiness_name = "Mine"\n')
+    from_file = await resolve_configuration(client, path=path, configuration_id=default.id)
+    assert from_file.id is None and from_file.features.invoice_history.enabled is False
+    assert from_file.tui.branding.business_name == "Mine"
+    assert from_file.tui.branding.primary_color == "#2F6FEB"  # colors still from the account
+
+    from_data = await resolve_configuration(client, data={"tui": {"theme": "light"}}, source="settings.toml")
+    assert from_data.tui.theme == "light" and from_data.features.subscription_update.enabled is False
+
+    with pytest.raises(ConfigurationError, match="settings.toml.*unknown key 'tui.colour'"):
+        await resolve_configuration(client, data={"tui": {"colour": "red"}}, source="settings.toml")
+    with pytest.raises(ConfigurationError, match="bpc_missing"):
+        await resolve_configuration(client, configuration_id="bpc_missing")

@@ -8,6 +8,7 @@ merchant already maintains them in Stripe and should not have to repeat them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
