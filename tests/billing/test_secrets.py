@@ -87,3 +87,19 @@ async def test_authorization_and_version_headers_are_sent(make_client) -> None:
     assert headers["Authorization"] == f"Bearer {SECRET_KEY}"
     assert headers["Stripe-Version"] == "2026-10-28.endive"
     assert "tui-portal" in headers["User-Agent"]
+
+
+def test_constructor_errors_do_not_show_the_key_even_with_locals() -> None:
+    with pytest.raises(ValueError) as caught:
+        StripeClient(SECRET_KEY, api_base="ftp://example.com")
+    with_locals = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
+    assert_no_key("".join(with_locals.format()))
+
+
+@pytest.mark.parametrize("bad_key", ["", "   ", "sk_test_with space", "sk_test_ümlaut1234567", "sk_test_\x1b[2J"])
+def test_malformed_keys_are_refused_without_echoing_them(bad_key: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        StripeClient(bad_key)
+    assert "api_key" in str(caught.value)
+    if bad_key.strip():
+        assert bad_key.strip() not in str(caught.value)

@@ -40,6 +40,18 @@ def _normalize_api_base(api_base: str) -> str:
     return base
 
 
+def _wrap_api_key(api_key: object) -> ApiKey:
+    """Validate the key's form without ever putting it into an error message."""
+    if not isinstance(api_key, str) or not api_key.strip():
+        raise ValueError("api_key is required (an sk_test_/sk_live_ or restricted rk_ key)")
+    key = api_key.strip()
+    if not key.isascii() or not key.isprintable() or any(character.isspace() for character in key):
+        # Caught here so the HTTP layer never fails later while encoding it (its error would
+        # carry the key).
+        raise ValueError("api_key contains characters that are not allowed in an API key")
+    return ApiKey(key)
+
+
 class StripeClient:
     """Async client of the Stripe API (or any Stripe-compatible endpoint such as the sandbox).
 
@@ -57,9 +69,10 @@ class StripeClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
     ) -> None:
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise ValueError("api_key is required (an sk_test_/sk_live_ or restricted rk_ key)")
-        self._api_key = ApiKey(api_key.strip())
+        self._api_key = _wrap_api_key(api_key)
+        # From here on the plain key exists only inside the wrapper: a traceback rendered with
+        # locals (e.g. a bad api_base below) must not show it.
+        del api_key
         self.api_base = _normalize_api_base(api_base)
         self.stripe_version = stripe_version
         self.max_retries = max_retries
@@ -110,8 +123,11 @@ class StripeClient:
         return self._api_key.masked
 
     def __repr__(self) -> str:
-        mode = "live" if self.is_live else "test"
-        return f"StripeClient(api_base={self.api_base!r}, api_key={self._api_key.masked!r}, mode={mode})"
+        # getattr: also called on a half-built client (traceback locals after a failed __init__).
+        api_key = getattr(self, "_api_key", None)
+        masked = api_key.masked if isinstance(api_key, ApiKey) else "<unset>"
+        mode = "live" if isinstance(api_key, ApiKey) and api_key.is_live else "test"
+        return f"StripeClient(api_base={getattr(self, 'api_base', None)!r}, api_key={masked!r}, mode={mode})"
 
     # -- resources -----------------------------------------------------------------------------
 
