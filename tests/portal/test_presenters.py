@@ -1,0 +1,65 @@
+"""Turning Stripe objects into what a customer reads (no requests involved)."""
+
+from __future__ import annotations
+
+from tui_portal.billing.models import Coupon, Customer, PaymentMethod
+from tui_portal.portal.configuration import default_configuration
+from tui_portal.portal.i18n import Translator
+from tui_portal.portal.presenters import Presenter
+from tui_portal.portal.views import Action
+
+
+def presenter(locale: str = "en") -> Presenter:
+    return Presenter(Translator(locale), default_configuration())
+
+
+def test_coupon_descriptions() -> None:
+    percent = Coupon(id="c1", percent_off=25.0, duration="repeating", duration_in_months=3)
+    amount = Coupon(id="c2", amount_off=500, currency="eur", duration="once")
+    forever = Coupon(id="c3", percent_off=12.5, duration="forever")
+    one_month = Coupon(id="c4", percent_off=10, duration="repeating", duration_in_months=1)
+    english = presenter()
+    assert english.coupon_description(percent) == "25% off for 3 months"
+    assert english.coupon_description(amount) == "€5.00 off once"
+    assert english.coupon_description(forever) == "12.5% off forever"
+    assert english.coupon_description(one_month) == "10% off for 1 month"
+    german = presenter("de")
+    assert german.coupon_description(percent) == "25\xa0% Rabatt für 3 Monate"
+    assert german.coupon_description(amount) == "5,00\xa0€ Rabatt einmalig"
+    assert german.coupon_description(one_month) == "10\xa0% Rabatt für 1 Monat"
+
+
+def test_business_headline_defaults_to_stripes_wording() -> None:
+    business = presenter().business("Northwind Cloud")
+    assert business.headline == "Northwind Cloud partners with Stripe to simplify billing."
+    assert business.return_url is None and business.return_label is None  # no return link configured
+    assert business.branding.border == "round" and business.branding.theme == "dark"
+
+
+def test_customer_address_lines_and_empty_shipping() -> None:
+    customer = Customer.model_validate({
+        "id": "cus_1", "name": "[/]Bob [@click=app.quit]x[/]", "email": "b@example.com",
+        "address": {"line1": "Main St 1", "line2": None, "city": "Austin", "state": "TX", "postal_code": "73301", "country": "US"},
+        "shipping": None,
+    })
+    view = presenter().customer(customer)
+    assert view.name == "[/]Bob [@click=app.quit]x[/]"  # passed through as data; the UI renders it literally
+    assert view.address is not None and view.address.lines == ("Main St 1", "73301 Austin, TX", "United States")
+    assert view.shipping is None
+    german = presenter("de").customer(customer)
+    assert german.address is not None and german.address.lines[-1] == "Vereinigte Staaten"
+
+
+def test_payment_method_label() -> None:
+    card = PaymentMethod.model_validate({
+        "id": "pm_1", "type": "card", "card": {"brand": "mastercard", "last4": "4444", "exp_month": 3, "exp_year": 2031},
+    })
+    view = presenter().payment_method(card, "pm_1")
+    assert view.label == "Mastercard \u2022\u2022\u2022\u2022 4444"
+    assert view.expiry_label == "03/2031" and view.is_default
+
+
+def test_action_keys() -> None:
+    first, second = Action(), Action()
+    assert first.key != second.key and first.key.startswith("tui-portal-")
+    assert first.step("schedule") == f"{first.key}:schedule"
