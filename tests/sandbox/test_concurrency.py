@@ -44,3 +44,31 @@ async def test_deleting_a_customer_cancels_its_subscriptions(client) -> None:
     assert after["status"] == "canceled"
     retrieved = (await client.get(f"/v1/customers/{seats['id']}")).json()
     assert retrieved == {"id": seats["id"], "object": "customer", "deleted": True}
+
+
+async def test_a_get_that_writes_and_loses_the_lock_race_is_retried_as_a_write(app, db_path) -> None:
+    import sqlite3
+
+    from tui_portal.sandbox.router import route
+
+    attempts: list[bool] = []
+
+    @route("GET", "/v1/__sandbox_test__/write_in_get")
+    def write_in_get(ctx):
+        ctx.tx.meta_get("id_sequence")  # start the read snapshot
+        if not attempts:
+            other = sqlite3.connect(db_path, timeout=1)
+            other.execute("INSERT INTO meta (key, value) VALUES ('other_writer', '1')")
+            other.commit()
+            other.close()
+        attempts.append(True)
+        ctx.tx.meta_set("written_by_get", "1")  # needs the write lock: stale snapshot on the first attempt
+        return {"object": "ok", "id": "x"}
+
+    async with make_client(app) as http:
+        response = await http.get("/v1/__sandbox_test__/write_in_get")
+    assert response.status_code == 200, response.text
+    assert len(attempts) == 2
+    with app.context(write=False) as ctx:
+        assert ctx.tx.meta_get("written_by_get") == "1"
+        assert ctx.tx.meta_get("other_writer") == "1"

@@ -201,7 +201,21 @@ class SandboxApp:
                 headers["Content-Type"] = "application/json"
                 return HttpResponse(replay.status, headers, replay.body)
         try:
-            with self.store.transaction(write=route.write) as tx:
+            return self._run_handler(route, request, headers, request_id, api_key, params, path_params,
+                                     idempotent_params, idempotency_key, write=route.write)
+        except sqlite3.OperationalError as error:
+            if route.write or not _is_lock_error(error):
+                raise
+            # A GET that turned out to write (e.g. billing catching up on renewals) lost the race for the
+            # write lock inside its read snapshot: run it again as a write transaction.
+            return self._run_handler(route, request, headers, request_id, api_key, params, path_params,
+                                     idempotent_params, idempotency_key, write=True)
+
+    def _run_handler(self, route: Route, request: HttpRequest, headers: dict[str, str], request_id: str,
+                     api_key: str | None, params: dict[str, Any], path_params: dict[str, str],
+                     idempotent_params: str | None, idempotency_key: str | None, *, write: bool) -> HttpResponse:
+        try:
+            with self.store.transaction(write=write) as tx:
                 ctx = Context(
                     tx=tx, now=self.clock.now(tx), app=self, request_id=request_id,
                     idempotency_key=idempotency_key if request.method == "POST" else None, api_key=api_key,
@@ -234,6 +248,8 @@ class SandboxApp:
             headers.update(error.headers)
             response = self._json(error.status, error.body(request_id), headers)
         except sqlite3.OperationalError as error:
+            if not write and _is_lock_error(error):
+                raise  # retried as a write transaction by _execute
             response = self._database_error(error, headers, request_id)
             if idempotent_params is not None:
                 self._release(api_key, idempotency_key)
@@ -258,7 +274,7 @@ class SandboxApp:
 
     def _database_error(self, error: sqlite3.OperationalError, headers: dict[str, str],
                         request_id: str) -> HttpResponse:
-        if "locked" in str(error) or "busy" in str(error):
+        if _is_lock_error(error):
             headers["Stripe-Should-Retry"] = "true"
             body = errors.StripeError(
                 "This object cannot be accessed right now because another API request or Stripe process is "
@@ -272,6 +288,10 @@ class SandboxApp:
     @staticmethod
     def _json(status: int, payload: Any, headers: dict[str, str]) -> HttpResponse:
         return HttpResponse(status, {**headers, "Content-Type": "application/json"}, json_body(payload))
+
+
+def _is_lock_error(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def _base_url(scope: dict[str, Any], headers: dict[str, str]) -> str:

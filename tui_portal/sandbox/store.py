@@ -271,7 +271,14 @@ class Store:
             conn.execute("ROLLBACK")
             raise
         else:
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                # A failed COMMIT (e.g. busy) leaves the transaction open: close it so this thread's
+                # connection is clean for the next request.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
