@@ -311,3 +311,28 @@ async def test_a_new_change_replaces_the_portals_own_pending_downgrade(sandbox: 
     sandbox.advance(upgrade.subscription.current_period_end - FIXED + 60)  # type: ignore[operator]
     subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
     assert subscription.items.data[0].price.id == await price_id(sandbox, "business_monthly")
+
+
+async def test_no_prorations_bill_the_new_price_from_the_next_period(sandbox: Sandbox) -> None:
+    configuration = configure(sandbox.configuration, {"features.subscription_update.proration_behavior": "none"})
+    service = sandbox.service(configuration=configuration)
+    subscription_id = await _demo_subscription(sandbox)
+    preview = await service.preview_change(subscription_id, price_id=await price_id(sandbox, "business_monthly"))
+    assert preview.amount_due_now.minor == 0 and preview.next_renewal_amount.minor == 9900
+    assert not any(line.is_proration for line in preview.lines)
+    await service.apply_change(preview)
+    renewal = await _renewal_invoice_after(sandbox, service.customer_id, subscription_id, preview.next_renewal_at or 0)
+    assert renewal.total == 9900  # type: ignore[attr-defined]
+
+
+async def test_billing_cycle_anchor_now_bills_immediately(sandbox: Sandbox) -> None:
+    configuration = configure(sandbox.configuration, {"features.subscription_update.billing_cycle_anchor": "now"})
+    service = sandbox.service(configuration=configuration)
+    subscription_id = await _demo_subscription(sandbox)
+    preview = await service.preview_change(subscription_id, price_id=await price_id(sandbox, "business_monthly"))
+    assert preview.amount_due_now.minor > 0
+    result = await service.apply_change(preview)
+    assert result.invoice_id is not None
+    invoice = await sandbox.client.invoices.retrieve(result.invoice_id)
+    assert invoice.amount_due == preview.amount_due_now.minor
+    assert result.subscription.current_period_start == preview.proration_date
