@@ -249,3 +249,64 @@ async def test_yearly_period_from_jan_31_keeps_the_anchor_day(empty_client: http
     await advance_clock(empty_client, clock, utc(2026, 3, 1))
     sub = await ok(await empty_client.get(f"/v1/subscriptions/{subscription['id']}"))
     assert sub["items"]["data"][0]["current_period_end"] == utc(2026, 3, 31, 9)
+
+
+async def test_error_if_incomplete_refuses_a_failing_upgrade_and_changes_nothing(
+    empty_client: httpx.AsyncClient,
+) -> None:
+    catalog = await make_catalog(empty_client)
+    clock = await make_clock(empty_client, APR_1)
+    customer = await make_customer(empty_client, clock=clock)
+    subscription = await subscribe(empty_client, customer, catalog["basic"])
+    failing = await ok(await empty_client.post("/v1/payment_methods/pm_card_chargeCustomerFail/attach",
+                                               data={"customer": customer}))
+    await ok(await empty_client.post(f"/v1/customers/{customer}",
+                                     data={"invoice_settings[default_payment_method]": failing["id"]}))
+    await advance_clock(empty_client, clock, APR_11)
+    item_id = subscription["items"]["data"][0]["id"]
+    refused = await empty_client.post(f"/v1/subscriptions/{subscription['id']}", data={
+        "items[0][id]": item_id, "items[0][price]": catalog["pro"], "proration_behavior": "always_invoice",
+        "payment_behavior": "error_if_incomplete"})
+    assert refused.status_code == 402 and refused.json()["error"]["code"] == "card_declined"
+    unchanged = await ok(await empty_client.get(f"/v1/subscriptions/{subscription['id']}"))
+    assert unchanged["items"]["data"][0]["price"]["id"] == catalog["basic"]
+    assert unchanged["status"] == "active"
+    assert len(await invoices_of(empty_client, customer)) == 1
+    assert (await ok(await empty_client.get("/v1/invoiceitems", params={"customer": customer})))["data"] == []
+
+    allowed = await ok(await empty_client.post(f"/v1/subscriptions/{subscription['id']}", data={
+        "items[0][id]": item_id, "items[0][price]": catalog["pro"], "proration_behavior": "always_invoice"}))
+    assert allowed["status"] == "past_due"
+    assert allowed["items"]["data"][0]["price"]["id"] == catalog["pro"]
+    invoice = (await invoices_of(empty_client, customer))[0]
+    assert invoice["status"] == "open" and invoice["total"] == 666
+
+
+async def test_billing_cycle_anchor_now_bills_a_fresh_period_immediately(empty_client: httpx.AsyncClient) -> None:
+    catalog = await make_catalog(empty_client)
+    clock = await make_clock(empty_client, APR_1)
+    customer = await make_customer(empty_client, clock=clock)
+    subscription = await subscribe(empty_client, customer, catalog["basic"])
+    await advance_clock(empty_client, clock, APR_11)
+    reset = await ok(await empty_client.post(f"/v1/subscriptions/{subscription['id']}",
+                                             data={"billing_cycle_anchor": "now"}))
+    item = reset["items"]["data"][0]
+    assert (item["current_period_start"], item["current_period_end"]) == (APR_11, utc(2026, 5, 11))
+    assert reset["billing_cycle_anchor"] == APR_11
+    invoice = (await invoices_of(empty_client, customer))[0]
+    assert invoice["billing_reason"] == "subscription_update"
+    assert line_amounts(invoice) == [-667, 1000] and invoice["total"] == 333
+
+
+async def test_metadata_and_discount_only_updates_create_no_prorations(empty_client: httpx.AsyncClient) -> None:
+    catalog = await make_catalog(empty_client)
+    customer = await make_customer(empty_client)
+    subscription = await subscribe(empty_client, customer, catalog["basic"])
+    coupon = await ok(await empty_client.post("/v1/coupons", data={"percent_off": "50", "duration": "forever"}))
+    updated = await ok(await empty_client.post(f"/v1/subscriptions/{subscription['id']}", data={
+        "metadata[team]": "blue", "discounts[0][coupon]": coupon["id"]}))
+    assert updated["metadata"] == {"team": "blue"} and len(updated["discounts"]) == 1
+    assert (await ok(await empty_client.get("/v1/invoiceitems", params={"customer": customer})))["data"] == []
+    assert len(await invoices_of(empty_client, customer)) == 1
+    event = (await events_of(empty_client, "customer.subscription.updated"))[0]
+    assert set(event["data"]["previous_attributes"]) == {"metadata", "discounts"}

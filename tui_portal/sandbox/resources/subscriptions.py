@@ -15,6 +15,10 @@ Choices where Stripe is silent (stripe-api-subset.md section 11):
   clears all three and also clears `feedback`/`comment` unless the same request sets new ones.
 * `billing_mode` is reported as `classic`, because the credit basis of the proration math is classic.
 * `payment_behavior=pending_if_incomplete` is refused (pending updates are not implemented).
+* A `cancel_at` before the period end ends the subscription at that moment without a proration
+  credit (Stripe would credit the unused time when prorations are enabled).
+* Immediate cancellation with `invoice_now=true` bills pending items on an invoice with
+  `billing_reason: subscription_update`.
 """
 
 from __future__ import annotations
