@@ -113,3 +113,13 @@ async def test_setup_session_of_another_customer_is_refused(sandbox: Sandbox) ->
     link = await sandbox.service("seats@example.com", is_sandbox=False).start_card_setup()
     with pytest.raises(NotYourObject):
         await sandbox.service(sleep=no_sleep).wait_for_setup(link.session_id)
+
+
+async def test_a_declined_test_card_is_not_added(sandbox: Sandbox) -> None:
+    from tui_portal.portal import PaymentError
+
+    service = sandbox.service()
+    with pytest.raises(PaymentError) as caught:
+        await service.add_test_card("pm_card_visa_chargeDeclinedInsufficientFunds")
+    assert caught.value.user_message == "Your card has insufficient funds."
+    assert len(await service.payment_methods()) == 2

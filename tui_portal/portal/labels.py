@@ -98,18 +98,21 @@ INTERVAL_ADJECTIVE = {
 
 # Stripe's test cards the sandbox can attach (docs: stripe-api-subset 2.4).
 TEST_CARDS: tuple[tuple[str, str], ...] = (
-    ("pm_card_visa", "Visa 4242"),
-    ("pm_card_visa_debit", "Visa debit 5556"),
-    ("pm_card_mastercard", "Mastercard 4444"),
-    ("pm_card_mastercard_debit", "Mastercard debit 8210"),
-    ("pm_card_mastercard_prepaid", "Mastercard prepaid 5100"),
-    ("pm_card_amex", "American Express 8431"),
-    ("pm_card_discover", "Discover 1117"),
-    ("pm_card_diners", "Diners Club 0004"),
-    ("pm_card_jcb", "JCB 0505"),
-    ("pm_card_unionpay", "UnionPay 0005"),
-    ("pm_card_chargeCustomerFail", "Visa 0341 (attaches, later charges fail)"),
+    ("pm_card_visa", N_("Visa 4242")),
+    ("pm_card_visa_debit", N_("Visa debit 5556")),
+    ("pm_card_mastercard", N_("Mastercard 4444")),
+    ("pm_card_mastercard_debit", N_("Mastercard debit 8210")),
+    ("pm_card_mastercard_prepaid", N_("Mastercard prepaid 5100")),
+    ("pm_card_amex", N_("American Express 8431")),
+    ("pm_card_discover", N_("Discover 1117")),
+    ("pm_card_diners", N_("Diners Club 0004")),
+    ("pm_card_jcb", N_("JCB 0505")),
+    ("pm_card_unionpay", N_("UnionPay 0005")),
+    ("pm_card_chargeCustomerFail", N_("Visa 0341 (can be added, but every later charge fails)")),
+    ("pm_card_visa_chargeDeclined", N_("Visa 0002 (declined)")),
+    ("pm_card_visa_chargeDeclinedInsufficientFunds", N_("Visa 9995 (declined: insufficient funds)")),
 )
+GENERIC_CARD = N_("Card")
 
 
 def label(table: dict[str, str], value: str | None, translator: Translator) -> str:
@@ -134,7 +137,7 @@ def interval_label(interval: str | None, count: int, translator: Translator) -> 
     return translator.gettext(template) % {"count": count}
 
 
-def brand_label(brand: str | None) -> str:
+def brand_label(brand: str | None, translator: Translator) -> str:
     if not brand:
-        return "Card"
+        return translator.gettext(GENERIC_CARD)
     return CARD_BRAND.get(brand, brand.replace("_", " ").title())

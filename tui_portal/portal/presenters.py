@@ -222,7 +222,7 @@ class Presenter:
         exp_month = field(card, "exp_month")
         exp_year = field(card, "exp_year")
         expiry = f"{exp_month:02d}/{exp_year}" if exp_month and exp_year else ""
-        brand_text = labels.brand_label(brand)
+        brand_text = labels.brand_label(brand, self.translator)
         return PaymentMethodView(
             id=payment_method.id,
             type=field(payment_method, "type") or "card",

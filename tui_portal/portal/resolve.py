@@ -9,6 +9,7 @@ merchant already maintains them in Stripe and should not have to repeat them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -59,32 +60,35 @@ async def resolve_configuration(
     """
     from tui_portal.billing import errors as billing_errors
 
-    if data is not None:
-        configuration = parse_configuration(data, source)
-    elif path is not None:
-        configuration = load_configuration_file(path)
-    elif configuration_id:
-        try:
-            fetched = await client.billing_portal.configurations.retrieve(
-                configuration_id, expand=[PRODUCTS_EXPAND]
-            )
-        except billing_errors.InvalidRequestError as error:
-            raise ConfigurationError(
-                f"Portal configuration {configuration_id} could not be loaded: {error.user_message}",
-                request_id=error.request_id,
-            ) from None
-        configuration = from_stripe(fetched)
-    else:
-        page = await client.billing_portal.configurations.list(
-            is_default=True, limit=1, expand=[f"data.{PRODUCTS_EXPAND}"]
-        )
-        if page.data:
-            configuration = from_stripe(page.data[0])
+    account_request = asyncio.ensure_future(client.account.retrieve()) if use_account else None
+    try:
+        if data is not None:
+            configuration = parse_configuration(data, source)
+        elif path is not None:
+            configuration = load_configuration_file(path)
+        elif configuration_id:
+            try:
+                fetched = await client.billing_portal.configurations.retrieve(
+                    configuration_id, expand=[PRODUCTS_EXPAND]
+                )
+            except billing_errors.InvalidRequestError as error:
+                raise ConfigurationError(
+                    f"Portal configuration {configuration_id} could not be loaded: {error.user_message}",
+                    request_id=error.request_id,
+                ) from None
+            configuration = from_stripe(fetched)
         else:
-            configuration = default_configuration()
+            page = await client.billing_portal.configurations.list(
+                is_default=True, limit=1, expand=[f"data.{PRODUCTS_EXPAND}"]
+            )
+            configuration = from_stripe(page.data[0]) if page.data else default_configuration()
+    except BaseException:
+        if account_request is not None:
+            account_request.cancel()
+        raise
 
-    if use_account:
-        account = await client.account.retrieve()
-        name, primary, secondary = account_branding(account)
+    if account_request is not None:
+        # Fetched concurrently with the configuration: start-up makes one wave, not a queue.
+        name, primary, secondary = account_branding(await account_request)
         configuration = configuration.with_account_defaults(name, primary, secondary)
     return configuration

@@ -1336,7 +1336,7 @@ class PortalService:
         self._require_payment_methods()
         if not self.is_sandbox:
             raise ActionNotAllowed(self._("Test cards are only available in the sandbox."))
-        return tuple(TestCardView(payment_method=pm, label=text) for pm, text in labels.TEST_CARDS)
+        return tuple(TestCardView(payment_method=pm, label=self._(text)) for pm, text in labels.TEST_CARDS)
 
     async def add_test_card(
         self, test_payment_method: str, action: Action | None = None, *, make_default: bool = True
