@@ -149,3 +149,18 @@ async def test_checkout_sessions_expire_and_other_modes_are_refused(client, cloc
     assert expired["status"] == "expired"
     page = await client.get(f"/checkout/{session['id']}")
     assert page.status_code == 410
+
+
+async def test_public_url_sets_the_base_of_browser_facing_urls(db_path, clock, seeded_template) -> None:
+    import shutil
+
+    from tests.sandbox.conftest import make_client
+    from tui_portal.sandbox import create_app
+
+    shutil.copyfile(seeded_template, db_path)
+    app = create_app(db_path, now=clock, public_url="http://127.0.0.1:12111/")
+    async with make_client(app) as http:
+        seats = await demo_customer(http, "seats@example.com")
+        session = (await http.post("/v1/checkout/sessions", data={
+            "mode": "setup", "customer": seats["id"], "success_url": "https://x"})).json()
+    assert session["url"] == f"http://127.0.0.1:12111/checkout/{session['id']}"

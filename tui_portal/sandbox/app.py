@@ -70,8 +70,12 @@ class HttpResponse:
 class SandboxApp:
     """ASGI3 callable. One per database file and clock; cheap to create (nothing opens until used)."""
 
-    def __init__(self, db_path: str | Path, *, now: Callable[[], int] | None = None, seed: bool = True) -> None:
+    def __init__(self, db_path: str | Path, *, now: Callable[[], int] | None = None, seed: bool = True,
+                 public_url: str | None = None) -> None:
         self.db_path = str(db_path)
+        # Base of browser-facing URLs (checkout page, portal page, hosted invoices). None = the host the
+        # client used; an in-process app (no socket) can point it at a TCP server serving the same file.
+        self.public_url = public_url.rstrip("/") if public_url else None
         self.store = Store(self.db_path)
         self.clock = Clock(now)
         self.seed = seed
@@ -220,7 +224,7 @@ class SandboxApp:
                     tx=tx, now=self.clock.now(tx), app=self, request_id=request_id,
                     idempotency_key=idempotency_key if request.method == "POST" else None, api_key=api_key,
                     method=request.method, path=request.path, params=params, path_params=path_params,
-                    base_url=request.base_url,
+                    base_url=self.public_url or request.base_url,
                 )
                 try:
                     result = route.handler(ctx)
@@ -303,6 +307,9 @@ def _base_url(scope: dict[str, Any], headers: dict[str, str]) -> str:
     return f"{scheme}://{host}" if urlsplit(f"{scheme}://{host}").hostname else "http://127.0.0.1:12111"
 
 
-def create_app(db_path: str | Path, *, now: Callable[[], int] | None = None, seed: bool = True) -> SandboxApp:
-    """The sandbox as an ASGI3 app (see package docstring)."""
-    return SandboxApp(db_path, now=now, seed=seed)
+def create_app(db_path: str | Path, *, now: Callable[[], int] | None = None, seed: bool = True,
+               public_url: str | None = None) -> SandboxApp:
+    """The sandbox as an ASGI3 app (see package docstring). `public_url` (optional) is the base of the
+    browser-facing URLs it hands out (`checkout.session.url`, portal session url, hosted invoice pages);
+    by default they use the host the client called."""
+    return SandboxApp(db_path, now=now, seed=seed, public_url=public_url)
