@@ -94,3 +94,15 @@ async def test_codes_off_in_configuration_are_refused(sandbox: Sandbox) -> None:
         await service.check_promotion_code("SAVE20")
     with pytest.raises(FeatureDisabled):
         await service.preview_change(await _subscription_id(sandbox), promotion_code="SAVE20")
+
+
+async def test_a_code_alone_is_never_charged_now(sandbox: Sandbox) -> None:
+    configuration = configure(sandbox.configuration, {"features.subscription_update.proration_behavior": "always_invoice"})
+    service = sandbox.service(configuration=configuration)
+    subscription_id = await _subscription_id(sandbox)
+    preview = await service.preview_change(subscription_id, promotion_code="WELCOME10")
+    assert preview.amount_due_now.minor == 0
+    assert preview.next_renewal_amount.minor == 2610  # 29.00 - 10 %, once
+    result = await service.apply_change(preview)
+    assert result.invoice_id is None
+    assert [discount.promotion_code for discount in result.subscription.discounts] == ["WELCOME10"]

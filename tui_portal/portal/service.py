@@ -697,7 +697,8 @@ class PortalService:
             shown = renewal
             effective_at = period_end or proration_date
         else:
-            immediate = behavior == "always_invoice" or (item_changes and (interval_changes or anchor_now))
+            # Only an item change is invoiced right away; a discount alone never creates an invoice.
+            immediate = item_changes and (behavior == "always_invoice" or interval_changes or anchor_now)
             main_request = self.client.invoices.create_preview(**base, subscription_details=details(behavior))
             if immediate and behavior != "none":
                 renewal_request = self.client.invoices.create_preview(**base, subscription_details=details("none"))
