@@ -7,6 +7,7 @@ and turns start-up failures into `PortalError`s the start screen can show with a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -97,8 +98,15 @@ async def open_portal(settings: Settings) -> AsyncIterator[Any]:
     client = build_client(settings)
     async with client:
         try:
-            customer_id = await _customer_id(client, settings)
-            configuration = await _configuration(client, settings)
+            # Independent look-ups, so they travel together: one wave before the overview's wave.
+            # return_exceptions: both settle before we report, so nothing is left running against a
+            # client that is about to close.
+            customer_id, configuration = await asyncio.gather(
+                _customer_id(client, settings), _configuration(client, settings), return_exceptions=True
+            )
+            for outcome in (customer_id, configuration):
+                if isinstance(outcome, BaseException):
+                    raise outcome
         except Exception as error:  # noqa: BLE001 - re-raised as a message the start screen can show
             raise _startup_error(error, settings) from None
         yield PortalService(customer_id, client, configuration, is_sandbox=settings.uses_sandbox)
