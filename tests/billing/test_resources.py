@@ -12,7 +12,7 @@ from tui_portal.billing import StripeClient, models
 
 from .conftest import Recorder
 
-ITEM = {"id": "si_1", "object": "subscription_item", "price": {"id": "price_1", "object": "price", "currency": "usd",
+ITEM: dict[str, Any] = {"id": "si_1", "object": "subscription_item", "price": {"id": "price_1", "object": "price", "currency": "usd",
                                                                  "product": "prod_1", "unit_amount": 900}}
 SUBSCRIPTION = {"id": "sub_1", "object": "subscription", "customer": "cus_1", "status": "active",
                 "items": {"object": "list", "data": [ITEM], "has_more": False}}

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
+import httpx
 import pytest
 
 from tui_portal.billing import StripeClient, errors, expandable_id, models
+from tui_portal.sandbox import create_app
+
+from .conftest import FIXED_NOW
 
 DEMO_EMAIL = "demo@example.com"
 
@@ -141,20 +146,12 @@ async def test_replayed_post_returns_the_same_object_and_changes_nothing_twice(c
     assert [customer.id for customer in (await client.customers.list(email=email)).data] == [first.id]
 
 
-async def test_bad_api_key_is_an_authentication_error() -> None:
-    import httpx
-
-    from tui_portal.sandbox import create_app
-
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as directory:
-        app = create_app(Path(directory) / "s.sqlite3", now=lambda: 1_790_000_000)
-        async with StripeClient("not_a_key_at_all_123456", api_base="http://sandbox.invalid",
-                                transport=httpx.ASGITransport(app=app)) as bad_client:
-            with pytest.raises(errors.AuthenticationError) as caught:
-                await bad_client.account.retrieve()
+async def test_bad_api_key_is_an_authentication_error(tmp_path: Path) -> None:
+    app = create_app(tmp_path / "sandbox.sqlite3", now=lambda: FIXED_NOW)
+    async with StripeClient("not_a_key_at_all_123456", api_base="http://sandbox.invalid",
+                            transport=httpx.ASGITransport(app=app)) as bad_client:
+        with pytest.raises(errors.AuthenticationError) as caught:
+            await bad_client.account.retrieve()
     assert caught.value.http_status == 401
     assert "not_a_key_at_all_123456" not in str(caught.value)
 

@@ -27,7 +27,7 @@ async def fresh_customer(client: StripeClient) -> models.Customer:
 async def test_demo_customer_has_two_cards_visa_default(client: StripeClient) -> None:
     demo = await customer_by_email(client, "demo@example.com")
     cards = [method async for method in client.payment_methods.list(customer=demo.id)]
-    last4s = sorted(method.card.last4 for method in cards if method.card is not None)
+    last4s = sorted(method.card.last4 or "" for method in cards if method.card is not None)
     assert last4s == ["4242", "4444"]
     brands = {method.card.last4: method.card.brand for method in cards if method.card is not None}
     assert brands == {"4242": "visa", "4444": "mastercard"}

@@ -49,7 +49,7 @@ _NEVER_RETRY_STATUSES = frozenset({401, 403})
 def retry_delay_seconds(retry_number: int, random_fraction: float) -> float:
     """Backoff before retry ``retry_number`` (1-based): 0.5 s x 2^(n-1), capped at 5 s, jittered
     down to between 50 % and 100 % of that, and never below 0.5 s (stripe-python's formula)."""
-    delay = min(INITIAL_RETRY_DELAY_SECONDS * (2 ** (retry_number - 1)), MAX_RETRY_DELAY_SECONDS)
+    delay = min(INITIAL_RETRY_DELAY_SECONDS * (2.0 ** (retry_number - 1)), MAX_RETRY_DELAY_SECONDS)
     delay *= 0.5 * (1.0 + random_fraction)
     return max(INITIAL_RETRY_DELAY_SECONDS, delay)
 

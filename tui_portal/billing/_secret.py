@@ -7,6 +7,8 @@ key string in ``self.__dict__`` or in a local would be printed; this object prin
 
 from __future__ import annotations
 
+from typing import Any
+
 _KNOWN_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_")
 
 
@@ -54,5 +56,5 @@ class ApiKey:
 
     __str__ = __repr__
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[Any, ...]:
         raise TypeError("API keys are not picklable")
