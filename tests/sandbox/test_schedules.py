@@ -136,3 +136,25 @@ async def test_changing_the_current_phase_updates_the_subscription_now(empty_cli
     assert sub["items"]["data"][0]["price"]["id"] == catalog["basic"]
     pending = await ok(await empty_client.get("/v1/invoiceitems", params={"customer": customer, "pending": "true"}))
     assert sorted(item["amount"] for item in pending["data"]) == [-1333, 667]
+
+
+async def test_phase_discounts_are_validated_now_and_redeemed_when_the_phase_starts(
+    empty_client: httpx.AsyncClient,
+) -> None:
+    catalog, clock, customer, subscription, schedule = await scheduled_pro(empty_client)
+    coupon = await ok(await empty_client.post("/v1/coupons", data={"percent_off": "50", "duration": "forever"}))
+    promo = await ok(await empty_client.post("/v1/promotion_codes", data={
+        "promotion[type]": "coupon", "promotion[coupon]": coupon["id"], "code": "HALF"}))
+    url = f"/v1/subscription_schedules/{schedule['id']}"
+    bad = await empty_client.post(url, data={**downgrade_phases(catalog),
+                                             "phases[1][discounts][0][promotion_code]": "promo_nope"})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "phases[1][discounts][0][promotion_code]"
+    updated = await ok(await empty_client.post(url, data={
+        **downgrade_phases(catalog), "phases[1][discounts][0][promotion_code]": promo["id"]}))
+    assert updated["phases"][1]["discounts"] == [{"coupon": None, "discount": None, "promotion_code": promo["id"]}]
+    assert (await ok(await empty_client.get(f"/v1/subscriptions/{subscription['id']}")))["discounts"] == []
+    await advance_clock(empty_client, clock, MAY_1 + 60)
+    sub = await ok(await empty_client.get(f"/v1/subscriptions/{subscription['id']}"))
+    assert len(sub["discounts"]) == 1
+    may = (await invoices_of(empty_client, customer))[0]
+    assert line_amounts(may) == [1000] and may["total"] == 500

@@ -7,6 +7,9 @@
   its original `start_date`; each phase has `end_date` xor `duration` (the last may have neither: one
   interval of its price); phases are consecutive. Changing the current phase's items updates the
   subscription now (request-level `proration_behavior`).
+* A phase's `discounts` (`coupon` / `promotion_code` / kept `discount`) are validated when the phases
+  are set and redeemed when the phase starts, replacing the subscription's discounts; a phase without
+  discounts leaves the subscription's discounts as they are.
 * At a phase's `end_date` the timeline applies the next phase's items (with that phase's
   `proration_behavior` when mid-period; at a period boundary nothing is left to prorate). After the
   last phase: `release` -> schedule `released` (subscription keeps running unmanaged); `cancel` ->
@@ -22,6 +25,7 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
+from ..discounts import DISCOUNTS_PARAM, check_coupon, check_promotion_code, resolve_discount_sources
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
 from ..router import route
 from ..rules import calendar
@@ -42,6 +46,7 @@ PHASE = Hash({
     "billing_cycle_anchor": Enum("automatic", "phase_start"),
     "default_payment_method": Str(),
     "description": Str(),
+    "discounts": DISCOUNTS_PARAM,
 })
 
 
@@ -53,7 +58,7 @@ def phase_item(price: dict[str, Any], quantity: int, metadata: dict[str, str] | 
 def phase_document(*, items: list[dict[str, Any]], start: int, end: int, currency: str,
                    proration_behavior: str = "create_prorations", metadata: dict[str, str] | None = None,
                    billing_cycle_anchor: str | None = None, default_payment_method: str | None = None,
-                   description: str | None = None) -> dict[str, Any]:
+                   description: str | None = None, discounts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "add_invoice_items": [],
         "application_fee_percent": None,
@@ -64,7 +69,7 @@ def phase_document(*, items: list[dict[str, Any]], start: int, end: int, currenc
         "default_payment_method": default_payment_method,
         "default_tax_rates": [],
         "description": description,
-        "discounts": [],
+        "discounts": discounts or [],
         "end_date": end,
         "invoice_settings": None,
         "items": items,
@@ -245,15 +250,59 @@ def build_phases(ctx: Context, schedule: dict[str, Any], subscription: dict[str,
         if not items:
             raise errors.missing(f"{name}[items]")
         end = _phase_end(phase_param, start, prices[0], name, index == len(phases_param) - 1, now)
+        discounts = _phase_discounts(ctx, subscription, phase_param.get("discounts"), f"{name}[discounts]")
         phases.append(phase_document(
             items=items, start=start, end=end, currency=subscription["currency"],
             proration_behavior=phase_param.get("proration_behavior") or "create_prorations",
             metadata=apply_metadata({}, phase_param.get("metadata") or {}),
             billing_cycle_anchor=phase_param.get("billing_cycle_anchor"),
             default_payment_method=phase_param.get("default_payment_method"),
-            description=phase_param.get("description")))
+            description=phase_param.get("description"), discounts=discounts))
         previous_end = end
     return phases
+
+
+def _phase_discounts(ctx: Context, subscription: dict[str, Any], entries: list[dict[str, Any]] | None,
+                     name: str) -> list[dict[str, Any]]:
+    """Validate a phase's `discounts` now (same errors as a redemption); they are redeemed when the
+    phase starts. Stored in Stripe's phase shape `{coupon, discount, promotion_code}`."""
+    result = []
+    for index, entry in enumerate(entries or []):
+        entry_name = f"{name}[{index}]"
+        given = [key for key in ("coupon", "promotion_code", "discount") if entry.get(key)]
+        if len(given) != 1:
+            raise errors.StripeError("Each discount needs exactly one of coupon, promotion_code or discount.",
+                                     param=f"{entry_name}[coupon]")
+        if entry.get("discount"):
+            if ctx.tx.get(entry["discount"], "discount") is None:
+                raise errors.no_such("discount", entry["discount"], param=f"{entry_name}[discount]")
+        elif entry.get("promotion_code"):
+            promo = ctx.tx.get(entry["promotion_code"], "promotion_code")
+            if promo is None:
+                raise errors.no_such("promotion_code", entry["promotion_code"], param=f"{entry_name}[promotion_code]")
+            check_promotion_code(ctx, promo, customer=subscription["customer"], is_update=True,
+                                 param=f"{entry_name}[promotion_code]")
+        else:
+            check_coupon(ctx, entry["coupon"], param=f"{entry_name}[coupon]")
+        result.append({"coupon": entry.get("coupon"), "discount": entry.get("discount"),
+                       "promotion_code": entry.get("promotion_code")})
+    return result
+
+
+def _redeem_phase_discounts(ctx: Context, subscription: dict[str, Any], phase: dict[str, Any]) -> list[str]:
+    """Discount ids for a starting phase; an entry that is no longer redeemable is skipped (the phase
+    still starts, as Stripe's transition does not fail on an expired code)."""
+    discount_ids = []
+    for entry in phase.get("discounts") or []:
+        wanted = {key: value for key, value in entry.items() if value}
+        try:
+            (discount,) = resolve_discount_sources(ctx, subscription["customer"], [wanted],
+                                                   subscription=subscription["id"], is_update=True)
+        except errors.StripeError:
+            continue
+        if discount["id"] not in discount_ids:
+            discount_ids.append(discount["id"])
+    return discount_ids
 
 
 def _items_param_for(subscription: dict[str, Any], phase_items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
@@ -351,6 +400,8 @@ def _enter_phase(ctx: Context, subscription: dict[str, Any], phase: dict[str, An
         subscription["metadata"] = apply_metadata(subscription.get("metadata"), phase["metadata"])
     if phase.get("default_payment_method"):
         subscription["default_payment_method"] = phase["default_payment_method"]
+    if phase.get("discounts"):
+        subscription["discounts"] = _redeem_phase_discounts(ctx, subscription, phase)
     if items_param is None:
         subscriptions.save_subscription(ctx, subscription)
         ctx.emit_updated("customer.subscription.updated", before, subscription)
