@@ -61,8 +61,9 @@ def _source_strings() -> set[str | tuple[str, str]]:
                 first = node.args[0]
                 if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
                     continue
-                if name == "ngettext" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
-                    found.add((first.value, node.args[1].value))
+                second = node.args[1] if len(node.args) > 1 else None
+                if name == "ngettext" and isinstance(second, ast.Constant) and isinstance(second.value, str):
+                    found.add((first.value, second.value))
                 else:
                     found.add(first.value)
     return found
@@ -102,7 +103,7 @@ def test_placeholders_survive_translation() -> None:
         if not message.id:
             continue
         ids = [message.id] if isinstance(message.id, str) else list(message.id)
-        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string or ())
         expected = sorted(set(pattern.findall(ids[-1])))
         for text in strings:
             assert sorted(set(pattern.findall(text))) == expected, (message.id, text)

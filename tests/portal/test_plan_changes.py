@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tui_portal.billing.models import Invoice, SubscriptionSchedule
+
 from tests.portal.support import FIXED, Sandbox, configure, price_id, raw_request
 from tui_portal.portal import Action, PaymentError, PlanChangeBlocked, QuantityOutOfRange, ServiceUnavailable
 from tui_portal.portal.errors import FeatureDisabled, FieldError
@@ -15,10 +17,15 @@ async def _demo_subscription(sandbox: Sandbox) -> str:
     return overview.subscriptions[0].id
 
 
-async def _renewal_invoice_after(sandbox: Sandbox, customer_id: str, subscription_id: str, period_end: int) -> object:
+async def _renewal_invoice_after(sandbox: Sandbox, customer_id: str, subscription_id: str, period_end: int) -> Invoice:
+    """Move the sandbox clock past `period_end` and return the renewal invoice it created."""
     sandbox.advance(period_end - FIXED + 60)
     page = await sandbox.client.invoices.list(customer=customer_id, subscription=subscription_id, limit=3)
-    renewals = [invoice for invoice in page.data if invoice.billing_reason == "subscription_cycle" and invoice.created >= period_end]
+    renewals = [
+        invoice
+        for invoice in page.data
+        if invoice.billing_reason == "subscription_cycle" and (invoice.created or 0) >= period_end
+    ]
     assert renewals, [(invoice.id, invoice.billing_reason, invoice.created) for invoice in page.data]
     return renewals[0]
 
@@ -62,7 +69,7 @@ async def test_upgrade_preview_equals_what_the_renewal_invoice_charges(sandbox: 
     subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
     assert subscription.items.data[0].price.id == business
     renewal = await _renewal_invoice_after(sandbox, service.customer_id, subscription_id, preview.next_renewal_at)
-    assert renewal.total == preview.next_renewal_amount.minor  # type: ignore[attr-defined]
+    assert renewal.total == preview.next_renewal_amount.minor
 
 
 async def test_always_invoice_charges_exactly_the_previewed_amount_now(sandbox: Sandbox) -> None:
@@ -246,7 +253,7 @@ async def test_foreign_schedule_created_after_the_preview_blocks_apply(sandbox: 
     with pytest.raises(PlanChangeBlocked):
         await service.apply_change(preview)
     schedule = (await sandbox.client.subscriptions.retrieve(subscription_id, expand=["schedule"])).schedule
-    assert schedule is not None and not (schedule.metadata or {}).get("tui_portal")
+    assert isinstance(schedule, SubscriptionSchedule) and not (schedule.metadata or {}).get("tui_portal")
 
 
 async def test_multi_item_subscriptions_are_cancel_only(sandbox: Sandbox) -> None:
@@ -322,7 +329,7 @@ async def test_no_prorations_bill_the_new_price_from_the_next_period(sandbox: Sa
     assert not any(line.is_proration for line in preview.lines)
     await service.apply_change(preview)
     renewal = await _renewal_invoice_after(sandbox, service.customer_id, subscription_id, preview.next_renewal_at or 0)
-    assert renewal.total == 9900  # type: ignore[attr-defined]
+    assert renewal.total == 9900
 
 
 async def test_billing_cycle_anchor_now_bills_immediately(sandbox: Sandbox) -> None:

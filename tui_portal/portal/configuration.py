@@ -20,8 +20,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tui_portal.portal.errors import ConfigurationError
 
-CUSTOMER_UPDATE_FIELDS = ("address", "email", "name", "phone", "shipping", "tax_id")
-CANCELLATION_REASONS = (
+CustomerUpdateField = Literal["address", "email", "name", "phone", "shipping", "tax_id"]
+CancellationReason = Literal[
+    "customer_service",
+    "low_quality",
+    "missing_features",
+    "other",
+    "switched_service",
+    "too_complex",
+    "too_expensive",
+    "unused",
+]
+
+CUSTOMER_UPDATE_FIELDS: tuple[CustomerUpdateField, ...] = ("address", "email", "name", "phone", "shipping", "tax_id")
+# Stripe's dashboard default: name, email, billing address and phone on; shipping and tax IDs off.
+DEFAULT_ALLOWED_UPDATES: tuple[CustomerUpdateField, ...] = ("email", "address", "phone", "name")
+CANCELLATION_REASONS: tuple[CancellationReason, ...] = (
     "too_expensive",
     "missing_features",
     "switched_service",
@@ -51,18 +65,6 @@ BORDER_STYLES = (
     "wide",
 )
 
-CustomerUpdateField = Literal["address", "email", "name", "phone", "shipping", "tax_id"]
-CancellationReason = Literal[
-    "customer_service",
-    "low_quality",
-    "missing_features",
-    "other",
-    "switched_service",
-    "too_complex",
-    "too_expensive",
-    "unused",
-]
-
 
 class _Strict(BaseModel):
     """Unknown keys are errors: a typo in a TOML file must not silently switch a feature off."""
@@ -90,7 +92,7 @@ class BusinessProfile(_Strict):
 
 class CustomerUpdate(_Strict):
     enabled: bool = True
-    allowed_updates: list[CustomerUpdateField] = Field(default_factory=lambda: ["email", "address", "phone", "name"])
+    allowed_updates: list[CustomerUpdateField] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_UPDATES))
 
 
 class InvoiceHistory(_Strict):

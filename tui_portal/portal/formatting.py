@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_timezone
 from babel.numbers import format_currency
 from babel.numbers import format_percent as babel_format_percent
 
@@ -78,7 +78,7 @@ def format_moment(timestamp: int | None, locale: str, timezone: str = "UTC") -> 
     """Day and time, in `timezone`."""
     if timestamp is None:
         return ""
-    return format_datetime(to_datetime(timestamp), format="medium", tzinfo=timezone, locale=locale)
+    return format_datetime(to_datetime(timestamp), format="medium", tzinfo=get_timezone(timezone), locale=locale)
 
 
 def format_period(start: int | None, end: int | None, locale: str) -> str:

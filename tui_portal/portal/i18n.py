@@ -100,7 +100,7 @@ class Translator:
         return self._translations.ngettext(singular, plural, count)
 
     def pgettext(self, context: str, message: str) -> str:
-        return self._translations.pgettext(context, message)
+        return str(self._translations.pgettext(context, message))
 
     __call__ = gettext
 

@@ -84,6 +84,7 @@ from tui_portal.portal.views import (
     FeaturesView,
     InvoiceDetailView,
     InvoicePageView,
+    InvoiceSummaryView,
     OverviewView,
     PaymentMethodView,
     PlanChoicesView,
@@ -395,7 +396,7 @@ class PortalService:
         default_view = None
         if default_pm is not None and not isinstance(default_pm, str):
             default_view = presenter.payment_method(default_pm, default_pm.id)
-        latest = ()
+        latest: tuple[InvoiceSummaryView, ...] = ()
         if invoices_page is not None:
             latest = tuple(presenter.invoice_summary(invoice) for invoice in invoices_page.data[:LATEST_INVOICES])
         return OverviewView(
@@ -841,7 +842,7 @@ class PortalService:
             # Our own pending change is superseded by this one: detach it first.
             await self._call(
                 self.client.subscription_schedules.release(
-                    object_id(existing_schedule), idempotency_key=action.step("release")
+                    str(object_id(existing_schedule)), idempotency_key=action.step("release")
                 )
             )
         params: dict[str, Any] = {"proration_behavior": preview.proration_behavior}
@@ -875,7 +876,7 @@ class PortalService:
         self._invalidate("invoices", "customer")
         new_invoice = object_id(field(updated, "latest_invoice"))
         invoice_id = new_invoice if new_invoice and new_invoice != previous_invoice else None
-        if item_changes:
+        if item_changes or preview.promotion_code is None:
             message = _("Your plan is now %(plan)s.") % {"plan": preview.new_plan_label}
         else:
             message = _("The promotion code %(code)s has been applied.") % {"code": preview.promotion_code.code}
@@ -1093,7 +1094,7 @@ class PortalService:
                 )
             # Canceling drops the portal's own pending plan change.
             await self._call(
-                self.client.subscription_schedules.release(object_id(schedule), idempotency_key=action.step("release"))
+                self.client.subscription_schedules.release(str(object_id(schedule)), idempotency_key=action.step("release"))
             )
         params: dict[str, Any] = {}
         if details:
