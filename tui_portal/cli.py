@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from tui_portal import __version__
+
+# Commands of the access layer (SSH, kiosk, staff) live beside their code: each module has
+# `register(subcommands)` adding its parser with `set_defaults(handler=...)`. Listed here so
+# `--help` shows them; a module that does not exist yet simply adds no command.
+ACCESS_COMMAND_MODULES = (
+    "tui_portal.access.ssh_cli",
+    "tui_portal.access.kiosk_cli",
+    "tui_portal.access.staff_cli",
+)
 
 FLOWS = (
     "subscription_cancel",
@@ -69,6 +80,9 @@ def _build_parser() -> argparse.ArgumentParser:
     advance = sandbox_commands.add_parser("advance", help="move the sandbox clock forward and run what falls due")
     advance.add_argument("--days", type=int, required=True)
     advance.add_argument("--db", metavar="PATH")
+    for module_name in ACCESS_COMMAND_MODULES:
+        if importlib.util.find_spec(module_name) is not None:
+            importlib.import_module(module_name).register(commands)
     return parser
 
 
@@ -171,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _login(profile) if args.command == "login" else _logout(profile)
     if args.command == "sandbox":
         return _sandbox(args)
+    if getattr(args, "handler", None) is not None:
+        return int(args.handler(args))
     return _open_portal(parser, args)
 
 
