@@ -131,3 +131,14 @@ async def test_other_customers_see_their_own_plans(sandbox: Sandbox) -> None:
     assert plan.plan_name == "Starter" and plan.cancel_at_period_end
     assert plan.status_label == "Canceling" and plan.can_renew and not plan.can_cancel
     assert plan.renewal_label.startswith("Cancels on ")
+
+
+async def test_after_a_plan_change_only_invoices_are_fetched_again(sandbox: Sandbox) -> None:
+    service = sandbox.service()
+    overview = await service.overview()
+    business = (await sandbox.client.prices.list(lookup_keys=["business_monthly"])).data[0].id
+    await service.apply_change(await service.preview_change(overview.subscriptions[0].id, price_id=business))
+    mark = len(sandbox.transport.requests)
+    refreshed = await service.overview()
+    assert refreshed.subscriptions[0].plan_name == "Business"
+    assert sandbox.requests_since(mark) == [("GET", "/v1/invoices")]

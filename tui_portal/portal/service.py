@@ -873,7 +873,7 @@ class PortalService:
             )
         )
         self._remember_subscription(updated)
-        self._invalidate("invoices", "customer")
+        self._invalidate("invoices")  # a change may create an invoice; the customer object is unchanged
         new_invoice = object_id(field(updated, "latest_invoice"))
         invoice_id = new_invoice if new_invoice and new_invoice != previous_invoice else None
         if item_changes or preview.promotion_code is None:
@@ -1330,7 +1330,9 @@ class PortalService:
                     _("This is your default payment method. Make another card the default before removing this one.")
                 )
         await self._call(self.client.payment_methods.detach(payment_method_id, idempotency_key=action.key))
-        self._invalidate("payment_methods", "customer")
+        self._invalidate("payment_methods")
+        if self._default_payment_method_id(customer) == payment_method_id:
+            self._invalidate("customer")  # detaching the default card leaves the customer without one
         return await self.payment_methods()
 
     def test_cards(self) -> tuple[TestCardView, ...]:
