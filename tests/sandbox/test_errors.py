@@ -154,3 +154,17 @@ async def test_duplicate_active_code_and_reactivating_expired_code_are_refused(c
     expired_id = await _promo_id(client, "EXPIRED50")
     reactivate = _error(await client.post(f"/v1/promotion_codes/{expired_id}", data={"active": "true"}), 400)
     assert reactivate["code"] == "coupon_expired"
+
+
+async def test_first_time_transaction_codes_refuse_customers_who_already_paid(app, client) -> None:
+    demo = await demo_customer(client)  # twelve months of paid invoices in the seed
+    newcomer = (await client.post("/v1/customers", data={"email": "first@example.com"})).json()
+    promo = (await client.post("/v1/promotion_codes", data={
+        "promotion[type]": "coupon", "promotion[coupon]": "welcome10", "code": "FIRSTTIME",
+        "restrictions[first_time_transaction]": "true"})).json()
+    with pytest.raises(errors.StripeError) as raised, app.context() as ctx:
+        resolve_discount_sources(ctx, demo["id"], [{"promotion_code": promo["id"]}])
+    assert "prior transactions" in raised.value.message
+    with app.context() as ctx:
+        (discount,) = resolve_discount_sources(ctx, newcomer["id"], [{"promotion_code": promo["id"]}])
+    assert discount["promotion_code"] == promo["id"]
