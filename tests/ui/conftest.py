@@ -19,6 +19,7 @@ Tests may import every layer; only `tui_portal/ui/` code is restricted to the po
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.screen import ModalScreen
 
 from tui_portal.portal import PortalConfiguration, PortalService, resolve_configuration
 from tui_portal.ui.app import PortalApp
@@ -104,6 +106,23 @@ def portal_app(sandbox_app: Any) -> Callable[..., PortalApp]:
     return build
 
 
+async def wait_for_workers(pilot: Any, attempts: int = 500) -> None:
+    """Wait until the screens' workers are done or wait for the customer (a modal is open).
+
+    The app's service worker runs until exit, and a worker that awaits a ConfirmScreen waits for a
+    key press, so neither is waited for.
+    """
+    app = pilot.app
+    for _ in range(attempts):
+        await pilot.pause()
+        busy = [worker for worker in app.workers if worker.group != "service" and not worker.is_finished]
+        if not busy or isinstance(app.screen, ModalScreen):
+            await pilot.pause()
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"workers still running: {busy}")
+
+
 async def wait_for_screen(pilot: Any, screen_type: type, attempts: int = 200) -> Any:
     """Pause until the app shows a screen of `screen_type` whose workers are done; returns it."""
     app = pilot.app
@@ -111,8 +130,7 @@ async def wait_for_screen(pilot: Any, screen_type: type, attempts: int = 200) ->
         await pilot.pause()
         screen = app.screen
         if isinstance(screen, screen_type):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await wait_for_workers(pilot)
             return screen
     raise AssertionError(f"{screen_type.__name__} never appeared; the app shows {app.screen!r}")
 
@@ -136,3 +154,47 @@ def screen_text(app: PortalApp) -> str:
     for strip in app.screen._compositor.render_strips():
         lines.append(strip.text)
     return "\n".join(lines)
+
+
+async def first_subscription(client: Any, email: str) -> Any:
+    """The customer's first subscription as the API has it now (for checking what the UI did)."""
+    customer_id = await find_customer_id(client, email)
+    page = await client.subscriptions.list(customer=customer_id, status="all", limit=10)
+    if not page.data:
+        raise LookupError(f"{email} has no subscription")
+    return page.data[0]
+
+
+async def press_and_wait(pilot: Any, *keys: str) -> None:
+    """Press keys one by one, letting the workers each key starts finish (or reach a modal)."""
+    for key in keys:
+        await pilot.press(key)
+        await wait_for_workers(pilot)
+
+
+async def click_and_wait(pilot: Any, selector: str) -> None:
+    await pilot.click(selector)
+    await wait_for_workers(pilot)
+
+
+def widget_text(app: PortalApp) -> str:
+    """The text of every visible Static, Label and Button of the current screen, one per line.
+
+    Unlike `screen_text` this is not cut by wrapping or panel borders, so a sentence can be found
+    whole. Widgets hidden with `display = False` (or inside hidden containers) are left out.
+    """
+    from textual.widgets import Button, OptionList, Static
+    from textual.widgets._toggle_button import ToggleButton
+
+    texts = []
+    for widget in app.screen.query("*"):
+        if not widget.display or not all(ancestor.display for ancestor in widget.ancestors if hasattr(ancestor, "display")):
+            continue
+        if isinstance(widget, (Button, ToggleButton)):
+            texts.append(str(widget.label))
+        elif isinstance(widget, OptionList):
+            for index in range(widget.option_count):
+                texts.append(str(widget.get_option_at_index(index).prompt))
+        elif isinstance(widget, Static):
+            texts.append(str(widget.content))
+    return "\n".join(texts)

@@ -40,6 +40,8 @@ class PortalApp(App[str | None]):
     TITLE = "tui-portal"
     COMMANDS = {PortalCommands}
     BINDINGS = [Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False)]
+    # Screens get the class -narrow below 100 columns (stylesheets stack panels there).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(
         self,

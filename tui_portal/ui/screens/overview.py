@@ -71,18 +71,21 @@ class OverviewScreen(PortalScreen[None]):
     def _compose_overview(self, data: OverviewView) -> ComposeResult:
         business = data.business
         logo = self.service.configuration.tui.branding.logo
-        with Vertical(id="business", classes="panel"):
-            if logo:
-                yield Static(literal(logo), id="business-logo")
-            yield Static(literal(business.name), id="business-name", classes="panel-title")
-            yield Static(literal(business.headline), id="business-headline", classes="muted")
-        with Vertical(id="customer", classes="panel"):
-            yield Static(literal(self._("Account")), classes="panel-title")
-            yield Static(literal(data.customer.name or ""), id="customer-name")
-            yield Static(literal(data.customer.email or ""), id="customer-email", classes="muted")
+        with Horizontal(id="overview-top"):
+            with Vertical(id="business", classes="panel"):
+                if logo:
+                    yield Static(literal(logo), id="business-logo")
+                yield Static(literal(business.name), id="business-name", classes="panel-title")
+                yield Static(literal(business.headline), id="business-headline", classes="muted")
+            with Vertical(id="customer", classes="panel"):
+                yield Static(literal(data.customer.name or ""), id="customer-name", classes="panel-title")
+                yield Static(literal(data.customer.email or ""), id="customer-email")
+                address = data.customer.address
+                if address is not None and address.lines:
+                    yield Static(literal(", ".join(address.lines)), id="customer-address", classes="muted")
         yield Static(literal(self._("Subscriptions")), classes="section-title")
         if not data.subscriptions:
-            yield Static(literal(self._("You have no subscriptions.")), classes="muted")
+            yield Static(literal(self._("You have no subscriptions.")), classes="muted section-note")
         for index, subscription in enumerate(data.subscriptions):
             yield SubscriptionCard(
                 subscription,
@@ -90,33 +93,36 @@ class OverviewScreen(PortalScreen[None]):
                 self._discount_lines(subscription),
                 id=f"subscription-{index}",
             )
-        with Vertical(id="payment", classes="panel"):
-            yield Static(literal(self._("Payment method")), classes="panel-title")
-            method = data.default_payment_method
-            text = method.label if method is not None else self._("No default payment method")
-            if method is not None and method.expiry_label:
-                text = self._("{card}, expires {expiry}", card=method.label, expiry=method.expiry_label)
-            yield Static(literal(text), id="payment-default")
-        if data.features.invoice_history:
-            with Vertical(id="invoices", classes="panel"):
-                yield Static(literal(self._("Latest invoices")), classes="panel-title")
-                if not data.latest_invoices:
-                    yield Static(literal(self._("No invoices yet.")), classes="muted")
-                for invoice in data.latest_invoices:
-                    line = f"{invoice.date_label:<14} {invoice.number or '':<16} {invoice.total.display:>12}  {invoice.status_label}"
-                    yield Static(literal(line), classes="invoice-line")
+        with Horizontal(id="overview-money"):
+            with Vertical(id="payment", classes="panel"):
+                yield Static(literal(self._("Payment method")), classes="panel-title")
+                method = data.default_payment_method
+                if method is None:
+                    yield Static(literal(self._("No default payment method")), id="payment-default")
+                else:
+                    yield Static(literal(method.label), id="payment-default")
+                    if method.expiry_label:
+                        yield Static(literal(self._("Expires {expiry}", expiry=method.expiry_label)), classes="muted")
+            if data.features.invoice_history:
+                with Vertical(id="invoices", classes="panel"):
+                    yield Static(literal(self._("Latest invoices")), classes="panel-title")
+                    if not data.latest_invoices:
+                        yield Static(literal(self._("No invoices yet.")), classes="muted")
+                    for invoice in data.latest_invoices:
+                        line = f"{invoice.date_label:<13}{invoice.total.display:>11}  {invoice.status_label}"
+                        yield Static(literal(line), classes="invoice-line")
         areas = self._enabled_areas()
         if areas:
             with Horizontal(id="areas", classes="actions"):
                 for area in areas:
-                    yield Button(literal(self._(AREA_LABELS[area])), id=f"area-{area}", classes="area")
+                    yield Button(literal(self._(AREA_LABELS[area])), id=f"area-{area}", classes="area", compact=True)
         with Horizontal(id="links", classes="actions"):
             if business.terms_of_service_url:
-                yield Button(literal(self._("Terms of service")), id="link-terms", classes="link")
+                yield Button(literal(self._("Terms of service")), id="link-terms", classes="link", compact=True)
             if business.privacy_policy_url:
-                yield Button(literal(self._("Privacy policy")), id="link-privacy", classes="link")
+                yield Button(literal(self._("Privacy policy")), id="link-privacy", classes="link", compact=True)
             if business.return_url and business.return_label:
-                yield Button(literal(business.return_label), id="link-return", variant="primary")
+                yield Button(literal(business.return_label), id="link-return", variant="primary", compact=True)
 
     def _card_actions(self, subscription: SubscriptionView) -> list[CardAction]:
         actions: list[CardAction] = []

@@ -70,6 +70,7 @@ class SubscriptionCard(Vertical):
                         id=f"{self.id}-{card_action.action}",
                         classes=f"card-action -{card_action.action}",
                         variant=card_action.variant,  # type: ignore[arg-type]
+                        compact=True,
                     )
 
     @on(Button.Pressed, ".card-action")

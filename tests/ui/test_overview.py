@@ -1,0 +1,105 @@
+"""The overview as a customer sees it, the hostile customer, help, Escape and renew."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.ui.conftest import (
+    click_and_wait,
+    first_subscription,
+    press_and_wait,
+    screen_text,
+    widget_text,
+    wait_for_overview,
+    wait_for_screen,
+)
+from tui_portal.ui.screens.confirm import ConfirmScreen
+from tui_portal.ui.screens.help import HelpScreen
+from tui_portal.ui.screens.overview import OverviewScreen
+from tui_portal.ui.screens.plans import PlansScreen
+
+SIZE = (100, 40)
+
+
+async def test_overview_shows_business_customer_plan_card_invoices_and_links(portal_app: Any) -> None:
+    app = portal_app("demo@example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_overview(pilot)
+        text = widget_text(app)
+        assert "Northwind Cloud partners with Stripe to simplify billing." in text
+        assert "Dana Demo" in text and "demo@example.com" in text
+        assert "Team" in text and "$29.00 per month" in text and "Active" in text
+        assert screen.data.subscriptions[0].renewal_label in text
+        assert "Visa •••• 4242" in text
+        assert screen.data.latest_invoices, "the seeded customer has paid invoices"
+        assert screen.data.latest_invoices[0].total.display in text
+        for label in ("Terms of service", "Privacy policy", "Return to Northwind Cloud", "Change plan", "Cancel plan",
+                      "Invoice history", "Payment methods", "Billing information"):
+            assert label in text, label
+        assert "Sandbox" in screen_text(app).splitlines()[0]
+        # Team is not seat-based: no quantity button, no renew button.
+        assert "Change quantity" not in text and "Renew plan" not in text
+
+
+async def test_hostile_customer_is_shown_literally_and_clicking_the_name_does_nothing(
+    portal_app: Any, stripe_client: Any
+) -> None:
+    hostile_name = "[/]Bob [@click=app.quit]x[/]"
+    await stripe_client.customers.create(
+        name=hostile_name,
+        email="hostile@example.com",
+        address={"line1": "Evil St 1\x1b[2J\x1b]0;pwned\x07", "city": "[bold]Berlin[/]", "postal_code": "10115",
+                 "country": "DE"},
+    )
+    app = portal_app("hostile@example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_overview(pilot)
+        text = screen_text(app)
+        assert hostile_name in text
+        assert "[bold]Berlin[/]" in text
+        assert "\x1b" not in text and "\x07" not in text
+        assert "You have no subscriptions." in text
+        await pilot.click("#customer-name", offset=(12, 0))
+        await pilot.click("#customer-name", offset=(20, 0))
+        await pilot.pause()
+        assert app.is_running
+        assert isinstance(app.screen, OverviewScreen)
+
+
+async def test_help_opens_with_question_mark_and_escape_goes_back(portal_app: Any) -> None:
+    app = portal_app("demo@example.com")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_overview(pilot)
+        await press_and_wait(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = widget_text(app)
+        assert "Change plan" in text and "Cancel plan" in text and "ctrl+q" in text
+        await press_and_wait(pilot, "escape")
+        assert isinstance(app.screen, OverviewScreen)
+        await press_and_wait(pilot, "p")
+        assert isinstance(await wait_for_screen(pilot, PlansScreen), PlansScreen)
+        await press_and_wait(pilot, "escape")
+        assert isinstance(app.screen, OverviewScreen)
+        await press_and_wait(pilot, "escape")  # nothing below the overview: stays
+        assert isinstance(app.screen, OverviewScreen) and app.is_running
+
+
+async def test_renew_a_plan_that_is_set_to_cancel(portal_app: Any, stripe_client: Any) -> None:
+    before = await first_subscription(stripe_client, "leaving@example.com")
+    assert before.cancel_at_period_end
+    app = portal_app("leaving@example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_overview(pilot)
+        text = widget_text(app)
+        assert "Cancels on" in text and "Renew plan" in text
+        await press_and_wait(pilot, "n")
+        assert isinstance(app.screen, ConfirmScreen)
+        await press_and_wait(pilot, "escape")  # changed my mind: nothing happens
+        assert (await first_subscription(stripe_client, "leaving@example.com")).cancel_at_period_end
+        await press_and_wait(pilot, "n")
+        await click_and_wait(pilot, "#confirm-yes")
+        assert isinstance(app.screen, OverviewScreen)
+        assert "Renews on" in widget_text(app)
+        assert not screen.data.subscriptions[0].cancel_at_period_end
+    after = await first_subscription(stripe_client, "leaving@example.com")
+    assert not after.cancel_at_period_end

@@ -1,0 +1,268 @@
+"""Switch plan: compare the configured plans, preview the cost, confirm, see what happened.
+
+Steps in one screen (a ContentSwitcher): choose -> preview -> (ConfirmScreen) -> result. Nothing is
+changed before the customer confirms; the confirmed preview is applied as is (same proration date,
+same idempotency key, also when retried after an error).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui_portal.portal.errors import ActionNotAllowed, FieldError, PortalError, PromotionCodeInvalid
+from tui_portal.portal.views import ChangePreview, ChangeResult, PlanChoicesView
+from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.safe import literal
+from tui_portal.ui.screens.base import N_, PortalScreen
+from tui_portal.ui.screens.confirm import ConfirmScreen
+from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin
+from tui_portal.ui.widgets.error_panel import ErrorPanel
+from tui_portal.ui.widgets.preview_panel import PreviewPanel
+
+
+class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
+    """Plan comparison and switch (also applies a promotion code to the current plan)."""
+
+    TITLE_MSGID = N_("Change plan")
+    CSS_PATH = stylesheet("plans.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "preview", N_("Preview")),
+    ]
+
+    def __init__(
+        self,
+        subscription_id: str | None = None,
+        flow: str | None = None,
+        price_id: str | None = None,
+        quantity: int | None = None,
+        promotion_code: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.subscription_id = subscription_id
+        self.flow = flow
+        self._requested_price = price_id
+        self._requested_quantity = quantity
+        self._requested_code = promotion_code
+        self.choices: PlanChoicesView | None = None
+        self.preview: ChangePreview | None = None
+        self.result: ChangeResult | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="plans-body"):
+            yield ErrorPanel(self._("Retry"), id="plans-error")
+            yield LoadingIndicator(id="plans-loading")
+            with ContentSwitcher(initial="step-choose", id="plans-steps"):
+                with Vertical(id="step-choose"):
+                    yield Static(id="current-plan", classes="muted")
+                    yield OptionList(id="plan-options")
+                    yield Static(id="choose-error", classes="field-error")
+                    with Vertical(id="promotion", classes="promotion"):
+                        yield Static(literal(self._("Promotion code (optional)")), classes="field-label")
+                        yield Input(id="promotion-code", placeholder=self._("e.g. SAVE20"))
+                        yield Static(id="promotion-error", classes="field-error")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Preview change")), id="preview-button", variant="primary")
+                        yield Button(literal(self._("Back")), id="back-button")
+                with Vertical(id="step-preview"):
+                    yield PreviewPanel(self._, id="plans-preview")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Confirm change")), id="confirm-button", variant="primary")
+                        yield Button(literal(self._("Choose again")), id="choose-again")
+                with Vertical(id="step-result"):
+                    yield Static(id="result-message", classes="result-message")
+                    yield Static(id="result-detail")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Done")), id="done-button", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#plans-steps").display = False
+        self.load()
+
+    # ---- loading ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="plans-load")
+    async def load(self) -> None:
+        error_panel = self.query_one(ErrorPanel)
+        error_panel.hide()
+        try:
+            subscription_id = await self.resolve_subscription_id("plans")
+            choices = await self.service.plan_choices(subscription_id)
+        except PortalError as error:
+            self.query_one("#plans-loading").display = False
+            error_panel.show(error.user_message, retry=self.load)
+            return
+        self.subscription_id = subscription_id
+        self.choices = choices
+        self._fill_choices(choices)
+        self.query_one("#plans-loading").display = False
+        self.query_one("#plans-steps").display = True
+        if self._requested_price or self._requested_code or self._requested_quantity:
+            # subscription_update_confirm: the change is given, go straight to its preview.
+            if self._requested_code:
+                self.query_one("#promotion-code", Input).value = self._requested_code
+            self.request_preview(self._requested_price, self._requested_code, self._requested_quantity)
+        else:
+            self.query_one("#plan-options", OptionList).focus()
+
+    def _fill_choices(self, choices: PlanChoicesView) -> None:
+        options = self.query_one("#plan-options", OptionList)
+        options.clear_options()
+        current_index = 0
+        for index, option in enumerate(choices.options):
+            text = option.label
+            if option.is_current:
+                text = self._("{plan} (current plan)", plan=option.label)
+                current_index = index
+            options.add_option(Option(literal(text), id=option.price_id))
+        if choices.options:
+            options.highlighted = current_index
+        options.display = choices.can_switch_price and bool(choices.options)
+        current = next((o for o in choices.options if o.is_current), None)
+        current_text = self._("Your current plan: {plan}", plan=current.label) if current else ""
+        self.query_one("#current-plan", Static).update(literal(current_text))
+        self.query_one("#promotion").display = choices.promotion_codes_allowed
+
+    # ---- choose -> preview ------------------------------------------------------------------
+
+    def _selected_price(self) -> str | None:
+        options = self.query_one("#plan-options", OptionList)
+        if not options.display or options.highlighted is None:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    def action_preview(self) -> None:
+        if self.choices is None or self.query_one(ContentSwitcher).current != "step-choose":
+            return
+        code = self.query_one("#promotion-code", Input).value.strip() or None
+        price = self._selected_price()
+        if price == self.choices.current_price_id:
+            price = None
+        self.request_preview(price, code, None)
+
+    @on(OptionList.OptionSelected, "#plan-options")
+    def _option_selected(self) -> None:
+        self.action_preview()
+
+    @on(Input.Submitted, "#promotion-code")
+    def _code_submitted(self) -> None:
+        self.action_preview()
+
+    @work(exclusive=True, group="plans-preview")
+    async def request_preview(self, price_id: str | None, code: str | None, quantity: int | None) -> None:
+        assert self.subscription_id is not None
+        self._clear_field_errors()
+        self.query_one(ErrorPanel).hide()
+        button = self.query_one("#preview-button", Button)
+        button.disabled = True
+        try:
+            preview = await self.service.preview_change(
+                self.subscription_id, price_id=price_id, quantity=quantity, promotion_code=code
+            )
+        except PromotionCodeInvalid as error:
+            self._field_error("#promotion-error", error.user_message, focus="#promotion-code")
+            return
+        except FieldError as error:
+            self._field_error("#choose-error", error.user_message, focus="#plan-options")
+            return
+        except ActionNotAllowed as error:
+            self._field_error("#choose-error", error.user_message, focus="#plan-options")
+            return
+        except PortalError as error:
+            self.query_one(ErrorPanel).show(
+                error.user_message, retry=lambda: self.request_preview(price_id, code, quantity)
+            )
+            return
+        finally:
+            button.disabled = False
+        self.preview = preview
+        self.query_one(PreviewPanel).show(preview, await self.terms_url())
+        self.query_one(ContentSwitcher).current = "step-preview"
+        self.query_one("#confirm-button", Button).focus()
+
+    def _clear_field_errors(self) -> None:
+        for selector in ("#promotion-error", "#choose-error"):
+            self.query_one(selector, Static).update("")
+
+    def _field_error(self, selector: str, message: str, focus: str) -> None:
+        self.query_one(selector, Static).update(literal(message))
+        self.query_one(focus).focus()
+
+    # ---- preview -> confirm -> result -------------------------------------------------------
+
+    @on(Button.Pressed, "#preview-button")
+    def _preview_pressed(self) -> None:
+        self.action_preview()
+
+    @on(Button.Pressed, "#back-button")
+    def _back_pressed(self) -> None:
+        self.portal.go_back()
+
+    @on(Button.Pressed, "#choose-again")
+    def _choose_again(self) -> None:
+        self.query_one(ContentSwitcher).current = "step-choose"
+        self.query_one("#plan-options", OptionList).focus()
+
+    @on(Button.Pressed, "#confirm-button")
+    def _confirm_pressed(self) -> None:
+        self.confirm_and_apply()
+
+    @work(exclusive=True, group="plans-apply")
+    async def confirm_and_apply(self) -> None:
+        preview = self.preview
+        if preview is None:
+            return
+        confirmed = await self.app.push_screen_wait(
+            ConfirmScreen(self._("Confirm the change"), preview.summary, self._("Confirm change"))
+        )
+        if confirmed:
+            await self.apply_previewed(preview)
+
+    async def apply_previewed(self, preview: ChangePreview) -> None:
+        """Apply `preview`; on failure the Retry button applies the very same preview again."""
+        error_panel = self.query_one(ErrorPanel)
+        error_panel.hide()
+        try:
+            result = await self.service.apply_change(preview)
+        except PortalError as error:
+            error_panel.show(error.user_message, retry=lambda: self._retry_apply(preview))
+            return
+        self.result = result
+        self.portal.overview_stale = True
+        await self.show_result(result, preview)
+
+    def _retry_apply(self, preview: ChangePreview) -> None:
+        self.run_worker(self.apply_previewed(preview), group="plans-apply", exclusive=True)
+
+    async def show_result(self, result: ChangeResult, preview: ChangePreview) -> None:
+        self.query_one("#result-message", Static).update(literal(result.message))
+        detail = [result.subscription.renewal_label]
+        charged = await self.charged_text(result)
+        if charged:
+            detail.insert(0, charged)
+        self.query_one("#result-detail", Static).update(literal("\n".join(detail)))
+        self.query_one(ContentSwitcher).current = "step-result"
+        self.query_one("#done-button", Button).focus()
+
+    @on(Button.Pressed, "#done-button")
+    def _done(self) -> None:
+        self.finish()
+
+    def action_back(self) -> None:
+        step = self.query_one(ContentSwitcher).current
+        if step == "step-preview":
+            self._choose_again()
+        elif step == "step-result":
+            self.finish()
+        else:
+            self.portal.go_back()
+
+    def finish(self) -> None:
+        message = self.result.message if self.result is not None else None
+        self.portal.flow_done(message)

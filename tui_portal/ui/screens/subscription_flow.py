@@ -1,0 +1,69 @@
+"""Helpers shared by the subscription flows (plans, quantity, cancel).
+
+Which subscription a flow acts on, the terms-of-service link shown before a change, and what the
+API actually charged (read back from the invoice the change created, not from the preview).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tui_portal.portal.errors import ActionNotAllowed, PortalError
+from tui_portal.portal.views import ChangeResult
+
+if TYPE_CHECKING:
+    from tui_portal.portal.service import PortalService
+
+FLOW_REQUIREMENTS = {
+    "plans": "can_change_plan",
+    "quantity": "can_change_plan",
+    "cancel": "can_cancel",
+}
+
+
+class SubscriptionFlowMixin:
+    """Mixed into PortalScreen subclasses that act on one subscription."""
+
+    subscription_id: str | None
+
+    if TYPE_CHECKING:  # provided by PortalScreen
+
+        @property
+        def service(self) -> PortalService: ...
+
+        def _(self, message: str, **values: object) -> str: ...
+
+    async def resolve_subscription_id(self, flow: str) -> str:
+        """The given subscription, else the customer's first one this flow can act on."""
+        if self.subscription_id is not None:
+            return self.subscription_id
+        overview = await self.service.overview()
+        requirement = FLOW_REQUIREMENTS[flow]
+        for subscription in overview.subscriptions:
+            if getattr(subscription, requirement):
+                return subscription.id
+        raise ActionNotAllowed(self._("You have no subscription this can be done for."))
+
+    async def terms_url(self) -> str | None:
+        """The terms-of-service link (shown whenever a subscription changes); None if there is none."""
+        try:
+            overview = await self.service.overview()
+        except PortalError:
+            return None
+        return overview.business.terms_of_service_url
+
+    async def charged_text(self, result: ChangeResult) -> str:
+        """What the invoice created by the change says was charged or credited ("" when none)."""
+        if result.invoice_id is None:
+            return ""
+        try:
+            invoice = await self.service.invoice_detail(result.invoice_id)
+        except PortalError:
+            return ""
+        summary = invoice.summary
+        number = summary.number or summary.id
+        if summary.total.minor < 0:
+            return self._("Credited {amount} (invoice {number}).", amount=summary.total.display, number=number)
+        if summary.amount_paid.minor > 0:
+            return self._("Charged {amount} (invoice {number}).", amount=summary.amount_paid.display, number=number)
+        return self._("Invoice {number}: {amount} due.", number=number, amount=summary.amount_due.display)
