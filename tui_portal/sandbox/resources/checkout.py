@@ -16,7 +16,7 @@ from .. import errors
 from ..context import Context
 from ..expand import renderer
 from ..lists import paginate
-from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
+from ..params import LIST, Any_, Array, Bool, Enum, Hash, Metadata, Str, Timestamp, apply_metadata
 from ..router import Response, route
 from .common import empty_address
 from .payment_methods import TEST_CARDS
