@@ -310,3 +310,34 @@ async def test_metadata_and_discount_only_updates_create_no_prorations(empty_cli
     assert len(await invoices_of(empty_client, customer)) == 1
     event = (await events_of(empty_client, "customer.subscription.updated"))[0]
     assert set(event["data"]["previous_attributes"]) == {"metadata", "discounts"}
+
+
+async def test_adding_and_deleting_items_prorates_each_side(empty_client: httpx.AsyncClient) -> None:
+    catalog = await make_catalog(empty_client)
+    clock = await make_clock(empty_client, APR_1)
+    customer = await make_customer(empty_client, clock=clock)
+    subscription = await subscribe(empty_client, customer, catalog["basic"])
+    await advance_clock(empty_client, clock, APR_11)
+    basic_item = subscription["items"]["data"][0]["id"]
+    both = await ok(await empty_client.post(f"/v1/subscriptions/{subscription['id']}",
+                                            data={"items[0][price]": catalog["pro"], "items[0][quantity]": "2"}))
+    assert [(item["price"]["id"], item["quantity"]) for item in both["items"]["data"]] == [
+        (catalog["basic"], 1), (catalog["pro"], 2)]
+    added = both["items"]["data"][1]
+    assert (added["current_period_start"], added["current_period_end"]) == (APR_1, MAY_1)
+    only_pro = await ok(await empty_client.post(f"/v1/subscriptions/{subscription['id']}",
+                                                data={"items[0][id]": basic_item, "items[0][deleted]": "true"}))
+    assert [item["id"] for item in only_pro["items"]["data"]] == [added["id"]]
+    gone = await empty_client.get(f"/v1/subscription_items/{basic_item}")
+    assert gone.status_code == 404
+    pending = await ok(await empty_client.get("/v1/invoiceitems", params={"customer": customer, "pending": "true"}))
+    assert sorted(item["amount"] for item in pending["data"]) == [-667, 2667]
+    duplicate = await empty_client.post(f"/v1/subscriptions/{subscription['id']}",
+                                        data={"items[0][price]": catalog["pro"]})
+    assert duplicate.status_code == 400 and duplicate.json()["error"]["param"] == "items"
+    mixed = await empty_client.post(f"/v1/subscriptions/{subscription['id']}",
+                                    data={"items[0][price]": catalog["basic_yearly"]})
+    assert mixed.status_code == 400 and mixed.json()["error"]["param"] == "items"
+    last = await empty_client.post(f"/v1/subscriptions/{subscription['id']}",
+                                   data={"items[0][id]": added["id"], "items[0][deleted]": "true"})
+    assert last.status_code == 400 and last.json()["error"]["param"] == "items"

@@ -338,7 +338,7 @@ def create_subscription_for(
         redeemed = resolve_discount_sources(ctx, customer["id"], discounts, subscription=subscription_id)
         subscription["discounts"] = [discount["id"] for discount in redeemed]
     if cancel_at_period_end:
-        _schedule_cancellation(subscription, at, reason_only=False)
+        _schedule_cancellation(subscription, at)
     save_subscription(ctx, subscription)
     ctx.emit("customer.subscription.created", subscription)
 
@@ -542,14 +542,13 @@ def bill_update(ctx: Context, subscription: dict[str, Any], customer: dict[str, 
     return invoice
 
 
-def _schedule_cancellation(subscription: dict[str, Any], at: int, *, reason_only: bool,
-                           cancel_at: int | None = None) -> None:
+def _schedule_cancellation(subscription: dict[str, Any], at: int, *, cancel_at: int | None = None) -> None:
+    """Cancel at `cancel_at` (default: the end of the current period), requested at `at`."""
     period_end = current_period(subscription)[1]
     target = period_end if cancel_at is None else cancel_at
     subscription["cancel_at"] = target
     subscription["cancel_at_period_end"] = target == period_end
-    if not reason_only:
-        subscription["canceled_at"] = at
+    subscription["canceled_at"] = at
     details = dict(subscription.get("cancellation_details") or {})
     details["reason"] = "cancellation_requested"
     subscription["cancellation_details"] = details
@@ -635,7 +634,7 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
         subscription["metadata"] = apply_metadata(subscription.get("metadata"), params["metadata"])
     if "cancel_at_period_end" in params:
         if params["cancel_at_period_end"]:
-            _schedule_cancellation(subscription, now, reason_only=False)
+            _schedule_cancellation(subscription, now)
         else:
             _clear_cancellation(subscription)
     if "cancel_at" in params:
@@ -676,7 +675,7 @@ def _apply_cancel_at(subscription: dict[str, Any], cancel_at: int | str | None, 
         target = int(cancel_at)
         if target <= now:
             raise errors.invalid("cancel_at", "cancel_at must be in the future.")
-    _schedule_cancellation(subscription, now, reason_only=False, cancel_at=target)
+    _schedule_cancellation(subscription, now, cancel_at=target)
 
 
 # -- cancel -------------------------------------------------------------------------------------------
