@@ -103,3 +103,14 @@ def test_malformed_keys_are_refused_without_echoing_them(bad_key: str) -> None:
     assert "api_key" in str(caught.value)
     if bad_key.strip():
         assert bad_key.strip() not in str(caught.value)
+
+
+def test_live_key_is_never_sent_over_plain_http_to_another_host() -> None:
+    live_key = "sk_live_abcdefghijkl1234"
+    with pytest.raises(ValueError, match="plain HTTP") as caught:
+        StripeClient(live_key, api_base="http://billing.example.com")
+    assert "abcdefghijkl" not in str(caught.value)
+    # TLS, or this machine (a local Stripe-compatible endpoint), are fine.
+    StripeClient(live_key, api_base="https://billing.example.com")
+    StripeClient(live_key, api_base="http://127.0.0.1:12111")
+    StripeClient("sk_test_abcdefghijkl1234", api_base="http://billing.example.com")

@@ -40,6 +40,12 @@ def _normalize_api_base(api_base: str) -> str:
     return base
 
 
+def _is_safe_transport_for_live_key(api_base: str) -> bool:
+    """A live key (real money) only travels over TLS, or to this machine itself."""
+    url = httpx.URL(api_base)
+    return url.scheme == "https" or url.host in ("127.0.0.1", "localhost", "::1")
+
+
 def _wrap_api_key(api_key: object) -> ApiKey:
     """Validate the key's form without ever putting it into an error message."""
     if not isinstance(api_key, str) or not api_key.strip():
@@ -74,6 +80,10 @@ class StripeClient:
         # locals (e.g. a bad api_base below) must not show it.
         del api_key
         self.api_base = _normalize_api_base(api_base)
+        if self._api_key.is_live and not _is_safe_transport_for_live_key(self.api_base):
+            raise ValueError(
+                f"refusing to send a live-mode key over plain HTTP to {self.api_base}; use https"
+            )
         self.stripe_version = stripe_version
         self.max_retries = max_retries
         self._http = httpx.AsyncClient(
