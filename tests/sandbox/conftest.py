@@ -50,8 +50,6 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "seeded.sqlite3"
     template = create_app(path, now=FixedClock(), seed=True)
     template.ensure_ready()
-    with template.store.transaction() as tx:
-        pass
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
