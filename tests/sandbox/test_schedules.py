@@ -17,6 +17,7 @@ from .billing_support import (
     make_customer,
     ok,
     subscribe,
+    utc,
 )
 
 
@@ -158,3 +159,19 @@ async def test_phase_discounts_are_validated_now_and_redeemed_when_the_phase_sta
     assert len(sub["discounts"]) == 1
     may = (await invoices_of(empty_client, customer))[0]
     assert line_amounts(may) == [1000] and may["total"] == 500
+
+
+async def test_a_phase_ending_mid_period_prorates_at_that_moment(empty_client: httpx.AsyncClient) -> None:
+    catalog, clock, customer, subscription, schedule = await scheduled_pro(empty_client)
+    await ok(await empty_client.post(f"/v1/subscription_schedules/{schedule['id']}", data={
+        "phases[0][items][0][price]": catalog["pro"], "phases[0][start_date]": str(APR_1),
+        "phases[0][end_date]": str(utc(2026, 4, 21)),
+        "phases[1][items][0][price]": catalog["basic"], "phases[1][end_date]": str(MAY_1),
+        "phases[1][proration_behavior]": "create_prorations"}))
+    await advance_clock(empty_client, clock, utc(2026, 4, 25))
+    sub = await ok(await empty_client.get(f"/v1/subscriptions/{subscription['id']}"))
+    assert sub["items"]["data"][0]["price"]["id"] == catalog["basic"]
+    pending = await ok(await empty_client.get("/v1/invoiceitems", params={"customer": customer, "pending": "true"}))
+    # Apr 21 -> May 1 is 10 of 30 days: -round(2000/3) and +round(1000/3).
+    assert sorted(item["amount"] for item in pending["data"]) == [-667, 333]
+    assert all("21 Apr 2026" in item["description"] for item in pending["data"])

@@ -59,10 +59,21 @@ def process_due(ctx: Context, *, until: int, clock_id: str | None = None) -> lis
                 return happened
             due, _, subscription_id = min(candidates)
             ctx.now = due
+            if clock_id is not None:
+                _move_clock(ctx, clock_id, due)
             happened.extend(process_subscription(ctx, subscription_id, due))
         raise RuntimeError(f"billing timeline did not settle after {MAX_STEPS_PER_RUN} steps")
     finally:
         ctx.now = original_now
+
+
+def _move_clock(ctx: Context, clock_id: str, moment: int) -> None:
+    """Let the clock's customers live at `moment` while it is processed (code reading their time via
+    `customer_now` sees the step being run, not the time the advance started from)."""
+    clock = ctx.tx.get(clock_id, "test_helpers.test_clock")
+    if clock is not None and int(clock["frozen_time"]) < moment:
+        clock["frozen_time"] = moment
+        ctx.save(clock)
 
 
 def process_subscription(ctx: Context, subscription_id: str, moment: int) -> list[str]:
