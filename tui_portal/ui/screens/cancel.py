@@ -1,0 +1,250 @@
+"""Cancel a plan: confirm -> retention offer (if configured) -> reason survey -> result with Renew.
+
+The subscription is only canceled when the customer finishes the survey (or skips it); accepting the
+retention offer applies the coupon instead and the plan keeps running. Each submission carries one
+`Action`, reused by Retry, so a retried cancel or offer applies once.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, RadioButton, RadioSet, Static
+
+from tui_portal.portal.errors import FieldError, PortalError
+from tui_portal.portal.views import Action, CancelOptionsView, SubscriptionView
+from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.safe import literal
+from tui_portal.ui.screens.base import N_, PortalScreen
+from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin
+from tui_portal.ui.widgets.error_panel import ErrorPanel
+
+COMMENT_LIMIT = 500
+
+
+class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
+    """The cancellation flow for one subscription."""
+
+    TITLE_MSGID = N_("Cancel plan")
+    CSS_PATH = stylesheet("cancel.tcss")
+
+    def __init__(self, subscription_id: str | None = None, flow: str | None = None) -> None:
+        super().__init__()
+        self.subscription_id = subscription_id
+        self.flow = flow
+        self.options: CancelOptionsView | None = None
+        self.subscription: SubscriptionView | None = None
+        self.outcome_message: str | None = None
+        self._cancel_action: Action | None = None
+        self._cancel_request: tuple[str | None, str | None] | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="cancel-body"):
+            yield ErrorPanel(self._("Retry"), id="cancel-error")
+            yield LoadingIndicator(id="cancel-loading")
+            with ContentSwitcher(initial="step-confirm", id="cancel-steps"):
+                with Vertical(id="step-confirm"):
+                    yield Static(id="confirm-heading", classes="step-heading")
+                    yield Static(id="confirm-effect")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Cancel plan")), id="cancel-continue", variant="error")
+                        yield Button(literal(self._("Keep plan")), id="keep-plan", variant="primary")
+                with Vertical(id="step-offer"):
+                    yield Static(id="offer-headline", classes="step-heading")
+                    yield Static(id="offer-description")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Accept offer")), id="offer-accept", variant="success")
+                        yield Button(literal(self._("No thanks, cancel")), id="offer-decline")
+                with Vertical(id="step-reason"):
+                    yield Static(literal(self._("Why are you cancelling?")), classes="step-heading")
+                    yield RadioSet(id="reasons")
+                    with Vertical(id="comment-box"):
+                        yield Static(literal(self._("Tell us more (optional)")), classes="field-label")
+                        yield Input(id="comment", max_length=COMMENT_LIMIT)
+                    yield Static(id="reason-error", classes="field-error")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Finish cancellation")), id="reason-submit", variant="error")
+                        yield Button(literal(self._("Skip")), id="reason-skip")
+                with Vertical(id="step-result"):
+                    yield Static(id="result-message", classes="step-heading")
+                    yield Static(id="result-detail")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Renew plan")), id="result-renew", variant="success")
+                        yield Button(literal(self._("Done")), id="result-done", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel-steps").display = False
+        self.query_one("#comment-box").display = False
+        self.load()
+
+    # ---- loading ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="cancel-load")
+    async def load(self) -> None:
+        error_panel = self.query_one(ErrorPanel)
+        error_panel.hide()
+        try:
+            subscription_id = await self.resolve_subscription_id("cancel")
+            subscription = await self.service.subscription(subscription_id)
+            options = await self.service.cancel_options(subscription_id)
+        except PortalError as error:
+            self.query_one("#cancel-loading").display = False
+            error_panel.show(error.user_message, retry=self.load)
+            return
+        self.subscription_id = subscription_id
+        self.subscription = subscription
+        self.options = options
+        self.query_one("#confirm-heading", Static).update(
+            literal(self._("Cancel {plan}?", plan=subscription.plan_name))
+        )
+        self.query_one("#confirm-effect", Static).update(literal(options.effective_label))
+        reasons = self.query_one("#reasons", RadioSet)
+        for reason in options.reasons:
+            reasons.mount(RadioButton(literal(reason.label), name=reason.value, id=f"reason-{reason.value}"))
+        self.query_one("#cancel-loading").display = False
+        self.query_one("#cancel-steps").display = True
+        self.query_one("#keep-plan", Button).focus()
+
+    def _show_step(self, step: str, focus: str) -> None:
+        self.query_one(ContentSwitcher).current = step
+        self.query_one(focus).focus()
+
+    # ---- confirm -> offer -> reason ---------------------------------------------------------
+
+    @on(Button.Pressed, "#keep-plan")
+    def _keep(self) -> None:
+        self.portal.go_back()
+
+    @on(Button.Pressed, "#cancel-continue")
+    def _continue(self) -> None:
+        options = self.options
+        if options is None:
+            return
+        if options.retention_offer is not None:
+            offer = options.retention_offer
+            self.query_one("#offer-headline", Static).update(literal(offer.headline))
+            self.query_one("#offer-description", Static).update(literal(offer.description))
+            self._show_step("step-offer", "#offer-accept")
+        else:
+            self._after_offer()
+
+    @on(Button.Pressed, "#offer-decline")
+    def _after_offer(self) -> None:
+        options = self.options
+        if options is not None and options.reasons_enabled and options.reasons:
+            self._show_step("step-reason", "#reasons")
+        else:
+            self.submit_cancel(None, None)
+
+    @on(RadioSet.Changed, "#reasons")
+    def _reason_changed(self, event: RadioSet.Changed) -> None:
+        self.query_one("#comment-box").display = event.pressed.name == "other"
+        self.query_one("#reason-error", Static).update("")
+
+    @on(Button.Pressed, "#reason-submit")
+    def _reason_submitted(self) -> None:
+        pressed = self.query_one("#reasons", RadioSet).pressed_button
+        if pressed is None:
+            self.query_one("#reason-error", Static).update(
+                literal(self._("Reason: choose one, or press Skip."))
+            )
+            self.query_one("#reasons").focus()
+            return
+        comment = self.query_one("#comment", Input).value.strip() if pressed.name == "other" else ""
+        self.submit_cancel(pressed.name, comment or None)
+
+    @on(Input.Submitted, "#comment")
+    def _comment_submitted(self) -> None:
+        self._reason_submitted()
+
+    @on(Button.Pressed, "#reason-skip")
+    def _reason_skipped(self) -> None:
+        self.submit_cancel(None, None)
+
+    # ---- the changes ------------------------------------------------------------------------
+
+    def submit_cancel(self, reason: str | None, comment: str | None) -> None:
+        """Cancel with this reason; a new reason/comment is a new action, a Retry reuses it."""
+        if self._cancel_action is None or self._cancel_request != (reason, comment):
+            self._cancel_action = Action()
+            self._cancel_request = (reason, comment)
+        self.run_worker(self._cancel(reason, comment, self._cancel_action), group="cancel-apply", exclusive=True)
+
+    async def _cancel(self, reason: str | None, comment: str | None, action: Action) -> None:
+        assert self.subscription_id is not None
+        error_panel = self.query_one(ErrorPanel)
+        error_panel.hide()
+        try:
+            canceled = await self.service.cancel(self.subscription_id, reason=reason, comment=comment, action=action)
+        except FieldError as error:
+            self.query_one("#reason-error", Static).update(literal(error.user_message))
+            return
+        except PortalError as error:
+            error_panel.show(error.user_message, retry=lambda: self.submit_cancel(reason, comment))
+            return
+        self.portal.overview_stale = True
+        self.outcome_message = canceled.renewal_label
+        self._show_result(self._("Your plan is canceled."), canceled)
+
+    @on(Button.Pressed, "#offer-accept")
+    def _accept_offer(self) -> None:
+        self.run_worker(self._accept(Action()), group="cancel-apply", exclusive=True)
+
+    async def _accept(self, action: Action) -> None:
+        assert self.subscription_id is not None and self.options is not None
+        offer = self.options.retention_offer
+        error_panel = self.query_one(ErrorPanel)
+        error_panel.hide()
+        try:
+            kept = await self.service.accept_retention_offer(self.subscription_id, action=action)
+        except PortalError as error:
+            retry_action = action
+            error_panel.show(
+                error.user_message,
+                retry=lambda: self.run_worker(self._accept(retry_action), group="cancel-apply", exclusive=True),
+            )
+            return
+        self.portal.overview_stale = True
+        description = offer.description if offer is not None else ""
+        self.outcome_message = self._("Offer applied: {offer}. Your plan continues.", offer=description)
+        self._show_result(self.outcome_message, kept)
+
+    def _show_result(self, heading: str, subscription: SubscriptionView) -> None:
+        self.subscription = subscription
+        self.query_one("#result-message", Static).update(literal(heading))
+        self.query_one("#result-detail", Static).update(literal(subscription.renewal_label))
+        self.query_one("#result-renew").display = subscription.can_renew
+        self._show_step("step-result", "#result-done")
+
+    @on(Button.Pressed, "#result-renew")
+    def _renew(self) -> None:
+        self.run_worker(self._renew_plan(Action()), group="cancel-apply", exclusive=True)
+
+    async def _renew_plan(self, action: Action) -> None:
+        assert self.subscription_id is not None
+        error_panel = self.query_one(ErrorPanel)
+        error_panel.hide()
+        try:
+            renewed = await self.service.renew(self.subscription_id, action=action)
+        except PortalError as error:
+            error_panel.show(
+                error.user_message,
+                retry=lambda: self.run_worker(self._renew_plan(action), group="cancel-apply", exclusive=True),
+            )
+            return
+        self.outcome_message = self._("Your plan is renewed.")
+        self._show_result(self.outcome_message, renewed)
+
+    @on(Button.Pressed, "#result-done")
+    def _done(self) -> None:
+        self.portal.flow_done(self.outcome_message)
+
+    def action_back(self) -> None:
+        step = self.query_one(ContentSwitcher).current
+        if step == "step-result":
+            self._done()
+        elif step in ("step-offer", "step-reason"):
+            self._show_step("step-confirm", "#keep-plan")
+        else:
+            self.portal.go_back()

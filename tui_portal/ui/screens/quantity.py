@@ -1,0 +1,246 @@
+"""Change the quantity (seats) of a plan within the product's minimum and maximum.
+
+Steps: choose (number field, +/- keys, bounds shown) -> preview -> (ConfirmScreen) -> result.
+An out-of-range number is explained next to the field before any request is made; the service
+enforces the same bounds.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, Static
+
+from tui_portal.portal.errors import ActionNotAllowed, FieldError, PortalError
+from tui_portal.portal.views import ChangePreview, ChangeResult, PlanChoicesView
+from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.safe import literal
+from tui_portal.ui.screens.base import N_, PortalScreen
+from tui_portal.ui.screens.confirm import ConfirmScreen
+from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin
+from tui_portal.ui.widgets.error_panel import ErrorPanel
+from tui_portal.ui.widgets.preview_panel import PreviewPanel
+
+
+class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
+    """Seats of the current plan: preview, confirm, result."""
+
+    TITLE_MSGID = N_("Change quantity")
+    CSS_PATH = stylesheet("quantity.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority: the number field would otherwise swallow + and - (no negative quantities anyway).
+        Binding("plus", "step(1)", N_("One more"), key_display="+", priority=True),
+        Binding("minus", "step(-1)", N_("One less"), key_display="-", priority=True),
+        Binding("ctrl+s", "preview", N_("Preview")),
+    ]
+
+    def __init__(self, subscription_id: str | None = None, flow: str | None = None) -> None:
+        super().__init__()
+        self.subscription_id = subscription_id
+        self.flow = flow
+        self.choices: PlanChoicesView | None = None
+        self.preview: ChangePreview | None = None
+        self.result: ChangeResult | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="quantity-body"):
+            yield ErrorPanel(self._("Retry"), id="quantity-error")
+            yield LoadingIndicator(id="quantity-loading")
+            with ContentSwitcher(initial="step-choose", id="quantity-steps"):
+                with Vertical(id="step-choose"):
+                    yield Static(id="quantity-current", classes="muted")
+                    yield Static(literal(self._("Quantity")), classes="field-label")
+                    with Horizontal(id="quantity-row"):
+                        yield Button(literal("−"), id="quantity-minus", classes="stepper")
+                        yield Input(id="quantity-input", type="integer")
+                        yield Button(literal("+"), id="quantity-plus", classes="stepper")
+                    yield Static(id="quantity-rule", classes="muted")
+                    yield Static(id="quantity-field-error", classes="field-error")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Preview change")), id="preview-button", variant="primary")
+                        yield Button(literal(self._("Back")), id="back-button")
+                with Vertical(id="step-preview"):
+                    yield PreviewPanel(self._, id="quantity-preview")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Confirm change")), id="confirm-button", variant="primary")
+                        yield Button(literal(self._("Choose again")), id="choose-again")
+                with Vertical(id="step-result"):
+                    yield Static(id="result-message", classes="result-message")
+                    yield Static(id="result-detail")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Done")), id="done-button", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#quantity-steps").display = False
+        self.load()
+
+    @work(exclusive=True, group="quantity-load")
+    async def load(self) -> None:
+        error_panel = self.query_one(ErrorPanel)
+        error_panel.hide()
+        try:
+            subscription_id = await self.resolve_subscription_id("quantity")
+            choices = await self.service.plan_choices(subscription_id)
+            if not choices.quantity.adjustable:
+                raise ActionNotAllowed(self._("The quantity of this plan cannot be changed."))
+        except PortalError as error:
+            self.query_one("#quantity-loading").display = False
+            error_panel.show(error.user_message, retry=self.load)
+            return
+        self.subscription_id = subscription_id
+        self.choices = choices
+        self.query_one("#quantity-current", Static).update(
+            literal(self._("Current quantity: {quantity}", quantity=choices.current_quantity))
+        )
+        self.query_one("#quantity-rule", Static).update(literal(choices.quantity.label))
+        quantity_input = self.query_one("#quantity-input", Input)
+        quantity_input.value = str(choices.current_quantity)
+        self.query_one("#quantity-loading").display = False
+        self.query_one("#quantity-steps").display = True
+        quantity_input.focus()
+
+    # ---- choose -----------------------------------------------------------------------------
+
+    def _typed_quantity(self) -> int | None:
+        try:
+            return int(self.query_one("#quantity-input", Input).value.strip())
+        except ValueError:
+            return None
+
+    def action_step(self, delta: int) -> None:
+        if self.choices is None or self.query_one(ContentSwitcher).current != "step-choose":
+            return
+        current = self._typed_quantity()
+        base = current if current is not None else self.choices.current_quantity
+        self.query_one("#quantity-input", Input).value = str(base + delta)
+        self._check_bounds()
+
+    @on(Button.Pressed, "#quantity-minus")
+    def _minus(self) -> None:
+        self.action_step(-1)
+
+    @on(Button.Pressed, "#quantity-plus")
+    def _plus(self) -> None:
+        self.action_step(1)
+
+    @on(Input.Changed, "#quantity-input")
+    def _changed(self) -> None:
+        self._check_bounds()
+
+    def _check_bounds(self) -> int | None:
+        """The typed quantity if valid, else None with the reason shown under the field."""
+        if self.choices is None:
+            return None
+        rule = self.choices.quantity
+        quantity = self._typed_quantity()
+        message = ""
+        if quantity is None:
+            message = self._("Quantity: enter a whole number.")
+        elif quantity < rule.minimum:
+            message = self._("Quantity: the minimum is {minimum}.", minimum=rule.minimum)
+        elif quantity > rule.maximum:
+            message = self._("Quantity: the maximum is {maximum}.", maximum=rule.maximum)
+        self.query_one("#quantity-field-error", Static).update(literal(message))
+        return None if message else quantity
+
+    def action_preview(self) -> None:
+        if self.choices is None or self.query_one(ContentSwitcher).current != "step-choose":
+            return
+        quantity = self._check_bounds()
+        if quantity is None:
+            self.query_one("#quantity-input").focus()
+            return
+        if quantity == self.choices.current_quantity:
+            self.query_one("#quantity-field-error", Static).update(
+                literal(self._("Quantity: this is your current quantity."))
+            )
+            return
+        self.request_preview(quantity)
+
+    @on(Input.Submitted, "#quantity-input")
+    @on(Button.Pressed, "#preview-button")
+    def _preview_pressed(self) -> None:
+        self.action_preview()
+
+    @on(Button.Pressed, "#back-button")
+    def _back_pressed(self) -> None:
+        self.portal.go_back()
+
+    @work(exclusive=True, group="quantity-preview")
+    async def request_preview(self, quantity: int) -> None:
+        assert self.subscription_id is not None
+        self.query_one(ErrorPanel).hide()
+        try:
+            preview = await self.service.preview_change(self.subscription_id, quantity=quantity)
+        except FieldError as error:
+            self.query_one("#quantity-field-error", Static).update(literal(error.user_message))
+            self.query_one("#quantity-input").focus()
+            return
+        except PortalError as error:
+            self.query_one(ErrorPanel).show(error.user_message, retry=lambda: self.request_preview(quantity))
+            return
+        self.preview = preview
+        self.query_one(PreviewPanel).show(preview, await self.terms_url())
+        self.query_one(ContentSwitcher).current = "step-preview"
+        self.query_one("#confirm-button", Button).focus()
+
+    # ---- confirm -> result ------------------------------------------------------------------
+
+    @on(Button.Pressed, "#choose-again")
+    def _choose_again(self) -> None:
+        self.query_one(ContentSwitcher).current = "step-choose"
+        self.query_one("#quantity-input").focus()
+
+    @on(Button.Pressed, "#confirm-button")
+    def _confirm_pressed(self) -> None:
+        self.confirm_and_apply()
+
+    @work(exclusive=True, group="quantity-apply")
+    async def confirm_and_apply(self) -> None:
+        preview = self.preview
+        if preview is None:
+            return
+        confirmed = await self.app.push_screen_wait(
+            ConfirmScreen(self._("Confirm the change"), preview.summary, self._("Confirm change"))
+        )
+        if confirmed:
+            await self.apply_previewed(preview)
+
+    async def apply_previewed(self, preview: ChangePreview) -> None:
+        error_panel = self.query_one(ErrorPanel)
+        error_panel.hide()
+        try:
+            result = await self.service.apply_change(preview)
+        except PortalError as error:
+            error_panel.show(error.user_message, retry=lambda: self._retry_apply(preview))
+            return
+        self.result = result
+        self.portal.overview_stale = True
+        self.query_one("#result-message", Static).update(literal(result.message))
+        detail = [result.subscription.renewal_label]
+        charged = await self.charged_text(result)
+        if charged:
+            detail.insert(0, charged)
+        self.query_one("#result-detail", Static).update(literal("\n".join(detail)))
+        self.query_one(ContentSwitcher).current = "step-result"
+        self.query_one("#done-button", Button).focus()
+
+    def _retry_apply(self, preview: ChangePreview) -> None:
+        self.run_worker(self.apply_previewed(preview), group="quantity-apply", exclusive=True)
+
+    @on(Button.Pressed, "#done-button")
+    def _done(self) -> None:
+        self.portal.flow_done(self.result.message if self.result is not None else None)
+
+    def action_back(self) -> None:
+        step = self.query_one(ContentSwitcher).current
+        if step == "step-preview":
+            self._choose_again()
+        elif step == "step-result":
+            self._done()
+        else:
+            self.portal.go_back()
