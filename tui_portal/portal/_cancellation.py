@@ -1,0 +1,216 @@
+"""Canceling (in the configured mode, with a reason), the retention offer, and renewing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tui_portal.portal import labels
+from tui_portal.portal._core import SUBSCRIPTION_EXPAND, ServiceCore
+from tui_portal.portal.errors import (
+    ActionNotAllowed,
+    FieldError,
+    NotFound,
+    PlanChangeBlocked,
+)
+from tui_portal.portal.presenters import (
+    ENDED_STATUSES,
+    coupon_of,
+    field,
+    object_id,
+    schedule_is_ours,
+)
+from tui_portal.portal.validation import clean
+from tui_portal.portal.views import (
+    Action,
+    CancellationReasonView,
+    CancelOptionsView,
+    RetentionOfferView,
+    SubscriptionView,
+)
+
+
+class CancellationMixin(ServiceCore):
+    """Cancel, retention offer, renew."""
+
+    def _require_cancel(self) -> None:
+        self._require(
+            self.configuration.features.subscription_cancel.enabled,
+            self._("Canceling is not available in this portal. Please contact us."),
+        )
+
+    def _reason_views(self) -> tuple[CancellationReasonView, ...]:
+        settings = self.configuration.features.subscription_cancel.cancellation_reason
+        if not settings.enabled:
+            return ()
+        return tuple(
+            CancellationReasonView(value=option, label=labels.label(labels.CANCELLATION_REASON, option, self.translator))
+            for option in settings.options
+        )
+
+    async def cancel_options(self, subscription_id: str) -> CancelOptionsView:
+        """What the cancel flow shows: mode and its effect, reason options, retention offer."""
+        self._require_cancel()
+        await self._customer()
+        subscription = await self._owned_subscription(subscription_id)
+        self._check_cancelable(subscription)
+        cancel = self.configuration.features.subscription_cancel
+        period_end = subscription.items.data[0].current_period_end if subscription.items.data else None
+        if cancel.mode == "at_period_end":
+            effect = self._("Your plan stays active until %(date)s, then it ends.") % {"date": self._presenter.day(period_end)}
+        else:
+            effect = self._("Your plan ends immediately.")
+        return CancelOptionsView(
+            subscription_id=subscription.id,
+            mode=cancel.mode,
+            effective_label=effect,
+            reasons_enabled=cancel.cancellation_reason.enabled,
+            reasons=self._reason_views(),
+            retention_offer=await self._retention_offer_for(subscription),
+        )
+
+    def _check_cancelable(self, subscription: Any) -> None:
+        if subscription.status in ENDED_STATUSES:
+            raise ActionNotAllowed(self._("This subscription has already ended."))
+        if field(subscription, "cancel_at_period_end", False) or field(subscription, "cancel_at") is not None:
+            raise ActionNotAllowed(self._("This subscription is already set to cancel."))
+
+    async def _retention_offer_for(self, subscription: Any) -> RetentionOfferView | None:
+        coupon_id = self.configuration.tui.retention_coupon
+        if not coupon_id or subscription.status in ENDED_STATUSES:
+            return None
+        for discount in field(subscription, "discounts") or []:
+            if not isinstance(discount, str) and object_id(coupon_of(discount)) == coupon_id:
+                return None
+        try:
+            coupon = await self._coupon(coupon_id)
+        except NotFound:
+            return None
+        if field(coupon, "valid") is False:
+            return None
+        description = self._presenter.coupon_description(coupon)
+        amount_off = field(coupon, "amount_off")
+        percent_off = field(coupon, "percent_off")
+        return RetentionOfferView(
+            subscription_id=subscription.id,
+            coupon_id=coupon.id,
+            coupon_name=field(coupon, "name") or coupon.id,
+            percent_off=Decimal(str(percent_off)) if percent_off is not None else None,
+            amount_off=self._presenter.money(amount_off, field(coupon, "currency")) if amount_off is not None else None,
+            duration=field(coupon, "duration", "once"),
+            duration_in_months=field(coupon, "duration_in_months"),
+            description=description,
+            headline=self._("Stay with us and get %(offer)s.") % {"offer": description},
+        )
+
+    async def retention_offer(self, subscription_id: str) -> RetentionOfferView | None:
+        """The configured retention coupon, described; None if none configured or already applied."""
+        self._require_cancel()
+        await self._customer()
+        subscription = await self._owned_subscription(subscription_id)
+        return await self._retention_offer_for(subscription)
+
+    async def accept_retention_offer(self, subscription_id: str, action: Action | None = None) -> SubscriptionView:
+        """Apply the retention coupon as a subscription discount (existing discounts kept); no cancel."""
+        self._require_cancel()
+        self._require(
+            self.configuration.tui.retention_coupon is not None, self._("There is no offer available right now.")
+        )
+        action = action or Action()
+        await self._customer()
+        subscription = await self._fresh_subscription(subscription_id)
+        offer = await self._retention_offer_for(subscription)
+        if offer is None:
+            raise ActionNotAllowed(self._("This offer is not available for this subscription."))
+        discounts = self._kept_discounts(subscription) + [{"coupon": offer.coupon_id}]
+        updated = await self._call(
+            self.client.subscriptions.update(
+                subscription.id, discounts=discounts, idempotency_key=action.key, expand=list(SUBSCRIPTION_EXPAND)
+            )
+        )
+        self._remember_subscription(updated)
+        return self._present_subscription(updated)
+
+    async def cancel(
+        self,
+        subscription_id: str,
+        reason: str | None = None,
+        comment: str | None = None,
+        action: Action | None = None,
+    ) -> SubscriptionView:
+        """Cancel in the configured mode, recording `reason` (a configured option) and `comment`."""
+        _ = self._
+        self._require_cancel()
+        cancel = self.configuration.features.subscription_cancel
+        details: dict[str, str] = {}
+        comment_text = clean(comment)
+        if reason or comment_text:
+            self._require(cancel.cancellation_reason.enabled, _("Cancellation reasons are not collected in this portal."))
+        if reason:
+            if reason not in cancel.cancellation_reason.options:
+                raise FieldError("reason", _("Choose one of the listed reasons."))
+            details["feedback"] = reason
+        if comment_text:
+            if len(comment_text) > 500:
+                raise FieldError("comment", _("The comment is too long (at most 500 characters)."))
+            details["comment"] = comment_text
+        action = action or Action()
+        await self._customer()
+        subscription = await self._fresh_subscription(subscription_id)
+        self._check_cancelable(subscription)
+        schedule = field(subscription, "schedule")
+        if schedule is not None:
+            if not schedule_is_ours(schedule):
+                raise PlanChangeBlocked(
+                    _("A change to this subscription has already been arranged with us. Please contact us to cancel.")
+                )
+            # Canceling drops the portal's own pending plan change.
+            await self._call(
+                self.client.subscription_schedules.release(str(object_id(schedule)), idempotency_key=action.step("release"))
+            )
+        params: dict[str, Any] = {}
+        if details:
+            params["cancellation_details"] = details
+        if cancel.mode == "at_period_end":
+            result = await self._call(
+                self.client.subscriptions.update(
+                    subscription.id,
+                    cancel_at_period_end=True,
+                    idempotency_key=action.step("cancel"),
+                    expand=list(SUBSCRIPTION_EXPAND),
+                    **params,
+                )
+            )
+        else:
+            result = await self._call(
+                self.client.subscriptions.cancel(
+                    subscription.id,
+                    prorate=cancel.proration_behavior == "create_prorations",
+                    idempotency_key=action.step("cancel"),
+                    expand=list(SUBSCRIPTION_EXPAND),
+                    **params,
+                )
+            )
+            self._invalidate("invoices")
+        self._remember_subscription(result)
+        return self._present_subscription(result)
+
+    async def renew(self, subscription_id: str, action: Action | None = None) -> SubscriptionView:
+        """Undo a cancel-at-period-end while the period is still running."""
+        action = action or Action()
+        await self._customer()
+        subscription = await self._fresh_subscription(subscription_id)
+        if subscription.status in ENDED_STATUSES:
+            raise ActionNotAllowed(self._("This subscription has already ended and cannot be renewed."))
+        if not field(subscription, "cancel_at_period_end", False) and field(subscription, "cancel_at") is None:
+            raise ActionNotAllowed(self._("This subscription is not set to cancel."))
+        params: dict[str, Any] = {"cancel_at_period_end": False}
+        if field(subscription, "cancel_at") is not None and not field(subscription, "cancel_at_period_end", False):
+            params = {"cancel_at": ""}
+        updated = await self._call(
+            self.client.subscriptions.update(
+                subscription.id, idempotency_key=action.key, expand=list(SUBSCRIPTION_EXPAND), **params
+            )
+        )
+        self._remember_subscription(updated)
+        return self._present_subscription(updated)

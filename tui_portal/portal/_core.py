@@ -1,0 +1,291 @@
+"""The part of `PortalService` every area shares: cache, error mapping, ownership checks.
+
+Why one base: each use-case module (`_plans.py`, `_cancellation.py`, ...) works on the same cache and
+the same bound customer; keeping that plumbing in one place means an invalidation rule or an
+ownership rule cannot differ between areas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from tui_portal.billing import StripeClient
+from tui_portal.billing import errors as billing_errors
+from tui_portal.portal.configuration import PortalConfiguration
+from tui_portal.portal.error_mapping import to_portal_error
+from tui_portal.portal.errors import FeatureDisabled, NotFound, NotYourObject
+from tui_portal.portal.i18n import Translator, choose_locale
+from tui_portal.portal.presenters import (
+    ENDED_STATUSES,
+    Presenter,
+    field,
+    object_id,
+)
+from tui_portal.portal.views import SubscriptionView
+
+Sleep = Callable[[float], Awaitable[Any]]
+T = TypeVar("T")
+
+SUBSCRIPTION_EXPAND = (
+    "items.data.price.product",
+    "discounts.source.coupon",
+    "discounts.promotion_code",
+    "schedule",
+)
+LIST_SUBSCRIPTION_EXPAND = tuple(f"data.{path}" for path in SUBSCRIPTION_EXPAND)
+CUSTOMER_EXPAND = ("invoice_settings.default_payment_method",)
+LATEST_INVOICES = 5
+FIRST_INVOICE_PAGE = 10
+MAX_LIST = 100
+CACHED_INVOICE_PAGES = 6  # memory is bound by a few pages, not by the customer's whole history
+CACHED_INVOICE_DETAILS = 10
+
+
+class ServiceCore:
+    """State and plumbing for one customer's portal (see `PortalService` for the public methods)."""
+
+    def __init__(
+        self,
+        customer_id: str,
+        client: StripeClient,
+        configuration: PortalConfiguration,
+        *,
+        is_sandbox: bool = False,
+        translator: Translator | None = None,
+        sleep: Sleep = asyncio.sleep,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.customer_id = customer_id
+        self.client = client
+        self.configuration = configuration
+        self.is_sandbox = is_sandbox
+        self.translator = translator or Translator(configuration.tui.locale)
+        self._sleep = sleep
+        self._now = now
+        self._presenter = Presenter(self.translator, configuration)
+        self._cache: dict[str, Any] = {}
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self._locale_settled = False
+
+    # ---------------------------------------------------------------------------------------------
+    # Language
+    # ---------------------------------------------------------------------------------------------
+
+    @property
+    def locale(self) -> str:
+        """Babel locale used for text, money and dates (customer's preferred_locales, else config)."""
+        return self.translator.locale
+
+    def gettext(self, message: str) -> str:
+        """Translate a UI string; screens may use `_ = service.gettext` (same as translator.gettext)."""
+        return self.translator.gettext(message)
+
+    def _(self, message: str) -> str:
+        return self.translator.gettext(message)
+
+    # ---------------------------------------------------------------------------------------------
+    # Plumbing: error mapping, cache
+    # ---------------------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _billing(self) -> Any:
+        """Map the client's errors to portal errors for everything inside the block."""
+        try:
+            yield
+        except billing_errors.StripeError as error:
+            raise to_portal_error(error, self.translator) from error
+
+    async def _call(self, awaitable: Awaitable[T]) -> T:
+        async with self._billing():
+            return await awaitable
+
+    async def _cached(self, key: str, factory: Callable[[], Awaitable[T]]) -> T:
+        """Fetch once; concurrent callers of the same key share one request."""
+        if key in self._cache:
+            return self._cache[key]
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Any] = asyncio.ensure_future(self._call(factory()))
+        self._inflight[key] = future
+        try:
+            value = await asyncio.shield(future)
+        finally:
+            self._inflight.pop(key, None)
+        self._cache[key] = value
+        return value
+
+    def _bound(self, prefix: str, keep: int) -> None:
+        """Keep only the `keep` most recently added entries under `prefix`, so paging through a long
+        invoice history holds a few pages in memory, not the whole history."""
+        keys = [key for key in self._cache if key.startswith(prefix)]
+        for key in keys[: max(0, len(keys) - keep)]:
+            del self._cache[key]
+
+    def _invalidate(self, *keys: str) -> None:
+        """Forget cached data a mutation changed ("invoices" drops every invoice page)."""
+        for key in list(self._cache):
+            for prefix in keys:
+                if key == prefix or key.startswith(prefix + ":"):
+                    del self._cache[key]
+                    break
+
+    @staticmethod
+    async def _page(paginator: Any) -> Any:
+        return await paginator
+
+    # --- cached fetches ---------------------------------------------------------------------------
+
+    async def _customer(self) -> Any:
+        customer = await self._cached(
+            "customer", lambda: self.client.customers.retrieve(self.customer_id, expand=list(CUSTOMER_EXPAND))
+        )
+        if getattr(customer, "deleted", None):
+            raise NotFound(self._("This customer account no longer exists."))
+        self._settle_locale(customer)
+        return customer
+
+    async def _subscriptions(self) -> list[Any]:
+        async def fetch() -> list[Any]:
+            page = await self.client.subscriptions.list(
+                customer=self.customer_id, limit=MAX_LIST, expand=list(LIST_SUBSCRIPTION_EXPAND)
+            )
+            return list(page.data)
+
+        return await self._cached("subscriptions", fetch)
+
+    async def _payment_method_list(self) -> list[Any]:
+        async def fetch() -> list[Any]:
+            page = await self.client.payment_methods.list(customer=self.customer_id, type="card", limit=MAX_LIST)
+            return list(page.data)
+
+        return await self._cached("payment_methods", fetch)
+
+    async def _tax_id_list(self) -> list[Any]:
+        async def fetch() -> list[Any]:
+            page = await self.client.tax_ids.list(self.customer_id, limit=MAX_LIST)
+            return list(page.data)
+
+        return await self._cached("tax_ids", fetch)
+
+    async def _invoice_list_page(self, starting_after: str | None, ending_before: str | None, limit: int) -> Any:
+        params: dict[str, Any] = {"customer": self.customer_id, "limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        if ending_before:
+            params["ending_before"] = ending_before
+        key = f"invoices:page:{starting_after or ''}:{ending_before or ''}:{limit}"
+        page = await self._cached(key, lambda: self._page(self.client.invoices.list(**params)))
+        self._bound("invoices:page:", CACHED_INVOICE_PAGES)
+        return page
+
+    async def _catalog(self) -> dict[str, Any]:
+        """Every active price (product expanded), fetched once: price id -> Price."""
+
+        async def fetch() -> dict[str, Any]:
+            prices: dict[str, Any] = {}
+            async for price in self.client.prices.list(active=True, limit=MAX_LIST, expand=["data.product"]):
+                prices[price.id] = price
+            return prices
+
+        return await self._cached("catalog", fetch)
+
+    async def _account_name(self) -> str | None:
+        if self.configuration.tui.branding.business_name:
+            return self.configuration.tui.branding.business_name
+
+        async def fetch() -> Any:
+            return await self.client.account.retrieve()
+
+        account = await self._cached("account", fetch)
+        profile = field(account, "business_profile")
+        return field(profile, "name") or field(field(field(account, "settings"), "dashboard"), "display_name")
+
+    async def _coupon(self, coupon_id: str) -> Any:
+        return await self._cached(f"coupon:{coupon_id}", lambda: self.client.coupons.retrieve(coupon_id))
+
+    def _settle_locale(self, customer: Any) -> None:
+        if self._locale_settled:
+            return
+        self._locale_settled = True
+        self.translator.set_locale(choose_locale(field(customer, "preferred_locales"), self.configuration.tui.locale))
+
+    def _remember_subscription(self, subscription: Any) -> None:
+        """Put a freshly returned (expanded) subscription into the cached list."""
+        cached = self._cache.get("subscriptions")
+        if cached is None:
+            return
+        replaced = []
+        found = False
+        for existing in cached:
+            if existing.id == subscription.id:
+                found = True
+                if subscription.status not in ENDED_STATUSES:
+                    replaced.append(subscription)
+            else:
+                replaced.append(existing)
+        if not found and subscription.status not in ENDED_STATUSES:
+            replaced.append(subscription)
+        self._cache["subscriptions"] = replaced
+
+    # --- ownership checks -------------------------------------------------------------------------
+
+    def _not_yours(self) -> NotYourObject:
+        return NotYourObject(self._("This item does not belong to your account."))
+
+    def _check_owner(self, owner: Any) -> None:
+        if object_id(owner) != self.customer_id:
+            raise self._not_yours()
+
+    async def _fresh_subscription(self, subscription_id: str) -> Any:
+        """Retrieve (not from cache) and verify ownership: used right before a change."""
+        try:
+            subscription = await self._call(
+                self.client.subscriptions.retrieve(subscription_id, expand=list(SUBSCRIPTION_EXPAND))
+            )
+        except NotFound:
+            raise self._not_yours() from None
+        self._check_owner(subscription.customer)
+        return subscription
+
+    async def _owned_subscription(self, subscription_id: str) -> Any:
+        for subscription in await self._subscriptions():
+            if subscription.id == subscription_id:
+                return subscription
+        return await self._fresh_subscription(subscription_id)
+
+    def _product_names(self, subscriptions: Iterable[Any], catalog: dict[str, Any] | None = None) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for price in (catalog or {}).values():
+            product = field(price, "product")
+            if product is not None and not isinstance(product, str):
+                names[product.id] = field(product, "name") or product.id
+        for subscription in subscriptions:
+            for item in subscription.items.data:
+                product = field(item.price, "product")
+                if product is not None and not isinstance(product, str):
+                    names[product.id] = field(product, "name") or product.id
+        return names
+
+    def _present_subscription(self, subscription: Any) -> SubscriptionView:
+        catalog = self._cache.get("catalog") or {}
+        names = self._product_names([subscription], catalog)
+        return self._presenter.subscription(subscription, names, catalog)
+
+    def _require(self, enabled: bool, message: str) -> None:
+        if not enabled:
+            raise FeatureDisabled(message)
+
+    @staticmethod
+    def _kept_discounts(subscription: Any) -> list[dict[str, str]]:
+        """The subscription's current discounts, restated so an update that adds one keeps them."""
+        kept = []
+        for discount in field(subscription, "discounts") or []:
+            discount_id = object_id(discount)
+            if discount_id:
+                kept.append({"discount": discount_id})
+        return kept

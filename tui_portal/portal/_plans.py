@@ -1,0 +1,490 @@
+"""Plan and quantity changes: choices, previews with a fixed proration date, applying now or at
+period end through a subscription schedule the portal marks as its own."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tui_portal.portal._core import SUBSCRIPTION_EXPAND
+from tui_portal.portal._promotions import PromotionCodesMixin
+from tui_portal.portal.errors import (
+    ActionNotAllowed,
+    FieldError,
+    PlanChangeBlocked,
+    PortalError,
+    QuantityOutOfRange,
+)
+from tui_portal.portal.plan_rules import (
+    QuantityRule,
+    offered_price_ids,
+    price_product_id,
+    quantity_rule,
+    same_interval,
+    should_schedule,
+)
+from tui_portal.portal.presenters import (
+    ENDED_STATUSES,
+    PORTAL_SCHEDULE_MARK,
+    Presenter,
+    field,
+    object_id,
+    schedule_is_ours,
+)
+from tui_portal.portal.views import (
+    Action,
+    ChangePreview,
+    ChangeResult,
+    PlanChoicesView,
+    QuantityRuleView,
+)
+
+
+class PlanChangesMixin(PromotionCodesMixin):
+    """Switching price and quantity, now or at period end."""
+
+    def _require_updates(self) -> None:
+        update = self.configuration.features.subscription_update
+        self._require(
+            update.enabled and bool(update.default_allowed_updates),
+            self._("Changing your plan is not available in this portal."),
+        )
+
+    def _check_changeable(self, subscription: Any) -> None:
+        """Refuse plan changes the portal cannot make safely (mirrors Stripe's portal rules)."""
+        if subscription.status in ENDED_STATUSES:
+            raise PlanChangeBlocked(self._("This subscription has ended and can no longer be changed."))
+        if field(subscription, "cancel_at_period_end", False) or field(subscription, "cancel_at") is not None:
+            raise PlanChangeBlocked(self._("This subscription is set to cancel. Renew it first to change the plan."))
+        if len(subscription.items.data) != 1:
+            raise PlanChangeBlocked(
+                self._("This subscription has several products; it can only be canceled here. Contact us to change it.")
+            )
+        price = subscription.items.data[0].price
+        if field(field(price, "recurring"), "usage_type") == "metered":
+            raise PlanChangeBlocked(self._("Usage-based plans cannot be changed here. Contact us to change it."))
+        schedule = field(subscription, "schedule")
+        if schedule is not None and not schedule_is_ours(schedule):
+            raise PlanChangeBlocked(
+                self._(
+                    "A change to this subscription has already been arranged with us, so the plan cannot be "
+                    "changed here. Please contact us to change it."
+                )
+            )
+
+    def _quantity_view(self, rule: QuantityRule) -> QuantityRuleView:
+        if rule.adjustable:
+            text = self._("Between %(min)d and %(max)d") % {"min": rule.minimum, "max": rule.maximum}
+        else:
+            text = self._("Fixed quantity")
+        return QuantityRuleView(adjustable=rule.adjustable, minimum=rule.minimum, maximum=rule.maximum, label=text)
+
+    async def plan_choices(self, subscription_id: str) -> PlanChoicesView:
+        """Prices the customer may switch to (configuration products/prices) and quantity bounds.
+
+        Raises FeatureDisabled when subscription updates are off, PlanChangeBlocked for multi-item,
+        canceled or canceling subscriptions and for schedules the portal did not create.
+        """
+        self._require_updates()
+        await self._customer()
+        subscription = await self._owned_subscription(subscription_id)
+        self._check_changeable(subscription)
+        update = self.configuration.features.subscription_update
+        catalog = await self._catalog()
+        item = subscription.items.data[0]
+        current_price = item.price
+        names = self._product_names([subscription], catalog)
+        options = []
+        if update.allows("price"):
+            offered = offered_price_ids(update)
+            for price_id in offered:
+                price = catalog.get(price_id)
+                if price is None or not self._price_offerable(price, current_price):
+                    continue
+                options.append(self._presenter.plan_option(price, names, current_price.id))
+            if current_price.id not in offered:
+                options.insert(0, self._presenter.plan_option(current_price, names, current_price.id))
+        rules = {}
+        for entry in update.products:
+            rules[entry.product] = self._quantity_view(quantity_rule(update, entry.product))
+        current_rule = quantity_rule(update, price_product_id(current_price))
+        return PlanChoicesView(
+            subscription_id=subscription.id,
+            current_price_id=current_price.id,
+            current_quantity=field(item, "quantity", 1),
+            options=tuple(options),
+            can_switch_price=update.allows("price"),
+            quantity=self._quantity_view(current_rule),
+            quantity_rules=rules,
+            promotion_codes_allowed=update.allows("promotion_code"),
+        )
+
+    @staticmethod
+    def _price_offerable(price: Any, current_price: Any) -> bool:
+        """Active, recurring, licensed, in the subscription's currency (Stripe cannot mix currencies)."""
+        recurring = field(price, "recurring")
+        return (
+            field(price, "active", True)
+            and recurring is not None
+            and field(recurring, "usage_type", "licensed") == "licensed"
+            and price.currency == current_price.currency
+        )
+
+    async def preview_change(
+        self,
+        subscription_id: str,
+        price_id: str | None = None,
+        quantity: int | None = None,
+        promotion_code: str | None = None,
+    ) -> ChangePreview:
+        """What switching to `price_id` / `quantity` / applying `promotion_code` costs.
+
+        Fixes the proration date inside the returned preview; tells whether the change will be
+        scheduled at period end (configured conditions). Validates the price against the
+        configuration and the quantity against the product's bounds (QuantityOutOfRange names them).
+        """
+        _ = self._
+        self._require_updates()
+        update = self.configuration.features.subscription_update
+        await self._customer()
+        subscription = await self._owned_subscription(subscription_id)
+        self._check_changeable(subscription)
+        item = subscription.items.data[0]
+        current_price = item.price
+        current_quantity = field(item, "quantity", 1)
+
+        catalog = await self._catalog()
+        new_price = current_price
+        if price_id is not None and price_id != current_price.id:
+            self._require(update.allows("price"), _("Switching plans is not available in this portal."))
+            offered = offered_price_ids(update)
+            candidate = catalog.get(price_id)
+            if price_id not in offered or candidate is None or not self._price_offerable(candidate, current_price):
+                raise FieldError("price", _("This plan is not available to switch to."))
+            new_price = candidate
+
+        same_product = price_product_id(new_price) == price_product_id(current_price)
+        rule = quantity_rule(update, price_product_id(new_price))
+        if quantity is None:
+            if same_product:
+                new_quantity = current_quantity
+            else:
+                new_quantity = rule.clamp(current_quantity) if rule.adjustable else 1
+        else:
+            new_quantity = quantity
+            if new_quantity != current_quantity or not same_product:
+                if not rule.adjustable and new_quantity != 1:
+                    self._require(update.allows("quantity"), _("Changing the quantity is not available in this portal."))
+                    raise QuantityOutOfRange(_("The quantity of this plan cannot be changed."), 1, 1)
+            if rule.adjustable and not (rule.minimum <= new_quantity <= rule.maximum):
+                raise QuantityOutOfRange(
+                    _("Choose a quantity between %(min)d and %(max)d.") % {"min": rule.minimum, "max": rule.maximum},
+                    rule.minimum,
+                    rule.maximum,
+                )
+
+        promo_view = None
+        promo = None
+        if promotion_code:
+            self._require(update.allows("promotion_code"), _("Promotion codes cannot be used in this portal."))
+            promo = await self._find_promotion_code(promotion_code, subscription)
+            promo_view = self._presenter.promotion_code(promo)
+
+        item_changes = new_price.id != current_price.id or new_quantity != current_quantity
+        if not item_changes and promo is None:
+            raise ActionNotAllowed(_("Nothing would change. Choose another plan, quantity or a promotion code."))
+
+        scheduled = item_changes and should_schedule(update, current_price, current_quantity, new_price, new_quantity)
+        behavior = update.proration_behavior
+        period_end = item.current_period_end
+        items_param = [{"id": item.id, "price": new_price.id, "quantity": new_quantity}]
+        discounts_param = None
+        if promo is not None:
+            discounts_param = self._kept_discounts(subscription) + [{"promotion_code": promo.id}]
+        interval_changes = not same_interval(current_price, new_price)
+        anchor_now = update.billing_cycle_anchor == "now"
+
+        base: dict[str, Any] = {"customer": self.customer_id, "subscription": subscription.id}
+        if discounts_param is not None:
+            base["discounts"] = discounts_param
+
+        def details(proration_behavior: str) -> dict[str, Any]:
+            values: dict[str, Any] = {"proration_behavior": proration_behavior}
+            if item_changes:
+                values["items"] = items_param
+            if anchor_now and not scheduled:
+                values["billing_cycle_anchor"] = "now"
+            return values
+
+        presenter = self._presenter
+        currency = subscription.currency or current_price.currency
+        if scheduled:
+            # Nothing is charged now; the next regular invoice is the first one at the new price.
+            renewal = await self._call(
+                self.client.invoices.create_preview(**base, subscription_details=details("none"))
+            )
+            proration_date = int(field(renewal, "created") or self._now())
+            due_now = 0
+            next_amount = field(renewal, "amount_due", 0)
+            next_at = period_end
+            shown = renewal
+            effective_at = period_end or proration_date
+        else:
+            # Only an item change is invoiced right away; a discount alone never creates an invoice.
+            immediate = item_changes and (behavior == "always_invoice" or interval_changes or anchor_now)
+            main_request = self.client.invoices.create_preview(**base, subscription_details=details(behavior))
+            if immediate and behavior != "none":
+                renewal_request = self.client.invoices.create_preview(**base, subscription_details=details("none"))
+                main, renewal = await self._call(asyncio.gather(main_request, renewal_request))
+            else:
+                main = await self._call(main_request)
+                renewal = main
+            proration_date = self._proration_date(main)
+            shown = main
+            if immediate:
+                due_now = field(main, "amount_due", 0)
+                next_amount = field(renewal, "amount_due", 0)
+                next_at = self._next_period_start(main, period_end, interval_changes or anchor_now)
+            else:
+                due_now = 0
+                next_amount = field(main, "amount_due", 0)
+                next_at = period_end
+            effective_at = proration_date
+
+        lines = tuple(presenter.preview_line(line, currency) for line in field(field(shown, "lines"), "data") or [])
+        names = self._product_names([subscription], catalog)
+        new_option = presenter.plan_option(new_price, names, current_price.id)
+        new_label = new_option.label if new_quantity == 1 else f"{new_quantity} \u00d7 {new_option.label}"
+        due_now_money = presenter.money(due_now, currency)
+        next_money = presenter.money(next_amount, currency)
+        values = {
+            "plan": new_label,
+            "now": due_now_money.display,
+            "next": next_money.display,
+            "date": presenter.day(next_at),
+            "effective": presenter.day(effective_at),
+        }
+        if scheduled:
+            summary = _("Your plan changes to %(plan)s on %(effective)s. You pay %(next)s on %(date)s.") % values
+        elif not item_changes:
+            summary = _("The code is applied to your plan. Your next invoice on %(date)s is %(next)s.") % values
+        elif due_now:
+            summary = _("You switch to %(plan)s now and pay %(now)s today. Then %(next)s on %(date)s.") % values
+        else:
+            summary = _("You switch to %(plan)s now. Your next invoice on %(date)s is %(next)s.") % values
+        return ChangePreview(
+            subscription_id=subscription.id,
+            item_id=item.id,
+            current_price_id=current_price.id,
+            current_quantity=current_quantity,
+            new_price_id=new_price.id,
+            new_quantity=new_quantity,
+            new_plan_label=new_label,
+            promotion_code=promo_view,
+            proration_date=proration_date,
+            proration_behavior="none" if scheduled else behavior,
+            scheduled_at_period_end=scheduled,
+            effective_at=effective_at,
+            effective_label=(_("Applies on %(date)s") % {"date": presenter.day(effective_at)})
+            if scheduled
+            else _("Applies now"),
+            amount_due_now=due_now_money,
+            next_renewal_amount=next_money,
+            next_renewal_at=next_at,
+            next_renewal_label=_("Next invoice on %(date)s") % {"date": presenter.day(next_at)},
+            lines=lines,
+            summary=summary,
+            action=Action(),
+            kept_discount_ids=tuple(entry["discount"] for entry in self._kept_discounts(subscription)),
+            ends_trial=subscription.status == "trialing" and update.trial_update_behavior == "end_trial",
+        )
+
+    def _proration_date(self, preview: Any) -> int:
+        """The moment Stripe computed the preview's prorations at: reused by apply_change so the
+        charge equals what the customer saw (Stripe prorates to the second)."""
+        details = field(field(preview, "parent"), "subscription_details")
+        date = field(details, "subscription_proration_date") or field(preview, "subscription_proration_date")
+        if date:
+            return int(date)
+        return int(field(preview, "created") or self._now())
+
+    def _next_period_start(self, preview: Any, period_end: int | None, anchor_resets: bool) -> int | None:
+        """When the billing period resets (interval change), the next renewal is the end of the
+        new period that the immediate invoice covers."""
+        if not anchor_resets:
+            return period_end
+        latest_end = None
+        for line in field(field(preview, "lines"), "data") or []:
+            if Presenter.is_proration(line):
+                continue
+            end = field(field(line, "period"), "end")
+            if end is not None and (latest_end is None or end > latest_end):
+                latest_end = end
+        return latest_end or period_end
+
+    async def apply_change(self, preview: ChangePreview) -> ChangeResult:
+        """Apply a previewed change with the preview's proration date and idempotency key.
+
+        Either updates the subscription now (configured proration behavior) or, when scheduled,
+        creates a subscription schedule marked `metadata[tui_portal]` whose second phase holds the new
+        price. Never overwrites a schedule the portal did not create (PlanChangeBlocked).
+        """
+        _ = self._
+        self._require_updates()
+        update = self.configuration.features.subscription_update
+        if preview.new_price_id != preview.current_price_id:
+            self._require(update.allows("price"), _("Switching plans is not available in this portal."))
+        if preview.new_quantity != preview.current_quantity:
+            self._require(update.allows("quantity"), _("Changing the quantity is not available in this portal."))
+        if preview.promotion_code is not None:
+            self._require(update.allows("promotion_code"), _("Promotion codes cannot be used in this portal."))
+        await self._customer()
+        subscription = await self._fresh_subscription(preview.subscription_id)
+        self._check_changeable(subscription)
+        item = subscription.items.data[0]
+        quantity = field(item, "quantity", 1)
+        unchanged = item.price.id == preview.current_price_id and quantity == preview.current_quantity
+        # A retry after a lost response finds the change already made: the same idempotency key then
+        # replays Stripe's original answer instead of applying anything twice.
+        already_applied = (
+            not preview.scheduled_at_period_end
+            and item.price.id == preview.new_price_id
+            and quantity == preview.new_quantity
+        )
+        if item.id != preview.item_id or not (unchanged or already_applied):
+            raise PlanChangeBlocked(_("Your plan changed since this preview. Please review the change again."))
+
+        if preview.scheduled_at_period_end:
+            schedule = await self._schedule_change(subscription, preview)
+            fresh = await self._fresh_subscription(subscription.id)
+            self._remember_subscription(fresh)
+            self._invalidate("invoices")
+            return ChangeResult(
+                subscription=self._present_subscription(fresh),
+                scheduled=True,
+                schedule_id=schedule.id,
+                invoice_id=None,
+                message=_("Your plan will change to %(plan)s on %(date)s.")
+                % {"plan": preview.new_plan_label, "date": self._presenter.day(preview.effective_at)},
+            )
+
+        action = preview.action
+        existing_schedule = field(subscription, "schedule")
+        if existing_schedule is not None and not already_applied:
+            # Our own pending change is superseded by this one: detach it first.
+            await self._call(
+                self.client.subscription_schedules.release(
+                    str(object_id(existing_schedule)), idempotency_key=action.step("release")
+                )
+            )
+        params: dict[str, Any] = {"proration_behavior": preview.proration_behavior}
+        item_changes = (
+            preview.new_price_id != preview.current_price_id or preview.new_quantity != preview.current_quantity
+        )
+        if item_changes:
+            params["items"] = [{"id": item.id, "price": preview.new_price_id, "quantity": preview.new_quantity}]
+            if preview.proration_behavior != "none":
+                params["proration_date"] = preview.proration_date
+            if update.billing_cycle_anchor == "now":
+                params["billing_cycle_anchor"] = "now"
+            if preview.ends_trial:
+                params["trial_end"] = "now"
+            # A change that must be paid now either succeeds with the payment or changes nothing.
+            if preview.amount_due_now.minor > 0:
+                params["payment_behavior"] = "error_if_incomplete"
+        if preview.promotion_code is not None:
+            kept = [{"discount": discount_id} for discount_id in preview.kept_discount_ids]
+            params["discounts"] = kept + [{"promotion_code": preview.promotion_code.id}]
+        previous_invoice = object_id(field(subscription, "latest_invoice"))
+        updated = await self._call(
+            self.client.subscriptions.update(
+                subscription.id,
+                idempotency_key=action.step("update"),
+                expand=list(SUBSCRIPTION_EXPAND),
+                **params,
+            )
+        )
+        self._remember_subscription(updated)
+        self._invalidate("invoices")  # a change may create an invoice; the customer object is unchanged
+        new_invoice = object_id(field(updated, "latest_invoice"))
+        invoice_id = new_invoice if new_invoice and new_invoice != previous_invoice else None
+        if item_changes or preview.promotion_code is None:
+            message = _("Your plan is now %(plan)s.") % {"plan": preview.new_plan_label}
+        else:
+            message = _("The promotion code %(code)s has been applied.") % {"code": preview.promotion_code.code}
+        return ChangeResult(
+            subscription=self._present_subscription(updated),
+            scheduled=False,
+            schedule_id=None,
+            invoice_id=invoice_id,
+            message=message,
+        )
+
+    async def _schedule_change(self, subscription: Any, preview: ChangePreview) -> Any:
+        """Create (or reuse our own) subscription schedule whose next phase holds the new price."""
+        action = preview.action
+        schedule = field(subscription, "schedule")
+        created_here = False
+        if schedule is not None and not schedule_is_ours(schedule):
+            raise PlanChangeBlocked(self._("A change to this subscription has already been arranged with us."))
+        if schedule is None:
+            schedule = await self._call(
+                self.client.subscription_schedules.create(
+                    from_subscription=subscription.id, idempotency_key=action.step("schedule")
+                )
+            )
+            created_here = True
+        elif isinstance(schedule, str):
+            schedule = await self._call(self.client.subscription_schedules.retrieve(schedule))
+
+        item = subscription.items.data[0]
+        current_start = field(field(schedule, "current_phase"), "start_date")
+        if current_start is None:
+            phases = field(schedule, "phases") or []
+            current_start = field(phases[0], "start_date") if phases else item.current_period_start
+        period_end = item.current_period_end
+        kept = [{"discount": discount_id} for discount_id in preview.kept_discount_ids]
+        catalog = await self._catalog()
+        new_price = catalog.get(preview.new_price_id)
+        recurring = field(new_price, "recurring")
+        current_phase: dict[str, Any] = {
+            "items": [{"price": item.price.id, "quantity": field(item, "quantity", 1)}],
+            "start_date": current_start,
+            "end_date": period_end,
+            "proration_behavior": "none",
+        }
+        next_phase: dict[str, Any] = {
+            "items": [{"price": preview.new_price_id, "quantity": preview.new_quantity}],
+            "duration": {
+                "interval": field(recurring, "interval", "month"),
+                "interval_count": field(recurring, "interval_count", 1),
+            },
+            "proration_behavior": "none",
+        }
+        if kept:
+            current_phase["discounts"] = kept
+            next_phase["discounts"] = list(kept)
+        if preview.promotion_code is not None:
+            next_phase["discounts"] = next_phase.get("discounts", []) + [{"promotion_code": preview.promotion_code.id}]
+        try:
+            return await self._call(
+                self.client.subscription_schedules.update(
+                    schedule.id,
+                    phases=[current_phase, next_phase],
+                    end_behavior="release",
+                    metadata={PORTAL_SCHEDULE_MARK: "scheduled_change"},
+                    idempotency_key=action.step("phases"),
+                )
+            )
+        except PortalError:
+            if created_here:
+                # Leave no unmarked schedule behind: it would block every later change as "foreign".
+                try:
+                    await self._call(
+                        self.client.subscription_schedules.release(
+                            schedule.id, idempotency_key=action.step("undo-schedule")
+                        )
+                    )
+                except PortalError:
+                    pass
+            raise
