@@ -4,6 +4,7 @@ period end through a subscription schedule the portal marks as its own."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from tui_portal.portal._core import SUBSCRIPTION_EXPAND
@@ -35,9 +36,22 @@ from tui_portal.portal.views import (
     Action,
     ChangePreview,
     ChangeResult,
+    Money,
     PlanChoicesView,
     QuantityRuleView,
 )
+
+
+@dataclass(frozen=True)
+class _Quote:
+    """What Stripe's preview(s) said a change costs (amounts in minor units)."""
+
+    invoice: Any  # the preview shown line by line
+    due_now: int
+    next_amount: int
+    next_at: int | None
+    effective_at: int
+    proration_date: int
 
 
 class PlanChangesMixin(PromotionCodesMixin):
@@ -152,126 +166,28 @@ class PlanChangesMixin(PromotionCodesMixin):
         item = subscription.items.data[0]
         current_price = item.price
         current_quantity = field(item, "quantity", 1)
-
         catalog = await self._catalog()
-        new_price = current_price
-        if price_id is not None and price_id != current_price.id:
-            self._require(update.allows("price"), _("Switching plans is not available in this portal."))
-            offered = offered_price_ids(update)
-            candidate = catalog.get(price_id)
-            if price_id not in offered or candidate is None or not self._price_offerable(candidate, current_price):
-                raise FieldError("price", _("This plan is not available to switch to."))
-            new_price = candidate
+        new_price = self._target_price(price_id, current_price, catalog)
+        new_quantity = self._target_quantity(quantity, current_price, current_quantity, new_price)
 
-        same_product = price_product_id(new_price) == price_product_id(current_price)
-        rule = quantity_rule(update, price_product_id(new_price))
-        if quantity is None:
-            if same_product:
-                new_quantity = current_quantity
-            else:
-                new_quantity = rule.clamp(current_quantity) if rule.adjustable else 1
-        else:
-            new_quantity = quantity
-            if new_quantity != current_quantity or not same_product:
-                if not rule.adjustable and new_quantity != 1:
-                    self._require(update.allows("quantity"), _("Changing the quantity is not available in this portal."))
-                    raise QuantityOutOfRange(_("The quantity of this plan cannot be changed."), 1, 1)
-            if rule.adjustable and not (rule.minimum <= new_quantity <= rule.maximum):
-                raise QuantityOutOfRange(
-                    _("Choose a quantity between %(min)d and %(max)d.") % {"min": rule.minimum, "max": rule.maximum},
-                    rule.minimum,
-                    rule.maximum,
-                )
-
-        promo_view = None
         promo = None
         if promotion_code:
             self._require(update.allows("promotion_code"), _("Promotion codes cannot be used in this portal."))
             promo = await self._find_promotion_code(promotion_code, subscription)
-            promo_view = self._presenter.promotion_code(promo)
 
         item_changes = new_price.id != current_price.id or new_quantity != current_quantity
         if not item_changes and promo is None:
             raise ActionNotAllowed(_("Nothing would change. Choose another plan, quantity or a promotion code."))
-
         scheduled = item_changes and should_schedule(update, current_price, current_quantity, new_price, new_quantity)
-        behavior = update.proration_behavior
-        period_end = item.current_period_end
-        items_param = [{"id": item.id, "price": new_price.id, "quantity": new_quantity}]
-        discounts_param = None
-        if promo is not None:
-            discounts_param = self._kept_discounts(subscription) + [{"promotion_code": promo.id}]
-        interval_changes = not same_interval(current_price, new_price)
-        anchor_now = update.billing_cycle_anchor == "now"
-
-        base: dict[str, Any] = {"customer": self.customer_id, "subscription": subscription.id}
-        if discounts_param is not None:
-            base["discounts"] = discounts_param
-
-        def details(proration_behavior: str) -> dict[str, Any]:
-            values: dict[str, Any] = {"proration_behavior": proration_behavior}
-            if item_changes:
-                values["items"] = items_param
-            if anchor_now and not scheduled:
-                values["billing_cycle_anchor"] = "now"
-            return values
+        quote = await self._quote(subscription, new_price, new_quantity, promo, item_changes, scheduled)
 
         presenter = self._presenter
         currency = subscription.currency or current_price.currency
-        if scheduled:
-            # Nothing is charged now; the next regular invoice is the first one at the new price.
-            renewal = await self._call(
-                self.client.invoices.create_preview(**base, subscription_details=details("none"))
-            )
-            proration_date = int(field(renewal, "created") or self._now())
-            due_now = 0
-            next_amount = field(renewal, "amount_due", 0)
-            next_at = period_end
-            shown = renewal
-            effective_at = period_end or proration_date
-        else:
-            # Only an item change is invoiced right away; a discount alone never creates an invoice.
-            immediate = item_changes and (behavior == "always_invoice" or interval_changes or anchor_now)
-            main_request = self.client.invoices.create_preview(**base, subscription_details=details(behavior))
-            if immediate and behavior != "none":
-                renewal_request = self.client.invoices.create_preview(**base, subscription_details=details("none"))
-                main, renewal = await self._call(asyncio.gather(main_request, renewal_request))
-            else:
-                main = await self._call(main_request)
-                renewal = main
-            proration_date = self._proration_date(main)
-            shown = main
-            if immediate:
-                due_now = field(main, "amount_due", 0)
-                next_amount = field(renewal, "amount_due", 0)
-                next_at = self._next_period_start(main, period_end, interval_changes or anchor_now)
-            else:
-                due_now = 0
-                next_amount = field(main, "amount_due", 0)
-                next_at = period_end
-            effective_at = proration_date
-
-        lines = tuple(presenter.preview_line(line, currency) for line in field(field(shown, "lines"), "data") or [])
         names = self._product_names([subscription], catalog)
         new_option = presenter.plan_option(new_price, names, current_price.id)
         new_label = new_option.label if new_quantity == 1 else f"{new_quantity} \u00d7 {new_option.label}"
-        due_now_money = presenter.money(due_now, currency)
-        next_money = presenter.money(next_amount, currency)
-        values = {
-            "plan": new_label,
-            "now": due_now_money.display,
-            "next": next_money.display,
-            "date": presenter.day(next_at),
-            "effective": presenter.day(effective_at),
-        }
-        if scheduled:
-            summary = _("Your plan changes to %(plan)s on %(effective)s. You pay %(next)s on %(date)s.") % values
-        elif not item_changes:
-            summary = _("The code is applied to your plan. Your next invoice on %(date)s is %(next)s.") % values
-        elif due_now:
-            summary = _("You switch to %(plan)s now and pay %(now)s today. Then %(next)s on %(date)s.") % values
-        else:
-            summary = _("You switch to %(plan)s now. Your next invoice on %(date)s is %(next)s.") % values
+        due_now = presenter.money(quote.due_now, currency)
+        next_amount = presenter.money(quote.next_amount, currency)
         return ChangePreview(
             subscription_id=subscription.id,
             item_id=item.id,
@@ -280,24 +196,129 @@ class PlanChangesMixin(PromotionCodesMixin):
             new_price_id=new_price.id,
             new_quantity=new_quantity,
             new_plan_label=new_label,
-            promotion_code=promo_view,
-            proration_date=proration_date,
-            proration_behavior="none" if scheduled else behavior,
+            promotion_code=presenter.promotion_code(promo) if promo is not None else None,
+            proration_date=quote.proration_date,
+            proration_behavior="none" if scheduled else update.proration_behavior,
             scheduled_at_period_end=scheduled,
-            effective_at=effective_at,
-            effective_label=(_("Applies on %(date)s") % {"date": presenter.day(effective_at)})
+            effective_at=quote.effective_at,
+            effective_label=(_("Applies on %(date)s") % {"date": presenter.day(quote.effective_at)})
             if scheduled
             else _("Applies now"),
-            amount_due_now=due_now_money,
-            next_renewal_amount=next_money,
-            next_renewal_at=next_at,
-            next_renewal_label=_("Next invoice on %(date)s") % {"date": presenter.day(next_at)},
-            lines=lines,
-            summary=summary,
+            amount_due_now=due_now,
+            next_renewal_amount=next_amount,
+            next_renewal_at=quote.next_at,
+            next_renewal_label=_("Next invoice on %(date)s") % {"date": presenter.day(quote.next_at)},
+            lines=tuple(presenter.preview_line(line, currency) for line in field(field(quote.invoice, "lines"), "data") or []),
+            summary=self._change_summary(new_label, due_now, next_amount, quote, item_changes, scheduled),
             action=Action(),
             kept_discount_ids=tuple(entry["discount"] for entry in self._kept_discounts(subscription)),
             ends_trial=subscription.status == "trialing" and update.trial_update_behavior == "end_trial",
         )
+
+    def _target_price(self, price_id: str | None, current_price: Any, catalog: dict[str, Any]) -> Any:
+        """The price to switch to: one the configuration offers, active, in the same currency."""
+        _ = self._
+        if price_id is None or price_id == current_price.id:
+            return current_price
+        update = self.configuration.features.subscription_update
+        self._require(update.allows("price"), _("Switching plans is not available in this portal."))
+        candidate = catalog.get(price_id)
+        if price_id not in offered_price_ids(update) or candidate is None or not self._price_offerable(candidate, current_price):
+            raise FieldError("price", _("This plan is not available to switch to."))
+        return candidate
+
+    def _target_quantity(self, quantity: int | None, current_price: Any, current_quantity: int, new_price: Any) -> int:
+        """The quantity after the change, checked against the new product's adjustable bounds.
+
+        Without an explicit quantity: kept on the same product; on another product clamped into its
+        bounds (or 1 when its quantity is fixed), as Stripe resets the quantity on a price change.
+        """
+        _ = self._
+        update = self.configuration.features.subscription_update
+        same_product = price_product_id(new_price) == price_product_id(current_price)
+        rule = quantity_rule(update, price_product_id(new_price))
+        if quantity is None:
+            if same_product:
+                return current_quantity
+            return rule.clamp(current_quantity) if rule.adjustable else 1
+        if (quantity != current_quantity or not same_product) and not rule.adjustable and quantity != 1:
+            self._require(update.allows("quantity"), _("Changing the quantity is not available in this portal."))
+            raise QuantityOutOfRange(_("The quantity of this plan cannot be changed."), 1, 1)
+        if rule.adjustable and not (rule.minimum <= quantity <= rule.maximum):
+            raise QuantityOutOfRange(
+                _("Choose a quantity between %(min)d and %(max)d.") % {"min": rule.minimum, "max": rule.maximum},
+                rule.minimum,
+                rule.maximum,
+            )
+        return quantity
+
+    async def _quote(
+        self, subscription: Any, new_price: Any, new_quantity: int, promo: Any, item_changes: bool, scheduled: bool
+    ) -> _Quote:
+        """Ask Stripe what the change costs: now, and at the next regular invoice.
+
+        - scheduled: nothing now; the next invoice is the first at the new price (no prorations).
+        - an immediate invoice (always_invoice, an interval change, billing_cycle_anchor=now): that
+          invoice is due now, and a second preview without prorations gives the regular amount after.
+        - otherwise (create_prorations / none): nothing now; prorations land on the next renewal.
+        The proration date Stripe used is kept so `apply_change` reproduces exactly this amount.
+        """
+        update = self.configuration.features.subscription_update
+        item = subscription.items.data[0]
+        period_end = item.current_period_end
+        interval_changes = not same_interval(item.price, new_price)
+        anchor_now = update.billing_cycle_anchor == "now"
+        base: dict[str, Any] = {"customer": self.customer_id, "subscription": subscription.id}
+        if promo is not None:
+            base["discounts"] = self._kept_discounts(subscription) + [{"promotion_code": promo.id}]
+
+        def details(proration_behavior: str) -> dict[str, Any]:
+            values: dict[str, Any] = {"proration_behavior": proration_behavior}
+            if item_changes:
+                values["items"] = [{"id": item.id, "price": new_price.id, "quantity": new_quantity}]
+            if anchor_now and not scheduled:
+                values["billing_cycle_anchor"] = "now"
+            return values
+
+        if scheduled:
+            renewal = await self._call(self.client.invoices.create_preview(**base, subscription_details=details("none")))
+            created = int(field(renewal, "created") or self._now())
+            return _Quote(renewal, 0, field(renewal, "amount_due", 0), period_end, period_end or created, created)
+
+        behavior = update.proration_behavior
+        # Only an item change is invoiced right away; a discount alone never creates an invoice.
+        immediate = item_changes and (behavior == "always_invoice" or interval_changes or anchor_now)
+        main_request = self.client.invoices.create_preview(**base, subscription_details=details(behavior))
+        if immediate and behavior != "none":
+            renewal_request = self.client.invoices.create_preview(**base, subscription_details=details("none"))
+            main, renewal = await self._call(asyncio.gather(main_request, renewal_request))
+        else:
+            main = await self._call(main_request)
+            renewal = main
+        proration_date = self._proration_date(main)
+        if immediate:
+            next_at = self._next_period_start(main, period_end, interval_changes or anchor_now)
+            return _Quote(main, field(main, "amount_due", 0), field(renewal, "amount_due", 0), next_at, proration_date, proration_date)
+        return _Quote(main, 0, field(main, "amount_due", 0), period_end, proration_date, proration_date)
+
+    def _change_summary(
+        self, plan: str, due_now: Money, next_amount: Money, quote: _Quote, item_changes: bool, scheduled: bool
+    ) -> str:
+        _ = self._
+        values = {
+            "plan": plan,
+            "now": due_now.display,
+            "next": next_amount.display,
+            "date": self._presenter.day(quote.next_at),
+            "effective": self._presenter.day(quote.effective_at),
+        }
+        if scheduled:
+            return _("Your plan changes to %(plan)s on %(effective)s. You pay %(next)s on %(date)s.") % values
+        if not item_changes:
+            return _("The code is applied to your plan. Your next invoice on %(date)s is %(next)s.") % values
+        if due_now.minor:
+            return _("You switch to %(plan)s now and pay %(now)s today. Then %(next)s on %(date)s.") % values
+        return _("You switch to %(plan)s now. Your next invoice on %(date)s is %(next)s.") % values
 
     def _proration_date(self, preview: Any) -> int:
         """The moment Stripe computed the preview's prorations at: reused by apply_change so the
