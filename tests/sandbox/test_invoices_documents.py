@@ -75,6 +75,9 @@ async def test_untrusted_names_are_escaped_and_drafts_have_no_page(empty_client:
     assert "<script>" not in page.text and "&lt;script&gt;" in page.text
     missing = await empty_client.get("/invoices/in_nope")
     assert missing.status_code == 404
+    # Capability links: the id alone (guessable) or a wrong key opens nothing.
+    assert (await empty_client.get(f"/invoices/{invoice['id']}")).status_code == 404
+    assert (await empty_client.get(f"/invoices/{invoice['id']}/pdf", params={"key": "0" * 32})).status_code == 404
     check_pdf_structure((await empty_client.get(path_of(invoice["invoice_pdf"]))).content)
 
 

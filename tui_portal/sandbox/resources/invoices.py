@@ -9,13 +9,17 @@ advance shows the paid (or failed) invoice immediately.
 
 At finalization the invoice gets its number (`<customer invoice_prefix>-NNNN`), the customer's
 balance is applied, `once` discounts are consumed, and `hosted_invoice_url` / `invoice_pdf` start
-pointing at this sandbox's `GET /invoices/{id}` and `GET /invoices/{id}/pdf` (built from the base URL
-of whoever is asking, so they work in-process and over TCP alike).
+pointing at this sandbox's `GET /invoices/{id}?key=...` and `GET /invoices/{id}/pdf?key=...` (built
+from the base URL of whoever is asking, so they work in-process and over TCP alike). Like Stripe's
+hosted links they are capability URLs: ids are sequence-derived and guessable, so the pages need the
+`key` (an HMAC of the invoice id with a per-database secret), which only the API hands out.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import secrets
 from typing import Any
 
@@ -23,6 +27,7 @@ from .. import errors, lists
 from ..context import Context
 from ..documents import render_invoice_html, render_invoice_pdf
 from ..expand import renderer
+from ..ids import new_secret
 from ..discounts import DISCOUNTS_PARAM
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import Response, route
@@ -481,9 +486,22 @@ def render_invoice(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
     invoice["lines"] = lists.list_object(all_lines[:EMBEDDED_LINES], invoice["lines"]["url"],
                                          len(all_lines) > EMBEDDED_LINES)
     if invoice.get("status") != "draft" and not str(invoice["id"]).startswith("upcoming_"):
-        invoice["hosted_invoice_url"] = f"{ctx.base_url}/invoices/{invoice['id']}"
-        invoice["invoice_pdf"] = f"{ctx.base_url}/invoices/{invoice['id']}/pdf"
+        key = document_key(ctx, invoice["id"])
+        invoice["hosted_invoice_url"] = f"{ctx.base_url}/invoices/{invoice['id']}?key={key}"
+        invoice["invoice_pdf"] = f"{ctx.base_url}/invoices/{invoice['id']}/pdf?key={key}"
     return invoice
+
+
+DOCUMENT_SECRET_KEY = "billing_document_secret"
+
+
+def document_key(ctx: Context, invoice_id: str) -> str:
+    """The `key` of an invoice's hosted page and PDF links."""
+    secret = ctx.tx.meta_get(DOCUMENT_SECRET_KEY)
+    if secret is None:
+        secret = new_secret(ctx.tx, 32)
+        ctx.tx.meta_set(DOCUMENT_SECRET_KEY, secret)
+    return hmac.new(secret.encode(), invoice_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 # -- endpoints ----------------------------------------------------------------------------------------
@@ -546,8 +564,8 @@ def pay_endpoint(ctx: Context) -> dict[str, Any]:
         finalize_invoice(ctx, invoice, at)
     failure = attempt_payment(ctx, invoice, at, payment_method_id=ctx.params.get("payment_method"))
     if failure is not None:
-        # Stripe answers a failed pay with the card error; the attempt itself is kept (not rolled back)
-        # only in Stripe's logs, so the sandbox rolls back like any failed request.
+        # Stripe answers a failed pay with the card error. Raising rolls the request back, so the
+        # sandbox does not count this attempt (attempt_count, invoice.payment_failed) where Stripe would.
         raise failure
     from .subscriptions import after_invoice_paid
 
@@ -564,8 +582,11 @@ def void_endpoint(ctx: Context) -> dict[str, Any]:
 # -- hosted page and PDF --------------------------------------------------------------------------------
 
 def _finalized_invoice(ctx: Context) -> dict[str, Any]:
+    """The invoice behind a document link; 404 for unknown ids, drafts and a missing/wrong `key`."""
     invoice = ctx.tx.get(ctx.path_params["id"], OBJECT)
-    if invoice is None or invoice.get("status") == "draft":
+    given = ctx.params.get("key") or ""
+    if (invoice is None or invoice.get("status") == "draft"
+            or not hmac.compare_digest(given, document_key(ctx, invoice["id"]))):
         raise errors.StripeError("No such invoice page.", status=404, code="resource_missing", param="id")
     return invoice
 
@@ -575,15 +596,16 @@ def _account(ctx: Context) -> dict[str, Any] | None:
     return accounts[0] if accounts else None
 
 
-@route("GET", "/invoices/{id}", auth=False)
+@route("GET", "/invoices/{id}", auth=False, params={"key": Str()})
 def hosted_invoice_page(ctx: Context) -> Response:
     invoice = _finalized_invoice(ctx)
+    key = document_key(ctx, invoice["id"])
     page = render_invoice_html(invoice, invoice["lines"]["data"], account=_account(ctx),
-                               pdf_url=f"{ctx.base_url}/invoices/{invoice['id']}/pdf")
+                               pdf_url=f"{ctx.base_url}/invoices/{invoice['id']}/pdf?key={key}")
     return Response(page.encode("utf-8"))
 
 
-@route("GET", "/invoices/{id}/pdf", auth=False)
+@route("GET", "/invoices/{id}/pdf", auth=False, params={"key": Str()})
 def invoice_pdf(ctx: Context) -> Response:
     invoice = _finalized_invoice(ctx)
     document = render_invoice_pdf(invoice, invoice["lines"]["data"], account=_account(ctx))

@@ -347,8 +347,8 @@ def create_subscription_for(
                                       billing_reason="subscription_create", invoice_items=[], charges=charges,
                                       at=at, period_start=at, period_end=at)
     invoices.finalize_invoice(ctx, invoice, at)
-    before = ctx.snapshot(subscription)
     subscription = ctx.load(OBJECT, subscription_id)
+    before = ctx.snapshot(subscription)
     subscription["latest_invoice"] = invoice["id"]
     failure = None
     if payment_behavior != "default_incomplete":
