@@ -43,3 +43,11 @@ def test_missing_objects_and_other_failures() -> None:
     assert isinstance(to_portal_error(billing.IdempotencyError("reused"), EN), ActionNotAllowed)
     denied = to_portal_error(billing.AuthenticationError("bad key", http_status=401), EN)
     assert type(denied) is PortalError and "sk_" not in denied.user_message
+
+
+def test_other_refusals_keep_stripes_detail_in_a_translated_sentence() -> None:
+    refusal = billing.InvalidRequestError("The subscription is managed by a schedule.", http_status=400)
+    english = to_portal_error(refusal, EN)
+    assert isinstance(english, ActionNotAllowed)
+    assert english.user_message == "The billing service refused this request: The subscription is managed by a schedule."
+    assert to_portal_error(refusal, DE).user_message.startswith("Der Abrechnungsdienst hat diese Anfrage abgelehnt: ")

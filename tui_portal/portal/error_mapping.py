@@ -95,7 +95,10 @@ def to_portal_error(error: billing_errors.StripeError, translator: Translator) -
             detail = error.message or error.user_message
             message = _("%(field)s: %(detail)s") % {"field": field_label(field, translator), "detail": detail}
             return FieldError(field, message, request_id=request_id)
-        return ActionNotAllowed(error.message or error.user_message, request_id=request_id)
+        detail = error.message or error.user_message
+        return ActionNotAllowed(
+            _("The billing service refused this request: %(detail)s") % {"detail": detail}, request_id=request_id
+        )
     return PortalError(_("Something went wrong with the billing service. Please try again."), request_id=request_id)
 
 
