@@ -1,0 +1,1 @@
+"""Tests of the access layer (SSH, kiosk, staff console)."""

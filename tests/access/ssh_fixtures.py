@@ -1,0 +1,247 @@
+"""Helpers for the SSH tests: a seeded sandbox, key pairs, a real sshd on loopback, a pty login.
+
+Named `ssh_*` so they cannot collide with the kiosk/staff fixtures living in the same folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pexpect
+import pytest
+
+from tui_portal import sandbox
+from tui_portal.billing import StripeClient
+from tui_portal.cli import main as cli_main
+
+REPO = Path(__file__).resolve().parents[2]
+SSH_README = REPO / "tui_portal" / "access" / "ssh" / "README.md"
+SSHD = "/usr/sbin/sshd"
+
+
+@dataclass(frozen=True)
+class SshSandbox:
+    db_path: Path
+    customers: dict[str, str]
+    """email -> cus_ id of the seeded demo customers."""
+
+
+@dataclass(frozen=True)
+class SshKeyPair:
+    private: Path
+    public: Path
+
+    @property
+    def public_line(self) -> str:
+        return self.public.read_text().strip()
+
+    @property
+    def key_type(self) -> str:
+        return self.public_line.split()[0]
+
+    @property
+    def key_base64(self) -> str:
+        return self.public_line.split()[1]
+
+    def fingerprint(self) -> str:
+        output = subprocess.run(["ssh-keygen", "-lf", str(self.public)], check=True, capture_output=True, text=True)
+        return output.stdout.split()[1]
+
+
+def seed_ssh_sandbox(directory: Path) -> SshSandbox:
+    db_path = directory / "sandbox.sqlite3"
+    app = sandbox.create_app(db_path)
+
+    async def ids() -> dict[str, str]:
+        found: dict[str, str] = {}
+        transport = httpx.ASGITransport(app=app)
+        async with StripeClient(sandbox.DEFAULT_API_KEY, api_base="http://sandbox.test", transport=transport) as client:
+            for email in ("demo@example.com", "seats@example.com", "leaving@example.com"):
+                page = await client.customers.list(email=email, limit=1)
+                found[email] = page.data[0].id
+        return found
+
+    return SshSandbox(db_path=db_path, customers=asyncio.run(ids()))
+
+
+def make_ssh_key(directory: Path, name: str, key_type: str = "ed25519", comment: str | None = None) -> SshKeyPair:
+    private = directory / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", key_type, "-N", "", "-C", comment or f"{name}@test", "-f", str(private)],
+        check=True,
+    )
+    return SshKeyPair(private=private, public=private.with_name(name + ".pub"))
+
+
+def run_cli(*argv: str) -> int:
+    return cli_main(list(argv))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None, *, limit: float = 20.0) -> None:
+    """Readiness wait (not an assertion on speed): return once something accepts on the port."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"server exited early with {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listened on port {port}")
+
+
+def require_sshd() -> str:
+    if not os.path.exists(SSHD):
+        pytest.fail(f"{SSHD} is missing: install openssh-server (CI's .ci/run does) to run the SSH tests.")
+    if shutil.which("ssh") is None:
+        pytest.fail("the ssh client is missing: install openssh-client.")
+    return SSHD
+
+
+def _chain_is_root_safe(path: Path) -> bool:
+    """sshd's rule for AuthorizedKeysCommand: every directory up to / is root-owned, not g/o-writable."""
+    for directory in [path, *path.parents]:
+        info = directory.stat()
+        if info.st_uid != 0 or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def root_safe_directory() -> Iterator[Path]:
+    """A temporary root-owned 0755 directory whose parents sshd accepts (/tmp is world-writable)."""
+    if os.geteuid() != 0:
+        pytest.fail("the sshd test needs root (sshd wants a root-owned AuthorizedKeysCommand); CI runs as root.")
+    for base in (Path("/run"), Path.home(), Path("/var/lib")):
+        if base.is_dir() and _chain_is_root_safe(base):
+            directory = Path(tempfile.mkdtemp(prefix="tui-portal-ssh-test-", dir=base))
+            directory.chmod(0o755)
+            try:
+                yield directory
+            finally:
+                shutil.rmtree(directory, ignore_errors=True)
+            return
+    pytest.fail("found no root-owned directory chain for the AuthorizedKeysCommand wrapper")
+
+
+def readme_sshd_snippet() -> str:
+    """The sshd_config block of the SSH README, exactly as documented."""
+    match = re.search(r"```sshd_config\n(.*?)```", SSH_README.read_text(encoding="utf-8"), re.S)
+    assert match, "the SSH README lost its ```sshd_config block"
+    return match.group(1)
+
+
+def render_test_sshd_config(work: Path, command_path: Path, port: int, account: str) -> Path:
+    """README snippet + what a non-system test sshd needs (own host key, port, pid file).
+
+    The snippet's account names and command path are swapped for the test's; nothing else changes.
+    """
+    host_key = work / "ssh_host_ed25519_key"
+    if not host_key.exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)], check=True)
+    snippet = (
+        readme_sshd_snippet()
+        .replace("Match User portal", f"Match User {account}")
+        .replace("/usr/local/libexec/tui-portal-authorized-keys", str(command_path))
+        .replace("AuthorizedKeysCommandUser tui-portal-keys", f"AuthorizedKeysCommandUser {account}")
+    )
+    test_lines = [
+        f"Port {port}",
+        "ListenAddress 127.0.0.1",
+        f"HostKey {host_key}",
+        f"PidFile {work / 'sshd.pid'}",
+        "StrictModes no",
+        "UsePAM no",
+        "PubkeyAuthentication yes",
+        "LogLevel VERBOSE",
+    ]
+    config = work / "sshd_config"
+    config.write_text("\n".join(test_lines) + "\n" + snippet, encoding="utf-8")
+    return config
+
+
+@dataclass
+class RunningSshd:
+    port: int
+    account: str
+    log: Path
+
+
+@contextlib.contextmanager
+def running_sshd(work: Path, db_path: Path) -> Iterator[RunningSshd]:
+    """A real sshd on loopback whose AuthorizedKeysCommand is `python -m tui_portal ... authorized-keys`."""
+    sshd = require_sshd()
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
+    import pwd
+
+    account = pwd.getpwuid(os.geteuid()).pw_name
+    with root_safe_directory() as command_dir:
+        wrapper = command_dir / "authorized-keys"
+        wrapper.write_text(
+            "#!/bin/sh\n"
+            f"exec {sys.executable} -m tui_portal --sandbox-db {db_path} ssh authorized-keys --account {account} \"$@\"\n",
+            encoding="utf-8",
+        )
+        wrapper.chmod(0o755)
+        port = free_port()
+        config = render_test_sshd_config(work, wrapper, port, account)
+        check = subprocess.run([sshd, "-t", "-f", str(config)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+        log = work / "sshd.log"
+        with log.open("wb") as log_file:
+            process = subprocess.Popen([sshd, "-D", "-e", "-f", str(config)], stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            wait_for_port(port, process)
+            yield RunningSshd(port=port, account=account, log=log)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def ssh_command(port: int, key: Path, user: str, *extra: str) -> list[str]:
+    return [
+        "ssh", "-F", "/dev/null", "-i", str(key), "-p", str(port),
+        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+        *extra, f"{user}@127.0.0.1",
+    ]
+
+
+def ssh_client_env() -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("TEXTUAL_")}
+    env["TERM"] = "xterm-256color"
+    return env
+
+
+def spawn_ssh(argv: list[str], env: dict[str, str] | None = None) -> pexpect.spawn:
+    return pexpect.spawn(argv[0], argv[1:], env=env or ssh_client_env(), dimensions=(40, 120), timeout=60)
+
+
+def quit_portal(child: pexpect.spawn) -> None:
+    child.send("\x11")  # ctrl+q
+    child.expect(pexpect.EOF, timeout=30)
+    child.close()

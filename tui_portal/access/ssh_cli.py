@@ -1,0 +1,74 @@
+"""`tui-portal ssh ...`: registered by `tui_portal.cli` (argparse only here; `--help` imports it).
+
+Handlers live in `tui_portal.access.ssh.commands` and are imported only when a command runs, so
+`tui-portal --help` stays instant and never imports asyncssh, httpx or Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _handler(name: str) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        from tui_portal.access.ssh import commands
+
+        return int(getattr(commands, name)(args))
+
+    return run
+
+
+def register(commands: Any) -> None:
+    ssh = commands.add_parser(
+        "ssh",
+        help="reach the portal over SSH (key registry, sshd integration, a standalone SSH server)",
+        description="Customers log in with a registered SSH public key and get the portal for their own account.",
+    )
+    actions = ssh.add_subparsers(dest="ssh_command", metavar="ACTION", required=True)
+
+    keys = actions.add_parser("keys", help="the SSH keys registered for a customer")
+    key_actions = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    for name, help_text in (
+        ("list", "list the keys registered for a customer"),
+        ("add", "register a public key (a .pub file, or - for standard input)"),
+        ("revoke", "remove a key; it logs nobody in from then on"),
+    ):
+        sub = key_actions.add_parser(name, help=help_text)
+        sub.add_argument("--customer", dest="keys_customer", metavar="cus_...", help="the customer (or the global --customer)")
+        if name == "add":
+            sub.add_argument("keyfile", metavar="KEYFILE", help="an OpenSSH public key file, e.g. ~/.ssh/id_ed25519.pub")
+            sub.add_argument("--label", help="a name for the key (default: the key's comment)")
+        if name == "revoke":
+            sub.add_argument("fingerprint", metavar="FINGERPRINT", help="SHA256:... as `ssh-keygen -lf` or `keys list` prints it")
+        sub.set_defaults(handler=_handler(f"keys_{name}"))
+
+    authorized = actions.add_parser(
+        "authorized-keys",
+        help="for sshd's AuthorizedKeysCommand (%%u %%t %%k): a forced-command line for a registered key",
+    )
+    authorized.add_argument("user", metavar="USER", help="sshd's %%u (never used to pick the customer)")
+    authorized.add_argument("key_type", metavar="KEYTYPE", help="sshd's %%t")
+    authorized.add_argument("key", metavar="KEY", help="sshd's %%k (base64)")
+    authorized.add_argument(
+        "--portal-command",
+        metavar="CMD",
+        help="what the forced command runs (default: this Python with -m tui_portal); e.g. a wrapper "
+        "that loads STRIPE_API_KEY from a root-owned file and execs tui-portal",
+    )
+    authorized.add_argument("--account", metavar="NAME", help="answer only for this login account (recommended)")
+    authorized.set_defaults(handler=_handler("authorized_keys"))
+
+    session = actions.add_parser("session", help="the forced command sshd runs for a logged-in key")
+    session.add_argument("--fingerprint", required=True, metavar="SHA256:...", help="the key the forced command was issued for")
+    session.set_defaults(handler=_handler("session"))
+
+    serve = actions.add_parser("serve", help="a standalone SSH server (asyncssh) for hosts without sshd")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
+    serve.add_argument("--port", type=int, default=2222)
+    serve.add_argument("--host-key", metavar="PATH", help="host private key (default: generated once into the data dir)")
+    serve.add_argument("--max-connections", type=int, default=50, help="concurrent connections (default 50)")
+    serve.add_argument("--max-startups-per-second", type=float, default=5.0, help="new portal sessions per second (default 5)")
+    serve.add_argument("--idle-timeout", type=float, default=900.0, help="seconds without input before a session ends (default 900)")
+    serve.add_argument("--hangup-grace", type=float, default=2.0, help="seconds between SIGHUP and SIGKILL on hang-up (default 2)")
+    serve.set_defaults(handler=_handler("serve"))
