@@ -179,7 +179,8 @@ class PlanChangesMixin(PromotionCodesMixin):
         if not item_changes and promo is None:
             raise ActionNotAllowed(_("Nothing would change. Choose another plan, quantity or a promotion code."))
         scheduled = item_changes and should_schedule(update, current_price, current_quantity, new_price, new_quantity)
-        quote = await self._quote(subscription, new_price, new_quantity, promo, item_changes, scheduled)
+        ends_trial = item_changes and subscription.status == "trialing" and update.trial_update_behavior == "end_trial"
+        quote = await self._quote(subscription, new_price, new_quantity, promo, item_changes, scheduled, ends_trial)
 
         presenter = self._presenter
         currency = subscription.currency or current_price.currency
@@ -212,7 +213,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             summary=self._change_summary(new_label, due_now, next_amount, quote, item_changes, scheduled),
             action=Action(),
             kept_discount_ids=tuple(entry["discount"] for entry in self._kept_discounts(subscription)),
-            ends_trial=subscription.status == "trialing" and update.trial_update_behavior == "end_trial",
+            ends_trial=ends_trial and not scheduled,
         )
 
     def _target_price(self, price_id: str | None, current_price: Any, catalog: dict[str, Any]) -> Any:
@@ -253,12 +254,20 @@ class PlanChangesMixin(PromotionCodesMixin):
         return quantity
 
     async def _quote(
-        self, subscription: Any, new_price: Any, new_quantity: int, promo: Any, item_changes: bool, scheduled: bool
+        self,
+        subscription: Any,
+        new_price: Any,
+        new_quantity: int,
+        promo: Any,
+        item_changes: bool,
+        scheduled: bool,
+        ends_trial: bool,
     ) -> _Quote:
         """Ask Stripe what the change costs: now, and at the next regular invoice.
 
         - scheduled: nothing now; the next invoice is the first at the new price (no prorations).
-        - an immediate invoice (always_invoice, an interval change, billing_cycle_anchor=now): that
+        - an immediate invoice (always_invoice, an interval change, billing_cycle_anchor=now, ending a
+          trial): that
           invoice is due now, and a second preview without prorations gives the regular amount after.
         - otherwise (create_prorations / none): nothing now; prorations land on the next renewal.
         The proration date Stripe used is kept so `apply_change` reproduces exactly this amount.
@@ -278,6 +287,8 @@ class PlanChangesMixin(PromotionCodesMixin):
                 values["items"] = [{"id": item.id, "price": new_price.id, "quantity": new_quantity}]
             if anchor_now and not scheduled:
                 values["billing_cycle_anchor"] = "now"
+            if ends_trial and not scheduled:
+                values["trial_end"] = "now"  # as apply_change will send, so the preview shows that bill
             return values
 
         if scheduled:
@@ -287,7 +298,7 @@ class PlanChangesMixin(PromotionCodesMixin):
 
         behavior = update.proration_behavior
         # Only an item change is invoiced right away; a discount alone never creates an invoice.
-        immediate = item_changes and (behavior == "always_invoice" or interval_changes or anchor_now)
+        immediate = item_changes and (behavior == "always_invoice" or interval_changes or anchor_now or ends_trial)
         main_request = self.client.invoices.create_preview(**base, subscription_details=details(behavior))
         if immediate and behavior != "none":
             renewal_request = self.client.invoices.create_preview(**base, subscription_details=details("none"))
@@ -297,7 +308,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             renewal = main
         proration_date = self._proration_date(main)
         if immediate:
-            next_at = self._next_period_start(main, period_end, interval_changes or anchor_now)
+            next_at = self._next_period_start(main, period_end, interval_changes or anchor_now or ends_trial)
             return _Quote(main, field(main, "amount_due", 0), field(renewal, "amount_due", 0), next_at, proration_date, proration_date)
         return _Quote(main, 0, field(main, "amount_due", 0), period_end, proration_date, proration_date)
 
