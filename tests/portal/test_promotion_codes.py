@@ -106,3 +106,22 @@ async def test_a_code_alone_is_never_charged_now(sandbox: Sandbox) -> None:
     result = await service.apply_change(preview)
     assert result.invoice_id is None
     assert [discount.promotion_code for discount in result.subscription.discounts] == ["WELCOME10"]
+
+
+async def test_codes_with_restrictions_stripe_refuses_on_updates_are_explained(sandbox: Sandbox) -> None:
+    coupon = await raw_request(sandbox, "POST", "/v1/coupons", {"percent_off": "5", "duration": "once"})
+    await raw_request(sandbox, "POST", "/v1/promotion_codes", {
+        "promotion[type]": "coupon", "promotion[coupon]": coupon["id"], "code": "BIGORDER",
+        "restrictions[minimum_amount]": "100000", "restrictions[minimum_amount_currency]": "usd",
+    })
+    await raw_request(sandbox, "POST", "/v1/promotion_codes", {
+        "promotion[type]": "coupon", "promotion[coupon]": coupon["id"], "code": "NEWBIE",
+        "restrictions[first_time_transaction]": "true",
+    })
+    service = sandbox.service()
+    with pytest.raises(PromotionCodeInvalid) as minimum:
+        await service.check_promotion_code("BIGORDER")
+    assert minimum.value.reason == "restricted" and "minimum order amount" in minimum.value.user_message
+    with pytest.raises(PromotionCodeInvalid) as first_time:
+        await service.check_promotion_code("newbie")
+    assert first_time.value.reason == "restricted" and "new customers" in first_time.value.user_message
