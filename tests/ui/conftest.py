@@ -45,7 +45,11 @@ def open_client(sandbox_app: Any) -> Any:
     """A StripeClient talking to `sandbox_app` in-process (an async context manager)."""
     from tui_portal.billing import StripeClient
 
-    return StripeClient(API_KEY, api_base=API_BASE, transport=httpx.ASGITransport(app=sandbox_app))
+    return StripeClient(API_KEY, api_base=API_BASE, transport=httpx.ASGITransport(app=sandbox_app), sleep=_no_sleep)
+
+
+async def _no_sleep(seconds: float) -> None:
+    """The client's retry back-off, without the waiting (tests must stay fast)."""
 
 
 async def find_customer_id(client: Any, email: str) -> str:

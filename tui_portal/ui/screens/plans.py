@@ -69,6 +69,7 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
                         yield Static(id="promotion-error", classes="field-error")
                     with Horizontal(classes="actions"):
                         yield Button(literal(self._("Preview change")), id="preview-button", variant="primary")
+                        yield Button(literal(self._("Change quantity")), id="to-quantity")
                         yield Button(literal(self._("Back")), id="back-button")
                 with Vertical(id="step-preview"):
                     yield PreviewPanel(self._, id="plans-preview")
@@ -128,6 +129,7 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
         current_text = self._("Your current plan: {plan}", plan=current.label) if current else ""
         self.query_one("#current-plan", Static).update(literal(current_text))
         self.query_one("#promotion").display = choices.promotion_codes_allowed
+        self.query_one("#to-quantity").display = choices.quantity.adjustable
 
     # ---- choose -> preview ------------------------------------------------------------------
 
@@ -199,6 +201,11 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
     @on(Button.Pressed, "#preview-button")
     def _preview_pressed(self) -> None:
         self.action_preview()
+
+    @on(Button.Pressed, "#to-quantity")
+    def _to_quantity(self) -> None:
+        """Seats of the current plan are changed on their own screen (same subscription)."""
+        self.portal.open_screen("quantity", subscription_id=self.subscription_id, flow=self.flow)
 
     @on(Button.Pressed, "#back-button")
     def _back_pressed(self) -> None:

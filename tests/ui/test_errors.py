@@ -1,0 +1,95 @@
+"""A failure the customer can retry: shown where the action was taken, and a retry applies once.
+
+The sandbox cannot lose a response, so a small ASGI wrapper does: it lets the sandbox process the
+request (the change happens) and then answers 503, as a flaky proxy would. The billing client's
+own retries hit the same wall, so the error reaches the screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.ui.conftest import (
+    first_subscription,
+    find_customer_id,
+    press_and_wait,
+    service_factory,
+    fixed_clock,
+    wait_for_overview,
+    wait_for_screen,
+    widget_text,
+)
+from tests.ui.test_plans import choose_plan, confirm
+from tui_portal.ui.app import PortalApp
+from tui_portal.ui.screens.plans import PlansScreen
+from tui_portal.ui.widgets.error_panel import ErrorPanel
+
+
+class LoseResponses:
+    """ASGI middleware: for the next `times` requests matching method and path prefix, run them
+    through the app but answer 503 instead of the app's response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.method = ""
+        self.path_prefix = ""
+        self.remaining = 0
+        self.lost = 0
+
+    def fail_next(self, method: str, path_prefix: str, times: int) -> None:
+        self.method, self.path_prefix, self.remaining = method, path_prefix, times
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        matches = (
+            scope["type"] == "http"
+            and scope["method"] == self.method
+            and scope["path"].startswith(self.path_prefix)
+        )
+        if not matches or self.remaining <= 0:
+            await self.app(scope, receive, send)
+            return
+        self.remaining -= 1
+        self.lost += 1
+
+        async def discard(message: dict[str, Any]) -> None:
+            return None
+
+        await self.app(scope, receive, discard)
+        await send({"type": "http.response.start", "status": 503,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body",
+                    "body": b'{"error": {"type": "api_error", "message": "Service temporarily unavailable."}}'})
+
+
+async def test_a_lost_response_is_explained_and_retry_applies_the_change_once(
+    sandbox_app: Any, stripe_client: Any
+) -> None:
+    flaky = LoseResponses(sandbox_app)
+    app = PortalApp(service_factory(flaky, "demo@example.com"), clock=fixed_clock)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_overview(pilot)
+        await press_and_wait(pilot, "p")
+        screen = await wait_for_screen(pilot, PlansScreen)
+        await choose_plan(pilot, screen, "Business – $99.00 per month")
+        preview = screen.preview
+        assert preview is not None
+        subscription = await first_subscription(stripe_client, "demo@example.com")
+        flaky.fail_next("POST", f"/v1/subscriptions/{subscription.id}", times=3)
+        await confirm(pilot)
+        assert flaky.lost == 3  # the client retried, every answer was lost
+        panel = screen.query_one(ErrorPanel)
+        assert panel.display and panel.message
+        assert screen.result is None
+        assert "Retry" in widget_text(app)
+        await press_and_wait(pilot, "enter")  # Retry has focus
+        assert screen.result is not None, widget_text(app)
+        assert "Your plan is now Business" in widget_text(app)
+    customer_id = await find_customer_id(stripe_client, "demo@example.com")
+    changed = await first_subscription(stripe_client, "demo@example.com")
+    assert changed.items.data[0].price.id == preview.new_price_id
+    pending = (await stripe_client.invoice_items.list(customer=customer_id, pending=True, limit=100)).data
+    # One application = one credit for unused Team time + one charge for Business.
+    assert len(pending) == 2, [(item.amount, item.description) for item in pending]
+    assert sum(item.amount for item in pending) == sum(
+        line.amount.minor for line in preview.lines if line.is_proration
+    )
