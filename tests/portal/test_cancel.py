@@ -135,3 +135,24 @@ async def test_cancel_drops_the_portals_pending_downgrade(sandbox: Sandbox) -> N
     assert view.cancel_at_period_end and view.scheduled_change is None
     schedule = await sandbox.client.subscription_schedules.retrieve(scheduled.schedule_id or "")
     assert schedule.status == "released"
+
+
+async def test_cancel_immediately_with_prorations_credits_unused_time(sandbox: Sandbox) -> None:
+    configuration = configure(sandbox.configuration, {
+        "features.subscription_cancel.mode": "immediately",
+        "features.subscription_cancel.proration_behavior": "create_prorations",
+    })
+    service = sandbox.service(configuration=configuration)
+    subscription_id = await _subscription_id(sandbox)
+    await service.cancel(subscription_id)
+    pending = await sandbox.client.invoice_items.list(customer=service.customer_id, pending=True)
+    credits = [item.amount for item in pending.data if item.amount < 0]
+    assert credits and -2900 < credits[0] < 0  # the unused part of this month's 29.00
+
+
+async def test_cancel_immediately_without_prorations_credits_nothing(sandbox: Sandbox) -> None:
+    configuration = configure(sandbox.configuration, {"features.subscription_cancel.mode": "immediately"})
+    service = sandbox.service(configuration=configuration)
+    await service.cancel(await _subscription_id(sandbox))
+    pending = await sandbox.client.invoice_items.list(customer=service.customer_id, pending=True)
+    assert [item.amount for item in pending.data if item.amount < 0] == []
