@@ -341,3 +341,33 @@ async def test_adding_and_deleting_items_prorates_each_side(empty_client: httpx.
     last = await empty_client.post(f"/v1/subscriptions/{subscription['id']}",
                                    data={"items[0][id]": added["id"], "items[0][deleted]": "true"})
     assert last.status_code == 400 and last.json()["error"]["param"] == "items"
+
+
+async def test_mid_period_cancel_at_credits_unused_time_on_the_final_invoice(empty_client: httpx.AsyncClient) -> None:
+    catalog = await make_catalog(empty_client)
+    clock = await make_clock(empty_client, APR_1)
+    customer = await make_customer(empty_client, clock=clock)
+    subscription = await subscribe(empty_client, customer, catalog["basic"])
+    await advance_clock(empty_client, clock, APR_11)
+    url = f"/v1/subscriptions/{subscription['id']}"
+    apr_21 = utc(2026, 4, 21)
+    scheduled = await ok(await empty_client.post(url, data={"cancel_at": str(utc(2026, 4, 16))}))
+    assert scheduled["cancel_at"] == utc(2026, 4, 16) and scheduled["cancel_at_period_end"] is False
+    moved = await ok(await empty_client.post(url, data={"cancel_at": str(apr_21)}))
+    assert moved["cancel_at"] == apr_21
+    pending = await ok(await empty_client.get("/v1/invoiceitems", params={"customer": customer, "pending": "true"}))
+    assert [(item["amount"], item["description"]) for item in pending["data"]] == [
+        (-333, "Unused time on Basic after 21 Apr 2026")]  # the Apr 16 credit was withdrawn
+    await advance_clock(empty_client, clock, utc(2026, 4, 22))
+    ended = await ok(await empty_client.get(url))
+    assert ended["status"] == "canceled" and ended["ended_at"] == apr_21
+    final = (await invoices_of(empty_client, customer))[0]
+    assert line_amounts(final) == [-333] and final["ending_balance"] == -333
+
+    other = await subscribe(empty_client, customer, catalog["pro"])
+    other_url = f"/v1/subscriptions/{other['id']}"
+    await ok(await empty_client.post(other_url, data={"cancel_at": str(utc(2026, 5, 2))}))
+    cleared = await ok(await empty_client.post(other_url, data={"cancel_at": ""}))
+    assert cleared["cancel_at"] is None and cleared["canceled_at"] is None
+    pending = await ok(await empty_client.get("/v1/invoiceitems", params={"subscription": other["id"]}))
+    assert pending["data"] == []

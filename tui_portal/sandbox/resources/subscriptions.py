@@ -15,8 +15,9 @@ Choices where Stripe is silent (stripe-api-subset.md section 11):
   clears all three and also clears `feedback`/`comment` unless the same request sets new ones.
 * `billing_mode` is reported as `classic`, because the credit basis of the proration math is classic.
 * `payment_behavior=pending_if_incomplete` is refused (pending updates are not implemented).
-* A `cancel_at` before the period end ends the subscription at that moment without a proration
-  credit (Stripe would credit the unused time when prorations are enabled).
+* A `cancel_at` before the period end credits the unused time after it as pending proration items
+  (unless `proration_behavior=none`); they are invoiced on the final invoice when the subscription
+  ends. Moving or clearing that `cancel_at` while the credit is still pending removes the credit.
 * Immediate cancellation with `invoice_now=true` bills pending items on an invoice with
   `billing_reason: subscription_update`.
 """
@@ -609,6 +610,7 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
         raise errors.StripeError("You may only specify one of these parameters: cancel_at, cancel_at_period_end.",
                                  code="parameters_exclusive", param="cancel_at")
     before = ctx.snapshot(subscription)
+    old_cancel_at = subscription.get("cancel_at")
     wants_item_change = bool(params.get("items")) or params.get("billing_cycle_anchor") == "now"
     prepared = None
     if wants_item_change or "proration_date" in params:
@@ -650,6 +652,9 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
             subscription["cancel_at"] = current_period(subscription)[1]
     save_subscription(ctx, subscription, removed_item_ids=tuple(prepared.removed_item_ids if prepared else ()))
     ctx.emit_updated("customer.subscription.updated", before, subscription)
+    if subscription.get("cancel_at") != old_cancel_at:
+        _prorate_cancel_at(ctx, subscription, customer, old_cancel_at=old_cancel_at, now=now,
+                           behavior=params.get("proration_behavior") or "create_prorations")
     if prepared is not None and items_changed(prepared):
         invoice = bill_update(ctx, subscription, customer, prepared.plan, at=now,
                               proration_date=prepared.proration_date, payment_behavior=payment_behavior)
@@ -662,6 +667,24 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
         save_subscription(ctx, subscription)
         ctx.emit_updated("customer.subscription.updated", before, subscription)
     return subscription
+
+
+def _prorate_cancel_at(ctx: Context, subscription: dict[str, Any], customer: dict[str, Any], *,
+                       old_cancel_at: int | None, now: int, behavior: str) -> None:
+    """Credit the unused time after a mid-period `cancel_at`; withdraw the credit of an earlier one."""
+    period_start, period_end = current_period(subscription)
+    if old_cancel_at is not None and int(old_cancel_at) < period_end:
+        for item in invoice_item_store.pending_items(ctx, subscription["id"]):
+            if item.get("proration") and item["amount"] < 0 and item["period"]["start"] == int(old_cancel_at):
+                ctx.tx.mark_deleted(item["id"])
+                ctx.emit("invoiceitem.deleted", item)
+    new_cancel_at = subscription.get("cancel_at")
+    if new_cancel_at is None or int(new_cancel_at) >= period_end or behavior == "none":
+        return
+    changes = [ItemChange(item["id"], priced(ctx, item), None, int(item["current_period_start"]),
+                          int(item["current_period_end"])) for item in subscription["items"]["data"]]
+    credits = cancellation_credit_lines(changes, at=int(new_cancel_at))
+    invoice_item_store.create_pending_items(ctx, customer=customer, subscription=subscription, charges=credits, at=now)
 
 
 def _apply_cancel_at(subscription: dict[str, Any], cancel_at: int | str | None, now: int) -> None:
