@@ -47,9 +47,10 @@ def test_locale_choice() -> None:
 
 
 def _source_strings() -> set[str | tuple[str, str]]:
-    """Every literal passed to _(), N_(), gettext() or ngettext() in the portal and UI layers."""
+    """Every literal passed to _(), N_(), gettext() or ngettext() where customers read text:
+    the portal, UI and access layers (billing and sandbox never show customer-facing text)."""
     found: set[str | tuple[str, str]] = set()
-    for folder in ("portal", "ui"):
+    for folder in ("portal", "ui", "access"):
         for path in sorted((REPO / "tui_portal" / folder).rglob("*.py")):
             tree = ast.parse(path.read_text(), filename=str(path))
             for node in ast.walk(tree):
