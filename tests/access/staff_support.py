@@ -1,0 +1,65 @@
+"""Staff-console test helpers: the console on a fresh seeded sandbox, and a record of what the
+sandbox itself answered (so audit entries are checked against the sandbox, not against themselves)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.access.kiosk_staff_support import fixed_clock
+from tui_portal.access.staff.app import StaffApp
+from tui_portal.access.staff.audit import AuditLog
+from tui_portal.access.staff.connection import StaffConnection
+from tui_portal.settings import Settings
+
+STAFF = "Sam Support"
+
+
+@dataclass
+class SandboxAnswer:
+    method: str
+    path: str
+    status: int
+    request_id: str | None
+
+
+@dataclass
+class RecordingSandbox:
+    """An ASGI wrapper around the sandbox that notes each request and the Request-Id it returned."""
+
+    app: Any
+    answers: list[SandboxAnswer] = field(default_factory=list)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def noting_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = {key.decode().lower(): value.decode() for key, value in message.get("headers", [])}
+                self.answers.append(
+                    SandboxAnswer(scope["method"], scope["path"], message["status"], headers.get("request-id"))
+                )
+            await send(message)
+
+        await self.app(scope, receive, noting_send)
+
+    def answers_to(self, method: str, path: str) -> list[SandboxAnswer]:
+        return [answer for answer in self.answers if answer.method == method and answer.path == path]
+
+
+def staff_console(db_path: Path, audit_path: Path) -> tuple[StaffApp, RecordingSandbox]:
+    from tui_portal.sandbox import create_app
+
+    recording = RecordingSandbox(create_app(db_path, now=fixed_clock))
+    connection = StaffConnection(
+        Settings(sandbox_db=db_path),
+        transport_factory=lambda: httpx.ASGITransport(app=recording),
+        now=fixed_clock,
+    )
+    app = StaffApp(connection, staff_name=STAFF, audit_log=AuditLog(audit_path), clock=fixed_clock)
+    return app, recording

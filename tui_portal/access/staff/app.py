@@ -1,0 +1,120 @@
+"""StaffApp: the customer portal, opened by support staff for a customer they looked up.
+
+It is a PortalApp whose service factory opens the portal for the chosen customer over an audited
+transport (see connection.py and audit.py). The screen stack mirrors PortalApp's: the search screen
+sits where the overview sits for a customer, so PortalApp's navigation (Escape pops to the overview,
+a finished flow returns to it) works unchanged. F3 ("Customer search", in the footer) ends acting for
+the customer and returns to the search.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, ClassVar
+
+from textual import events, on
+from textual.binding import Binding, BindingType
+from textual.widgets import Button
+
+from tui_portal.access.staff.audit import AuditLog
+from tui_portal.access.staff.banner import BannerTop
+from tui_portal.access.staff.churn import OFFER_MADE_METADATA_KEY
+from tui_portal.access.staff.connection import StaffConnection
+from tui_portal.access.staff.directory import CustomerMatch
+from tui_portal.access.staff.search_screen import CustomerSearchScreen
+from tui_portal.ui.app import PortalApp
+from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.screens.start import StartScreen
+
+log = logging.getLogger("tui_portal.staff")
+
+
+class StaffApp(PortalApp):
+    """Search -> act for one customer (banner, audited) -> back to search."""
+
+    CSS_PATH = [stylesheet("app.tcss"), stylesheet("staff.tcss")]
+    TITLE = "tui-portal staff"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f3", "stop_acting", "Customer search"),
+    ]
+
+    def __init__(
+        self,
+        connection: StaffConnection,
+        *,
+        staff_name: str,
+        audit_log: AuditLog,
+        clock: Callable[[], int] | None = None,
+    ) -> None:
+        super().__init__(self._open_service_for_customer, clock=clock)
+        self.connection = connection
+        self.staff_name = staff_name
+        self.audit_log = audit_log
+        self.acting_for: CustomerMatch | None = None
+
+    def _open_service_for_customer(self) -> AbstractAsyncContextManager[Any]:
+        if self.acting_for is None:
+            raise RuntimeError("no customer chosen")
+        factory = self.connection.service_factory(self.acting_for.id, staff=self.staff_name, audit_log=self.audit_log)
+        return factory()
+
+    def on_mount(self, event: events.Mount) -> None:
+        # Instead of PortalApp.on_mount (connect at once): staff pick the customer first.
+        event.prevent_default()
+        self.push_screen(CustomerSearchScreen())
+
+    # ---- acting for a customer --------------------------------------------------------------
+
+    @property
+    def banner_text(self) -> str:
+        who = self.acting_for.label if self.acting_for else ""
+        return f"Acting for {who} as {self.staff_name}"
+
+    def act_for(self, customer: CustomerMatch) -> None:
+        """Open the portal for `customer`; every change it makes is audited under their id."""
+        log.info("staff %s acts for customer %s", self.staff_name, customer.id)
+        self.acting_for = customer
+        self.switch_screen(StartScreen())
+        self.start_service()
+
+    def action_stop_acting(self) -> None:
+        if self.acting_for is None:
+            return
+        log.info("staff %s stops acting for customer %s", self.staff_name, self.acting_for.id)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(CustomerSearchScreen())
+        self.acting_for = None
+        self._service = None
+        self._service_released.set()
+
+    def make_header(self, title: str) -> Any:
+        return BannerTop(self.banner_text, super().make_header(title), banner_id="staff-banner")
+
+    # ---- retention offers made --------------------------------------------------------------
+
+    @on(Button.Pressed, "#cancel-continue")
+    def _cancel_continued(self) -> None:
+        """The cancel flow shows the retention offer after this button; record that it was made.
+
+        Recorded on the subscription (`metadata[tui_retention_offer_made_at]`) through the audited
+        client, so the churn report counts it from the API and the audit log has the entry too.
+        """
+        screen: Any = self.screen
+        options = getattr(screen, "options", None)
+        subscription_id = getattr(screen, "subscription_id", None)
+        if options is None or getattr(options, "retention_offer", None) is None or not subscription_id:
+            return
+        self.run_worker(self._record_offer_made(str(subscription_id)), group="staff-offer")
+
+    async def _record_offer_made(self, subscription_id: str) -> None:
+        made_at = int(self.clock() if self.clock else time.time())
+        try:
+            await self.service.client.subscriptions.update(
+                subscription_id, metadata={OFFER_MADE_METADATA_KEY: str(made_at)}
+            )
+        except Exception:  # noqa: BLE001 - the offer is still shown; only the statistic is missing
+            log.warning("could not record the retention offer made on %s", subscription_id, exc_info=True)

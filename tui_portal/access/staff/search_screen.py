@@ -1,0 +1,100 @@
+"""The staff console's first screen: find a customer by email, name or id, then act for them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Input, Static
+
+from tui_portal.access.staff.directory import CustomerMatch, find_customers
+from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.safe import cell, literal
+
+if TYPE_CHECKING:
+    from tui_portal.access.staff.app import StaffApp
+
+
+class CustomerSearchScreen(Screen[None]):
+    """Type an email (exact), a name (contains) or cus_...; Enter on a row opens the portal for them."""
+
+    CSS_PATH = stylesheet("staff.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "churn", "Churn report"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="staff-search")
+        self.matches: list[CustomerMatch] = []
+
+    @property
+    def staff_app(self) -> StaffApp:
+        app: StaffApp = self.app  # type: ignore[assignment]
+        return app
+
+    def compose(self) -> ComposeResult:
+        staff = self.staff_app
+        with Vertical(id="search-panel"):
+            yield Static(
+                literal(f"Staff console: {staff.staff_name} on {staff.connection.description}"),
+                id="staff-title",
+            )
+            yield Static(literal("Find a customer by email (exact), name, or customer id."), classes="muted")
+            with Horizontal(id="search-row"):
+                yield Input(placeholder="demo@example.com, Dana, cus_...", id="customer-query")
+                yield Button(literal("Search"), id="search-button", variant="primary")
+                yield Button(literal("Churn report"), id="open-churn")
+            yield Static(id="search-status")
+            yield DataTable(id="customer-results", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#customer-results", DataTable)
+        table.add_columns("Name", "Email", "Customer")
+        self.query_one("#customer-query", Input).focus()
+
+    @on(Input.Submitted, "#customer-query")
+    @on(Button.Pressed, "#search-button")
+    def _search_requested(self) -> None:
+        self.search(self.query_one("#customer-query", Input).value)
+
+    @on(Button.Pressed, "#open-churn")
+    def action_churn(self) -> None:
+        from tui_portal.access.staff.churn_screen import ChurnScreen
+
+        self.app.push_screen(ChurnScreen())
+
+    @work(exclusive=True, group="staff-search")
+    async def search(self, typed: str) -> None:
+        status = self.query_one("#search-status", Static)
+        table = self.query_one("#customer-results", DataTable)
+        if not typed.strip():
+            status.update(literal("Type an email, a name or a customer id."))
+            return
+        status.update(literal("Searching…"))
+        try:
+            async with self.staff_app.connection.client() as client:
+                matches = await find_customers(client, typed)
+        except Exception as error:  # noqa: BLE001 - any API failure is explained, the console stays
+            status.update(literal(f"Search failed: {getattr(error, 'user_message', None) or error}"))
+            return
+        self.matches = matches
+        table.clear()
+        for match in matches:
+            table.add_row(cell(match.name), cell(match.email), cell(match.id), key=match.id)
+        if matches:
+            status.update(literal(f"{len(matches)} customer(s). Enter on a row acts for that customer."))
+            table.focus()
+        else:
+            status.update(literal(f"No customer matches {typed.strip()!r}."))
+
+    @on(DataTable.RowSelected, "#customer-results")
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        chosen: Any = next((match for match in self.matches if match.id == event.row_key.value), None)
+        if chosen is not None:
+            self.staff_app.act_for(chosen)
