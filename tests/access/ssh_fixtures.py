@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import re
+import select
 import shutil
 import signal
 import socket
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pexpect
 import pytest
 
 from tui_portal import sandbox
@@ -237,11 +240,101 @@ def ssh_client_env() -> dict[str, str]:
     return env
 
 
-def spawn_ssh(argv: list[str], env: dict[str, str] | None = None) -> pexpect.spawn:
-    return pexpect.spawn(argv[0], argv[1:], env=env or ssh_client_env(), dimensions=(40, 120), timeout=60)
+class PtySession:
+    """A program on its own pseudo-terminal, driven like a person at a keyboard (stdlib only).
+
+    `expect(text)` reads until the text appears after the previous match, or fails with the output
+    seen so far; `output` holds everything the program printed.
+    """
+
+    def __init__(self, argv: list[str], env: dict[str, str], rows: int = 40, columns: int = 120) -> None:
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        try:
+            self.process = subprocess.Popen(
+                argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                start_new_session=True, preexec_fn=_take_controlling_terminal, close_fds=True,
+            )
+        finally:
+            os.close(slave)
+        self.output = b""
+        self.eof = False
+        self._mark = 0
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def text(self) -> str:
+        return self.output.decode(errors="replace")
+
+    def _read(self, timeout: float) -> None:
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return
+        try:
+            data = os.read(self.master, 65536)
+        except OSError:  # EIO: the program and everything it started closed the terminal
+            data = b""
+        if data:
+            self.output += data
+        else:
+            self.eof = True
+
+    def expect(self, text: str, timeout: float = 60.0) -> None:
+        needle = text.encode()
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.output.find(needle, self._mark)
+            if found >= 0:
+                self._mark = found + len(needle)
+                return
+            remaining = deadline - time.monotonic()
+            if self.eof or remaining <= 0:
+                raise AssertionError(f"never saw {text!r}; the terminal showed:\n{self.text[-3000:]}")
+            self._read(min(remaining, 0.25))
+
+    def expect_eof(self, timeout: float = 30.0) -> int:
+        deadline = time.monotonic() + timeout
+        while not self.eof:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"the program did not end; the terminal showed:\n{self.text[-3000:]}")
+            self._read(min(remaining, 0.25))
+        return self.process.wait(timeout=timeout)
+
+    def send(self, data: str) -> None:
+        os.write(self.master, data.encode())
+
+    def set_size(self, rows: int, columns: int) -> None:
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+    def kill(self, signum: int = signal.SIGKILL) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.process.pid, signum)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.kill(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        with contextlib.suppress(OSError):
+            os.close(self.master)
+
+    @property
+    def exitstatus(self) -> int | None:
+        return self.process.poll()
 
 
-def quit_portal(child: pexpect.spawn) -> None:
+def _take_controlling_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def spawn_ssh(argv: list[str], env: dict[str, str] | None = None) -> PtySession:
+    return PtySession(argv, env or ssh_client_env())
+
+
+def quit_portal(child: PtySession) -> None:
     child.send("\x11")  # ctrl+q
-    child.expect(pexpect.EOF, timeout=30)
+    child.expect_eof()
     child.close()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from tests.access.ssh_fixtures import (
@@ -37,11 +39,16 @@ class ServeWorld:
     host_key: Path
 
     def session_pids(self) -> list[int]:
-        pids = []
+        return [pid for pid, _customer in self.sessions()]
+
+    def sessions(self) -> list[tuple[int, str]]:
+        """(portal pid, customer) for every session the server's log reports as started."""
+        found = []
         for line in self.log.read_text(errors="replace").splitlines():
             if " session pid=" in line and " customer=" in line:
-                pids.append(int(line.split(" session pid=")[1].split()[0]))
-        return pids
+                pid = int(line.split(" session pid=")[1].split()[0])
+                found.append((pid, line.split(" customer=")[1].split()[0]))
+        return found
 
 
 def _alive(pid: int) -> bool:
@@ -63,6 +70,21 @@ def _wait_until_gone(pid: int, limit: float = 15.0) -> bool:
         if not _alive(pid):
             return True
         time.sleep(0.1)
+    return False
+
+
+def _window_size(pid: int) -> tuple[int, int]:
+    with open(f"/proc/{pid}/fd/0", "rb", buffering=0) as terminal:
+        rows, columns, _, _ = struct.unpack("HHHH", fcntl.ioctl(terminal.fileno(), termios.TIOCGWINSZ, b"\0" * 8))
+    return rows, columns
+
+
+def _wait_for_window_size(pid: int, *, rows: int, columns: int, limit: float = 10.0) -> bool:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if _window_size(pid) == (rows, columns):
+            return True
+        time.sleep(0.05)
     return False
 
 
@@ -118,8 +140,8 @@ def test_two_concurrent_sessions_each_see_their_own_customer(serve_world: ServeW
     seats = spawn_ssh(ssh_command(serve_world.port, serve_world.keys["seats"].private, "demo", "-tt"))
     demo.expect("Dana Demo", timeout=60)
     seats.expect("Sam Seats", timeout=60)
-    assert b"Sam Seats" not in demo.before
-    assert b"Dana Demo" not in seats.before
+    assert b"Sam Seats" not in demo.output
+    assert b"Dana Demo" not in seats.output
     pids = _wait_for_log(serve_world, before + 2)[before:]
 
     for pid in pids:
@@ -131,6 +153,16 @@ def test_two_concurrent_sessions_each_see_their_own_customer(serve_world: ServeW
         environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         assert b"TERM=xterm-256color" in environ
         assert not [entry for entry in environ if entry.startswith((b"SSH_", b"TUI_PORTAL_CUSTOMER"))]
+
+    # A window change on the client reaches the portal's own terminal.
+    started = dict((customer, pid) for pid, customer in serve_world.sessions()[before:])
+    assert set(started) == {serve_world.sandbox.customers["demo@example.com"], serve_world.sandbox.customers["seats@example.com"]}
+    demo_pid = started[serve_world.sandbox.customers["demo@example.com"]]
+    seats_pid = started[serve_world.sandbox.customers["seats@example.com"]]
+    assert _window_size(demo_pid) == (40, 120)
+    demo.set_size(30, 100)
+    assert _wait_for_window_size(demo_pid, rows=30, columns=100)
+    assert _window_size(seats_pid) == (40, 120)
 
     quit_portal(demo)
     quit_portal(seats)
@@ -145,7 +177,7 @@ def test_a_killed_client_leaves_no_portal_process_behind(serve_world: ServeWorld
     (pid,) = _wait_for_log(serve_world, before + 1)[before:]
     assert _alive(pid)
     client.kill(signal.SIGKILL)
-    client.close(force=True)
+    client.close()
     assert _wait_until_gone(pid), f"portal process {pid} outlived its dropped connection"
 
 
@@ -168,5 +200,5 @@ def test_a_requested_command_is_ignored(serve_world: ServeWorld) -> None:
     argv = ssh_command(serve_world.port, serve_world.keys["seats"].private, "root", "-tt") + ["cat /etc/passwd"]
     child = spawn_ssh(argv)
     child.expect("Sam Seats", timeout=60)
-    assert b"root:x:0:0" not in child.before
+    assert b"root:x:0:0" not in child.output
     quit_portal(child)

@@ -56,7 +56,7 @@ def _keys_customer(args: argparse.Namespace) -> str | None:
     return args.keys_customer or args.customer
 
 
-def _run_registry(args: argparse.Namespace, action: Callable[[Any], Awaitable[int]]) -> int:
+def _run_registry(args: argparse.Namespace, action: Callable[[Any, Any], Awaitable[int]]) -> int:
     from tui_portal.billing import errors as billing_errors
     from tui_portal.portal import PortalError
     from tui_portal.portal.ssh_keys import SshKeyRegistry
@@ -71,7 +71,7 @@ def _run_registry(args: argparse.Namespace, action: Callable[[Any], Awaitable[in
         return _error(str(error))
 
     async def work(client: Any) -> int:
-        return await action(SshKeyRegistry(client, customer))
+        return await action(SshKeyRegistry(client, customer), settings)
 
     try:
         return _with_client(settings, work)
@@ -82,7 +82,7 @@ def _run_registry(args: argparse.Namespace, action: Callable[[Any], Awaitable[in
 
 
 def keys_list(args: argparse.Namespace) -> int:
-    async def action(registry: Any) -> int:
+    async def action(registry: Any, settings: Any) -> int:
         keys = await registry.list_keys()
         if not keys:
             print(f"No SSH keys are registered for {registry.customer_id}.")
@@ -106,22 +106,18 @@ def keys_add(args: argparse.Namespace) -> int:
     except InvalidPublicKey as error:
         return _error(f"{args.keyfile}: {error.user_message}")
 
-    async def action(registry: Any) -> int:
+    async def action(registry: Any, settings: Any) -> int:
         key = await registry.add_key(text, label=args.label)
         print(f"Registered {key.fingerprint} ({key.key_type}) for {registry.customer_id}.")
-        if not _is_sandbox(args):
+        if not settings.uses_sandbox:
             print("Note: Stripe's search is eventually consistent; the key may take about a minute to work.")
         return 0
 
     return _run_registry(args, action)
 
 
-def _is_sandbox(args: argparse.Namespace) -> bool:
-    return not (args.api_base or os.environ.get("TUI_PORTAL_API_BASE"))
-
-
 def keys_revoke(args: argparse.Namespace) -> int:
-    async def action(registry: Any) -> int:
+    async def action(registry: Any, settings: Any) -> int:
         key = await registry.revoke_key(args.fingerprint)
         print(f"Revoked {key.fingerprint}{' (' + key.label + ')' if key.label else ''} for {registry.customer_id}.")
         return 0

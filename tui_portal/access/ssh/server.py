@@ -128,16 +128,16 @@ class PortalSSHServer(asyncssh.SSHServer):
         self.state = state
         self.customer_id: str | None = None
         self.fingerprint: str | None = None
+        self.peer: Any = None
         self._counted = False
+        self._over_limit = False
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.peer = conn.get_extra_info("peername")
-        if self.state.connections >= self.state.max_connections:
-            log(f"refused {self.peer}: too many connections ({self.state.max_connections})")
-            conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, "Too many connections, try again later")
-            return
-        self.state.connections += 1
-        self._counted = True
+        self._over_limit = self.state.connections >= self.state.max_connections
+        if not self._over_limit:
+            self.state.connections += 1
+            self._counted = True
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._counted:
@@ -145,6 +145,10 @@ class PortalSSHServer(asyncssh.SSHServer):
             self._counted = False
 
     def begin_auth(self, username: str) -> bool:
+        """Over the limit: refuse here, after key exchange, so the client can show the reason."""
+        if self._over_limit:
+            log(f"refused {self.peer}: too many connections ({self.state.max_connections})")
+            raise asyncssh.DisconnectError(asyncssh.DISC_TOO_MANY_CONNECTIONS, "Too many connections, try again later")
         return True
 
     def password_auth_supported(self) -> bool:
