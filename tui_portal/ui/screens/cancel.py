@@ -13,7 +13,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, RadioButton, RadioSet, Static
 
 from tui_portal.portal.errors import FieldError, PortalError
-from tui_portal.portal.views import Action, CancelOptionsView, SubscriptionView
+from tui_portal.portal.configuration import CANCELLATION_REASONS
+from tui_portal.portal.views import Action, CancelOptionsView, CancellationReasonView, SubscriptionView
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -21,6 +22,13 @@ from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 COMMENT_LIMIT = 500
+
+
+def _reason_position(reason: CancellationReasonView) -> int:
+    """Stripe's order of the reasons (the configuration may list them in any order); "other" last."""
+    if reason.value in CANCELLATION_REASONS:
+        return CANCELLATION_REASONS.index(reason.value)
+    return len(CANCELLATION_REASONS)
 
 
 class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
@@ -100,7 +108,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         )
         self.query_one("#confirm-effect", Static).update(literal(options.effective_label))
         reasons = self.query_one("#reasons", RadioSet)
-        for reason in options.reasons:
+        for reason in sorted(options.reasons, key=_reason_position):
             reasons.mount(RadioButton(literal(reason.label), name=reason.value, id=f"reason-{reason.value}"))
         self.query_one("#cancel-loading").display = False
         self.query_one("#cancel-steps").display = True

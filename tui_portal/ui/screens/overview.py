@@ -49,7 +49,7 @@ class OverviewScreen(PortalScreen[None]):
         Binding("i", "area('invoices')", N_("Invoices")),
         Binding("b", "area('billing_details')", N_("Billing information"), show=False),
         Binding("x", "area('tax_ids')", N_("Tax IDs"), show=False),
-        Binding("r", "return_to_business", N_("Return"), show=False),
+        Binding("r", "return_to_business", N_("Return to the website"), show=False),
         Binding("ctrl+r", "reload", N_("Reload"), show=False),
     ]
 

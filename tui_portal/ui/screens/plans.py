@@ -22,7 +22,7 @@ from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
-from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin
+from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin, confirmation_text
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.preview_panel import PreviewPanel
 
@@ -226,7 +226,7 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
         if preview is None:
             return
         confirmed = await self.app.push_screen_wait(
-            ConfirmScreen(self._("Confirm the change"), preview.summary, self._("Confirm change"))
+            ConfirmScreen(self._("Confirm the change"), confirmation_text(preview, self._), self._("Confirm change"))
         )
         if confirmed:
             await self.apply_previewed(preview)

@@ -21,7 +21,7 @@ from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
-from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin
+from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin, confirmation_text
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.preview_panel import PreviewPanel
 
@@ -93,9 +93,11 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
             return
         self.subscription_id = subscription_id
         self.choices = choices
-        self.query_one("#quantity-current", Static).update(
-            literal(self._("Current quantity: {quantity}", quantity=choices.current_quantity))
-        )
+        current_plan = next((option.label for option in choices.options if option.is_current), None)
+        current_text = self._("Current quantity: {quantity}", quantity=choices.current_quantity)
+        if current_plan:
+            current_text = f"{current_plan}\n{current_text}"
+        self.query_one("#quantity-current", Static).update(literal(current_text))
         self.query_one("#quantity-rule", Static).update(literal(choices.quantity.label))
         quantity_input = self.query_one("#quantity-input", Input)
         quantity_input.value = str(choices.current_quantity)
@@ -205,7 +207,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
         if preview is None:
             return
         confirmed = await self.app.push_screen_wait(
-            ConfirmScreen(self._("Confirm the change"), preview.summary, self._("Confirm change"))
+            ConfirmScreen(self._("Confirm the change"), confirmation_text(preview, self._), self._("Confirm change"))
         )
         if confirmed:
             await self.apply_previewed(preview)

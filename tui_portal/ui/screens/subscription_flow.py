@@ -6,13 +6,25 @@ API actually charged (read back from the invoice the change created, not from th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
-from tui_portal.portal.views import ChangeResult
+from tui_portal.portal.views import ChangePreview, ChangeResult
 
 if TYPE_CHECKING:
     from tui_portal.portal.service import PortalService
+
+def confirmation_text(preview: ChangePreview, translate: Callable[..., str]) -> str:
+    """What the confirmation modal says: the change, what is charged now and at the next renewal."""
+    lines = [
+        preview.summary,
+        "",
+        translate("Due now: {amount}", amount=preview.amount_due_now.display),
+        f"{preview.next_renewal_label}: {preview.next_renewal_amount.display}",
+    ]
+    return "\n".join(lines)
+
 
 FLOW_REQUIREMENTS = {
     "plans": "can_change_plan",

@@ -1,0 +1,158 @@
+"""One snapshot per screen of the subscription flows (English) and the overview in German.
+
+Plain `def` tests: `snap_compare` runs its own event loop. Each app runs on its own fresh seeded
+sandbox with the fixed clock, at 100x32, in the dark brand theme, with cursor blinking off.
+Regenerate with `pytest tests/ui/test_snapshots.py --snapshot-update` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from tests.ui.conftest import find_customer_id, open_client, wait_for_overview, wait_for_screen
+from tests.ui.snapshot_app import SNAPSHOT_SIZE, build_snapshot_app, settle
+from tui_portal.ui.screens.cancel import CancelScreen
+from tui_portal.ui.screens.confirm import ConfirmScreen
+from tui_portal.ui.screens.plans import PlansScreen
+from tui_portal.ui.screens.quantity import QuantityScreen
+
+Step = Callable[[Any], Awaitable[None]]
+
+
+def steps(*actions: Step) -> Step:
+    async def run(pilot: Any) -> None:
+        for action in actions:
+            await action(pilot)
+        await settle(pilot)
+
+    return run
+
+
+def keys(*names: str) -> Step:
+    async def press(pilot: Any) -> None:
+        for name in names:
+            await pilot.press(name)
+            await settle(pilot)
+
+    return press
+
+
+def click(selector: str) -> Step:
+    async def press(pilot: Any) -> None:
+        await pilot.click(selector)
+        await settle(pilot)
+
+    return press
+
+
+def screen(screen_type: type) -> Step:
+    async def wait(pilot: Any) -> None:
+        await wait_for_screen(pilot, screen_type)
+
+    return wait
+
+
+async def overview(pilot: Any) -> None:
+    await wait_for_overview(pilot)
+
+
+def test_overview(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(overview))
+
+
+def test_overview_german(snap_compare: Any) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="tui-portal-snapshot-"))
+    app = build_snapshot_app("demo@example.com", db_dir=folder)
+
+    async def prefer_german() -> None:
+        from tui_portal.sandbox import create_app
+        from tests.ui.conftest import fixed_clock
+
+        sandbox = create_app(folder / "sandbox.sqlite3", now=fixed_clock)
+        async with open_client(sandbox) as client:
+            customer_id = await find_customer_id(client, "demo@example.com")
+            await client.customers.update(customer_id, preferred_locales=["de"])
+
+    asyncio.run(prefer_german())
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(overview))
+
+
+def test_overview_canceling_plan(snap_compare: Any) -> None:
+    app = build_snapshot_app("leaving@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(overview))
+
+
+def test_help(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(overview, keys("question_mark")))
+
+
+def test_plans_choose(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("p"), screen(PlansScreen)))
+
+
+def test_plans_preview_upgrade(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    # Team monthly is highlighted; two steps down is Business monthly.
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("p"), screen(PlansScreen),
+                                         keys("down", "down", "enter")))
+
+
+def test_plans_confirm_modal(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("p"), screen(PlansScreen),
+                                         keys("down", "down", "enter", "enter"), screen(ConfirmScreen)))
+
+
+def test_plans_invalid_promotion_code(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("p"), screen(PlansScreen), keys("tab", *"USEDUP", "enter")))
+
+
+def test_quantity(snap_compare: Any) -> None:
+    app = build_snapshot_app("seats@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("s"), screen(QuantityScreen), keys("plus", "plus")))
+
+
+def test_quantity_past_the_maximum(snap_compare: Any) -> None:
+    app = build_snapshot_app("seats@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("s"), screen(QuantityScreen),
+                                         keys("backspace", *"51", "enter")))
+
+
+def test_cancel_confirm(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("c"), screen(CancelScreen)))
+
+
+def test_cancel_retention_offer(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("c"), screen(CancelScreen), click("#cancel-continue")))
+
+
+def test_cancel_reason_survey(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("c"), screen(CancelScreen), click("#cancel-continue"),
+                                         click("#offer-decline"), click("#reason-other")))
+
+
+def test_cancel_result(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("c"), screen(CancelScreen), click("#cancel-continue"),
+                                         click("#offer-decline"), click("#reason-unused"), click("#reason-submit")))
