@@ -256,9 +256,10 @@ class KioskApp(PortalApp, inherit_bindings=False):
     async def reset_to_demo(self) -> None:
         """Close the service, restore the pristine data, reopen and show the overview."""
         log.info("kiosk: idle, restoring the demo data")
+        # The portal's screens (and their workers) are gone before the service closes under them.
         while len(self.screen_stack) > 2:
-            self.pop_screen()
-        self.switch_screen(StartScreen())
+            await self.pop_screen()
+        await self.switch_screen(StartScreen())
         self._service = None
         self._service_released.set()
         for worker in list(self.workers):

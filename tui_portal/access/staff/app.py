@@ -80,13 +80,14 @@ class StaffApp(PortalApp):
         self.switch_screen(StartScreen())
         self.start_service()
 
-    def action_stop_acting(self) -> None:
+    async def action_stop_acting(self) -> None:
         if self.acting_for is None:
             return
         log.info("staff %s stops acting for customer %s", self.staff_name, self.acting_for.id)
+        # The portal's screens (and their workers) are gone before the service closes under them.
         while len(self.screen_stack) > 2:
-            self.pop_screen()
-        self.switch_screen(CustomerSearchScreen())
+            await self.pop_screen()
+        await self.switch_screen(CustomerSearchScreen())
         self.acting_for = None
         self._service = None
         self._service_released.set()

@@ -1,0 +1,117 @@
+"""The churn report: its numbers equal what the sandbox holds, computed here independently."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import DataTable
+
+from tests.access.kiosk_staff_support import client_for_db, fixed_clock, wait_until
+from tests.access.staff_support import staff_console
+from tests.ui.conftest import click_and_wait, press_and_wait, wait_for_screen, wait_for_workers, widget_text
+from tests.access.test_staff import act_for
+from tui_portal.access.staff.churn_screen import ChurnScreen
+from tui_portal.access.staff.search_screen import CustomerSearchScreen
+
+SIZE = (110, 50)
+DAY = 86400
+
+
+def month(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m")
+
+
+async def expected_from_the_sandbox(client: Any) -> tuple[Counter[tuple[str, str, str]], Counter[str], Counter[str], list[str]]:
+    """(month, reason, count-as-text) rows, offers made/accepted per month, comments: straight from the API."""
+    cancellations: Counter[tuple[str, str]] = Counter()
+    made: Counter[str] = Counter()
+    accepted: Counter[str] = Counter()
+    comments: list[str] = []
+    async for subscription in client.subscriptions.list(status="all", expand=["data.discounts"]):
+        if subscription.status == "canceled" or subscription.cancel_at_period_end or subscription.cancel_at:
+            details = subscription.cancellation_details
+            reason = (details.feedback if details else None) or "no reason given"
+            cancellations[(month(subscription.canceled_at), reason)] += 1
+            if details and details.comment:
+                comments.append(details.comment)
+        made_at = (subscription.metadata or {}).get("tui_retention_offer_made_at")
+        if made_at:
+            made[month(int(made_at))] += 1
+        for discount in subscription.discounts or []:
+            if discount.source.coupon == "RETAIN25" or getattr(discount.source.coupon, "id", None) == "RETAIN25":
+                accepted[month(discount.start)] += 1
+    rows = Counter({(when, reason, str(count)): 1 for (when, reason), count in cancellations.items()})
+    return rows, made, accepted, comments
+
+
+def table_rows(screen: ChurnScreen, selector: str) -> list[tuple[str, ...]]:
+    table = screen.query_one(selector, DataTable)
+    return [tuple(str(value) for value in table.get_row_at(row)) for row in range(table.row_count)]
+
+
+async def test_churn_report_counts_equal_the_sandbox(tmp_path: Path) -> None:
+    from tui_portal import sandbox
+    from tui_portal.ui.screens.cancel import CancelScreen
+
+    db_path = tmp_path / "sandbox.sqlite3"
+    app, _ = staff_console(db_path, tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, CustomerSearchScreen)
+        # Through the console: seats@example.com is offered the retention coupon and accepts it.
+        await act_for(pilot, "seats@example.com")
+        await press_and_wait(pilot, "c")
+        await wait_for_screen(pilot, CancelScreen)
+        await click_and_wait(pilot, "#cancel-continue")
+        await click_and_wait(pilot, "#offer-accept")
+        await wait_for_workers(pilot)
+        await press_and_wait(pilot, "f3")
+        await wait_for_screen(pilot, CustomerSearchScreen)
+
+        async with client_for_db(db_path) as client:
+            demo = (await client.customers.list(email="demo@example.com", limit=1)).data[0]
+            demo_subscription = (await client.subscriptions.list(customer=demo.id, limit=1)).data[0]
+            # This month: the demo customer cancels at period end, with a reason and a hostile comment.
+            await client.subscriptions.update(
+                demo_subscription.id, cancel_at_period_end=True,
+                cancellation_details={"feedback": "too_expensive", "comment": "[/]Too [@click=app.quit]pricey"},
+            )
+        # Next month: a new customer subscribes and cancels at once, switching to a competitor.
+        sandbox.advance(db_path, 20 * DAY, now=fixed_clock)
+        async with client_for_db(db_path) as client:
+            newcomer = await client.customers.create(email="newcomer@example.com", name="New Comer")
+            price = (await client.prices.list(lookup_keys=["starter_monthly"], limit=1)).data[0]
+            card = await client.payment_methods.attach("pm_card_visa", customer=newcomer.id)
+            subscription = await client.subscriptions.create(
+                customer=newcomer.id, items=[{"price": price.id}], default_payment_method=card.id
+            )
+            await client.subscriptions.cancel(subscription.id, cancellation_details={"feedback": "switched_service"})
+            expected_rows, made, accepted, comments = await expected_from_the_sandbox(client)
+
+        assert len({when for when, _, _ in expected_rows}) == 2  # the test covers two months
+        assert sum(made.values()) == 1 and sum(accepted.values()) == 1
+
+        await click_and_wait(pilot, "#open-churn")
+        screen = await wait_for_screen(pilot, ChurnScreen)
+        await wait_until(pilot, lambda: screen.report is not None, "the churn report")
+        await wait_for_workers(pilot)
+
+        assert Counter({row: 1 for row in table_rows(screen, "#churn-reasons")}) == expected_rows
+        assert [row[2] for row in table_rows(screen, "#churn-comments")] == comments
+        retention = {row[0]: (int(row[1]), int(row[2])) for row in table_rows(screen, "#churn-retention")}
+        assert retention == {when: (made[when], accepted[when]) for when in set(made) | set(accepted)}
+        text = widget_text(app)
+        assert "Retention offer (RETAIN25)" in text
+        assert f"Offers made: {sum(made.values())}" in text and f"Offers accepted: {sum(accepted.values())}" in text
+        total_by_month: Counter[str] = Counter()
+        for when, _, count in expected_rows:
+            total_by_month[when] += int(count)
+        for when, count in total_by_month.items():
+            assert any(line.startswith(when) and line.rstrip().endswith(f" {count}") and "█" in line
+                       for line in text.splitlines())
+        assert app.is_running  # the hostile comment was shown literally, not as a live link
+
+        await press_and_wait(pilot, "escape")
+        assert isinstance(app.screen, CustomerSearchScreen)
