@@ -53,7 +53,8 @@ def _error(message: str) -> int:
 
 
 def _keys_customer(args: argparse.Namespace) -> str | None:
-    return args.keys_customer or args.customer
+    customer: str | None = args.keys_customer or args.customer
+    return customer
 
 
 def _run_registry(args: argparse.Namespace, action: Callable[[Any, Any], Awaitable[int]]) -> int:
@@ -195,7 +196,8 @@ def session(args: argparse.Namespace) -> int:
         return entry.refuse("tui-portal: the forced command has no --customer; check the sshd setup.")
 
     from tui_portal.billing import errors as billing_errors
-    from tui_portal.portal.ssh_keys import FieldError, customer_holds_key, normalize_fingerprint
+    from tui_portal.portal import FieldError
+    from tui_portal.portal.ssh_keys import customer_holds_key, normalize_fingerprint
     from tui_portal.settings import SettingsError
 
     try:

@@ -205,7 +205,7 @@ def child_environment(term: str, settings: Settings) -> dict[str, str]:
 class PortalSession:
     """One SSH session: a portal process on its own PTY, bytes pumped both ways."""
 
-    def __init__(self, state: ServerState, process: asyncssh.SSHServerProcess, customer_id: str, fingerprint: str) -> None:
+    def __init__(self, state: ServerState, process: asyncssh.SSHServerProcess[bytes], customer_id: str, fingerprint: str) -> None:
         self.state = state
         self.process = process
         self.customer_id = customer_id
@@ -345,7 +345,7 @@ class PortalSession:
             os.killpg(child.pid, signal.SIGKILL)
 
 
-async def _handle_process(state: ServerState, process: asyncssh.SSHServerProcess) -> None:
+async def _handle_process(state: ServerState, process: asyncssh.SSHServerProcess[bytes]) -> None:
     connection = process.get_extra_info("connection")
     owner = connection.get_owner()
     if not isinstance(owner, PortalSSHServer) or owner.customer_id is None or owner.fingerprint is None:

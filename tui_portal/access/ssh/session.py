@@ -12,7 +12,6 @@ this is the second lock on the same door.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import MutableMapping
 from typing import TextIO
