@@ -102,11 +102,11 @@ class BillingDetailsScreen(PortalScreen[None]):
                 with Vertical(classes="panel", id="contact-section"):
                     yield Static(literal(self._("Contact")), classes="panel-title")
                     if "name" in self._allowed:
-                        yield AccountField("name", self._("Name"), max_length=256, id="field-name")
+                        yield AccountField("name", self._("Name"), id="field-name")
                     if "email" in self._allowed:
-                        yield AccountField("email", self._("Email"), max_length=512, id="field-email")
+                        yield AccountField("email", self._("Email"), id="field-email")
                     if "phone" in self._allowed:
-                        yield AccountField("phone", self._("Phone"), max_length=20, id="field-phone")
+                        yield AccountField("phone", self._("Phone"), id="field-phone")
             if "address" in self._allowed:
                 with Vertical(classes="panel", id="address-section"):
                     yield Static(literal(self._("Billing address")), classes="panel-title")
@@ -116,10 +116,8 @@ class BillingDetailsScreen(PortalScreen[None]):
                     yield Static(literal(self._("Shipping")), classes="panel-title")
                     yield Static(literal(self._("Leave every shipping field empty to remove the shipping details.")),
                                  classes="muted")
-                    yield AccountField("shipping.name", self._("Recipient name"), max_length=256,
-                                       id="field-shipping-name")
-                    yield AccountField("shipping.phone", self._("Recipient phone"), max_length=20,
-                                       id="field-shipping-phone")
+                    yield AccountField("shipping.name", self._("Recipient name"), id="field-shipping-name")
+                    yield AccountField("shipping.phone", self._("Recipient phone"), id="field-shipping-phone")
                     yield AddressForm("shipping.address.", self._, id="shipping-address")
             if "tax_id" in self._allowed:
                 with Vertical(classes="panel", id="tax-id-section"):
@@ -132,7 +130,9 @@ class BillingDetailsScreen(PortalScreen[None]):
             yield Static(id="details-status")
 
     def on_mount(self) -> None:
-        self.query_one("#details-form").disabled = True
+        # Save stays off until the saved values are in the form. (Not `disabled` on the whole form:
+        # toggling it restyles every field twice, which made the screen noticeably slower to open.)
+        self.query_one("#details-form").loading = True
         self.query_one("#save-details", Button).disabled = True
         self._set_status(self._("Loading your details…"))
         self.load_details()
@@ -150,10 +150,11 @@ class BillingDetailsScreen(PortalScreen[None]):
             details = await self.service.customer_details()
         except PortalError as error:
             self._set_status("")
+            self.query_one("#details-form").loading = False
             self.query_one(ErrorPanel).show(error.user_message, retry=self.load_details)
             return
         self._show_details(details)
-        self.query_one("#details-form").disabled = False
+        self.query_one("#details-form").loading = False
         self.query_one("#save-details", Button).disabled = False
         self._set_status("")
         first_field = next(iter(self.query(AccountField)), None)
@@ -223,19 +224,19 @@ class BillingDetailsScreen(PortalScreen[None]):
         """Mistakes visible without asking the server, keyed by field name."""
         errors: dict[str, str] = {}
         if "name" in typed and not typed["name"]:
-            errors["name"] = self._("Name: enter a name.")
+            errors["name"] = self._("Enter a name.")
         if typed.get("email") and not EMAIL_PATTERN.match(typed["email"]):
-            errors["email"] = self._("Email: enter an address like name@example.com.")
+            errors["email"] = self._("Enter a valid email address, like name@example.com.")
         for field_name in ("phone", "shipping.phone"):
             value = typed.get("phone") if field_name == "phone" else getattr(typed.get("shipping"), "phone", "")
             if value and not PHONE_PATTERN.match(value):
-                errors[field_name] = self._("Phone: use digits, spaces and + ( ) - only.")
+                errors[field_name] = self._("Enter a valid phone number, like +49 30 1234567.")
         if "address" in typed:
             errors.update(self.query_one("#billing-address", AddressForm).check())
         shipping = typed.get("shipping")
         if shipping is not None:
             if not shipping.name:
-                errors["shipping.name"] = self._("Recipient name: shipping details need a name.")
+                errors["shipping.name"] = self._("Enter a name.")
             errors.update(self.query_one("#shipping-address", AddressForm).check())
         return errors
 

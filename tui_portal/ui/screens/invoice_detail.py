@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static
 
 from tui_portal.portal import PortalError
+from tui_portal.portal.formatting import money
 from tui_portal.portal.views import InvoiceDetailView, Money
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import cell, literal
@@ -128,8 +129,9 @@ class InvoiceDetailScreen(PortalScreen[None]):
         for index, (description, amount) in enumerate(invoice.discounts):
             rows.append((f"discount-{index}", description, _negative(amount)))
         rows.append(("total", self._("Total"), invoice.total.display))
-        rows.append(("amount-paid", self._("Amount paid"), summary.amount_paid.display))
         rows.append(("amount-due", self._("Amount due"), summary.amount_due.display))
+        rows.append(("amount-paid", self._("Amount paid"), summary.amount_paid.display))
+        rows.append(("amount-remaining", self._("Amount remaining"), self._remaining(invoice).display))
         totals = self.query_one("#invoice-totals", Vertical)
         await totals.remove_children()
         await totals.mount_all(
@@ -143,16 +145,25 @@ class InvoiceDetailScreen(PortalScreen[None]):
         )
 
         self.query_one("#open-page", Button).display = summary.hosted_invoice_url is not None
-        self.query_one("#show-pdf-form", Button).display = invoice.has_pdf
-        self.query_one("#invoice-actions").display = summary.hosted_invoice_url is not None or invoice.has_pdf
+        self.query_one("#show-pdf-form", Button).display = self._can_save_pdf()
+        self.query_one("#invoice-actions").display = summary.hosted_invoice_url is not None or self._can_save_pdf()
         self.refresh_bindings()
+
+    def _remaining(self, invoice: InvoiceDetailView) -> Money:
+        """What is still to pay (Stripe's amount_remaining = amount_due - amount_paid)."""
+        due = invoice.summary.amount_due
+        return money(max(0, due.minor - invoice.summary.amount_paid.minor), due.currency, self.service.locale)
+
+    def _can_save_pdf(self) -> bool:
+        """Only when the invoice has a PDF *and* the service can download it (never a fake action)."""
+        return self.invoice is not None and self.invoice.has_pdf and callable(getattr(self.service, "save_pdf", None))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer "open page" and "save PDF" only when this invoice has them (no dead keys)."""
         if action == "open_page":
             return self.invoice is not None and self.invoice.summary.hosted_invoice_url is not None
         if action == "save_pdf":
-            return self.invoice is not None and self.invoice.has_pdf
+            return self._can_save_pdf()
         return True
 
     # ---- hosted page ------------------------------------------------------------------------
@@ -177,7 +188,7 @@ class InvoiceDetailScreen(PortalScreen[None]):
 
     def action_save_pdf(self) -> None:
         """Show the path form, filled with the default location."""
-        if self.invoice is None or not self.invoice.has_pdf:
+        if self.invoice is None or not self._can_save_pdf():
             return
         form = self.query_one("#pdf-form")
         path_field = self.query_one("#pdf-path", AccountField)

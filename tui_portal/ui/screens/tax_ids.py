@@ -114,7 +114,7 @@ class TaxIdsScreen(PortalScreen[None]):
                         id="tax-id-type",
                     )
                 yield Static(id="tax-id-type-error", classes="field-error")
-                yield AccountField("value", self._("Value"), max_length=64, id="tax-id-value")
+                yield AccountField("value", self._("Value"), id="tax-id-value")
                 yield Button(literal(self._("Add tax ID")), id="add-tax-id-button", variant="primary")
         yield ErrorPanel(self._("Retry"), id="tax-ids-error")
         yield Static(id="tax-ids-status")
@@ -178,7 +178,7 @@ class TaxIdsScreen(PortalScreen[None]):
 
     def _set_type_error(self, message: str | None) -> None:
         error_line = self.query_one("#tax-id-type-error", Static)
-        error_line.update(literal(message or ""))
+        error_line.update(literal(self._("Type") + ": " + message if message else ""))
         error_line.display = bool(message)
 
     @work(exclusive=True, group="tax-ids-add")
@@ -191,9 +191,9 @@ class TaxIdsScreen(PortalScreen[None]):
         tax_type = "" if type_select.is_blank() else str(type_select.value)
         value = value_field.value
         if not tax_type:
-            self._set_type_error(self._("Type: choose the kind of tax ID."))
+            self._set_type_error(self._("Choose a tax ID type from the list."))
         if not value:
-            value_field.set_error(self._("Value: enter the tax ID number."))
+            value_field.set_error(self._("Enter the tax ID."))
         if not tax_type or not value:
             self._set_status(self._("Nothing was added. Please correct the marked fields."), problem=True)
             return

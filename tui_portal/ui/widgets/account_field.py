@@ -77,11 +77,13 @@ class AccountField(Vertical):
         self.input.value = value or ""
 
     def set_error(self, message: str | None) -> None:
-        """Show `message` under the field (or clear it); the input's text is left untouched.
+        """Show "<label>: <message>" under the field (or clear it); the input's text is left untouched.
 
-        The message may quote what the customer typed or the API's words, so it is shown literally.
+        The label is prepended so the message names the field even when read out of context (the
+        service's messages say "Enter the city.", not which field). The message may quote what the
+        customer typed or the API's words, so it is shown literally.
         """
         error_line = self.query_one(".account-field--error", Static)
-        error_line.update(literal(message or ""))
+        error_line.update(literal(f"{self._label}: {message}" if message else ""))
         error_line.display = bool(message)
         self.set_class(bool(message), "-invalid")

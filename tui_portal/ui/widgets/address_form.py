@@ -17,14 +17,15 @@ from tui_portal.ui.widgets.account_field import AccountField
 
 Translate = Callable[[str], str]
 
-# (field name, English label msgid, max length). Lengths are Stripe's limits for address parts.
-ADDRESS_FIELDS: tuple[tuple[str, str, int], ...] = (
-    ("line1", "Address line 1", 200),
-    ("line2", "Address line 2", 200),
-    ("city", "City", 200),
-    ("state", "State or region", 200),
-    ("postal_code", "Postal code", 40),
-    ("country", "Country code (e.g. DE, US)", 2),
+# (field name, English label msgid). No max_length on the inputs: silently cutting a pasted value is
+# worse than the service's "This is too long" next to the field.
+ADDRESS_FIELDS: tuple[tuple[str, str], ...] = (
+    ("line1", "Address line 1"),
+    ("line2", "Address line 2"),
+    ("city", "City"),
+    ("state", "State or region"),
+    ("postal_code", "Postal code"),
+    ("country", "Country code (e.g. DE, US)"),
 )
 
 
@@ -37,13 +38,8 @@ class AddressForm(Vertical):
         self._translate = translate
 
     def compose(self) -> ComposeResult:
-        for name, label, max_length in ADDRESS_FIELDS:
-            yield AccountField(
-                f"{self.prefix}{name}",
-                self._translate(label),
-                max_length=max_length,
-                id=self._widget_id(name),
-            )
+        for name, label in ADDRESS_FIELDS:
+            yield AccountField(f"{self.prefix}{name}", self._translate(label), id=self._widget_id(name))
 
     def _widget_id(self, name: str) -> str:
         return f"{self.prefix}{name}".replace(".", "-")
@@ -53,12 +49,12 @@ class AddressForm(Vertical):
         return self.query_one(f"#{self._widget_id(name)}", AccountField)
 
     def fields(self) -> Iterator[AccountField]:
-        for name, _label, _length in ADDRESS_FIELDS:
+        for name, _label in ADDRESS_FIELDS:
             yield self.field(name)
 
     def show(self, address: AddressInput) -> None:
         """Fill the inputs with the saved address (after loading or a successful save only)."""
-        for name, _label, _length in ADDRESS_FIELDS:
+        for name, _label in ADDRESS_FIELDS:
             self.field(name).set_value(getattr(address, name))
 
     def address_input(self) -> AddressInput:
@@ -76,9 +72,11 @@ class AddressForm(Vertical):
         """Errors the customer can fix before anything is sent, keyed by full field name."""
         errors: dict[str, str] = {}
         address = self.address_input()
-        if address.country and not (len(address.country) == 2 and address.country.isascii() and address.country.isalpha()):
-            errors[f"{self.prefix}country"] = self._translate("Country: enter a two-letter country code such as DE or US.")
-        has_any_value = any(getattr(address, name) for name, _label, _length in ADDRESS_FIELDS)
+        has_any_value = any(getattr(address, name) for name, _label in ADDRESS_FIELDS)
         if has_any_value and not address.country:
-            errors[f"{self.prefix}country"] = self._translate("Country: enter a two-letter country code such as DE or US.")
+            errors[f"{self.prefix}country"] = self._translate("Choose a country.")
+        elif address.country and not (
+            len(address.country) == 2 and address.country.isascii() and address.country.isalpha()
+        ):
+            errors[f"{self.prefix}country"] = self._translate("Use the two-letter country code, like DE or US.")
         return errors
