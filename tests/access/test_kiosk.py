@@ -90,6 +90,7 @@ async def test_links_are_shown_not_opened_in_a_browser(demo_database: DemoDataba
         shown = [str(notification.message) for notification in app._notifications]
         assert any("https://northwind.example/account" in message for message in shown)
         assert app.is_running
+        assert not callable(getattr(app.service, "save_pdf", None))  # no files written where a visitor says
 
 
 async def test_idle_reset_restores_the_seeded_data_and_shows_the_overview(demo_database: DemoDatabase) -> None:

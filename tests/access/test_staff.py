@@ -65,6 +65,13 @@ async def test_search_by_email_and_by_name(db_path: Path, audit_path: Path) -> N
         assert "No customer matches" in screen_text(app)
         # Quotes in a name cannot break out of the search query.
         assert await search_for(pilot, "O'Brien\\") == []
+        # A hostile name is listed literally and stays inert.
+        hostile = "[/]Evil [@click=app.quit]x"
+        async with client_for_db(db_path) as client:
+            evil = await client.customers.create(name=hostile, email="evil@example.com")
+        assert await search_for(pilot, "Evil") == [(hostile, "evil@example.com", evil.id)]
+        await pilot.click("#customer-results", offset=(8, 1))
+        await wait_for_workers(pilot)
         assert app.is_running
 
 
@@ -213,3 +220,27 @@ def test_object_paths_of_mutations() -> None:
     assert object_path("/v1/subscription_schedules/sub_sched_1/release") == "/v1/subscription_schedules/sub_sched_1"
     assert object_path("/v1/billing_portal/configurations/bpc_1") == "/v1/billing_portal/configurations/bpc_1"
     assert object_path("/v1/checkout/sessions") is None
+
+
+def test_staff_command_defaults_to_the_os_user_and_the_state_dir(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import getpass
+
+    from tui_portal.access.staff.app import StaffApp
+    from tui_portal.access.staff.audit import default_audit_log_path
+    from tui_portal.cli import main
+
+    started: list[StaffApp] = []
+    monkeypatch.setattr(getpass, "getuser", lambda: "jdoe")
+    monkeypatch.setattr(StaffApp, "run", lambda self, *a, **k: started.append(self))
+    assert main(["--sandbox-db", str(tmp_path / "s.sqlite3"), "staff"]) == 0
+    assert started[0].staff_name == "jdoe"
+    assert started[0].audit_log.path == default_audit_log_path()
+    assert str(default_audit_log_path()) in capsys.readouterr().err
+
+    assert main(["--sandbox-db", str(tmp_path / "s.sqlite3"), "staff", "--staff-name", "Ann",
+                 "--audit-log", str(tmp_path / "a.jsonl")]) == 0
+    assert started[1].staff_name == "Ann" and started[1].audit_log.path == tmp_path / "a.jsonl"
+    assert main(["--customer", "cus_123", "staff"]) == 2
+    assert "drop --customer" in capsys.readouterr().err

@@ -10,7 +10,8 @@ How each escape hatch is closed (Textual 8.2.8, see docs/textual-field-notes.md 
 - `ENABLE_COMMAND_PALETTE = False` and no system commands: no palette, no Quit/Screenshot command.
 - `exit()` itself refuses unless the operator gave the secret, so a screen's own binding, a
   `[@click=app.quit]` link or a finished deep-link flow cannot end the kiosk either.
-- `open_url` shows the address instead of starting a browser on the kiosk machine.
+- `open_url` shows the address instead of starting a browser on the kiosk machine, and the service
+  is handed to the screens without `save_pdf`, so no visitor-chosen path is ever written.
 
 Idle reset: visitors' changes live in a working copy of a pristine seeded database made at start.
 When nobody touched the keyboard or mouse for `idle_seconds` after some activity, the app closes
@@ -155,6 +156,21 @@ class OperatorExitScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
+def _without_file_saving(
+    service_factory: Callable[[], AbstractAsyncContextManager[Any]],
+) -> Callable[[], AbstractAsyncContextManager[Any]]:
+    """The same service, minus `save_pdf`: a visitor typing a path could overwrite the kiosk's files
+    (a shell profile, an autostart entry). Screens offer "Save PDF" only when the service can."""
+
+    @asynccontextmanager
+    async def open_service() -> AsyncIterator[Any]:
+        async with service_factory() as service:
+            service.save_pdf = None
+            yield service
+
+    return open_service
+
+
 class KioskApp(PortalApp, inherit_bindings=False):
     """PortalApp that the person at the keyboard cannot leave, and that forgets them when idle."""
 
@@ -173,7 +189,7 @@ class KioskApp(PortalApp, inherit_bindings=False):
         operator_secret: str | None = None,
         clock: Callable[[], int] | None = None,
     ) -> None:
-        super().__init__(service_factory, clock=clock)
+        super().__init__(_without_file_saving(service_factory), clock=clock)
         if idle_seconds <= 0:
             raise ValueError("idle_seconds must be positive")
         self.demo_database = demo_database
