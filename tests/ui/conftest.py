@@ -65,6 +65,7 @@ def service_factory(
     email: str,
     *,
     configuration: PortalConfiguration | None = None,
+    service_class: type[PortalService] = PortalService,
 ) -> Callable[[], AbstractAsyncContextManager[PortalService]]:
     """What the composition root gives PortalApp: opens a client and a PortalService for `email`."""
 
@@ -73,7 +74,7 @@ def service_factory(
         async with open_client(sandbox_app) as client:
             customer_id = await find_customer_id(client, email)
             resolved = configuration or await resolve_configuration(client)
-            yield PortalService(customer_id, client, resolved, is_sandbox=True, now=fixed_clock)
+            yield service_class(customer_id, client, resolved, is_sandbox=True, now=fixed_clock)
 
     return open_service
 

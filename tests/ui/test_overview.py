@@ -103,3 +103,19 @@ async def test_renew_a_plan_that_is_set_to_cancel(portal_app: Any, stripe_client
         assert not screen.data.subscriptions[0].cancel_at_period_end
     after = await first_subscription(stripe_client, "leaving@example.com")
     assert not after.cancel_at_period_end
+
+
+async def test_live_mode_is_announced_in_the_header(sandbox_app: Any) -> None:
+    """The sandbox only takes test keys, so the service here just claims to be live."""
+    from tests.ui.conftest import fixed_clock, service_factory
+    from tui_portal.portal import PortalService
+    from tui_portal.ui.app import PortalApp
+
+    class LiveService(PortalService):
+        live_mode = True
+
+    app = PortalApp(service_factory(sandbox_app, "demo@example.com", service_class=LiveService), clock=fixed_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_overview(pilot)
+        header = screen_text(app).splitlines()[0]
+        assert "LIVE MODE" in header and "Sandbox" not in header

@@ -22,6 +22,7 @@ from tui_portal.portal.errors import PortalError
 from tui_portal.ui.commands import PortalCommands
 from tui_portal.ui.navigation import FLOW_SCREENS, screen_class
 from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.screens.base import translate_bindings
 from tui_portal.ui.screens.start import StartScreen
 from tui_portal.ui.theme import DARK_THEME, LIGHT_THEME, ThemePreference, build_themes
 from tui_portal.ui.widgets.header import PortalHeader
@@ -126,6 +127,7 @@ class PortalApp(App[str | None]):
 
     def _service_ready(self, service: PortalService) -> None:
         self._gettext = service.translator.gettext
+        translate_bindings(self, self.translate)
         tui_settings = service.configuration.tui
         branding = tui_settings.branding
         for theme in build_themes(branding.primary_color, branding.secondary_color, branding.border):

@@ -29,7 +29,7 @@ def N_(message: str) -> str:
     return message
 
 
-def translate_bindings(node: Screen[Any], translate: Any) -> None:
+def translate_bindings(node: Any, translate: Any) -> None:
     """Replace each binding's description with its translation (Footer and help show them)."""
     bindings_map = node._bindings
     for key, bindings in bindings_map.key_to_bindings.items():

@@ -48,7 +48,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self._cancel_request: tuple[str | None, str | None] | None = None
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="cancel-body"):
+        with VerticalScroll(id="cancel-body", can_focus=False):
             yield ErrorPanel(self._("Retry"), id="cancel-error")
             yield LoadingIndicator(id="cancel-loading")
             with ContentSwitcher(initial="step-confirm", id="cancel-steps"):

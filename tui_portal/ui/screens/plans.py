@@ -55,7 +55,7 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self.result: ChangeResult | None = None
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="plans-body"):
+        with VerticalScroll(id="plans-body", can_focus=False):
             yield ErrorPanel(self._("Retry"), id="plans-error")
             yield LoadingIndicator(id="plans-loading")
             with ContentSwitcher(initial="step-choose", id="plans-steps"):

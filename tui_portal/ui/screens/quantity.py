@@ -47,7 +47,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self.result: ChangeResult | None = None
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="quantity-body"):
+        with VerticalScroll(id="quantity-body", can_focus=False):
             yield ErrorPanel(self._("Retry"), id="quantity-error")
             yield LoadingIndicator(id="quantity-loading")
             with ContentSwitcher(initial="step-choose", id="quantity-steps"):
