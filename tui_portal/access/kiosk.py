@@ -28,7 +28,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
@@ -115,7 +115,7 @@ def sandbox_service_factory(
         from tui_portal.portal import PortalService, resolve_configuration
 
         client = StripeClient(sandbox.DEFAULT_API_KEY, api_base=wiring.SANDBOX_API_BASE,
-                              transport=httpx.ASGITransport(app=sandbox.create_app(db_path, now=now)))
+                              transport=httpx.ASGITransport(app=cast(Any, sandbox.create_app(db_path, now=now))))
         async with client:
             customer_id = customer
             if customer_id is None:
@@ -174,7 +174,7 @@ def _without_file_saving(
 class KioskApp(PortalApp, inherit_bindings=False):
     """PortalApp that the person at the keyboard cannot leave, and that forgets them when idle."""
 
-    CSS_PATH = [stylesheet("app.tcss"), stylesheet("kiosk.tcss")]
+    CSS_PATH = [stylesheet("app.tcss"), stylesheet("kiosk.tcss")]  # type: ignore[assignment]  # Textual takes a list
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(OPERATOR_KEY, "operator_exit", show=False, priority=True, system=True),

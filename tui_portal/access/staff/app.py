@@ -35,7 +35,7 @@ log = logging.getLogger("tui_portal.staff")
 class StaffApp(PortalApp):
     """Search -> act for one customer (banner, audited) -> back to search."""
 
-    CSS_PATH = [stylesheet("app.tcss"), stylesheet("staff.tcss")]
+    CSS_PATH = [stylesheet("app.tcss"), stylesheet("staff.tcss")]  # type: ignore[assignment]  # Textual takes a list
     TITLE = "tui-portal staff"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "stop_acting", "Customer search"),
@@ -61,8 +61,9 @@ class StaffApp(PortalApp):
         factory = self.connection.service_factory(self.acting_for.id, staff=self.staff_name, audit_log=self.audit_log)
         return factory()
 
-    def on_mount(self, event: events.Mount) -> None:
-        # Instead of PortalApp.on_mount (connect at once): staff pick the customer first.
+    def _on_mount(self, event: events.Mount) -> None:
+        # Instead of PortalApp.on_mount (connect at once): staff pick the customer first. Textual
+        # calls each class's mount handler, subclass first; prevent_default stops the walk here.
         event.prevent_default()
         self.push_screen(CustomerSearchScreen())
 

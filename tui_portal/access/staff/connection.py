@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -41,7 +41,7 @@ class StaffConnection:
 
             self.settings.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
             sandbox_app = sandbox.create_app(self.settings.sandbox_db, now=self._now)
-            return lambda: httpx.ASGITransport(app=sandbox_app)
+            return lambda: httpx.ASGITransport(app=cast(Any, sandbox_app))
         return lambda: httpx.AsyncHTTPTransport(retries=0)
 
     @property
@@ -75,6 +75,12 @@ class StaffConnection:
             )
         return await resolve_configuration(client, configuration_id=self.settings.portal_configuration)
 
+    def _service_clock(self) -> Callable[[], float]:
+        fixed = self._now
+        if fixed is None:
+            return time.time
+        return lambda: float(fixed())
+
     def service_factory(
         self, customer_id: str, *, staff: str, audit_log: AuditLog
     ) -> Callable[[], AbstractAsyncContextManager[Any]]:
@@ -87,7 +93,7 @@ class StaffConnection:
 
             transport = AuditingTransport(
                 self._transport_factory(), audit_log, staff=staff, customer=customer_id,
-                clock=(lambda: float(self._now())) if self._now else None,
+                clock=self._service_clock() if self._now else None,
             )
             async with self.client(transport) as client:
                 try:
@@ -97,7 +103,6 @@ class StaffConnection:
                     configuration = await self.configuration(client)
                 except Exception as error:  # noqa: BLE001 - shown on the start screen with Retry
                     raise _startup_error(error, self.settings) from None
-                now: Callable[[], float] = (lambda: float(self._now())) if self._now else time.time  # type: ignore[misc]
-                yield PortalService(customer_id, client, configuration, is_sandbox=self.is_sandbox, now=now)
+                yield PortalService(customer_id, client, configuration, is_sandbox=self.is_sandbox, now=self._service_clock())
 
         return open_service
