@@ -1,6 +1,6 @@
 """The two ways of adding a card, both without typing a card number into the terminal.
 
-- `TestCardPickerModal` (sandbox): pick one of Stripe's test cards offered by the service.
+- `SandboxCardPickerModal` (sandbox): pick one of Stripe's test cards offered by the service.
 - `HostedCardSetupModal` (Stripe): show the Stripe-hosted setup page as a link and a QR code, and wait
   in a worker until the customer finishes there (or presses Cancel, which stops the waiting).
 """
@@ -22,7 +22,7 @@ from tui_portal.ui.screens.base import N_, PortalModal
 from tui_portal.ui.widgets.card_setup_qr import CardSetupQR
 
 
-class TestCardPickerModal(PortalModal[str | None]):
+class SandboxCardPickerModal(PortalModal[str | None]):
     """Choose a Stripe test card; dismisses with its test payment method id, or None."""
 
     CSS_PATH = stylesheet("payment_methods.tcss")

@@ -18,7 +18,7 @@ from tui_portal.portal import Action, PortalError, ServiceUnavailable
 from tui_portal.portal.views import PaymentMethodView, SetupResult
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal, template
-from tui_portal.ui.screens.add_card import HostedCardSetupModal, TestCardPickerModal
+from tui_portal.ui.screens.add_card import HostedCardSetupModal, SandboxCardPickerModal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.widgets.card_list import CardList
@@ -162,7 +162,7 @@ class PaymentMethodsScreen(PortalScreen[None]):
 
     @work(exclusive=True, group="cards-change")
     async def add_test_card(self) -> None:
-        test_card = await self.app.push_screen_wait(TestCardPickerModal(self.service.test_cards()))
+        test_card = await self.app.push_screen_wait(SandboxCardPickerModal(self.service.test_cards()))
         if test_card is None:
             self._set_status(self._("No card was added."))
             return
