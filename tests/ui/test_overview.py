@@ -119,3 +119,56 @@ async def test_live_mode_is_announced_in_the_header(sandbox_app: Any) -> None:
         await wait_for_overview(pilot)
         header = screen_text(app).splitlines()[0]
         assert "LIVE MODE" in header and "Sandbox" not in header
+
+
+async def _configuration(client: Any, change: Any) -> Any:
+    from tui_portal.portal import resolve_configuration
+    from tui_portal.portal.configuration import parse_configuration
+
+    data = (await resolve_configuration(client)).model_dump()
+    change(data)
+    return parse_configuration(data)
+
+
+async def test_disabled_areas_have_no_buttons_keys_or_palette_entries(portal_app: Any, stripe_client: Any) -> None:
+    def switch_off(data: dict[str, Any]) -> None:
+        features = data["features"]
+        features["invoice_history"]["enabled"] = False
+        features["subscription_cancel"]["enabled"] = False
+        features["subscription_update"]["enabled"] = False
+        features["payment_method_update"]["enabled"] = False
+        data["default_return_url"] = None
+
+    configuration = await _configuration(stripe_client, switch_off)
+    app = portal_app("demo@example.com", configuration=configuration)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_overview(pilot)
+        text = widget_text(app)
+        for gone in ("Change plan", "Cancel plan", "Invoice history", "Latest invoices", "Payment methods",
+                     "Return to Northwind Cloud"):
+            assert gone not in text, gone
+        assert "Billing information" in text  # customer_update stays on
+        titles = [command.title for command in screen.palette_commands()]
+        assert "Cancel plan" not in titles and "Invoice history" not in titles
+        await press_and_wait(pilot, "c")
+        await press_and_wait(pilot, "i")
+        assert isinstance(app.screen, OverviewScreen)
+
+
+async def test_branding_logo_border_and_colors_come_from_the_configuration(
+    portal_app: Any, stripe_client: Any
+) -> None:
+    logo = " _  _ \n| \\| |\n|_|\\_|  [b]not markup[/b]"
+
+    def brand(data: dict[str, Any]) -> None:
+        data["tui"]["branding"].update({"logo": logo, "border": "heavy", "primary_color": "#AA3300"})
+
+    configuration = await _configuration(stripe_client, brand)
+    app = portal_app("demo@example.com", configuration=configuration)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_overview(pilot)
+        assert logo in widget_text(app)
+        assert "[b]not markup[/b]" in screen_text(app)
+        assert app.current_theme.primary == "#AA3300"
+        assert app.current_theme.variables["portal-border"] == "heavy"
+        assert "┏" in screen_text(app)  # heavy panel corners

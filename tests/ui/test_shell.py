@@ -71,3 +71,15 @@ def test_every_screen_has_its_stylesheet_folder_and_flows_map_to_screens() -> No
         assert screen in SCREENS
     assert screen_available("overview")
     assert not screen_available("no_such_screen")
+
+
+def test_unknown_deep_link_flow_is_refused() -> None:
+    import pytest
+
+    from tui_portal.ui.navigation import DeepLink
+
+    with pytest.raises(ValueError, match="unknown flow"):
+        DeepLink("subscription_pause")
+    link = DeepLink("subscription_cancel", "sub_123", {"extra": 1}, exit_when_done=True)
+    assert link.screen_name == "cancel"
+    assert link.screen_arguments() == {"extra": 1, "flow": "subscription_cancel", "subscription_id": "sub_123"}

@@ -20,11 +20,11 @@ from textual.screen import Screen
 
 from tui_portal.portal.errors import PortalError
 from tui_portal.ui.commands import PortalCommands
-from tui_portal.ui.navigation import FLOW_SCREENS, screen_class
+from tui_portal.ui.navigation import DeepLink, screen_class
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.screens.base import translate_bindings
 from tui_portal.ui.screens.start import StartScreen
-from tui_portal.ui.theme import DARK_THEME, LIGHT_THEME, ThemePreference, build_themes
+from tui_portal.ui.theme import DARK_THEME, LIGHT_THEME, ThemePreference, brand_themes_and_default, build_themes
 from tui_portal.ui.widgets.header import PortalHeader
 
 if TYPE_CHECKING:
@@ -56,15 +56,14 @@ class PortalApp(App[str | None]):
         flow_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        if flow is not None and flow not in FLOW_SCREENS:
-            raise ValueError(f"unknown flow {flow!r}; expected one of {', '.join(FLOW_SCREENS)}")
         self._service_factory = service_factory
-        self._flow = flow
-        self._flow_subscription_id = subscription_id
-        self._flow_options = flow_options or {}
-        self._after_completion = after_completion
+        self._deep_link = (
+            DeepLink(flow, subscription_id, flow_options or {}, exit_when_done=after_completion == "exit")
+            if flow is not None
+            else None
+        )
         self._flow_screen: Screen[Any] | None = None
-        self.clock = clock
+        self.clock = clock  # the composition root's time source (tests pass the sandbox's fixed clock)
         self._theme_preference = theme_preference or ThemePreference()
         self._service: PortalService | None = None
         self._service_released = asyncio.Event()
@@ -128,32 +127,18 @@ class PortalApp(App[str | None]):
     def _service_ready(self, service: PortalService) -> None:
         self._gettext = service.translator.gettext
         translate_bindings(self, self.translate)
-        tui_settings = service.configuration.tui
-        branding = tui_settings.branding
-        for theme in build_themes(branding.primary_color, branding.secondary_color, branding.border):
+        themes, default_theme = brand_themes_and_default(service.configuration)
+        for theme in themes:
             self.register_theme(theme)
-        default_theme = LIGHT_THEME if tui_settings.theme == "light" else DARK_THEME
         self.theme = self._theme_preference.load() or default_theme
         self.refresh_css(animate=False)
         self.switch_screen(screen_class("overview")())
-        if self._flow is not None:
-            options = dict(self._flow_options)
-            if self._flow_subscription_id is not None:
-                options["subscription_id"] = self._flow_subscription_id
-            self._flow_screen = self.open_screen(FLOW_SCREENS[self._flow], flow=self._flow, **options)
+        if self._deep_link is not None:
+            self._flow_screen = self.open_screen(self._deep_link.screen_name, **self._deep_link.screen_arguments())
 
     def make_header(self, title: str) -> PortalHeader:
         """The header every screen shows: business name, title and LIVE MODE / Sandbox / Test mode."""
-        service = self.service
-        # `live_mode` is asked of the portal layer (see the UI README); absent means "not live".
-        if getattr(service, "live_mode", False):
-            mode_label, mode_class = self.translate("LIVE MODE"), "-live"
-        elif service.is_sandbox:
-            mode_label, mode_class = self.translate("Sandbox"), "-sandbox"
-        else:
-            mode_label, mode_class = self.translate("Test mode"), "-test"
-        business_name = service.configuration.tui.branding.business_name or ""
-        return PortalHeader(business_name, title, mode_label, mode_class)
+        return PortalHeader.for_service(self.service, title, self.translate)
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
@@ -179,7 +164,7 @@ class PortalApp(App[str | None]):
     def flow_done(self, message: str | None = None) -> None:
         """A flow finished: exit for a deep link with after_completion="exit", else back to the overview."""
         self.overview_stale = True
-        if self._flow_screen is not None and self._after_completion == "exit":
+        if self._flow_screen is not None and self._deep_link is not None and self._deep_link.exit_when_done:
             self._service_released.set()
             self.exit(result=message, message=message)
             return

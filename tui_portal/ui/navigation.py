@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual.screen import Screen
@@ -54,3 +55,29 @@ def screen_class(name: str) -> type[Screen[Any]]:
     module = importlib.import_module(module_name)
     screen_type: type[Screen[Any]] = getattr(module, class_name)
     return screen_type
+
+
+@dataclass
+class DeepLink:
+    """A flow the portal opens straight into (`tui-portal --flow ...`), and what happens after it."""
+
+    flow: str
+    subscription_id: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    exit_when_done: bool = False
+
+    def __post_init__(self) -> None:
+        if self.flow not in FLOW_SCREENS:
+            raise ValueError(f"unknown flow {self.flow!r}; expected one of {', '.join(FLOW_SCREENS)}")
+
+    @property
+    def screen_name(self) -> str:
+        return FLOW_SCREENS[self.flow]
+
+    def screen_arguments(self) -> dict[str, Any]:
+        """Keyword arguments for the flow's screen: `flow=`, `subscription_id=` when given, options."""
+        arguments = dict(self.options)
+        arguments["flow"] = self.flow
+        if self.subscription_id is not None:
+            arguments["subscription_id"] = self.subscription_id
+        return arguments

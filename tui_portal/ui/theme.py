@@ -14,6 +14,8 @@ from pathlib import Path
 import platformdirs
 from textual.theme import Theme
 
+from tui_portal.portal.configuration import PortalConfiguration
+
 DARK_THEME = "portal-dark"
 LIGHT_THEME = "portal-light"
 DEFAULT_PRIMARY = "#2F6FEB"
@@ -69,6 +71,15 @@ def build_themes(
         variables=dict(variables),
     )
     return dark, light
+
+
+def brand_themes_and_default(configuration: PortalConfiguration) -> tuple[tuple[Theme, Theme], str]:
+    """The brand's (dark, light) themes and the configured default theme name."""
+    tui_settings = configuration.tui
+    branding = tui_settings.branding
+    themes = build_themes(branding.primary_color, branding.secondary_color, branding.border)
+    default_theme = LIGHT_THEME if tui_settings.theme == "light" else DARK_THEME
+    return themes, default_theme
 
 
 class ThemePreference:

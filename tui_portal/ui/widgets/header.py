@@ -6,11 +6,17 @@ sandbox, so nobody confuses a demo with their real account.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
 from tui_portal.ui.safe import literal
+
+if TYPE_CHECKING:
+    from tui_portal.portal.service import PortalService
 
 
 class PortalHeader(Horizontal):
@@ -22,6 +28,19 @@ class PortalHeader(Horizontal):
         self._title = title
         self._mode_label = mode_label
         self._mode_class = mode_class
+
+    @classmethod
+    def for_service(cls, service: PortalService, title: str, translate: Callable[[str], str]) -> PortalHeader:
+        """The header for this service's business and mode (LIVE MODE / Sandbox / Test mode)."""
+        # `live_mode` is asked of the portal layer (see the UI README); absent means "not live".
+        if getattr(service, "live_mode", False):
+            mode_label, mode_class = translate("LIVE MODE"), "-live"
+        elif service.is_sandbox:
+            mode_label, mode_class = translate("Sandbox"), "-sandbox"
+        else:
+            mode_label, mode_class = translate("Test mode"), "-test"
+        business_name = service.configuration.tui.branding.business_name or ""
+        return cls(business_name, title, mode_label, mode_class)
 
     def compose(self) -> ComposeResult:
         yield Static(literal(self._business_name), id="header-business")
