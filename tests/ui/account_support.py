@@ -85,3 +85,38 @@ async def _give_card_and_plan(client: Any, customer_id: str) -> None:
 
 async def customer(client: Any, email: str, **options: Any) -> Any:
     return await client.customers.retrieve(await find_customer_id(client, email), **options)
+
+
+HOSTILE_PRODUCT = "[/]Evil [@click=app.quit]Widget[/]"
+
+
+async def create_invoiced_customer(client: Any, sandbox_app: Any, email: str, *, product_name: str) -> str:
+    """A customer whose first invoice has two lines (Starter + a $5 product called `product_name`) and
+    a 25% discount (coupon RETAIN25), so subtotal, discount and total all differ.
+
+    The billing client has no product/price creation (the portal never needs it), so those two
+    requests go to the sandbox directly, as a merchant's dashboard would."""
+    import httpx
+
+    from tests.ui.conftest import API_BASE, API_KEY
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sandbox_app), base_url=API_BASE, auth=(API_KEY, "")
+    ) as merchant:
+        product = (await merchant.post("/v1/products", data={"name": product_name})).json()
+        price = (
+            await merchant.post(
+                "/v1/prices",
+                data={"product": product["id"], "unit_amount": "500", "currency": "usd", "recurring[interval]": "month"},
+            )
+        ).json()
+    created = await client.customers.create(email=email, name="Invoice Tester")
+    card = await client.payment_methods.attach("pm_card_visa", customer=created.id)
+    await client.customers.update(created.id, invoice_settings={"default_payment_method": card.id})
+    starter = (await client.prices.list(lookup_keys=["starter_monthly"])).data[0]
+    await client.subscriptions.create(
+        customer=created.id,
+        items=[{"price": starter.id}, {"price": price["id"]}],
+        discounts=[{"coupon": "RETAIN25"}],
+    )
+    return str(created.id)

@@ -21,7 +21,11 @@ from tests.ui.account_support import (
 )
 from tests.ui.conftest import screen_text, wait_for_screen, wait_for_workers, widget_text
 from tui_portal.ui.screens.billing_details import BillingDetailsScreen
+from tui_portal.ui.screens.invoice_detail import InvoiceDetailScreen
+from tui_portal.ui.screens.invoices import InvoicesScreen
 from tui_portal.ui.screens.overview import OverviewScreen
+from tui_portal.ui.screens.payment_methods import PaymentMethodsScreen
+from tui_portal.ui.screens.tax_ids import TaxIdsScreen
 
 SIZE = (80, 24)
 VALID_SHIPPING = {
@@ -192,6 +196,16 @@ async def test_hostile_name_and_address_render_literally_and_clicking_them_does_
         # Saving an untouched hostile form sends nothing and still renders the values literally.
         await save_details(pilot)
         assert screen.status == "Nothing to save: no field was changed."
+
+        # The same customer through every other account screen: nothing crashes, nothing is live.
+        for name, screen_type in ((("tax_ids", TaxIdsScreen)), ("payment_methods", PaymentMethodsScreen),
+                                  ("invoices", InvoicesScreen)):
+            app.open_screen(name)
+            await wait_for_screen(pilot, screen_type)
+            assert "\x1b" not in screen_text(app)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, InvoiceDetailScreen)
+        assert app.is_running
 
 
 async def test_customer_update_deep_link_opens_the_form_and_saving_returns_to_the_overview(
