@@ -88,6 +88,8 @@ async def test_acting_for_a_customer_shows_the_banner_and_f3_returns_to_search(d
         await press_and_wait(pilot, "f3")
         await wait_for_screen(pilot, CustomerSearchScreen)
         assert app.acting_for is None and not app.is_service_ready
+        footer_keys = {key for key, active in app.screen.active_bindings.items() if active.enabled}
+        assert "f3" not in footer_keys and "f2" in footer_keys
         await act_for(pilot, "seats@example.com")
         assert f"as {STAFF}" in screen_text(app) and "seats@example.com" in screen_text(app)
 

@@ -78,8 +78,15 @@ class StaffApp(PortalApp):
         """Open the portal for `customer`; every change it makes is audited under their id."""
         log.info("staff %s acts for customer %s", self.staff_name, customer.id)
         self.acting_for = customer
+        self.refresh_bindings()
         self.switch_screen(StartScreen())
         self.start_service()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """"Customer search" (F3) only while acting for someone: no dead key on the search screen."""
+        if action == "stop_acting":
+            return self.acting_for is not None
+        return True
 
     async def action_stop_acting(self) -> None:
         if self.acting_for is None:
@@ -90,6 +97,7 @@ class StaffApp(PortalApp):
             await self.pop_screen()
         await self.switch_screen(CustomerSearchScreen())
         self.acting_for = None
+        self.refresh_bindings()
         self._service = None
         self._service_released.set()
 

@@ -25,7 +25,6 @@ class CustomerSearchScreen(Screen[None]):
     CSS_PATH = stylesheet("staff.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "churn", "Churn report"),
-        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     def __init__(self) -> None:
