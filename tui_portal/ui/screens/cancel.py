@@ -20,6 +20,7 @@ from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
+from tui_portal.ui.widgets.field_message import FieldMessage
 
 COMMENT_LIMIT = 500
 
@@ -70,7 +71,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
                     with Vertical(id="comment-box"):
                         yield Static(literal(self._("Tell us more (optional)")), classes="field-label")
                         yield Input(id="comment", max_length=COMMENT_LIMIT)
-                    yield Static(id="reason-error", classes="field-error")
+                    yield FieldMessage(id="reason-error")
                     with Horizontal(classes="actions"):
                         yield Button(literal(self._("Finish cancellation")), id="reason-submit", variant="error")
                         yield Button(literal(self._("Skip")), id="reason-skip")
@@ -148,15 +149,13 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
     @on(RadioSet.Changed, "#reasons")
     def _reason_changed(self, event: RadioSet.Changed) -> None:
         self.query_one("#comment-box").display = event.pressed.name == "other"
-        self.query_one("#reason-error", Static).update("")
+        self.query_one("#reason-error", FieldMessage).clear()
 
     @on(Button.Pressed, "#reason-submit")
     def _reason_submitted(self) -> None:
         pressed = self.query_one("#reasons", RadioSet).pressed_button
         if pressed is None:
-            self.query_one("#reason-error", Static).update(
-                literal(self._("Reason: choose one, or press Skip."))
-            )
+            self.query_one("#reason-error", FieldMessage).show(self._("Reason: choose one, or press Skip."))
             self.query_one("#reasons").focus()
             return
         comment = self.query_one("#comment", Input).value.strip() if pressed.name == "other" else ""
@@ -186,7 +185,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         try:
             canceled = await self.service.cancel(self.subscription_id, reason=reason, comment=comment, action=action)
         except FieldError as error:
-            self.query_one("#reason-error", Static).update(literal(error.user_message))
+            self.query_one("#reason-error", FieldMessage).show(error.user_message)
             return
         except PortalError as error:
             error_panel.show(error.user_message, retry=lambda: self.submit_cancel(reason, comment))

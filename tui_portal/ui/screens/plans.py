@@ -24,6 +24,7 @@ from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin, confirmation_text
 from tui_portal.ui.widgets.error_panel import ErrorPanel
+from tui_portal.ui.widgets.field_message import FieldMessage
 from tui_portal.ui.widgets.preview_panel import PreviewPanel
 
 
@@ -62,11 +63,11 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
                 with Vertical(id="step-choose"):
                     yield Static(id="current-plan", classes="muted")
                     yield OptionList(id="plan-options")
-                    yield Static(id="choose-error", classes="field-error")
+                    yield FieldMessage(id="choose-error")
                     with Vertical(id="promotion", classes="promotion"):
                         yield Static(literal(self._("Promotion code (optional)")), classes="field-label")
                         yield Input(id="promotion-code", placeholder=self._("e.g. SAVE20"))
-                        yield Static(id="promotion-error", classes="field-error")
+                        yield FieldMessage(id="promotion-error")
                     with Horizontal(classes="actions"):
                         yield Button(literal(self._("Preview change")), id="preview-button", variant="primary")
                         yield Button(literal(self._("Change quantity")), id="to-quantity")
@@ -190,10 +191,10 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
 
     def _clear_field_errors(self) -> None:
         for selector in ("#promotion-error", "#choose-error"):
-            self.query_one(selector, Static).update("")
+            self.query_one(selector, FieldMessage).clear()
 
     def _field_error(self, selector: str, message: str, focus: str) -> None:
-        self.query_one(selector, Static).update(literal(message))
+        self.query_one(selector, FieldMessage).show(message)
         self.query_one(focus).focus()
 
     # ---- preview -> confirm -> result -------------------------------------------------------
@@ -249,10 +250,7 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
 
     async def show_result(self, result: ChangeResult, preview: ChangePreview) -> None:
         self.query_one("#result-message", Static).update(literal(result.message))
-        detail = [result.subscription.renewal_label]
-        charged = await self.charged_text(result)
-        if charged:
-            detail.insert(0, charged)
+        detail = await self.result_lines(result, preview)
         self.query_one("#result-detail", Static).update(literal("\n".join(detail)))
         self.query_one(ContentSwitcher).current = "step-result"
         self.query_one("#done-button", Button).focus()

@@ -23,6 +23,7 @@ from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin, confirmation_text
 from tui_portal.ui.widgets.error_panel import ErrorPanel
+from tui_portal.ui.widgets.field_message import FieldMessage
 from tui_portal.ui.widgets.preview_panel import PreviewPanel
 
 
@@ -59,7 +60,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
                         yield Input(id="quantity-input", type="integer")
                         yield Button(literal("+"), id="quantity-plus", classes="stepper")
                     yield Static(id="quantity-rule", classes="muted")
-                    yield Static(id="quantity-field-error", classes="field-error")
+                    yield FieldMessage(id="quantity-field-error")
                     with Horizontal(classes="actions"):
                         yield Button(literal(self._("Preview change")), id="preview-button", variant="primary")
                         yield Button(literal(self._("Back")), id="back-button")
@@ -146,7 +147,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
             message = self._("Quantity: the minimum is {minimum}.", minimum=rule.minimum)
         elif quantity > rule.maximum:
             message = self._("Quantity: the maximum is {maximum}.", maximum=rule.maximum)
-        self.query_one("#quantity-field-error", Static).update(literal(message))
+        self.query_one("#quantity-field-error", FieldMessage).show(message)
         return None if message else quantity
 
     def action_preview(self) -> None:
@@ -157,9 +158,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
             self.query_one("#quantity-input").focus()
             return
         if quantity == self.choices.current_quantity:
-            self.query_one("#quantity-field-error", Static).update(
-                literal(self._("Quantity: this is your current quantity."))
-            )
+            self.query_one("#quantity-field-error", FieldMessage).show(self._("Quantity: this is your current quantity."))
             return
         self.request_preview(quantity)
 
@@ -179,7 +178,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
         try:
             preview = await self.service.preview_change(self.subscription_id, quantity=quantity)
         except FieldError as error:
-            self.query_one("#quantity-field-error", Static).update(literal(error.user_message))
+            self.query_one("#quantity-field-error", FieldMessage).show(error.user_message)
             self.query_one("#quantity-input").focus()
             return
         except PortalError as error:
@@ -223,10 +222,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self.result = result
         self.portal.overview_stale = True
         self.query_one("#result-message", Static).update(literal(result.message))
-        detail = [result.subscription.renewal_label]
-        charged = await self.charged_text(result)
-        if charged:
-            detail.insert(0, charged)
+        detail = await self.result_lines(result, preview)
         self.query_one("#result-detail", Static).update(literal("\n".join(detail)))
         self.query_one(ContentSwitcher).current = "step-result"
         self.query_one("#done-button", Button).focus()

@@ -64,6 +64,17 @@ class SubscriptionFlowMixin:
             return None
         return overview.business.terms_of_service_url
 
+    async def result_lines(self, result: ChangeResult, preview: ChangePreview) -> list[str]:
+        """What the result step says beyond the message: what was charged, or where the cost goes."""
+        lines = []
+        charged = await self.charged_text(result)
+        if charged:
+            lines.append(charged)
+        elif not result.scheduled and any(line.is_proration for line in preview.lines):
+            lines.append(self._("The difference for the rest of this period is on your next invoice."))
+        lines.append(result.subscription.renewal_label)
+        return lines
+
     async def charged_text(self, result: ChangeResult) -> str:
         """What the invoice created by the change says was charged or credited ("" when none)."""
         if result.invoice_id is None:
