@@ -11,6 +11,7 @@ from textual.command import CommandPalette
 
 from tests.access.kiosk_staff_support import client_for_db, fixed_clock, screen_text, wait_for_overview, wait_until
 from tui_portal.access.kiosk import DemoDatabase, KioskApp, OperatorExitScreen, sandbox_service_factory
+from tui_portal.settings import Settings
 from tui_portal.ui.screens.overview import OverviewScreen
 
 SECRET = "open sesame 42"
@@ -23,13 +24,16 @@ def demo_database(tmp_path: Path) -> DemoDatabase:
     return database
 
 
-def kiosk_app(demo_database: DemoDatabase, *, idle_seconds: float = 600, secret: str | None = SECRET) -> KioskApp:
+def kiosk_app(
+    demo_database: DemoDatabase, *, idle_seconds: float = 600, secret: str | None = SECRET, **options: Any
+) -> KioskApp:
     return KioskApp(
-        sandbox_service_factory(demo_database.working_path, now=fixed_clock),
+        sandbox_service_factory(Settings(sandbox_db=demo_database.working_path), now=fixed_clock),
         demo_database=demo_database,
         idle_seconds=idle_seconds,
         operator_secret=secret,
         clock=fixed_clock,
+        **options,
     )
 
 
@@ -135,7 +139,8 @@ async def test_an_untouched_kiosk_is_not_reset(demo_database: DemoDatabase) -> N
 
 
 async def test_operator_exit_needs_the_right_secret(demo_database: DemoDatabase) -> None:
-    app = kiosk_app(demo_database)
+    seconds = [100.0]  # the lockout's clock, moved by hand
+    app = kiosk_app(demo_database, monotonic=lambda: seconds[0])
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for_overview(pilot)
         await pilot.press("ctrl+o")
@@ -150,6 +155,14 @@ async def test_operator_exit_needs_the_right_secret(demo_database: DemoDatabase)
 
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, OperatorExitScreen), "the secret prompt again")
+        # Right after a wrong guess even the right secret is turned away (no fast guessing) ...
+        assert app.operator_locked
+        await pilot.press(*SECRET, "enter")
+        await pilot.pause()
+        assert app.is_running and "Too many wrong attempts" in screen_text(app)
+        # ... and accepted once the lockout (1 s after the first wrong guess) has passed.
+        seconds[0] += 1.5
+        assert not app.operator_locked
         await pilot.press(*SECRET, "enter")
         await wait_until(pilot, lambda: not app.is_running, "the operator exit")
     assert app.return_code == 0

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -38,6 +40,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from tui_portal.settings import Settings
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
@@ -88,19 +91,21 @@ class DemoDatabase:
 
 
 def sandbox_service_factory(
-    db_path: Path, *, customer: str | None = None, now: Callable[[], int] | None = None,
-    config_data: dict[str, Any] | None = None,
+    settings: Settings, *, now: Callable[[], int] | None = None
 ) -> Callable[[], AbstractAsyncContextManager[Any]]:
-    """Open the portal on the embedded sandbox at `db_path`, with a fresh sandbox app per session.
+    """Open the portal on the embedded sandbox at `settings.sandbox_db`, a fresh sandbox app per session.
 
     A fresh sandbox app per session matters: after a reset nothing of the old session is reused.
-    Without `now` this is exactly the composition root's `open_portal`; with `now` (tests) both the
-    sandbox and the service run on that fixed clock so dates and amounts are deterministic.
+    Without `now` this is exactly the composition root's `open_portal(settings)`; with `now` (tests)
+    the sandbox and the service run on that fixed clock so dates and amounts are deterministic.
     """
     from tui_portal import wiring
-    from tui_portal.settings import SANDBOX_DEMO_EMAIL, Settings
+    from tui_portal.settings import SANDBOX_DEMO_EMAIL
 
-    settings = Settings(customer=customer, sandbox_db=db_path, portal_config_data=config_data or {})
+    if not settings.uses_sandbox:
+        raise ValueError("the kiosk runs on the embedded sandbox only")
+    db_path = settings.sandbox_db
+    customer = settings.customer
 
     @asynccontextmanager
     async def open_service() -> AsyncIterator[Any]:
@@ -128,13 +133,13 @@ def sandbox_service_factory(
 
 
 class OperatorExitScreen(ModalScreen[bool]):
-    """Asks for the operator secret. Dismissed with True only when it matches."""
+    """Asks for the operator secret. Dismissed with True only when `verify` accepts it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, verify: Callable[[str], str | None]) -> None:
         super().__init__(id="operator-exit")
-        self._secret = secret.encode("utf-8")
+        self._verify = verify
 
     def compose(self) -> ComposeResult:
         with Vertical(id="operator-box"):
@@ -144,13 +149,12 @@ class OperatorExitScreen(ModalScreen[bool]):
 
     @on(Input.Submitted, "#operator-secret")
     def _check(self, event: Input.Submitted) -> None:
-        typed = event.value.encode("utf-8")
-        if hmac.compare_digest(typed, self._secret):
+        problem = self._verify(event.value)
+        event.input.value = ""
+        if problem is None:
             self.dismiss(True)
             return
-        event.input.value = ""
-        self.query_one("#operator-message", Static).update(literal("Wrong secret. The kiosk keeps running."))
-        log.warning("kiosk: wrong operator secret entered")
+        self.query_one("#operator-message", Static).update(literal(problem))
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -188,14 +192,19 @@ class KioskApp(PortalApp, inherit_bindings=False):
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
         operator_secret: str | None = None,
         clock: Callable[[], int] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`monotonic` times the lockout after a wrong operator secret (tests pass a fake one)."""
         super().__init__(_without_file_saving(service_factory), clock=clock)
+        self._monotonic = monotonic
         if idle_seconds <= 0:
             raise ValueError("idle_seconds must be positive")
         self.demo_database = demo_database
         self.idle_seconds = idle_seconds
         self._operator_secret = operator_secret or None
         self._operator_exit_allowed = False
+        self._operator_failures = 0
+        self._operator_locked_until = 0.0
         self._used_since_reset = False
         self.resets_done = 0
         """How many idle resets completed (tests and logs read it)."""
@@ -235,7 +244,27 @@ class KioskApp(PortalApp, inherit_bindings=False):
     def action_operator_exit(self) -> None:
         if self._operator_secret is None or isinstance(self.screen, OperatorExitScreen):
             return
-        self.push_screen(OperatorExitScreen(self._operator_secret), self._operator_answered)
+        self.push_screen(OperatorExitScreen(self.verify_operator_secret), self._operator_answered)
+
+    @property
+    def operator_locked(self) -> bool:
+        """True for a while after a wrong secret (1 s, doubling per failure, at most 60 s)."""
+        return self._monotonic() < self._operator_locked_until
+
+    def verify_operator_secret(self, typed: str) -> str | None:
+        """None when `typed` is the secret; otherwise why not (constant-time comparison)."""
+        if self._operator_secret is None:
+            return "There is no operator exit on this kiosk."
+        if self.operator_locked:
+            wait = math.ceil(self._operator_locked_until - self._monotonic())
+            return f"Too many wrong attempts. Try again in {wait} s."
+        if hmac.compare_digest(typed.encode("utf-8"), self._operator_secret.encode("utf-8")):
+            self._operator_failures = 0
+            return None
+        self._operator_failures += 1
+        self._operator_locked_until = self._monotonic() + min(2 ** (self._operator_failures - 1), 60)
+        log.warning("kiosk: wrong operator secret entered (%d in a row)", self._operator_failures)
+        return "Wrong secret. The kiosk keeps running."
 
     def _operator_answered(self, confirmed: bool | None) -> None:
         if confirmed:

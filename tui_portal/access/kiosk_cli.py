@@ -97,7 +97,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     demo = DemoDatabase(db_path)
     demo.prepare()
     app = KioskApp(
-        sandbox_service_factory(db_path, customer=settings.customer, config_data=dict(settings.portal_config_data)),
+        sandbox_service_factory(settings),
         demo_database=demo,
         idle_seconds=args.idle_seconds,
         operator_secret=secret,
