@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, LoadingIndicator, OptionList, Static
+from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_portal.portal import PortalError
@@ -90,7 +90,6 @@ class HostedCardSetupModal(PortalModal[SetupResult | None]):
                                             "on Stripe's secure page. This screen updates when you are done.")),
                              classes="muted")
                 yield Static(id="hosted-setup-link")
-                yield LoadingIndicator(id="hosted-setup-waiting")
                 yield Static(id="hosted-setup-status")
                 with Horizontal(classes="add-card-buttons"):
                     yield Button(literal(self._("Cancel")), id="hosted-setup-cancel")
@@ -110,7 +109,6 @@ class HostedCardSetupModal(PortalModal[SetupResult | None]):
         try:
             link = await self.service.start_card_setup()
         except PortalError as error:
-            self.query_one("#hosted-setup-waiting").display = False
             status.update(literal(error.user_message))
             return
         self._url = link.url
@@ -122,7 +120,6 @@ class HostedCardSetupModal(PortalModal[SetupResult | None]):
         try:
             result = await self.service.wait_for_setup(link.session_id)
         except PortalError as error:
-            self.query_one("#hosted-setup-waiting").display = False
             status.update(literal(error.user_message))
             return
         self.dismiss(result)

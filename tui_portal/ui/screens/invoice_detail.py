@@ -106,8 +106,8 @@ class InvoiceDetailScreen(PortalScreen[None]):
             self._("Invoice {number}", number=summary.number or self._("(draft)")) + f"  ·  {summary.status_label}",
             self._("Date: {date}", date=summary.date_label),
         ]
-        if invoice.period_label:
-            heading.append(self._("Period: {period}", period=invoice.period_label))
+        # The invoice-level period is Stripe's window for attaching items (for a renewal, the *previous*
+        # period), which reads as wrong next to the lines; each line shows its own service period.
         self.query_one("#invoice-heading", Static).update(literal("\n".join(heading)))
 
         table = self.query_one("#invoice-lines", DataTable)
