@@ -172,3 +172,36 @@ async def test_branding_logo_border_and_colors_come_from_the_configuration(
         assert app.current_theme.primary == "#AA3300"
         assert app.current_theme.variables["portal-border"] == "heavy"
         assert "┏" in screen_text(app)  # heavy panel corners
+
+
+async def test_a_failed_start_is_explained_and_retry_connects(sandbox_app: Any) -> None:
+    from contextlib import asynccontextmanager
+
+    from tests.ui.conftest import fixed_clock, service_factory
+    from tui_portal.portal.errors import ServiceUnavailable
+    from tui_portal.ui.app import PortalApp
+    from tui_portal.ui.screens.start import StartScreen
+
+    working = service_factory(sandbox_app, "demo@example.com")
+    attempts = []
+
+    @asynccontextmanager
+    async def unreachable_once() -> Any:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ServiceUnavailable("We could not reach the billing service.")
+        async with working() as service:
+            yield service
+
+    app = PortalApp(unreachable_once, clock=fixed_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        start = await wait_for_screen(pilot, StartScreen)
+        for _ in range(200):  # the service worker runs on its own; wait until it has given up
+            if start.is_mounted and start.query_one("#start-error").display:
+                break
+            await pilot.pause()
+        assert "We could not reach the billing service." in widget_text(app)
+        assert start.query_one("#error-retry").has_focus
+        await press_and_wait(pilot, "enter")
+        await wait_for_overview(pilot)
+        assert len(attempts) == 2

@@ -83,3 +83,13 @@ def test_unknown_deep_link_flow_is_refused() -> None:
     link = DeepLink("subscription_cancel", "sub_123", {"extra": 1}, exit_when_done=True)
     assert link.screen_name == "cancel"
     assert link.screen_arguments() == {"extra": 1, "flow": "subscription_cancel", "subscription_id": "sub_123"}
+
+
+def test_only_failures_that_can_pass_next_time_offer_a_retry() -> None:
+    from tui_portal.portal.errors import ActionNotAllowed, FeatureDisabled, PortalError, ServiceUnavailable
+    from tui_portal.ui.widgets.error_panel import retryable
+
+    assert retryable(ServiceUnavailable("unreachable"))
+    assert retryable(PortalError("something went wrong"))
+    assert not retryable(FeatureDisabled("off"))
+    assert not retryable(ActionNotAllowed("no"))

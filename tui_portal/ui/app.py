@@ -63,6 +63,7 @@ class PortalApp(App[str | None]):
             else None
         )
         self._flow_screen: Screen[Any] | None = None
+        self._start_screen: StartScreen | None = None
         self.clock = clock  # the composition root's time source (tests pass the sandbox's fixed clock)
         self._theme_preference = theme_preference or ThemePreference()
         self._service: PortalService | None = None
@@ -86,7 +87,8 @@ class PortalApp(App[str | None]):
         return self._service
 
     def on_mount(self) -> None:
-        self.push_screen(StartScreen())
+        self._start_screen = StartScreen()
+        self.push_screen(self._start_screen)
         self.start_service()
 
     def start_service(self) -> None:
@@ -108,8 +110,8 @@ class PortalApp(App[str | None]):
             self._show_start_failure(error.user_message)
 
     def _show_start_failure(self, message: str) -> None:
-        if isinstance(self.screen, StartScreen):
-            self.screen.show_failure(message)
+        if self._start_screen is not None:
+            self._start_screen.show_failure(message)
         else:
             self.notify(message, severity="error", markup=False)
 
@@ -132,6 +134,7 @@ class PortalApp(App[str | None]):
             self.register_theme(theme)
         self.theme = self._theme_preference.load() or default_theme
         self.refresh_css(animate=False)
+        self._start_screen = None
         self.switch_screen(screen_class("overview")())
         if self._deep_link is not None:
             self._flow_screen = self.open_screen(self._deep_link.screen_name, **self._deep_link.screen_arguments())

@@ -99,7 +99,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
             options = await self.service.cancel_options(subscription_id)
         except PortalError as error:
             self.query_one("#cancel-loading").display = False
-            error_panel.show(error.user_message, retry=self.load)
+            error_panel.show_error(error, retry=self.load)
             return
         self.subscription_id = subscription_id
         self.subscription = subscription
@@ -188,7 +188,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
             self.query_one("#reason-error", FieldMessage).show(error.user_message)
             return
         except PortalError as error:
-            error_panel.show(error.user_message, retry=lambda: self.submit_cancel(reason, comment))
+            error_panel.show_error(error, retry=lambda: self.submit_cancel(reason, comment))
             return
         self.portal.overview_stale = True
         self.outcome_message = canceled.renewal_label
@@ -207,8 +207,8 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
             kept = await self.service.accept_retention_offer(self.subscription_id, action=action)
         except PortalError as error:
             retry_action = action
-            error_panel.show(
-                error.user_message,
+            error_panel.show_error(
+                error,
                 retry=lambda: self.run_worker(self._accept(retry_action), group="cancel-apply", exclusive=True),
             )
             return
@@ -235,8 +235,8 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         try:
             renewed = await self.service.renew(self.subscription_id, action=action)
         except PortalError as error:
-            error_panel.show(
-                error.user_message,
+            error_panel.show_error(
+                error,
                 retry=lambda: self.run_worker(self._renew_plan(action), group="cancel-apply", exclusive=True),
             )
             return

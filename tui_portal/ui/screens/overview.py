@@ -243,7 +243,7 @@ class OverviewScreen(PortalScreen[None]):
         try:
             data = await self.service.overview(refresh=refresh)
         except PortalError as error:
-            self.query_one(ErrorPanel).show(error.user_message, retry=lambda: self.load(refresh=True))
+            self.query_one(ErrorPanel).show_error(error, retry=lambda: self.load(refresh=True))
             self.query("#overview-loading").remove()
             return
         self.data = data
@@ -335,9 +335,7 @@ class OverviewScreen(PortalScreen[None]):
         try:
             renewed = await self.service.renew(subscription_id, action=action)
         except PortalError as error:
-            self.query_one(ErrorPanel).show(
-                error.user_message, retry=lambda: self._retry_renew(subscription_id, action)
-            )
+            self.query_one(ErrorPanel).show_error(error, retry=lambda: self._retry_renew(subscription_id, action))
             return
         self.notify(renewed.renewal_label, title=self._("Plan renewed"), markup=False)
         self.load(refresh=True)

@@ -98,7 +98,7 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
             choices = await self.service.plan_choices(subscription_id)
         except PortalError as error:
             self.query_one("#plans-loading").display = False
-            error_panel.show(error.user_message, retry=self.load)
+            error_panel.show_error(error, retry=self.load)
             return
         self.subscription_id = subscription_id
         self.choices = choices
@@ -178,9 +178,7 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
             self._field_error("#choose-error", error.user_message, focus="#plan-options")
             return
         except PortalError as error:
-            self.query_one(ErrorPanel).show(
-                error.user_message, retry=lambda: self.request_preview(price_id, code, quantity)
-            )
+            self.query_one(ErrorPanel).show_error(error, retry=lambda: self.request_preview(price_id, code, quantity))
             return
         finally:
             button.disabled = False
@@ -239,7 +237,7 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
         try:
             result = await self.service.apply_change(preview)
         except PortalError as error:
-            error_panel.show(error.user_message, retry=lambda: self._retry_apply(preview))
+            error_panel.show_error(error, retry=lambda: self._retry_apply(preview))
             return
         self.result = result
         self.portal.overview_stale = True

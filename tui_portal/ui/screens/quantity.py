@@ -90,7 +90,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
                 raise ActionNotAllowed(self._("The quantity of this plan cannot be changed."))
         except PortalError as error:
             self.query_one("#quantity-loading").display = False
-            error_panel.show(error.user_message, retry=self.load)
+            error_panel.show_error(error, retry=self.load)
             return
         self.subscription_id = subscription_id
         self.choices = choices
@@ -182,7 +182,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
             self.query_one("#quantity-input").focus()
             return
         except PortalError as error:
-            self.query_one(ErrorPanel).show(error.user_message, retry=lambda: self.request_preview(quantity))
+            self.query_one(ErrorPanel).show_error(error, retry=lambda: self.request_preview(quantity))
             return
         self.preview = preview
         self.query_one(PreviewPanel).show(preview, await self.terms_url())
@@ -217,7 +217,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
         try:
             result = await self.service.apply_change(preview)
         except PortalError as error:
-            error_panel.show(error.user_message, retry=lambda: self._retry_apply(preview))
+            error_panel.show_error(error, retry=lambda: self._retry_apply(preview))
             return
         self.result = result
         self.portal.overview_stale = True

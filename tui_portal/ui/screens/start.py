@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.widgets import Footer, LoadingIndicator, Static
 
+from textual.screen import Screen
+
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import PortalScreenMixin
-from textual.screen import Screen
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 
@@ -28,6 +29,10 @@ class StartScreen(PortalScreenMixin, Screen[None]):
 
     def show_failure(self, message: str) -> None:
         """Stop the spinner and explain why the portal could not start; Retry starts it again."""
+        if not self.is_mounted:
+            # Failed before this screen finished mounting: show it once it has.
+            self.call_after_refresh(self.show_failure, message)
+            return
         self.query_one("#start-spinner").display = False
         self.query_one("#start-message", Static).update(literal(self._("The portal could not start.")))
         self.query_one(ErrorPanel).show(message, retry=self._retry)

@@ -14,7 +14,16 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
+from tui_portal.portal.errors import PortalError, ServiceUnavailable
 from tui_portal.ui.safe import literal
+
+
+def retryable(error: PortalError) -> bool:
+    """Worth trying again as is: the service was unreachable or failed in an unspecified way.
+
+    Refusals (feature off, not allowed, not found, a field is wrong) would fail the same way again.
+    """
+    return isinstance(error, ServiceUnavailable) or type(error) is PortalError
 
 
 class ErrorPanel(Vertical):
@@ -45,6 +54,10 @@ class ErrorPanel(Vertical):
         self.display = True
         if retry is not None:
             retry_button.focus()
+
+    def show_error(self, error: PortalError, retry: Callable[[], object] | None = None) -> None:
+        """Show `error`'s message; offer `retry` only when trying again can help."""
+        self.show(error.user_message, retry=retry if retryable(error) else None)
 
     def hide(self) -> None:
         self.display = False
