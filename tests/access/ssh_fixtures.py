@@ -188,6 +188,7 @@ class RunningSshd:
     port: int
     account: str
     log: Path
+    config: Path
 
 
 @contextlib.contextmanager
@@ -215,7 +216,7 @@ def running_sshd(work: Path, db_path: Path) -> Iterator[RunningSshd]:
             process = subprocess.Popen([sshd, "-D", "-e", "-f", str(config)], stdout=log_file, stderr=subprocess.STDOUT)
         try:
             wait_for_port(port, process)
-            yield RunningSshd(port=port, account=account, log=log)
+            yield RunningSshd(port=port, account=account, log=log, config=config)
         finally:
             process.send_signal(signal.SIGTERM)
             try:

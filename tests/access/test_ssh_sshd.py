@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.access.ssh_fixtures import (
+    SSHD,
     PtySession,
     RunningSshd,
     SshKeyPair,
@@ -112,3 +113,35 @@ def test_a_session_without_a_pty_gets_the_refusal_message(ssh_world: tuple[SshSa
     )
     assert "tui-portal needs a terminal" in result.stderr + result.stdout
     assert result.returncode == 1
+
+
+def _effective(server: RunningSshd, user: str) -> dict[str, str]:
+    output = subprocess.run(
+        [SSHD, "-T", "-f", str(server.config), "-C", f"user={user},host=client.example,addr=127.0.0.1"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    settings: dict[str, str] = {}
+    for line in output.splitlines():
+        name, _, value = line.partition(" ")
+        settings[name] = value
+    return settings
+
+
+def test_the_readme_snippet_gives_the_portal_account_a_locked_down_session(
+    ssh_world: tuple[SshSandbox, RunningSshd, dict[str, SshKeyPair]],
+) -> None:
+    """What `sshd -T` reports for the portal account with the README's snippet loaded."""
+    world, server, keys = ssh_world
+    portal = _effective(server, server.account)
+    assert portal["passwordauthentication"] == "no"
+    assert portal["kbdinteractiveauthentication"] == "no"
+    assert portal["permituserenvironment"] == "no"
+    assert portal["disableforwarding"] == "yes"
+    assert portal["exposeauthinfo"] == "yes"
+    assert portal["acceptenv"] == "COLORTERM"
+    assert portal["clientaliveinterval"] == "30"
+    assert portal["authorizedkeysfile"] == "none"
+    assert portal["authorizedkeyscommand"].endswith(" %u %t %k")
+    assert portal["authorizedkeyscommanduser"] == server.account
+    other = _effective(server, "someone-else")
+    assert other["authorizedkeyscommand"] == "none"

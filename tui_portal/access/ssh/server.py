@@ -41,6 +41,8 @@ _TERM_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 _SERVER_ENV_PASSTHROUGH = ("PATH", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
                            "XDG_CACHE_HOME", "PYTHON_KEYRING_BACKEND")
 READ_CHUNK = 65536
+MAX_KEYS_PER_CONNECTION = 6
+"""Like sshd's MaxAuthTries: a client offering many keys does not cost many registry look-ups."""
 
 
 def log(message: str) -> None:
@@ -131,6 +133,7 @@ class PortalSSHServer(asyncssh.SSHServer):
         self.peer: Any = None
         self._counted = False
         self._over_limit = False
+        self._verdicts: dict[str, str | None] = {}
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.peer = conn.get_extra_info("peername")
@@ -163,11 +166,18 @@ class PortalSSHServer(asyncssh.SSHServer):
     async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         """The key, and only the key, picks the customer; `username` is deliberately unused."""
         fingerprint = key.get_fingerprint("sha256")
+        if fingerprint in self._verdicts:  # asyncssh asks again when the signature arrives
+            customer_id = self._verdicts[fingerprint]
+            return customer_id is not None and customer_id == self.customer_id
+        if len(self._verdicts) >= MAX_KEYS_PER_CONNECTION:
+            log(f"refused key {fingerprint} from {self.peer}: more than {MAX_KEYS_PER_CONNECTION} keys offered")
+            return False
         try:
             customer_id = await find_customer_for_fingerprint(self.state.client, fingerprint)
         except Exception as error:  # noqa: BLE001 - a failed look-up lets nobody in, and is logged
             log(f"key look-up failed for {fingerprint}: {type(error).__name__}")
             return False
+        self._verdicts[fingerprint] = customer_id
         if customer_id is None:
             log(f"refused key {fingerprint} from {self.peer}: not registered")
             return False
