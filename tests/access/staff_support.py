@@ -9,10 +9,14 @@ from typing import Any
 
 import httpx
 
-from tests.access.kiosk_staff_support import fixed_clock
+from textual.widgets import DataTable, Input
+
+from tests.access.kiosk_staff_support import fixed_clock, wait_for_overview
+from tests.ui.conftest import press_and_wait
 from tui_portal.access.staff.app import StaffApp
 from tui_portal.access.staff.audit import AuditLog
 from tui_portal.access.staff.connection import StaffConnection
+from tui_portal.access.staff.search_screen import CustomerSearchScreen
 from tui_portal.settings import Settings
 
 STAFF = "Sam Support"
@@ -63,3 +67,23 @@ def staff_console(db_path: Path, audit_path: Path) -> tuple[StaffApp, RecordingS
     )
     app = StaffApp(connection, staff_name=STAFF, audit_log=AuditLog(audit_path), clock=fixed_clock)
     return app, recording
+
+
+async def search_for(pilot: Any, typed: str) -> list[tuple[str, str, str]]:
+    """Type into the search box, press Enter; the result rows as (name, email, id)."""
+    screen = pilot.app.screen
+    assert isinstance(screen, CustomerSearchScreen)
+    query = screen.query_one("#customer-query", Input)
+    query.value = ""
+    query.focus()
+    await pilot.press(*typed)
+    await press_and_wait(pilot, "enter")
+    table = screen.query_one("#customer-results", DataTable)
+    return [tuple(str(value) for value in table.get_row_at(row)) for row in range(table.row_count)]  # type: ignore[misc]
+
+
+async def act_for(pilot: Any, email: str) -> OverviewScreen:
+    rows = await search_for(pilot, email)
+    assert [row[1] for row in rows] == [email]
+    await press_and_wait(pilot, "enter")  # the results table has focus; Enter selects the row
+    return await wait_for_overview(pilot)

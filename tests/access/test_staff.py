@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
-from tests.access.kiosk_staff_support import FIXED_NOW, client_for_db, screen_text, wait_for_overview, wait_until
-from tests.access.staff_support import STAFF, staff_console
+from tests.access.kiosk_staff_support import FIXED_NOW, client_for_db, screen_text, wait_until
+from tests.access.staff_support import STAFF, act_for, search_for, staff_console
 from tests.ui.conftest import click_and_wait, press_and_wait, wait_for_screen, wait_for_workers, widget_text
 from tui_portal.access.staff.search_screen import CustomerSearchScreen
 from tui_portal.ui.screens.overview import OverviewScreen
@@ -29,26 +28,6 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def audit_path(tmp_path: Path) -> Path:
     return tmp_path / "audit" / "staff-audit.jsonl"
-
-
-async def search_for(pilot: Any, typed: str) -> list[tuple[str, str, str]]:
-    """Type into the search box, press Enter; the result rows as (name, email, id)."""
-    screen = pilot.app.screen
-    assert isinstance(screen, CustomerSearchScreen)
-    query = screen.query_one("#customer-query", Input)
-    query.value = ""
-    query.focus()
-    await pilot.press(*typed)
-    await press_and_wait(pilot, "enter")
-    table = screen.query_one("#customer-results", DataTable)
-    return [tuple(str(value) for value in table.get_row_at(row)) for row in range(table.row_count)]  # type: ignore[misc]
-
-
-async def act_for(pilot: Any, email: str) -> OverviewScreen:
-    rows = await search_for(pilot, email)
-    assert [row[1] for row in rows] == [email]
-    await press_and_wait(pilot, "enter")  # the results table has focus; Enter selects the row
-    return await wait_for_overview(pilot)
 
 
 async def test_search_by_email_and_by_name(db_path: Path, audit_path: Path) -> None:

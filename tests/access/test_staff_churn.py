@@ -10,9 +10,8 @@ from typing import Any
 from textual.widgets import DataTable
 
 from tests.access.kiosk_staff_support import client_for_db, fixed_clock, wait_until
-from tests.access.staff_support import staff_console
+from tests.access.staff_support import act_for, staff_console
 from tests.ui.conftest import click_and_wait, press_and_wait, wait_for_screen, wait_for_workers, widget_text
-from tests.access.test_staff import act_for
 from tui_portal.access.staff.churn_screen import ChurnScreen
 from tui_portal.access.staff.search_screen import CustomerSearchScreen
 
