@@ -90,3 +90,38 @@ def test_connection_cap_and_idle_timeout(tmp_path: Path) -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=15)
     assert "stopping" in log.read_text()
+
+
+async def test_key_look_ups_per_connection_are_bounded_and_not_repeated(tmp_path: Path) -> None:
+    """Each offered key costs one registry search; after six, further keys are refused unlooked."""
+    import argparse
+
+    import asyncssh
+
+    from tui_portal.access.ssh.server import MAX_KEYS_PER_CONNECTION, PortalSSHServer, ServerState
+    from tui_portal.settings import Settings
+
+    searches: list[str] = []
+
+    class EmptySearch:
+        def __aiter__(self) -> EmptySearch:
+            return self
+
+        async def __anext__(self) -> None:
+            raise StopAsyncIteration
+
+    class Customers:
+        def search(self, *, query: str, limit: int) -> EmptySearch:
+            searches.append(query)
+            return EmptySearch()
+
+    class Client:
+        customers = Customers()
+
+    args = argparse.Namespace(max_connections=5, idle_timeout=0, hangup_grace=1, max_startups_per_second=5)
+    server = PortalSSHServer(ServerState(args, Settings(sandbox_db=tmp_path / "db"), Client()))
+    keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(MAX_KEYS_PER_CONNECTION + 2)]
+    for key in keys:
+        assert not await server.validate_public_key("anyone", key)
+    assert not await server.validate_public_key("anyone", keys[0])
+    assert len(searches) == MAX_KEYS_PER_CONNECTION
