@@ -34,7 +34,7 @@ def build_client(settings: Settings) -> Any:
     return StripeClient(settings.api_key.reveal(), api_base=settings.api_base)
 
 
-def _startup_error(error: Exception, settings: Settings) -> Exception:
+def startup_error(error: Exception, settings: Settings) -> Exception:
     """Explain a failure to start in words that say what to check; keys never appear here."""
     from tui_portal.billing import errors as billing_errors
     from tui_portal.portal import ConfigurationError, NotFound, PortalError, ServiceUnavailable
@@ -108,5 +108,5 @@ async def open_portal(settings: Settings) -> AsyncIterator[Any]:
                 if isinstance(outcome, BaseException):
                     raise outcome
         except Exception as error:  # noqa: BLE001 - re-raised as a message the start screen can show
-            raise _startup_error(error, settings) from None
+            raise startup_error(error, settings) from None
         yield PortalService(customer_id, client, configuration, is_sandbox=settings.uses_sandbox)

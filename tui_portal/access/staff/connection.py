@@ -89,7 +89,7 @@ class StaffConnection:
         @asynccontextmanager
         async def open_service() -> AsyncIterator[Any]:
             from tui_portal.portal import NotFound, PortalService
-            from tui_portal.wiring import _startup_error
+            from tui_portal.wiring import startup_error
 
             transport = AuditingTransport(
                 self._transport_factory(), audit_log, staff=staff, customer=customer_id,
@@ -102,7 +102,7 @@ class StaffConnection:
                         raise NotFound(f"Customer {customer_id} has been deleted.")
                     configuration = await self.configuration(client)
                 except Exception as error:  # noqa: BLE001 - shown on the start screen with Retry
-                    raise _startup_error(error, self.settings) from None
+                    raise startup_error(error, self.settings) from None
                 yield PortalService(customer_id, client, configuration, is_sandbox=self.is_sandbox, now=self._service_clock())
 
         return open_service
