@@ -95,3 +95,10 @@ def test_live_key_is_recognised_and_never_printed() -> None:
     assert secret not in repr(settings)
     assert secret not in str(settings.api_key)
     assert settings.api_key is not None and settings.api_key.reveal() == secret
+
+
+def test_commands_spanning_customers_may_skip_the_customer() -> None:
+    settings = load_settings(
+        api_base="https://api.stripe.com", environ={"STRIPE_API_KEY": "sk_test_x123456789012"}, require_customer=False
+    )
+    assert settings.customer is None and settings.api_base == "https://api.stripe.com"

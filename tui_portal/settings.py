@@ -113,8 +113,13 @@ def load_settings(
     sandbox_db: str | os.PathLike[str] | None = None,
     portal_configuration: str | None = None,
     environ: Mapping[str, str] | None = None,
+    require_customer: bool = True,
 ) -> Settings:
-    """Merge flags (the keyword arguments), the environment, the TOML file and defaults."""
+    """Merge flags (the keyword arguments), the environment, the TOML file and defaults.
+
+    `require_customer=False` is for commands that span customers (the SSH key registry look-up);
+    opening a portal always needs one bound customer.
+    """
     env = os.environ if environ is None else environ
 
     explicit_file = config_file or env.get(ENV_CONFIG) or None
@@ -154,7 +159,7 @@ def load_settings(
 
     # The sandbox needs no key of ours; a remote endpoint needs one from the environment or keyring.
     key = resolve_api_key(profile_name, dict(env)) if base else None
-    if base and cus is None:
+    if base and cus is None and require_customer:
         raise SettingsError(
             "Which customer? Pass --customer cus_... (or set TUI_PORTAL_CUSTOMER) when using --api-base."
         )

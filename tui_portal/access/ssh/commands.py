@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -13,23 +12,20 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_LOOKUP_ONLY_CUSTOMER = "cus_registry_lookup"
-"""load_settings insists on a customer with --api-base; registry look-ups span all customers."""
-
-
 def _settings(args: argparse.Namespace, customer: str | None, *, environ: dict[str, str] | None = None) -> Any:
     from tui_portal.settings import load_settings
 
     settings = load_settings(
         api_base=args.api_base,
-        customer=customer or _LOOKUP_ONLY_CUSTOMER,
+        customer=customer,
         profile=args.profile,
         config_file=args.config,
         sandbox_db=args.sandbox_db,
         portal_configuration=getattr(args, "portal_configuration", None),
         environ=environ,
+        require_customer=False,  # registry look-ups span all customers
     )
-    return settings if customer else dataclasses.replace(settings, customer=None)
+    return settings
 
 
 def _with_client(settings: Any, work: Callable[[Any], Awaitable[T]]) -> T:
