@@ -93,3 +93,28 @@ def test_only_failures_that_can_pass_next_time_offer_a_retry() -> None:
     assert retryable(PortalError("something went wrong"))
     assert not retryable(FeatureDisabled("off"))
     assert not retryable(ActionNotAllowed("no"))
+
+
+def test_every_string_of_the_shell_and_subscription_flows_has_a_german_translation() -> None:
+    from babel.messages.extract import extract_from_file
+    from babel.messages.pofile import read_po
+
+    from tui_portal.portal.i18n import LOCALES_DIR
+
+    ui = Path(__file__).resolve().parents[2] / "tui_portal" / "ui"
+    modules = [
+        "app.py", "commands.py", "screens/base.py", "screens/confirm.py", "screens/help.py",
+        "screens/overview.py", "screens/plans.py", "screens/quantity.py", "screens/cancel.py",
+        "screens/start.py", "screens/subscription_flow.py", "widgets/header.py", "widgets/error_panel.py",
+        "widgets/preview_panel.py", "widgets/subscription_card.py",
+    ]
+    with (LOCALES_DIR / "de" / "LC_MESSAGES" / "tui_portal.po").open("rb") as handle:
+        german = read_po(handle)
+    untranslated = []
+    for module in modules:
+        keywords = {"_": None, "N_": None, "translate": None}
+        for _line, message, _comments, _context in extract_from_file("python", ui / module, keywords=keywords):
+            entry = german.get(message)
+            if entry is None or not entry.string:
+                untranslated.append(f"{module}: {message}")
+    assert untranslated == []
