@@ -33,7 +33,7 @@ from tui_portal.billing import StripeClient
 from tui_portal.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parents[2]
-SSH_README = REPO / "tui_portal" / "access" / "ssh" / "README.md"
+SSH_README = REPO / "README.md"
 SSHD = "/usr/sbin/sshd"
 
 
@@ -150,7 +150,7 @@ def root_safe_directory() -> Iterator[Path]:
 def readme_sshd_snippet() -> str:
     """The sshd_config block of the SSH README, exactly as documented."""
     match = re.search(r"```sshd_config\n(.*?)```", SSH_README.read_text(encoding="utf-8"), re.S)
-    assert match, "the SSH README lost its ```sshd_config block"
+    assert match, "the README lost its ```sshd_config block"
     return match.group(1)
 
 
