@@ -117,6 +117,10 @@ async def test_downgrade_is_scheduled_for_the_end_of_the_period(portal_app: Any,
         await confirm(pilot)
         assert screen.result is not None and screen.result.scheduled
         assert screen.result.message in widget_text(app)
+        await click_and_wait(pilot, "#done-button")
+        overview = await wait_for_overview(pilot)
+        change = overview.data.subscriptions[0].scheduled_change
+        assert change is not None and change.effective_label in widget_text(app)
     subscription = await first_subscription(stripe_client, "demo@example.com")
     assert subscription.schedule is not None
     assert subscription.items.data[0].price.lookup_key == "team_monthly"  # unchanged until period end

@@ -15,6 +15,7 @@ from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, Ra
 from tui_portal.portal.errors import FieldError, PortalError
 from tui_portal.portal.configuration import CANCELLATION_REASONS
 from tui_portal.portal.views import Action, CancelOptionsView, CancellationReasonView, SubscriptionView
+from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -114,6 +115,11 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self.query_one("#cancel-loading").display = False
         self.query_one("#cancel-steps").display = True
         self.query_one("#keep-plan", Button).focus()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        if self.options is not None and self.query_one(ContentSwitcher).current != "step-result":
+            return [PaletteCommand(self._("Keep plan"), self._("Leave without canceling"), self._keep)]
+        return []
 
     def _show_step(self, step: str, focus: str) -> None:
         self.query_one(ContentSwitcher).current = step

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from tui_portal.portal.errors import ActionNotAllowed, FieldError, PortalError, PromotionCodeInvalid
 from tui_portal.portal.views import ChangePreview, ChangeResult, PlanChoicesView
+from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -131,6 +132,18 @@ class PlansScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self.query_one("#current-plan", Static).update(literal(current_text))
         self.query_one("#promotion").display = choices.promotion_codes_allowed
         self.query_one("#to-quantity").display = choices.quantity.adjustable
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        commands = []
+        step = self.query_one(ContentSwitcher).current
+        if step == "step-choose" and self.choices is not None:
+            commands.append(PaletteCommand(self._("Preview change"), self._("See what it costs"), self.action_preview))
+            if self.choices.quantity.adjustable:
+                commands.append(PaletteCommand(self._("Change quantity"), self._("Subscription"), self._to_quantity))
+        if step == "step-preview":
+            commands.append(PaletteCommand(self._("Confirm change"), self._("Subscription"), self.confirm_and_apply))
+            commands.append(PaletteCommand(self._("Choose again"), self._("Subscription"), self._choose_again))
+        return commands
 
     # ---- choose -> preview ------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, St
 
 from tui_portal.portal.errors import ActionNotAllowed, FieldError, PortalError
 from tui_portal.portal.views import ChangePreview, ChangeResult, PlanChoicesView
+from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -105,6 +106,18 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self.query_one("#quantity-loading").display = False
         self.query_one("#quantity-steps").display = True
         quantity_input.focus()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        step = self.query_one(ContentSwitcher).current
+        if step == "step-choose" and self.choices is not None:
+            return [
+                PaletteCommand(self._("One more"), self._("Quantity"), lambda: self.action_step(1)),
+                PaletteCommand(self._("One less"), self._("Quantity"), lambda: self.action_step(-1)),
+                PaletteCommand(self._("Preview change"), self._("See what it costs"), self.action_preview),
+            ]
+        if step == "step-preview":
+            return [PaletteCommand(self._("Confirm change"), self._("Subscription"), self.confirm_and_apply)]
+        return []
 
     # ---- choose -----------------------------------------------------------------------------
 
