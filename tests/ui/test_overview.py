@@ -205,3 +205,16 @@ async def test_a_failed_start_is_explained_and_retry_connects(sandbox_app: Any) 
         await press_and_wait(pilot, "enter")
         await wait_for_overview(pilot)
         assert len(attempts) == 2
+
+
+async def test_return_terms_and_privacy_links_open_the_configured_urls(portal_app: Any) -> None:
+    app = portal_app("demo@example.com")
+    opened: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_overview(pilot)
+        app.open_url = lambda url, *, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+        await press_and_wait(pilot, "r")
+        await click_and_wait(pilot, "#link-terms")
+        await click_and_wait(pilot, "#link-privacy")
+        business = screen.data.business
+    assert opened == ["https://northwind.example/account", business.terms_of_service_url, business.privacy_policy_url]

@@ -235,8 +235,9 @@ class OverviewScreen(PortalScreen[None]):
 
     def on_screen_resume(self) -> None:
         if self.portal.overview_stale:
+            # The service dropped what the change touched from its cache; the rest is still fresh.
             self.portal.overview_stale = False
-            self.load(refresh=True)
+            self.load()
 
     @work(exclusive=True, group="overview-load")
     async def load(self, refresh: bool = False) -> None:
@@ -338,7 +339,7 @@ class OverviewScreen(PortalScreen[None]):
             self.query_one(ErrorPanel).show_error(error, retry=lambda: self._retry_renew(subscription_id, action))
             return
         self.notify(renewed.renewal_label, title=self._("Plan renewed"), markup=False)
-        self.load(refresh=True)
+        self.load()
 
     def _retry_renew(self, subscription_id: str, action: Action) -> None:
         self.run_worker(self._submit_renew(subscription_id, action), group="overview-renew", exclusive=True)
