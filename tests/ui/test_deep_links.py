@@ -39,13 +39,20 @@ async def test_subscription_cancel_deep_link_exits_with_the_message(portal_app: 
     assert canceled.cancellation_details.feedback == "too_expensive"
 
 
-async def test_subscription_update_deep_link_returns_to_the_overview(portal_app: Any) -> None:
-    app = portal_app("demo@example.com", flow="subscription_update")
+async def test_leaving_a_deep_linked_flow_with_escape_leaves_a_normal_portal(portal_app: Any) -> None:
+    app = portal_app("demo@example.com", flow="subscription_update", after_completion="exit")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, PlansScreen)
         await press_and_wait(pilot, "escape")
         assert isinstance(app.screen, OverviewScreen)
         await wait_for_overview(pilot)
+        # A flow finished later returns to the overview instead of ending the session.
+        await press_and_wait(pilot, "c")
+        await wait_for_screen(pilot, CancelScreen)
+        await click_and_wait(pilot, "#cancel-continue")
+        await click_and_wait(pilot, "#offer-accept")
+        await click_and_wait(pilot, "#result-done")
+        assert isinstance(app.screen, OverviewScreen)
         assert app.is_running
 
 

@@ -162,6 +162,8 @@ class PortalApp(App[str | None]):
     def go_back(self) -> None:
         """Escape: leave the current screen; the overview (bottom of the stack) stays."""
         if len(self.screen_stack) > 2:
+            if self.screen is self._flow_screen:
+                self._flow_screen = None  # the customer left the deep-linked flow: a normal portal now
             self.pop_screen()
 
     def flow_done(self, message: str | None = None) -> None:
