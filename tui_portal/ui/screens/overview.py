@@ -7,6 +7,7 @@ enables and what the installed screens support, so nothing on screen is a dead e
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual import on, work
@@ -26,7 +27,7 @@ from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.subscription_card import CardAction, SubscriptionCard
 
-# action name -> (screen that performs it or None, button label msgid)
+# area screen name -> its button label (msgid), in the order the buttons appear
 AREA_LABELS: dict[str, str] = {
     "payment_methods": N_("Payment methods"),
     "invoices": N_("Invoice history"),
@@ -205,7 +206,7 @@ class OverviewScreen(PortalScreen[None]):
         return True
 
     def palette_commands(self) -> list[PaletteCommand]:
-        commands = []
+        commands: list[PaletteCommand] = []
         for action, label in (
             ("plans", N_("Change plan")),
             ("quantity", N_("Change quantity")),
@@ -214,11 +215,11 @@ class OverviewScreen(PortalScreen[None]):
         ):
             if self._first_subscription_for(action) is not None:
                 commands.append(
-                    PaletteCommand(self._(label), self._("Subscription"), lambda a=action: self._run_on_first(a))
+                    PaletteCommand(self._(label), self._("Subscription"), partial(self._run_on_first, action))
                 )
         for area in self._enabled_areas():
             commands.append(
-                PaletteCommand(self._(AREA_LABELS[area]), self._("Open"), lambda a=area: self.action_area(a))
+                PaletteCommand(self._(AREA_LABELS[area]), self._("Open"), partial(self.action_area, area))
             )
         if self.check_action("return_to_business", ()):
             commands.append(

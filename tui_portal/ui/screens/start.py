@@ -8,7 +8,6 @@ from textual.widgets import Footer, LoadingIndicator, Static
 
 from textual.screen import Screen
 
-from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import PortalScreenMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
@@ -17,7 +16,6 @@ from tui_portal.ui.widgets.error_panel import ErrorPanel
 class StartScreen(PortalScreenMixin, Screen[None]):
     """"Connecting..." with a spinner; on failure the reason and a Retry button."""
 
-    CSS_PATH = stylesheet("app.tcss")
 
     def compose(self) -> ComposeResult:
         with Center(id="start-box"):
