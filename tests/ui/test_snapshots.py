@@ -156,3 +156,8 @@ def test_cancel_result(snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
                         run_before=steps(overview, keys("c"), screen(CancelScreen), click("#cancel-continue"),
                                          click("#offer-decline"), click("#reason-unused"), click("#reason-submit")))
+
+
+def test_overview_at_80x24(snap_compare: Any) -> None:
+    app = build_snapshot_app("demo@example.com")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps(overview))
