@@ -161,3 +161,27 @@ def test_cancel_result(snap_compare: Any) -> None:
 def test_overview_at_80x24(snap_compare: Any) -> None:
     app = build_snapshot_app("demo@example.com")
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps(overview))
+
+
+def test_start_failure(snap_compare: Any) -> None:
+    from contextlib import asynccontextmanager
+
+    from tui_portal.portal.errors import ServiceUnavailable
+    from tui_portal.ui.app import PortalApp
+    from tui_portal.ui.theme import ThemePreference
+
+    @asynccontextmanager
+    async def unreachable() -> Any:
+        raise ServiceUnavailable("We could not reach the billing service. Please try again.")
+        yield  # pragma: no cover - never reached
+
+    folder = Path(tempfile.mkdtemp(prefix="tui-portal-snapshot-"))
+    app = PortalApp(unreachable, theme_preference=ThemePreference(folder / "ui.json"))
+
+    async def failed(pilot: Any) -> None:
+        for _ in range(50):
+            if pilot.app.screen.query("#start-error") and pilot.app.screen.query_one("#start-error").display:
+                break
+            await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(failed))
