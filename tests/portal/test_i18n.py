@@ -15,7 +15,8 @@ from tui_portal.portal.i18n import LOCALES_DIR, Translator, choose_locale
 REPO = Path(__file__).resolve().parents[2]
 PO_PATH = LOCALES_DIR / "de" / "LC_MESSAGES" / "tui_portal.po"
 MO_PATH = LOCALES_DIR / "de" / "LC_MESSAGES" / "tui_portal.mo"
-KEYWORDS = {"_", "N_", "gettext", "ngettext"}
+# The UI also routes text through `translate(...)` / `_translate(...)` helpers (str.format placeholders).
+KEYWORDS = {"_", "N_", "gettext", "ngettext", "translate", "_translate"}
 
 
 def test_german_strings_are_found() -> None:
@@ -47,7 +48,7 @@ def test_locale_choice() -> None:
 
 
 def _source_strings() -> set[str | tuple[str, str]]:
-    """Every literal passed to _(), N_(), gettext() or ngettext() where customers read text:
+    """Every literal passed to _(), N_(), gettext(), ngettext() or translate() where customers read text:
     the portal, UI and access layers (billing and sandbox never show customer-facing text)."""
     found: set[str | tuple[str, str]] = set()
     for folder in ("portal", "ui", "access"):

@@ -7,7 +7,7 @@ Each `PortalService` owns a `Translator`; screens use `service.translator.gettex
 Catalogs live in `tui_portal/locales/<lang>/LC_MESSAGES/tui_portal.po` (source) and `.mo` (compiled,
 committed so an installed wheel needs no build step). Adding strings:
 
-    pybabel extract -k _ -k N_ -k gettext -k ngettext:1,2 -o /tmp/tui_portal.pot tui_portal/portal tui_portal/ui tui_portal/access
+    pybabel extract -k _ -k N_ -k gettext -k ngettext:1,2 -k translate -k _translate -o /tmp/tui_portal.pot tui_portal/portal tui_portal/ui tui_portal/access
     pybabel update -i /tmp/tui_portal.pot -d tui_portal/locales -D tui_portal   # then translate the new entries
     python -m tui_portal.portal.i18n compile
 
