@@ -57,7 +57,6 @@ class OverviewScreen(PortalScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.data: OverviewView | None = None
-        self._renew_action: Action | None = None
 
     # ---- layout -----------------------------------------------------------------------------
 
@@ -330,8 +329,7 @@ class OverviewScreen(PortalScreen[None]):
         )
         if not confirmed:
             return
-        self._renew_action = Action()
-        await self._submit_renew(subscription_id, self._renew_action)
+        await self._submit_renew(subscription_id, Action())  # Retry reuses this action
 
     async def _submit_renew(self, subscription_id: str, action: Action) -> None:
         try:
