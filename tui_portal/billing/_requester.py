@@ -203,6 +203,60 @@ class Requester:
             timed_out=timed_out,
         )
 
+    async def download(self, url: str, *, max_bytes: int = 25 * 1024 * 1024, max_redirects: int = 5) -> bytes:
+        """Fetch a document the API linked to (an invoice PDF) and return its bytes.
+
+        The API key is never sent: Stripe's document links are capability URLs on other hosts
+        (pay.stripe.com, which redirects to files.stripe.com), and the key must not travel to any
+        host but the API's. A GET is safe to retry, so connection failures and 5xx are retried
+        like API reads; the body is capped so a wrong link cannot fill the disk or memory.
+        """
+        current = httpx.URL(url)
+        log_path = current.path
+        headers = {"User-Agent": f"tui-portal/{__version__}", "Accept": "application/pdf, */*"}
+        redirects = 0
+        attempt = 0
+        while True:
+            if current.scheme not in ("http", "https"):
+                raise APIError(f"refusing to download a document from a {current.scheme!r} link")
+            attempt += 1
+            failure: StripeError | None = None
+            try:
+                async with self._http.stream("GET", current, headers=headers) as response:
+                    if response.is_redirect and "location" in response.headers:
+                        redirects += 1
+                        if redirects > max_redirects:
+                            raise APIError("the document link redirected too many times", http_status=response.status_code)
+                        current = current.join(response.headers["location"])
+                        attempt = 0
+                        continue
+                    if response.status_code >= 500:
+                        failure = APIError(
+                            f"the document server answered HTTP {response.status_code}", http_status=response.status_code
+                        )
+                    elif response.status_code >= 400:
+                        raise APIError(
+                            f"the document could not be downloaded (HTTP {response.status_code})",
+                            http_status=response.status_code,
+                        )
+                    else:
+                        chunks: list[bytes] = []
+                        size = 0
+                        async for chunk in response.aiter_bytes():
+                            size += len(chunk)
+                            if size > max_bytes:
+                                raise APIError(f"the document is larger than {max_bytes} bytes")
+                            chunks.append(chunk)
+                        logger.debug("GET %s -> %s (%d bytes, document)", log_path, response.status_code, size)
+                        return b"".join(chunks)
+            except httpx.TimeoutException as exc:
+                failure = self._connection_error("GET", log_path, exc, timed_out=True)
+            except httpx.TransportError as exc:
+                failure = self._connection_error("GET", log_path, exc, timed_out=False)
+            if attempt > self._max_retries:
+                raise failure
+            await self._sleep(retry_delay_seconds(attempt, self._random_fraction()))
+
     # -- typed helpers used by resources -------------------------------------------------------
 
     async def request_model(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._pagination import AsyncPaginator
+from ..errors import APIError, InvalidRequestError
 from ..models import Invoice, InvoiceItem, InvoiceLineItem
 from ._base import Resource, path_id, with_expand
 
@@ -24,6 +25,20 @@ class Invoices(Resource):
     ) -> AsyncPaginator[InvoiceLineItem]:
         path = f"/v1/invoices/{path_id(invoice_id, 'invoice_id')}/lines"
         return self._requester.list(InvoiceLineItem, path, with_expand(params, expand))
+
+    async def pdf(self, invoice_id: str) -> bytes:
+        """The invoice's PDF (``invoice_pdf``), fetched without the API key; finalized invoices only."""
+        invoice = await self.retrieve(invoice_id)
+        if not invoice.invoice_pdf:
+            raise InvalidRequestError(
+                f"invoice {invoice.id} has no PDF yet",
+                code="invoice_pdf_unavailable",
+                user_message="This invoice has no PDF yet; one is made when the invoice is finalized.",
+            )
+        document = await self._requester.download(invoice.invoice_pdf)
+        if not document.startswith(b"%PDF-"):
+            raise APIError(f"the PDF link of invoice {invoice.id} returned something that is not a PDF")
+        return document
 
     async def create_preview(
         self, *, idempotency_key: str | None = None, expand: Sequence[str] | None = None, **params: Any
