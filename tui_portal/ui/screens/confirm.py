@@ -60,7 +60,9 @@ class ConfirmScreen(PortalModal[bool]):
                 )
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-yes", Button).focus()
+        # The safe answer has the focus: a customer who presses Enter twice by habit (once to ask
+        # for the change, once more) must not be charged. Confirming takes a deliberate Tab, click or y.
+        self.query_one("#confirm-no", Button).focus()
 
     @on(Button.Pressed, "#confirm-yes")
     def _yes(self) -> None:
