@@ -151,3 +151,20 @@ async def test_valid_promotion_code_is_applied_and_an_invalid_one_explained_inli
         assert "SAVE20" in widget_text(app)
     subscription = await first_subscription(stripe_client, "demo@example.com")
     assert len(subscription.discounts) == 1
+
+
+async def test_a_second_enter_on_the_confirmation_goes_back_and_charges_nothing(
+    portal_app: Any, stripe_client: Any
+) -> None:
+    app = portal_app("demo@example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await choose_plan(pilot, screen, "Business – $99.00 per month")
+        await press_and_wait(pilot, "enter")  # "Confirm change" on the preview opens the confirmation
+        assert isinstance(app.screen, ConfirmScreen)
+        await press_and_wait(pilot, "enter")  # habit, not a decision
+        assert isinstance(app.screen, PlansScreen)
+        assert screen.result is None
+    subscription = await first_subscription(stripe_client, "demo@example.com")
+    assert subscription.items.data[0].price.recurring.interval == "month"
+    assert subscription.items.data[0].price.unit_amount == 2900
