@@ -1,11 +1,14 @@
-"""Invoice history: pages (memory bound by a few pages) and details with lines."""
+"""Invoice history: pages (memory bound by a few pages), details with lines, and saving the PDF."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+from pathlib import Path
 from typing import Any
 
 from tui_portal.portal._core import CACHED_INVOICE_DETAILS, MAX_LIST, ServiceCore
-from tui_portal.portal.errors import NotFound
+from tui_portal.portal.errors import ActionNotAllowed, NotFound
 from tui_portal.portal.presenters import field, object_id
 from tui_portal.portal.views import InvoiceDetailView, InvoicePageView
 
@@ -47,7 +50,29 @@ class InvoicesMixin(ServiceCore):
         )
 
     async def invoice_detail(self, invoice_id: str) -> InvoiceDetailView:
+        """One of the customer's invoices with all its lines (NotYourObject for anyone else's)."""
         self._require_invoices()
+        invoice, lines = await self._owned_invoice(invoice_id)
+        return self._presenter.invoice_detail(invoice, lines, {})
+
+    async def save_pdf(self, invoice_id: str, path: str | Path) -> Path:
+        """Download the invoice's PDF through the billing client and write it to `path`.
+
+        An existing file is replaced (the screen asks first); the file appears complete or not at
+        all, never half-written. Raises OSError when the file cannot be written (shown next to the
+        path field) and a PortalError when the PDF cannot be fetched.
+        """
+        self._require_invoices()
+        invoice, _lines = await self._owned_invoice(invoice_id)
+        if not field(invoice, "invoice_pdf"):
+            raise ActionNotAllowed(self._("This invoice has no PDF yet; one is made when the invoice is finalized."))
+        document = await self._call(self.client.invoices.pdf(invoice_id))
+        target = Path(path).expanduser()
+        await asyncio.to_thread(_write_atomically, target, document)
+        return target
+
+    async def _owned_invoice(self, invoice_id: str) -> tuple[Any, list[Any]]:
+        """The invoice and every line of it, fetched once; only if it belongs to this customer."""
         await self._customer()
 
         async def fetch() -> tuple[Any, list[Any]]:
@@ -70,4 +95,14 @@ class InvoicesMixin(ServiceCore):
         if object_id(invoice.customer) != self.customer_id:
             self._invalidate(f"invoices:detail:{invoice_id}")
             raise self._not_yours()
-        return self._presenter.invoice_detail(invoice, lines, {})
+        return invoice, lines
+
+
+def _write_atomically(target: Path, document: bytes) -> None:
+    """Write next to the target, then rename over it: readers never see a partial PDF."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_bytes(document)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -522,7 +522,5 @@ class Presenter:
             discounts=tuple(discounts),
             total=self.money(field(invoice, "total", 0), currency),
             period_label=format_period(period_start, period_end, self.locale) or None,
-            # The PDF can only be saved once the billing client can download a file; until then the
-            # screens show the hosted invoice page instead (see the portal report).
-            has_pdf=False,
+            has_pdf=bool(field(invoice, "invoice_pdf")),  # drafts have none until finalized
         )

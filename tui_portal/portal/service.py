@@ -11,10 +11,6 @@ Every mutating method takes an optional `action: Action`. Create one per user co
 the same one again when the customer presses "retry" after a network failure: the change is then
 applied exactly once (Stripe idempotency keys). Without one, a fresh key is used.
 
-Invoice PDFs: the portal shows each invoice's hosted page; saving the PDF file needs a download
-method on the billing client (asked for in the portal report), so `InvoiceDetailView.has_pdf` stays
-False and there is no `save_pdf` until then.
-
 Caching: data is fetched once and kept until a mutation made through this service changes it (a
 plan change drops subscriptions and invoices, a name change replaces the customer, ...).
 `overview(refresh=True)` drops everything, for a "reload" key.
@@ -58,5 +54,5 @@ class PortalService(
       `remove_tax_id`
     - payment methods (`_payments.py`): `payment_methods`, `set_default_payment_method`,
       `remove_payment_method`, `test_cards`, `add_test_card`, `start_card_setup`, `wait_for_setup`
-    - invoices (`_invoices.py`): `invoice_page`, `invoice_detail`
+    - invoices (`_invoices.py`): `invoice_page`, `invoice_detail`, `save_pdf`
     """

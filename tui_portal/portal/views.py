@@ -474,4 +474,4 @@ class InvoiceDetailView:
     discounts: tuple[tuple[str, Money], ...]  # (description, amount) per discount
     total: Money
     period_label: str | None
-    has_pdf: bool  # True when `save_pdf` can save this invoice's PDF (not yet: needs a billing download)
+    has_pdf: bool  # True when `save_pdf` can save this invoice's PDF (finalized invoices)
