@@ -22,6 +22,7 @@ SCREENS: dict[str, str] = {
     "help": "tui_portal.ui.screens.help:HelpScreen",
     "billing_details": "tui_portal.ui.screens.billing_details:BillingDetailsScreen",
     "tax_ids": "tui_portal.ui.screens.tax_ids:TaxIdsScreen",
+    "ssh_keys": "tui_portal.ui.screens.ssh_keys:SshKeysScreen",
     "payment_methods": "tui_portal.ui.screens.payment_methods:PaymentMethodsScreen",
     "invoices": "tui_portal.ui.screens.invoices:InvoicesScreen",
     "invoice_detail": "tui_portal.ui.screens.invoice_detail:InvoiceDetailScreen",

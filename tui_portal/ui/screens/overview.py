@@ -33,6 +33,7 @@ AREA_LABELS: dict[str, str] = {
     "invoices": N_("Invoice history"),
     "billing_details": N_("Billing information"),
     "tax_ids": N_("Tax IDs"),
+    "ssh_keys": N_("SSH keys"),
 }
 
 
@@ -50,6 +51,7 @@ class OverviewScreen(PortalScreen[None]):
         Binding("i", "area('invoices')", N_("Invoices")),
         Binding("b", "area('billing_details')", N_("Billing information"), show=False),
         Binding("x", "area('tax_ids')", N_("Tax IDs"), show=False),
+        Binding("k", "area('ssh_keys')", N_("SSH keys"), show=False),
         Binding("r", "return_to_business", N_("Return to the website"), show=False),
         Binding("ctrl+r", "reload", N_("Reload"), show=False),
     ]
@@ -189,6 +191,7 @@ class OverviewScreen(PortalScreen[None]):
             "invoices": features.invoice_history,
             "billing_details": features.customer_update,
             "tax_ids": features.customer_update and "tax_id" in features.allowed_updates,
+            "ssh_keys": True,
         }
         return [area for area in AREA_LABELS if enabled[area] and screen_available(area)]
 
