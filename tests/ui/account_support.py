@@ -120,3 +120,22 @@ async def create_invoiced_customer(client: Any, sandbox_app: Any, email: str, *,
         discounts=[{"coupon": "RETAIN25"}],
     )
     return str(created.id)
+
+
+async def run_from_palette(pilot: Any, query: str, title: str) -> None:
+    """Open the command palette (ctrl+p), search `query`, run the first hit (which must be `title`)."""
+    from textual.command import CommandList, CommandPalette
+
+    from tests.ui.conftest import press_and_wait
+
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await pilot.press(*query)
+    commands = pilot.app.screen.query_one(CommandList)
+    for _ in range(200):  # the palette searches in the background
+        if commands.option_count and title in str(commands.get_option_at_index(0).prompt):
+            break
+        await pilot.pause(0.01)
+    assert title in str(commands.get_option_at_index(0).prompt)
+    await press_and_wait(pilot, "enter")

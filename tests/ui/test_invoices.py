@@ -13,6 +13,7 @@ from tests.ui.account_support import (
     create_invoiced_customer,
     customer,
     open_account_screen,
+    run_from_palette,
 )
 from tests.ui.conftest import press_and_wait, screen_text, wait_for_screen, wait_for_workers
 from tui_portal.ui.screens.invoice_detail import InvoiceDetailScreen
@@ -62,6 +63,10 @@ async def test_next_page_shows_older_invoices_and_previous_page_returns(portal_a
         await press_and_wait(pilot, "p")
         assert table.invoice_ids == first_page
         assert "Page 1 · invoices 1–10" in screen_text(app)
+
+        # The same from the command palette.
+        await run_from_palette(pilot, "next page", "Next page")
+        assert table.invoice_ids == second_page
 
 
 async def test_invoice_detail_lines_discount_and_total_add_up_and_match_the_api(

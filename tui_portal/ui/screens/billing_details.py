@@ -28,11 +28,13 @@ from tui_portal.portal import (
     ShippingInput,
 )
 from tui_portal.portal.views import AddressView, CustomerDetailsView, CustomerView
+from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.widgets.account_field import AccountField
 from tui_portal.ui.widgets.address_form import AddressForm
+from tui_portal.ui.widgets.account_status import AccountStatus
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -127,7 +129,7 @@ class BillingDetailsScreen(PortalScreen[None]):
         yield ErrorPanel(self._("Retry"), id="details-error")
         with Horizontal(id="details-actions"):
             yield Button(literal(self._("Save")), id="save-details", variant="primary")
-            yield Static(id="details-status")
+            yield AccountStatus(id="details-status")
 
     def on_mount(self) -> None:
         # Save stays off until the saved values are in the form. (Not `disabled` on the whole form:
@@ -141,6 +143,12 @@ class BillingDetailsScreen(PortalScreen[None]):
         """Back from the tax ID screen: show the tax IDs as they are now."""
         if self._saved and "tax_id" in self._allowed:
             self.refresh_tax_ids()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        commands = [PaletteCommand(self._("Save"), self._("Billing details"), self.action_save)]
+        if "tax_id" in self._allowed:
+            commands.append(PaletteCommand(self._("Manage tax IDs"), self._("Billing details"), self._open_tax_ids))
+        return commands
 
     # ---- loading ----------------------------------------------------------------------------
 
@@ -373,12 +381,9 @@ class BillingDetailsScreen(PortalScreen[None]):
             self.portal.flow_done(message)
 
     def _set_status(self, message: str, *, problem: bool = False, success: bool = False) -> None:
-        status = self.query_one("#details-status", Static)
-        status.update(literal(message))
-        status.set_class(problem, "-problem")
-        status.set_class(success, "-success")
+        self.query_one("#details-status", AccountStatus).show(message, problem=problem, success=success)
 
     @property
     def status(self) -> str:
-        """The status line's text (what a customer reads after Save); used by tests."""
-        return str(self.query_one("#details-status", Static).content)
+        """What the status line says after the last action (what the customer reads)."""
+        return self.query_one("#details-status", AccountStatus).text

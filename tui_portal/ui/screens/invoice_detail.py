@@ -19,11 +19,13 @@ from textual.widgets import Button, DataTable, Input, Static
 from tui_portal.portal import PortalError
 from tui_portal.portal.formatting import money
 from tui_portal.portal.views import InvoiceDetailView, Money
+from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import cell, literal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.widgets.account_field import AccountField
+from tui_portal.ui.widgets.account_status import AccountStatus
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 _UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -73,7 +75,7 @@ class InvoiceDetailScreen(PortalScreen[None]):
         with Horizontal(id="invoice-actions"):
             yield Button(literal(self._("Open invoice page")), id="open-page")
             yield Button(literal(self._("Save PDF")), id="show-pdf-form")
-        yield Static(id="invoice-status")
+        yield AccountStatus(id="invoice-status")
 
     def on_mount(self) -> None:
         table = self.query_one("#invoice-lines", DataTable)
@@ -166,6 +168,15 @@ class InvoiceDetailScreen(PortalScreen[None]):
             return self._can_save_pdf()
         return True
 
+    def palette_commands(self) -> list[PaletteCommand]:
+        """"Open invoice page" / "Save PDF" when this invoice has them (as in the footer)."""
+        commands = []
+        if self.check_action("open_page", ()):
+            commands.append(PaletteCommand(self._("Open invoice page"), self._("Invoice"), self.action_open_page))
+        if self.check_action("save_pdf", ()):
+            commands.append(PaletteCommand(self._("Save PDF"), self._("Invoice"), self.action_save_pdf))
+        return commands
+
     # ---- hosted page ------------------------------------------------------------------------
 
     @on(Button.Pressed, "#open-page")
@@ -250,11 +261,9 @@ class InvoiceDetailScreen(PortalScreen[None]):
         self._set_status(self._("Saved the PDF to {path}", path=str(saved)), success=True)
 
     def _set_status(self, message: str, *, problem: bool = False, success: bool = False) -> None:
-        status = self.query_one("#invoice-status", Static)
-        status.update(literal(message))
-        status.set_class(problem, "-problem")
-        status.set_class(success, "-success")
+        self.query_one("#invoice-status", AccountStatus).show(message, problem=problem, success=success)
 
     @property
     def status(self) -> str:
-        return str(self.query_one("#invoice-status", Static).content)
+        """What the status line says after the last action (what the customer reads)."""
+        return self.query_one("#invoice-status", AccountStatus).text

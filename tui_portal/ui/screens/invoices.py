@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from tui_portal.portal import PortalError, ServiceUnavailable
 from tui_portal.portal.views import InvoicePageView
+from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -71,6 +72,9 @@ class InvoicesScreen(PortalScreen[None]):
             self.query_one(ErrorPanel).show(error.user_message, retry=retry)
             return
         self.query_one(ErrorPanel).hide()
+        paging_changed = self.page is None or (self.page.has_more, self.page.has_previous) != (
+            page.has_more, page.has_previous
+        )
         self.page = page
         self.page_number = page_number
         table = self.query_one(InvoiceTable)
@@ -79,8 +83,12 @@ class InvoicesScreen(PortalScreen[None]):
         table.display = has_invoices
         self.query_one("#invoices-empty").display = not has_invoices
         self.query_one("#invoices-page-label", Static).update(literal(self._page_label(page)))
-        self.refresh_bindings()
-        if has_invoices:
+        if paging_changed:
+            # Only when "Next"/"Previous" appear or vanish: every refresh rebuilds the footer, and
+            # Textual 8.2.8's Footer keeps each replaced FooterKey alive (a data_bind watcher holds
+            # it), so refreshing on every page made memory grow with the pages turned.
+            self.refresh_bindings()
+        if has_invoices and not table.has_focus:
             table.focus()
 
     def _page_label(self, page: InvoicePageView) -> str:
@@ -105,6 +113,15 @@ class InvoicesScreen(PortalScreen[None]):
     def action_previous_page(self) -> None:
         if self.page is not None and self.page.has_previous and self.page.first_id:
             self.load_page(max(1, self.page_number - 1), ending_before=self.page.first_id)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Next/previous page when there is one (as in the footer)."""
+        commands = []
+        if self.check_action("next_page", ()):
+            commands.append(PaletteCommand(self._("Next page"), self._("Invoices"), self.action_next_page))
+        if self.check_action("previous_page", ()):
+            commands.append(PaletteCommand(self._("Previous page"), self._("Invoices"), self.action_previous_page))
+        return commands
 
     # ---- detail -----------------------------------------------------------------------------
 

@@ -16,12 +16,14 @@ from textual.widgets import Button, Static
 
 from tui_portal.portal import Action, PortalError, ServiceUnavailable
 from tui_portal.portal.views import PaymentMethodView, SetupResult
+from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal, template
 from tui_portal.ui.screens.add_card import HostedCardSetupModal, SandboxCardPickerModal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.widgets.card_list import CardList
+from tui_portal.ui.widgets.account_status import AccountStatus
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 
@@ -53,11 +55,20 @@ class PaymentMethodsScreen(PortalScreen[None]):
             yield Static(literal(self._("Card numbers are never typed into this terminal: new cards are added on "
                                         "a secure Stripe page.")), classes="muted", id="cards-note")
         yield ErrorPanel(self._("Retry"), id="cards-error")
-        yield Static(id="cards-status")
+        yield AccountStatus(id="cards-status")
 
     def on_mount(self) -> None:
         self.query_one("#cards-empty").display = False
         self.load_cards()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """The footer's actions, for the command palette (ctrl+p)."""
+        area = self._("Payment methods")
+        commands = [PaletteCommand(self._("Add a card"), area, self.action_add_card)]
+        if self.query_one(CardList).cards:
+            commands.append(PaletteCommand(self._("Make default"), area, self.action_make_default))
+            commands.append(PaletteCommand(self._("Remove"), area, self.action_remove))
+        return commands
 
     # ---- list -------------------------------------------------------------------------------
 
@@ -203,11 +214,9 @@ class PaymentMethodsScreen(PortalScreen[None]):
             self.portal.flow_done(message)
 
     def _set_status(self, message: str, *, problem: bool = False, success: bool = False) -> None:
-        status = self.query_one("#cards-status", Static)
-        status.update(literal(message))
-        status.set_class(problem, "-problem")
-        status.set_class(success, "-success")
+        self.query_one("#cards-status", AccountStatus).show(message, problem=problem, success=success)
 
     @property
     def status(self) -> str:
-        return str(self.query_one("#cards-status", Static).content)
+        """What the status line says after the last action (what the customer reads)."""
+        return self.query_one("#cards-status", AccountStatus).text

@@ -15,10 +15,12 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui_portal.portal import Action, FieldError, PortalError, ServiceUnavailable
 from tui_portal.portal.views import TaxIdView
+from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import cell, literal, template
 from tui_portal.ui.screens.base import N_, PortalModal, PortalScreen
 from tui_portal.ui.widgets.account_field import AccountField
+from tui_portal.ui.widgets.account_status import AccountStatus
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 
@@ -117,13 +119,18 @@ class TaxIdsScreen(PortalScreen[None]):
                 yield AccountField("value", self._("Value"), id="tax-id-value")
                 yield Button(literal(self._("Add tax ID")), id="add-tax-id-button", variant="primary")
         yield ErrorPanel(self._("Retry"), id="tax-ids-error")
-        yield Static(id="tax-ids-status")
+        yield AccountStatus(id="tax-ids-status")
 
     def on_mount(self) -> None:
         table = self.query_one("#tax-id-table", DataTable)
         table.add_columns(self._("Type"), self._("Value"), self._("Country"), self._("Status"))
         self.query_one("#tax-id-type-error").display = False
         self.load_tax_ids()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        if not self._tax_ids:
+            return []
+        return [PaletteCommand(self._("Remove selected tax ID"), self._("Tax IDs"), self.action_remove)]
 
     # ---- list -------------------------------------------------------------------------------
 
@@ -253,11 +260,9 @@ class TaxIdsScreen(PortalScreen[None]):
         self.load_tax_ids()
 
     def _set_status(self, message: str, *, problem: bool = False, success: bool = False) -> None:
-        status = self.query_one("#tax-ids-status", Static)
-        status.update(literal(message))
-        status.set_class(problem, "-problem")
-        status.set_class(success, "-success")
+        self.query_one("#tax-ids-status", AccountStatus).show(message, problem=problem, success=success)
 
     @property
     def status(self) -> str:
-        return str(self.query_one("#tax-ids-status", Static).content)
+        """What the status line says after the last action (what the customer reads)."""
+        return self.query_one("#tax-ids-status", AccountStatus).text
