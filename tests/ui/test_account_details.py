@@ -156,6 +156,10 @@ async def test_only_changed_sections_are_sent_and_a_second_save_reports_nothing_
         assert screen.status == "Saved: Email."
         await save_details(pilot)
         assert screen.status == "Nothing to save: no field was changed."
+        # Escape goes back, even with the cursor in a field.
+        assert field_by_name(screen, "email").input.has_focus
+        await pilot.press("escape")
+        await wait_for_screen(pilot, OverviewScreen)
     saved = await stripe_client.customers.retrieve(customer_id)
     assert saved.email == "dana@ex.io"
     assert saved.name == "Dana Demo"

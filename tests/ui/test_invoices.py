@@ -12,6 +12,7 @@ from tests.ui.account_support import (
     HOSTILE_PRODUCT,
     create_invoiced_customer,
     customer,
+    field_by_name,
     open_account_screen,
     run_from_palette,
 )
@@ -115,8 +116,15 @@ async def test_open_the_hosted_invoice_page_and_pdf_saving_only_when_the_service
 
         if callable(getattr(app.service, "save_pdf", None)):
             await press_and_wait(pilot, "s")
+            path_field = field_by_name(screen, "path")
+            assert path_field.input.value.endswith(".pdf")  # a default location is offered
+            missing = str(tmp_path / "no-such-folder" / "invoice.pdf")
+            path_field.input.value = missing
+            await press_and_wait(pilot, "enter")
+            assert path_field.error.startswith("Save to: ") and "does not exist" in path_field.error
+            assert path_field.input.value == missing
             target = tmp_path / "invoice.pdf"
-            screen.query_one("#pdf-path Input").value = str(target)
+            path_field.input.value = str(target)
             await press_and_wait(pilot, "enter")
             assert target.read_bytes().startswith(b"%PDF")
             assert str(target) in screen.status
