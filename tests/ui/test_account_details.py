@@ -235,3 +235,39 @@ async def test_only_allowed_fields_are_offered(portal_app: Any) -> None:
         names = {field.field_name for field in screen.query("AccountField").results()}
         assert names == {"email"}
         assert "Billing address" not in widget_text(app)
+
+
+async def test_a_lost_save_is_shown_with_retry_and_applies_once(sandbox_app: Any, stripe_client: Any) -> None:
+    """The sandbox applies the change but the answer is lost (503, three times, the client's retries
+    included); Retry re-sends with the same idempotency key, so the change is applied once."""
+    from tests.ui.conftest import fixed_clock, service_factory
+    from tests.ui.test_errors import LoseResponses
+    from tui_portal.ui.app import PortalApp
+    from tui_portal.ui.widgets.error_panel import ErrorPanel
+
+    customer_id = (await customer(stripe_client, "demo@example.com")).id
+    flaky = LoseResponses(sandbox_app)
+    keys_sent: list[str] = []
+
+    async def record_keys(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == f"/v1/customers/{customer_id}":
+            keys_sent.append(dict(scope["headers"]).get(b"idempotency-key", b"").decode())
+        await flaky(scope, receive, send)
+
+    app = PortalApp(service_factory(record_keys, "demo@example.com"), clock=fixed_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_account_screen(pilot, "billing_details", BillingDetailsScreen)
+        await type_into(pilot, field_by_name(screen, "name"), "Dana Retried")
+        flaky.fail_next("POST", f"/v1/customers/{customer_id}", times=3)
+        await save_details(pilot)
+        assert flaky.lost == 3
+        panel = screen.query_one(ErrorPanel)
+        assert panel.display and panel.message
+        assert "Saved" not in screen.status
+        assert field_by_name(screen, "name").input.value == "Dana Retried"
+        await pilot.press("enter")  # Retry has the focus
+        await wait_for_workers(pilot)
+        assert screen.status == "Saved: Name."
+        assert not panel.display
+    assert (await stripe_client.customers.retrieve(customer_id)).name == "Dana Retried"
+    assert len(keys_sent) == 4 and len(set(keys_sent)) == 1 and keys_sent[0], keys_sent

@@ -159,7 +159,8 @@ class BillingDetailsScreen(PortalScreen[None]):
         except PortalError as error:
             self._set_status("")
             self.query_one("#details-form").loading = False
-            self.query_one(ErrorPanel).show(error.user_message, retry=self.load_details)
+            retry = self.load_details if isinstance(error, ServiceUnavailable) else None
+            self.query_one(ErrorPanel).show(error.user_message, retry=retry)
             return
         self._show_details(details)
         self.query_one("#details-form").loading = False

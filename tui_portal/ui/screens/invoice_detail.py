@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static
 
-from tui_portal.portal import PortalError
+from tui_portal.portal import PortalError, ServiceUnavailable
 from tui_portal.portal.formatting import money
 from tui_portal.portal.views import InvoiceDetailView, Money
 from tui_portal.ui.commands import PaletteCommand
@@ -96,7 +96,8 @@ class InvoiceDetailScreen(PortalScreen[None]):
             invoice = await self.service.invoice_detail(self.invoice_id)
         except PortalError as error:
             self.query_one("#invoice-heading", Static).update("")
-            self.query_one(ErrorPanel).show(error.user_message, retry=self.load_invoice)
+            retry = self.load_invoice if isinstance(error, ServiceUnavailable) else None
+            self.query_one(ErrorPanel).show(error.user_message, retry=retry)
             return
         self.query_one(ErrorPanel).hide()
         self.invoice = invoice
