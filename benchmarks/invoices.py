@@ -396,11 +396,11 @@ def main() -> None:
                 cells.append("")
         print(f"{label:46}{cells[0]:>14}{cells[1]:>14}{cells[2]:>16}")
 
-    for scenario in (empty, history):
-        for result in scenario:
+    for scenario_runs in (empty, history):
+        for result in scenario_runs:
             result["start_to_first_page_s"] = result["start_to_overview_s"] + result["open_to_first_page_s"]
-    for scenario in (bare, empty, history):
-        for result in scenario:
+    for scenario_runs in (bare, empty, history):
+        for result in scenario_runs:
             result["rss_growth_kib"] = result["rss_after_paging_kib"] - result["rss_after_first_page_kib"]
     kib_to_mib = 1 / 1024
     print(f"{'':46}{'bare Textual':>14}{'portal':>14}{'portal':>16}")

@@ -116,12 +116,12 @@ class InvoiceDetailScreen(PortalScreen[None]):
         table = self.query_one("#invoice-lines", DataTable)
         table.clear()
         for line in invoice.lines:
-            description = cell(line.description)
+            description_cell = cell(line.description)
             if line.period_label:
-                description.append("\n")
-                description.append_text(cell(line.period_label, style="dim"))
+                description_cell.append("\n")
+                description_cell.append_text(cell(line.period_label, style="dim"))
             table.add_row(
-                description,
+                description_cell,
                 cell("" if line.quantity is None else str(line.quantity), justify="right"),
                 cell(line.amount.display, justify="right"),
                 key=line.id,
@@ -129,8 +129,8 @@ class InvoiceDetailScreen(PortalScreen[None]):
             )
 
         rows: list[tuple[str, str, str]] = [("subtotal", self._("Subtotal"), invoice.subtotal.display)]
-        for index, (description, amount) in enumerate(invoice.discounts):
-            rows.append((f"discount-{index}", description, _negative(amount)))
+        for index, (discount_label, amount) in enumerate(invoice.discounts):
+            rows.append((f"discount-{index}", discount_label, _negative(amount)))
         rows.append(("total", self._("Total"), invoice.total.display))
         rows.append(("amount-due", self._("Amount due"), summary.amount_due.display))
         rows.append(("amount-paid", self._("Amount paid"), summary.amount_paid.display))
