@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, LoadingIndicator, Static
+from textual.widgets import DataTable, LoadingIndicator, Static
 
 from tui_portal.access.staff.churn import ChurnReport, bar, load_report
+from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import cell, literal
 
@@ -46,7 +47,7 @@ class ChurnScreen(Screen[None]):
             yield Static(id="retention-title", classes="section-title")
             yield DataTable(id="churn-retention", cursor_type="row")
             yield Static(id="retention-totals")
-        yield Footer()
+        yield PortalFooter()
 
     def on_mount(self) -> None:
         self.query_one("#churn-reasons", DataTable).add_columns("Month", "Reason", "Cancellations")

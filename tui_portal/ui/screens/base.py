@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer
 
+from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.widgets.header import PortalHeader
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class PortalScreen(PortalScreenMixin, Screen[ResultT]):
     def compose(self) -> ComposeResult:
         yield self.portal.make_header(self._(self.TITLE_MSGID) if self.TITLE_MSGID else "")
         yield from self.compose_body()
-        yield Footer()
+        yield PortalFooter()
 
     def compose_body(self) -> ComposeResult:
         """The screen's content between header and footer."""

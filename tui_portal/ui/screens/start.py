@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
-from textual.widgets import Footer, LoadingIndicator, Static
+from textual.widgets import LoadingIndicator, Static
 
 from textual.screen import Screen
 
+from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import PortalScreenMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
@@ -23,7 +24,7 @@ class StartScreen(PortalScreenMixin, Screen[None]):
                 yield Static(literal(self._("Connecting to the billing service…")), id="start-message")
                 yield LoadingIndicator(id="start-spinner")
                 yield ErrorPanel(self._("Retry"), id="start-error")
-        yield Footer()
+        yield PortalFooter()
 
     def show_failure(self, message: str) -> None:
         """Stop the spinner and explain why the portal could not start; Retry starts it again."""
