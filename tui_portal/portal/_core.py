@@ -76,6 +76,11 @@ class ServiceCore:
     # ---------------------------------------------------------------------------------------------
 
     @property
+    def live_mode(self) -> bool:
+        """True with a live key: real cards are charged, so every screen says LIVE MODE."""
+        return bool(getattr(self.client, "is_live", False))
+
+    @property
     def locale(self) -> str:
         """Babel locale used for text, money and dates (customer's preferred_locales, else config)."""
         return self.translator.locale
