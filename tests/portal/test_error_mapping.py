@@ -19,11 +19,15 @@ def test_card_declines_are_payment_errors() -> None:
     assert to_portal_error(billing.CardError("x", code="card_declined"), DE).user_message == "Ihre Karte wurde abgelehnt."
 
 
-def test_network_and_server_failures_say_nothing_changed() -> None:
+def test_network_and_server_failures_say_retrying_is_safe_without_claiming_nothing_changed() -> None:
+    """After a lost response the change may well have been applied, so the message must not deny it;
+    what is true is that a retry (same idempotency key) cannot apply it twice."""
     for failure in (billing.APIConnectionError("reset"), billing.APIError("boom", http_status=500)):
         error = to_portal_error(failure, EN)
         assert isinstance(error, ServiceUnavailable)
-        assert "Nothing was changed" in error.user_message
+        assert "retrying is safe" in error.user_message
+        assert "Nothing was changed" not in error.user_message
+        assert "doppelt" in to_portal_error(failure, DE).user_message
 
 
 def test_invalid_parameter_names_the_field() -> None:

@@ -70,7 +70,7 @@ def to_portal_error(error: billing_errors.StripeError, translator: Translator) -
         return PaymentError(message, request_id=request_id)
     if isinstance(error, billing_errors.APIConnectionError | billing_errors.APIError):
         return ServiceUnavailable(
-            _("We could not reach the billing service. Nothing was changed; please try again."),
+            _("We could not reach the billing service. Please try again: retrying is safe, a change is never applied twice."),
             request_id=request_id,
         )
     if isinstance(error, billing_errors.RateLimitError):
