@@ -156,3 +156,31 @@ async def test_cancel_immediately_without_prorations_credits_nothing(sandbox: Sa
     await service.cancel(await _subscription_id(sandbox))
     pending = await sandbox.client.invoice_items.list(customer=service.customer_id, pending=True)
     assert [item.amount for item in pending.data if item.amount < 0] == []
+
+
+async def test_no_offer_that_could_never_reduce_an_invoice(sandbox: Sandbox) -> None:
+    """RETAIN25 is 25% off for 3 months: worth offering on a monthly plan, worthless on a yearly plan
+    that next bills in a year; a coupon limited to another product is worthless too."""
+    client = sandbox.client
+    service = sandbox.service()
+    subscription_id = await _subscription_id(sandbox)
+    assert (await service.cancel_options(subscription_id)).retention_offer is not None  # monthly Team
+
+    subscription = await client.subscriptions.retrieve(subscription_id)
+    yearly = (await client.prices.list(lookup_keys=["team_yearly"])).data[0]
+    await client.subscriptions.update(
+        subscription_id, items=[{"id": subscription.items.data[0].id, "price": yearly.id}], proration_behavior="none"
+    )
+    assert (await sandbox.service().cancel_options(subscription_id)).retention_offer is None
+    assert await sandbox.service().retention_offer(subscription_id) is None
+    with pytest.raises(ActionNotAllowed):
+        await sandbox.service().accept_retention_offer(subscription_id)
+
+    business = (await client.prices.list(lookup_keys=["business_monthly"])).data[0]
+    await client.coupons.create(
+        id="BUSINESS_ONLY", percent_off=50, duration="forever", applies_to={"products": [business.product]}
+    )
+    restricted = configure(sandbox.configuration, {"tui.retention_coupon": "BUSINESS_ONLY"})
+    seats_service = sandbox.service("seats@example.com", configuration=restricted)
+    seats_subscription = (await seats_service.overview()).subscriptions[0].id
+    assert (await seats_service.cancel_options(seats_subscription)).retention_offer is None

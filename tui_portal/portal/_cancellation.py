@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +30,17 @@ from tui_portal.portal.views import (
     RetentionOfferView,
     SubscriptionView,
 )
+
+
+def _months_later(timestamp: float, months: int) -> float:
+    """Same day and time `months` later, clamped to the month's last day (how a repeating coupon
+    counts its duration)."""
+    moment = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    month_index = moment.month - 1 + months
+    year = moment.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day).timestamp()
 
 
 class CancellationMixin(ServiceCore):
@@ -86,7 +99,7 @@ class CancellationMixin(ServiceCore):
             coupon = await self._coupon(coupon_id)
         except NotFound:
             return None
-        if field(coupon, "valid") is False:
+        if field(coupon, "valid") is False or not self._offer_can_reduce_an_invoice(subscription, coupon):
             return None
         description = self._presenter.coupon_description(coupon)
         amount_off = field(coupon, "amount_off")
@@ -102,6 +115,23 @@ class CancellationMixin(ServiceCore):
             description=description,
             headline=self._("Stay with us and get %(offer)s.") % {"offer": description},
         )
+
+    def _offer_can_reduce_an_invoice(self, subscription: Any, coupon: Any) -> bool:
+        """An offer the customer could never benefit from is not an offer: a coupon limited to other
+        products, or a repeating coupon whose months run out before the next invoice (25% off for
+        3 months means nothing to a yearly plan that renews in 11)."""
+        items = subscription.items.data if field(subscription, "items") else []
+        restricted = set(field(field(coupon, "applies_to"), "products", []))
+        if restricted:
+            products = {object_id(field(field(item, "price"), "product")) for item in items}
+            if not products & restricted:
+                return False
+        months = field(coupon, "duration_in_months")
+        if field(coupon, "duration") == "repeating" and months:
+            renewals = [item.current_period_end for item in items if item.current_period_end]
+            if renewals and min(renewals) >= _months_later(self._now(), months):
+                return False
+        return True
 
     async def retention_offer(self, subscription_id: str) -> RetentionOfferView | None:
         """The configured retention coupon, described; None if none configured or already applied."""

@@ -211,7 +211,10 @@ class ServiceCore:
         return field(profile, "name") or field(field(field(account, "settings"), "dashboard"), "display_name")
 
     async def _coupon(self, coupon_id: str) -> Any:
-        return await self._cached(f"coupon:{coupon_id}", lambda: self.client.coupons.retrieve(coupon_id))
+        # applies_to is an includable field: Stripe leaves it out unless asked for.
+        return await self._cached(
+            f"coupon:{coupon_id}", lambda: self.client.coupons.retrieve(coupon_id, expand=["applies_to"])
+        )
 
     def _settle_locale(self, customer: Any) -> None:
         if self._locale_settled:

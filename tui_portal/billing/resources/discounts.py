@@ -18,6 +18,14 @@ class Coupons(Resource):
     def list(self, *, expand: Sequence[str] | None = None, **params: Any) -> AsyncPaginator[Coupon]:
         return self._requester.list(Coupon, "/v1/coupons", with_expand(params, expand))
 
+    async def create(
+        self, *, idempotency_key: str | None = None, expand: Sequence[str] | None = None, **params: Any
+    ) -> Coupon:
+        """``id``, ``percent_off`` or ``amount_off`` + ``currency``, ``duration``, ``applies_to[products]``..."""
+        return await self._requester.request_model(
+            Coupon, "POST", "/v1/coupons", with_expand(params, expand), idempotency_key=idempotency_key
+        )
+
 
 class PromotionCodes(Resource):
     def list(
