@@ -97,3 +97,21 @@ async def test_keep_plan_and_escape_leave_everything_as_it_was(portal_app: Any, 
         await press_and_wait(pilot, "escape")
         assert isinstance(app.screen, OverviewScreen)
     assert not (await first_subscription(stripe_client, "demo@example.com")).cancel_at_period_end
+
+
+async def test_showing_the_retention_offer_is_recorded_for_the_merchant(portal_app: Any, stripe_client: Any) -> None:
+    """Support's churn report compares offers made with offers accepted; a customer's own session counts."""
+    from tests.ui.conftest import FIXED_NOW, wait_for_workers
+    from tui_portal.portal import RETENTION_OFFER_MADE_KEY
+
+    before = await first_subscription(stripe_client, "demo@example.com")
+    assert RETENTION_OFFER_MADE_KEY not in (before.metadata or {})
+    app = portal_app("demo@example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_cancel(pilot)
+        await click_and_wait(pilot, "#cancel-continue")
+        assert "25% off" in widget_text(app)
+        await wait_for_workers(pilot)
+    after = await first_subscription(stripe_client, "demo@example.com")
+    assert after.metadata[RETENTION_OFFER_MADE_KEY] == str(FIXED_NOW)
+    assert after.cancel_at_period_end is False and not after.discounts  # shown, not yet answered

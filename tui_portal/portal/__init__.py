@@ -10,6 +10,7 @@
 """
 
 from tui_portal.portal import errors, views
+from tui_portal.portal._cancellation import RETENTION_OFFER_MADE_KEY
 from tui_portal.portal.configuration import (
     PortalConfiguration,
     default_configuration,
@@ -37,6 +38,7 @@ from tui_portal.portal.service import PortalService
 from tui_portal.portal.views import Action, AddressInput, ShippingInput
 
 __all__ = [
+    "RETENTION_OFFER_MADE_KEY",
     "Action",
     "ActionNotAllowed",
     "AddressInput",

@@ -32,6 +32,10 @@ from tui_portal.portal.views import (
 )
 
 
+RETENTION_OFFER_MADE_KEY = "tui_retention_offer_made_at"
+"""Subscription metadata set when the retention offer is shown: the churn report counts offers made."""
+
+
 def _months_later(timestamp: float, months: int) -> float:
     """Same day and time `months` later, clamped to the month's last day (how a repeating coupon
     counts its duration)."""
@@ -139,6 +143,20 @@ class CancellationMixin(ServiceCore):
         await self._customer()
         subscription = await self._owned_subscription(subscription_id)
         return await self._retention_offer_for(subscription)
+
+    async def record_retention_offer_made(self, subscription_id: str, action: Action | None = None) -> None:
+        """Note on the subscription that the offer was shown (unix seconds in metadata), so support
+        can compare offers made with offers accepted. Changes nothing the customer pays."""
+        self._require_cancel()
+        subscription = await self._owned_subscription(subscription_id)
+        action = action or Action()
+        await self._call(
+            self.client.subscriptions.update(
+                subscription.id,
+                metadata={RETENTION_OFFER_MADE_KEY: str(int(self._now()))},
+                idempotency_key=action.key,
+            )
+        )
 
     async def accept_retention_offer(self, subscription_id: str, action: Action | None = None) -> SubscriptionView:
         """Apply the retention coupon as a subscription discount (existing discounts kept); no cancel."""

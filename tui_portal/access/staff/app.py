@@ -10,18 +10,15 @@ the customer and returns to the search.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar
 
-from textual import events, on
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.widgets import Button
 
 from tui_portal.access.staff.audit import AuditLog
 from tui_portal.access.staff.banner import BannerTop
-from tui_portal.access.staff.churn import OFFER_MADE_METADATA_KEY
 from tui_portal.access.staff.connection import StaffConnection
 from tui_portal.access.staff.directory import CustomerMatch
 from tui_portal.access.staff.search_screen import CustomerSearchScreen
@@ -103,28 +100,3 @@ class StaffApp(PortalApp):
 
     def make_header(self, title: str) -> Any:
         return BannerTop(self.banner_text, super().make_header(title), banner_id="staff-banner")
-
-    # ---- retention offers made --------------------------------------------------------------
-
-    @on(Button.Pressed, "#cancel-continue")
-    def _cancel_continued(self) -> None:
-        """The cancel flow shows the retention offer after this button; record that it was made.
-
-        Recorded on the subscription (`metadata[tui_retention_offer_made_at]`) through the audited
-        client, so the churn report counts it from the API and the audit log has the entry too.
-        """
-        screen: Any = self.screen
-        options = getattr(screen, "options", None)
-        subscription_id = getattr(screen, "subscription_id", None)
-        if options is None or getattr(options, "retention_offer", None) is None or not subscription_id:
-            return
-        self.run_worker(self._record_offer_made(str(subscription_id)), group="staff-offer")
-
-    async def _record_offer_made(self, subscription_id: str) -> None:
-        made_at = int(self.clock() if self.clock else time.time())
-        try:
-            await self.service.client.subscriptions.update(
-                subscription_id, metadata={OFFER_MADE_METADATA_KEY: str(made_at)}
-            )
-        except Exception:  # noqa: BLE001 - the offer is still shown; only the statistic is missing
-            log.warning("could not record the retention offer made on %s", subscription_id, exc_info=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-OFFER_MADE_METADATA_KEY = "tui_retention_offer_made_at"
+from tui_portal.portal import RETENTION_OFFER_MADE_KEY as OFFER_MADE_METADATA_KEY
 NO_REASON = "no reason given"
 
 

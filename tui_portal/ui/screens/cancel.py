@@ -7,6 +7,8 @@ retention offer applies the coupon instead and the plan keeps running. Each subm
 
 from __future__ import annotations
 
+import logging
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -22,6 +24,8 @@ from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.field_message import FieldMessage
+
+log = logging.getLogger(__name__)
 
 COMMENT_LIMIT = 500
 
@@ -141,8 +145,17 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
             self.query_one("#offer-headline", Static).update(literal(offer.headline))
             self.query_one("#offer-description", Static).update(literal(offer.description))
             self._show_step("step-offer", "#offer-accept")
+            self._record_offer_made()
         else:
             self._after_offer()
+
+    @work(group="cancel-offer-made", exit_on_error=False)
+    async def _record_offer_made(self) -> None:
+        """Only a statistic for the merchant (offers made vs accepted): a failure is logged, never shown."""
+        try:
+            await self.service.record_retention_offer_made(self.subscription_id)
+        except PortalError:
+            log.warning("could not record that the retention offer was shown", exc_info=True)
 
     @on(Button.Pressed, "#offer-decline")
     def _after_offer(self) -> None:
