@@ -45,3 +45,18 @@ async def test_unknown_customer_is_reported_not_crashed(tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="cus_doesnotexist"):
         async with open_portal(settings):
             pass
+
+
+async def test_the_example_configuration_works_on_the_sandbox_as_shipped(tmp_path: Path) -> None:
+    """A newcomer's `tui-portal --config portal.example.toml` must offer every plan the file lists."""
+    import tomllib
+
+    example = Path(__file__).resolve().parents[1] / "portal.example.toml"
+    listed = tomllib.loads(example.read_text())["features"]["subscription_update"]["products"]
+    expected_prices = {price for product in listed for price in product["prices"]}
+    settings = load_settings(sandbox_db=tmp_path / "s.db", config_file=example, environ={})
+    async with open_portal(settings) as service:
+        subscription = (await service.overview()).subscriptions[0]
+        choices = await service.plan_choices(subscription.id)
+    assert {option.price_id for option in choices.options} == expected_prices
+    assert service.configuration.tui.retention_coupon == "RETAIN25"

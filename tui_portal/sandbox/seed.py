@@ -77,9 +77,14 @@ def _seed_account(ctx: Context, created: int) -> None:
 def _seed_catalog(ctx: Context, created: int) -> None:
     with _at(ctx, created):
         for ref, name, description, monthly, yearly, lookup, unit_label in CATALOG:
+            # Readable catalog ids (`prod_team`, `price_team_monthly`) so portal.example.toml and
+            # hand-written configurations can name them; Stripe allows custom product ids, and a
+            # seed may pick its prices' ids. The sequence number each would have used is still drawn,
+            # so every other seeded id (customers, invoice numbers) stays what it was.
+            ctx.new_id("prod_")
             product = new_product(ctx, name=name, description=description, unit_label=unit_label,
                                   marketing_features=[{"name": feature} for feature in FEATURES[ref]],
-                                  metadata={"tier": ref})
+                                  metadata={"tier": ref}, product_id=f"prod_{ref}")
             ctx.save(product)
             ctx.emit("product.created", product)
             ctx.refs[f"product:{ref}"] = product["id"]
@@ -87,6 +92,7 @@ def _seed_catalog(ctx: Context, created: int) -> None:
                 key = f"{lookup}_{'monthly' if interval == 'month' else 'yearly'}"
                 price = new_price(ctx, product=product["id"], currency="usd", unit_amount=amount, interval=interval,
                                   lookup_key=key, nickname=f"{name} {'monthly' if interval == 'month' else 'yearly'}")
+                price["id"] = f"price_{key}"
                 save_price(ctx, price)
                 ctx.emit("price.created", price)
                 ctx.refs[f"price:{key}"] = price["id"]
