@@ -11,25 +11,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from tests.stripe_samples import stripe_resources
 from tui_portal.billing import expandable_id, models
 
 
-def fixtures_path() -> Path:
-    shared = os.environ.get("TUI_PORTAL_SHARED_DIR")
-    if shared:
-        return Path(shared) / "stripe" / "fixtures3.json"
-    # tests/billing/test_fixtures.py -> repo -> beside it: ../shared
-    return Path(__file__).resolve().parents[3] / "shared" / "stripe" / "fixtures3.json"
-
-
-@lru_cache(maxsize=1)
 def resources() -> dict[str, Any]:
-    path = fixtures_path()
-    if not path.exists():
-        pytest.skip(f"Stripe fixtures not found at {path} (set TUI_PORTAL_SHARED_DIR)")
-    with path.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = json.load(handle)["resources"]
-    return data
+    return stripe_resources()
 
 
 MODEL_FOR_RESOURCE: dict[str, type[BaseModel]] = {

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.stripe_samples import stripe_resources
 from tui_portal.billing.models import PortalConfiguration as StripePortalConfiguration
 from tui_portal.portal import ConfigurationError, default_configuration, from_stripe, load_configuration_file
 from tui_portal.portal.configuration import CANCELLATION_REASONS
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURES = Path("/work/shared/stripe/fixtures3.json")
 
 
 def test_defaults_are_stripes_dashboard_defaults() -> None:
@@ -115,7 +115,7 @@ def test_cancel_prorations_need_immediate_mode(tmp_path: Path) -> None:
 
 
 def test_from_stripe_official_fixture() -> None:
-    resources = json.loads(FIXTURES.read_text())["resources"]
+    resources = stripe_resources()
     raw = resources["billing_portal.configuration"]
     model = StripePortalConfiguration.model_validate(raw)
     configuration = from_stripe(model)
@@ -207,3 +207,10 @@ async def test_resolver_prefers_toml_then_id_then_account_default(sandbox, tmp_p
         await resolve_configuration(client, data={"tui": {"colour": "red"}}, source="settings.toml")
     with pytest.raises(ConfigurationError, match="bpc_missing"):
         await resolve_configuration(client, configuration_id="bpc_missing")
+
+
+def test_a_connection_table_in_the_same_file_is_left_to_the_settings_loader(tmp_path: Path) -> None:
+    path = tmp_path / "portal.toml"
+    path.write_text('[connection]\napi_base = "https://api.stripe.com"\n[features.invoice_history]\nenabled = false\n')
+    configuration = load_configuration_file(path)
+    assert configuration.features.invoice_history.enabled is False

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 
 from tests.sandbox.conftest import demo_customer
+from tests.stripe_samples import stripe_resources
 from tui_portal.sandbox.discounts import resolve_discount_sources
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "stripe" / "fixtures3.json"
 
 Fetcher = Callable[[Any, Any], Awaitable[dict]]
 
@@ -198,7 +198,7 @@ SHAPES: list[tuple[str, Fetcher]] = [
 
 @pytest.fixture(scope="module")
 def stripe_samples() -> dict[str, Any]:
-    return json.loads(FIXTURES.read_text(encoding="utf-8"))["resources"]
+    return stripe_resources()
 
 
 def missing_keys(sample: Any, ours: Any, path: str = "") -> list[str]:

@@ -264,9 +264,14 @@ def _describe_validation_error(error: ValidationError, source: str) -> str:
 
 
 def parse_configuration(data: dict[str, Any], source: str = "configuration") -> PortalConfiguration:
-    """Validate a configuration mapping (as read from TOML); errors name the offending key."""
+    """Validate a configuration mapping (as read from TOML); errors name the offending key.
+
+    The same file may hold a `[connection]` table (API base, customer, profile): that belongs to the
+    settings loader (`tui_portal.settings`), which checks it, so it is skipped here.
+    """
+    portal_tables = {name: value for name, value in data.items() if name != "connection"}
     try:
-        return PortalConfiguration.model_validate(data)
+        return PortalConfiguration.model_validate(portal_tables)
     except ValidationError as error:
         raise ConfigurationError(_describe_validation_error(error, source)) from None
 
