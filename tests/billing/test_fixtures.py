@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pytest

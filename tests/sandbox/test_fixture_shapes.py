@@ -15,9 +15,7 @@ walked into; `metadata` contents are ignored.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
