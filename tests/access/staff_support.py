@@ -15,6 +15,7 @@ from tests.access.kiosk_staff_support import fixed_clock, wait_for_overview
 from tests.ui.conftest import press_and_wait
 from tui_portal.access.staff.app import StaffApp
 from tui_portal.access.staff.audit import AuditLog
+from tui_portal.ui.screens.overview import OverviewScreen
 from tui_portal.access.staff.connection import StaffConnection
 from tui_portal.access.staff.search_screen import CustomerSearchScreen
 from tui_portal.settings import Settings

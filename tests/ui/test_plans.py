@@ -13,7 +13,6 @@ from tests.ui.conftest import (
     find_customer_id,
     fixed_clock,
     press_and_wait,
-    screen_text,
     widget_text,
     wait_for_overview,
     wait_for_screen,

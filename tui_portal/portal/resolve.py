@@ -8,7 +8,6 @@ merchant already maintains them in Stripe and should not have to repeat them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import asyncio
 from pathlib import Path
 from typing import Any
