@@ -218,3 +218,38 @@ async def test_return_terms_and_privacy_links_open_the_configured_urls(portal_ap
         await click_and_wait(pilot, "#link-privacy")
         business = screen.data.business
     assert opened == ["https://northwind.example/account", business.terms_of_service_url, business.privacy_policy_url]
+
+
+async def test_customer_details_promotion_codes_and_quantities_switched_off_leave_no_trace(
+    portal_app: Any, stripe_client: Any
+) -> None:
+    import pytest
+
+    from tests.ui.conftest import wait_for_workers
+    from tui_portal.portal import FeatureDisabled
+
+    def switch_off(data: dict[str, Any]) -> None:
+        features = data["features"]
+        features["customer_update"]["enabled"] = False
+        features["subscription_update"]["default_allowed_updates"] = ["price"]
+
+    configuration = await _configuration(stripe_client, switch_off)
+    app = portal_app("seats@example.com", configuration=configuration)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_overview(pilot)
+        text = widget_text(app)
+        for gone in ("Billing information", "Tax IDs", "Change quantity"):
+            assert gone not in text, gone
+        titles = [command.title for command in screen.palette_commands()]
+        assert "Billing information" not in titles and "Change quantity" not in titles
+        for key in ("b", "x", "s"):
+            await press_and_wait(pilot, key)
+            assert isinstance(app.screen, OverviewScreen), key
+        await press_and_wait(pilot, "p")  # plans stay: only their promotion code field goes
+        plans = await wait_for_screen(pilot, PlansScreen)
+        await wait_for_workers(pilot)
+        assert plans.choices is not None and not plans.choices.promotion_codes_allowed
+        assert plans.query_one("#promotion").display is False
+        assert "Promotion code" not in screen_text(app)
+        with pytest.raises(FeatureDisabled):  # and the service refuses it when called directly
+            await app.service.preview_change(plans.choices.subscription_id, promotion_code="SAVE20")
