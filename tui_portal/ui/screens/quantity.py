@@ -21,15 +21,16 @@ from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
-from tui_portal.ui.screens.confirm import ConfirmScreen
-from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin, confirmation_text
+from tui_portal.ui.screens.subscription_flow import ChangeFlowMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.field_message import FieldMessage
 from tui_portal.ui.widgets.preview_panel import PreviewPanel
 
 
-class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
+class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
     """Seats of the current plan: preview, confirm, result."""
+
+    APPLY_GROUP = "quantity-apply"
 
     TITLE_MSGID = N_("Change quantity")
     CSS_PATH = stylesheet("quantity.tcss")
@@ -215,33 +216,7 @@ class QuantityScreen(SubscriptionFlowMixin, PortalScreen[None]):
 
     @work(exclusive=True, group="quantity-apply")
     async def confirm_and_apply(self) -> None:
-        preview = self.preview
-        if preview is None:
-            return
-        confirmed = await self.app.push_screen_wait(
-            ConfirmScreen(self._("Confirm the change"), confirmation_text(preview, self._), self._("Confirm change"))
-        )
-        if confirmed:
-            await self.apply_previewed(preview)
-
-    async def apply_previewed(self, preview: ChangePreview) -> None:
-        error_panel = self.query_one(ErrorPanel)
-        error_panel.hide()
-        try:
-            result = await self.service.apply_change(preview)
-        except PortalError as error:
-            error_panel.show_error(error, retry=lambda: self._retry_apply(preview))
-            return
-        self.result = result
-        self.portal.overview_stale = True
-        self.query_one("#result-message", Static).update(literal(result.message))
-        detail = await self.result_lines(result, preview)
-        self.query_one("#result-detail", Static).update(literal("\n".join(detail)))
-        self.query_one(ContentSwitcher).current = "step-result"
-        self.query_one("#done-button", Button).focus()
-
-    def _retry_apply(self, preview: ChangePreview) -> None:
-        self.run_worker(self.apply_previewed(preview), group="quantity-apply", exclusive=True)
+        await self.confirm_then_apply()
 
     @on(Button.Pressed, "#done-button")
     def _done(self) -> None:

@@ -7,10 +7,15 @@ API actually charged (read back from the invoice the change created, not from th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.widgets import Button, ContentSwitcher, Static
 
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
 from tui_portal.portal.views import ChangePreview, ChangeResult
+from tui_portal.ui.safe import literal
+from tui_portal.ui.screens.confirm import ConfirmScreen
+from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 if TYPE_CHECKING:
     from tui_portal.portal.service import PortalService
@@ -90,3 +95,58 @@ class SubscriptionFlowMixin:
         if summary.amount_paid.minor > 0:
             return self._("Charged {amount} (invoice {number}).", amount=summary.amount_paid.display, number=number)
         return self._("Invoice {number}: {amount} due.", number=number, amount=summary.amount_due.display)
+
+
+class ChangeFlowMixin(SubscriptionFlowMixin):
+    """Preview -> confirm -> apply -> result, shared by the plan and quantity screens.
+
+    One copy of the money path: the confirmation, applying exactly the previewed change, Retry with
+    the same preview (so the same idempotency key), and the result step. Textual only collects
+    `@on`/`@work` handlers on widget classes, so each screen keeps thin decorated wrappers that call
+    these plain methods; `APPLY_GROUP` names the screen's worker group.
+    """
+
+    APPLY_GROUP: ClassVar[str]
+    preview: ChangePreview | None
+    result: ChangeResult | None
+
+    if TYPE_CHECKING:  # provided by PortalScreen
+        app: Any
+        portal: Any
+
+        def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
+
+        def run_worker(self, work: Any, **options: Any) -> Any: ...
+
+    async def confirm_then_apply(self) -> None:
+        preview = self.preview
+        if preview is None:
+            return
+        confirmed = await self.app.push_screen_wait(
+            ConfirmScreen(self._("Confirm the change"), confirmation_text(preview, self._), self._("Confirm change"))
+        )
+        if confirmed:
+            await self.apply_previewed(preview)
+
+    async def apply_previewed(self, preview: ChangePreview) -> None:
+        """Apply `preview`; on failure the Retry button applies the very same preview again."""
+        error_panel = self.query_one(ErrorPanel)
+        error_panel.hide()
+        try:
+            result = await self.service.apply_change(preview)
+        except PortalError as error:
+            error_panel.show_error(error, retry=lambda: self._retry_apply(preview))
+            return
+        self.result = result
+        self.portal.overview_stale = True
+        await self.show_result(result, preview)
+
+    def _retry_apply(self, preview: ChangePreview) -> None:
+        self.run_worker(self.apply_previewed(preview), group=self.APPLY_GROUP, exclusive=True)
+
+    async def show_result(self, result: ChangeResult, preview: ChangePreview) -> None:
+        self.query_one("#result-message", Static).update(literal(result.message))
+        detail = await self.result_lines(result, preview)
+        self.query_one("#result-detail", Static).update(literal("\n".join(detail)))
+        self.query_one(ContentSwitcher).current = "step-result"
+        self.query_one("#done-button", Button).focus()
