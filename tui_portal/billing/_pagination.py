@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 T = TypeVar("T")
+PageT = TypeVar("PageT")
 
 # Takes the extra query parameters of the next request (``starting_after`` or ``page``) and
 # returns the next page, already bound to the same fetcher.
@@ -95,13 +96,13 @@ class SearchResult(BaseModel, Generic[T]):
             page = await page.fetch_next_page()
 
 
-class AsyncPaginator(Generic[T]):
-    """``await`` it for the first ``ListObject[T]``; ``async for`` it for every object across pages."""
+class _Paginator(Generic[PageT, T]):
+    """``await`` it for the first page; ``async for`` it for every object across pages."""
 
-    def __init__(self, fetch_first: Callable[[], Awaitable[ListObject[T]]]) -> None:
+    def __init__(self, fetch_first: Callable[[], Awaitable[PageT]]) -> None:
         self._fetch_first = fetch_first
 
-    def __await__(self) -> Generator[Any, None, ListObject[T]]:
+    def __await__(self) -> Generator[Any, None, PageT]:
         return self._fetch_first().__await__()
 
     def __aiter__(self) -> AsyncIterator[T]:
@@ -109,23 +110,13 @@ class AsyncPaginator(Generic[T]):
 
     async def _iterate(self) -> AsyncIterator[T]:
         first_page = await self._fetch_first()
-        async for item in first_page.auto_paging_iter():
+        async for item in first_page.auto_paging_iter():  # type: ignore[attr-defined]
             yield item
 
 
-class AsyncSearchPaginator(Generic[T]):
-    """``await`` it for the first ``SearchResult[T]``; ``async for`` it for every match."""
+class AsyncPaginator(_Paginator["ListObject[T]", T]):
+    """A list endpoint: pages are ``ListObject[T]`` (cursor ``starting_after``)."""
 
-    def __init__(self, fetch_first: Callable[[], Awaitable[SearchResult[T]]]) -> None:
-        self._fetch_first = fetch_first
 
-    def __await__(self) -> Generator[Any, None, SearchResult[T]]:
-        return self._fetch_first().__await__()
-
-    def __aiter__(self) -> AsyncIterator[T]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[T]:
-        first_page = await self._fetch_first()
-        async for item in first_page.auto_paging_iter():
-            yield item
+class AsyncSearchPaginator(_Paginator["SearchResult[T]", T]):
+    """A search endpoint: pages are ``SearchResult[T]`` (``page`` token)."""
