@@ -253,3 +253,33 @@ async def test_customer_details_promotion_codes_and_quantities_switched_off_leav
         assert "Promotion code" not in screen_text(app)
         with pytest.raises(FeatureDisabled):  # and the service refuses it when called directly
             await app.service.preview_change(plans.choices.subscription_id, promotion_code="SAVE20")
+
+
+async def test_start_fetches_the_overview_once_and_draws_it_once(sandbox_app: Any, monkeypatch: Any) -> None:
+    """The app's start-up overview is the one on screen: no spinner first, no second round of requests."""
+    from tests.ui.conftest import service_factory
+    from tui_portal.ui.app import PortalApp
+
+    requests: list[str] = []
+    redraws: list[str] = []
+
+    async def counting_app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            requests.append(f"{scope['method']} {scope['path']}")
+        await sandbox_app(scope, receive, send)
+
+    original_recompose = OverviewScreen.recompose
+
+    async def recording_recompose(self: OverviewScreen) -> None:
+        redraws.append("recompose")
+        await original_recompose(self)
+
+    monkeypatch.setattr(OverviewScreen, "recompose", recording_recompose)
+    app = PortalApp(service_factory(counting_app, "demo@example.com"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_overview(pilot)
+        assert "Dana Demo" in screen_text(app)
+        assert redraws == [], "the overview was composed with its data, not a spinner replaced later"
+        assert not screen.query("#overview-loading")
+        for path in ("/v1/subscriptions", "/v1/invoices"):
+            assert requests.count(f"GET {path}") == 1, requests

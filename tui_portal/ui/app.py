@@ -29,6 +29,7 @@ from tui_portal.ui.widgets.header import PortalHeader
 
 if TYPE_CHECKING:
     from tui_portal.portal.service import PortalService
+    from tui_portal.portal.views import OverviewView
 
 ServiceFactory = Callable[[], AbstractAsyncContextManager["PortalService"]]
 AfterCompletion = Literal["portal_homepage", "exit"]
@@ -100,10 +101,10 @@ class PortalApp(App[str | None]):
         try:
             async with self._service_factory() as service:
                 # The first overview settles the customer's language (preferred_locales) before any
-                # screen is built, and warms the service's cache for the overview screen.
-                await service.overview()
+                # screen is built; the overview screen then draws it without asking again.
+                overview = await service.overview()
                 self._service = service
-                self._service_ready(service)
+                self._service_ready(service, overview)
                 await self._service_released.wait()
         except PortalError as error:
             self._service = None
@@ -126,16 +127,23 @@ class PortalApp(App[str | None]):
         text = self._gettext(message)
         return text.format(**values) if values else text
 
-    def _service_ready(self, service: PortalService) -> None:
+    def _service_ready(self, service: PortalService, overview: OverviewView) -> None:
         self._gettext = service.translator.gettext
         translate_bindings(self, self.translate)
         themes, default_theme = brand_themes_and_default(service.configuration)
+        brand_changed = False
         for theme in themes:
-            self.register_theme(theme)
-        self.theme = self._theme_preference.load() or default_theme
-        self.refresh_css(animate=False)
+            if self.available_themes.get(theme.name) != theme:
+                self.register_theme(theme)
+                brand_changed = True
+        wanted_theme = self._theme_preference.load() or default_theme
+        # Each CSS refresh re-parses every stylesheet (~20 ms): do it once, and only if something changed.
+        if wanted_theme != self.theme:
+            self.theme = wanted_theme  # the watcher refreshes the CSS
+        elif brand_changed:
+            self.refresh_css(animate=False)
         self._start_screen = None
-        self.switch_screen(screen_class("overview")())
+        self.switch_screen(screen_class("overview")(overview))
         if self._deep_link is not None:
             self._flow_screen = self.open_screen(self._deep_link.screen_name, **self._deep_link.screen_arguments())
 

@@ -56,9 +56,11 @@ class OverviewScreen(PortalScreen[None]):
         Binding("ctrl+r", "reload", N_("Reload"), show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, data: OverviewView | None = None) -> None:
+        """`data`: an overview the app already fetched (at start); the screen then draws it at once
+        instead of showing a spinner and asking the service again."""
         super().__init__()
-        self.data: OverviewView | None = None
+        self.data: OverviewView | None = data
 
     # ---- layout -----------------------------------------------------------------------------
 
@@ -234,7 +236,10 @@ class OverviewScreen(PortalScreen[None]):
     # ---- data -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.load()
+        if self.data is None:
+            self.load()
+        else:
+            self.query_one("#overview-body").focus()
 
     def on_screen_resume(self) -> None:
         if self.portal.overview_stale:
