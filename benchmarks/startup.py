@@ -2,8 +2,11 @@
 
 Each run spawns a real process on a pseudo-terminal (100x32) and reads what it draws until the marker
 text is on screen; that is what a person waits for. The portal runs its embedded default (the sandbox
-in-process) on a database seeded beforehand, so first-run seeding is timed separately. A second part
-counts the HTTP requests the start-up and overview make, and how many concurrent waves they form.
+in-process) on a database seeded beforehand, so first-run seeding is timed separately. Also printed:
+when the portal's first frame ("Connecting...") appears, and how long the same app takes when its
+service answers from a prepared snapshot (`_instant_portal.py`): the UI's share of the start-up. A
+second part counts the HTTP requests the start-up and overview make, and how many concurrent waves
+they form.
 
     python benchmarks/startup.py [--runs 10]
 """
@@ -28,6 +31,7 @@ import time
 from pathlib import Path
 
 COLUMNS, ROWS = 100, 32
+INSTANT_PORTAL = Path(__file__).with_name("_instant_portal.py")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]")
 
 BARE_APP = """
@@ -44,13 +48,19 @@ Bare().run()
 """
 
 
-def time_until_on_screen(command: list[str], markers: tuple[str, ...], env: dict[str, str], timeout: float = 30.0) -> float:
-    """Seconds from spawning `command` on a PTY until every marker has been drawn."""
+def time_until_on_screen(command: list[str], markers: tuple[str, ...], env: dict[str, str], timeout: float = 30.0,
+                         first_frame_markers: tuple[str, ...] = ()) -> float:
+    """Seconds from spawning `command` on a PTY until every marker has been drawn.
+
+    With `first_frame_markers`, the time they first appeared is appended to FIRST_FRAMES (None if
+    they never did), so one run gives both "something on screen" and "populated".
+    """
     pid, fd = pty.fork()
     if pid == 0:  # child
         os.execvpe(command[0], command, env)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
     started = time.perf_counter()
+    first_frame: float | None = None
     seen = ""
     try:
         while True:
@@ -64,12 +74,20 @@ def time_until_on_screen(command: list[str], markers: tuple[str, ...], env: dict
             except OSError:
                 raise RuntimeError(f"{command} exited early; saw: {seen[-500:]!r}") from None
             seen += ANSI.sub("", chunk)
+            now = time.perf_counter() - started
+            if first_frame_markers and first_frame is None and all(marker in seen for marker in first_frame_markers):
+                first_frame = now
             if all(marker in seen for marker in markers):
-                return time.perf_counter() - started
+                if first_frame_markers:
+                    FIRST_FRAMES.append(first_frame)
+                return now
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         os.close(fd)
+
+
+FIRST_FRAMES: list[float | None] = []
 
 
 def measure_processes(runs: int) -> None:
@@ -83,20 +101,35 @@ def measure_processes(runs: int) -> None:
     bare = [sys.executable, "-c", BARE_APP]
 
     first_run = time_until_on_screen(portal, portal_markers, env)  # seeds the database
-    bare_times, portal_times = [], []
+    # The portal's screens with every answer prepared beforehand (same imports, no HTTP, no sandbox):
+    # what the UI alone costs, so the remainder is the data path.
+    snapshot = workdir / "overview.pickle"
+    subprocess.run([sys.executable, str(INSTANT_PORTAL), "prepare", str(snapshot), str(db)], check=True)
+    instant = [sys.executable, str(INSTANT_PORTAL), "run", str(snapshot)]
+    bare_times, portal_times, instant_times = [], [], []
     time_until_on_screen(bare, ("bare app ready",), env)  # warm the OS file cache for both
+    FIRST_FRAMES.clear()
     for _ in range(runs):
         bare_times.append(time_until_on_screen(bare, ("bare app ready",), env))
-        portal_times.append(time_until_on_screen(portal, portal_markers, env))
+        portal_times.append(time_until_on_screen(portal, portal_markers, env, first_frame_markers=("Connecting",)))
+        instant_times.append(time_until_on_screen(instant, portal_markers, env))
 
     bare_median = statistics.median(bare_times)
     portal_median = statistics.median(portal_times)
+    instant_median = statistics.median(instant_times)
+    first_frames = [value for value in FIRST_FRAMES if value is not None]
     print(f"runs per app: {runs} (terminal {COLUMNS}x{ROWS}, {os.cpu_count()} cores)")
     print(f"bare Textual app, start to first frame:     median {bare_median * 1000:7.1f} ms  "
           f"(min {min(bare_times) * 1000:.1f}, max {max(bare_times) * 1000:.1f})")
     print(f"tui-portal (sandbox), start to overview:    median {portal_median * 1000:7.1f} ms  "
           f"(min {min(portal_times) * 1000:.1f}, max {max(portal_times) * 1000:.1f})")
     print(f"ratio portal / bare:                        {portal_median / bare_median:.2f}x  (budget 1.50x)")
+    if first_frames:
+        print(f"tui-portal, start to first frame (\"Connecting\"): median {statistics.median(first_frames) * 1000:7.1f} ms  "
+              f"({statistics.median(first_frames) / bare_median:.2f}x; seen in {len(first_frames)}/{runs} runs)")
+    print(f"tui-portal UI alone (answers prepared):     median {instant_median * 1000:7.1f} ms  "
+          f"({instant_median / bare_median:.2f}x; the data path is the other "
+          f"{(portal_median - instant_median) * 1000:.0f} ms)")
     print(f"first run (creates and seeds the sandbox):  {first_run * 1000:7.1f} ms")
 
 

@@ -65,6 +65,8 @@ def test_layer_sources_import_only_what_they_may(layer: str) -> None:
     [
         ("tui_portal.billing", ("textual", "tui_portal.portal", "tui_portal.ui", "tui_portal.sandbox")),
         ("tui_portal.portal", ("textual", "tui_portal.ui", "tui_portal.sandbox")),
+        # The package loads its names lazily, so also import the service and everything it uses.
+        ("tui_portal.portal.service", ("textual", "tui_portal.ui", "tui_portal.sandbox")),
         ("tui_portal.sandbox", ("textual", "httpx", "tui_portal.billing", "tui_portal.portal", "tui_portal.ui")),
     ],
 )

@@ -1,6 +1,6 @@
 """tui-portal's embedded sandbox: a Stripe-compatible billing engine on SQLite, served as ASGI.
 
-Public surface (see /tmp/team COMMON.md and tui_portal/sandbox/README.md):
+Public surface (behaviour and choices: tui_portal/sandbox/README.md):
     create_app(db_path, *, now=None, seed=True) -> ASGI app
     serve(host="127.0.0.1", port=12111, db_path=...) -> None
     reset_database(db_path, *, now=None) -> None

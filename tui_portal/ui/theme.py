@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 from textual.theme import Theme
 
-from tui_portal.portal.configuration import PortalConfiguration
+if TYPE_CHECKING:  # the configuration (pydantic) loads with the service, after the first frame
+    from tui_portal.portal.configuration import PortalConfiguration
 
 DARK_THEME = "portal-dark"
 LIGHT_THEME = "portal-light"
