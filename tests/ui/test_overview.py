@@ -283,3 +283,37 @@ async def test_start_fetches_the_overview_once_and_draws_it_once(sandbox_app: An
         assert not screen.query("#overview-loading")
         for path in ("/v1/subscriptions", "/v1/invoices"):
             assert requests.count(f"GET {path}") == 1, requests
+
+
+async def test_ssh_keys_switched_off_leave_no_button_key_or_palette_entry_and_the_service_refuses(
+    portal_app: Any, stripe_client: Any
+) -> None:
+    import pytest
+
+    from tui_portal.portal import FeatureDisabled
+
+    def switch_off(data: dict[str, Any]) -> None:
+        data.setdefault("tui", {})["ssh_keys"] = False
+
+    configuration = await _configuration(stripe_client, switch_off)
+    app = portal_app("demo@example.com", configuration=configuration)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_overview(pilot)
+        assert "SSH keys" not in widget_text(app)
+        assert "SSH keys" not in [command.title for command in screen.palette_commands()]
+        await press_and_wait(pilot, "k")
+        assert isinstance(app.screen, OverviewScreen)
+        with pytest.raises(FeatureDisabled):
+            await app.service.ssh_keys()
+        with pytest.raises(FeatureDisabled):
+            await app.service.add_ssh_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHz5vY0q2V4Q3Z8r6mN7qfK0u0b8e7yq9Q0x1a2b3c4d laptop")
+    customer = await stripe_client.customers.list(email="demo@example.com", limit=1)
+    assert not any(key.startswith("tui_ssh") for key in (customer.data[0].metadata or {})), "nothing was registered"
+
+
+async def test_ssh_keys_are_on_by_default_and_a_stripe_configuration_can_switch_them_off() -> None:
+    from tui_portal.portal.configuration import default_configuration, from_stripe
+
+    assert default_configuration().tui.ssh_keys is True
+    assert from_stripe({"id": "bpc_1", "metadata": {"tui_ssh_keys": "false"}}).tui.ssh_keys is False
+    assert from_stripe({"id": "bpc_1", "metadata": {"tui_ssh_keys": "true"}}).tui.ssh_keys is True

@@ -211,6 +211,7 @@ class Branding(_Strict):
 
 class TuiSettings(_Strict):
     retention_coupon: str | None = None  # coupon id offered before a cancel completes; None: no offer
+    ssh_keys: bool = True  # customers manage the SSH keys they log in with; off where nobody uses `ssh`
     locale: str = "en"  # used when the customer has no preferred_locales
     theme: Literal["dark", "light"] = "dark"
     branding: Branding = Field(default_factory=Branding)
@@ -328,7 +329,7 @@ def from_stripe(stripe_configuration: Any) -> PortalConfiguration:
     """Build our configuration from a fetched `billing_portal.configuration` (model or dict).
 
     Stripe stores no retention coupon on the configuration; we read it from
-    `metadata.tui_retention_coupon` (and an optional `metadata.tui_locale`).
+    `metadata.tui_retention_coupon` (and optional `metadata.tui_locale`, `metadata.tui_ssh_keys`).
     """
     raw = _as_dict(stripe_configuration)
     features = _as_dict(raw.get("features"))
@@ -374,6 +375,9 @@ def from_stripe(stripe_configuration: Any) -> PortalConfiguration:
         tui["retention_coupon"] = metadata["tui_retention_coupon"]
     if metadata.get("tui_locale"):
         tui["locale"] = metadata["tui_locale"]
+    if metadata.get("tui_ssh_keys"):
+        # Metadata values are strings; anything but "false" keeps the default (on).
+        tui["ssh_keys"] = metadata["tui_ssh_keys"].strip().lower() != "false"
 
     data: dict[str, Any] = {
         "id": raw.get("id"),

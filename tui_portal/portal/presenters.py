@@ -115,6 +115,7 @@ class Presenter:
             payment_methods=features.payment_method_update.enabled,
             customer_update=customer_update.enabled and bool(customer_update.allowed_updates),
             allowed_updates=tuple(customer_update.allowed_updates) if customer_update.enabled else (),
+            ssh_keys=self.configuration.tui.ssh_keys,
         )
 
     def business(self, account_name: str | None) -> BusinessView:

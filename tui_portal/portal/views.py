@@ -120,6 +120,7 @@ class FeaturesView:
     payment_methods: bool
     customer_update: bool
     allowed_updates: tuple[str, ...]  # subset of address, email, name, phone, shipping, tax_id
+    ssh_keys: bool  # the customer's SSH login keys ([tui] ssh_keys)
 
 
 # --------------------------------------------------------------------------------------------------

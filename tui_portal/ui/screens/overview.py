@@ -193,7 +193,7 @@ class OverviewScreen(PortalScreen[None]):
             "invoices": features.invoice_history,
             "billing_details": features.customer_update,
             "tax_ids": features.customer_update and "tax_id" in features.allowed_updates,
-            "ssh_keys": True,
+            "ssh_keys": features.ssh_keys,
         }
         return [area for area in AREA_LABELS if enabled[area] and screen_available(area)]
 

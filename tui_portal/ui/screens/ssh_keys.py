@@ -15,7 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static
 
 from tui_portal.portal import Action, FieldError, PortalError, ServiceUnavailable
-from tui_portal.portal.ssh_keys import RegisteredKey, SshKeyRegistry
+from tui_portal.portal.ssh_keys import RegisteredKey
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import cell, literal, template
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -35,11 +35,6 @@ class SshKeysScreen(PortalScreen[None]):
         super().__init__()
         self._keys: dict[str, RegisteredKey] = {}
         self._pending_add: tuple[str, str, Action] | None = None
-
-    @property
-    def registry(self) -> SshKeyRegistry:
-        """Bound to the portal's customer: this screen can never reach another customer's keys."""
-        return SshKeyRegistry(self.service.client, self.service.customer_id, translator=self.service.translator)
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="ssh-keys-body"):
@@ -75,7 +70,7 @@ class SshKeysScreen(PortalScreen[None]):
     @work(exclusive=True, group="ssh-keys-load")
     async def load_keys(self) -> None:
         try:
-            keys = await self.registry.list_keys()
+            keys = await self.service.ssh_keys()
         except PortalError as error:
             retry = self.load_keys if isinstance(error, ServiceUnavailable) else None
             self.query_one(ErrorPanel).show(error.user_message, retry=retry)
@@ -126,7 +121,7 @@ class SshKeysScreen(PortalScreen[None]):
             self._pending_add = (line, label, Action())
         self._set_status(self._("Adding…"))
         try:
-            added = await self.registry.add_key(line, label=label or None, idempotency_key=self._pending_add[2].key)
+            added = await self.service.add_ssh_key(line, label=label or None, action=self._pending_add[2])
         except FieldError as error:
             self._pending_add = None
             for each in error.errors:
@@ -176,7 +171,7 @@ class SshKeysScreen(PortalScreen[None]):
             self._set_status(self._("Nothing was revoked."))
             return
         try:
-            await self.registry.revoke_key(key.fingerprint, idempotency_key=Action().key)
+            await self.service.revoke_ssh_key(key.fingerprint, action=Action())
         except PortalError as error:
             self._set_status(error.user_message, problem=True)
             return
