@@ -80,6 +80,14 @@ def _build_parser() -> argparse.ArgumentParser:
     advance = sandbox_commands.add_parser("advance", help="move the sandbox clock forward and run what falls due")
     advance.add_argument("--days", type=int, required=True)
     advance.add_argument("--db", metavar="PATH")
+    config = commands.add_parser("config", help="the portal configuration")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = config_commands.add_parser(
+        "check",
+        help="check the configuration against the account: unknown, archived or mismatched products and "
+        "prices, one-time or metered prices, a missing retention coupon (exit 1 if anything is wrong)",
+    )
+    check.add_argument("file", nargs="?", metavar="FILE", help="portal TOML file (default: as the portal finds it)")
     for module_name in ACCESS_COMMAND_MODULES:
         if importlib.util.find_spec(module_name) is not None:
             importlib.import_module(module_name).register(commands)
@@ -185,9 +193,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _login(profile) if args.command == "login" else _logout(profile)
     if args.command == "sandbox":
         return _sandbox(args)
+    if args.command == "config":
+        return _check_configuration(args)
     if getattr(args, "handler", None) is not None:
         return int(args.handler(args))
     return _open_portal(parser, args)
+
+
+def _check_configuration(args: argparse.Namespace) -> int:
+    """`tui-portal config check`: 0 when the configuration is sound, 1 with problems, 2 if unable to check."""
+    import asyncio
+
+    from tui_portal.settings import SettingsError, load_settings
+    from tui_portal.wiring import check_portal_configuration
+
+    try:
+        settings = load_settings(
+            api_base=args.api_base,
+            profile=args.profile,
+            config_file=args.file or args.config,
+            sandbox_db=args.sandbox_db,
+            portal_configuration=args.portal_configuration,
+            require_customer=False,
+        )
+    except SettingsError as error:
+        print(f"tui-portal: {error}", file=sys.stderr)
+        return 2
+    try:
+        source, check = asyncio.run(check_portal_configuration(settings))
+    except Exception as error:  # noqa: BLE001 - a PortalError or ConfigurationError, already in words
+        print(f"tui-portal: could not check the configuration: {getattr(error, 'user_message', error)}", file=sys.stderr)
+        return 2
+    print(f"Checked {source}: {check.products_checked} product(s), {check.prices_checked} price(s)"
+          + (f", retention coupon {check.coupon_checked}" if check.coupon_checked else "") + ".")
+    if check.ok:
+        print("No problems found.")
+        return 0
+    print(f"{len(check.problems)} problem(s):")
+    for problem in check.problems:
+        print(f"  {problem}")
+    return 1
 
 
 def _flow_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, object]:

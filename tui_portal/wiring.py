@@ -125,3 +125,29 @@ async def open_portal(settings: Settings) -> AsyncIterator[Any]:
         except Exception as error:  # noqa: BLE001 - re-raised as a message the start screen can show
             raise startup_error(error, settings) from None
         yield PortalService(customer_id, client, configuration, is_sandbox=settings.uses_sandbox)
+
+
+async def check_portal_configuration(settings: Settings) -> tuple[str, Any]:
+    """Resolve the configuration as the portal would and check it against the account.
+
+    Returns (where the configuration came from, `ConfigurationCheck`). Start-up failures are raised
+    as the same plain-language errors the start screen shows.
+    """
+    await asyncio.to_thread(_load_layers, settings)
+    from tui_portal.portal.config_check import check_configuration
+
+    client = build_client(settings)
+    async with client:
+        try:
+            configuration = await _configuration(client, settings)
+            check = await check_configuration(client, configuration)
+        except Exception as error:  # noqa: BLE001 - re-raised in words
+            raise startup_error(error, settings) from None
+    if settings.portal_config_data:
+        source = str(settings.config_file)
+    elif settings.portal_configuration:
+        source = f"portal configuration {settings.portal_configuration}"
+    else:
+        source = "the account's default portal configuration"
+    where = "the embedded sandbox" if settings.uses_sandbox else settings.api_base
+    return f"{source} on {where}", check
