@@ -22,7 +22,8 @@ def register(commands: Any) -> None:
         description=(
             "Look a customer up by email, name or id and open the portal acting for them. Every change "
             "is appended to an audit log (JSON lines) and logged to the 'tui_portal.audit' logger. Uses "
-            "the embedded sandbox by default, or --api-base with a key from STRIPE_API_KEY / the keyring."
+            "the embedded sandbox by default, or --api-base with a key from STRIPE_API_KEY / the keyring. "
+            "With no ACTION it opens the console; `tui-portal staff audit verify` checks the audit log."
         ),
     )
     staff.add_argument("--staff-name", metavar="NAME", help="who is acting (default: the OS user name)")
@@ -30,6 +31,56 @@ def register(commands: Any) -> None:
         "--audit-log", metavar="PATH", help="audit log file (default: staff-audit.jsonl in the user state dir)"
     )
     staff.set_defaults(handler=run_staff)
+
+    staff_actions = staff.add_subparsers(dest="staff_command", metavar="ACTION")
+    audit = staff_actions.add_parser("audit", help="the staff audit log")
+    audit_actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_actions.add_parser(
+        "verify",
+        help="check the audit log's hash chain; exit 0 when intact, 1 when not",
+        description=(
+            "Check that no entry of the staff audit log was edited, deleted, reordered or garbled: each "
+            "entry's hash must match its contents, and its seq and prev_hash must follow the entry "
+            "before it. Prints one line. Deleting the LAST entries cannot be detected from the file "
+            "alone (the shorter log is still a valid chain), nor can a chain rewritten from an edit "
+            "onwards: record the printed last seq and hash somewhere the log's writers cannot change "
+            "(a ticket, another host), and pass them back with --anchor to check against them."
+        ),
+    )
+    verify.add_argument(
+        "--log", metavar="PATH",
+        help="audit log file (default: --audit-log, else staff-audit.jsonl in the user state dir)",
+    )
+    verify.add_argument(
+        "--anchor", metavar="SEQ:HASH", type=_anchor,
+        help="a head recorded earlier: the entry with that seq must still exist with that hash",
+    )
+    verify.set_defaults(handler=run_audit_verify)
+
+
+def _anchor(text: str) -> Any:
+    from tui_portal.access.staff.audit_chain import ChainAnchor
+
+    try:
+        return ChainAnchor.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    """`tui-portal staff audit verify`: one line, exit 0 when the chain is intact, 1 when not."""
+    from tui_portal.access.staff.audit_chain import verify_audit_log
+
+    chosen = args.log or args.audit_log
+    if chosen:
+        path = Path(chosen).expanduser()
+    else:
+        from tui_portal.access.staff.audit import default_audit_log_path
+
+        path = default_audit_log_path()
+    result = verify_audit_log(path, anchor=args.anchor)
+    print(result.summary())
+    return 0 if result.ok else 1
 
 
 def _staff_name(explicit: str | None) -> str | None:

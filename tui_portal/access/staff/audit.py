@@ -11,13 +11,15 @@ params (the form body or query; never headers, so never the API key), before (a 
 path names, taken just before; null for creates), after (the response body), status, request_id,
 outcome ("succeeded"/"failed") and error. Each line is appended (O_APPEND) and fsync'ed before the
 response is handed back, and the same entry goes to `logging.getLogger("tui_portal.audit")`.
+
+The entries form a hash chain (`seq`, `prev_hash`, `hash`; see audit_chain.py), appended under an
+exclusive file lock so several staff consoles can share one log, and `verify_audit_log` checks it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +27,22 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
+
+from tui_portal.access.staff.audit_chain import (
+    AuditVerification,
+    ChainAnchor,
+    append_chained,
+    verify_audit_log,
+)
+
+__all__ = [
+    "AuditLog",
+    "AuditVerification",
+    "AuditingTransport",
+    "ChainAnchor",
+    "default_audit_log_path",
+    "verify_audit_log",
+]
 
 audit_logger = logging.getLogger("tui_portal.audit")
 
@@ -54,26 +72,24 @@ def utc_timestamp(seconds: float | None = None) -> str:
 
 
 class AuditLog:
-    """Append-only JSON-lines file; one fsync'ed line per entry, mirrored to Python logging."""
+    """Append-only, hash-chained JSON-lines file; one fsync'ed line per entry, mirrored to logging."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def record(self, entry: dict[str, Any]) -> None:
-        line = json.dumps(entry, ensure_ascii=False, sort_keys=True, default=str) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(descriptor, line.encode("utf-8"))
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+    def record(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Append `entry` as the next link of the chain; returns it with its seq, prev_hash and hash."""
+        chained = append_chained(self.path, entry)
         audit_logger.info(
-            "%s %s for customer %s by %s: %s (request %s)",
-            entry.get("outcome"), entry.get("action"), entry.get("customer"), entry.get("staff"),
-            entry.get("status"), entry.get("request_id"),
-            extra={"audit": entry},
+            "%s %s for customer %s by %s: %s (request %s) [seq %s hash %s]",
+            chained.get("outcome"), chained.get("action"), chained.get("customer"), chained.get("staff"),
+            chained.get("status"), chained.get("request_id"), chained["seq"], chained["hash"],
+            extra={"audit": chained},
         )
+        return chained
+
+    def verify(self, anchor: ChainAnchor | None = None) -> AuditVerification:
+        return verify_audit_log(self.path, anchor=anchor)
 
     def entries(self) -> list[dict[str, Any]]:
         """Every entry so far (for the console and tests); a missing file is an empty log."""
