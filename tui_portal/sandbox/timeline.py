@@ -1,8 +1,10 @@
 """The billing timeline: everything that happens because time passed.
 
 Due work, in time order: schedule phase transitions, scheduled cancellations (`cancel_at`, incl.
-`cancel_at_period_end`), renewals (period moves, `subscription_cycle` invoice with pending prorations
-and discounts, finalized and charged at once), and expiry of `incomplete` subscriptions after 23 h.
+`cancel_at_period_end`), the `trial_will_end` notice three days before a trial ends, renewals (period
+moves, `subscription_cycle` invoice with pending prorations and discounts, finalized and charged at
+once; a trial's end is renewed the same way and turns the subscription `active`), and expiry of
+`incomplete` subscriptions after 23 h.
 At one instant the order is: phase transition, then cancellation, then renewal, so a downgrade
 scheduled for period end is what the renewal bills, and a subscription canceling at period end gets
 no renewal invoice.
@@ -98,6 +100,10 @@ def process_subscription(ctx: Context, subscription_id: str, moment: int) -> lis
     if cancel_at is not None and int(cancel_at) <= moment:
         happened.append(end_at_cancel_at(ctx, subscription, int(cancel_at)))
         return happened
+    notice_at = subscriptions.trial_notice_due(ctx, subscription)
+    if notice_at is not None and notice_at <= moment:
+        happened.append(announce_trial_end(ctx, subscription))
+        return happened
     period_end = subscriptions.current_period(subscription)[1]
     if period_end <= moment:
         happened.append(renew(ctx, subscription, period_end))
@@ -118,12 +124,28 @@ def _who(ctx: Context, subscription: dict[str, Any]) -> str:
     return f"{subscription['id']} ({customer.get('email') or customer.get('name') or subscription['customer']})"
 
 
+def announce_trial_end(ctx: Context, subscription: dict[str, Any]) -> str:
+    """`customer.subscription.trial_will_end`, three days before the trial ends."""
+    from .resources import subscriptions
+
+    ctx.emit(subscriptions.TRIAL_WILL_END, subscription)
+    subscriptions.save_subscription(ctx, subscription)  # moves the due marker on to the trial end
+    return f"Trial of {_who(ctx, subscription)} ends in 3 days"
+
+
 def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
-    """Move every item to its next period and bill it (`subscription_cycle`)."""
+    """Move every item to its next period and bill it (`subscription_cycle`).
+
+    A trial that ends becomes an active subscription here: its end is the billing cycle anchor, so
+    the first paid period starts at the trial end and is billed like any renewal.
+    """
     from .resources import invoice_items, invoices, subscriptions
     from .rules import calendar
 
     before = ctx.snapshot(subscription)
+    trial_ended = subscription["status"] == "trialing"
+    if trial_ended:
+        subscription["status"] = "active"
     anchor = int(subscription["billing_cycle_anchor"])
     old_start, old_end = subscriptions.current_period(subscription)
     charges = []
@@ -155,7 +177,8 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
     if failure is None:
         subscriptions.after_invoice_paid(ctx, invoice, period_end)
     outcome = "paid" if failure is None else f"payment failed ({failure.message})"
-    return (f"Renewed {_who(ctx, subscription)}: invoice {invoice['number']} "
+    verb = "Trial ended for" if trial_ended else "Renewed"
+    return (f"{verb} {_who(ctx, subscription)}: invoice {invoice['number']} "
             f"{_money(invoice['total'], invoice['currency'])} {outcome}")
 
 

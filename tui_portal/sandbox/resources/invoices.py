@@ -106,6 +106,8 @@ def _line_from_charge(invoice_id: str, subscription_id: str | None, charge: Char
     unit = charge.price.get("unit_amount_decimal")
     if unit is None and charge.price.get("unit_amount") is not None:
         unit = str(charge.price["unit_amount"])
+    if charge.trial:
+        unit = "0"  # a trial line bills the price at nothing
     return {
         "id": line_id,
         "object": "line_item",
@@ -669,6 +671,7 @@ PREVIEW_ITEM_FIELDS = {
         "proration_date": Timestamp(),
         "proration_behavior": Enum("create_prorations", "always_invoice", "none"),
         "billing_cycle_anchor": Enum("now", "unchanged"),
+        "trial_end": Timestamp(allow=("now",)),
     }),
     "discounts": DISCOUNTS_PARAM,
     "preview_mode": Enum("next", "recurring"),
@@ -678,8 +681,9 @@ def create_preview(ctx: Context) -> dict[str, Any]:
     """The invoice an update would produce, computed by the update's own code path, never saved.
 
     With `create_prorations` (or `none`) it is the next renewal invoice (next period's lines + pending and
-    new prorations); with `always_invoice`, an interval change or `billing_cycle_anchor=now` it is the
-    invoice the update would issue immediately.
+    new prorations); with `always_invoice`, an interval change, `billing_cycle_anchor=now` or
+    `trial_end=now` on a trialing subscription it is the invoice the update would issue immediately.
+    For a trial that continues (or is moved by a future `trial_end`) it is the invoice at the trial end.
     """
     from . import subscriptions
 
@@ -702,15 +706,22 @@ def create_preview(ctx: Context) -> dict[str, Any]:
         raise errors.invalid("subscription_details[proration_date]",
                              "proration_date cannot be combined with proration_behavior=none.")
     prepared = None
-    if details.get("items") or details.get("billing_cycle_anchor") == "now" or "proration_date" in details:
+    if (details.get("items") or details.get("billing_cycle_anchor") == "now" or "proration_date" in details
+            or details.get("trial_end") is not None):
         prepared = subscriptions.prepare_update(
             ctx, subscription, items_param=details.get("items"), proration_behavior=behavior,
             proration_date=details.get("proration_date"), billing_cycle_anchor=details.get("billing_cycle_anchor"),
-            now=now, items_name="subscription_details[items]",
-            proration_date_name="subscription_details[proration_date]", preview=True)
+            trial_end=details.get("trial_end"), now=now, items_name="subscription_details[items]",
+            proration_date_name="subscription_details[proration_date]",
+            trial_end_name="subscription_details[trial_end]",
+            billing_cycle_anchor_name="subscription_details[billing_cycle_anchor]", preview=True)
     after = copy.deepcopy(subscription)
     if prepared is not None:
         after["items"]["data"] = prepared.kept_and_new
+        if prepared.plan.anchor_reset:
+            after["billing_cycle_anchor"] = prepared.plan.billing_cycle_anchor
+        if prepared.trial is not None:
+            subscriptions.apply_trial(after, prepared.trial)
     if "discounts" in ctx.params:
         discounts = _preview_discounts(ctx, customer["id"], ctx.params["discounts"])
     else:
@@ -754,6 +765,7 @@ def _preview_new_subscription(ctx: Context, details: dict[str, Any]) -> dict[str
     """Preview the first invoice of a subscription the customer does not have yet."""
     from ..rules import calendar
     from ..rules.proration import PricedItem, full_period_line
+    from ..rules.trials import trial_end_for_new_subscription, trial_line
     from . import subscriptions
 
     if not ctx.params.get("customer"):
@@ -763,6 +775,8 @@ def _preview_new_subscription(ctx: Context, details: dict[str, Any]) -> dict[str
     entries = details.get("items") or []
     if not entries:
         raise errors.missing("subscription_details[items]")
+    trial_ends_at = trial_end_for_new_subscription(now=now, trial_end=details.get("trial_end"), trial_period_days=None,
+                                                   trial_end_param="subscription_details[trial_end]")
     charges = []
     currency = None
     for index, entry in enumerate(entries):
@@ -776,7 +790,10 @@ def _preview_new_subscription(ctx: Context, details: dict[str, Any]) -> dict[str
         end = calendar.shift(now, recurring["interval"], int(recurring.get("interval_count") or 1))
         quantity = int(entry["quantity"]) if entry.get("quantity") is not None else 1
         item = PricedItem(price=price, quantity=quantity, product_name=subscriptions.product_name(ctx, price))
-        charges.append(full_period_line(f"si_tmp_{index}", item, now, end))
+        if trial_ends_at is not None:
+            charges.append(trial_line(f"si_tmp_{index}", item, now, trial_ends_at))
+        else:
+            charges.append(full_period_line(f"si_tmp_{index}", item, now, end))
     discounts = _preview_discounts(ctx, customer["id"], ctx.params.get("discounts"))
     customer_for_invoice = dict(customer, currency=currency)
     return build_invoice(ctx, customer=customer_for_invoice, subscription=None, billing_reason="subscription_create",

@@ -45,6 +45,13 @@ from ..rules.proration import (
     full_period_line,
     plan_update,
 )
+from ..rules.trials import (
+    TRIAL_WILL_END_NOTICE,
+    TrialOutcome,
+    check_future_trial_end,
+    trial_end_for_new_subscription,
+    trial_line,
+)
 from . import invoice_items as invoice_item_store
 from . import invoices
 from .test_clocks import customer_now
@@ -189,6 +196,9 @@ def next_due_at(ctx: Context, subscription: dict[str, Any]) -> int | None:
     if status == "incomplete":
         return int(subscription["created"]) + INCOMPLETE_EXPIRES_AFTER
     candidates = [current_period(subscription)[1]] if subscription["items"]["data"] else []
+    notice_at = trial_notice_due(ctx, subscription)
+    if notice_at is not None:
+        candidates.append(notice_at)
     if subscription.get("cancel_at"):
         candidates.append(int(subscription["cancel_at"]))
     if subscription.get("schedule"):
@@ -198,6 +208,27 @@ def next_due_at(ctx: Context, subscription: dict[str, Any]) -> int | None:
             if end_date:
                 candidates.append(int(end_date))
     return min(candidates) if candidates else None
+
+
+TRIAL_WILL_END = "customer.subscription.trial_will_end"
+
+
+def trial_notice_at(subscription: dict[str, Any]) -> int:
+    """When `customer.subscription.trial_will_end` is due: three days before the trial ends (at once
+    for a shorter trial)."""
+    return max(int(subscription["trial_end"]) - TRIAL_WILL_END_NOTICE, int(subscription["trial_start"]))
+
+
+def trial_notice_due(ctx: Context, subscription: dict[str, Any]) -> int | None:
+    """The moment the trial-ending notice is due, or None (no trial, or already sent for this end)."""
+    if subscription["status"] != "trialing" or not subscription.get("trial_end"):
+        return None
+    notice_at = trial_notice_at(subscription)
+    if notice_at >= int(subscription["trial_end"]):
+        return None
+    already_sent = ctx.tx.count("event", parent=subscription["id"], lookup=TRIAL_WILL_END,
+                                where=[("created >= ?", (notice_at,))])
+    return None if already_sent else notice_at
 
 
 def due_lookup(ctx: Context, subscription: dict[str, Any]) -> str | None:
@@ -280,6 +311,8 @@ CREATE_ITEM = Hash({"price": Str(), "quantity": Int(min=0), "metadata": Metadata
     "cancel_at_period_end": Bool(),
     "collection_method": Enum("charge_automatically"),
     "off_session": Bool(),
+    "trial_end": Timestamp(allow=("now",)),
+    "trial_period_days": Int(min=0),
 })
 def create_subscription(ctx: Context) -> dict[str, Any]:
     customer = ctx.load("customer", ctx.params["customer"], param="customer")
@@ -291,6 +324,8 @@ def create_subscription(ctx: Context) -> dict[str, Any]:
         description=ctx.params.get("description"),
         payment_behavior=ctx.params.get("payment_behavior") or "allow_incomplete",
         cancel_at_period_end=bool(ctx.params.get("cancel_at_period_end")),
+        trial_end=ctx.params.get("trial_end"),
+        trial_period_days=ctx.params.get("trial_period_days"),
     )
 
 
@@ -305,14 +340,21 @@ def create_subscription_for(
     description: str | None = None,
     payment_behavior: str = "allow_incomplete",
     cancel_at_period_end: bool = False,
+    trial_end: int | str | None = None,
+    trial_period_days: int | None = None,
 ) -> dict[str, Any]:
-    """Create a subscription, bill its first period (`subscription_create`) and try to collect."""
+    """Create a subscription, bill its first period (`subscription_create`) and try to collect.
+
+    With a trial the first period is the trial, billed by a paid $0 invoice ("Trial period for ..."),
+    and the billing cycle anchor is the trial end (the timeline bills the first real period then).
+    """
     if payment_behavior == "pending_if_incomplete":
         raise errors.invalid("payment_behavior", "payment_behavior=pending_if_incomplete is not supported by the "
                                                  "sandbox (pending updates are not implemented).")
     at = use_customer_time(ctx, customer)
     if not items_param:
         raise errors.missing("items")
+    trial_ends_at = trial_end_for_new_subscription(now=at, trial_end=trial_end, trial_period_days=trial_period_days)
     if default_payment_method:
         check_payment_method(ctx, customer["id"], default_payment_method, "default_payment_method")
     subscription_id = ctx.new_id("sub_")
@@ -326,6 +368,8 @@ def create_subscription_for(
         currency = price["currency"]
         recurring = price["recurring"]
         period = (at, calendar.shift(at, recurring["interval"], int(recurring.get("interval_count") or 1)))
+        if trial_ends_at is not None:
+            period = (at, trial_ends_at)
         quantity = int(entry["quantity"]) if entry.get("quantity") is not None else 1
         item_docs.append(item_document(ctx.new_id("si_"), subscription_id, price, quantity,
                                        apply_metadata({}, entry.get("metadata") or {}), period, at))
@@ -335,6 +379,9 @@ def create_subscription_for(
                                          currency=str(currency), default_payment_method=default_payment_method,
                                          metadata=metadata or {}, description=description)
     subscription["items"]["data"] = item_docs
+    if trial_ends_at is not None:
+        subscription.update(status="trialing", trial_start=at, trial_end=trial_ends_at,
+                            billing_cycle_anchor=trial_ends_at)
     if discounts:
         redeemed = resolve_discount_sources(ctx, customer["id"], discounts, subscription=subscription_id)
         subscription["discounts"] = [discount["id"] for discount in redeemed]
@@ -343,7 +390,11 @@ def create_subscription_for(
     save_subscription(ctx, subscription)
     ctx.emit("customer.subscription.created", subscription)
 
-    charges = [full_period_line(item["id"], priced(ctx, item), *current_period(subscription)) for item in item_docs]
+    if trial_ends_at is not None:
+        charges = [trial_line(item["id"], priced(ctx, item), at, trial_ends_at) for item in item_docs]
+    else:
+        charges = [full_period_line(item["id"], priced(ctx, item), *current_period(subscription))
+                   for item in item_docs]
     invoice = invoices.create_invoice(ctx, customer=customer, subscription=subscription,
                                       billing_reason="subscription_create", invoice_items=[], charges=charges,
                                       at=at, period_start=at, period_end=at)
@@ -356,7 +407,8 @@ def create_subscription_for(
         failure = invoices.attempt_payment(ctx, invoice, at)
         if failure is not None and payment_behavior == "error_if_incomplete":
             raise failure
-    subscription["status"] = "active" if invoice["status"] == "paid" else "incomplete"
+    if trial_ends_at is None:
+        subscription["status"] = "active" if invoice["status"] == "paid" else "incomplete"
     save_subscription(ctx, subscription)
     ctx.emit_updated("customer.subscription.updated", before, subscription)
     return subscription
@@ -429,6 +481,7 @@ class PreparedUpdate:
     proration_date: int
     behavior: str
     new_item_ids: list[str] = field(default_factory=list)
+    trial: TrialOutcome | None = None  # set when the update starts, moves, continues or ends a trial
 
 
 def prepare_update(
@@ -442,10 +495,19 @@ def prepare_update(
     now: int,
     items_name: str = "items",
     proration_date_name: str = "proration_date",
+    trial_end: int | str | None = None,
+    trial_end_name: str = "trial_end",
+    billing_cycle_anchor_name: str = "billing_cycle_anchor",
     preview: bool = False,
 ) -> PreparedUpdate:
     """Validate item changes and compute the proration plan: THE code path of both update and preview."""
     period_start, period_end = current_period(subscription)
+    trial = _trial_outcome(subscription, trial_end, now=now, param=trial_end_name)
+    if trial is not None and not trial.ends_trial and billing_cycle_anchor == "now":
+        raise errors.StripeError(
+            "The billing cycle anchor cannot be earlier than the end of the trial. End the trial "
+            "(`trial_end=now`) to reset the billing cycle anchor to now.",
+            code="subscription_update_trial_after_billing_cycle_anchor", param=billing_cycle_anchor_name)
     current = {item["id"]: item for item in subscription["items"]["data"]}
     updated: dict[str, dict[str, Any]] = {item_id: copy.deepcopy(item) for item_id, item in current.items()}
     removed: list[str] = []
@@ -505,21 +567,90 @@ def prepare_update(
             f"proration_date must be within the current billing period [{period_start}, {period_end}); got {at}.")
     behavior = proration_behavior or "create_prorations"
     try:
-        plan = plan_update(changes, at=at, proration_behavior=behavior,
-                           reset_anchor=billing_cycle_anchor == "now")
+        if trial is not None:
+            plan = _trial_plan(subscription, changes, trial, at=at, now=now, proration_behavior=behavior)
+        else:
+            plan = plan_update(changes, at=at, proration_behavior=behavior,
+                               reset_anchor=billing_cycle_anchor == "now")
     except ProrationDateError as error:
         raise errors.invalid(proration_date_name, str(error)) from None
     for item in kept_and_new:
         start, end = plan.periods.get(item["id"], (period_start, period_end))
         item["current_period_start"], item["current_period_end"] = start, end
     return PreparedUpdate(changes=changes, kept_and_new=kept_and_new, removed_item_ids=removed, plan=plan,
-                          proration_date=at, behavior=behavior, new_item_ids=new_ids)
+                          proration_date=at, behavior=behavior, new_item_ids=new_ids, trial=trial)
+
+
+def _trial_outcome(subscription: dict[str, Any], trial_end: int | str | None, *, now: int,
+                   param: str) -> TrialOutcome | None:
+    """What an update does to the trial; None when no trial is involved (before or after).
+
+    * trialing + `trial_end=now`: the trial ends now (status active, anchor now).
+    * trialing + a future `trial_end`: the trial is moved (extended or shortened) to it.
+    * trialing without `trial_end`: the trial simply continues (item changes during it are free).
+    * not trialing + a future `trial_end`: a trial starts now and runs until then.
+    * not trialing + `trial_end=now`: nothing to end (no effect).
+    """
+    trialing = subscription["status"] == "trialing"
+    if trial_end == "now":
+        if not trialing:
+            return None
+        return TrialOutcome(status="active", trial_start=int(subscription["trial_start"]), trial_end=now,
+                            billing_cycle_anchor=now)
+    if trial_end is not None:
+        new_end = check_future_trial_end(int(trial_end), now=now, param=param)
+        start = int(subscription["trial_start"]) if trialing else now
+        return TrialOutcome(status="trialing", trial_start=start, trial_end=new_end, billing_cycle_anchor=new_end)
+    if trialing:
+        end = int(subscription["trial_end"])
+        return TrialOutcome(status="trialing", trial_start=int(subscription["trial_start"]), trial_end=end,
+                            billing_cycle_anchor=end)
+    return None
+
+
+def _trial_plan(subscription: dict[str, Any], changes: list[ItemChange], trial: TrialOutcome, *, at: int, now: int,
+                proration_behavior: str) -> UpdatePlan:
+    """The bill of an update that involves a trial.
+
+    Ending the trial is an anchor reset at `now` with nothing to credit (the trial was free): every
+    item is billed for a full new period, invoiced at once. Changes while the trial continues cost
+    nothing and keep the trial as the period. Starting a trial on a paid subscription credits the
+    unused paid time (unless `proration_behavior=none`), like any other proration.
+    """
+    if trial.ends_trial:
+        return plan_update(changes, at=now, proration_behavior="none", reset_anchor=True)
+    plan = UpdatePlan(billing_cycle_anchor=trial.billing_cycle_anchor)
+    if subscription["status"] != "trialing" and proration_behavior != "none":
+        plan.lines.extend(cancellation_credit_lines(changes, at=at))
+    for change in changes:
+        if change.after is not None:
+            plan.periods[change.item_id] = (trial.trial_start, trial.trial_end)
+    plan.invoice_now = proration_behavior == "always_invoice" and bool(plan.lines)
+    return plan
 
 
 def items_changed(prepared: PreparedUpdate) -> bool:
     return bool(prepared.removed_item_ids or prepared.new_item_ids or prepared.plan.anchor_reset or any(
         change.before is not None and change.after is not None and not change.before.same_configuration(change.after)
         for change in prepared.changes))
+
+
+def changes_subscription(prepared: PreparedUpdate, subscription: dict[str, Any]) -> bool:
+    """True when applying `prepared` changes items, periods or the trial."""
+    if items_changed(prepared):
+        return True
+    trial = prepared.trial
+    if trial is None:
+        return False
+    return (trial.status != subscription["status"] or trial.trial_end != subscription.get("trial_end")
+            or trial.trial_start != subscription.get("trial_start"))
+
+
+def apply_trial(subscription: dict[str, Any], trial: TrialOutcome) -> None:
+    subscription["status"] = trial.status
+    subscription["trial_start"] = trial.trial_start
+    subscription["trial_end"] = trial.trial_end
+    subscription["billing_cycle_anchor"] = trial.billing_cycle_anchor
 
 
 def bill_update(ctx: Context, subscription: dict[str, Any], customer: dict[str, Any], plan: UpdatePlan, *,
@@ -586,6 +717,7 @@ def _apply_cancellation_details(subscription: dict[str, Any], details: dict[str,
     "description": Str(clearable=True, max_length=500),
     "metadata": Metadata(),
     "off_session": Bool(),
+    "trial_end": Timestamp(allow=("now",)),
 })
 def update_subscription(ctx: Context) -> dict[str, Any]:
     catch_up(ctx)
@@ -611,13 +743,16 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
                                  code="parameters_exclusive", param="cancel_at")
     before = ctx.snapshot(subscription)
     old_cancel_at = subscription.get("cancel_at")
-    wants_item_change = bool(params.get("items")) or params.get("billing_cycle_anchor") == "now"
+    wants_item_change = (bool(params.get("items")) or params.get("billing_cycle_anchor") == "now"
+                         or params.get("trial_end") is not None)
     prepared = None
     if wants_item_change or "proration_date" in params:
         prepared = prepare_update(
             ctx, subscription, items_param=params.get("items"), proration_behavior=params.get("proration_behavior"),
             proration_date=params.get("proration_date"), billing_cycle_anchor=params.get("billing_cycle_anchor"),
-            now=now)
+            trial_end=params.get("trial_end"), now=now)
+    applies = prepared is not None and changes_subscription(prepared, subscription)
+    ends_trial = applies and prepared is not None and prepared.trial is not None and prepared.trial.ends_trial
 
     if "discounts" in params:
         if params["discounts"] is None:
@@ -644,18 +779,23 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
     _apply_cancellation_details(subscription, params.get("cancellation_details"))
 
     invoice = None
-    if prepared is not None and items_changed(prepared):
+    if applies and prepared is not None:
         subscription["items"]["data"] = prepared.kept_and_new
         if prepared.plan.anchor_reset:
-            subscription["billing_cycle_anchor"] = prepared.proration_date
+            subscription["billing_cycle_anchor"] = prepared.plan.billing_cycle_anchor
+        if prepared.trial is not None:
+            apply_trial(subscription, prepared.trial)
         if subscription.get("cancel_at_period_end"):
             subscription["cancel_at"] = current_period(subscription)[1]
     save_subscription(ctx, subscription, removed_item_ids=tuple(prepared.removed_item_ids if prepared else ()))
     ctx.emit_updated("customer.subscription.updated", before, subscription)
+    if ends_trial:
+        # Stripe also sends this when a trial is ended immediately with `trial_end=now`.
+        ctx.emit("customer.subscription.trial_will_end", subscription)
     if subscription.get("cancel_at") != old_cancel_at:
         _prorate_cancel_at(ctx, subscription, customer, old_cancel_at=old_cancel_at, now=now,
                            behavior=params.get("proration_behavior") or "create_prorations")
-    if prepared is not None and items_changed(prepared):
+    if applies and prepared is not None:
         invoice = bill_update(ctx, subscription, customer, prepared.plan, at=now,
                               proration_date=prepared.proration_date, payment_behavior=payment_behavior)
     if invoice is not None:

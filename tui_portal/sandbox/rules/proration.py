@@ -94,6 +94,7 @@ class ChargeLine:
     period_start: int
     period_end: int
     proration: bool
+    trial: bool = False  # a free trial's $0 line ("Trial period for <product>")
 
     @property
     def discountable(self) -> bool:
