@@ -63,6 +63,8 @@ def seed_demo(ctx: Context) -> None:
     _seed_portal_configuration(ctx, now - 450 * DAY)
     _seed_customers(ctx, now - CUSTOMER_AGE_DAYS * DAY)
     _seed_billing(ctx)
+    # Last, so every id created before it (and so every other customer's ids and invoices) stays as it was.
+    _seed_trial_customer(ctx, now)
 
 
 def _seed_account(ctx: Context, created: int) -> None:
@@ -229,6 +231,42 @@ def _seed_customers(ctx: Context, created: int) -> None:
         _card(ctx, leaving, "leaving_visa", "pm_card_visa", default=True)
     with _at(ctx, created + 280 * DAY):
         _card(ctx, demo, "demo_mastercard", "pm_card_mastercard", default=False)
+
+
+TRIAL_SIGNUP_DAYS_AGO = 4
+TRIAL_DAYS = 14  # so the trial ends 10 days after the seed clock
+# Where the trial customer's ids come from (see `_own_id_range`).
+TRIAL_ID_RANGE_START = 1_000_000_000
+
+
+@contextmanager
+def _own_id_range(ctx: Context, start: int) -> Iterator[None]:
+    """Draw ids from a separate range of the id sequence, then continue the main range where it was.
+
+    Why: demo data added to the seed later must not shift the ids of anything created after seeding
+    (objects tests create, checkout URLs in snapshots...). Ids are a hash of the sequence number, so
+    a far-away range is as deterministic as the main one and never meets it.
+    """
+    main = ctx.tx.meta_get("id_sequence", "0") or "0"
+    ctx.tx.meta_set("id_sequence", str(start))
+    try:
+        yield
+    finally:
+        ctx.tx.meta_set("id_sequence", main)
+
+
+def _seed_trial_customer(ctx: Context, now: int) -> None:
+    """trial@example.com: signed up 4 days ago for Team monthly with a 14-day free trial (ends in 10 days)."""
+    from .resources.subscriptions import create_subscription_for
+
+    signup = now - TRIAL_SIGNUP_DAYS_AGO * DAY
+    with _own_id_range(ctx, TRIAL_ID_RANGE_START), _at(ctx, signup):
+        trial = _customer(ctx, "trial", email="trial@example.com", name="Theo Trial", preferred_locales=["en"])
+        _card(ctx, trial, "trial_visa", "pm_card_visa", default=True)
+        trial = ctx.load("customer", trial["id"], param="customer")
+        subscription = create_subscription_for(ctx, trial, [{"price": ctx.refs["price:team_monthly"]}],
+                                               trial_period_days=TRIAL_DAYS)
+    ctx.refs["subscription:trial"] = subscription["id"]
 
 
 def _seed_billing(ctx: Context) -> None:
