@@ -391,3 +391,22 @@ async def test_advancing_past_the_seeded_trial_bills_team_once_in_time_order(cli
     assert [(invoice["amount_paid"], invoice["status"]) for invoice in invoices] == [(2900, "paid"), (0, "paid")]
     assert invoices[0]["created"] == trial_end
     assert demo["id"] != customer["id"]
+
+
+async def test_preview_of_a_new_subscription_with_a_trial_is_the_zero_trial_invoice(
+        empty_client: httpx.AsyncClient) -> None:
+    catalog = await make_catalog(empty_client)
+    clock = await make_clock(empty_client, APR_1)
+    customer = await make_customer(empty_client, clock=clock)
+
+    preview = await ok(await empty_client.post("/v1/invoices/create_preview", data={
+        "customer": customer, "subscription_details[items][0][price]": catalog["basic"],
+        "subscription_details[trial_end]": str(APR_15)}))
+    created = await subscribe(empty_client, customer, catalog["basic"], trial_end=str(APR_15))
+    invoice = await ok(await empty_client.get(f"/v1/invoices/{created['latest_invoice']}"))
+
+    def summary(document: dict[str, Any]) -> list[tuple[str, int, dict[str, int]]]:
+        return [(line["description"], line["amount"], line["period"]) for line in document["lines"]["data"]]
+
+    assert summary(preview) == summary(invoice) == [("Trial period for Basic", 0, {"start": APR_1, "end": APR_15})]
+    assert preview["amount_due"] == invoice["total"] == 0
