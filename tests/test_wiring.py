@@ -60,3 +60,81 @@ async def test_the_example_configuration_works_on_the_sandbox_as_shipped(tmp_pat
         choices = await service.plan_choices(subscription.id)
     assert {option.price_id for option in choices.options} == expected_prices
     assert service.configuration.tui.retention_coupon == "RETAIN25"
+
+
+class _Recording:
+    """Wraps the in-process sandbox transport: records each request; can fail chosen paths once."""
+
+    def __init__(self, fail_once: tuple[str, ...] = ()) -> None:
+        import httpx
+
+        self.requests: list[str] = []
+        self.fail_once = set(fail_once)
+        original = httpx.ASGITransport
+        recording = self
+
+        class RecordingTransport(original):  # type: ignore[misc, valid-type]
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                recording.requests.append(f"{request.method} {request.url.path}")
+                if request.url.path in recording.fail_once:
+                    recording.fail_once.discard(request.url.path)
+                    # Not retried by the client: e.g. a restricted key that may not read this.
+                    return httpx.Response(403, json={"error": {"type": "invalid_request_error",
+                                                               "message": "The provided key does not have access."}})
+                return await super().handle_async_request(request)
+
+        self.transport_class = RecordingTransport
+
+
+async def test_the_demo_start_fetches_each_thing_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    recording = _Recording()
+    monkeypatch.setattr(httpx, "ASGITransport", recording.transport_class)
+    settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
+    async with open_portal(settings) as service:
+        overview = await service.overview()
+    assert overview.customer.email == "demo@example.com" and overview.default_payment_method is not None
+    assert sorted(recording.requests) == sorted([
+        "GET /v1/customers", "GET /v1/billing_portal/configurations", "GET /v1/account",
+        "GET /v1/subscriptions", "GET /v1/invoices", "GET /v1/prices",
+    ]), "the customer found by email is not fetched a second time"
+
+
+async def test_with_a_customer_id_the_overview_is_fetched_with_the_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
+    async with open_portal(settings) as service:
+        customer_id = service.customer_id
+    recording = _Recording()
+    monkeypatch.setattr(httpx, "ASGITransport", recording.transport_class)
+    settings = type(settings)(**{**settings.__dict__, "customer": customer_id})
+    async with open_portal(settings) as service:
+        at_open = list(recording.requests)
+        overview = await service.overview()
+    assert recording.requests == at_open, "the overview needed no request after start-up: one wave"
+    assert sorted(at_open) == sorted([
+        f"GET /v1/customers/{customer_id}", "GET /v1/billing_portal/configurations", "GET /v1/account",
+        "GET /v1/subscriptions", "GET /v1/invoices", "GET /v1/prices",
+    ])
+    assert overview.customer.email == "demo@example.com" and overview.latest_invoices
+
+
+async def test_a_failed_optional_prefetch_is_fetched_again_when_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
+    async with open_portal(settings) as service:
+        customer_id = service.customer_id
+    recording = _Recording(fail_once=("/v1/invoices",))
+    monkeypatch.setattr(httpx, "ASGITransport", recording.transport_class)
+    settings = type(settings)(**{**settings.__dict__, "customer": customer_id})
+    async with open_portal(settings) as service:
+        overview = await service.overview()
+    assert overview.latest_invoices, "the invoices were asked for again, and shown"
+    assert recording.requests.count("GET /v1/invoices") == 2, "once at start-up (refused), once by the overview"

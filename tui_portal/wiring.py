@@ -64,21 +64,24 @@ def startup_error(error: Exception, settings: Settings) -> Exception:
     return error
 
 
-async def _customer_id(client: Any, settings: Settings) -> str:
-    """The customer is bound here, once, and never changes inside the portal."""
-    from tui_portal.portal import NotFound
+async def _prefetch(client: Any, settings: Settings) -> Any:
+    """The customer (and, when its id is given, the rest of the overview), fetched at start-up.
+
+    The customer is bound here, once, and never changes inside the portal.
+    """
+    from tui_portal.portal import NotFound, prefetch_customer_by_email, prefetch_overview
 
     if settings.customer:
-        customer = await client.customers.retrieve(settings.customer)
-        if getattr(customer, "deleted", False):
+        prefetched = await prefetch_overview(client, settings.customer)
+        if getattr(prefetched.customer, "deleted", False):
             raise NotFound(f"Customer {settings.customer} has been deleted.")
-        return settings.customer
-    page = await client.customers.list(email=SANDBOX_DEMO_EMAIL, limit=1)
-    if not page.data:
+        return prefetched
+    found = await prefetch_customer_by_email(client, SANDBOX_DEMO_EMAIL)
+    if found is None:
         raise NotFound(
             f"The sandbox has no {SANDBOX_DEMO_EMAIL}. Run `tui-portal sandbox reset` to seed the demo data again."
         )
-    return page.data[0].id
+    return found
 
 
 async def _configuration(client: Any, settings: Settings) -> Any:
@@ -113,18 +116,26 @@ async def open_portal(settings: Settings) -> AsyncIterator[Any]:
     client = build_client(settings)
     async with client:
         try:
-            # Independent look-ups, so they travel together: one wave before the overview's wave.
+            # Independent look-ups, so they travel together. With `--customer` this is the only wave:
+            # the overview's requests are in it too. The sandbox demo's customer is found by email
+            # first, so its overview takes a second wave.
             # return_exceptions: both settle before we report, so nothing is left running against a
             # client that is about to close.
-            customer_id, configuration = await asyncio.gather(
-                _customer_id(client, settings), _configuration(client, settings), return_exceptions=True
+            prefetched, configuration = await asyncio.gather(
+                _prefetch(client, settings), _configuration(client, settings), return_exceptions=True
             )
-            for outcome in (customer_id, configuration):
+            for outcome in (prefetched, configuration):
                 if isinstance(outcome, BaseException):
                     raise outcome
         except Exception as error:  # noqa: BLE001 - re-raised as a message the start screen can show
             raise startup_error(error, settings) from None
-        yield PortalService(customer_id, client, configuration, is_sandbox=settings.uses_sandbox)
+        yield PortalService(
+            prefetched.customer_id,
+            client,
+            configuration,
+            is_sandbox=settings.uses_sandbox,
+            prefetched=prefetched.cache,
+        )
 
 
 async def check_portal_configuration(settings: Settings) -> tuple[str, Any]:

@@ -39,6 +39,9 @@ _LAZY: dict[str, str] = {
     "choose_locale": "tui_portal.portal.i18n",
     "resolve_configuration": "tui_portal.portal.resolve",
     "PortalService": "tui_portal.portal.service",
+    "Prefetched": "tui_portal.portal._overview",
+    "prefetch_overview": "tui_portal.portal._overview",
+    "prefetch_customer_by_email": "tui_portal.portal._overview",
     "Action": "tui_portal.portal.views",
     "AddressInput": "tui_portal.portal.views",
     "ShippingInput": "tui_portal.portal.views",
@@ -85,6 +88,7 @@ if TYPE_CHECKING:
     )
     from tui_portal.portal.i18n import Translator, choose_locale
     from tui_portal.portal.resolve import resolve_configuration
+    from tui_portal.portal._overview import Prefetched, prefetch_customer_by_email, prefetch_overview
     from tui_portal.portal.service import PortalService
     from tui_portal.portal.views import Action, AddressInput, ShippingInput
 
@@ -114,6 +118,9 @@ __all__ = [
     "errors",
     "from_stripe",
     "load_configuration_file",
+    "Prefetched",
+    "prefetch_customer_by_email",
+    "prefetch_overview",
     "resolve_configuration",
     "views",
 ]

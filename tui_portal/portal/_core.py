@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -45,6 +45,47 @@ CACHED_INVOICE_PAGES = 6  # memory is bound by a few pages, not by the customer'
 CACHED_INVOICE_DETAILS = 10
 
 
+# --- the overview's requests -------------------------------------------------------------------
+# Defined once, here, for both the service's cached fetchers and `prefetch_overview`, which starts
+# them at start-up before the service exists (see wiring.open_portal).
+
+CUSTOMER_KEY = "customer"
+SUBSCRIPTIONS_KEY = "subscriptions"
+CATALOG_KEY = "catalog"
+
+
+def invoice_page_key(starting_after: str | None, ending_before: str | None, limit: int) -> str:
+    return f"invoices:page:{starting_after or ''}:{ending_before or ''}:{limit}"
+
+
+async def fetch_customer(client: StripeClient, customer_id: str) -> Any:
+    return await client.customers.retrieve(customer_id, expand=list(CUSTOMER_EXPAND))
+
+
+async def fetch_subscriptions(client: StripeClient, customer_id: str) -> list[Any]:
+    page = await client.subscriptions.list(customer=customer_id, limit=MAX_LIST, expand=list(LIST_SUBSCRIPTION_EXPAND))
+    return list(page.data)
+
+
+async def fetch_invoice_page(
+    client: StripeClient, customer_id: str, starting_after: str | None, ending_before: str | None, limit: int
+) -> Any:
+    params: dict[str, Any] = {"customer": customer_id, "limit": limit}
+    if starting_after:
+        params["starting_after"] = starting_after
+    if ending_before:
+        params["ending_before"] = ending_before
+    return await client.invoices.list(**params)
+
+
+async def fetch_catalog(client: StripeClient) -> dict[str, Any]:
+    """Every active price (product expanded): price id -> Price."""
+    prices: dict[str, Any] = {}
+    async for price in client.prices.list(active=True, limit=MAX_LIST, expand=["data.product"]):
+        prices[price.id] = price
+    return prices
+
+
 class ServiceCore:
     """State and plumbing for one customer's portal (see `PortalService` for the public methods)."""
 
@@ -58,6 +99,7 @@ class ServiceCore:
         translator: Translator | None = None,
         sleep: Sleep = asyncio.sleep,
         now: Callable[[], float] = time.time,
+        prefetched: Mapping[str, Any] | None = None,
     ) -> None:
         self.customer_id = customer_id
         self.client = client
@@ -67,7 +109,8 @@ class ServiceCore:
         self._sleep = sleep
         self._now = now
         self._presenter = Presenter(self.translator, configuration)
-        self._cache: dict[str, Any] = {}
+        # `prefetched`: overview data fetched at start-up (prefetch_overview), keyed like the cache.
+        self._cache: dict[str, Any] = dict(prefetched or {})
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._locale_settled = False
 
@@ -146,22 +189,14 @@ class ServiceCore:
     # --- cached fetches ---------------------------------------------------------------------------
 
     async def _customer(self) -> Any:
-        customer = await self._cached(
-            "customer", lambda: self.client.customers.retrieve(self.customer_id, expand=list(CUSTOMER_EXPAND))
-        )
+        customer = await self._cached(CUSTOMER_KEY, lambda: fetch_customer(self.client, self.customer_id))
         if getattr(customer, "deleted", None):
             raise NotFound(self._("This customer account no longer exists."))
         self._settle_locale(customer)
         return customer
 
     async def _subscriptions(self) -> list[Any]:
-        async def fetch() -> list[Any]:
-            page = await self.client.subscriptions.list(
-                customer=self.customer_id, limit=MAX_LIST, expand=list(LIST_SUBSCRIPTION_EXPAND)
-            )
-            return list(page.data)
-
-        return await self._cached("subscriptions", fetch)
+        return await self._cached(SUBSCRIPTIONS_KEY, lambda: fetch_subscriptions(self.client, self.customer_id))
 
     async def _payment_method_list(self) -> list[Any]:
         async def fetch() -> list[Any]:
@@ -178,26 +213,16 @@ class ServiceCore:
         return await self._cached("tax_ids", fetch)
 
     async def _invoice_list_page(self, starting_after: str | None, ending_before: str | None, limit: int) -> Any:
-        params: dict[str, Any] = {"customer": self.customer_id, "limit": limit}
-        if starting_after:
-            params["starting_after"] = starting_after
-        if ending_before:
-            params["ending_before"] = ending_before
-        key = f"invoices:page:{starting_after or ''}:{ending_before or ''}:{limit}"
-        page = await self._cached(key, lambda: self._page(self.client.invoices.list(**params)))
+        page = await self._cached(
+            invoice_page_key(starting_after, ending_before, limit),
+            lambda: fetch_invoice_page(self.client, self.customer_id, starting_after, ending_before, limit),
+        )
         self._bound("invoices:page:", CACHED_INVOICE_PAGES)
         return page
 
     async def _catalog(self) -> dict[str, Any]:
         """Every active price (product expanded), fetched once: price id -> Price."""
-
-        async def fetch() -> dict[str, Any]:
-            prices: dict[str, Any] = {}
-            async for price in self.client.prices.list(active=True, limit=MAX_LIST, expand=["data.product"]):
-                prices[price.id] = price
-            return prices
-
-        return await self._cached("catalog", fetch)
+        return await self._cached(CATALOG_KEY, lambda: fetch_catalog(self.client))
 
     async def _account_name(self) -> str | None:
         if self.configuration.tui.branding.business_name:

@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any
 
-from tui_portal.portal._core import FIRST_INVOICE_PAGE, LATEST_INVOICES, ServiceCore
+from tui_portal.billing import StripeClient
+from tui_portal.portal._core import (
+    CATALOG_KEY,
+    CUSTOMER_EXPAND,
+    CUSTOMER_KEY,
+    FIRST_INVOICE_PAGE,
+    LATEST_INVOICES,
+    SUBSCRIPTIONS_KEY,
+    ServiceCore,
+    fetch_catalog,
+    fetch_customer,
+    fetch_invoice_page,
+    fetch_subscriptions,
+    invoice_page_key,
+)
 from tui_portal.portal.presenters import field
 from tui_portal.portal.views import (
     FeaturesView,
@@ -69,3 +84,51 @@ class OverviewMixin(ServiceCore):
         """One of the customer's subscriptions (NotYourObject for anyone else's)."""
         await self._customer()
         return self._present_subscription(await self._owned_subscription(subscription_id))
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """What start-up fetched for the service: the customer, and the cache entries to seed it with."""
+
+    customer: Any
+    cache: dict[str, Any]
+
+    @property
+    def customer_id(self) -> str:
+        return str(self.customer.id)
+
+
+async def prefetch_overview(client: StripeClient, customer_id: str) -> Prefetched:
+    """The overview's requests for a customer known at start-up, for `PortalService(prefetched=...)`.
+
+    Why: the portal configuration may itself come from the API. When the customer id is given
+    (`--customer`), the overview's requests need not wait for it: start-up becomes one concurrent
+    wave instead of two, one round trip less against Stripe. Before the configuration is known it is
+    not known whether invoices and the price catalog will be shown, so they are fetched anyway; any
+    of those that fails is left out (the service asks again if it needs them, and reports the error
+    where it is shown). A failure to fetch the customer itself is raised: there is no portal without it.
+    """
+    keys = [CUSTOMER_KEY, SUBSCRIPTIONS_KEY, invoice_page_key(None, None, FIRST_INVOICE_PAGE), CATALOG_KEY]
+    results = await asyncio.gather(
+        fetch_customer(client, customer_id),
+        fetch_subscriptions(client, customer_id),
+        fetch_invoice_page(client, customer_id, None, None, FIRST_INVOICE_PAGE),
+        fetch_catalog(client),
+        return_exceptions=True,
+    )
+    if isinstance(results[0], BaseException):
+        raise results[0]
+    cache: dict[str, Any] = {}
+    for key, result in zip(keys, results):
+        if not isinstance(result, BaseException):
+            cache[key] = result
+    return Prefetched(results[0], cache)
+
+
+async def prefetch_customer_by_email(client: StripeClient, email: str) -> Prefetched | None:
+    """The first customer with this email (the sandbox's demo customer), expanded as the overview needs
+    it, so the overview does not ask for the customer a second time. None when there is none."""
+    page = await client.customers.list(email=email, limit=1, expand=[f"data.{path}" for path in CUSTOMER_EXPAND])
+    if not page.data:
+        return None
+    return Prefetched(page.data[0], {CUSTOMER_KEY: page.data[0]})

@@ -43,6 +43,7 @@ class PortalService(
     `configuration` a resolved `PortalConfiguration` (see `resolve_configuration`). `is_sandbox`
     switches "add a card" from a Stripe-hosted Checkout page to picking one of Stripe's test cards.
     `sleep` and `now` are injectable so tests need not wait or depend on the wall clock.
+    `prefetched` seeds the cache with what start-up already fetched (`prefetch_overview`).
 
     Public methods, by area (each documented where it is defined):
     - language (`_core.py`): `locale`, `gettext`, `translator`
