@@ -81,3 +81,33 @@ async def test_continue_trial_switch_keeps_the_trial_and_charges_nothing(sandbox
     sandbox.advance(TRIAL_END - FIXED + 60)
     newest = (await sandbox.client.invoices.list(customer=service.customer_id, limit=1)).data[0]
     assert (newest.status, newest.amount_paid, newest.created) == ("paid", preview.next_renewal_amount.minor, TRIAL_END)
+
+
+async def test_continue_trial_bills_nothing_now_even_with_always_invoice_or_an_anchor_reset(sandbox: Sandbox) -> None:
+    """A trial that goes on is never billed before it ends: the preview says $0 now, the switch
+    succeeds (Stripe refuses billing_cycle_anchor=now during a trial, so it is not sent), nothing is charged."""
+    for changes in (
+        {"features.subscription_update.proration_behavior": "always_invoice"},
+        {"features.subscription_update.billing_cycle_anchor": "now"},
+    ):
+        service = await _trial_service(
+            sandbox, **{"features.subscription_update.trial_update_behavior": "continue_trial", **changes}
+        )
+        (subscription,) = (await service.overview()).subscriptions
+        # Upgrades only (a downgrade would be scheduled at period end): Team -> Business monthly, then
+        # Business monthly -> yearly (an interval change, which is otherwise invoiced at once).
+        target = await price_id(sandbox, "business_monthly" if subscription.plan_name == "Team" else "business_yearly")
+        invoices_before = [invoice.id for invoice in
+                           (await sandbox.client.invoices.list(customer=service.customer_id, limit=10)).data]
+
+        preview = await service.preview_change(subscription.id, price_id=target)
+        assert preview.amount_due_now.minor == 0, changes
+        assert preview.next_renewal_at == TRIAL_END, changes
+        result = await service.apply_change(preview)
+
+        assert result.invoice_id is None, changes
+        fresh = await sandbox.client.subscriptions.retrieve(subscription.id)
+        assert (fresh.status, fresh.trial_end, fresh.items.data[0].price.id) == ("trialing", TRIAL_END, target)
+        invoices_after = [invoice.id for invoice in
+                          (await sandbox.client.invoices.list(customer=service.customer_id, limit=10)).data]
+        assert invoices_after == invoices_before, changes

@@ -267,8 +267,8 @@ class PlanChangesMixin(PromotionCodesMixin):
 
         - scheduled: nothing now; the next invoice is the first at the new price (no prorations).
         - an immediate invoice (always_invoice, an interval change, billing_cycle_anchor=now, ending a
-          trial): that
-          invoice is due now, and a second preview without prorations gives the regular amount after.
+          trial): that invoice is due now, and a second preview without prorations gives the regular
+          amount after. Never while a trial goes on (continue_trial): the first bill is at its end.
         - otherwise (create_prorations / none): nothing now; prorations land on the next renewal.
         The proration date Stripe used is kept so `apply_change` reproduces exactly this amount.
         """
@@ -276,7 +276,10 @@ class PlanChangesMixin(PromotionCodesMixin):
         item = subscription.items.data[0]
         period_end = item.current_period_end
         interval_changes = not same_interval(item.price, new_price)
-        anchor_now = update.billing_cycle_anchor == "now"
+        # A trial that goes on (continue_trial) bills nothing until it ends, whatever the change, and
+        # Stripe refuses billing_cycle_anchor=now during a trial.
+        continues_trial = subscription.status == "trialing" and not ends_trial
+        anchor_now = update.billing_cycle_anchor == "now" and not continues_trial
         base: dict[str, Any] = {"customer": self.customer_id, "subscription": subscription.id}
         if promo is not None:
             base["discounts"] = self._kept_discounts(subscription) + [{"promotion_code": promo.id}]
@@ -298,7 +301,11 @@ class PlanChangesMixin(PromotionCodesMixin):
 
         behavior = update.proration_behavior
         # Only an item change is invoiced right away; a discount alone never creates an invoice.
-        immediate = item_changes and (behavior == "always_invoice" or interval_changes or anchor_now or ends_trial)
+        immediate = (
+            item_changes
+            and not continues_trial
+            and (behavior == "always_invoice" or interval_changes or anchor_now or ends_trial)
+        )
         main_request = self.client.invoices.create_preview(**base, subscription_details=details(behavior))
         if immediate and behavior != "none":
             renewal_request = self.client.invoices.create_preview(**base, subscription_details=details("none"))
@@ -417,7 +424,8 @@ class PlanChangesMixin(PromotionCodesMixin):
             params["items"] = [{"id": item.id, "price": preview.new_price_id, "quantity": preview.new_quantity}]
             if preview.proration_behavior != "none":
                 params["proration_date"] = preview.proration_date
-            if update.billing_cycle_anchor == "now":
+            continues_trial = subscription.status == "trialing" and not preview.ends_trial
+            if update.billing_cycle_anchor == "now" and not continues_trial:
                 params["billing_cycle_anchor"] = "now"
             if preview.ends_trial:
                 params["trial_end"] = "now"
