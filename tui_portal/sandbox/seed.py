@@ -65,6 +65,7 @@ def seed_demo(ctx: Context) -> None:
     _seed_billing(ctx)
     # Last, so every id created before it (and so every other customer's ids and invoices) stays as it was.
     _seed_trial_customer(ctx, now)
+    _seed_past_due_customer(ctx, now)
 
 
 def _seed_account(ctx: Context, created: int) -> None:
@@ -275,3 +276,52 @@ def _seed_billing(ctx: Context) -> None:
         return
     module = importlib.import_module(name)
     module.seed_subscriptions_and_invoices(ctx)
+
+
+# pastdue@example.com signed up one month and this many days before the seed clock, so its first renewal
+# (one month after signup) failed this many days before the seed clock.
+PAST_DUE_SIGNUP_EXTRA_DAYS = 4
+# Days after signup when the customer replaced the Visa they signed up with by the card that now fails.
+PAST_DUE_CARD_SWAP_DAYS = 12
+PAST_DUE_ID_RANGE_START = 2_000_000_000
+
+
+def _seed_past_due_customer(ctx: Context, now: int) -> None:
+    """pastdue@example.com: Starter monthly, first month paid, the renewal a few days ago failed.
+
+    The story, played through the endpoints' own code: signed up with a Visa 4242 (first invoice paid),
+    later replaced it with a card that attaches but declines every charge (attach, make it the default,
+    detach the Visa), and the timeline's renewal then charged that card and failed: the subscription is
+    `past_due` and its renewal invoice `open` ($9.00 due, one failed attempt).
+    """
+    from .resources.customers import _apply_common
+    from .resources.payment_methods import detach_payment_method
+    from .resources.subscriptions import create_subscription_for
+    from .rules import calendar
+    from .timeline import process_due
+
+    signup = calendar.add_months(now, -1) - PAST_DUE_SIGNUP_EXTRA_DAYS * DAY
+    with _own_id_range(ctx, PAST_DUE_ID_RANGE_START):
+        with _at(ctx, signup):
+            customer = _customer(
+                ctx, "pastdue", email="pastdue@example.com", name="Pat Pastdue", phone="+1 312 555 0187",
+                address={"city": "Chicago", "country": "US", "line1": "233 South Wacker Drive", "line2": "Suite 840",
+                         "postal_code": "60606", "state": "IL"},
+                preferred_locales=["en"])
+            first_card = _card(ctx, customer, "pastdue_first_visa", "pm_card_visa", default=True)
+            customer = ctx.load("customer", customer["id"], param="customer")
+            subscription = create_subscription_for(ctx, customer, [{"price": ctx.refs["price:starter_monthly"]}])
+        with _at(ctx, signup + PAST_DUE_CARD_SWAP_DAYS * DAY):
+            customer = ctx.load("customer", customer["id"], param="customer")
+            failing = _card(ctx, customer, "pastdue_failing", "pm_card_chargeCustomerFail", default=False)
+            customer = ctx.load("customer", customer["id"], param="customer")
+            before = ctx.snapshot(customer)
+            _apply_common(ctx, customer, {"invoice_settings": {"default_payment_method": failing["id"]}})
+            save_customer(ctx, customer)
+            ctx.emit_updated("customer.updated", before, customer)
+            detach_payment_method(ctx, ctx.load("payment_method", first_card["id"]))
+        # The renewal, by the timeline like any other (everything else is already up to date at `now`).
+        process_due(ctx, until=now, clock_id=None)
+    subscription = ctx.load("subscription", subscription["id"])
+    ctx.refs["subscription:pastdue"] = subscription["id"]
+    ctx.refs["invoice:pastdue_open"] = subscription["latest_invoice"]

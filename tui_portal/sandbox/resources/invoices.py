@@ -561,6 +561,10 @@ def finalize_endpoint(ctx: Context) -> dict[str, Any]:
 def pay_endpoint(ctx: Context) -> dict[str, Any]:
     """Charge an open invoice now (e.g. after the customer replaced a failing card)."""
     invoice = ctx.load(OBJECT, ctx.path_params["id"])
+    if invoice["status"] == "paid":
+        # Stripe's answer to paying a paid invoice: a 400 invalid_request_error with this message and no
+        # `code` (its error-code list has none for it), e.g. a retried pay under a new Idempotency-Key.
+        raise errors.StripeError("Invoice is already paid")
     at = customer_now(ctx, invoice["customer"])
     if invoice["status"] == "draft":
         finalize_invoice(ctx, invoice, at)
