@@ -97,8 +97,8 @@ async def test_the_demo_start_fetches_each_thing_once(tmp_path: Path, monkeypatc
     assert overview.customer.email == "demo@example.com" and overview.default_payment_method is not None
     assert sorted(recording.requests) == sorted([
         "GET /v1/customers", "GET /v1/billing_portal/configurations", "GET /v1/account",
-        "GET /v1/subscriptions", "GET /v1/invoices", "GET /v1/prices",
-    ]), "the customer found by email is not fetched a second time"
+        "GET /v1/subscriptions", "GET /v1/invoices", "GET /v1/invoices", "GET /v1/prices",
+    ]), "the customer found by email is not fetched a second time (invoices: latest page, and open ones)"
 
 
 async def test_with_a_customer_id_the_overview_is_fetched_with_the_configuration(
@@ -118,7 +118,7 @@ async def test_with_a_customer_id_the_overview_is_fetched_with_the_configuration
     assert recording.requests == at_open, "the overview needed no request after start-up: one wave"
     assert sorted(at_open) == sorted([
         f"GET /v1/customers/{customer_id}", "GET /v1/billing_portal/configurations", "GET /v1/account",
-        "GET /v1/subscriptions", "GET /v1/invoices", "GET /v1/prices",
+        "GET /v1/subscriptions", "GET /v1/invoices", "GET /v1/invoices", "GET /v1/prices",
     ])
     assert overview.customer.email == "demo@example.com" and overview.latest_invoices
 
@@ -137,4 +137,6 @@ async def test_a_failed_optional_prefetch_is_fetched_again_when_needed(
     async with open_portal(settings) as service:
         overview = await service.overview()
     assert overview.latest_invoices, "the invoices were asked for again, and shown"
-    assert recording.requests.count("GET /v1/invoices") == 2, "once at start-up (refused), once by the overview"
+    # Two invoice lists at start-up (the latest page, the open ones), one of them refused; the
+    # overview asks for that one again.
+    assert recording.requests.count("GET /v1/invoices") == 3

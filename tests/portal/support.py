@@ -22,9 +22,12 @@ class CountingTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
         self.requests: list[tuple[str, str]] = []
+        self.urls: list[tuple[str, str]] = []  # the same, with the query: tells two lists apart
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append((request.method, request.url.path))
+        query = request.url.query.decode()
+        self.urls.append((request.method, f"{request.url.path}?{query}" if query else request.url.path))
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:

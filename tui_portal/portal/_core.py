@@ -78,6 +78,16 @@ async def fetch_invoice_page(
     return await client.invoices.list(**params)
 
 
+OPEN_INVOICES_KEY = "invoices:open"
+
+
+async def fetch_open_invoices(client: StripeClient, customer_id: str) -> list[Any]:
+    """Invoices the customer owes, oldest first (Stripe lists newest first)."""
+    page = await client.invoices.list(customer=customer_id, status="open", limit=MAX_LIST)
+    owed = [invoice for invoice in page.data if (field(invoice, "amount_remaining", 0) or 0) > 0]
+    return list(reversed(owed))
+
+
 async def fetch_catalog(client: StripeClient) -> dict[str, Any]:
     """Every active price (product expanded): price id -> Price."""
     prices: dict[str, Any] = {}
@@ -219,6 +229,9 @@ class ServiceCore:
         )
         self._bound("invoices:page:", CACHED_INVOICE_PAGES)
         return page
+
+    async def _open_invoices(self) -> list[Any]:
+        return await self._cached(OPEN_INVOICES_KEY, lambda: fetch_open_invoices(self.client, self.customer_id))
 
     async def _catalog(self) -> dict[str, Any]:
         """Every active price (product expanded), fetched once: price id -> Price."""

@@ -1,4 +1,5 @@
-"""Invoice history: pages (memory bound by a few pages), details with lines, and saving the PDF."""
+"""Invoice history: pages (memory bound by a few pages), details with lines, saving the PDF, and
+paying an invoice that is still open."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from typing import Any
 from tui_portal.portal._core import CACHED_INVOICE_DETAILS, MAX_LIST, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, NotFound
 from tui_portal.portal.presenters import field, object_id
-from tui_portal.portal.views import InvoiceDetailView, InvoicePageView
+from tui_portal.portal.views import (
+    Action,
+    InvoiceDetailView,
+    InvoicePageView,
+    InvoicePaymentPreview,
+    InvoicePaymentResult,
+)
 
 
 class InvoicesMixin(ServiceCore):
@@ -70,6 +77,72 @@ class InvoicesMixin(ServiceCore):
         target = Path(path).expanduser()
         await asyncio.to_thread(_write_atomically, target, document)
         return target
+
+    # ---- paying an open invoice --------------------------------------------------------------
+
+    async def preview_invoice_payment(self, invoice_id: str) -> InvoicePaymentPreview:
+        """What paying this open invoice now charges, to the default card (confirm, then `pay_invoice`).
+
+        Why the portal offers this: after a failed renewal the subscription is past due until the
+        invoice is paid. Updating the card alone waits for Stripe's next retry (days, or never when
+        retries are exhausted); paying now settles it while the customer is here.
+        """
+        _ = self._
+        self._require_invoices()
+        invoice, _lines = await self._owned_invoice(invoice_id)
+        self._check_payable(invoice)
+        customer = await self._customer()
+        default = field(field(customer, "invoice_settings"), "default_payment_method")
+        if default is None or isinstance(default, str):
+            raise ActionNotAllowed(_("Add a card under Payment methods first; the invoice is charged to your default card."))
+        presenter = self._presenter
+        card = presenter.payment_method(default, default.id)
+        summary_view = presenter.invoice_summary(invoice)
+        amount = presenter.money(field(invoice, "amount_remaining", 0) or 0, field(invoice, "currency", "usd"))
+        return InvoicePaymentPreview(
+            invoice=summary_view,
+            amount=amount,
+            card_label=card.label,
+            payment_method_id=default.id,
+            summary=_("%(amount)s will be charged to %(card)s now.") % {"amount": amount.display, "card": card.label},
+            action=Action(),
+        )
+
+    async def pay_invoice(self, preview: InvoicePaymentPreview) -> InvoicePaymentResult:
+        """Charge the invoice to the card the preview named. Pass the same preview again to retry
+        after a lost answer: the charge is made once (the preview's idempotency key)."""
+        _ = self._
+        self._require_invoices()
+        invoice, _lines = await self._owned_invoice(preview.invoice.id)
+        already_ours = field(invoice, "status") == "paid"
+        if not already_ours:
+            self._check_payable(invoice)
+        try:
+            paid = await self._call(
+                self.client.invoices.pay(
+                    preview.invoice.id,
+                    payment_method=preview.payment_method_id,
+                    idempotency_key=preview.action.step("pay"),
+                )
+            )
+        finally:
+            # Paid or declined, the invoice (attempts, status) and the subscription's status may have
+            # changed: ask again next time.
+            self._invalidate("invoices", "subscriptions")
+        view = self._presenter.invoice_summary(paid)
+        return InvoicePaymentResult(
+            invoice=view,
+            message=_("Paid %(amount)s with %(card)s. Thank you.") % {"amount": preview.amount.display,
+                                                                      "card": preview.card_label},
+        )
+
+    def _check_payable(self, invoice: Any) -> None:
+        _ = self._
+        status = field(invoice, "status")
+        if status == "paid":
+            raise ActionNotAllowed(_("This invoice is already paid."))
+        if status != "open" or (field(invoice, "amount_remaining", 0) or 0) <= 0:
+            raise ActionNotAllowed(_("This invoice cannot be paid here."))
 
     async def _owned_invoice(self, invoice_id: str) -> tuple[Any, list[Any]]:
         """The invoice and every line of it, fetched once; only if it belongs to this customer."""

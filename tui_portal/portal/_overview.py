@@ -14,11 +14,13 @@ from tui_portal.portal._core import (
     CUSTOMER_KEY,
     FIRST_INVOICE_PAGE,
     LATEST_INVOICES,
+    OPEN_INVOICES_KEY,
     SUBSCRIPTIONS_KEY,
     ServiceCore,
     fetch_catalog,
     fetch_customer,
     fetch_invoice_page,
+    fetch_open_invoices,
     fetch_subscriptions,
     invoice_page_key,
 )
@@ -52,12 +54,14 @@ class OverviewMixin(ServiceCore):
         wave: list[Awaitable[Any]] = [self._customer(), self._subscriptions(), self._account_name()]
         if features.invoice_history.enabled:
             wave.append(self._invoice_list_page(None, None, FIRST_INVOICE_PAGE))
+            wave.append(self._open_invoices())
         if features.subscription_update.enabled:
             # Needed to describe scheduled changes and, later, the plan choices: same wave.
             wave.append(self._catalog())
         results = await asyncio.gather(*wave)
         customer, subscriptions, account_name = results[0], results[1], results[2]
         invoices_page = results[3] if features.invoice_history.enabled else None
+        owed = results[4] if features.invoice_history.enabled else []
 
         presenter = self._presenter
         catalog = self._cache.get("catalog") or {}
@@ -78,6 +82,7 @@ class OverviewMixin(ServiceCore):
             latest_invoices=latest,
             features=presenter.features(),
             is_sandbox=self.is_sandbox,
+            open_invoices=tuple(presenter.invoice_summary(invoice) for invoice in owed),
         )
 
     async def subscription(self, subscription_id: str) -> SubscriptionView:
@@ -108,11 +113,13 @@ async def prefetch_overview(client: StripeClient, customer_id: str) -> Prefetche
     of those that fails is left out (the service asks again if it needs them, and reports the error
     where it is shown). A failure to fetch the customer itself is raised: there is no portal without it.
     """
-    keys = [CUSTOMER_KEY, SUBSCRIPTIONS_KEY, invoice_page_key(None, None, FIRST_INVOICE_PAGE), CATALOG_KEY]
+    keys = [CUSTOMER_KEY, SUBSCRIPTIONS_KEY, invoice_page_key(None, None, FIRST_INVOICE_PAGE), OPEN_INVOICES_KEY,
+            CATALOG_KEY]
     results = await asyncio.gather(
         fetch_customer(client, customer_id),
         fetch_subscriptions(client, customer_id),
         fetch_invoice_page(client, customer_id, None, None, FIRST_INVOICE_PAGE),
+        fetch_open_invoices(client, customer_id),
         fetch_catalog(client),
         return_exceptions=True,
     )

@@ -280,6 +280,27 @@ class OverviewView:
     latest_invoices: tuple[InvoiceSummaryView, ...]  # empty when invoice history is disabled
     features: FeaturesView
     is_sandbox: bool
+    # Invoices the customer still owes (status open, something left to pay), oldest first; empty when
+    # invoice history is disabled (then Stripe's retries, after a card update, are the way to pay).
+    open_invoices: tuple[InvoiceSummaryView, ...] = ()
+
+
+@dataclass(frozen=True)
+class InvoicePaymentPreview:
+    """What paying an open invoice now will charge, and to which card; confirm, then `pay_invoice`."""
+
+    invoice: InvoiceSummaryView
+    amount: Money  # what is left to pay
+    card_label: str  # "Visa •••• 4242"
+    payment_method_id: str
+    summary: str  # one sentence for the confirmation
+    action: Action  # reused by a retry, so the charge happens once
+
+
+@dataclass(frozen=True)
+class InvoicePaymentResult:
+    invoice: InvoiceSummaryView
+    message: str
 
 
 # --------------------------------------------------------------------------------------------------

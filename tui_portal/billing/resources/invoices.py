@@ -40,6 +40,24 @@ class Invoices(Resource):
             raise APIError(f"the PDF link of invoice {invoice.id} returned something that is not a PDF")
         return document
 
+    async def pay(
+        self,
+        invoice_id: str,
+        *,
+        payment_method: str | None = None,
+        idempotency_key: str | None = None,
+        expand: Sequence[str] | None = None,
+    ) -> Invoice:
+        """Charge an open invoice now (``POST /v1/invoices/{id}/pay``): with ``payment_method``, or the
+        customer's default. A decline raises ``CardError``; pass the same idempotency key to retry."""
+        path = f"/v1/invoices/{path_id(invoice_id, 'invoice_id')}/pay"
+        params: dict[str, Any] = {}
+        if payment_method is not None:
+            params["payment_method"] = payment_method
+        return await self._requester.request_model(
+            Invoice, "POST", path, with_expand(params, expand), idempotency_key=idempotency_key
+        )
+
     async def create_preview(
         self, *, idempotency_key: str | None = None, expand: Sequence[str] | None = None, **params: Any
     ) -> Invoice:

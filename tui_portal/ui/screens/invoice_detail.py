@@ -18,12 +18,13 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from tui_portal.portal import PortalError, ServiceUnavailable
 from tui_portal.portal.formatting import money
-from tui_portal.portal.views import InvoiceDetailView, Money
+from tui_portal.portal.views import InvoiceDetailView, InvoicePaymentResult, Money
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import cell, literal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
+from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
 from tui_portal.ui.widgets.account_field import AccountField
 from tui_portal.ui.widgets.account_status import AccountStatus
 from tui_portal.ui.widgets.error_panel import ErrorPanel
@@ -46,12 +47,13 @@ def _negative(amount: Money) -> str:
     return f"-{amount.display}" if amount.minor > 0 else amount.display
 
 
-class InvoiceDetailScreen(PortalScreen[None]):
-    """The lines and totals of one invoice, with "open page" and "save PDF" when available."""
+class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
+    """The lines and totals of one invoice, with "pay now", "open page" and "save PDF" when available."""
 
     CSS_PATH = [stylesheet("account_forms.tcss"), stylesheet("invoice_detail.tcss")]
     TITLE_MSGID = N_("Invoice")
     BINDINGS = [
+        Binding("u", "pay", N_("Pay now")),
         Binding("o", "open_page", N_("Open invoice page")),
         Binding("s", "save_pdf", N_("Save PDF")),
     ]
@@ -73,6 +75,7 @@ class InvoiceDetailScreen(PortalScreen[None]):
                     yield Button(literal(self._("Cancel")), id="pdf-cancel")
         yield ErrorPanel(self._("Retry"), id="invoice-error")
         with Horizontal(id="invoice-actions"):
+            yield Button(literal(self._("Pay now")), id="pay-invoice", variant="warning")
             yield Button(literal(self._("Open invoice page")), id="open-page")
             yield Button(literal(self._("Save PDF")), id="show-pdf-form")
         yield AccountStatus(id="invoice-status")
@@ -147,9 +150,12 @@ class InvoiceDetailScreen(PortalScreen[None]):
             for key, label, value in rows
         )
 
+        self.query_one("#pay-invoice", Button).display = self._can_pay()
         self.query_one("#open-page", Button).display = summary.hosted_invoice_url is not None
         self.query_one("#show-pdf-form", Button).display = self._can_save_pdf()
-        self.query_one("#invoice-actions").display = summary.hosted_invoice_url is not None or self._can_save_pdf()
+        self.query_one("#invoice-actions").display = (
+            self._can_pay() or summary.hosted_invoice_url is not None or self._can_save_pdf()
+        )
         self.refresh_bindings()
 
     def _remaining(self, invoice: InvoiceDetailView) -> Money:
@@ -161,8 +167,18 @@ class InvoiceDetailScreen(PortalScreen[None]):
         """Only when the invoice has a PDF *and* the service can download it (never a fake action)."""
         return self.invoice is not None and self.invoice.has_pdf and callable(getattr(self.service, "save_pdf", None))
 
+    def _can_pay(self) -> bool:
+        """An open invoice with something left to pay."""
+        return (
+            self.invoice is not None
+            and self.invoice.summary.status == "open"
+            and self._remaining(self.invoice).minor > 0
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer "open page" and "save PDF" only when this invoice has them (no dead keys)."""
+        """Offer "pay", "open page" and "save PDF" only when this invoice allows them (no dead keys)."""
+        if action == "pay":
+            return self._can_pay()
         if action == "open_page":
             return self.invoice is not None and self.invoice.summary.hosted_invoice_url is not None
         if action == "save_pdf":
@@ -172,11 +188,28 @@ class InvoiceDetailScreen(PortalScreen[None]):
     def palette_commands(self) -> list[PaletteCommand]:
         """"Open invoice page" / "Save PDF" when this invoice has them (as in the footer)."""
         commands = []
+        if self.check_action("pay", ()):
+            commands.append(PaletteCommand(self._("Pay now"), self._("Invoice"), self.action_pay))
         if self.check_action("open_page", ()):
             commands.append(PaletteCommand(self._("Open invoice page"), self._("Invoice"), self.action_open_page))
         if self.check_action("save_pdf", ()):
             commands.append(PaletteCommand(self._("Save PDF"), self._("Invoice"), self.action_save_pdf))
         return commands
+
+    # ---- paying ------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#pay-invoice")
+    def _pay_pressed(self) -> None:
+        self.action_pay()
+
+    def action_pay(self) -> None:
+        if self._can_pay():
+            self.pay_invoice(self.invoice_id)
+
+    def invoice_paid(self, result: InvoicePaymentResult) -> None:
+        self.portal.overview_stale = True  # the overview's "payment due" and plan status change too
+        self._set_status(result.message, success=True)
+        self.load_invoice()
 
     # ---- hosted page ------------------------------------------------------------------------
 

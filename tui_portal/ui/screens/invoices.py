@@ -40,6 +40,7 @@ class InvoicesScreen(PortalScreen[None]):
         self._page_size = page_size
         self.page: InvoicePageView | None = None
         self.page_number = 0
+        self._cursor: tuple[str | None, str | None] = (None, None)  # how the page on screen was asked for
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="invoices-body"):
@@ -52,6 +53,12 @@ class InvoicesScreen(PortalScreen[None]):
         self.query_one("#invoices-empty").display = False
         self.query_one("#invoices-page-label", Static).update(literal(self._("Loading invoices…")))
         self.load_page(page_number=1)
+
+    def on_screen_resume(self) -> None:
+        """Back from an invoice: show this page as it is now (paying changes a status). Served from
+        the service's cache unless something changed, so this costs no request otherwise."""
+        if self.page is not None:
+            self.load_page(self.page_number, *self._cursor)
 
     # ---- paging -----------------------------------------------------------------------------
 
@@ -77,6 +84,7 @@ class InvoicesScreen(PortalScreen[None]):
         )
         self.page = page
         self.page_number = page_number
+        self._cursor = (starting_after, ending_before)
         table = self.query_one(InvoiceTable)
         table.show_page(page.invoices)
         has_invoices = bool(page.invoices)

@@ -17,13 +17,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, LoadingIndicator, Static
 
 from tui_portal.portal.errors import PortalError
-from tui_portal.portal.views import Action, OverviewView, SubscriptionView
+from tui_portal.portal.views import Action, InvoicePaymentResult, OverviewView, SubscriptionView
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.navigation import screen_available
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
+from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.subscription_card import CardAction, SubscriptionCard
 
@@ -37,7 +38,7 @@ AREA_LABELS: dict[str, str] = {
 }
 
 
-class OverviewScreen(PortalScreen[None]):
+class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     """Business, customer, subscriptions, default card, latest invoices, links, areas."""
 
     TITLE_MSGID = N_("Overview")
@@ -52,6 +53,7 @@ class OverviewScreen(PortalScreen[None]):
         Binding("b", "area('billing_details')", N_("Billing information"), show=False),
         Binding("x", "area('tax_ids')", N_("Tax IDs"), show=False),
         Binding("k", "area('ssh_keys')", N_("SSH keys"), show=False),
+        Binding("u", "pay_open_invoice", N_("Pay unpaid invoice")),
         Binding("r", "return_to_business", N_("Return to the website"), show=False),
         Binding("ctrl+r", "reload", N_("Reload"), show=False),
     ]
@@ -74,6 +76,8 @@ class OverviewScreen(PortalScreen[None]):
 
     def _compose_overview(self, data: OverviewView) -> ComposeResult:
         business = data.business
+        if data.open_invoices:
+            yield from self._compose_payment_due(data)
         logo = self.service.configuration.tui.branding.logo
         with Horizontal(id="overview-top"):
             with Vertical(id="business", classes="panel"):
@@ -127,6 +131,25 @@ class OverviewScreen(PortalScreen[None]):
                 yield Button(literal(self._("Privacy policy")), id="link-privacy", classes="link", compact=True)
             if business.return_url and business.return_label:
                 yield Button(literal(business.return_label), id="link-return", variant="primary", compact=True)
+
+    def _compose_payment_due(self, data: OverviewView) -> ComposeResult:
+        """Unpaid invoices first, where nobody can miss them, with the way to settle them."""
+        oldest = data.open_invoices[0]
+        with Vertical(id="payment-due", classes="panel"):
+            yield Static(literal(self._("Payment due")), classes="panel-title")
+            for invoice in data.open_invoices:
+                yield Static(
+                    literal(self._("Invoice {number} of {date}: {amount} is unpaid.", number=invoice.number or invoice.id,
+                                   date=invoice.date_label, amount=invoice.amount_due.display)),
+                    classes="payment-due-line",
+                )
+            with Horizontal(classes="actions"):
+                yield Button(
+                    literal(self._("Pay {amount} now", amount=oldest.amount_due.display)),
+                    id="pay-open-invoice",
+                    variant="warning",
+                    compact=True,
+                )
 
     def _card_actions(self, subscription: SubscriptionView) -> list[CardAction]:
         actions: list[CardAction] = []
@@ -207,10 +230,16 @@ class OverviewScreen(PortalScreen[None]):
             return bool(parameters) and parameters[0] in self._enabled_areas()
         if action == "return_to_business":
             return self.data is not None and bool(self.data.business.return_url)
+        if action == "pay_open_invoice":
+            return self.data is not None and bool(self.data.open_invoices)
         return True
 
     def palette_commands(self) -> list[PaletteCommand]:
         commands: list[PaletteCommand] = []
+        if self.check_action("pay_open_invoice", ()):
+            commands.append(
+                PaletteCommand(self._("Pay unpaid invoice"), self._("Invoices"), self.action_pay_open_invoice)
+            )
         for action, label in (
             ("plans", N_("Change plan")),
             ("quantity", N_("Change quantity")),
@@ -289,6 +318,18 @@ class OverviewScreen(PortalScreen[None]):
     def action_area(self, area: str) -> None:
         if area in self._enabled_areas():
             self.portal.open_screen(area)
+
+    def action_pay_open_invoice(self) -> None:
+        """Pay the oldest unpaid invoice (the one Stripe's retries would settle first)."""
+        if self.data is not None and self.data.open_invoices:
+            self.pay_invoice(self.data.open_invoices[0].id)
+
+    @on(Button.Pressed, "#pay-open-invoice")
+    def _pay_pressed(self) -> None:
+        self.action_pay_open_invoice()
+
+    def invoice_paid(self, result: InvoicePaymentResult) -> None:
+        self.load()
 
     def action_reload(self) -> None:
         self.load(refresh=True)
