@@ -7,20 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.portal.support import Sandbox
+from tests.portal.support import Sandbox, raw_request
 from tui_portal.portal.config_check import check_configuration
 from tui_portal.portal.configuration import parse_configuration
-
-
-async def _create(sandbox: Sandbox, path: str, data: dict[str, str]) -> dict[str, Any]:
-    """A raw form POST to the sandbox (the client offers no price creation: the portal never needs it)."""
-    async with httpx.AsyncClient(transport=sandbox.transport, base_url="http://sandbox",
-                                 headers={"Authorization": "Bearer sk_test_x"}) as raw:
-        response = await raw.post(path, data=data)
-        response.raise_for_status()
-        return response.json()
 
 
 def _update_products(*products: dict[str, Any], coupon: str | None = None) -> Any:
@@ -40,13 +29,13 @@ async def test_the_sandbox_default_configuration_has_no_problems(sandbox: Sandbo
 
 
 async def test_each_kind_of_problem_is_named_with_where_it_is(sandbox: Sandbox) -> None:
-    one_time = await _create(sandbox, "/v1/prices", {"product": "prod_team", "currency": "usd", "unit_amount": "500"})
-    metered = await _create(sandbox, "/v1/prices", {
+    one_time = await raw_request(sandbox, "POST", "/v1/prices", {"product": "prod_team", "currency": "usd", "unit_amount": "500"})
+    metered = await raw_request(sandbox, "POST", "/v1/prices", {
         "product": "prod_team", "currency": "usd", "unit_amount": "5",
         "recurring[interval]": "month", "recurring[usage_type]": "metered"})
-    archived = await _create(sandbox, "/v1/prices", {
+    archived = await raw_request(sandbox, "POST", "/v1/prices", {
         "product": "prod_team", "currency": "usd", "unit_amount": "3900", "recurring[interval]": "month"})
-    await _create(sandbox, f"/v1/prices/{archived['id']}", {"active": "false"})
+    await raw_request(sandbox, "POST", f"/v1/prices/{archived['id']}", {"active": "false"})
     configuration = _update_products(
         {"product": "prod_team", "prices": ["price_team_monthly", "price_tea_yearly", "price_starter_monthly",
                                             one_time["id"], metered["id"], archived["id"]]},
