@@ -40,7 +40,8 @@ async def test_paying_with_the_failing_card_is_declined_and_changes_nothing(sand
     assert preview.amount.minor == 6000 and "•••• 0341" in preview.card_label
     with pytest.raises(PaymentError) as declined:
         await service.pay_invoice(preview)
-    assert "declined" in declined.value.user_message
+    assert declined.value.user_message == (
+        "Your card was declined. Use another card under Payment methods, then pay again.")
     invoice = await sandbox.client.invoices.retrieve(owed.id)
     assert invoice.status == "open" and invoice.amount_paid == 0
 

@@ -87,6 +87,18 @@ def test_overview_canceling_plan(snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(overview))
 
 
+def test_overview_payment_due(snap_compare: Any) -> None:
+    """The seeded past-due customer: the unpaid renewal first, with Pay now."""
+    app = build_snapshot_app("pastdue@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(overview))
+
+
+def test_pay_invoice_confirm_modal(snap_compare: Any) -> None:
+    app = build_snapshot_app("pastdue@example.com")
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("u"), screen(ConfirmScreen)))
+
+
 def test_help(snap_compare: Any) -> None:
     app = build_snapshot_app("demo@example.com")
     assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(overview, keys("question_mark")))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_portal.portal._core import CACHED_INVOICE_DETAILS, MAX_LIST, ServiceCore
-from tui_portal.portal.errors import ActionNotAllowed, NotFound
+from tui_portal.portal.errors import ActionNotAllowed, NotFound, PaymentError
 from tui_portal.portal.presenters import field, object_id
 from tui_portal.portal.views import (
     Action,
@@ -125,6 +125,10 @@ class InvoicesMixin(ServiceCore):
                     idempotency_key=preview.action.step("pay"),
                 )
             )
+        except PaymentError as error:
+            # The same card would be declined again: say what to do instead.
+            advice = _("Use another card under Payment methods, then pay again.")
+            raise PaymentError(f"{error.user_message} {advice}", request_id=error.request_id) from error
         finally:
             # Paid or declined, the invoice (attempts, status) and the subscription's status may have
             # changed: ask again next time.
