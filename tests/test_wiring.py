@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,17 +102,22 @@ async def test_the_demo_start_fetches_each_thing_once(tmp_path: Path, monkeypatc
     ]), "the customer found by email is not fetched a second time (invoices: latest page, and open ones)"
 
 
+async def _settings_for_the_demo_customer_by_id(tmp_path: Path) -> tuple[Any, str]:
+    """Settings naming the demo customer by id (`--customer cus_...`), as against real Stripe."""
+    settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
+    async with open_portal(settings) as service:
+        customer_id = service.customer_id
+    return type(settings)(**{**settings.__dict__, "customer": customer_id}), customer_id
+
+
 async def test_with_a_customer_id_the_overview_is_fetched_with_the_configuration(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import httpx
 
-    settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
-    async with open_portal(settings) as service:
-        customer_id = service.customer_id
+    settings, customer_id = await _settings_for_the_demo_customer_by_id(tmp_path)
     recording = _Recording()
     monkeypatch.setattr(httpx, "ASGITransport", recording.transport_class)
-    settings = type(settings)(**{**settings.__dict__, "customer": customer_id})
     async with open_portal(settings) as service:
         at_open = list(recording.requests)
         overview = await service.overview()
@@ -128,12 +134,9 @@ async def test_a_failed_optional_prefetch_is_fetched_again_when_needed(
 ) -> None:
     import httpx
 
-    settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
-    async with open_portal(settings) as service:
-        customer_id = service.customer_id
+    settings, customer_id = await _settings_for_the_demo_customer_by_id(tmp_path)
     recording = _Recording(fail_once=("/v1/invoices",))
     monkeypatch.setattr(httpx, "ASGITransport", recording.transport_class)
-    settings = type(settings)(**{**settings.__dict__, "customer": customer_id})
     async with open_portal(settings) as service:
         overview = await service.overview()
     assert overview.latest_invoices, "the invoices were asked for again, and shown"

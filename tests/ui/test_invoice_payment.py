@@ -36,6 +36,13 @@ async def _make_past_due(stripe_client: Any, sandbox_db: Path) -> str:
     return page.data[0].id
 
 
+async def _use_a_good_card(stripe_client: Any) -> None:
+    """What the customer does after a decline: a working card becomes the default."""
+    customer_id = await find_customer_id(stripe_client, EMAIL)
+    good = await stripe_client.payment_methods.attach("pm_card_visa", customer=customer_id)
+    await stripe_client.customers.update(customer_id, invoice_settings={"default_payment_method": good.id})
+
+
 async def test_payment_due_is_shown_first_and_a_decline_is_explained_without_losing_anything(
     portal_app: Any, stripe_client: Any, sandbox_db: Path
 ) -> None:
@@ -60,9 +67,7 @@ async def test_after_adding_a_card_the_invoice_is_paid_and_the_banner_goes(
     portal_app: Any, stripe_client: Any, sandbox_db: Path
 ) -> None:
     invoice_id = await _make_past_due(stripe_client, sandbox_db)
-    customer_id = await find_customer_id(stripe_client, EMAIL)
-    good = await stripe_client.payment_methods.attach("pm_card_visa", customer=customer_id)
-    await stripe_client.customers.update(customer_id, invoice_settings={"default_payment_method": good.id})
+    await _use_a_good_card(stripe_client)
     app = portal_app(EMAIL)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_overview(pilot)
@@ -82,9 +87,7 @@ async def test_the_invoice_screen_pays_an_open_invoice_and_going_back_shows_it_p
     portal_app: Any, stripe_client: Any, sandbox_db: Path
 ) -> None:
     invoice_id = await _make_past_due(stripe_client, sandbox_db)
-    customer_id = await find_customer_id(stripe_client, EMAIL)
-    good = await stripe_client.payment_methods.attach("pm_card_visa", customer=customer_id)
-    await stripe_client.customers.update(customer_id, invoice_settings={"default_payment_method": good.id})
+    await _use_a_good_card(stripe_client)
     app = portal_app(EMAIL)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_overview(pilot)
