@@ -66,16 +66,7 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
                     with Horizontal(classes="actions"):
                         yield Button(literal(self._("Preview change")), id="preview-button", variant="primary")
                         yield Button(literal(self._("Back")), id="back-button")
-                with Vertical(id="step-preview"):
-                    yield PreviewPanel(self._, id="quantity-preview")
-                    with Horizontal(classes="actions"):
-                        yield Button(literal(self._("Confirm change")), id="confirm-button", variant="primary")
-                        yield Button(literal(self._("Choose again")), id="choose-again")
-                with Vertical(id="step-result"):
-                    yield Static(id="result-message", classes="result-message")
-                    yield Static(id="result-detail")
-                    with Horizontal(classes="actions"):
-                        yield Button(literal(self._("Done")), id="done-button", variant="primary")
+                yield from self.compose_preview_and_result_steps("quantity-preview")
 
     def on_mount(self) -> None:
         self.query_one("#quantity-steps").display = False

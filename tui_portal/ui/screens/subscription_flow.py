@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ContentSwitcher, Static
 
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
@@ -16,6 +18,7 @@ from tui_portal.portal.views import ChangePreview, ChangeResult
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.widgets.error_panel import ErrorPanel
+from tui_portal.ui.widgets.preview_panel import PreviewPanel
 
 if TYPE_CHECKING:
     from tui_portal.portal.service import PortalService
@@ -117,6 +120,19 @@ class ChangeFlowMixin(SubscriptionFlowMixin):
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
 
         def run_worker(self, work: Any, **options: Any) -> Any: ...
+
+    def compose_preview_and_result_steps(self, preview_id: str) -> ComposeResult:
+        """The preview step and the result step: the same in every change flow (ids the mixin uses)."""
+        with Vertical(id="step-preview"):
+            yield PreviewPanel(self._, id=preview_id)
+            with Horizontal(classes="actions"):
+                yield Button(literal(self._("Confirm change")), id="confirm-button", variant="primary")
+                yield Button(literal(self._("Choose again")), id="choose-again")
+        with Vertical(id="step-result"):
+            yield Static(id="result-message", classes="result-message")
+            yield Static(id="result-detail")
+            with Horizontal(classes="actions"):
+                yield Button(literal(self._("Done")), id="done-button", variant="primary")
 
     async def confirm_then_apply(self) -> None:
         preview = self.preview
