@@ -63,3 +63,20 @@ def test_action_keys() -> None:
     first, second = Action(), Action()
     assert first.key != second.key and first.key.startswith("tui-portal-")
     assert first.step("schedule") == f"{first.key}:schedule"
+
+
+def test_an_unpaid_invoice_says_when_stripe_charges_the_card_again() -> None:
+    from tui_portal.billing.models import Invoice
+
+    retrying = Invoice.model_validate({"id": "in_1", "status": "open", "currency": "usd", "amount_due": 900,
+                                       "created": 1795000000, "next_payment_attempt": 1795259200})
+    given_up = Invoice.model_validate({"id": "in_2", "status": "open", "currency": "usd", "amount_due": 900,
+                                       "created": 1795000000, "next_payment_attempt": None})
+    paid = Invoice.model_validate({"id": "in_3", "status": "paid", "currency": "usd", "amount_due": 900,
+                                   "created": 1795000000, "next_payment_attempt": 1795259200})
+    assert presenter().invoice_summary(retrying).next_attempt_label == (
+        "The card on file will be charged again on Nov 21, 2026.")
+    assert presenter("de").invoice_summary(retrying).next_attempt_label == (
+        "Die hinterlegte Karte wird am 21.11.2026 erneut belastet.")
+    assert presenter().invoice_summary(given_up).next_attempt_label is None
+    assert presenter().invoice_summary(paid).next_attempt_label is None

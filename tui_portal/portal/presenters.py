@@ -473,7 +473,14 @@ class Presenter:
             amount_paid=self.money(field(invoice, "amount_paid", 0), currency),
             hosted_invoice_url=field(invoice, "hosted_invoice_url"),
             invoice_pdf=field(invoice, "invoice_pdf"),
+            next_attempt_label=self._next_attempt_label(invoice),
         )
+
+    def _next_attempt_label(self, invoice: Any) -> str | None:
+        next_attempt = field(invoice, "next_payment_attempt")
+        if field(invoice, "status") != "open" or not next_attempt:
+            return None
+        return self._("The card on file will be charged again on %(date)s.") % {"date": self.day(next_attempt)}
 
     @staticmethod
     def is_proration(line: Any) -> bool:

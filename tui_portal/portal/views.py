@@ -269,6 +269,8 @@ class InvoiceSummaryView:
     amount_paid: Money
     hosted_invoice_url: str | None
     invoice_pdf: str | None
+    # An unpaid invoice Stripe will charge again by itself: "Next attempt on Dec 3, 2026" (else None).
+    next_attempt_label: str | None = None
 
 
 @dataclass(frozen=True)

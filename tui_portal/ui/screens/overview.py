@@ -143,6 +143,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                                    date=invoice.date_label, amount=invoice.amount_due.display)),
                     classes="payment-due-line",
                 )
+                if invoice.next_attempt_label:
+                    yield Static(literal(invoice.next_attempt_label), classes="muted payment-due-line")
             with Horizontal(classes="actions"):
                 yield Button(
                     literal(self._("Pay {amount} now", amount=oldest.amount_due.display)),
