@@ -144,7 +144,6 @@ async def check_portal_configuration(settings: Settings) -> tuple[str, Any]:
     Returns (where the configuration came from, `ConfigurationCheck`). Start-up failures are raised
     as the same plain-language errors the start screen shows.
     """
-    await asyncio.to_thread(_load_layers, settings)
     from tui_portal.portal.config_check import check_configuration
 
     client = build_client(settings)
