@@ -64,11 +64,13 @@ async def test_seeded_customer_is_past_due_with_one_open_nine_dollar_invoice(cli
 
     assert invoice["billing_reason"] == "subscription_cycle"
     assert (invoice["amount_due"], invoice["amount_paid"], invoice["amount_remaining"]) == (900, 0, 900)
-    assert invoice["attempted"] is True and invoice["attempt_count"] == 1
-    assert invoice["next_payment_attempt"] is None  # the sandbox has no retry schedule (README)
+    # The renewal failed 4 days before the seed clock and its first retry (3 days later) failed too;
+    # the next retry is 5 days after that one, still ahead (README "Payment retries").
+    assert invoice["attempted"] is True and invoice["attempt_count"] == 2
+    assert invoice["next_payment_attempt"] == invoice["created"] + (3 + 5) * DAY > FIXED_NOW
     assert invoice["period_end"] == item["current_period_start"]
     assert invoice["created"] == item["current_period_start"] < FIXED_NOW
-    assert len(await _events(client, invoice["id"], "invoice.payment_failed")) == 1
+    assert len(await _events(client, invoice["id"], "invoice.payment_failed")) == 2
 
     everything = (await ok(await client.get("/v1/invoices", params={"customer": customer["id"]})))["data"]
     first = [i for i in everything if i["id"] != invoice["id"]]
@@ -88,7 +90,8 @@ async def test_paying_with_the_failing_card_is_declined_and_changes_nothing(
     assert (error["type"], error["code"], error["decline_code"]) == ("card_error", "card_declined", "generic_decline")
     assert table_counts(app) == before
     again = await ok(await client.get(f"/v1/invoices/{invoice['id']}"))
-    assert (again["status"], again["attempt_count"], again["amount_remaining"]) == ("open", 1, 900)
+    assert (again["status"], again["attempt_count"], again["amount_remaining"]) == ("open", 2, 900)
+    assert again["next_payment_attempt"] == invoice["next_payment_attempt"]
     assert (await ok(await client.get(f"/v1/subscriptions/{subscription['id']}")))["status"] == "past_due"
 
 

@@ -291,8 +291,9 @@ def _seed_past_due_customer(ctx: Context, now: int) -> None:
 
     The story, played through the endpoints' own code: signed up with a Visa 4242 (first invoice paid),
     later replaced it with a card that attaches but declines every charge (attach, make it the default,
-    detach the Visa), and the timeline's renewal then charged that card and failed: the subscription is
-    `past_due` and its renewal invoice `open` ($9.00 due, one failed attempt).
+    detach the Visa), and the timeline's renewal then charged that card and failed, as did its first
+    automatic retry three days later (one day before `now`): the subscription is `past_due` and its
+    renewal invoice `open` ($9.00 due, two failed attempts, the next retry four days after `now`).
     """
     from .resources.customers import _apply_common
     from .resources.payment_methods import detach_payment_method
@@ -320,7 +321,8 @@ def _seed_past_due_customer(ctx: Context, now: int) -> None:
             save_customer(ctx, customer)
             ctx.emit_updated("customer.updated", before, customer)
             detach_payment_method(ctx, ctx.load("payment_method", first_card["id"]))
-        # The renewal, by the timeline like any other (everything else is already up to date at `now`).
+        # The renewal and its first retry, by the timeline like any other (everything else is already up
+        # to date at `now`).
         process_due(ctx, until=now, clock_id=None)
     subscription = ctx.load("subscription", subscription["id"])
     ctx.refs["subscription:pastdue"] = subscription["id"]

@@ -1,13 +1,14 @@
 """The billing timeline: everything that happens because time passed.
 
 Due work, in time order: schedule phase transitions, scheduled cancellations (`cancel_at`, incl.
-`cancel_at_period_end`), the `trial_will_end` notice three days before a trial ends, renewals (period
-moves, `subscription_cycle` invoice with pending prorations and discounts, finalized and charged at
-once; a trial's end is renewed the same way and turns the subscription `active`), and expiry of
-`incomplete` subscriptions after 23 h.
-At one instant the order is: phase transition, then cancellation, then renewal, so a downgrade
-scheduled for period end is what the renewal bills, and a subscription canceling at period end gets
-no renewal invoice.
+`cancel_at_period_end`), the `trial_will_end` notice three days before a trial ends, automatic
+payment retries of failed invoices (`next_payment_attempt`, schedule in `rules.retries`; the last
+failed retry cancels the subscription), renewals (period moves, `subscription_cycle` invoice with
+pending prorations and discounts, finalized and charged at once; a trial's end is renewed the same
+way and turns the subscription `active`), and expiry of `incomplete` subscriptions after 23 h.
+At one instant the order is: phase transition, then cancellation, then payment retry, then renewal,
+so a downgrade scheduled for period end is what the renewal bills, a subscription canceling at
+period end gets no renewal invoice, and an older invoice is retried before a new one is charged.
 
 Who drives it:
 * `advance(db_path, seconds)` moves the sandbox clock (persisted offset) and runs what became due for
@@ -80,7 +81,7 @@ def _move_clock(ctx: Context, clock_id: str, moment: int) -> None:
 
 def process_subscription(ctx: Context, subscription_id: str, moment: int) -> list[str]:
     """Everything due for one subscription at `moment`."""
-    from .resources import subscription_schedules, subscriptions
+    from .resources import invoices, subscription_schedules, subscriptions
 
     happened: list[str] = []
     subscription = ctx.load("subscription", subscription_id)
@@ -103,6 +104,10 @@ def process_subscription(ctx: Context, subscription_id: str, moment: int) -> lis
     notice_at = subscriptions.trial_notice_due(ctx, subscription)
     if notice_at is not None and notice_at <= moment:
         happened.append(announce_trial_end(ctx, subscription))
+        return happened
+    retry = invoices.next_scheduled_retry(ctx, subscription["id"])
+    if retry is not None and int(retry["next_payment_attempt"]) <= moment:
+        happened.append(retry_payment(ctx, subscription, retry, moment))
         return happened
     period_end = subscriptions.current_period(subscription)[1]
     if period_end <= moment:
@@ -166,7 +171,7 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
         invoice_items=invoice_items.pending_items(ctx, subscription["id"]), charges=charges, at=period_end,
         period_start=old_start, period_end=old_end)
     invoices.finalize_invoice(ctx, invoice, period_end)
-    failure = invoices.attempt_payment(ctx, invoice, period_end)
+    failure = invoices.attempt_payment(ctx, invoice, period_end, automatic=True)
     subscription = ctx.load("subscription", subscription["id"])
     before = ctx.snapshot(subscription)
     subscription["latest_invoice"] = invoice["id"]
@@ -180,6 +185,35 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
     verb = "Trial ended for" if trial_ended else "Renewed"
     return (f"{verb} {_who(ctx, subscription)}: invoice {invoice['number']} "
             f"{_money(invoice['total'], invoice['currency'])} {outcome}")
+
+
+def retry_payment(ctx: Context, subscription: dict[str, Any], invoice: dict[str, Any], moment: int) -> str:
+    """A scheduled automatic retry: charge the invoice again, as Stripe would, with the payment method
+    the invoice would use now (the subscription's default, else the customer's invoice default, so a
+    card replaced since the last attempt is the one charged).
+
+    Paid -> `invoice.paid` / `invoice.payment_succeeded`, and the subscription turns `active` once none
+    of its invoices is left open. Failed -> `invoice.payment_failed` with the next retry date; after the
+    last attempt of the schedule the subscription is canceled (`cancellation_details.reason:
+    payment_failed`), the sandbox's fixed choice among Stripe's "cancel / mark unpaid / leave past_due"
+    (README "Payment retries").
+    """
+    from .resources import invoices, subscriptions
+    from .rules import retries
+
+    failure = invoices.attempt_payment(ctx, invoice, moment, automatic=True)
+    label = f"invoice {invoice['number']} {_money(invoice['amount_due'], invoice['currency'])}"
+    if failure is None:
+        subscriptions.after_invoice_paid(ctx, invoice, moment)
+        return f"Retried payment for {_who(ctx, subscription)}: {label} paid"
+    subscription = ctx.load("subscription", subscription["id"])
+    attempts = int(invoice["attempt_count"])
+    if invoice["next_payment_attempt"] is None and retries.retries_exhausted(attempts):
+        subscriptions.end_subscription(ctx, subscription, ended_at=moment, reason="payment_failed")
+        return (f"Retried payment for {_who(ctx, subscription)}: {label} failed ({failure.message}); "
+                f"all {attempts} attempts failed, subscription canceled")
+    subscriptions.save_subscription(ctx, subscription)  # the due marker moves on to the next retry (if any)
+    return f"Retried payment for {_who(ctx, subscription)}: {label} failed ({failure.message})"
 
 
 def _discounts_still_running(ctx: Context, discount_ids: list[str], moment: int) -> list[str]:

@@ -189,7 +189,8 @@ def current_period(subscription: dict[str, Any]) -> tuple[int, int]:
 
 
 def next_due_at(ctx: Context, subscription: dict[str, Any]) -> int | None:
-    """When the timeline must next look at this subscription (renewal, cancellation, phase end)."""
+    """When the timeline must next look at this subscription (renewal, cancellation, phase end, a
+    scheduled payment retry of one of its open invoices)."""
     status = subscription["status"]
     if status in ("canceled", "incomplete_expired"):
         return None
@@ -207,6 +208,9 @@ def next_due_at(ctx: Context, subscription: dict[str, Any]) -> int | None:
             end_date = schedule["current_phase"].get("end_date")
             if end_date:
                 candidates.append(int(end_date))
+    retry = invoices.next_scheduled_retry(ctx, subscription["id"])
+    if retry is not None:
+        candidates.append(int(retry["next_payment_attempt"]))
     return min(candidates) if candidates else None
 
 
@@ -668,7 +672,7 @@ def bill_update(ctx: Context, subscription: dict[str, Any], customer: dict[str, 
         period_start=at, period_end=at, proration_date=proration_date)
     invoices.finalize_invoice(ctx, invoice, at)
     if payment_behavior != "default_incomplete":
-        failure = invoices.attempt_payment(ctx, invoice, at)
+        failure = invoices.attempt_payment(ctx, invoice, at, automatic=True)
         if failure is not None and payment_behavior == "error_if_incomplete":
             raise failure
     return invoice
@@ -897,6 +901,7 @@ def end_subscription(ctx: Context, subscription: dict[str, Any], *, ended_at: in
         subscription["cancellation_details"] = cancellation
     _apply_cancellation_details(subscription, details)
     save_subscription(ctx, subscription)
+    invoices.stop_automatic_collection(ctx, subscription["id"])
     if subscription.get("schedule"):
         schedule = ctx.tx.get(subscription["schedule"], "subscription_schedule")
         if schedule and schedule["status"] in ("active", "not_started"):
@@ -932,7 +937,11 @@ def after_invoice_paid(ctx: Context, invoice: dict[str, Any], at: int) -> None:
     """A past_due/incomplete subscription becomes active once none of its invoices is left open."""
     subscription_id = ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
     subscription = ctx.tx.get(subscription_id, OBJECT) if subscription_id else None
-    if subscription is None or subscription["status"] not in ("past_due", "incomplete", "unpaid"):
+    if subscription is None:
+        return
+    # The paid invoice's retry (if any) no longer counts for when the timeline looks at this subscription.
+    ctx.tx.set_lookup(subscription["id"], due_lookup(ctx, subscription))
+    if subscription["status"] not in ("past_due", "incomplete", "unpaid"):
         return
     still_open = ctx.tx.count("invoice", parent=subscription["id"], json_equals={"status": "open"})
     if still_open:
