@@ -98,7 +98,7 @@ class InvoicesMixin(ServiceCore):
         presenter = self._presenter
         card = presenter.payment_method(default, default.id)
         summary_view = presenter.invoice_summary(invoice)
-        amount = presenter.money(field(invoice, "amount_remaining", 0) or 0, field(invoice, "currency", "usd"))
+        amount = summary_view.amount_remaining
         return InvoicePaymentPreview(
             invoice=summary_view,
             amount=amount,
@@ -114,8 +114,9 @@ class InvoicesMixin(ServiceCore):
         _ = self._
         self._require_invoices()
         invoice, _lines = await self._owned_invoice(preview.invoice.id)
-        already_ours = field(invoice, "status") == "paid"
-        if not already_ours:
+        # Already paid: by this very action if its answer was lost (the same idempotency key then
+        # replays that answer), else Stripe answers "Invoice is already paid".
+        if field(invoice, "status") != "paid":
             self._check_payable(invoice)
         try:
             paid = await self._call(

@@ -471,6 +471,7 @@ class Presenter:
             total=self.money(field(invoice, "total", 0), currency),
             amount_due=self.money(field(invoice, "amount_due", 0), currency),
             amount_paid=self.money(field(invoice, "amount_paid", 0), currency),
+            amount_remaining=self.money(field(invoice, "amount_remaining", 0) or 0, currency),
             hosted_invoice_url=field(invoice, "hosted_invoice_url"),
             invoice_pdf=field(invoice, "invoice_pdf"),
             next_attempt_label=self._next_attempt_label(invoice),

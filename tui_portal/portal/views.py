@@ -267,6 +267,7 @@ class InvoiceSummaryView:
     total: Money
     amount_due: Money
     amount_paid: Money
+    amount_remaining: Money  # what is still to pay (Stripe's amount_remaining)
     hosted_invoice_url: str | None
     invoice_pdf: str | None
     # An unpaid invoice Stripe will charge again by itself: "Next attempt on Dec 3, 2026" (else None).

@@ -17,7 +17,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static
 
 from tui_portal.portal import PortalError, ServiceUnavailable
-from tui_portal.portal.formatting import money
 from tui_portal.portal.views import InvoiceDetailView, InvoicePaymentResult, Money
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
@@ -137,7 +136,7 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
         rows.append(("total", self._("Total"), invoice.total.display))
         rows.append(("amount-due", self._("Amount due"), summary.amount_due.display))
         rows.append(("amount-paid", self._("Amount paid"), summary.amount_paid.display))
-        rows.append(("amount-remaining", self._("Amount remaining"), self._remaining(invoice).display))
+        rows.append(("amount-remaining", self._("Amount remaining"), summary.amount_remaining.display))
         totals = self.query_one("#invoice-totals", Vertical)
         await totals.remove_children()
         await totals.mount_all(
@@ -158,11 +157,6 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
         )
         self.refresh_bindings()
 
-    def _remaining(self, invoice: InvoiceDetailView) -> Money:
-        """What is still to pay (Stripe's amount_remaining = amount_due - amount_paid)."""
-        due = invoice.summary.amount_due
-        return money(max(0, due.minor - invoice.summary.amount_paid.minor), due.currency, self.service.locale)
-
     def _can_save_pdf(self) -> bool:
         """Only when the invoice has a PDF *and* the service can download it (never a fake action)."""
         return self.invoice is not None and self.invoice.has_pdf and callable(getattr(self.service, "save_pdf", None))
@@ -172,7 +166,7 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
         return (
             self.invoice is not None
             and self.invoice.summary.status == "open"
-            and self._remaining(self.invoice).minor > 0
+            and self.invoice.summary.amount_remaining.minor > 0
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

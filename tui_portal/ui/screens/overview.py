@@ -140,14 +140,14 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             for invoice in data.open_invoices:
                 yield Static(
                     literal(self._("Invoice {number} of {date}: {amount} is unpaid.", number=invoice.number or invoice.id,
-                                   date=invoice.date_label, amount=invoice.amount_due.display)),
+                                   date=invoice.date_label, amount=invoice.amount_remaining.display)),
                     classes="payment-due-line",
                 )
                 if invoice.next_attempt_label:
                     yield Static(literal(invoice.next_attempt_label), classes="muted payment-due-line")
             with Horizontal(classes="actions"):
                 yield Button(
-                    literal(self._("Pay {amount} now", amount=oldest.amount_due.display)),
+                    literal(self._("Pay {amount} now", amount=oldest.amount_remaining.display)),
                     id="pay-open-invoice",
                     variant="warning",
                     compact=True,
