@@ -52,6 +52,7 @@ CACHED_INVOICE_DETAILS = 10
 CUSTOMER_KEY = "customer"
 SUBSCRIPTIONS_KEY = "subscriptions"
 CATALOG_KEY = "catalog"
+OPEN_INVOICES_KEY = "invoices:open"  # under "invoices": dropped whenever the invoices are
 
 
 def invoice_page_key(starting_after: str | None, ending_before: str | None, limit: int) -> str:
@@ -76,9 +77,6 @@ async def fetch_invoice_page(
     if ending_before:
         params["ending_before"] = ending_before
     return await client.invoices.list(**params)
-
-
-OPEN_INVOICES_KEY = "invoices:open"
 
 
 async def fetch_open_invoices(client: StripeClient, customer_id: str) -> list[Any]:
@@ -262,7 +260,7 @@ class ServiceCore:
 
     def _remember_subscription(self, subscription: Any) -> None:
         """Put a freshly returned (expanded) subscription into the cached list."""
-        cached = self._cache.get("subscriptions")
+        cached = self._cache.get(SUBSCRIPTIONS_KEY)
         if cached is None:
             return
         replaced = []
@@ -276,7 +274,7 @@ class ServiceCore:
                 replaced.append(existing)
         if not found and subscription.status not in ENDED_STATUSES:
             replaced.append(subscription)
-        self._cache["subscriptions"] = replaced
+        self._cache[SUBSCRIPTIONS_KEY] = replaced
 
     # --- ownership checks -------------------------------------------------------------------------
 
@@ -318,7 +316,7 @@ class ServiceCore:
         return names
 
     def _present_subscription(self, subscription: Any) -> SubscriptionView:
-        catalog = self._cache.get("catalog") or {}
+        catalog = self._cache.get(CATALOG_KEY) or {}
         names = self._product_names([subscription], catalog)
         return self._presenter.subscription(subscription, names, catalog)
 

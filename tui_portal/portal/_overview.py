@@ -64,7 +64,7 @@ class OverviewMixin(ServiceCore):
         owed = results[4] if features.invoice_history.enabled else []
 
         presenter = self._presenter
-        catalog = self._cache.get("catalog") or {}
+        catalog = self._cache.get(CATALOG_KEY) or {}
         names = self._product_names(subscriptions, catalog)
         subscription_views = tuple(presenter.subscription(sub, names, catalog) for sub in subscriptions)
         default_pm = field(field(customer, "invoice_settings"), "default_payment_method")
