@@ -177,6 +177,7 @@ def render_test_sshd_config(work: Path, command_path: Path, port: int, account: 
         "UsePAM no",
         "PubkeyAuthentication yes",
         "LogLevel VERBOSE",
+        f"SetEnv PYTHONPATH={REPO}",  # sessions run this checkout's code (see code_under_test_environment)
     ]
     config = work / "sshd_config"
     config.write_text("\n".join(test_lines) + "\n" + snippet, encoding="utf-8")
@@ -203,6 +204,7 @@ def running_sshd(work: Path, db_path: Path) -> Iterator[RunningSshd]:
         wrapper = command_dir / "authorized-keys"
         wrapper.write_text(
             "#!/bin/sh\n"
+            f"{code_under_test_environment()}"
             f"exec {sys.executable} -m tui_portal --sandbox-db {db_path} ssh authorized-keys --account {account} \"$@\"\n",
             encoding="utf-8",
         )
@@ -224,6 +226,15 @@ def running_sshd(work: Path, db_path: Path) -> Iterator[RunningSshd]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def code_under_test_environment() -> str:
+    """A shell line making sshd's children import this checkout's `tui_portal`, not an installed one.
+
+    sshd starts commands with an almost empty environment, so without it a test run from a second
+    checkout (a git worktree) would exercise whichever copy pip installed.
+    """
+    return f"PYTHONPATH={REPO}; export PYTHONPATH\n"
 
 
 def ssh_command(port: int, key: Path, user: str, *extra: str) -> list[str]:
