@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Sequence
 
 from tui_portal import __version__
+from tui_portal.logs import DEFAULT_LEVEL as DEFAULT_LOG_LEVEL
+from tui_portal.logs import LEVELS as LOG_LEVELS
+from tui_portal.logs import configure_logging
 
 # Commands of the access layer (SSH, kiosk, staff) live beside their code: each module has
 # `register(subcommands)` adding its parser with `set_defaults(handler=...)`. Listed here so
@@ -50,6 +53,11 @@ def _build_parser() -> argparse.ArgumentParser:
     connection.add_argument("--config", metavar="PATH", help="portal TOML file (env TUI_PORTAL_CONFIG)")
     connection.add_argument("--portal-configuration", metavar="bpc_...", help="fetch the portal configuration from the API")
     connection.add_argument("--sandbox-db", metavar="PATH", help="embedded sandbox database (env TUI_PORTAL_SANDBOX_DB)")
+    logging_group = parser.add_argument_group("logging")
+    logging_group.add_argument("--log-file", metavar="PATH", help="append JSON-lines operational logs to this file (never secrets)")
+    logging_group.add_argument(
+        "--log-level", choices=LOG_LEVELS, default=DEFAULT_LOG_LEVEL, help="least severe level written (default: info)"
+    )
     flows = parser.add_argument_group("deep links")
     flows.add_argument("--flow", choices=FLOWS, help="open straight into one flow, as Stripe's flow_data does")
     flows.add_argument("--subscription", metavar="sub_...", help="the subscription a flow acts on")
@@ -186,6 +194,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
+    configure_logging(args.log_file, args.log_level)
     if args.command in ("login", "logout"):
         from tui_portal.settings import DEFAULT_PROFILE
 
