@@ -18,6 +18,7 @@ from tui_portal import __version__
 from tui_portal.logs import DEFAULT_LEVEL as DEFAULT_LOG_LEVEL
 from tui_portal.logs import LEVELS as LOG_LEVELS
 from tui_portal.logs import configure_logging
+from tui_portal.settings import port_number
 
 # Commands of the access layer (SSH, kiosk, staff) live beside their code: each module has
 # `register(subcommands)` adding its parser with `set_defaults(handler=...)`. Listed here so
@@ -37,6 +38,71 @@ FLOWS = (
 )
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Shows an optional subcommand as optional (`[COMMAND ...]`): argparse prints `COMMAND ...` even
+    when no subcommand is required, which tells a user `tui-portal` alone is wrong (it opens the portal)."""
+
+    def _format_args(self, action: argparse.Action, default_metavar: str) -> str:
+        text = super()._format_args(action, default_metavar)
+        if action.nargs == argparse.PARSER and not action.required:
+            return f"[{text}]"
+        return text
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """The options every command takes, in one place.
+
+    On the top-level parser they carry real defaults; on each subcommand (`after_command`) their
+    default is SUPPRESS, so an option typed after the subcommand overrides the same option typed
+    before it, and one typed only before it is left alone. An option string a subcommand already
+    defines for itself (`login --profile`, `ssh keys --customer`) is skipped there: the subcommand's
+    own meaning wins, and its handler falls back to the global value.
+    """
+    taken = set(parser._option_string_actions) if after_command else set()
+    default: object = argparse.SUPPRESS if after_command else None
+    title_connection = "global options: connection" if after_command else "connection"
+    title_logging = "global options: logging" if after_command else "logging"
+    connection = parser.add_argument_group(title_connection)
+    logging_group = parser.add_argument_group(title_logging)
+    options: list[tuple[argparse._ArgumentGroup, str, dict[str, object]]] = [
+        (connection, "--api-base", {"metavar": "URL", "help": "a Stripe-compatible API, e.g. https://api.stripe.com (env TUI_PORTAL_API_BASE)"}),
+        (connection, "--customer", {"metavar": "cus_...", "help": "the customer the portal acts for (env TUI_PORTAL_CUSTOMER)"}),
+        (connection, "--profile", {"metavar": "NAME", "help": "which stored API key to use (default: default)"}),
+        (connection, "--config", {"metavar": "PATH", "help": "portal TOML file (env TUI_PORTAL_CONFIG)"}),
+        (connection, "--portal-configuration", {"metavar": "bpc_...", "help": "fetch the portal configuration from the API"}),
+        (connection, "--sandbox-db", {"metavar": "PATH", "help": "embedded sandbox database (env TUI_PORTAL_SANDBOX_DB)"}),
+        (logging_group, "--log-file", {"metavar": "PATH", "help": "append JSON-lines operational logs to this file (never secrets)"}),
+        (logging_group, "--log-level", {"choices": LOG_LEVELS, "help": "least severe level written (default: info)"}),
+    ]
+    for group, flag, keywords in options:
+        if flag in taken:
+            continue
+        value_default = DEFAULT_LOG_LEVEL if flag == "--log-level" and not after_command else default
+        group.add_argument(flag, default=value_default, **keywords)  # type: ignore[arg-type]
+
+
+def subcommand_parsers(parser: argparse.ArgumentParser) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every parser under `parser` with its command path, e.g. (("ssh", "keys", "list"), parser).
+
+    Aliases name the same parser more than once; each parser is listed once, under its first name.
+    """
+    found: list[tuple[tuple[str, ...], argparse.ArgumentParser]] = []
+    seen: set[int] = set()
+
+    def walk(current: argparse.ArgumentParser, path: tuple[str, ...]) -> None:
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    if id(child) in seen:
+                        continue
+                    seen.add(id(child))
+                    found.append(((*path, name), child))
+                    walk(child, (*path, name))
+
+    walk(parser, ())
+    return found
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tui-portal",
@@ -44,20 +110,12 @@ def _build_parser() -> argparse.ArgumentParser:
             "A self-service billing portal in the terminal. With nothing configured it opens on the "
             "embedded sandbox as demo@example.com."
         ),
+        epilog="The connection and logging options are accepted before or after a command "
+        "(`tui-portal staff --api-base URL`).",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"tui-portal {__version__}")
-    connection = parser.add_argument_group("connection")
-    connection.add_argument("--api-base", metavar="URL", help="a Stripe-compatible API, e.g. https://api.stripe.com (env TUI_PORTAL_API_BASE)")
-    connection.add_argument("--customer", metavar="cus_...", help="the customer the portal acts for (env TUI_PORTAL_CUSTOMER)")
-    connection.add_argument("--profile", metavar="NAME", help="which stored API key to use (default: default)")
-    connection.add_argument("--config", metavar="PATH", help="portal TOML file (env TUI_PORTAL_CONFIG)")
-    connection.add_argument("--portal-configuration", metavar="bpc_...", help="fetch the portal configuration from the API")
-    connection.add_argument("--sandbox-db", metavar="PATH", help="embedded sandbox database (env TUI_PORTAL_SANDBOX_DB)")
-    logging_group = parser.add_argument_group("logging")
-    logging_group.add_argument("--log-file", metavar="PATH", help="append JSON-lines operational logs to this file (never secrets)")
-    logging_group.add_argument(
-        "--log-level", choices=LOG_LEVELS, default=DEFAULT_LOG_LEVEL, help="least severe level written (default: info)"
-    )
+    _add_global_options(parser, after_command=False)
     flows = parser.add_argument_group("deep links")
     flows.add_argument("--flow", choices=FLOWS, help="open straight into one flow, as Stripe's flow_data does")
     flows.add_argument("--subscription", metavar="sub_...", help="the subscription a flow acts on")
@@ -71,7 +129,8 @@ def _build_parser() -> argparse.ArgumentParser:
         help="after a deep-linked flow: return to the overview (default) or exit with a message",
     )
 
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands",
+                                     description="without a command, tui-portal opens the portal")
     login = commands.add_parser("login", help="store an API key in the OS keyring")
     login.add_argument("--profile", dest="command_profile", metavar="NAME", help="profile name (default: default)")
     logout = commands.add_parser("logout", help="remove a stored API key from the OS keyring")
@@ -80,14 +139,16 @@ def _build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="the embedded Stripe-compatible sandbox")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     serve = sandbox_commands.add_parser("serve", help="serve the sandbox over HTTP (loopback by default)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=12111)
-    serve.add_argument("--db", metavar="PATH", help="database file (default: the user data dir)")
-    reset = sandbox_commands.add_parser("reset", help="wipe the sandbox database and seed the demo data again")
-    reset.add_argument("--db", metavar="PATH")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=port_number, default=12111, help="TCP port to listen on (default: 12111)")
+    serve.add_argument("--db", metavar="PATH", help="database file (default: --sandbox-db, else the user data dir)")
+    reset = sandbox_commands.add_parser(
+        "reset", help="wipe the sandbox database and seed the demo data again (refused while `sandbox serve` uses it)"
+    )
+    reset.add_argument("--db", metavar="PATH", help="database file (default: --sandbox-db, else the user data dir)")
     advance = sandbox_commands.add_parser("advance", help="move the sandbox clock forward and run what falls due")
-    advance.add_argument("--days", type=int, required=True)
-    advance.add_argument("--db", metavar="PATH")
+    advance.add_argument("--days", type=_positive_days, required=True, metavar="N", help="how many days to move forward (at least 1)")
+    advance.add_argument("--db", metavar="PATH", help="database file (default: --sandbox-db, else the user data dir)")
     config = commands.add_parser("config", help="the portal configuration")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_commands.add_parser(
@@ -96,19 +157,43 @@ def _build_parser() -> argparse.ArgumentParser:
         "prices, one-time or metered prices, a missing retention coupon (exit 1 if anything is wrong)",
     )
     check.add_argument("file", nargs="?", metavar="FILE", help="portal TOML file (default: as the portal finds it)")
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (see the README: Shell completion)",
+        description="Print a completion script for bash or zsh, generated from this command's own options.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
     for module_name in ACCESS_COMMAND_MODULES:
         if importlib.util.find_spec(module_name) is not None:
             importlib.import_module(module_name).register(commands)
+    # After every register(): commands other modules added get the global options too.
+    for _path, subparser in subcommand_parsers(parser):
+        subparser.formatter_class = _Formatter
+        _add_global_options(subparser, after_command=True)
     return parser
 
 
-def _sandbox_db(explicit: str | None) -> Path:
-    from tui_portal.settings import ENV_SANDBOX_DB, default_sandbox_db
+def _positive_days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--days takes a whole number of days (got {text!r})") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"--days must be a positive number of days (got {value})")
+    return value
 
-    import os
 
-    chosen = explicit or os.environ.get(ENV_SANDBOX_DB)
-    return Path(chosen).expanduser() if chosen else default_sandbox_db()
+def _sandbox_db(args: argparse.Namespace) -> Path:
+    """`--db` after the sandbox action, else the global `--sandbox-db`, else the environment or default."""
+    from tui_portal.settings import resolve_sandbox_db
+
+    if args.db:
+        return resolve_sandbox_db(args.db)
+    if args.sandbox_db:
+        from tui_portal.settings import check_sandbox_db
+
+        return check_sandbox_db(Path(args.sandbox_db).expanduser(), "--sandbox-db")
+    return resolve_sandbox_db(None)
 
 
 def _read_key_for_login() -> str:
@@ -148,10 +233,17 @@ def _logout(profile: str) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    db_path = _sandbox_db(args.db)
+    from tui_portal.settings import SettingsError
+
+    try:
+        db_path = _sandbox_db(args)
+    except SettingsError as error:
+        print(f"tui-portal sandbox {args.sandbox_command}: {error}", file=sys.stderr)
+        return 2
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if args.sandbox_command == "serve":
         from tui_portal import sandbox
+        from tui_portal.sandbox.lock import serving
 
         if args.host not in ("127.0.0.1", "localhost", "::1"):
             print(
@@ -164,23 +256,26 @@ def _sandbox(args: argparse.Namespace) -> int:
         print(f"Stripe-compatible API at http://{host}:{args.port}  (API key: {sandbox.DEFAULT_API_KEY})")
         print("Press Ctrl+C to stop.", flush=True)
         try:
-            sandbox.serve(host=args.host, port=args.port, db_path=db_path)
+            with serving(db_path):
+                sandbox.serve(host=args.host, port=args.port, db_path=db_path)
         except KeyboardInterrupt:
             pass
         print("Sandbox stopped.")
         return 0
     if args.sandbox_command == "reset":
         from tui_portal import sandbox
+        from tui_portal.sandbox.lock import DatabaseInUse
 
-        sandbox.reset_database(db_path)
+        try:
+            sandbox.reset_database(db_path)
+        except DatabaseInUse as error:
+            print(f"tui-portal sandbox reset: not reset: {error}", file=sys.stderr)
+            return 1
         print(f"Sandbox reset and seeded with the demo data: {db_path}")
         return 0
     if args.sandbox_command == "advance":
         from tui_portal import sandbox
 
-        if args.days <= 0:
-            print("--days must be a positive number of days.", file=sys.stderr)
-            return 2
         happened = sandbox.advance(db_path, args.days * 86400)
         print(f"Sandbox clock moved forward {args.days} day(s).")
         for line in happened:
@@ -194,7 +289,10 @@ def _sandbox(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
-    configure_logging(args.log_file, args.log_level)
+    try:
+        configure_logging(args.log_file, args.log_level)
+    except OSError as error:
+        parser.error(f"--log-file {args.log_file}: cannot append to it: {error.strerror or error}")
     if args.command in ("login", "logout"):
         from tui_portal.settings import DEFAULT_PROFILE
 
@@ -204,6 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sandbox(args)
     if args.command == "config":
         return _check_configuration(args)
+    if args.command == "completion":
+        from tui_portal.completion import completion_script
+
+        print(completion_script(parser, args.shell), end="")
+        return 0
     if getattr(args, "handler", None) is not None:
         return int(args.handler(args))
     return _open_portal(parser, args)

@@ -81,6 +81,12 @@ class Settings:
 
 
 def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
+    """The TOML document at `path`; every way a file can be unusable is a `SettingsError` naming it.
+
+    The default file is optional only when it does not exist: a default file that is there but broken
+    (a directory, unreadable, binary, bad TOML) is reported, not silently skipped, so the operator
+    learns why the settings in it do not apply.
+    """
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -88,8 +94,29 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
         if required:
             raise SettingsError(f"Configuration file not found: {path}") from None
         return {}
+    except IsADirectoryError:
+        raise SettingsError(f"Configuration file {path} is a directory, not a TOML file.") from None
+    except PermissionError:
+        raise SettingsError(f"Configuration file {path} cannot be read (permission denied).") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"Configuration file {path} is not a TOML file (it is not UTF-8 text).") from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"Configuration file {path} is not valid TOML: {error}") from None
+    except OSError as error:
+        raise SettingsError(f"Configuration file {path} cannot be read: {error.strerror or error}.") from None
+
+
+def port_number(text: str) -> int:
+    """argparse type for a TCP port a server listens on (`sandbox serve --port`, `ssh serve --port`)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a port is a whole number from 1 to 65535 (got {text!r})") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a whole number from 1 to 65535 (got {value})")
+    return value
 
 
 def _check_customer_id(value: str, origin: str) -> str:
@@ -98,10 +125,76 @@ def _check_customer_id(value: str, origin: str) -> str:
     return value
 
 
-def _check_api_base(value: str, origin: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise SettingsError(f"{origin}: the API base must be an http(s) URL (got {value!r}).")
+def check_api_base(value: str, origin: str = "--api-base") -> str:
+    """An http(s) URL with a host and a valid port, without credentials, query or fragment.
+
+    Checked here, before any connection, because a malformed URL otherwise fails deep inside the
+    HTTP stack (an out-of-range port raised an ExceptionGroup from the socket layer).
+    """
+    from urllib.parse import urlsplit
+
+    problem = f"{origin}: the API base must be an http(s) URL like https://api.stripe.com (got {value!r})"
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError when out of range or not a number
+    except ValueError as error:
+        raise SettingsError(f"{problem}: {error}.") from None
+    if parts.scheme not in ("http", "https"):
+        raise SettingsError(f"{problem}: the scheme must be http or https.")
+    if not parts.hostname:
+        raise SettingsError(f"{problem}: it has no host name.")
+    if port == 0:
+        raise SettingsError(f"{problem}: port 0 is not a port a server listens on.")
+    if parts.username is not None or parts.password is not None:
+        raise SettingsError(f"{origin}: the API base must not contain a user name or password; "
+                            "give the key with STRIPE_API_KEY or `tui-portal login`.")
+    if parts.query or parts.fragment:
+        raise SettingsError(f"{problem}: it must not have a query (?...) or fragment (#...).")
     return value.rstrip("/")
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_sandbox_db(path: Path, origin: str = "--sandbox-db") -> Path:
+    """A path the sandbox can use as its SQLite file: absent (it is created), empty, or a SQLite database.
+
+    Refusing anything else up front means a typo never turns a document into a sandbox (or, for
+    `sandbox reset`, deletes it), and the user gets the reason instead of SQLite's "file is not a database".
+    """
+    if path.is_dir():
+        raise SettingsError(f"{origin}: {path} is a directory; name the database file inside it, "
+                            f"e.g. {path / 'sandbox.sqlite3'}.")
+    if not path.exists():
+        parent = path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise SettingsError(f"{origin}: cannot create {path}: {parent} is not a directory.")
+        return path
+    if not path.is_file():
+        raise SettingsError(f"{origin}: {path} is not a regular file.")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except PermissionError:
+        raise SettingsError(f"{origin}: {path} cannot be read (permission denied).") from None
+    except OSError as error:
+        raise SettingsError(f"{origin}: {path} cannot be read: {error.strerror or error}.") from None
+    if header and header != _SQLITE_HEADER:
+        raise SettingsError(f"{origin}: {path} is not a sandbox database (not an SQLite file); "
+                            "name a new file or an existing sandbox database.")
+    return path
+
+
+def resolve_sandbox_db(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str] | None = None) -> Path:
+    """The sandbox database a `sandbox` command works on: flag, then environment, then the default; checked."""
+    env = os.environ if environ is None else environ
+    if explicit:
+        return check_sandbox_db(Path(explicit).expanduser(), "--db")
+    if env.get(ENV_SANDBOX_DB):
+        return check_sandbox_db(Path(env[ENV_SANDBOX_DB]).expanduser(), ENV_SANDBOX_DB)
+    return check_sandbox_db(default_sandbox_db(), "the default sandbox database")
 
 
 def load_settings(
@@ -147,15 +240,17 @@ def load_settings(
     chosen_base, base_origin = pick(api_base, ENV_API_BASE, "api_base")
     chosen_customer, customer_origin = pick(customer, ENV_CUSTOMER, "customer")
     chosen_profile, _ = pick(profile, ENV_PROFILE, "profile")
-    chosen_db, _ = pick(sandbox_db, ENV_SANDBOX_DB, "sandbox_db")
+    chosen_db, db_origin = pick(sandbox_db, ENV_SANDBOX_DB, "sandbox_db")
     chosen_bpc, bpc_origin = pick(portal_configuration, None, "portal_configuration")
 
-    base = _check_api_base(str(chosen_base), base_origin) if chosen_base else None
+    base = check_api_base(str(chosen_base), base_origin) if chosen_base else None
     cus = _check_customer_id(str(chosen_customer), customer_origin) if chosen_customer else None
     if chosen_bpc and not str(chosen_bpc).startswith("bpc_"):
         raise SettingsError(f"{bpc_origin}: a portal configuration id starts with 'bpc_' (got {chosen_bpc!r}).")
     profile_name = str(chosen_profile or DEFAULT_PROFILE)
     db_path = Path(chosen_db).expanduser() if chosen_db else default_sandbox_db()
+    if base is None:  # only the embedded sandbox opens this file
+        check_sandbox_db(db_path, db_origin or "the default sandbox database")
 
     # The sandbox needs no key of ours; a remote endpoint needs one from the environment or keyring.
     key = resolve_api_key(profile_name, dict(env)) if base else None

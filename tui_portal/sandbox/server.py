@@ -38,12 +38,18 @@ def serve(host: str = "127.0.0.1", port: int = 12111, db_path: str | Path | None
 
 
 def reset_database(db_path: str | Path, *, now: Callable[[], int] | None = None) -> None:
-    """Delete the database (and its WAL files) and seed it again."""
+    """Delete the database (and its WAL files) and seed it again.
+
+    Raises `lock.DatabaseInUse` while a `sandbox serve` process serves this file.
+    """
+    from .lock import resetting
+
     path = Path(db_path)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        candidate = Path(str(path) + suffix)
-        if candidate.exists():
-            candidate.unlink()
-    app = create_app(path, now=now, seed=True)
-    app.ensure_ready()
-    app.store.close()
+    with resetting(path):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            candidate = Path(str(path) + suffix)
+            if candidate.exists():
+                candidate.unlink()
+        app = create_app(path, now=now, seed=True)
+        app.ensure_ready()
+        app.store.close()
