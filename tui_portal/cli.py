@@ -113,6 +113,9 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog="The connection and logging options are accepted before or after a command "
         "(`tui-portal staff --api-base URL`).",
         formatter_class=_Formatter,
+        # No abbreviations: with them `staff audit verify --log` was ambiguous (--log-file, --log-level),
+        # and each new option could change what an old command line means.
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"tui-portal {__version__}")
     _add_global_options(parser, after_command=False)
@@ -169,6 +172,7 @@ def _build_parser() -> argparse.ArgumentParser:
     # After every register(): commands other modules added get the global options too.
     for _path, subparser in subcommand_parsers(parser):
         subparser.formatter_class = _Formatter
+        subparser.allow_abbrev = False
         _add_global_options(subparser, after_command=True)
     return parser
 
@@ -232,6 +236,26 @@ def _logout(profile: str) -> int:
     return 0
 
 
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not bind host:port (in use, no such address), checked before the banner
+    claims it is serving; None when it can. (The server binds again right after: a race only a
+    second server started in the same instant can lose, and then the server's own error shows.)"""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        return f"unknown address ({error.strerror})"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return error.strerror or str(error)
+    return None
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     from tui_portal.settings import SettingsError
 
@@ -251,6 +275,10 @@ def _sandbox(args: argparse.Namespace) -> int:
                 "anyone who can reach this address can read and change its data.",
                 file=sys.stderr,
             )
+        problem = _cannot_listen(args.host, args.port)
+        if problem:
+            print(f"tui-portal sandbox serve: cannot listen on {args.host} port {args.port}: {problem}", file=sys.stderr)
+            return 1
         host = f"[{args.host}]" if ":" in args.host else args.host
         print(f"Sandbox database: {db_path}")
         print(f"Stripe-compatible API at http://{host}:{args.port}  (API key: {sandbox.DEFAULT_API_KEY})")

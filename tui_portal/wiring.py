@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -61,7 +62,22 @@ def startup_error(error: Exception, settings: Settings) -> Exception:
         return ServiceUnavailable(f"Could not reach {where}: {error.user_message}", request_id=error.request_id)
     if isinstance(error, billing_errors.StripeError):
         return PortalError(f"{where} answered with an error: {error.user_message}", request_id=error.request_id)
-    return error
+    # Anything else (a database file SQLite cannot open, an OS error, a bug) still ends as a message: an
+    # exception escaping into Textual is printed as a traceback with local variables, which can hold
+    # the API key. The log gets the type and text, never a traceback.
+    from tui_portal.logs import log_event
+
+    log_event("tui_portal.wiring", "startup_failed", level=logging.ERROR, where=where,
+              error=f"{type(error).__name__}: {error}")
+    return PortalError(f"The portal could not start on {where}: {_describe(error)}")
+
+
+def _describe(error: BaseException) -> str:
+    """One line about an unexpected start-up failure; an ExceptionGroup is described by its first leaf."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 async def _prefetch(client: Any, settings: Settings) -> Any:

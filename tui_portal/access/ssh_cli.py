@@ -19,6 +19,12 @@ def _handler(name: str) -> Any:
     return run
 
 
+def _port(text: str) -> int:
+    from tui_portal.settings import port_number
+
+    return port_number(text)
+
+
 def register(commands: Any) -> None:
     ssh = commands.add_parser(
         "ssh",
@@ -65,7 +71,7 @@ def register(commands: Any) -> None:
 
     serve = actions.add_parser("serve", help="a standalone SSH server (asyncssh) for hosts without sshd")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
-    serve.add_argument("--port", type=int, default=2222)
+    serve.add_argument("--port", type=_port, default=2222, help="TCP port to listen on (default: 2222)")
     serve.add_argument("--host-key", metavar="PATH", help="host private key (default: generated once into the data dir)")
     serve.add_argument("--max-connections", type=int, default=50, help="concurrent connections (default 50)")
     serve.add_argument("--max-startups-per-second", type=float, default=5.0, help="new portal sessions per second (default 5)")

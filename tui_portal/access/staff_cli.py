@@ -78,6 +78,9 @@ def run_audit_verify(args: argparse.Namespace) -> int:
         from tui_portal.access.staff.audit import default_audit_log_path
 
         path = default_audit_log_path()
+    if path.is_dir():
+        print(f"tui-portal staff audit verify: {path} is a directory, not an audit log file.", file=sys.stderr)
+        return 2
     result = verify_audit_log(path, anchor=args.anchor)
     print(result.summary())
     return 0 if result.ok else 1
@@ -124,6 +127,10 @@ def run_staff(args: argparse.Namespace) -> int:
     from tui_portal.access.staff.connection import StaffConnection
 
     audit_path = Path(args.audit_log).expanduser() if args.audit_log else default_audit_log_path()
+    if audit_path.is_dir():
+        print(f"tui-portal staff: --audit-log {audit_path} is a directory; name the log file inside it.",
+              file=sys.stderr)
+        return 2
     print(f"Audit log: {audit_path}", file=sys.stderr)
     app = StaffApp(StaffConnection(settings), staff_name=staff_name, audit_log=AuditLog(audit_path))
     app.run()

@@ -128,7 +128,8 @@ class SandboxApp:
 
     # -- set-up ----------------------------------------------------------------------------------------
     def ensure_ready(self) -> None:
-        """Import the resources, create/migrate the schema, and seed an empty database (once)."""
+        """Import the resources, create/migrate the schema, seed an empty database, and clear the
+        idempotency claims of processes that died mid-request (once per app)."""
         if self._ready:
             return
         with self._ready_lock:
@@ -142,6 +143,8 @@ class SandboxApp:
 
                         seed_demo(ctx)
                         ctx.tx.meta_set("seeded", str(ctx.now))
+            with self.store.transaction() as tx:
+                idempotency.clear_abandoned(tx)
             self._ready = True
 
     @contextmanager

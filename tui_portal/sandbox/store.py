@@ -54,9 +54,23 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (api_key, key)
     );
     """,
+    # 2: the idempotency table keeps a hash of the client's API key, never the key (see idempotency.py),
+    # and which process claimed an in-flight key, so a restart can clear the claims of a dead process.
+    """
+    UPDATE idempotency SET api_key = key_digest(api_key) WHERE api_key NOT LIKE 'sha256:%';
+    ALTER TABLE idempotency ADD COLUMN owner TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def key_digest(api_key: str) -> str:
+    """What the database keeps instead of a client's API key: enough to tell two keys apart, nothing
+    that authenticates anywhere. (Stored secrets leak through backups and copied files.)"""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(b"tui-portal sandbox api key\x00" + api_key.encode("utf-8")).hexdigest()
 
 
 def _dumps(value: Any) -> str:
@@ -231,6 +245,10 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted and overwritten rows are zeroed, so a secret replaced by its hash leaves no copy
+            # in free pages of the file.
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.create_function("key_digest", 1, key_digest, deterministic=True)
             self._local.conn = conn
             self._migrate(conn)
         return conn

@@ -65,6 +65,7 @@ class PortalApp(App[str | None]):
         )
         self._flow_screen: Screen[Any] | None = None
         self._start_screen: StartScreen | None = None
+        self._start_failure: str | None = None
         self.clock = clock  # the composition root's time source (tests pass the sandbox's fixed clock)
         self._theme_preference = theme_preference or ThemePreference()
         self._service: PortalService | None = None
@@ -93,6 +94,7 @@ class PortalApp(App[str | None]):
         self.start_service()
 
     def start_service(self) -> None:
+        self._start_failure = None
         self._service_released = asyncio.Event()
         self.run_worker(self._hold_service(), name="service", group="service", exclusive=True)
 
@@ -111,14 +113,26 @@ class PortalApp(App[str | None]):
             self._show_start_failure(error.user_message)
 
     def _show_start_failure(self, message: str) -> None:
+        self._start_failure = message
         if self._start_screen is not None:
             self._start_screen.show_failure(message)
         else:
             self.notify(message, severity="error", markup=False)
 
     async def action_quit(self) -> None:
+        if self._service is None:
+            self.leave_before_start()
+            return
         self._service_released.set()
         self.exit()
+
+    def leave_before_start(self) -> None:
+        """Quit before the portal started: exit code 1, and the reason printed (literally) on stderr."""
+        from rich.text import Text
+
+        reason = self._start_failure or "stopped before the portal had connected."
+        self._service_released.set()
+        self.exit(return_code=1, message=Text(f"tui-portal: {reason}"))
 
     # ---- the customer's language and look ---------------------------------------------------
 

@@ -10,13 +10,26 @@ from textual.screen import Screen
 
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.safe import literal
-from tui_portal.ui.screens.base import PortalScreenMixin
+from textual.binding import Binding
+
+from tui_portal.ui.screens.base import N_, PortalScreenMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 
 class StartScreen(PortalScreenMixin, Screen[None]):
-    """"Connecting..." with a spinner; on failure the reason and a Retry button."""
+    """"Connecting..." with a spinner; on failure the reason and a Retry button.
 
+    Escape (or q) leaves: there is no screen to go back to, and a portal that never started must not
+    look like a successful run to the shell that launched it (the app exits with code 1).
+    """
+
+    BINDINGS = [
+        Binding("escape", "leave", N_("Quit")),
+        Binding("q", "leave", N_("Quit"), show=False),
+    ]
+
+    def action_leave(self) -> None:
+        self.portal.leave_before_start()
 
     def compose(self) -> ComposeResult:
         with Center(id="start-box"):
