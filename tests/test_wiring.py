@@ -143,3 +143,39 @@ async def test_a_failed_optional_prefetch_is_fetched_again_when_needed(
     # Two invoice lists at start-up (the latest page, the open ones), one of them refused; the
     # overview asks for that one again.
     assert recording.requests.count("GET /v1/invoices") == 3
+
+
+async def test_an_unknown_customer_is_a_clear_message_and_escape_exits_with_code_1(tmp_path: Path) -> None:
+    """Issue 9: `--customer cus_unknown` showed a screen Escape could not leave, and exited 0."""
+    from tests.ui.conftest import widget_text
+    from tui_portal.ui import PortalApp
+
+    settings = load_settings(sandbox_db=tmp_path / "s.db", customer="cus_unknown", environ={})
+    for key in ("escape", "q"):
+        app = PortalApp(lambda: open_portal(settings))
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(400):  # the service worker runs on its own; wait until it has given up
+                if app._start_failure:
+                    break
+                await pilot.pause(0.01)
+            assert "has no customer cus_unknown" in widget_text(app)
+            await pilot.press(key)
+            await pilot.pause()
+        assert app.return_code == 1
+
+
+async def test_an_unexpected_start_failure_becomes_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """A database SQLite cannot open fails inside the start-up; it must reach the start screen in words
+    (a traceback with locals could print the API key)."""
+    from tui_portal.portal import PortalError
+
+    import dataclasses
+
+    (tmp_path / "not-a-dir").write_text("a file where the sandbox folder should be")
+    settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
+    broken = dataclasses.replace(settings, sandbox_db=tmp_path / "not-a-dir" / "sub" / "s.db")
+    with pytest.raises(PortalError) as raised:
+        async with open_portal(broken):
+            pass
+    assert "could not start on the embedded sandbox" in raised.value.user_message
+    assert "NotADirectoryError" in raised.value.user_message

@@ -80,6 +80,14 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+def _client_or_startup_error(settings: Settings) -> Any:
+    """`build_client`, with its failures (e.g. a sandbox folder that cannot be created) told in words."""
+    try:
+        return build_client(settings)
+    except Exception as error:  # noqa: BLE001 - re-raised as a message
+        raise startup_error(error, settings) from None
+
+
 async def _prefetch(client: Any, settings: Settings) -> Any:
     """The customer (and, when its id is given, the rest of the overview), fetched at start-up.
 
@@ -129,7 +137,7 @@ async def open_portal(settings: Settings) -> AsyncIterator[Any]:
     await asyncio.to_thread(_load_layers, settings)
     from tui_portal.portal import PortalService
 
-    client = build_client(settings)
+    client = _client_or_startup_error(settings)
     async with client:
         try:
             # Independent look-ups, so they travel together. With `--customer` this is the only wave:
@@ -162,7 +170,7 @@ async def check_portal_configuration(settings: Settings) -> tuple[str, Any]:
     """
     from tui_portal.portal.config_check import check_configuration
 
-    client = build_client(settings)
+    client = _client_or_startup_error(settings)
     async with client:
         try:
             configuration = await _configuration(client, settings)

@@ -1,0 +1,214 @@
+"""The parser as a whole: global options after any subcommand, help for every option, an honest usage
+line, and shell completion generated from the same parser."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tui_portal import cli
+
+GLOBAL_FLAGS = ("--api-base", "--customer", "--profile", "--config", "--portal-configuration", "--sandbox-db",
+                "--log-file", "--log-level")
+
+
+def _all_parsers() -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    parser = cli._build_parser()
+    return [((), parser), *cli.subcommand_parsers(parser)]
+
+
+def _required_arguments(parser: argparse.ArgumentParser) -> list[str]:
+    """The least a command line needs to parse: its required positionals and options, filled in."""
+    needed: list[str] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) or action.help == argparse.SUPPRESS:
+            continue
+        value = str(next(iter(action.choices))) if action.choices else "1"
+        if action.option_strings and action.required:
+            needed += [action.option_strings[0], value]
+        elif not action.option_strings and action.nargs not in ("?", "*"):
+            needed.append(value)
+    return needed
+
+
+def _leaf_commands() -> list[tuple[str, ...]]:
+    leaves = []
+    for path, parser in cli.subcommand_parsers(cli._build_parser()):
+        if not any(isinstance(action, argparse._SubParsersAction) and action.required for action in parser._actions):
+            leaves.append(path)
+    return leaves
+
+
+def test_every_command_is_covered_by_the_leaf_walk() -> None:
+    leaves = {" ".join(path) for path in _leaf_commands()}
+    for command in ("login", "logout", "sandbox serve", "sandbox reset", "sandbox advance", "config check",
+                    "completion", "ssh keys list", "ssh keys add", "ssh serve", "ssh session", "kiosk", "staff",
+                    "staff audit verify"):
+        assert command in leaves
+
+
+@pytest.mark.parametrize("path", _leaf_commands(), ids=lambda path: " ".join(path))
+def test_global_options_are_accepted_after_every_command(path: tuple[str, ...]) -> None:
+    parser = cli._build_parser()
+    subparser = dict(cli.subcommand_parsers(parser))[path]
+    argv = [*path, *_required_arguments(subparser)]
+    after = [
+        "--api-base", "https://after.example", "--config", "after.toml", "--portal-configuration", "bpc_after",
+        "--sandbox-db", "after.sqlite3", "--log-file", "after.log", "--log-level", "debug",
+    ]
+    args = parser.parse_args(argv + after)
+    assert (args.api_base, args.config, args.portal_configuration, args.sandbox_db, args.log_file, args.log_level) == (
+        "https://after.example", "after.toml", "bpc_after", "after.sqlite3", "after.log", "debug")
+    # A command's own --profile/--customer keeps its meaning; elsewhere they are the global ones.
+    args = parser.parse_args([*argv, "--profile", "after", "--customer", "cus_after"])
+    assert "after" in (args.profile, getattr(args, "command_profile", None))
+    assert "cus_after" in (args.customer, getattr(args, "keys_customer", None))
+
+
+def test_an_option_after_the_command_wins_and_one_before_still_counts() -> None:
+    parser = cli._build_parser()
+    both = parser.parse_args(["--api-base", "https://before", "--log-level", "warning", "staff", "--api-base", "https://after"])
+    assert both.api_base == "https://after"
+    assert both.log_level == "warning"  # given only before: not reset by the subcommand's defaults
+    only_before = parser.parse_args(["--customer", "cus_1", "ssh", "keys", "list"])
+    assert only_before.customer == "cus_1" and only_before.keys_customer is None
+    defaults = parser.parse_args(["sandbox", "serve"])
+    assert defaults.log_level == "info" and defaults.api_base is None and defaults.port == 12111
+
+
+def test_global_options_after_the_command_take_effect(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Not just parsed: the value given after the subcommand is the one the command uses."""
+    assert cli.main(["staff", "--staff-name", "ana", "--api-base", "https://after.example"]) == 2
+    assert "No API key for https://after.example" in capsys.readouterr().err
+    assert cli.main(["ssh", "keys", "list", "--api-base", "https://keys.example", "--customer", "cus_1"]) == 2
+    assert "No API key for https://keys.example" in capsys.readouterr().err
+    log = tmp_path / "advance.log"
+    db = tmp_path / "s.sqlite3"
+    assert cli.main(["sandbox", "advance", "--days", "1", "--sandbox-db", str(db), "--log-file", str(log)]) == 0
+    assert db.exists() and log.exists()
+
+
+def test_options_added_by_access_modules_get_the_global_options_too() -> None:
+    """register() runs before the walk, so a command another module adds needs no change here."""
+    for path, parser in cli.subcommand_parsers(cli._build_parser()):
+        flags = set(parser._option_string_actions)
+        missing = [flag for flag in GLOBAL_FLAGS if flag not in flags]
+        assert not missing, f"{' '.join(path)} lacks {missing}"
+
+
+def test_every_option_has_help() -> None:
+    missing = [
+        f"tui-portal {' '.join(path)} {action.option_strings[0] if action.option_strings else action.dest}"
+        for path, parser in _all_parsers()
+        for action in parser._actions
+        if not action.help and not isinstance(action, argparse._SubParsersAction)
+    ]
+    assert missing == []
+
+
+def test_usage_shows_the_command_as_optional() -> None:
+    usage = " ".join(cli._build_parser().format_usage().split())
+    assert usage.endswith("[COMMAND ...]")
+    required = " ".join(dict(cli.subcommand_parsers(cli._build_parser()))[("sandbox",)].format_usage().split())
+    assert required.endswith("ACTION ...") and "[ACTION ...]" not in required
+
+
+# ---- shell completion ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bash_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    path = tmp_path_factory.mktemp("completion") / "tui-portal.bash"
+    path.write_text(cli_output(["completion", "bash"]), encoding="utf-8")
+    return path
+
+
+def cli_output(argv: list[str]) -> str:
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert cli.main(argv) == 0
+    return buffer.getvalue()
+
+
+def _complete(script: Path, lines: list[str], cwd: Path | None = None) -> list[list[str]]:
+    """Ask bash's completion function for each command line (the last word is the one completed)."""
+    program = [f"source {script}"]
+    for line in lines:
+        words = line.split(" ")
+        quoted = " ".join(f"'{word}'" for word in words)
+        program.append(f"COMP_WORDS=({quoted}); COMP_CWORD={len(words) - 1}; COMPREPLY=(); _tui_portal; "
+                       'echo "${COMPREPLY[*]}"')
+    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", "\n".join(program)], capture_output=True,
+                            text=True, cwd=cwd, timeout=60)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    return [sorted(answer.split()) for answer in result.stdout.splitlines()]
+
+
+def test_bash_registers_the_completion(bash_script: Path) -> None:
+    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", f"source {bash_script}; complete -p tui-portal"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "complete -o default -F _tui_portal tui-portal"
+
+
+def test_bash_completes_commands_options_and_choices(bash_script: Path, tmp_path: Path) -> None:
+    (tmp_path / "portal.toml").write_text("", encoding="utf-8")
+    (tmp_path / "portal-other.toml").write_text("", encoding="utf-8")
+    answers = _complete(bash_script, [
+        "tui-portal sa",
+        "tui-portal sandbox ",
+        "tui-portal sandbox serve --p",
+        "tui-portal --log-level ",
+        "tui-portal staff --log-level w",
+        "tui-portal ssh keys l",
+        "tui-portal --flow subscription_update_c",
+        "tui-portal completion ",
+        "tui-portal --config port",
+        "tui-portal config check portal-",
+        "tui-portal --log-level=d",
+        "tui-portal --api-base https://x ssh serve --host-",
+        "tui-portal ssh keys list --customer ",
+    ], cwd=tmp_path)
+    assert answers == [
+        ["sandbox"],
+        ["advance", "reset", "serve"],
+        ["--port", "--portal-configuration", "--profile"],
+        ["debug", "error", "info", "warning"],
+        ["warning"],
+        ["list"],
+        ["subscription_update_confirm"],
+        ["bash", "zsh"],
+        ["portal-other.toml", "portal.toml"],
+        ["portal-other.toml"],
+        ["--log-level=debug"],
+        ["--host-key"],
+        [],
+    ]
+
+
+def test_bash_offers_every_option_of_every_command(bash_script: Path) -> None:
+    """Generated, not hand-written: each parser's options are exactly what completion offers."""
+    parsers = _all_parsers()
+    lines = [" ".join(["tui-portal", *path, "-"]) for path, _ in parsers]
+    for (path, parser), offered in zip(parsers, _complete(bash_script, lines), strict=True):
+        expected = sorted(flag for flag in parser._option_string_actions if flag.startswith("--") or flag == "-h")
+        assert offered == expected, path
+
+
+def test_zsh_script_wraps_the_same_completion(bash_script: Path) -> None:
+    zsh = cli_output(["completion", "zsh"])
+    assert zsh.startswith("#compdef tui-portal\n")
+    assert "bashcompinit" in zsh
+    assert bash_script.read_text(encoding="utf-8") in zsh
+    if shutil.which("zsh"):
+        result = subprocess.run(["zsh", "-f", "-c", f"source <(cat <<'EOF'\n{zsh}\nEOF\n); complete -p tui-portal"],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
