@@ -208,7 +208,22 @@ def test_zsh_script_wraps_the_same_completion(bash_script: Path) -> None:
     assert zsh.startswith("#compdef tui-portal\n")
     assert "bashcompinit" in zsh
     assert bash_script.read_text(encoding="utf-8") in zsh
-    if shutil.which("zsh"):
-        result = subprocess.run(["zsh", "-f", "-c", f"source <(cat <<'EOF'\n{zsh}\nEOF\n); complete -p tui-portal"],
-                                capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
+    if shutil.which("zsh") is None:
+        return  # structure only; the function itself is the one the bash tests exercise
+    script = bash_script.parent / "tui-portal.zsh"
+    script.write_text(zsh, encoding="utf-8")
+    # As zsh's _bash_complete calls it: COMP_WORDS is a (1-based) zsh array, COMP_CWORD = CURRENT - 1.
+    # zsh's compgen does not filter by the typed prefix (compadd does, later), so whole lists come back.
+    program = f"""source {script}
+    print -r -- "${{_comps[tui-portal]}}"
+    for line in 'tui-portal sandbox se' 'tui-portal --log-level ' 'tui-portal ssh keys list --cu'; do
+        COMP_WORDS=("${{(@s: :)line}}")  # a trailing space leaves an empty last word, as when completing
+        COMP_CWORD=$(( ${{#COMP_WORDS}} - 1 )); COMPREPLY=(); _tui_portal; print -r -- "${{COMPREPLY[*]}}"
+    done"""
+    result = subprocess.run(["zsh", "-f", "-c", program], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    registered, sandbox_actions, levels, key_options = result.stdout.splitlines()
+    assert registered == "_bash_complete -o default -F _tui_portal"
+    assert sandbox_actions.split() == ["serve", "reset", "advance"]
+    assert levels.split() == ["debug", "info", "warning", "error"]
+    assert "--customer" in key_options.split() and "--days" not in key_options.split()

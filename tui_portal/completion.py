@@ -118,23 +118,25 @@ _{func}_files_as_words() {{
 }}
 
 _{func}() {{
-    local cur="${{COMP_WORDS[COMP_CWORD]}}" path="" word expect_value="" i next
+    # zsh's bashcompinit fills COMP_WORDS 1-based; ksharrays makes it 0-based as in bash.
+    [[ -n "${{ZSH_VERSION-}}" ]] && setopt localoptions ksharrays
+    local cur="${{COMP_WORDS[COMP_CWORD]}}" cmd_path="" word expect_value="" i next
     for ((i = 1; i < COMP_CWORD; i++)); do
         word="${{COMP_WORDS[i]}}"
         if [[ -n "$expect_value" ]]; then expect_value=""; continue; fi
         if [[ "$word" == --*=* ]]; then continue; fi
         if [[ "$word" == -* ]]; then
-            _{func}_value "$path" "$word" >/dev/null && expect_value=1
+            _{func}_value "$cmd_path" "$word" >/dev/null && expect_value=1
             continue
         fi
-        next="${{path:+$path }}$word"
-        if _{func}_options "$next" >/dev/null 2>&1 && [[ -n "$(_{func}_options "$next")" ]]; then
-            path="$next"
+        next="${{cmd_path:+$cmd_path }}$word"
+        if [[ -n "$(_{func}_options "$next")" ]]; then  # a known command path: descend
+            cmd_path="$next"
         fi
     done
     local values
     if [[ -n "$expect_value" ]]; then
-        values="$(_{func}_value "$path" "${{COMP_WORDS[COMP_CWORD - 1]}}")"
+        values="$(_{func}_value "$cmd_path" "${{COMP_WORDS[COMP_CWORD - 1]}}")"
         if [[ "$values" == "{marker}" ]]; then
             COMPREPLY=($(compgen -f -- "$cur"))
         else
@@ -144,7 +146,7 @@ _{func}() {{
     fi
     if [[ "$cur" == --*=* ]]; then
         local option="${{cur%%=*}}"
-        values="$(_{func}_value "$path" "$option")" || return 0
+        values="$(_{func}_value "$cmd_path" "$option")" || return 0
         if [[ "$values" == "{marker}" ]]; then
             COMPREPLY=($(compgen -f -P "$option=" -- "${{cur#*=}}"))
         else
@@ -153,14 +155,14 @@ _{func}() {{
         return 0
     fi
     if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "$(_{func}_options "$path")" -- "$cur"))
+        COMPREPLY=($(compgen -W "$(_{func}_options "$cmd_path")" -- "$cur"))
         return 0
     fi
-    if _{func}_files_as_words "$path"; then
+    if _{func}_files_as_words "$cmd_path"; then
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
     fi
-    COMPREPLY=($(compgen -W "$(_{func}_words "$path")" -- "$cur"))
+    COMPREPLY=($(compgen -W "$(_{func}_words "$cmd_path")" -- "$cur"))
 }}
 
 complete -o default -F _{func} {prog}
