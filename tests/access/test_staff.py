@@ -225,3 +225,22 @@ def test_staff_command_defaults_to_the_os_user_and_the_state_dir(
     assert started[1].staff_name == "Ann" and started[1].audit_log.path == tmp_path / "a.jsonl"
     assert main(["--customer", "cus_123", "staff"]) == 2
     assert "drop --customer" in capsys.readouterr().err
+
+
+async def test_escape_on_a_failed_start_goes_back_to_the_search_and_ctrl_q_still_quits(
+    db_path: Path, audit_path: Path
+) -> None:
+    """The start screen's Escape quits a plain portal (exit 1); in the console it returns to the search."""
+    from tui_portal.access.staff.directory import CustomerMatch
+
+    app, _ = staff_console(db_path, audit_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, CustomerSearchScreen)
+        app.act_for(CustomerMatch(id="cus_gone", name="Gone", email="gone@example.com"))
+        await wait_until(pilot, lambda: app._start_failure is not None, "the start failure", attempts=500)
+        await press_and_wait(pilot, "escape")
+        await wait_for_screen(pilot, CustomerSearchScreen)
+        assert app.is_running and app.acting_for is None
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0

@@ -120,13 +120,18 @@ class PortalApp(App[str | None]):
             self.notify(message, severity="error", markup=False)
 
     async def action_quit(self) -> None:
-        if self._service is None:
-            self.leave_before_start()
+        if self._start_failure is not None and isinstance(self.screen, StartScreen):
+            self.exit_failed_start()
             return
         self._service_released.set()
         self.exit()
 
-    def leave_before_start(self) -> None:
+    def leave_start_screen(self) -> None:
+        """Escape or q on the start screen. The portal has nothing behind it, so it quits (an app that
+        has, like the staff console's customer search, goes back there instead)."""
+        self.exit_failed_start()
+
+    def exit_failed_start(self) -> None:
         """Quit before the portal started: exit code 1, and the reason printed (literally) on stderr."""
         from rich.text import Text
 

@@ -85,6 +85,10 @@ class StaffApp(PortalApp):
             return self.acting_for is not None
         return True
 
+    def leave_start_screen(self) -> None:
+        """Escape on a customer's start screen (e.g. it failed): back to the search, not out of the console."""
+        self.run_worker(self.action_stop_acting(), group="stop-acting")
+
     async def action_stop_acting(self) -> None:
         if self.acting_for is None:
             return

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.widgets import LoadingIndicator, Static
-
 from textual.screen import Screen
+from textual.widgets import LoadingIndicator, Static
 
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.safe import literal
-from textual.binding import Binding
-
 from tui_portal.ui.screens.base import N_, PortalScreenMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
@@ -29,7 +27,7 @@ class StartScreen(PortalScreenMixin, Screen[None]):
     ]
 
     def action_leave(self) -> None:
-        self.portal.leave_before_start()
+        self.portal.leave_start_screen()
 
     def compose(self) -> ComposeResult:
         with Center(id="start-box"):
