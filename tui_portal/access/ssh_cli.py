@@ -19,6 +19,26 @@ def _handler(name: str) -> Any:
     return run
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 86400 seconds: {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is between 0 and 65535: {text!r}")
+    return value
+
+
 def register(commands: Any) -> None:
     ssh = commands.add_parser(
         "ssh",
@@ -66,9 +86,18 @@ def register(commands: Any) -> None:
     serve = actions.add_parser("serve", help="a standalone SSH server (asyncssh) for hosts without sshd")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
     serve.add_argument("--port", type=int, default=2222)
-    serve.add_argument("--host-key", metavar="PATH", help="host private key (default: generated once into the data dir)")
+    serve.add_argument(
+        "--host-key", metavar="PATH",
+        help="host private key, the same file on every replica (env TUI_PORTAL_SSH_HOST_KEY; default: generated once into the data dir)",
+    )
     serve.add_argument("--max-connections", type=int, default=50, help="concurrent connections (default 50)")
     serve.add_argument("--max-startups-per-second", type=float, default=5.0, help="new portal sessions per second (default 5)")
     serve.add_argument("--idle-timeout", type=float, default=900.0, help="seconds without input before a session ends (default 900)")
     serve.add_argument("--hangup-grace", type=float, default=2.0, help="seconds between SIGHUP and SIGKILL on hang-up (default 2)")
+    serve.add_argument("--drain-grace", type=_seconds, default=30.0,
+                       help="on SIGTERM, seconds open sessions get to finish after being told (default 30)")
+    serve.add_argument("--health-port", type=_port, metavar="PORT",
+                       help="serve GET /healthz on this port (200 accepting, 503 draining or full; default: off)")
+    serve.add_argument("--health-host", default="127.0.0.1", metavar="ADDRESS",
+                       help="address for the health check (default: loopback)")
     serve.set_defaults(handler=_handler("serve"))
