@@ -283,3 +283,21 @@ def test_an_unreadable_host_key_says_permission_denied(tmp_path: Path, monkeypat
     monkeypatch.setattr(Path, "read_bytes", refuse)
     with pytest.raises(HostKeyError, match="permission denied"):
         load_or_create_host_key(path)
+
+
+def test_the_readme_documents_every_event_the_servers_log() -> None:
+    """An operator greps for events by name: each one logged must be in the README's tables."""
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Operations: logs, health, drain, several hosts", 1)[1].split("\n## ", 1)[0]
+    sources = {
+        "tui_portal/access/ssh/server.py": r'log_event\(LOGGER, "(\w+)"',
+        "tui_portal/sandbox/app.py": r'log_event\(\s*"tui_portal\.sandbox", "(\w+)"',
+        "tui_portal/sandbox/server.py": r'log_event\("tui_portal\.sandbox", "(\w+)"',
+    }
+    logged = {name for path, pattern in sources.items() for name in re.findall(pattern, (root / path).read_text(encoding="utf-8"))}
+    assert {"auth", "session_start", "session_end", "request", "drain_start"} <= logged
+    missing = sorted(name for name in logged if f"| `{name}` |" not in section)
+    assert not missing, f"events logged but not documented in the README: {missing}"
