@@ -67,7 +67,7 @@ def test_connection_cap_and_idle_timeout(tmp_path: Path) -> None:
         server = subprocess.Popen(
             [sys.executable, "-m", "tui_portal", "--sandbox-db", str(world.db_path), "--log-file", str(log),
              "ssh", "serve", "--port", str(port), "--host-key", str(host_key), "--max-connections", "1",
-             "--idle-timeout", "3", "--hangup-grace", "1"],
+             "--idle-timeout", "15", "--hangup-grace", "1"],  # 15 s: a loaded machine can take seconds to start a portal
             stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ),
         )
     try:

@@ -168,7 +168,7 @@ def test_sigterm_drains_telling_sessions_why_refusing_newcomers_and_exits_0(tmp_
     keys = {"demo": make_ssh_key(tmp_path, "demo"), "seats": make_ssh_key(tmp_path, "seats")}
     _register(world.db_path, world.customers["demo@example.com"], keys["demo"])
     _register(world.db_path, world.customers["seats@example.com"], keys["seats"])
-    port, health_port, grace, hangup = free_port(), free_port(), 10, 1
+    port, health_port, grace, hangup = free_port(), free_port(), 20, 1  # room to quit in time on a loaded machine
     log = tmp_path / "serve.jsonl"
     argv = [*TUI_PORTAL, "--sandbox-db", str(world.db_path), "--log-file", str(log), "ssh", "serve",
             "--port", str(port), "--host-key", str(_host_key(tmp_path / "host_key")), "--drain-grace", str(grace),
@@ -301,3 +301,17 @@ def test_the_readme_documents_every_event_the_servers_log() -> None:
     assert {"auth", "session_start", "session_end", "request", "drain_start"} <= logged
     missing = sorted(name for name in logged if f"| `{name}` |" not in section)
     assert not missing, f"events logged but not documented in the README: {missing}"
+
+
+def test_a_health_port_in_use_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        result = subprocess.run([*TUI_PORTAL, "--sandbox-db", str(tmp_path / "db.sqlite3"), "ssh", "serve",
+                                 "--port", str(free_port()), "--host-key", str(_host_key(tmp_path / "host_key")),
+                                 "--health-port", str(busy)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"tui-portal: cannot listen on 127.0.0.1:{busy} for the health check: Address already in use"]

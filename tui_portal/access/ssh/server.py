@@ -528,7 +528,7 @@ async def serve_forever(args: argparse.Namespace, settings: Settings, host_key: 
             except OSError as error:
                 server.close()
                 raise StartupError(f"cannot listen on {health_host}:{health_port} for the health check: "
-                                   f"{error.strerror or error}") from None
+                                   f"{_os_reason(error)}") from None
         where = "the embedded sandbox" if settings.uses_sandbox else settings.api_base
         port = server.sockets[0].getsockname()[1] if server.sockets else args.port
         fingerprint = host_key.get_fingerprint("sha256")
@@ -631,6 +631,11 @@ async def start_health_server(state: ServerState, host: str, port: int) -> async
     return await asyncio.start_server(answer, host, port)
 
 
+def _os_reason(error: OSError) -> str:
+    """"Address already in use", not asyncio's "error while attempting to bind on address (...)"."""
+    return os.strerror(error.errno) if error.errno else str(error)
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         say(f"listening on {args.host}, not loopback: customers can reach this server from the network")
@@ -646,6 +651,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"tui-portal: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"tui-portal: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
+        print(f"tui-portal: cannot listen on {args.host}:{args.port}: {_os_reason(error)}", file=sys.stderr)
         return 2
     return 0
