@@ -68,6 +68,10 @@ _SERVER_ENV_PASSTHROUGH = ("PATH", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "
 READ_CHUNK = 65536
 MAX_KEYS_PER_CONNECTION = 6
 """Like sshd's MaxAuthTries: a client offering many keys does not cost many registry look-ups."""
+KEEPALIVE_INTERVAL = 30
+KEEPALIVE_COUNT_MAX = 4
+"""Like sshd's ClientAliveInterval/CountMax: a client silent to 4 keepalives (2 minutes) is gone, and the
+keepalives keep a quiet session's bytes flowing past load balancers' idle timers."""
 
 
 def say(message: str) -> None:
@@ -561,11 +565,6 @@ async def serve_forever(args: argparse.Namespace, settings: Settings, host_key: 
                 health.close()
             log_event(LOGGER, "serve_stop")
             say("stopped")
-
-
-KEEPALIVE_INTERVAL = 30
-KEEPALIVE_COUNT_MAX = 4
-"""A client that answers no keepalive for 2 minutes is gone; the traffic also keeps load balancers' idle timers fresh."""
 
 
 async def drain(state: ServerState, hurry: asyncio.Event) -> None:
