@@ -25,6 +25,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
         "TUI_PORTAL_CONFIG",
         "TUI_PORTAL_SANDBOX_DB",
         "TUI_PORTAL_PROFILE",
+        "TUI_PORTAL_SSH_HOST_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import signal
 import struct
@@ -43,12 +44,14 @@ class ServeWorld:
 
     def sessions(self) -> list[tuple[int, str]]:
         """(portal pid, customer) for every session the server's log reports as started."""
-        found = []
-        for line in self.log.read_text(errors="replace").splitlines():
-            if " session pid=" in line and " customer=" in line:
-                pid = int(line.split(" session pid=")[1].split()[0])
-                found.append((pid, line.split(" customer=")[1].split()[0]))
-        return found
+        return [(event["pid"], event["customer"]) for event in log_events(self.log) if event["event"] == "session_start"]
+
+
+def log_events(path: Path) -> list[dict]:
+    """Every line of a `--log-file`, each parsed as the JSON object it must be."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _alive(pid: int) -> bool:
@@ -107,15 +110,15 @@ def serve_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeWorld
         assert run_cli("--sandbox-db", str(world.db_path), "ssh", "keys", "add",
                        "--customer", world.customers[email], str(keys[name].public)) == 0
     port = free_port()
-    log = work / "serve.log"
+    log = work / "serve.jsonl"
     host_key = _make_host_key(work / "host_key")
     env = dict(os.environ)
-    with log.open("wb") as log_file:
+    with (work / "serve.out").open("wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "tui_portal", "--sandbox-db", str(world.db_path), "ssh", "serve",
-             "--port", str(port), "--host-key", str(host_key),
+            [sys.executable, "-m", "tui_portal", "--sandbox-db", str(world.db_path), "--log-file", str(log),
+             "ssh", "serve", "--port", str(port), "--host-key", str(host_key),
              "--hangup-grace", "1"],
-            stdout=log_file, stderr=subprocess.STDOUT, env=env,
+            stdout=output, stderr=subprocess.STDOUT, env=env,
         )
     try:
         wait_for_port(port, server)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.access.ssh_fixtures import free_port, make_ssh_key, run_cli, seed_ssh_sandbox, spawn_ssh, ssh_command, wait_for_port
-from tests.access.test_ssh_serve import _wait_until_gone
+from tests.access.test_ssh_serve import _wait_until_gone, log_events
 from tui_portal.access.ssh.server import HOST_KEY_NAME, HostKeyError, StartupPacer, load_or_create_host_key
 from tui_portal.settings import data_dir
 
@@ -62,13 +62,13 @@ def test_connection_cap_and_idle_timeout(tmp_path: Path) -> None:
     host_key = tmp_path / "host_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)], check=True)
     port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as log_file:
+    log = tmp_path / "serve.jsonl"
+    with (tmp_path / "serve.out").open("wb") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "tui_portal", "--sandbox-db", str(world.db_path), "ssh", "serve",
-             "--port", str(port), "--host-key", str(host_key), "--max-connections", "1", "--idle-timeout", "3",
-             "--hangup-grace", "1"],
-            stdout=log_file, stderr=subprocess.STDOUT, env=dict(os.environ),
+            [sys.executable, "-m", "tui_portal", "--sandbox-db", str(world.db_path), "--log-file", str(log),
+             "ssh", "serve", "--port", str(port), "--host-key", str(host_key), "--max-connections", "1",
+             "--idle-timeout", "15", "--hangup-grace", "1"],  # 15 s: a loaded machine can take seconds to start a portal
+            stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ),
         )
     try:
         wait_for_port(port, server)
@@ -80,7 +80,7 @@ def test_connection_cap_and_idle_timeout(tmp_path: Path) -> None:
         )
         assert second.returncode == 255
         assert "Too many connections" in second.stderr
-        pid = int(log.read_text().split(" session pid=")[1].split()[0])
+        (pid,) = [event["pid"] for event in log_events(log) if event["event"] == "session_start"]
         # No input from the first client: the server ends its session by itself.
         first.expect("Session closed after a period of inactivity.", timeout=60)
         first.expect_eof()
@@ -89,7 +89,10 @@ def test_connection_cap_and_idle_timeout(tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=15)
-    assert "stopping" in log.read_text()
+    events = log_events(log)
+    assert [event["reason"] for event in events if event["event"] == "connection_refused"] == ["too_many_connections"]
+    assert [event["reason"] for event in events if event["event"] == "session_end"] == ["idle_timeout"]
+    assert events[-1]["event"] == "serve_stop"
 
 
 async def test_key_look_ups_per_connection_are_bounded_and_not_repeated(tmp_path: Path) -> None:

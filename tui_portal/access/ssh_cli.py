@@ -25,6 +25,31 @@ def _port(text: str) -> int:
     return port_number(text)
 
 
+def _positive(kind: type[int] | type[float]) -> Any:
+    """argparse type for a count or rate that must be above zero (a cap of 0 would refuse everyone)."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0: {text!r}")
+        return value
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 86400 seconds: {text!r}")
+    return value
+
+
 def register(commands: Any) -> None:
     ssh = commands.add_parser(
         "ssh",
@@ -72,9 +97,18 @@ def register(commands: Any) -> None:
     serve = actions.add_parser("serve", help="a standalone SSH server (asyncssh) for hosts without sshd")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
     serve.add_argument("--port", type=_port, default=2222, help="TCP port to listen on (default: 2222)")
-    serve.add_argument("--host-key", metavar="PATH", help="host private key (default: generated once into the data dir)")
-    serve.add_argument("--max-connections", type=int, default=50, help="concurrent connections (default 50)")
-    serve.add_argument("--max-startups-per-second", type=float, default=5.0, help="new portal sessions per second (default 5)")
-    serve.add_argument("--idle-timeout", type=float, default=900.0, help="seconds without input before a session ends (default 900)")
-    serve.add_argument("--hangup-grace", type=float, default=2.0, help="seconds between SIGHUP and SIGKILL on hang-up (default 2)")
+    serve.add_argument(
+        "--host-key", metavar="PATH",
+        help="host private key, the same file on every replica (env TUI_PORTAL_SSH_HOST_KEY; default: generated once into the data dir)",
+    )
+    serve.add_argument("--max-connections", type=_positive(int), default=50, help="concurrent connections (default 50)")
+    serve.add_argument("--max-startups-per-second", type=_positive(float), default=5.0, help="new portal sessions per second (default 5)")
+    serve.add_argument("--idle-timeout", type=_seconds, default=900.0, help="seconds without input before a session ends (default 900)")
+    serve.add_argument("--hangup-grace", type=_seconds, default=2.0, help="seconds between SIGHUP and SIGKILL on hang-up (default 2)")
+    serve.add_argument("--drain-grace", type=_seconds, default=30.0,
+                       help="on SIGTERM, seconds open sessions get to finish after being told (default 30)")
+    serve.add_argument("--health-port", type=_port, metavar="PORT",
+                       help="serve GET /healthz on this port (200 accepting, 503 draining or full; default: off)")
+    serve.add_argument("--health-host", default="127.0.0.1", metavar="ADDRESS",
+                       help="address for the health check (default: loopback)")
     serve.set_defaults(handler=_handler("serve"))

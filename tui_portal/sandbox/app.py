@@ -14,12 +14,15 @@ import logging
 import pkgutil
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from tui_portal.logs import log_event
 
 from . import errors, idempotency
 from .clock import Clock
@@ -104,7 +107,9 @@ class SandboxApp:
             body=b"".join(chunks),
             base_url=_base_url(scope, headers),
         )
+        started = time.monotonic()
         response = await asyncio.to_thread(self.handle, request)
+        _log_request(scope, request, response, time.monotonic() - started)
         await send({
             "type": "http.response.start",
             "status": response.status,
@@ -295,6 +300,23 @@ class SandboxApp:
     @staticmethod
     def _json(status: int, payload: Any, headers: dict[str, str]) -> HttpResponse:
         return HttpResponse(status, {**headers, "Content-Type": "application/json"}, json_body(payload))
+
+
+def _log_request(scope: dict[str, Any], request: HttpRequest, response: HttpResponse, seconds: float) -> None:
+    """One `request` event per HTTP request: enough to find a request by its Request-Id, never the
+    Authorization header, the query string or the body (they can carry a key or a customer's data)."""
+    client = scope.get("client")
+    log_event(
+        "tui_portal.sandbox", "request",
+        method=request.method,
+        path=request.path,
+        status=response.status,
+        request_id=response.headers.get("Request-Id"),
+        duration_ms=round(seconds * 1000, 1),
+        idempotency_key=bool(request.headers.get("idempotency-key")),
+        replayed=response.headers.get("Idempotent-Replayed") == "true",
+        client=f"{client[0]}:{client[1]}" if client else None,
+    )
 
 
 def _is_lock_error(error: sqlite3.OperationalError) -> bool:

@@ -28,13 +28,17 @@ def serve(host: str = "127.0.0.1", port: int = 12111, db_path: str | Path | None
     """Run the sandbox as a Stripe-compatible HTTP server until Ctrl+C (blocking)."""
     import uvicorn
 
+    from tui_portal.logs import log_event
+
     app = create_app(db_path or default_db_path())
+    log_event("tui_portal.sandbox", "serve_start", host=host, port=port, db=str(db_path or default_db_path()))
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
+    log_event("tui_portal.sandbox", "serve_stop")
 
 
 def reset_database(db_path: str | Path, *, now: Callable[[], int] | None = None) -> None:

@@ -1,8 +1,10 @@
 """Stripe's wire format: form decoding, authentication, API version, JSON responses.
 
-Form decoding follows stripe-python's encoder (and localstripe's `unflatten_data`, MIT): bracket keys
-become nested dicts, `a[]=x` appends to a list, numeric indices stay dict keys (`{"0": ...}`) until the
-endpoint's declared `Array` param turns them into a list, and `%5B`/`%5D` are plain brackets.
+Form decoding is the inverse of stripe-python's encoder: bracket keys become nested dicts, `a[]=x`
+appends to a list, numeric indices stay dict keys (`{"0": ...}`) until the endpoint's declared `Array`
+param turns them into a list, and `%5B`/`%5D` are plain brackets. The decoder is our own code (MIT, like
+the rest of tui-portal). localstripe's `unflatten_data` decodes the same format, but localstripe is
+GPL-3.0-or-later and none of its code is copied here.
 """
 
 from __future__ import annotations

@@ -9,7 +9,12 @@ does under sshd (`ssh session`, same re-checks). asyncssh only authenticates and
   `TIOCSCTTY`) so window changes reach Textual as SIGWINCH (`TIOCSWINSZ` on `TerminalSizeChanged`);
 - the child's environment is built from scratch: TERM from the client, nothing else from it;
 - hang-up (client gone, idle timeout, server stop): SIGHUP to the session's process group, then
-  SIGKILL after a grace period, and the child is reaped.
+  SIGKILL after a grace period, and the child is reaped;
+- SIGTERM drains: the listening socket closes at once (a load balancer's next connection goes to
+  another replica), every open session is told why and gets `--drain-grace` seconds to finish;
+- every connection, authentication outcome and session is one JSON-lines event (`tui_portal.logs`),
+  because an operator of a service for paying customers must be able to answer "who was connected,
+  as which customer, with which key, and why did it end" without a secret ever reaching the log.
 """
 
 from __future__ import annotations
@@ -19,34 +24,67 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import json
+import logging
 import os
 import re
 import signal
+import stat
 import struct
 import sys
 import termios
 import time
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import asyncssh
+from cryptography.utils import CryptographyDeprecationWarning
+
+with warnings.catch_warnings():
+    # asyncssh still imports cryptography's DSA types (for ssh-dss keys, which we never accept); each
+    # import warns, five times, on every `ssh serve` start. Only that warning is silenced, only here.
+    warnings.filterwarnings("ignore", message="DSA is deprecated", category=CryptographyDeprecationWarning)
+    import asyncssh
 
 from tui_portal.access.ssh.authorized_keys import connection_flags
 from tui_portal.access.ssh.session import NEEDS_TERMINAL, SAFE_TEXTUAL_SETTINGS
+from tui_portal.logs import log_event
 from tui_portal.portal.ssh_keys import find_customer_for_fingerprint
 from tui_portal.settings import Settings, data_dir
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
+ENV_HOST_KEY = "TUI_PORTAL_SSH_HOST_KEY"
+"""Names the host key file when `--host-key` is not given (a systemd unit, a container secret)."""
+LOGGER = "tui_portal.ssh"
+DRAIN_NOTICE = "The portal is restarting for maintenance; your session ends in {seconds} s. Please reconnect in a moment."
+DRAIN_FAREWELL = "Your session ended because the portal restarted for maintenance. Reconnect in a moment to continue."
+DRAIN_REFUSAL = "The portal is restarting for maintenance. Please reconnect in a moment."
+_TERMINAL_RESET = "\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[0m"
+"""Leave the alternate screen, show the cursor, stop mouse reporting: a portal that was killed could not."""
 _TERM_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 _SERVER_ENV_PASSTHROUGH = ("PATH", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
                            "XDG_CACHE_HOME", "PYTHON_KEYRING_BACKEND")
 READ_CHUNK = 65536
 MAX_KEYS_PER_CONNECTION = 6
 """Like sshd's MaxAuthTries: a client offering many keys does not cost many registry look-ups."""
+KEEPALIVE_INTERVAL = 30
+KEEPALIVE_COUNT_MAX = 4
+"""Like sshd's ClientAliveInterval/CountMax: a client silent to 4 keepalives (2 minutes) is gone, and the
+keepalives keep a quiet session's bytes flowing past load balancers' idle timers."""
 
 
-def log(message: str) -> None:
-    print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {message}", flush=True)
+def say(message: str) -> None:
+    """A short human line on stdout (start, drain, stop); the JSON log has the details."""
+    print(f"tui-portal ssh serve: {message}", flush=True)
+
+
+def peer_text(peername: Any) -> str | None:
+    """`host:port` (or `[v6]:port`) of a socket peer, for the logs."""
+    if not isinstance(peername, tuple) or len(peername) < 2:
+        return None
+    host, port = peername[0], peername[1]
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -58,32 +96,60 @@ class HostKeyError(Exception):
     pass
 
 
-def load_or_create_host_key(path: Path | None) -> asyncssh.SSHKey:
+class StartupError(Exception):
+    """The server cannot start for a reason the operator fixes (a port in use); exit 2, one line."""
+
+
+def configured_host_key(flag: str | None, environ: Mapping[str, str] | None = None) -> tuple[Path | None, str]:
+    """The host key file `--host-key` or `$TUI_PORTAL_SSH_HOST_KEY` names, and how it was named.
+
+    Why the environment too: replicas behind one load balancer must present the same host key (or
+    every client warns of a man in the middle), and a unit file or container secret sets a variable
+    more easily than it edits a command line.
+    """
+    env = os.environ if environ is None else environ
+    if flag:
+        return Path(flag).expanduser(), "--host-key"
+    if env.get(ENV_HOST_KEY):
+        return Path(env[ENV_HOST_KEY]).expanduser(), ENV_HOST_KEY
+    return None, ""
+
+
+def load_or_create_host_key(path: Path | None, named_by: str = "--host-key") -> asyncssh.SSHKey:
     """The given key, or one generated once into the data dir (0600) so clients can pin it."""
     if path is not None:
         if not path.exists():
-            raise HostKeyError(f"--host-key {path}: no such file")
-        return _read_private_key(path)
+            raise HostKeyError(f"{named_by} {path}: no such file")
+        return _read_private_key(path, f"{named_by} {path}")
     default = data_dir() / HOST_KEY_NAME
     if default.exists():
-        return _read_private_key(default)
+        return _read_private_key(default, str(default))
     default.parent.mkdir(parents=True, exist_ok=True)
     key = asyncssh.generate_private_key("ssh-ed25519")
     descriptor = os.open(default, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key.export_private_key())
-    log(f"generated host key {default} ({key.get_fingerprint('sha256')})")
+    log_event(LOGGER, "host_key_generated", path=str(default), host_key=key.get_fingerprint("sha256"))
     return key
 
 
-def _read_private_key(path: Path) -> asyncssh.SSHKey:
-    mode = path.stat().st_mode
-    if mode & 0o077:
-        raise HostKeyError(f"{path}: a host key must not be readable by others (chmod 600 {path})")
+def _read_private_key(path: Path, where: str) -> asyncssh.SSHKey:
+    """Refuses what sshd refuses (a key others can read), and says which file and why in one line."""
     try:
-        return asyncssh.read_private_key(str(path))
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise HostKeyError(f"{where}: not a regular file")
+        if info.st_mode & 0o077:
+            raise HostKeyError(f"{where}: a host key must not be readable by others (chmod 600 {path})")
+        data = path.read_bytes()
+    except PermissionError:
+        raise HostKeyError(f"{where}: permission denied (the key must be readable by the user running the server)") from None
+    except OSError as error:
+        raise HostKeyError(f"{where}: cannot be read ({error.strerror or error})") from None
+    try:
+        return asyncssh.import_private_key(data)
     except (asyncssh.KeyImportError, ValueError) as error:
-        raise HostKeyError(f"{path}: not a usable private key ({error})") from None
+        raise HostKeyError(f"{where}: not a usable private key ({error})") from None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -106,6 +172,9 @@ class StartupPacer:
             await asyncio.sleep(slot - now)
 
 
+DEFAULT_DRAIN_GRACE = 30.0
+
+
 class ServerState:
     def __init__(self, args: argparse.Namespace, settings: Settings, client: Any) -> None:
         self.settings = settings
@@ -114,8 +183,23 @@ class ServerState:
         self.idle_timeout = float(args.idle_timeout)
         self.hangup_grace = float(args.hangup_grace)
         self.pacer = StartupPacer(float(args.max_startups_per_second))
+        self.drain_grace = float(getattr(args, "drain_grace", DEFAULT_DRAIN_GRACE))
         self.connections = 0
+        self.open_connections: set[asyncssh.SSHServerConnection] = set()
         self.sessions: set[PortalSession] = set()
+        self.draining = False
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """What `GET /healthz` answers: 200 while a new connection would be served, else 503."""
+        if self.draining:
+            status = "draining"
+        elif self.connections >= self.max_connections:
+            status = "full"
+        else:
+            status = "ok"
+        body = {"status": status, "connections": self.connections, "max_connections": self.max_connections,
+                "sessions": len(self.sessions)}
+        return (200 if status == "ok" else 503), body
 
 
 # ------------------------------------------------------------------------------------------------
@@ -130,28 +214,42 @@ class PortalSSHServer(asyncssh.SSHServer):
         self.state = state
         self.customer_id: str | None = None
         self.fingerprint: str | None = None
-        self.peer: Any = None
+        self.peer: str | None = None
+        self.connection: asyncssh.SSHServerConnection | None = None
+        self._opened = time.monotonic()
         self._counted = False
         self._over_limit = False
         self._verdicts: dict[str, str | None] = {}
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
-        self.peer = conn.get_extra_info("peername")
+        self.peer = peer_text(conn.get_extra_info("peername"))
+        self.connection = conn
+        self.state.open_connections.add(conn)
         self._over_limit = self.state.connections >= self.state.max_connections
         if not self._over_limit:
             self.state.connections += 1
             self._counted = True
+        log_event(LOGGER, "connection_open", peer=self.peer, connections=self.state.connections)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._counted:
             self.state.connections -= 1
             self._counted = False
+        if self.connection is not None:
+            self.state.open_connections.discard(self.connection)
+        log_event(LOGGER, "connection_close", peer=self.peer, customer=self.customer_id, key=self.fingerprint,
+                  duration_s=round(time.monotonic() - self._opened, 3),
+                  error=type(exc).__name__ if exc is not None else None)
 
     def begin_auth(self, username: str) -> bool:
-        """Over the limit: refuse here, after key exchange, so the client can show the reason."""
+        """Over the limit or draining: refuse here, after key exchange, so the client can show the reason."""
         if self._over_limit:
-            log(f"refused {self.peer}: too many connections ({self.state.max_connections})")
+            log_event(LOGGER, "connection_refused", peer=self.peer, reason="too_many_connections",
+                      max_connections=self.state.max_connections)
             raise asyncssh.DisconnectError(asyncssh.DISC_TOO_MANY_CONNECTIONS, "Too many connections, try again later")
+        if self.state.draining:
+            log_event(LOGGER, "connection_refused", peer=self.peer, reason="draining")
+            raise asyncssh.DisconnectError(asyncssh.DISC_SERVICE_NOT_AVAILABLE, DRAIN_REFUSAL)
         return True
 
     def password_auth_supported(self) -> bool:
@@ -170,19 +268,21 @@ class PortalSSHServer(asyncssh.SSHServer):
             customer_id = self._verdicts[fingerprint]
             return customer_id is not None and customer_id == self.customer_id
         if len(self._verdicts) >= MAX_KEYS_PER_CONNECTION:
-            log(f"refused key {fingerprint} from {self.peer}: more than {MAX_KEYS_PER_CONNECTION} keys offered")
+            log_event(LOGGER, "auth", outcome="refused", reason="too_many_keys", key=fingerprint, peer=self.peer,
+                      max_keys=MAX_KEYS_PER_CONNECTION)
             return False
         try:
             customer_id = await find_customer_for_fingerprint(self.state.client, fingerprint)
         except Exception as error:  # noqa: BLE001 - a failed look-up lets nobody in, and is logged
-            log(f"key look-up failed for {fingerprint}: {type(error).__name__}")
+            log_event(LOGGER, "auth", level=logging.ERROR, outcome="refused", reason="lookup_failed",
+                      key=fingerprint, peer=self.peer, error=type(error).__name__)
             return False
         self._verdicts[fingerprint] = customer_id
         if customer_id is None:
-            log(f"refused key {fingerprint} from {self.peer}: not registered")
+            log_event(LOGGER, "auth", outcome="refused", reason="not_registered", key=fingerprint, peer=self.peer)
             return False
         self.customer_id, self.fingerprint = customer_id, fingerprint
-        log(f"accepted key {fingerprint} from {self.peer} for {customer_id}")
+        log_event(LOGGER, "auth", outcome="accepted", key=fingerprint, customer=customer_id, peer=self.peer)
         return True
 
 
@@ -215,13 +315,18 @@ def child_environment(term: str, settings: Settings) -> dict[str, str]:
 class PortalSession:
     """One SSH session: a portal process on its own PTY, bytes pumped both ways."""
 
-    def __init__(self, state: ServerState, process: asyncssh.SSHServerProcess[bytes], customer_id: str, fingerprint: str) -> None:
+    def __init__(self, state: ServerState, process: asyncssh.SSHServerProcess[bytes], customer_id: str,
+                 fingerprint: str, peer: str | None = None) -> None:
         self.state = state
         self.process = process
         self.customer_id = customer_id
         self.fingerprint = fingerprint
+        self.peer = peer
         self.child: asyncio.subprocess.Process | None = None
         self.master = -1
+        self.rows = 24
+        self.end_reason: str | None = None
+        """Why the session ended, for the log: exited, client_gone, idle_timeout or drain."""
         self._output_done = asyncio.Event()
         self._last_input = time.monotonic()
 
@@ -236,7 +341,12 @@ class PortalSession:
             self.process.exit(1)
             return
         await self.state.pacer.wait_turn()
+        if self.state.draining:  # queued behind the pacer while the drain began
+            self.process.stdout.write(f"{DRAIN_REFUSAL}\r\n".encode())
+            self.process.exit(1)
+            return
         columns, rows, _, _ = self.process.get_terminal_size()
+        self.rows = rows or 24
         self.master, slave = os.openpty()
         try:
             _set_window_size(slave, columns or 80, rows or 24)
@@ -253,7 +363,9 @@ class PortalSession:
             raise
         finally:
             os.close(slave)
-        log(f"session pid={self.child.pid} customer={self.customer_id} key={self.fingerprint}")
+        started = time.monotonic()
+        log_event(LOGGER, "session_start", pid=self.child.pid, customer=self.customer_id, key=self.fingerprint,
+                  peer=self.peer, term=self.process.get_terminal_type())
         os.set_blocking(self.master, False)
         loop = asyncio.get_running_loop()
         loop.add_reader(self.master, self._on_output)
@@ -263,9 +375,11 @@ class PortalSession:
         try:
             await asyncio.wait({pump, child_exit, idle}, return_when=asyncio.FIRST_COMPLETED)
             if not child_exit.done():
+                self.end_reason = self.end_reason or ("idle_timeout" if idle.done() else "client_gone")
                 await self.hang_up()
             else:
-                # The portal ended by itself (ctrl+q): let its last frame reach the client.
+                # The portal ended by itself (ctrl+q), or was hung up by a drain: let its last frame reach the client.
+                self.end_reason = self.end_reason or "exited"
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._output_done.wait(), timeout=1.0)
         finally:
@@ -275,9 +389,25 @@ class PortalSession:
             os.close(self.master)
             self.master = -1
         code = self.child.returncode if self.child.returncode is not None else 1
-        log(f"session pid={self.child.pid} ended (status {code})")
+        log_event(LOGGER, "session_end", pid=self.child.pid, customer=self.customer_id, key=self.fingerprint,
+                  peer=self.peer, status=code, reason=self.end_reason,
+                  duration_s=round(time.monotonic() - started, 3))
+        if self.end_reason == "drain":
+            self._write(f"{_TERMINAL_RESET}\r\n{DRAIN_FAREWELL}\r\n")
         with contextlib.suppress(Exception):
             self.process.exit(code if code >= 0 else 1)
+
+    def _write(self, text: str) -> None:
+        with contextlib.suppress(Exception):
+            self.process.stdout.write(text.encode())
+
+    def tell(self, message: str) -> None:
+        """Show `message` on the customer's screen now, over whatever the portal drew.
+
+        On the bottom row, in reverse video, with the cursor saved and restored, so the portal's own
+        drawing carries on undisturbed (its next repaint of that row replaces the line).
+        """
+        self._write(f"\x1b7\x1b[{self.rows};1H\x1b[2K\x1b[7m {message} \x1b[0m\x1b8")
 
     def _on_output(self) -> None:
         try:
@@ -286,7 +416,8 @@ class PortalSession:
             return
         except OSError as error:  # EIO: every slave end is closed, the portal is gone
             if error.errno != errno.EIO:
-                log(f"pty read failed: {error}")
+                log_event(LOGGER, "pty_error", level=logging.WARNING, pid=self.child.pid if self.child else None,
+                          error=f"{type(error).__name__}: {error.strerror}")
             data = b""
         if not data:
             asyncio.get_running_loop().remove_reader(self.master)
@@ -312,6 +443,7 @@ class PortalSession:
                 data = await self.process.stdin.read(READ_CHUNK)
             except asyncssh.TerminalSizeChanged as change:
                 _set_window_size(self.master, change.width, change.height)
+                self.rows = change.height or self.rows
                 continue
             except (asyncssh.BreakReceived, asyncssh.SignalReceived):
                 continue  # signals from the client are not forwarded (the app maps keys itself)
@@ -331,7 +463,6 @@ class PortalSession:
         while True:
             remaining = self._last_input + self.state.idle_timeout - time.monotonic()
             if remaining <= 0:
-                log(f"session pid={self.child.pid if self.child else '?'} idle for {self.state.idle_timeout:g} s")
                 with contextlib.suppress(Exception):
                     self.process.stderr.write(b"\r\nSession closed after a period of inactivity.\r\n")
                 return
@@ -361,7 +492,11 @@ async def _handle_process(state: ServerState, process: asyncssh.SSHServerProcess
     if not isinstance(owner, PortalSSHServer) or owner.customer_id is None or owner.fingerprint is None:
         process.exit(1)  # cannot happen: authentication is required before a session opens
         return
-    session = PortalSession(state, process, owner.customer_id, owner.fingerprint)
+    if state.draining:
+        process.stdout.write(f"{DRAIN_REFUSAL}\r\n".encode())
+        process.exit(1)
+        return
+    session = PortalSession(state, process, owner.customer_id, owner.fingerprint, owner.peer)
     state.sessions.add(session)
     try:
         await session.run()
@@ -385,36 +520,136 @@ async def serve_forever(args: argparse.Namespace, settings: Settings, host_key: 
             allow_scp=False,
             agent_forwarding=False,
             login_timeout=30,
-            keepalive_interval=30,
-            keepalive_count_max=4,
+            keepalive_interval=KEEPALIVE_INTERVAL,
+            keepalive_count_max=KEEPALIVE_COUNT_MAX,
         )
+        health = None
+        health_port = getattr(args, "health_port", None)
+        if health_port is not None:
+            health_host = getattr(args, "health_host", "127.0.0.1")
+            try:
+                health = await start_health_server(state, health_host, health_port)
+            except OSError as error:
+                server.close()
+                raise StartupError(f"cannot listen on {health_host}:{health_port} for the health check: "
+                                   f"{_os_reason(error)}") from None
         where = "the embedded sandbox" if settings.uses_sandbox else settings.api_base
         port = server.sockets[0].getsockname()[1] if server.sockets else args.port
-        log(f"tui-portal SSH server on {args.host}:{port} (host key {host_key.get_fingerprint('sha256')}), billing: {where}")
+        fingerprint = host_key.get_fingerprint("sha256")
+        log_event(LOGGER, "serve_start", host=args.host, port=port, host_key=fingerprint,
+                  billing="sandbox" if settings.uses_sandbox else settings.api_base,
+                  health_port=health.sockets[0].getsockname()[1] if health else None,
+                  max_connections=state.max_connections, idle_timeout_s=state.idle_timeout,
+                  drain_grace_s=state.drain_grace)
+        say(f"listening on {args.host}:{port} (host key {fingerprint}), billing: {where}")
         stop = asyncio.Event()
+        hurry = asyncio.Event()
+
+        def on_signal() -> None:
+            (hurry if stop.is_set() else stop).set()  # a second signal cuts the grace period short
+
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+            loop.add_signal_handler(signum, on_signal)
         try:
             await stop.wait()
         finally:
-            log("stopping: hanging up every session")
-            server.close()
-            await asyncio.gather(*(session.hang_up() for session in list(state.sessions)), return_exceptions=True)
-            await server.wait_closed()
+            state.draining = True
+            server.close()  # no new connections from here on: the kernel refuses them
+            await drain(state, hurry)
+            for connection in list(state.open_connections):
+                connection.close()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(server.wait_closed(), timeout=5)
+            if health is not None:
+                health.close()
+            log_event(LOGGER, "serve_stop")
+            say("stopped")
+
+
+async def drain(state: ServerState, hurry: asyncio.Event) -> None:
+    """Tell every open session why it is ending, give it `drain_grace` seconds, then hang it up."""
+    sessions = list(state.sessions)
+    grace = state.drain_grace
+    log_event(LOGGER, "drain_start", sessions=len(sessions), connections=state.connections, drain_grace_s=grace)
+    say(f"draining: {len(sessions)} open session(s) end within {grace:g} s")
+    for session in sessions:
+        session.tell(DRAIN_NOTICE.format(seconds=f"{grace:g}"))
+    deadline = time.monotonic() + grace
+    while state.sessions and not hurry.is_set() and time.monotonic() < deadline:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(hurry.wait(), timeout=min(0.2, max(deadline - time.monotonic(), 0.01)))
+    remaining = list(state.sessions)
+    for session in remaining:
+        session.end_reason = "drain"
+    await asyncio.gather(*(session.hang_up() for session in remaining), return_exceptions=True)
+    # Let each session log its end and say goodbye before the connections close.
+    settle = time.monotonic() + state.hangup_grace + 5
+    while state.sessions and time.monotonic() < settle:
+        await asyncio.sleep(0.05)
+    log_event(LOGGER, "drain_end", hung_up=len(remaining), ended_in_grace=len(sessions) - len(remaining))
+
+
+# ------------------------------------------------------------------------------------------------
+# Health check
+# ------------------------------------------------------------------------------------------------
+
+HEALTH_PATH = "/healthz"
+_HTTP_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+
+
+async def start_health_server(state: ServerState, host: str, port: int) -> asyncio.Server:
+    """`GET /healthz` over plain HTTP, for a load balancer's health check (a TCP check alone cannot
+    tell a draining or full replica from a healthy one). It answers from memory: probing Stripe on
+    every check would spend the account's rate limit and take every replica out at once when Stripe
+    has a bad minute, while logins still work for customers already known."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request_line = await asyncio.wait_for(reader.readline(), timeout=5)
+            while (header := await asyncio.wait_for(reader.readline(), timeout=5)) not in (b"\r\n", b"\n", b""):
+                del header
+            parts = request_line.decode("latin-1").split()
+            method, target = (parts[0], parts[1]) if len(parts) >= 2 else ("", "")
+            if target.split("?", 1)[0] != HEALTH_PATH:
+                status, body = 404, {"error": "not found"}
+            elif method not in ("GET", "HEAD"):
+                status, body = 405, {"error": "method not allowed"}
+            else:
+                status, body = state.health()
+            payload = (json.dumps(body) + "\n").encode()
+            head = (f"HTTP/1.1 {status} {_HTTP_REASONS[status]}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(payload)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n")
+            writer.write(head.encode() + (b"" if method == "HEAD" else payload))
+            await writer.drain()
+        except (asyncio.TimeoutError, ConnectionError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(answer, host, port)
+
+
+def _os_reason(error: OSError) -> str:
+    """"Address already in use", not asyncio's "error while attempting to bind on address (...)"."""
+    return os.strerror(error.errno) if error.errno else str(error)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        log(f"listening on {args.host}, not loopback: customers can reach this server from the network")
+        say(f"listening on {args.host}, not loopback: customers can reach this server from the network")
+    path, named_by = configured_host_key(args.host_key)
     try:
-        host_key = load_or_create_host_key(Path(args.host_key).expanduser() if args.host_key else None)
+        host_key = load_or_create_host_key(path, named_by or "--host-key")
     except (HostKeyError, OSError) as error:
         print(f"tui-portal: {error}", file=sys.stderr)
         return 2
     try:
         asyncio.run(serve_forever(args, settings, host_key))
+    except StartupError as error:
+        print(f"tui-portal: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
-        print(f"tui-portal: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
+        print(f"tui-portal: cannot listen on {args.host}:{args.port}: {_os_reason(error)}", file=sys.stderr)
         return 2
     return 0
