@@ -3,10 +3,10 @@ period end through a subscription schedule the portal marks as its own."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from tui_portal.portal._cancellation import _months_later
 from tui_portal.portal._core import SUBSCRIPTION_EXPAND
 from tui_portal.portal._promotions import PromotionCodesMixin
 from tui_portal.portal.errors import (
@@ -28,6 +28,7 @@ from tui_portal.portal.presenters import (
     ENDED_STATUSES,
     PORTAL_SCHEDULE_MARK,
     Presenter,
+    coupon_of,
     field,
     object_id,
     schedule_is_ours,
@@ -306,18 +307,84 @@ class PlanChangesMixin(PromotionCodesMixin):
             and not continues_trial
             and (behavior == "always_invoice" or interval_changes or anchor_now or ends_trial)
         )
-        main_request = self.client.invoices.create_preview(**base, subscription_details=details(behavior))
-        if immediate and behavior != "none":
-            renewal_request = self.client.invoices.create_preview(**base, subscription_details=details("none"))
-            main, renewal = await self._call(asyncio.gather(main_request, renewal_request))
-        else:
-            main = await self._call(main_request)
-            renewal = main
+        main = await self._call(self.client.invoices.create_preview(**base, subscription_details=details(behavior)))
         proration_date = self._proration_date(main)
-        if immediate:
-            next_at = self._next_period_start(main, period_end, interval_changes or anchor_now or ends_trial)
-            return _Quote(main, field(main, "amount_due", 0), field(renewal, "amount_due", 0), next_at, proration_date, proration_date)
-        return _Quote(main, 0, field(main, "amount_due", 0), period_end, proration_date, proration_date)
+        if not immediate:
+            # Stripe's preview of the next invoice is exactly the next invoice: pending prorations,
+            # the new ones, discounts as they stand then, the credit balance.
+            return _Quote(main, 0, field(main, "amount_due", 0), period_end, proration_date, proration_date)
+        next_at = self._next_period_start(main, period_end, interval_changes or anchor_now or ends_trial)
+        next_amount = await self._renewal_after_invoice_now(
+            subscription, promo, base, details("none"), main, next_at or period_end, proration_date
+        )
+        return _Quote(main, field(main, "amount_due", 0), next_amount, next_at, proration_date, proration_date)
+
+    async def _renewal_after_invoice_now(
+        self,
+        subscription: Any,
+        promo: Any,
+        base: dict[str, Any],
+        subscription_details: dict[str, Any],
+        invoice_now: Any,
+        next_at: int,
+        moment: int,
+    ) -> int:
+        """What the regular invoice after a change that is invoiced at once will ask for.
+
+        Stripe can only preview the *next* invoice, which here is the one created now. The one after
+        it differs in what the invoice now uses up, so it is derived from a second preview (the new
+        items without prorations) with the invoice now's effects taken out:
+        - pending invoice items (earlier prorations) are swept into the invoice now: their lines are
+          left out (they are never discountable, so the rest of the invoice is unaffected);
+        - `once` discounts are consumed by the invoice now, and `repeating` ones that end by then no
+          longer apply: that preview is asked with only the discounts still running at `next_at`;
+        - a credit balance is first used by the invoice now; what is left of it reduces the renewal.
+        """
+        kept = list(field(subscription, "discounts") or [])
+        running: list[dict[str, str]] = []
+        dropped = False
+        for discount in kept:
+            if self._discount_runs_at(coupon_of(discount), field(discount, "end"), next_at):
+                running.append({"discount": str(object_id(discount))})
+            else:
+                dropped = True
+        if promo is not None:
+            coupon = coupon_of(promo)
+            months = int(field(coupon, "duration_in_months") or 0)
+            end = int(_months_later(moment, months)) if field(coupon, "duration") == "repeating" else None
+            if self._discount_runs_at(coupon, end, next_at):
+                running.append({"promotion_code": promo.id})
+            else:
+                dropped = True
+        request = dict(base)
+        if dropped:
+            request["discounts"] = running or ""
+        renewal = await self._call(self.client.invoices.create_preview(**request, subscription_details=subscription_details))
+        total = 0
+        for line in field(field(renewal, "lines"), "data") or []:
+            if self._from_pending_item(line):
+                continue
+            discounted = sum(int(field(entry, "amount", 0)) for entry in field(line, "discount_amounts") or [])
+            total += int(field(line, "amount", 0)) - discounted
+        # Stripe applies the customer's balance to each invoice: amount_due = max(total + balance, 0),
+        # and what stays negative is carried to the next one.
+        balance_after_now = min(int(field(invoice_now, "starting_balance") or 0) + int(field(invoice_now, "total") or 0), 0)
+        return max(total + balance_after_now, 0)
+
+    @staticmethod
+    def _discount_runs_at(coupon: Any, end: int | None, moment: int) -> bool:
+        """Whether a discount still applies to an invoice at `moment` after an invoice created now."""
+        if field(coupon, "duration") == "once":
+            return False
+        return end is None or moment < int(end)
+
+    @staticmethod
+    def _from_pending_item(line: Any) -> bool:
+        """A line of an invoice item already waiting for the next invoice (e.g. an earlier proration)."""
+        if Presenter.is_proration(line):
+            return True
+        parent = field(line, "parent")
+        return any(field(field(parent, kind), "invoice_item") for kind in ("subscription_item_details", "invoice_item_details"))
 
     def _change_summary(
         self, plan: str, due_now: Money, next_amount: Money, quote: _Quote, item_changes: bool, scheduled: bool
