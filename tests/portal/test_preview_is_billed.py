@@ -5,8 +5,16 @@ then moves the sandbox clock to the renewal and compares."""
 
 from __future__ import annotations
 
-from tests.portal.billing_checks import assert_due_now_is_billed, assert_next_invoice_is_billed
-from tests.portal.support import Sandbox, price_id, raw_request
+import pytest
+
+from tests.portal.billing_checks import (
+    ClockCustomer,
+    add_extra_codes,
+    assert_due_now_is_billed,
+    assert_next_invoice_is_billed,
+)
+from tests.portal.support import FIXED, Sandbox, configure, price_id, raw_request
+from tui_portal.portal.errors import ActionNotAllowed
 
 
 async def _subscription(service) -> str:  # type: ignore[no-untyped-def]
@@ -61,3 +69,74 @@ async def test_once_only_code_on_a_change_invoiced_at_once_is_not_applied_to_the
     assert preview.next_renewal_amount.minor == 99000
     await assert_due_now_is_billed(sandbox, preview, await service.apply_change(preview))
     await assert_next_invoice_is_billed(sandbox, service, preview)
+
+
+# -- cases the property-style test (test_preview_property.py) found --------------------------------------
+
+async def _clock_customer(sandbox: Sandbox, price: str, *, changes: dict[str, object] | None = None,
+                          coupon: str | None = None) -> ClockCustomer:
+    await add_extra_codes(sandbox)
+    configuration = configure(sandbox.configuration, changes or {})
+    return await ClockCustomer.create(sandbox, configuration, start=FIXED, name="named",
+                                      price=await price_id(sandbox, price), coupon=coupon)
+
+
+async def test_a_code_alone_is_previewed_without_the_anchor_reset_it_does_not_make(sandbox: Sandbox) -> None:
+    """With `billing_cycle_anchor: now` configured, a code alone was previewed as if the period restarted
+    (a credit for the unused time and a new period now), which applying a code never does."""
+    customer = await _clock_customer(sandbox, "business_yearly",
+                                     changes={"features.subscription_update.billing_cycle_anchor": "now"})
+    preview = await customer.service.preview_change(await customer.subscription_id(), promotion_code="WELCOME10")
+    assert preview.amount_due_now.minor == 0
+    assert preview.next_renewal_amount.minor == 89100  # $990.00 less 10 %, a year from now
+    assert not any(line.is_proration for line in preview.lines)
+    await assert_due_now_is_billed(sandbox, preview, await customer.service.apply_change(preview))
+    await customer.renewal(preview)
+
+
+async def test_scheduled_interval_change_leaves_out_a_repeating_code_that_ends_before_it(sandbox: Sandbox) -> None:
+    """Business monthly with $15 off for 2 months, one month in: the downgrade to Starter yearly is
+    scheduled for the period end, when the code has run out. The preview (which Stripe dates now for an
+    interval change) still took the $15 off."""
+    customer = await _clock_customer(sandbox, "business_monthly", coupon="twomonths")
+    subscription_id = await customer.subscription_id()
+    first_renewal = (await customer.service.preview_change(subscription_id, promotion_code="SAVE20")).next_renewal_at
+    assert first_renewal is not None
+    await customer.advance_to(first_renewal + 60)
+    preview = await customer.service.preview_change(subscription_id, price_id=await price_id(sandbox, "starter_yearly"))
+    assert preview.scheduled_at_period_end
+    assert preview.next_renewal_amount.minor == 9000
+    await customer.service.apply_change(preview)
+    await customer.renewal(preview)
+
+
+async def test_scheduled_change_with_a_repeating_code_counts_its_months_from_the_change(sandbox: Sandbox) -> None:
+    """A code entered with a downgrade scheduled a year ahead is redeemed when the new plan starts, so
+    15 % for 3 months does apply to that invoice. The preview left it out (it dated the code now)."""
+    customer = await _clock_customer(sandbox, "business_yearly")
+    preview = await customer.service.preview_change(
+        await customer.subscription_id(), price_id=await price_id(sandbox, "starter_yearly"), promotion_code="REPEAT15")
+    assert preview.scheduled_at_period_end
+    assert preview.next_renewal_amount.minor == 7650  # $90.00 less 15 %
+    await customer.service.apply_change(preview)
+    await customer.renewal(preview)
+
+
+async def test_a_code_alone_while_a_change_is_scheduled_is_refused_with_the_way_to_do_it(sandbox: Sandbox) -> None:
+    """The scheduled change replaces the subscription's discounts with its own when it starts, so a code
+    added on its own would silently drop out then: the portal says how to add it instead."""
+    customer = await _clock_customer(sandbox, "business_monthly")
+    subscription_id = await customer.subscription_id()
+    starter = await price_id(sandbox, "starter_monthly")
+    downgrade = await customer.service.preview_change(subscription_id, price_id=starter)
+    assert downgrade.scheduled_at_period_end
+    await customer.service.apply_change(downgrade)
+
+    with pytest.raises(ActionNotAllowed) as refused:
+        await customer.service.preview_change(subscription_id, promotion_code="SAVE20")
+    assert "already arranged" in refused.value.user_message
+    # The way it names works: the same plan again, with the code; billed as previewed.
+    together = await customer.service.preview_change(subscription_id, price_id=starter, promotion_code="SAVE20")
+    assert together.scheduled_at_period_end and together.next_renewal_amount.minor == 720
+    await customer.service.apply_change(together)
+    await customer.renewal(together)
