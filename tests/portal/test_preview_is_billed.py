@@ -140,3 +140,21 @@ async def test_a_code_alone_while_a_change_is_scheduled_is_refused_with_the_way_
     assert together.scheduled_at_period_end and together.next_renewal_amount.minor == 720
     await customer.service.apply_change(together)
     await customer.renewal(together)
+
+
+async def test_a_session_open_across_a_renewal_does_not_restate_a_used_up_once_code(sandbox: Sandbox) -> None:
+    """The preview restated the subscription's discounts from the session's cache: after the renewal had
+    used up WELCOME10, a later change in the same session put it back (10 % off a second time)."""
+    customer = await _clock_customer(sandbox, "business_monthly")
+    session = customer.service  # stays open across the renewal below
+    subscription_id = await customer.subscription_id()
+    code = await session.preview_change(subscription_id, promotion_code="WELCOME10")
+    await session.apply_change(code)
+    assert (await customer.renewal(code)).amount_due == 8910  # $99.00 less 10 %, once
+
+    downgrade = await session.preview_change(
+        subscription_id, price_id=await price_id(sandbox, "starter_monthly"), promotion_code="SAVE20")
+    assert downgrade.kept_discount_ids == ()
+    assert downgrade.next_renewal_amount.minor == 720  # $9.00 less 20 %; not less 10 % again
+    await session.apply_change(downgrade)
+    await customer.renewal(downgrade)

@@ -163,7 +163,10 @@ class PlanChangesMixin(PromotionCodesMixin):
         self._require_updates()
         update = self.configuration.features.subscription_update
         await self._customer()
-        subscription = await self._owned_subscription(subscription_id)
+        # Read fresh, not from the overview's cache: the preview restates the subscription's discounts
+        # and item, and a renewal (a once code used up) or another session may have changed them.
+        subscription = await self._fresh_subscription(subscription_id)
+        self._remember_subscription(subscription)
         self._check_changeable(subscription)
         item = subscription.items.data[0]
         current_price = item.price
