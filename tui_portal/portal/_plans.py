@@ -312,13 +312,12 @@ class PlanChangesMixin(PromotionCodesMixin):
             return values
 
         if scheduled:
-            # The first invoice at the new price is the renewal at period end (a new promotion code
-            # starts with that phase); Stripe dates a preview that changes the interval now, so the
-            # discounts are those still running at period end.
-            renewal_at = int(period_end or self._now())
-            # A new code is redeemed when the new phase starts (so a `repeating` one counts its months
+            # The first invoice at the new price is the renewal at period end. Stripe dates a preview
+            # that changes the interval now, so it is asked with the discounts still running at period
+            # end. A new code is redeemed when the new phase starts (a `repeating` one counts its months
             # from there), which a preview dated now cannot express: it is asked without the code, and
             # the code, last in the order, is applied to what that invoice leaves.
+            renewal_at = int(period_end or self._now())
             without_code = {key: value for key, value in base.items() if key != "discounts"}
             if promo is not None:
                 without_code["discounts"] = self._kept_discounts(subscription) or ""
