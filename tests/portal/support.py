@@ -41,6 +41,7 @@ class Sandbox:
     transport: CountingTransport
     configuration: PortalConfiguration
     customers: dict[str, str] = field(default_factory=dict)
+    offset: int = 0  # how far `advance` has moved the sandbox clock past FIXED
 
     def service(
         self,
@@ -55,7 +56,13 @@ class Sandbox:
     def advance(self, seconds: int) -> list[str]:
         from tui_portal.sandbox import advance
 
-        return advance(self.db_path, seconds, now=lambda: FIXED)
+        happened = advance(self.db_path, seconds, now=lambda: FIXED)
+        self.offset += seconds
+        return happened
+
+    def clock_now(self) -> int:
+        """The sandbox's time after the advances so far (pass as a service's `now` to live with it)."""
+        return FIXED + self.offset
 
     def requests_since(self, mark: int) -> list[tuple[str, str]]:
         return self.transport.requests[mark:]

@@ -169,3 +169,16 @@ async def test_sandbox_clock_drives_a_customer_without_test_clock(empty_client: 
     invoices = await invoices_of(empty_client, customer)  # the list request renews lazily
     assert invoices[0]["billing_reason"] == "subscription_cycle"
     assert line_amounts(invoices[0]) == [-667, 1333, 2000]
+
+
+async def test_preview_mode_recurring_is_refused_not_ignored(empty_client: httpx.AsyncClient) -> None:
+    """A preview that silently ignored `preview_mode=recurring` would show the next invoice under a
+    name promising another one."""
+    _, _, customer, subscription = await start(empty_client)
+    refused = await empty_client.post("/v1/invoices/create_preview", data={
+        "customer": customer, "subscription": subscription["id"], "preview_mode": "recurring"})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["param"] == "preview_mode"
+    plain = await ok(await empty_client.post("/v1/invoices/create_preview", data={
+        "customer": customer, "subscription": subscription["id"], "preview_mode": "next"}))
+    assert plain["amount_due"] == 1000

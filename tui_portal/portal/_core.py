@@ -121,6 +121,7 @@ class ServiceCore:
         self._cache: dict[str, Any] = dict(prefetched or {})
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._locale_settled = False
+        self._data_version = 0
 
     # ---------------------------------------------------------------------------------------------
     # Language
@@ -182,8 +183,22 @@ class ServiceCore:
         for key in keys[: max(0, len(keys) - keep)]:
             del self._cache[key]
 
+    @property
+    def data_version(self) -> int:
+        """Goes up with every change this session made to the data it serves (a mutation, or a fresher
+        copy read before one). A screen showing data read at version v is stale when this differs:
+        only the service knows what its changes touched, so screens need not guess (the next read
+        refetches just what was invalidated)."""
+        return self._data_version
+
+    def _store(self, key: str, value: Any) -> None:
+        """Replace a cached entry with what a mutation returned."""
+        self._cache[key] = value
+        self._data_version += 1
+
     def _invalidate(self, *keys: str) -> None:
         """Forget cached data a mutation changed ("invoices" drops every invoice page)."""
+        self._data_version += 1
         for key in list(self._cache):
             for prefix in keys:
                 if key == prefix or key.startswith(prefix + ":"):
@@ -260,6 +275,7 @@ class ServiceCore:
 
     def _remember_subscription(self, subscription: Any) -> None:
         """Put a freshly returned (expanded) subscription into the cached list."""
+        self._data_version += 1
         cached = self._cache.get(SUBSCRIPTIONS_KEY)
         if cached is None:
             return

@@ -60,7 +60,7 @@ class CustomerDetailsMixin(ServiceCore):
                 self.customer_id, idempotency_key=action.key, expand=list(CUSTOMER_EXPAND), **params
             )
         )
-        self._cache["customer"] = updated
+        self._store("customer", updated)
         return await self.customer_details()
 
     async def update_name(self, name: str, action: Action | None = None) -> CustomerDetailsView:

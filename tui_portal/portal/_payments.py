@@ -64,7 +64,7 @@ class PaymentMethodsMixin(ServiceCore):
                 expand=list(CUSTOMER_EXPAND),
             )
         )
-        self._cache["customer"] = updated
+        self._store("customer", updated)
         return await self.payment_methods()
 
     async def _has_live_subscription(self) -> bool:
@@ -130,7 +130,7 @@ class PaymentMethodsMixin(ServiceCore):
                     expand=list(CUSTOMER_EXPAND),
                 )
             )
-            self._cache["customer"] = updated
+            self._store("customer", updated)
         customer = await self._customer()
         return self._presenter.payment_method(attached, self._default_payment_method_id(customer))
 
@@ -180,7 +180,7 @@ class PaymentMethodsMixin(ServiceCore):
                             expand=list(CUSTOMER_EXPAND),
                         )
                     )
-                    self._cache["customer"] = updated
+                    self._store("customer", updated)
                     self._invalidate("payment_methods")
                     for method in await self._payment_method_list():
                         if method.id == payment_method_id:

@@ -3,10 +3,11 @@ period end through a subscription schedule the portal marks as its own."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from tui_portal.portal._cancellation import _months_later
 from tui_portal.portal._core import SUBSCRIPTION_EXPAND
 from tui_portal.portal._promotions import PromotionCodesMixin
 from tui_portal.portal.errors import (
@@ -28,6 +29,7 @@ from tui_portal.portal.presenters import (
     ENDED_STATUSES,
     PORTAL_SCHEDULE_MARK,
     Presenter,
+    coupon_of,
     field,
     object_id,
     schedule_is_ours,
@@ -161,7 +163,10 @@ class PlanChangesMixin(PromotionCodesMixin):
         self._require_updates()
         update = self.configuration.features.subscription_update
         await self._customer()
-        subscription = await self._owned_subscription(subscription_id)
+        # Read fresh, not from the overview's cache: the preview restates the subscription's discounts
+        # and item, and a renewal (a once code used up) or another session may have changed them.
+        subscription = await self._fresh_subscription(subscription_id)
+        self._remember_subscription(subscription)
         self._check_changeable(subscription)
         item = subscription.items.data[0]
         current_price = item.price
@@ -178,6 +183,16 @@ class PlanChangesMixin(PromotionCodesMixin):
         item_changes = new_price.id != current_price.id or new_quantity != current_quantity
         if not item_changes and promo is None:
             raise ActionNotAllowed(_("Nothing would change. Choose another plan, quantity or a promotion code."))
+        if not item_changes and field(subscription, "schedule") is not None:
+            # Our scheduled change would replace the subscription's discounts with its own when it
+            # starts, so a code added on its own now would silently drop out there.
+            raise ActionNotAllowed(
+                _(
+                    "Your plan change on %(date)s is already arranged. To use a promotion code, choose the "
+                    "plan you switch to again and enter the code with it."
+                )
+                % {"date": self._presenter.day(item.current_period_end)}
+            )
         scheduled = item_changes and should_schedule(update, current_price, current_quantity, new_price, new_quantity)
         ends_trial = item_changes and subscription.status == "trialing" and update.trial_update_behavior == "end_trial"
         quote = await self._quote(subscription, new_price, new_quantity, promo, item_changes, scheduled, ends_trial)
@@ -286,18 +301,36 @@ class PlanChangesMixin(PromotionCodesMixin):
 
         def details(proration_behavior: str) -> dict[str, Any]:
             values: dict[str, Any] = {"proration_behavior": proration_behavior}
+            # Exactly what apply_change will send: the anchor and the trial move only with an item
+            # change (a code alone changes neither), so the preview shows that bill and no other.
             if item_changes:
                 values["items"] = [{"id": item.id, "price": new_price.id, "quantity": new_quantity}]
-            if anchor_now and not scheduled:
-                values["billing_cycle_anchor"] = "now"
-            if ends_trial and not scheduled:
-                values["trial_end"] = "now"  # as apply_change will send, so the preview shows that bill
+                if anchor_now and not scheduled:
+                    values["billing_cycle_anchor"] = "now"
+                if ends_trial and not scheduled:
+                    values["trial_end"] = "now"
             return values
 
         if scheduled:
-            renewal = await self._call(self.client.invoices.create_preview(**base, subscription_details=details("none")))
+            # The first invoice at the new price is the renewal at period end. Stripe dates a preview
+            # that changes the interval now, so it is asked with the discounts still running at period
+            # end. A new code is redeemed when the new phase starts (a `repeating` one counts its months
+            # from there), which a preview dated now cannot express: it is asked without the code, and
+            # the code, last in the order, is applied to what that invoice leaves.
+            renewal_at = int(period_end or self._now())
+            without_code = {key: value for key, value in base.items() if key != "discounts"}
+            if promo is not None:
+                without_code["discounts"] = self._kept_discounts(subscription) or ""
+            request = self._with_discounts_running_at(without_code, subscription, None, renewal_at, renewal_at,
+                                                      once_used=False)
+            renewal = await self._call(self.client.invoices.create_preview(**request, subscription_details=details("none")))
             created = int(field(renewal, "created") or self._now())
-            return _Quote(renewal, 0, field(renewal, "amount_due", 0), period_end, period_end or created, created)
+            amount = int(field(renewal, "amount_due", 0) or 0)
+            if promo is not None:
+                off = self._last_discount_off(renewal, coupon_of(promo), subscription.currency)
+                total = int(field(renewal, "total", 0) or 0) - off
+                amount = max(total + int(field(renewal, "starting_balance") or 0), 0)
+            return _Quote(renewal, 0, amount, period_end, period_end or created, created)
 
         behavior = update.proration_behavior
         # Only an item change is invoiced right away; a discount alone never creates an invoice.
@@ -306,18 +339,113 @@ class PlanChangesMixin(PromotionCodesMixin):
             and not continues_trial
             and (behavior == "always_invoice" or interval_changes or anchor_now or ends_trial)
         )
-        main_request = self.client.invoices.create_preview(**base, subscription_details=details(behavior))
-        if immediate and behavior != "none":
-            renewal_request = self.client.invoices.create_preview(**base, subscription_details=details("none"))
-            main, renewal = await self._call(asyncio.gather(main_request, renewal_request))
-        else:
-            main = await self._call(main_request)
-            renewal = main
+        main = await self._call(self.client.invoices.create_preview(**base, subscription_details=details(behavior)))
         proration_date = self._proration_date(main)
-        if immediate:
-            next_at = self._next_period_start(main, period_end, interval_changes or anchor_now or ends_trial)
-            return _Quote(main, field(main, "amount_due", 0), field(renewal, "amount_due", 0), next_at, proration_date, proration_date)
-        return _Quote(main, 0, field(main, "amount_due", 0), period_end, proration_date, proration_date)
+        if not immediate:
+            # Stripe's preview of the next invoice is exactly the next invoice: pending prorations,
+            # the new ones, discounts as they stand then, the credit balance.
+            return _Quote(main, 0, field(main, "amount_due", 0), period_end, proration_date, proration_date)
+        next_at = self._next_period_start(main, period_end, interval_changes or anchor_now or ends_trial)
+        next_amount = await self._renewal_after_invoice_now(
+            subscription, promo, base, details("none"), main, next_at or period_end, proration_date
+        )
+        return _Quote(main, field(main, "amount_due", 0), next_amount, next_at, proration_date, proration_date)
+
+    async def _renewal_after_invoice_now(
+        self,
+        subscription: Any,
+        promo: Any,
+        base: dict[str, Any],
+        subscription_details: dict[str, Any],
+        invoice_now: Any,
+        next_at: int,
+        moment: int,
+    ) -> int:
+        """What the regular invoice after a change that is invoiced at once will ask for.
+
+        Stripe can only preview the *next* invoice, which here is the one created now. The one after
+        it differs in what the invoice now uses up, so it is derived from a second preview (the new
+        items without prorations) with the invoice now's effects taken out:
+        - pending invoice items (earlier prorations) are swept into the invoice now: their lines are
+          left out (they are never discountable, so the rest of the invoice is unaffected);
+        - `once` discounts are consumed by the invoice now, and `repeating` ones that end by then no
+          longer apply: that preview is asked with only the discounts still running at `next_at`;
+        - a credit balance is first used by the invoice now; what is left of it reduces the renewal.
+        """
+        request = self._with_discounts_running_at(base, subscription, promo, next_at, moment, once_used=True)
+        renewal = await self._call(self.client.invoices.create_preview(**request, subscription_details=subscription_details))
+        total = 0
+        for line in field(field(renewal, "lines"), "data") or []:
+            if self._from_pending_item(line):
+                continue
+            discounted = sum(int(field(entry, "amount", 0)) for entry in field(line, "discount_amounts") or [])
+            total += int(field(line, "amount", 0)) - discounted
+        # Stripe applies the customer's balance to each invoice: amount_due = max(total + balance, 0),
+        # and what stays negative is carried to the next one.
+        balance_after_now = min(int(field(invoice_now, "starting_balance") or 0) + int(field(invoice_now, "total") or 0), 0)
+        return max(total + balance_after_now, 0)
+
+    def _with_discounts_running_at(
+        self, base: dict[str, Any], subscription: Any, promo: Any, at: int, promo_start: int, *, once_used: bool
+    ) -> dict[str, Any]:
+        """`base` preview parameters whose discounts are those that still apply to an invoice at `at`.
+
+        A preview that Stripe dates now (an invoice created at once) applies the discounts running now;
+        a `repeating` one that ends before `at` does not reach the invoice at `at`, and `once` ones are
+        gone when an invoice before it (`once_used`) used them. Unchanged when nothing drops out.
+        """
+        running: list[dict[str, str]] = []
+        dropped = False
+        candidates: list[tuple[Any, Any, dict[str, str]]] = [
+            (coupon_of(discount), field(discount, "end"), {"discount": str(object_id(discount))})
+            for discount in field(subscription, "discounts") or []
+        ]
+        if promo is not None:
+            coupon = coupon_of(promo)
+            months = int(field(coupon, "duration_in_months") or 0)
+            end = int(_months_later(promo_start, months)) if field(coupon, "duration") == "repeating" else None
+            candidates.append((coupon, end, {"promotion_code": promo.id}))
+        for coupon, end, entry in candidates:
+            if (once_used and field(coupon, "duration") == "once") or (end is not None and at >= int(end)):
+                dropped = True
+            else:
+                running.append(entry)
+        if not dropped:
+            return base
+        return {**base, "discounts": running or ""}
+
+    @staticmethod
+    def _last_discount_off(invoice: Any, coupon: Any, currency: str | None) -> int:
+        """What `coupon`, applied after the invoice's own discounts, takes off it (Stripe's order:
+        each discount works on what the previous ones left; only discountable lines, only the
+        coupon's products; `amount_off` only in its currency and never more than what is left)."""
+        products = field(field(coupon, "applies_to"), "products") or None
+        remaining: list[int] = []
+        for line in field(field(invoice, "lines"), "data") or []:
+            if not field(line, "discountable", True) or Presenter.is_proration(line):
+                continue
+            product = field(field(field(line, "pricing"), "price_details"), "product")
+            if products is not None and object_id(product) not in products:
+                continue
+            taken = sum(int(field(entry, "amount", 0)) for entry in field(line, "discount_amounts") or [])
+            remaining.append(max(int(field(line, "amount", 0)) - taken, 0))
+        percent_off = field(coupon, "percent_off")
+        if percent_off is not None:
+            share = Decimal(str(percent_off)) / 100
+            return sum(min(int((Decimal(left) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP)), left)
+                       for left in remaining)
+        amount_off = field(coupon, "amount_off")
+        if amount_off is None or str(field(coupon, "currency") or currency).lower() != str(currency).lower():
+            return 0
+        return min(int(amount_off), sum(remaining))
+
+    @staticmethod
+    def _from_pending_item(line: Any) -> bool:
+        """A line of an invoice item already waiting for the next invoice (e.g. an earlier proration)."""
+        if Presenter.is_proration(line):
+            return True
+        parent = field(line, "parent")
+        return any(field(field(parent, kind), "invoice_item") for kind in ("subscription_item_details", "invoice_item_details"))
 
     def _change_summary(
         self, plan: str, due_now: Money, next_amount: Money, quote: _Quote, item_changes: bool, scheduled: bool

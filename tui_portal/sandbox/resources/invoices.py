@@ -737,6 +737,11 @@ def create_preview(ctx: Context) -> dict[str, Any]:
     from . import subscriptions
 
     _catch_up(ctx)
+    if ctx.params.get("preview_mode") == "recurring":
+        # Stripe documents the mode only as "customizes the types of values to include"; rather than
+        # guess which lines and discounts it drops, the sandbox refuses it instead of ignoring it.
+        raise errors.invalid("preview_mode", "preview_mode=recurring is not supported by the sandbox; previews "
+                                             "show the next invoice (preview_mode=next).")
     details = ctx.params.get("subscription_details") or {}
     subscription_id = ctx.params.get("subscription")
     if not subscription_id:

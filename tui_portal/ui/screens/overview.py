@@ -63,6 +63,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         instead of showing a spinner and asking the service again."""
         super().__init__()
         self.data: OverviewView | None = data
+        self._shown_version: int | None = None  # the service's data_version `data` was read at
 
     # ---- layout -----------------------------------------------------------------------------
 
@@ -270,16 +271,19 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         if self.data is None:
             self.load()
         else:
+            self._shown_version = self.service.data_version
             self.query_one("#overview-body").focus()
 
     def on_screen_resume(self) -> None:
-        if self.portal.overview_stale:
-            # The service dropped what the change touched from its cache; the rest is still fresh.
+        # The service says whether anything changed since this screen's data was read (a change made
+        # on any screen); what it did not invalidate comes from its cache, so this costs no requests.
+        if self.portal.overview_stale or self.service.data_version != self._shown_version:
             self.portal.overview_stale = False
             self.load()
 
     @work(exclusive=True, group="overview-load")
     async def load(self, refresh: bool = False) -> None:
+        version = self.service.data_version
         try:
             data = await self.service.overview(refresh=refresh)
         except PortalError as error:
@@ -287,6 +291,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             self.query("#overview-loading").remove()
             return
         self.data = data
+        self._shown_version = version
         await self.recompose()
         # The focused widget was replaced by the recompose; focus the new body so keys work.
         self.query_one("#overview-body").focus()
