@@ -5,6 +5,9 @@ a blocking call or a leaked global then affects one customer only, and the porta
 does under sshd (`ssh session`, same re-checks). asyncssh only authenticates and moves bytes:
 
 - public-key authentication against the same registry as sshd (the user name is ignored);
+- with `--enrollment`, the first unregistered key a client offers is accepted provisionally: its
+  connection gets one session, running the invite-code prompt (`ssh enrol`) instead of a portal,
+  and is closed when that ends (see `tui_portal.access.ssh.enrolment`);
 - each session gets a fresh PTY (`os.openpty`), made the child's controlling terminal (`setsid` +
   `TIOCSCTTY`) so window changes reach Textual as SIGWINCH (`TIOCSWINSZ` on `TerminalSizeChanged`);
 - the child's environment is built from scratch: TERM from the client, nothing else from it;
@@ -33,6 +36,7 @@ import asyncssh
 
 from tui_portal.access.ssh.authorized_keys import connection_flags
 from tui_portal.access.ssh.session import NEEDS_TERMINAL, SAFE_TEXTUAL_SETTINGS
+from tui_portal.logs import log_event
 from tui_portal.portal.ssh_keys import find_customer_for_fingerprint
 from tui_portal.settings import Settings, data_dir
 
@@ -114,6 +118,9 @@ class ServerState:
         self.idle_timeout = float(args.idle_timeout)
         self.hangup_grace = float(args.hangup_grace)
         self.pacer = StartupPacer(float(args.max_startups_per_second))
+        self.enrollment = bool(getattr(args, "enrollment", False))
+        self.child_log_flags = (["--log-file", str(Path(args.log_file).resolve()), "--log-level", args.log_level]
+                                if getattr(args, "log_file", None) else [])
         self.connections = 0
         self.sessions: set[PortalSession] = set()
 
@@ -134,6 +141,9 @@ class PortalSSHServer(asyncssh.SSHServer):
         self._counted = False
         self._over_limit = False
         self._verdicts: dict[str, str | None] = {}
+        self.enrolling_key: str | None = None
+        """With --enrollment: the unregistered key ("TYPE BASE64") accepted provisionally."""
+        self.enrolment_started = False
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.peer = conn.get_extra_info("peername")
@@ -168,7 +178,9 @@ class PortalSSHServer(asyncssh.SSHServer):
         fingerprint = key.get_fingerprint("sha256")
         if fingerprint in self._verdicts:  # asyncssh asks again when the signature arrives
             customer_id = self._verdicts[fingerprint]
-            return customer_id is not None and customer_id == self.customer_id
+            if customer_id is None:
+                return self.enrolling_key is not None and fingerprint == self.fingerprint
+            return customer_id == self.customer_id
         if len(self._verdicts) >= MAX_KEYS_PER_CONNECTION:
             log(f"refused key {fingerprint} from {self.peer}: more than {MAX_KEYS_PER_CONNECTION} keys offered")
             return False
@@ -179,6 +191,13 @@ class PortalSSHServer(asyncssh.SSHServer):
             return False
         self._verdicts[fingerprint] = customer_id
         if customer_id is None:
+            if self.state.enrollment and self.fingerprint is None:
+                # Proven by its signature next; the connection may then only run the enrolment prompt.
+                self.fingerprint = fingerprint
+                self.enrolling_key = " ".join(key.export_public_key("openssh").decode("ascii").split()[:2])
+                log(f"key {fingerprint} from {self.peer} is not registered: offering enrolment")
+                log_event("tui_portal.ssh", "auth", outcome="enrolment", key=fingerprint, peer=str(self.peer))
+                return True
             log(f"refused key {fingerprint} from {self.peer}: not registered")
             return False
         self.customer_id, self.fingerprint = customer_id, fingerprint
@@ -215,17 +234,30 @@ def child_environment(term: str, settings: Settings) -> dict[str, str]:
 class PortalSession:
     """One SSH session: a portal process on its own PTY, bytes pumped both ways."""
 
-    def __init__(self, state: ServerState, process: asyncssh.SSHServerProcess[bytes], customer_id: str, fingerprint: str) -> None:
+    def __init__(
+        self,
+        state: ServerState,
+        process: asyncssh.SSHServerProcess[bytes],
+        customer_id: str | None,
+        fingerprint: str,
+        *,
+        enrolling_key: str | None = None,
+    ) -> None:
         self.state = state
         self.process = process
         self.customer_id = customer_id
         self.fingerprint = fingerprint
+        self.enrolling_key = enrolling_key
         self.child: asyncio.subprocess.Process | None = None
         self.master = -1
         self._output_done = asyncio.Event()
         self._last_input = time.monotonic()
 
     def command(self) -> list[str]:
+        if self.customer_id is None:
+            # Enrolment: the prompt registers the key, then execs `ssh session` itself.
+            return [sys.executable, "-m", "tui_portal", *connection_flags(self.state.settings),
+                    *self.state.child_log_flags, "ssh", "enrol", "--public-key", str(self.enrolling_key)]
         return [sys.executable, "-m", "tui_portal", *connection_flags(self.state.settings),
                 "--customer", self.customer_id, "ssh", "session", "--fingerprint", self.fingerprint]
 
@@ -253,7 +285,7 @@ class PortalSession:
             raise
         finally:
             os.close(slave)
-        log(f"session pid={self.child.pid} customer={self.customer_id} key={self.fingerprint}")
+        log(f"session pid={self.child.pid} customer={self.customer_id or '(enrolling)'} key={self.fingerprint}")
         os.set_blocking(self.master, False)
         loop = asyncio.get_running_loop()
         loop.add_reader(self.master, self._on_output)
@@ -358,6 +390,20 @@ class PortalSession:
 async def _handle_process(state: ServerState, process: asyncssh.SSHServerProcess[bytes]) -> None:
     connection = process.get_extra_info("connection")
     owner = connection.get_owner()
+    if isinstance(owner, PortalSSHServer) and owner.enrolling_key is not None and owner.fingerprint is not None:
+        if owner.enrolment_started:
+            # One prompt per connection: a second channel must not multiply the attempts.
+            process.exit(1)
+            return
+        owner.enrolment_started = True
+        session = PortalSession(state, process, None, owner.fingerprint, enrolling_key=owner.enrolling_key)
+        state.sessions.add(session)
+        try:
+            await session.run()
+        finally:
+            state.sessions.discard(session)
+            connection.close()
+        return
     if not isinstance(owner, PortalSSHServer) or owner.customer_id is None or owner.fingerprint is None:
         process.exit(1)  # cannot happen: authentication is required before a session opens
         return
