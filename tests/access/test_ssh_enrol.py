@@ -394,3 +394,55 @@ def test_the_enrolment_door_needs_a_terminal(door: Door, tmp_path: Path) -> None
     assert "tui-portal needs a terminal" in result.stderr + result.stdout
     assert result.returncode != 0
     assert _owners(door, key) == []
+
+
+# ------------------------------------------------------------------------------------------------
+# The enrol command on its own (no SSH server): what it refuses before any prompt
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lone_world(tmp_path: Path) -> SshSandbox:
+    return seed_ssh_sandbox(tmp_path)
+
+
+def _enrol_argv(world: SshSandbox, public_key: str) -> list[str]:
+    return [sys.executable, "-m", "tui_portal", "--sandbox-db", str(world.db_path), "ssh", "enrol", "--public-key", public_key]
+
+
+def _terminal(argv: list[str], **extra_env: str) -> PtySession:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("TEXTUAL_")}
+    env.update(TERM="xterm-256color", **extra_env)
+    return PtySession(argv, env)
+
+
+def test_enrol_refuses_a_key_other_than_the_one_sshd_verified(lone_world: SshSandbox, tmp_path: Path) -> None:
+    claimed, used = make_ssh_key(tmp_path, "claimed"), make_ssh_key(tmp_path, "used")
+    info = tmp_path / "auth_info"
+    info.write_text(f"publickey {used.key_type} {used.key_base64}\n")
+    child = _terminal(_enrol_argv(lone_world, claimed.public_line), SSH_USER_AUTH=str(info))
+    assert child.expect_eof() == 1
+    child.close()
+    assert "not the key you logged in with" in child.text
+    assert "Invite code" not in child.text
+
+
+def test_enrol_without_a_terminal_or_with_a_bad_key_says_why(lone_world: SshSandbox, tmp_path: Path) -> None:
+    key = make_ssh_key(tmp_path, "k")
+    no_tty = subprocess.run(_enrol_argv(lone_world, key.public_line), capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, timeout=60)
+    assert no_tty.returncode == 1 and "tui-portal needs a terminal" in no_tty.stderr
+    child = _terminal(_enrol_argv(lone_world, "ssh-ed25519 AAAA!!"))
+    assert child.expect_eof() == 1
+    child.close()
+    assert "--public-key: The key part is not valid base64" in child.text
+
+
+def test_ctrl_c_at_the_prompt_says_goodbye_without_a_traceback(lone_world: SshSandbox, tmp_path: Path) -> None:
+    key = make_ssh_key(tmp_path, "k")
+    child = _terminal(_enrol_argv(lone_world, key.public_line))
+    child.expect("Invite code:")
+    child.send("\x03")
+    assert child.expect_eof() == 130
+    child.close()
+    assert "Goodbye" in child.text and "Traceback" not in child.text

@@ -317,6 +317,10 @@ def enrol(args: argparse.Namespace) -> int:
         settings = _settings(args, None)
     except SettingsError as error:
         return entry.refuse(f"tui-portal: {error}")
+    import signal
+
+    # ctrl+c leaves the prompt even when whoever started us ignored SIGINT (a shell's background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         customer_id = run_prompt(settings, key.line, key.fingerprint)
     except KeyboardInterrupt:
