@@ -95,6 +95,9 @@ def run_prompt(settings: Any, public_key_line: str, fingerprint: str, *, stdin_f
                 log_event(LOGGER, "enrol_ended", outcome=refusal.reason, key=fingerprint, attempts=attempts)
                 out.flush()
                 return None  # another code would not help with this key
+            left = MAX_ATTEMPTS_PER_CONNECTION - attempts
+            if left:
+                out.write(f"({left} more {'try' if left == 1 else 'tries'} on this connection.)\n")
             continue
         except (PortalError, billing_errors.StripeError) as error:
             log_event(LOGGER, "enrol_attempt", outcome="error", key=fingerprint, attempt=attempts,
