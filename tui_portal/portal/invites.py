@@ -188,7 +188,11 @@ class Redeemed:
 
 
 class InviteStore:
-    """Create and redeem invites. One instance per command or connection; it holds no state."""
+    """Create and redeem invites. One instance per command or connection; it holds no state.
+
+    Messages are English, not translated: the prompt runs before the key belongs to a customer,
+    so there is no customer whose language to use (and the operator's CLI is English throughout).
+    """
 
     def __init__(
         self,
@@ -201,9 +205,6 @@ class InviteStore:
         self.translator = translator or Translator()
         self._now = now or time.time
 
-    def _(self, message: str) -> str:
-        return self.translator.gettext(message)
-
     async def _update(self, customer_id: str, metadata: dict[str, str]) -> None:
         try:
             await self.client.customers.update(customer_id, metadata=metadata, idempotency_key=secrets.token_hex(16))
@@ -215,18 +216,18 @@ class InviteStore:
             customer = await self.client.customers.retrieve(customer_id)
         except billing_errors.InvalidRequestError as error:
             if error.code == "resource_missing":
-                raise NotFound(self._("There is no customer {customer}.").format(customer=customer_id)) from error
+                raise NotFound(("There is no customer {customer}.").format(customer=customer_id)) from error
             raise to_portal_error(error, self.translator) from error
         except billing_errors.StripeError as error:
             raise to_portal_error(error, self.translator) from error
         if getattr(customer, "deleted", False):
-            raise NotFound(self._("Customer {customer} has been deleted.").format(customer=customer_id))
+            raise NotFound(("Customer {customer} has been deleted.").format(customer=customer_id))
         return customer
 
     async def create(self, customer_id: str, ttl_hours: float = DEFAULT_TTL_HOURS) -> tuple[InviteCode, Invite]:
         """A new invite for the customer; expired invites of that customer are removed on the way."""
         if not 0 < ttl_hours <= MAX_TTL_HOURS:
-            raise PortalError(self._("An invite is valid for more than 0 and at most {limit} hours.").format(
+            raise PortalError(("An invite is valid for more than 0 and at most {limit} hours.").format(
                 limit=MAX_TTL_HOURS))
         customer = await self._customer(customer_id)
         metadata = dict(customer.metadata or {})
@@ -239,12 +240,12 @@ class InviteStore:
             else:
                 open_invites.append(invite)
         if len(open_invites) >= MAX_OPEN_INVITES:
-            raise PortalError(self._(
+            raise PortalError((
                 "This customer already has {count} open invites; wait until one is used or expires."
             ).format(count=len(open_invites)))
         remaining = sum(1 for name in metadata if name not in changes)
         if remaining + 2 > METADATA_KEY_LIMIT:
-            raise PortalError(self._(
+            raise PortalError((
                 "This customer's metadata is full (at most {limit} entries); no room for an invite."
             ).format(limit=METADATA_KEY_LIMIT))
         code = new_code()
@@ -276,12 +277,12 @@ class InviteStore:
         """
         code = parse_code(code_text)
         if code is None:
-            raise InviteRefused("malformed", self._(
+            raise InviteRefused("malformed", (
                 "That is not an invite code. A code looks like 7KQ2MZ4D-X9R2-TW5B-H3NC."))
         key = parse_public_key(public_key_text)
         candidates = await self._candidates(code.invite_id)
         if not candidates:
-            raise InviteRefused("unknown", self._(
+            raise InviteRefused("unknown", (
                 "This invite code is not valid, or it has been used already."), invite_id=code.invite_id)
         digest = code.digest()
         matching = [(customer, invite) for customer, invite in candidates if hmac.compare_digest(invite.digest, digest)]
@@ -298,10 +299,10 @@ class InviteStore:
         """Raise for an expired (then deleted), locked or wrong invite; return when it may be used."""
         if invite.expired(now):
             await self._update(customer_id, removal_entries(invite.invite_id))
-            raise InviteRefused("expired", self._(
+            raise InviteRefused("expired", (
                 "This invite code has expired. Ask for a new one."), customer_id=customer_id, invite_id=invite.invite_id)
         if invite.locked:
-            raise InviteRefused("locked", self._(
+            raise InviteRefused("locked", (
                 "This invite code is locked after too many wrong attempts. Ask for a new one."),
                 customer_id=customer_id, invite_id=invite.invite_id)
         if not wrong:
@@ -309,10 +310,10 @@ class InviteStore:
         counted = Invite(invite.invite_id, invite.expires_at, invite.failures + 1, invite.digest)
         await self._update(customer_id, {state_key(invite.invite_id): state_value(counted)})
         if counted.locked:
-            raise InviteRefused("wrong_code", self._(
+            raise InviteRefused("wrong_code", (
                 "That code is not right. The invite is now locked; ask for a new one."),
                 customer_id=customer_id, invite_id=invite.invite_id)
-        raise InviteRefused("wrong_code", self._(
+        raise InviteRefused("wrong_code", (
             "That code is not right. Check it and try again."), customer_id=customer_id, invite_id=invite.invite_id)
 
     async def _register(self, customer: Any, invite: Invite, key: Any) -> Redeemed:
@@ -323,14 +324,14 @@ class InviteStore:
             raise to_portal_error(error, self.translator) from error
         if any(owner != customer.id for owner in owners):
             # Never say whose: the invite holder may not know the key's owner. The invite stays usable.
-            raise InviteRefused("key_taken", self._(
+            raise InviteRefused("key_taken", (
                 "This SSH key is registered to another account, so it cannot be added to this one. "
                 "Connect with a different key; your invite code has not been used."), **refused)
         metadata = dict(customer.metadata or {})
         keys = registered_keys(metadata)
         already = any(item.fingerprint == key.fingerprint for item in keys)
         if not already and len(keys) >= MAX_KEYS_PER_CUSTOMER:
-            raise InviteRefused("no_room", self._(
+            raise InviteRefused("no_room", (
                 "This account already has {limit} SSH keys; ask the account owner to revoke one first."
             ).format(limit=MAX_KEYS_PER_CUSTOMER), **refused)
         registered = RegisteredKey(
