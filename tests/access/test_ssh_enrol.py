@@ -446,3 +446,17 @@ def test_ctrl_c_at_the_prompt_says_goodbye_without_a_traceback(lone_world: SshSa
     assert child.expect_eof() == 130
     child.close()
     assert "Goodbye" in child.text and "Traceback" not in child.text
+
+
+def test_serve_closes_an_unregistered_connection_that_opens_no_session(door: Door, tmp_path: Path) -> None:
+    """`ssh -N` with an unknown key: accepted provisionally, but it cannot sit on a connection slot."""
+    if door.name != "serve":
+        pytest.skip("sshd runs the forced command only for a session; ssh serve must close such connections itself")
+    key = make_ssh_key(tmp_path, "idle")
+    result = subprocess.run(
+        ssh_command(door.port, key.private, door.user, "-N"),
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 255
+    assert "no enrolment session within" in door.server_log.read_text(errors="replace")
+    assert _owners(door, key) == []

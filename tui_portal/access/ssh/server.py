@@ -46,6 +46,8 @@ _SERVER_ENV_PASSTHROUGH = ("PATH", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "
                            "XDG_CACHE_HOME", "PYTHON_KEYRING_BACKEND")
 READ_CHUNK = 65536
 MAX_KEYS_PER_CONNECTION = 6
+ENROLMENT_START_TIMEOUT = 30.0
+"""Seconds a provisionally accepted (unregistered) key has to open its one enrolment session."""
 """Like sshd's MaxAuthTries: a client offering many keys does not cost many registry look-ups."""
 
 
@@ -138,6 +140,7 @@ class PortalSSHServer(asyncssh.SSHServer):
         self.customer_id: str | None = None
         self.fingerprint: str | None = None
         self.peer: Any = None
+        self.conn: asyncssh.SSHServerConnection | None = None
         self._counted = False
         self._over_limit = False
         self._verdicts: dict[str, str | None] = {}
@@ -146,6 +149,7 @@ class PortalSSHServer(asyncssh.SSHServer):
         self.enrolment_started = False
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
         self.peer = conn.get_extra_info("peername")
         self._over_limit = self.state.connections >= self.state.max_connections
         if not self._over_limit:
@@ -163,6 +167,16 @@ class PortalSSHServer(asyncssh.SSHServer):
             log(f"refused {self.peer}: too many connections ({self.state.max_connections})")
             raise asyncssh.DisconnectError(asyncssh.DISC_TOO_MANY_CONNECTIONS, "Too many connections, try again later")
         return True
+
+    def auth_completed(self) -> None:
+        """A provisionally accepted key that never opens its enrolment session does not keep a slot."""
+        if self.enrolling_key is not None:
+            asyncio.get_running_loop().call_later(ENROLMENT_START_TIMEOUT, self._close_if_idle)
+
+    def _close_if_idle(self) -> None:
+        if not self.enrolment_started and self.conn is not None:
+            log(f"closing {self.peer}: no enrolment session within {ENROLMENT_START_TIMEOUT:g} s")
+            self.conn.close()
 
     def password_auth_supported(self) -> bool:
         return False
@@ -402,6 +416,9 @@ async def _handle_process(state: ServerState, process: asyncssh.SSHServerProcess
             await session.run()
         finally:
             state.sessions.discard(session)
+            # Let the exit status and last words reach the client, then end the connection.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(process.wait_closed(), timeout=5)
             connection.close()
         return
     if not isinstance(owner, PortalSSHServer) or owner.customer_id is None or owner.fingerprint is None:
