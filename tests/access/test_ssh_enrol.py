@@ -460,3 +460,42 @@ def test_serve_closes_an_unregistered_connection_that_opens_no_session(door: Doo
     assert result.returncode == 255
     assert "no enrolment session within" in door.server_log.read_text(errors="replace")
     assert _owners(door, key) == []
+
+
+def test_serve_never_enrols_a_key_the_client_could_not_sign_for(lone_world: SshSandbox, tmp_path: Path) -> None:
+    """Provisional acceptance is only for the key that then authenticates: if the client moves on to
+    a registered key (it could not sign for the first), the first key must not reach the prompt."""
+    import argparse
+
+    import asyncssh
+
+    from tui_portal.access.ssh.server import PortalSSHServer, ServerState
+    from tui_portal.settings import Settings
+
+    registered = make_ssh_key(tmp_path, "registered")
+    assert run_cli("--sandbox-db", str(lone_world.db_path), "ssh", "keys", "add",
+                   "--customer", lone_world.customers[DEMO], str(registered.public)) == 0
+    registered_key = asyncssh.read_public_key(str(registered.public))
+    unknown_key = asyncssh.generate_private_key("ssh-ed25519").convert_to_public()
+    args = argparse.Namespace(max_connections=5, idle_timeout=0, hangup_grace=1, max_startups_per_second=5,
+                              enrollment=True)
+
+    async def check() -> None:
+        transport = httpx.ASGITransport(app=sandbox.create_app(lone_world.db_path))
+        async with StripeClient(sandbox.DEFAULT_API_KEY, api_base="http://sandbox.test", transport=transport) as client:
+            await offer_keys(client)
+
+    async def offer_keys(client: StripeClient) -> None:
+        server = PortalSSHServer(ServerState(args, Settings(sandbox_db=lone_world.db_path), client))
+        assert await server.validate_public_key("anyone", unknown_key)  # provisionally
+        assert server.enrolling_key is not None
+        assert await server.validate_public_key("anyone", registered_key)
+        assert server.enrolling_key is None and server.customer_id == lone_world.customers[DEMO]
+        assert not await server.validate_public_key("anyone", unknown_key)
+
+        other = PortalSSHServer(ServerState(args, Settings(sandbox_db=lone_world.db_path), client))
+        assert await other.validate_public_key("anyone", registered_key)
+        assert not await other.validate_public_key("anyone", unknown_key)  # no enrolment once a key matched
+        assert other.enrolling_key is None
+
+    asyncio.run(check())

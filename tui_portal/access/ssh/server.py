@@ -46,9 +46,9 @@ _SERVER_ENV_PASSTHROUGH = ("PATH", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "
                            "XDG_CACHE_HOME", "PYTHON_KEYRING_BACKEND")
 READ_CHUNK = 65536
 MAX_KEYS_PER_CONNECTION = 6
+"""Like sshd's MaxAuthTries: a client offering many keys does not cost many registry look-ups."""
 ENROLMENT_START_TIMEOUT = 30.0
 """Seconds a provisionally accepted (unregistered) key has to open its one enrolment session."""
-"""Like sshd's MaxAuthTries: a client offering many keys does not cost many registry look-ups."""
 
 
 def log(message: str) -> None:
@@ -214,6 +214,9 @@ class PortalSSHServer(asyncssh.SSHServer):
                 return True
             log(f"refused key {fingerprint} from {self.peer}: not registered")
             return False
+        # A client that could not sign for a provisionally accepted key moved on to this one: the
+        # unproven key must never reach the enrolment prompt.
+        self.enrolling_key = None
         self.customer_id, self.fingerprint = customer_id, fingerprint
         log(f"accepted key {fingerprint} from {self.peer} for {customer_id}")
         return True
