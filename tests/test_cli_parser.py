@@ -66,7 +66,7 @@ def test_global_options_are_accepted_after_every_command(path: tuple[str, ...]) 
     # A command's own --profile/--customer keeps its meaning; elsewhere they are the global ones.
     args = parser.parse_args([*argv, "--profile", "after", "--customer", "cus_after"])
     assert "after" in (args.profile, getattr(args, "command_profile", None))
-    assert "cus_after" in (args.customer, getattr(args, "keys_customer", None))
+    assert "cus_after" in (args.customer, getattr(args, "keys_customer", None), getattr(args, "invite_customer", None))
 
 
 def test_an_option_after_the_command_wins_and_one_before_still_counts() -> None:

@@ -107,3 +107,27 @@ def test_the_forced_command_carries_the_api_base_but_never_the_key(
         "ssh", "session", "--fingerprint", "SHA256:" + "A" * 43,
     ]
     assert "sk_test" not in command
+
+
+def test_enrollment_gives_unknown_keys_the_invite_prompt_and_registered_keys_their_portal(
+    ssh_ak_world: tuple[SshSandbox, dict[str, SshKeyPair]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    world, keys = ssh_ak_world
+    unknown = keys["unknown"]
+    output = _answer(world, unknown, "portal-enrol", capsys, "--enrollment", "--account", "portal-enrol")
+    (line,) = output.splitlines()
+    options, key_type, key_base64 = line.rsplit(" ", 2)
+    assert (key_type, key_base64) == (unknown.key_type, unknown.key_base64)
+    assert options.startswith('restrict,pty,command="') and options.endswith('"')
+    command = shlex.split(options[len('restrict,pty,command="'):-1])
+    assert command == [
+        sys.executable, "-m", "tui_portal", "--sandbox-db", str(world.db_path.resolve()),
+        "ssh", "enrol", "--public-key", f"{unknown.key_type} {unknown.key_base64}",
+    ]
+    assert "--customer" not in command  # an unknown key is nobody until a code says otherwise
+
+    registered = _answer(world, keys["registered"], "portal-enrol", capsys, "--enrollment", "--account", "portal-enrol")
+    assert " ssh session --fingerprint " in registered and world.customers["demo@example.com"] in registered
+    # The account filter still applies, and without --enrollment unknown keys still get nothing.
+    assert _answer(world, unknown, "portal", capsys, "--enrollment", "--account", "portal-enrol") == ""
+    assert _answer(world, unknown, "portal-enrol", capsys, "--account", "portal-enrol") == ""

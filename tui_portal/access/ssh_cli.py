@@ -88,11 +88,26 @@ def register(commands: Any) -> None:
         "that loads STRIPE_API_KEY from a root-owned file and execs tui-portal",
     )
     authorized.add_argument("--account", metavar="NAME", help="answer only for this login account (recommended)")
+    authorized.add_argument(
+        "--enrollment", action="store_true",
+        help="for the enrolment account: an unknown key gets the invite-code prompt (ssh enrol) as its forced command",
+    )
     authorized.set_defaults(handler=_handler("authorized_keys"))
 
     session = actions.add_parser("session", help="the forced command sshd runs for a logged-in key")
     session.add_argument("--fingerprint", required=True, metavar="SHA256:...", help="the key the forced command was issued for")
     session.set_defaults(handler=_handler("session"))
+
+    invite = actions.add_parser(
+        "invite", help="create a one-time invite code that registers a customer's SSH key on first login"
+    )
+    invite.add_argument("--customer", dest="invite_customer", metavar="cus_...", help="the customer (or the global --customer)")
+    invite.add_argument("--ttl", type=float, default=72.0, metavar="HOURS", help="hours the code stays valid (default 72, at most 720)")
+    invite.set_defaults(handler=_handler("invite"))
+
+    enrol = actions.add_parser("enrol", help="the forced command for an unknown key: asks for an invite code")
+    enrol.add_argument("--public-key", required=True, metavar="'TYPE BASE64'", help="the key the client logged in with")
+    enrol.set_defaults(handler=_handler("enrol"))
 
     serve = actions.add_parser("serve", help="a standalone SSH server (asyncssh) for hosts without sshd")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
@@ -111,4 +126,8 @@ def register(commands: Any) -> None:
                        help="serve GET /healthz on this port (200 accepting, 503 draining or full; default: off)")
     serve.add_argument("--health-host", default="127.0.0.1", metavar="ADDRESS",
                        help="address for the health check (default: loopback)")
+    serve.add_argument(
+        "--enrollment", action="store_true",
+        help="a key that is not registered is asked for an invite code (see ssh invite) instead of being refused",
+    )
     serve.set_defaults(handler=_handler("serve"))

@@ -226,18 +226,32 @@ def holds_fingerprint(customer: Any, fingerprint: str) -> bool:
     return metadata.get(index_key(fingerprint)) == fingerprint
 
 
+async def customers_holding_fingerprint(client: Any, fingerprint: str) -> list[str]:
+    """Every customer that (re-read, not just per the search index) holds this fingerprint."""
+    owners: list[str] = []
+    async for candidate in client.customers.search(query=search_query(fingerprint), limit=10):
+        customer = await client.customers.retrieve(candidate.id)
+        if holds_fingerprint(customer, fingerprint):
+            owners.append(customer.id)
+    return owners
+
+
 async def find_customer_for_fingerprint(client: Any, fingerprint: str) -> str | None:
     """The one customer this fingerprint is registered to, or None.
 
     None also when two customers claim the same key (possible with an eventually consistent search
     between two hosts adding it at once): an ambiguous key logs nobody in.
     """
-    owners: list[str] = []
-    async for candidate in client.customers.search(query=search_query(fingerprint), limit=10):
-        customer = await client.customers.retrieve(candidate.id)
-        if holds_fingerprint(customer, fingerprint):
-            owners.append(customer.id)
+    owners = await customers_holding_fingerprint(client, fingerprint)
     return owners[0] if len(owners) == 1 else None
+
+
+def registration_entries(registered: RegisteredKey) -> dict[str, str]:
+    """The two metadata entries that register a key (the CLI, the portal and enrolment write these)."""
+    return {
+        index_key(registered.fingerprint): registered.fingerprint,
+        info_key(registered.fingerprint): f"{registered.added}|{registered.key_type}|{registered.label}",
+    }
 
 
 async def customer_holds_key(client: Any, customer_id: str, fingerprint: str) -> bool:
@@ -333,13 +347,7 @@ class SshKeyRegistry:
             label=chosen_label,
             added=self._today().isoformat(),
         )
-        await self._update(
-            {
-                index_key(key.fingerprint): key.fingerprint,
-                info_key(key.fingerprint): f"{registered.added}|{registered.key_type}|{registered.label}",
-            },
-            idempotency_key,
-        )
+        await self._update(registration_entries(registered), idempotency_key)
         return registered
 
     async def revoke_key(self, fingerprint: str, *, idempotency_key: str | None = None) -> RegisteredKey:

@@ -49,8 +49,17 @@ def connection_flags(settings: Settings) -> list[str]:
 
 
 def session_command(portal_command: Sequence[str], settings: Settings, customer_id: str, fingerprint: str) -> str:
-    words = [*portal_command, *connection_flags(settings), "--customer", customer_id,
-             "ssh", "session", "--fingerprint", fingerprint]
+    return _forced_command([*portal_command, *connection_flags(settings), "--customer", customer_id,
+                            "ssh", "session", "--fingerprint", fingerprint])
+
+
+def enrol_command(portal_command: Sequence[str], settings: Settings, key_type: str, key_base64: str) -> str:
+    """For an unknown key on the enrolment account: the invite-code prompt, bound to that key."""
+    return _forced_command([*portal_command, *connection_flags(settings),
+                            "ssh", "enrol", "--public-key", f"{key_type} {key_base64}"])
+
+
+def _forced_command(words: list[str]) -> str:
     for word in words:
         if any(character in word for character in '"\\\n\r\0'):
             raise UnsafeCommand(f"cannot place {word!r} in an authorized_keys command option")

@@ -130,6 +130,10 @@ def keys_revoke(args: argparse.Namespace) -> int:
 def authorized_keys(args: argparse.Namespace) -> int:
     """Print one forced-command line for a registered key, nothing for any other key.
 
+    With `--enrollment` (the enrolment account) an unknown key gets the invite-code prompt as its
+    forced command instead, and a registered key its ordinary portal, as `ssh serve --enrollment`
+    does: a customer who uses the enrolment address twice is not turned away.
+
     Exit 0 with no output means "no such key" to sshd; a non-zero exit (backend unreachable,
     bad settings) is logged by sshd and also lets nobody in.
     """
@@ -139,6 +143,7 @@ def authorized_keys(args: argparse.Namespace) -> int:
         UnsafeCommand,
         authorized_keys_line,
         default_portal_command,
+        enrol_command,
         session_command,
     )
     from tui_portal.billing import errors as billing_errors
@@ -164,10 +169,13 @@ def authorized_keys(args: argparse.Namespace) -> int:
         customer_id = _with_client(settings, lookup)
     except billing_errors.StripeError as error:
         return _error(f"key look-up failed: {error.user_message}")
-    if customer_id is None:
+    if customer_id is None and not args.enrollment:
         return 0
     try:
-        command = session_command(portal_command, settings, customer_id, key.fingerprint)
+        if customer_id is None:
+            command = enrol_command(portal_command, settings, key.key_type, key.blob_base64)
+        else:
+            command = session_command(portal_command, settings, customer_id, key.fingerprint)
     except UnsafeCommand as error:
         return _error(str(error))
     print(authorized_keys_line(command, key.key_type, key.blob_base64))
@@ -231,6 +239,103 @@ def session(args: argparse.Namespace) -> int:
     if message:
         print(message)
     return app.return_code or 0
+
+
+# ------------------------------------------------------------------------------------------------
+# ssh invite / ssh enrol (self-enrolment with invite codes)
+# ------------------------------------------------------------------------------------------------
+
+
+def invite(args: argparse.Namespace) -> int:
+    """Create a one-time invite: the explanation on stderr, the code alone on stdout (for scripts)."""
+    import datetime as dt
+
+    from tui_portal.billing import errors as billing_errors
+    from tui_portal.logs import log_event
+    from tui_portal.portal import PortalError
+    from tui_portal.portal.invites import MAX_TTL_HOURS, InviteStore
+    from tui_portal.settings import SettingsError
+
+    customer = args.invite_customer or args.customer
+    if not customer:
+        return _error("which customer? Pass --customer cus_...")
+    if not 0 < args.ttl <= MAX_TTL_HOURS:
+        return _error(f"--ttl is in hours, more than 0 and at most {MAX_TTL_HOURS}.")
+    try:
+        settings = _settings(args, customer)
+    except SettingsError as error:
+        return _error(str(error))
+
+    async def work(client: Any) -> Any:
+        return await InviteStore(client).create(customer, args.ttl)
+
+    try:
+        code, created = _with_client(settings, work)
+    except PortalError as error:
+        return _error(error.user_message)
+    except billing_errors.StripeError as error:
+        return _error(error.user_message)
+    log_event("tui_portal.ssh", "invite_created", customer=customer, invite=created.invite_id,
+              expires=created.expires_at)
+    expires = dt.datetime.fromtimestamp(created.expires_at, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"One-time invite {created.invite_id} for {customer}, valid until {expires}.", file=sys.stderr)
+    print("The customer connects to the enrolment account with their SSH key and types the code.", file=sys.stderr)
+    if not settings.uses_sandbox:
+        print("Note: Stripe's search is eventually consistent; the code may take about a minute to work.", file=sys.stderr)
+    print(code.display(), flush=True)
+    return 0
+
+
+def enrol(args: argparse.Namespace) -> int:
+    """The forced command for an unknown key: invite code in, key registered, then the portal."""
+    from tui_portal.access.ssh import session as entry
+
+    entry.scrub_environment(os.environ)
+    if "textual" in sys.modules:
+        return entry.refuse("tui-portal: internal error: Textual was imported before the environment was cleaned.")
+    if not entry.has_terminal(sys.stdin, sys.stdout):
+        return entry.refuse(entry.NEEDS_TERMINAL)
+
+    from tui_portal.access.ssh.authorized_keys import connection_flags
+    from tui_portal.access.ssh.enrolment import run_prompt
+    from tui_portal.portal.ssh_keys import InvalidPublicKey, parse_public_key
+    from tui_portal.settings import SettingsError
+
+    try:
+        key = parse_public_key(args.public_key)
+    except InvalidPublicKey as error:
+        return entry.refuse(f"tui-portal: --public-key: {error.user_message}")
+    auth_info = os.environ.get("SSH_USER_AUTH")
+    if auth_info:
+        try:
+            logged_in_with = entry.authenticated_fingerprints(auth_info)
+        except OSError:
+            return entry.refuse("tui-portal: cannot read SSH_USER_AUTH; refusing the session.")
+        if key.fingerprint not in logged_in_with:
+            return entry.refuse("tui-portal: this is not the key you logged in with; refusing.")
+    try:
+        settings = _settings(args, None)
+    except SettingsError as error:
+        return entry.refuse(f"tui-portal: {error}")
+    import signal
+
+    # ctrl+c leaves the prompt even when whoever started us ignored SIGINT (a shell's background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        customer_id = run_prompt(settings, key.line, key.fingerprint)
+    except KeyboardInterrupt:
+        print("\nGoodbye.", flush=True)
+        return 130
+    if customer_id is None:
+        return 1
+    # The portal starts exactly as for any registered key: the same command, checks and limits.
+    argv = [sys.executable, "-m", "tui_portal", *connection_flags(settings)]
+    if args.log_file:
+        argv += ["--log-file", str(Path(args.log_file).resolve()), "--log-level", args.log_level]
+    argv += ["--customer", customer_id, "ssh", "session", "--fingerprint", key.fingerprint]
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
+    return 1  # not reached: execv replaces this process
 
 
 # ------------------------------------------------------------------------------------------------

@@ -5,6 +5,9 @@ a blocking call or a leaked global then affects one customer only, and the porta
 does under sshd (`ssh session`, same re-checks). asyncssh only authenticates and moves bytes:
 
 - public-key authentication against the same registry as sshd (the user name is ignored);
+- with `--enrollment`, the first unregistered key a client offers is accepted provisionally: its
+  connection gets one session, running the invite-code prompt (`ssh enrol`) instead of a portal,
+  and is closed when that ends (see `tui_portal.access.ssh.enrolment`);
 - each session gets a fresh PTY (`os.openpty`), made the child's controlling terminal (`setsid` +
   `TIOCSCTTY`) so window changes reach Textual as SIGWINCH (`TIOCSWINSZ` on `TerminalSizeChanged`);
 - the child's environment is built from scratch: TERM from the client, nothing else from it;
@@ -72,6 +75,8 @@ KEEPALIVE_INTERVAL = 30
 KEEPALIVE_COUNT_MAX = 4
 """Like sshd's ClientAliveInterval/CountMax: a client silent to 4 keepalives (2 minutes) is gone, and the
 keepalives keep a quiet session's bytes flowing past load balancers' idle timers."""
+ENROLMENT_START_TIMEOUT = 30.0
+"""Seconds a provisionally accepted (unregistered) key has to open its one enrolment session."""
 
 
 def say(message: str) -> None:
@@ -184,6 +189,9 @@ class ServerState:
         self.hangup_grace = float(args.hangup_grace)
         self.pacer = StartupPacer(float(args.max_startups_per_second))
         self.drain_grace = float(getattr(args, "drain_grace", DEFAULT_DRAIN_GRACE))
+        self.enrollment = bool(getattr(args, "enrollment", False))
+        self.child_log_flags = (["--log-file", str(Path(args.log_file).resolve()), "--log-level", args.log_level]
+                                if getattr(args, "log_file", None) else [])
         self.connections = 0
         self.open_connections: set[asyncssh.SSHServerConnection] = set()
         self.sessions: set[PortalSession] = set()
@@ -220,6 +228,9 @@ class PortalSSHServer(asyncssh.SSHServer):
         self._counted = False
         self._over_limit = False
         self._verdicts: dict[str, str | None] = {}
+        self.enrolling_key: str | None = None
+        """With --enrollment: the unregistered key ("TYPE BASE64") accepted provisionally."""
+        self.enrolment_started = False
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.peer = peer_text(conn.get_extra_info("peername"))
@@ -252,6 +263,17 @@ class PortalSSHServer(asyncssh.SSHServer):
             raise asyncssh.DisconnectError(asyncssh.DISC_SERVICE_NOT_AVAILABLE, DRAIN_REFUSAL)
         return True
 
+    def auth_completed(self) -> None:
+        """A provisionally accepted key that never opens its enrolment session does not keep a slot."""
+        if self.enrolling_key is not None:
+            asyncio.get_running_loop().call_later(ENROLMENT_START_TIMEOUT, self._close_if_idle)
+
+    def _close_if_idle(self) -> None:
+        if not self.enrolment_started and self.connection is not None:
+            log_event(LOGGER, "enrol_ended", peer=self.peer, key=self.fingerprint, outcome="no_session",
+                      timeout_s=ENROLMENT_START_TIMEOUT)
+            self.connection.close()
+
     def password_auth_supported(self) -> bool:
         return False
 
@@ -266,7 +288,9 @@ class PortalSSHServer(asyncssh.SSHServer):
         fingerprint = key.get_fingerprint("sha256")
         if fingerprint in self._verdicts:  # asyncssh asks again when the signature arrives
             customer_id = self._verdicts[fingerprint]
-            return customer_id is not None and customer_id == self.customer_id
+            if customer_id is None:
+                return self.enrolling_key is not None and fingerprint == self.fingerprint
+            return customer_id == self.customer_id
         if len(self._verdicts) >= MAX_KEYS_PER_CONNECTION:
             log_event(LOGGER, "auth", outcome="refused", reason="too_many_keys", key=fingerprint, peer=self.peer,
                       max_keys=MAX_KEYS_PER_CONNECTION)
@@ -279,8 +303,17 @@ class PortalSSHServer(asyncssh.SSHServer):
             return False
         self._verdicts[fingerprint] = customer_id
         if customer_id is None:
+            if self.state.enrollment and self.fingerprint is None:
+                # Proven by its signature next; the connection may then only run the enrolment prompt.
+                self.fingerprint = fingerprint
+                self.enrolling_key = " ".join(key.export_public_key("openssh").decode("ascii").split()[:2])
+                log_event(LOGGER, "auth", outcome="enrolment", key=fingerprint, peer=self.peer)
+                return True
             log_event(LOGGER, "auth", outcome="refused", reason="not_registered", key=fingerprint, peer=self.peer)
             return False
+        # A client that could not sign for a provisionally accepted key moved on to this one: the
+        # unproven key must never reach the enrolment prompt.
+        self.enrolling_key = None
         self.customer_id, self.fingerprint = customer_id, fingerprint
         log_event(LOGGER, "auth", outcome="accepted", key=fingerprint, customer=customer_id, peer=self.peer)
         return True
@@ -315,13 +348,22 @@ def child_environment(term: str, settings: Settings) -> dict[str, str]:
 class PortalSession:
     """One SSH session: a portal process on its own PTY, bytes pumped both ways."""
 
-    def __init__(self, state: ServerState, process: asyncssh.SSHServerProcess[bytes], customer_id: str,
-                 fingerprint: str, peer: str | None = None) -> None:
+    def __init__(
+        self,
+        state: ServerState,
+        process: asyncssh.SSHServerProcess[bytes],
+        customer_id: str | None,
+        fingerprint: str,
+        peer: str | None = None,
+        *,
+        enrolling_key: str | None = None,
+    ) -> None:
         self.state = state
         self.process = process
         self.customer_id = customer_id
         self.fingerprint = fingerprint
         self.peer = peer
+        self.enrolling_key = enrolling_key
         self.child: asyncio.subprocess.Process | None = None
         self.master = -1
         self.rows = 24
@@ -331,7 +373,11 @@ class PortalSession:
         self._last_input = time.monotonic()
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "tui_portal", *connection_flags(self.state.settings),
+        if self.customer_id is None:
+            # Enrolment: the prompt registers the key, then execs `ssh session` itself.
+            return [sys.executable, "-m", "tui_portal", *connection_flags(self.state.settings),
+                    *self.state.child_log_flags, "ssh", "enrol", "--public-key", str(self.enrolling_key)]
+        return [sys.executable, "-m", "tui_portal", *connection_flags(self.state.settings), *self.state.child_log_flags,
                 "--customer", self.customer_id, "ssh", "session", "--fingerprint", self.fingerprint]
 
     async def run(self) -> None:
@@ -365,7 +411,7 @@ class PortalSession:
             os.close(slave)
         started = time.monotonic()
         log_event(LOGGER, "session_start", pid=self.child.pid, customer=self.customer_id, key=self.fingerprint,
-                  peer=self.peer, term=self.process.get_terminal_type())
+                  peer=self.peer, term=self.process.get_terminal_type(), enrolling=self.enrolling_key is not None)
         os.set_blocking(self.master, False)
         loop = asyncio.get_running_loop()
         loop.add_reader(self.master, self._on_output)
@@ -489,12 +535,29 @@ class PortalSession:
 async def _handle_process(state: ServerState, process: asyncssh.SSHServerProcess[bytes]) -> None:
     connection = process.get_extra_info("connection")
     owner = connection.get_owner()
-    if not isinstance(owner, PortalSSHServer) or owner.customer_id is None or owner.fingerprint is None:
-        process.exit(1)  # cannot happen: authentication is required before a session opens
-        return
     if state.draining:
         process.stdout.write(f"{DRAIN_REFUSAL}\r\n".encode())
         process.exit(1)
+        return
+    if isinstance(owner, PortalSSHServer) and owner.enrolling_key is not None and owner.fingerprint is not None:
+        if owner.enrolment_started:
+            # One prompt per connection: a second channel must not multiply the attempts.
+            process.exit(1)
+            return
+        owner.enrolment_started = True
+        session = PortalSession(state, process, None, owner.fingerprint, owner.peer, enrolling_key=owner.enrolling_key)
+        state.sessions.add(session)
+        try:
+            await session.run()
+        finally:
+            state.sessions.discard(session)
+            # Let the exit status and last words reach the client, then end the connection.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(process.wait_closed(), timeout=5)
+            connection.close()
+        return
+    if not isinstance(owner, PortalSSHServer) or owner.customer_id is None or owner.fingerprint is None:
+        process.exit(1)  # cannot happen: authentication is required before a session opens
         return
     session = PortalSession(state, process, owner.customer_id, owner.fingerprint, owner.peer)
     state.sessions.add(session)
