@@ -19,8 +19,10 @@ SANDBOX_API_BASE = "http://sandbox.tui-portal.invalid"
 """Never resolved: requests to the embedded sandbox go through httpx.ASGITransport, not a socket."""
 
 
-def build_client(settings: Settings) -> Any:
-    """A StripeClient for the configured endpoint; not yet opened (it is an async context manager)."""
+def build_client(settings: Settings, *, sandbox_app: Any = None) -> Any:
+    """A StripeClient for the configured endpoint; not yet opened (it is an async context manager).
+
+    `sandbox_app`: the in-process sandbox to talk to (default: a new one on `settings.sandbox_db`)."""
     from tui_portal.billing import StripeClient
 
     if settings.uses_sandbox:
@@ -28,11 +30,35 @@ def build_client(settings: Settings) -> Any:
 
         from tui_portal import sandbox
 
-        settings.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
-        app = sandbox.create_app(settings.sandbox_db)
+        app = sandbox_app if sandbox_app is not None else _sandbox_app(settings)
         return StripeClient(sandbox.DEFAULT_API_KEY, api_base=SANDBOX_API_BASE, transport=httpx.ASGITransport(app=app))
     assert settings.api_key is not None and settings.api_base is not None  # load_settings guarantees both
     return StripeClient(settings.api_key.reveal(), api_base=settings.api_base)
+
+
+def _sandbox_app(settings: Settings) -> Any:
+    from tui_portal import sandbox
+
+    settings.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
+    return sandbox.create_app(settings.sandbox_db)
+
+
+@asynccontextmanager
+async def sandbox_documents(app: Any) -> AsyncIterator[str | None]:
+    """Serve the in-process sandbox's hosted invoice pages and PDFs on loopback while the portal runs.
+
+    Without it their URLs would name no reachable host, so "Open invoice page" and the PDF link would
+    lead nowhere. Only those two document routes are served (sandbox/document_server.py), on
+    127.0.0.1 and an ephemeral port; the server ends with the portal. `app=None` (a real endpoint,
+    whose documents Stripe hosts): nothing is started.
+    """
+    if app is None:
+        yield None
+        return
+    from tui_portal.sandbox.document_server import serve_documents
+
+    async with serve_documents(app) as url:
+        yield url
 
 
 def startup_error(error: Exception, settings: Settings) -> Exception:
@@ -113,8 +139,9 @@ async def open_portal(settings: Settings) -> AsyncIterator[Any]:
     await asyncio.to_thread(_load_layers, settings)
     from tui_portal.portal import PortalService
 
-    client = build_client(settings)
-    async with client:
+    sandbox_app = _sandbox_app(settings) if settings.uses_sandbox else None
+    client = build_client(settings, sandbox_app=sandbox_app)
+    async with client, sandbox_documents(sandbox_app):
         try:
             # Independent look-ups, so they travel together. With `--customer` this is the only wave:
             # the overview's requests are in it too. The sandbox demo's customer is found by email
