@@ -2,7 +2,7 @@
 
 Why one place: over SSH (and in the kiosk) the person at the keyboard does not own the machine the
 portal runs on. A customer who could name a file would write as the service account (an invoice saved
-over `~/.profile`, or over the portal's own config); a link opened with `webbrowser` would start
+over `~/.profile`, or over the portal's own config); a link opened with Python's browser module would start
 `www-browser` on the server, attached to the customer's terminal, as an account that can read the
 Stripe key. Each mode's composition root builds one `SessionPolicy` with a named constructor and hands
 it to `PortalApp`; screens ask the app (`app.open_url`, `app.policy`) instead of deciding themselves,

@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Static
 
 from tui_portal.portal import PortalError, ServiceUnavailable
@@ -42,6 +43,13 @@ def default_pdf_path(invoice: InvoiceDetailView) -> Path:
     downloads = Path.home() / "Downloads"
     folder = downloads if downloads.is_dir() else Path.cwd()
     return folder / f"{name}.pdf"
+
+
+def _set_label(button: Button, label: Content) -> None:
+    """Set a label whose only change may be its link: `Content` equality ignores styles, so plain
+    assignment to the reactive would keep the old (link-less) label."""
+    button.set_reactive(Button.label, label)
+    button.refresh(layout=True)
 
 
 def _negative(amount: Money) -> str:
@@ -157,10 +165,10 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
         self.query_one("#pay-invoice", Button).display = self._can_pay()
         open_page = self.query_one("#open-page", Button)
         open_page.display = summary.hosted_invoice_url is not None
-        open_page.label = hyperlink(self._("Open invoice page"), summary.hosted_invoice_url)
+        _set_label(open_page, hyperlink(self._("Open invoice page"), summary.hosted_invoice_url))
         pdf_button = self.query_one("#show-pdf-form", Button)
         pdf_button.display = self._can_save_pdf()
-        pdf_button.label = hyperlink(self._("Save PDF"), invoice.pdf_url)
+        _set_label(pdf_button, hyperlink(self._("Save PDF"), invoice.pdf_url))
         self.query_one("#invoice-actions").display = (
             self._can_pay() or summary.hosted_invoice_url is not None or self._can_save_pdf()
         )

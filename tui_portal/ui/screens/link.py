@@ -11,7 +11,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from tui_portal.ui.resources import stylesheet
@@ -45,7 +45,7 @@ class LinkScreen(PortalModal[None]):
             )
             yield Static(hyperlink(self._title, self.url), id="link-anchor")
             yield Static(hyperlink(self.url, self.url), id="link-url")
-            yield VerticalScroll(id="link-qr")
+            yield Vertical(id="link-qr")
             with Horizontal(id="link-buttons"):
                 yield Button(literal(self._("Show QR code")), id="link-show-qr")
                 yield Button(literal(self._("Close")), id="link-close", variant="primary")
@@ -63,7 +63,7 @@ class LinkScreen(PortalModal[None]):
         self.action_toggle_qr()
 
     async def action_toggle_qr(self) -> None:
-        box = self.query_one("#link-qr", VerticalScroll)
+        box = self.query_one("#link-qr", Vertical)
         if not box.children:
             await box.mount(CardSetupQR(self.url, id="link-qr-code"))
         box.display = not box.display
