@@ -261,9 +261,16 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             )
         if self.check_action("return_to_business", ()):
             commands.append(
-                PaletteCommand(self._("Return to the business's website"), self._("Open in the browser"),
+                PaletteCommand(self._("Return to the business's website"), self._("Link"),
                                self.action_return_to_business)
             )
+        if self.data is not None:  # the footer links, reachable from the keyboard too
+            business = self.data.business
+            for url, label in ((business.terms_of_service_url, N_("Terms of service")),
+                               (business.privacy_policy_url, N_("Privacy policy"))):
+                if url:
+                    commands.append(PaletteCommand(self._(label), self._("Link"),
+                                                   partial(self.portal.open_link, url, self._(label))))
         commands.append(PaletteCommand(self._("Reload"), self._("Fetch the latest data"), self.action_reload))
         return commands
 
