@@ -89,6 +89,30 @@ class SessionHome:
         return self.browser_record.read_text() if self.browser_record.exists() else ""
 
 
+def session_environments() -> list[dict[str, str]]:
+    """The environment of every running portal session process (`... -m tui_portal ... ssh session ...`)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"tui_portal" not in argv or b"session" not in argv:
+                continue
+            entries = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        found.append(dict(entry.decode(errors="replace").split("=", 1) for entry in entries if b"=" in entry))
+    return found
+
+
+def assert_session_sees_fake_browsers(home: SessionHome) -> None:
+    """The premise of the test: the session really has the fake browsers first on PATH and this HOME."""
+    environments = session_environments()
+    assert any(env.get("PATH", "").startswith(str(home.fake_bin)) and env.get("HOME") == str(home.root)
+               for env in environments), f"no session runs with the test's PATH and HOME: {environments}"
+
+
 def make_session_home(directory: Path) -> SessionHome:
     """A HOME with the files the issue's auditor overwrote (a shell profile, the portal's own config,
     an earlier download), and a folder of fake browsers that record any run."""
@@ -319,6 +343,7 @@ def test_forced_command_session_starts_no_program_and_writes_no_file(sshd_world:
     before = sshd_world.home.snapshot()
     child = spawn_ssh(ssh_command(sshd_world.port, sshd_world.keys["demo"].private, sshd_world.account, "-tt"))
     child.expect("Dana Demo", timeout=60)
+    assert_session_sees_fake_browsers(sshd_world.home)
     exercise_every_link_and_save_pdf(child)
     quit_portal(child)
     assert_nothing_touched(sshd_world.home, before)
@@ -369,6 +394,7 @@ def test_ssh_serve_session_starts_no_program_and_writes_no_file(serve_world: Wor
     before = serve_world.home.snapshot()
     child = spawn_ssh(ssh_command(serve_world.port, serve_world.keys["demo"].private, "demo", "-tt"))
     child.expect("Dana Demo", timeout=60)
+    assert_session_sees_fake_browsers(serve_world.home)
     exercise_every_link_and_save_pdf(child)
     quit_portal(child)
     assert_nothing_touched(serve_world.home, before)
