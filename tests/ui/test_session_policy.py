@@ -292,3 +292,35 @@ async def test_the_link_dialog_renders_a_hostile_url_literally(portal_app: Any) 
         assert app.is_running and app.screen is link
         assert isinstance(link.query_one("#link-close"), Button)
         assert isinstance(link.query_one("#link-url"), Static)
+
+
+async def test_in_a_session_textuals_own_file_writers_are_closed_too(
+    portal_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A screenshot (into the working folder) or a "delivered" file (into Downloads) would be a file
+    on the server: the policy closes them as well; locally they still work."""
+    import io
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "Downloads").mkdir()
+    def files() -> list[Path]:  # the test's sandbox database lives here too; it is not the session's doing
+        return sorted(path for path in tmp_path.rglob("*") if not path.name.startswith("sandbox.sqlite3"))
+
+    before = files()
+    app = portal_app("demo@example.com", policy=SessionPolicy.ssh())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_overview(pilot)
+        await app.run_action("screenshot")
+        assert app.deliver_screenshot() is None
+        assert app.deliver_text(io.StringIO("x"), save_filename="x.txt") is None
+        with pytest.raises(PermissionError):
+            app.save_screenshot(path=str(tmp_path))
+        await pilot.pause()
+    assert files() == before
+
+    local = portal_app("demo@example.com", policy=SessionPolicy.local())
+    async with local.run_test(size=SIZE) as pilot:
+        await wait_for_overview(pilot)
+        saved = local.save_screenshot(path=str(tmp_path))
+    assert Path(saved).is_file()

@@ -212,6 +212,31 @@ class PortalApp(App[str | None]):
             return
         self.push_screen(LinkScreen(safe, title))
 
+    # Textual's own ways to write files (a screenshot into the working folder, "deliver" a file into
+    # the Downloads folder) are closed too where the person does not own the machine: a
+    # `[@click=app.screenshot]` smuggled into some text must not write on the server either.
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        if self.policy.may_write_files:
+            super().action_screenshot(filename, path)
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        if not self.policy.may_write_files:
+            return None
+        return super().deliver_screenshot(filename, path, time_format)
+
+    def save_screenshot(self, filename: str | None = None, path: str | None = None, time_format: str | None = None) -> str:
+        if not self.policy.may_write_files:
+            raise PermissionError("this session may not write files on this machine")
+        return super().save_screenshot(filename, path, time_format)
+
+    def _deliver_binary(self, binary: Any, **options: Any) -> str | None:  # deliver_text / deliver_binary
+        if not self.policy.may_write_files:
+            return None
+        return super()._deliver_binary(binary, **options)
+
     async def save_pdf(self, invoice_id: str, path: str | Path) -> Path:
         """The only way a screen writes a file: refused unless the person owns this machine."""
         if not self.policy.may_write_files:
