@@ -414,11 +414,13 @@ def _open_portal(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
         print(f"tui-portal: {error}", file=sys.stderr)
         return 2
 
+    from tui_portal.portal.session_policy import SessionPolicy
     from tui_portal.ui import PortalApp
     from tui_portal.wiring import open_portal
 
     app = PortalApp(
         lambda: open_portal(settings),
+        policy=SessionPolicy.local(),
         flow=args.flow,
         subscription_id=args.subscription,
         after_completion=args.after_completion,

@@ -20,8 +20,10 @@ SANDBOX_API_BASE = "http://sandbox.tui-portal.invalid"
 """Never resolved: requests to the embedded sandbox go through httpx.ASGITransport, not a socket."""
 
 
-def build_client(settings: Settings) -> Any:
-    """A StripeClient for the configured endpoint; not yet opened (it is an async context manager)."""
+def build_client(settings: Settings, *, sandbox_app: Any = None) -> Any:
+    """A StripeClient for the configured endpoint; not yet opened (it is an async context manager).
+
+    `sandbox_app`: the in-process sandbox to talk to (default: a new one on `settings.sandbox_db`)."""
     from tui_portal.billing import StripeClient
 
     if settings.uses_sandbox:
@@ -29,11 +31,35 @@ def build_client(settings: Settings) -> Any:
 
         from tui_portal import sandbox
 
-        settings.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
-        app = sandbox.create_app(settings.sandbox_db)
+        app = sandbox_app if sandbox_app is not None else _sandbox_app(settings)
         return StripeClient(sandbox.DEFAULT_API_KEY, api_base=SANDBOX_API_BASE, transport=httpx.ASGITransport(app=app))
     assert settings.api_key is not None and settings.api_base is not None  # load_settings guarantees both
     return StripeClient(settings.api_key.reveal(), api_base=settings.api_base)
+
+
+def _sandbox_app(settings: Settings) -> Any:
+    from tui_portal import sandbox
+
+    settings.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
+    return sandbox.create_app(settings.sandbox_db)
+
+
+@asynccontextmanager
+async def sandbox_documents(app: Any) -> AsyncIterator[str | None]:
+    """Serve the in-process sandbox's hosted invoice pages and PDFs on loopback while the portal runs.
+
+    Without it their URLs would name no reachable host, so "Open invoice page" and the PDF link would
+    lead nowhere. Only those two document routes are served (sandbox/document_server.py), on
+    127.0.0.1 and an ephemeral port; the server ends with the portal. `app=None` (a real endpoint,
+    whose documents Stripe hosts): nothing is started.
+    """
+    if app is None:
+        yield None
+        return
+    from tui_portal.sandbox.document_server import serve_documents
+
+    async with serve_documents(app) as url:
+        yield url
 
 
 def startup_error(error: Exception, settings: Settings) -> Exception:
@@ -80,10 +106,12 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _client_or_startup_error(settings: Settings) -> Any:
-    """`build_client`, with its failures (e.g. a sandbox folder that cannot be created) told in words."""
+def _client_or_startup_error(settings: Settings) -> tuple[Any, Any]:
+    """(the in-process sandbox or None, the client), with failures (e.g. a sandbox folder that cannot
+    be created, a file that is not a database) told in words."""
     try:
-        return build_client(settings)
+        sandbox_app = _sandbox_app(settings) if settings.uses_sandbox else None
+        return sandbox_app, build_client(settings, sandbox_app=sandbox_app)
     except Exception as error:  # noqa: BLE001 - re-raised as a message
         raise startup_error(error, settings) from None
 
@@ -137,8 +165,8 @@ async def open_portal(settings: Settings) -> AsyncIterator[Any]:
     await asyncio.to_thread(_load_layers, settings)
     from tui_portal.portal import PortalService
 
-    client = _client_or_startup_error(settings)
-    async with client:
+    sandbox_app, client = _client_or_startup_error(settings)
+    async with client, sandbox_documents(sandbox_app):
         try:
             # Independent look-ups, so they travel together. With `--customer` this is the only wave:
             # the overview's requests are in it too. The sandbox demo's customer is found by email

@@ -154,10 +154,14 @@ def readme_sshd_snippet() -> str:
     return match.group(1)
 
 
-def render_test_sshd_config(work: Path, command_path: Path, port: int, account: str) -> Path:
+def render_test_sshd_config(
+    work: Path, command_path: Path, port: int, account: str, extra_env: dict[str, str] | None = None
+) -> Path:
     """README snippet + what a non-system test sshd needs (own host key, port, pid file).
 
     The snippet's account names and command path are swapped for the test's; nothing else changes.
+    `extra_env`: more variables for the sessions (test-only, e.g. a fake browser first on PATH). They
+    share the one `SetEnv` line: sshd uses only the first `SetEnv` line it reads.
     """
     host_key = work / "ssh_host_ed25519_key"
     if not host_key.exists():
@@ -177,7 +181,8 @@ def render_test_sshd_config(work: Path, command_path: Path, port: int, account: 
         "UsePAM no",
         "PubkeyAuthentication yes",
         "LogLevel VERBOSE",
-        f"SetEnv PYTHONPATH={REPO}",  # sessions run this checkout's code (see code_under_test_environment)
+        # sessions run this checkout's code (see code_under_test_environment)
+        " ".join([f"SetEnv PYTHONPATH={REPO}", *(f"{name}={value}" for name, value in (extra_env or {}).items())]),
     ]
     config = work / "sshd_config"
     config.write_text("\n".join(test_lines) + "\n" + snippet, encoding="utf-8")
@@ -193,7 +198,7 @@ class RunningSshd:
 
 
 @contextlib.contextmanager
-def running_sshd(work: Path, db_path: Path) -> Iterator[RunningSshd]:
+def running_sshd(work: Path, db_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningSshd]:
     """A real sshd on loopback whose AuthorizedKeysCommand is `python -m tui_portal ... authorized-keys`."""
     sshd = require_sshd()
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
@@ -210,7 +215,7 @@ def running_sshd(work: Path, db_path: Path) -> Iterator[RunningSshd]:
         )
         wrapper.chmod(0o755)
         port = free_port()
-        config = render_test_sshd_config(work, wrapper, port, account)
+        config = render_test_sshd_config(work, wrapper, port, account, extra_env)
         check = subprocess.run([sshd, "-t", "-f", str(config)], capture_output=True, text=True)
         assert check.returncode == 0, check.stderr
         log = work / "sshd.log"

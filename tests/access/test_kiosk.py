@@ -12,6 +12,7 @@ from textual.command import CommandPalette
 from tests.access.kiosk_staff_support import client_for_db, fixed_clock, screen_text, wait_for_overview, wait_until
 from tui_portal.access.kiosk import DemoDatabase, KioskApp, OperatorExitScreen, sandbox_service_factory
 from tui_portal.settings import Settings
+from tui_portal.ui.screens.link import LinkScreen
 from tui_portal.ui.screens.overview import OverviewScreen
 
 SECRET = "open sesame 42"
@@ -91,10 +92,11 @@ async def test_links_are_shown_not_opened_in_a_browser(demo_database: DemoDataba
         await pilot.press("r")  # "Return to Northwind Cloud": the default_return_url
         await pilot.pause()
         assert opened == [] and driver_opened == []
-        shown = [str(notification.message) for notification in app._notifications]
-        assert any("https://northwind.example/account" in message for message in shown)
+        # The kiosk's SessionPolicy: the link is handed to the visitor's own device (hyperlink, text, QR).
+        assert isinstance(app.screen, LinkScreen)
+        assert "https://northwind.example/account" in screen_text(app)
         assert app.is_running
-        assert not callable(getattr(app.service, "save_pdf", None))  # no files written where a visitor says
+        assert not app.policy.may_write_files  # no files written where a visitor says
 
 
 async def test_idle_reset_restores_the_seeded_data_and_shows_the_overview(demo_database: DemoDatabase) -> None:

@@ -55,11 +55,13 @@ def test_themes_use_the_brand_color_for_buttons_and_reject_bad_colors() -> None:
     assert fallback_dark.variables["portal-border"] == "round"
 
 
-def test_theme_choice_is_remembered_in_the_user_config_dir(tmp_path: Path) -> None:
-    preference = ThemePreference()
+def test_a_theme_file_store_round_trips_and_ignores_a_broken_file(tmp_path: Path) -> None:
+    """The file store is for tests and tools only (an explicit path); the portal keeps the choice in
+    the customer's metadata (tests/ui/test_session_policy.py)."""
+    preference = ThemePreference(tmp_path / "theme" / "ui.json")
     assert preference.load() is None
     preference.save(LIGHT_THEME)
-    assert ThemePreference().load() == LIGHT_THEME
+    assert ThemePreference(tmp_path / "theme" / "ui.json").load() == LIGHT_THEME
     broken = ThemePreference(tmp_path / "ui.json")
     broken.path.write_text("{not json", encoding="utf-8")
     assert broken.load() is None

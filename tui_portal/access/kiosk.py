@@ -10,8 +10,10 @@ How each escape hatch is closed (Textual 8.2.8, see docs/textual-field-notes.md 
 - `ENABLE_COMMAND_PALETTE = False` and no system commands: no palette, no Quit/Screenshot command.
 - `exit()` itself refuses unless the operator gave the secret, so a screen's own binding, a
   `[@click=app.quit]` link or a finished deep-link flow cannot end the kiosk either.
-- `open_url` shows the address instead of starting a browser on the kiosk machine, and the service
-  is handed to the screens without `save_pdf`, so no visitor-chosen path is ever written.
+- `SessionPolicy.kiosk()` (portal/session_policy.py, the rule every mode shares): links are shown
+  (hyperlink, address, QR code) instead of starting a browser on the kiosk machine, "Save PDF" offers
+  the PDF's link with no path prompt, so no visitor-chosen path is ever written, and the theme is not
+  remembered past the session.
 
 Idle reset: visitors' changes live in a working copy of a pristine seeded database made at start.
 When nobody touched the keyboard or mouse for `idle_seconds` after some activity, the app closes
@@ -40,6 +42,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from tui_portal.portal.session_policy import SessionPolicy
 from tui_portal.settings import Settings
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.resources import stylesheet
@@ -160,21 +163,6 @@ class OperatorExitScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-def _without_file_saving(
-    service_factory: Callable[[], AbstractAsyncContextManager[Any]],
-) -> Callable[[], AbstractAsyncContextManager[Any]]:
-    """The same service, minus `save_pdf`: a visitor typing a path could overwrite the kiosk's files
-    (a shell profile, an autostart entry). Screens offer "Save PDF" only when the service can."""
-
-    @asynccontextmanager
-    async def open_service() -> AsyncIterator[Any]:
-        async with service_factory() as service:
-            service.save_pdf = None
-            yield service
-
-    return open_service
-
-
 class KioskApp(PortalApp, inherit_bindings=False):
     """PortalApp that the person at the keyboard cannot leave, and that forgets them when idle."""
 
@@ -195,7 +183,7 @@ class KioskApp(PortalApp, inherit_bindings=False):
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """`monotonic` times the lockout after a wrong operator secret (tests pass a fake one)."""
-        super().__init__(_without_file_saving(service_factory), clock=clock)
+        super().__init__(service_factory, clock=clock, policy=SessionPolicy.kiosk())
         self._monotonic = monotonic
         if idle_seconds <= 0:
             raise ValueError("idle_seconds must be positive")
@@ -236,10 +224,6 @@ class KioskApp(PortalApp, inherit_bindings=False):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from ()
-
-    def open_url(self, url: str, *, new_tab: bool = True) -> None:
-        """Show the address instead of opening a browser on the kiosk machine."""
-        self.notify(f"Open on your own device: {url}", markup=False, timeout=10)
 
     def action_operator_exit(self) -> None:
         if self._operator_secret is None or isinstance(self.screen, OperatorExitScreen):

@@ -532,4 +532,5 @@ class Presenter:
             total=self.money(field(invoice, "total", 0), currency),
             period_label=format_period(period_start, period_end, self.locale) or None,
             has_pdf=bool(field(invoice, "invoice_pdf")),  # drafts have none until finalized
+            pdf_url=field(invoice, "invoice_pdf") or None,
         )

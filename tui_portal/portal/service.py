@@ -24,6 +24,7 @@ from tui_portal.portal._invoices import InvoicesMixin
 from tui_portal.portal._overview import OverviewMixin
 from tui_portal.portal._payments import PaymentMethodsMixin
 from tui_portal.portal._plans import PlanChangesMixin
+from tui_portal.portal._preferences import PreferencesMixin
 from tui_portal.portal._ssh_keys import SshKeysMixin
 
 
@@ -35,6 +36,7 @@ class PortalService(
     PaymentMethodsMixin,
     InvoicesMixin,
     SshKeysMixin,
+    PreferencesMixin,
 ):
     """The portal's use-cases for one customer.
 
@@ -59,4 +61,5 @@ class PortalService(
       `remove_payment_method`, `test_cards`, `add_test_card`, `start_card_setup`, `wait_for_setup`
     - invoices (`_invoices.py`): `invoice_page`, `invoice_detail`, `save_pdf`
     - SSH keys (`_ssh_keys.py`, when `[tui] ssh_keys` is on): `ssh_keys`, `add_ssh_key`, `revoke_ssh_key`
+    - preferences (`_preferences.py`): `preferred_theme`, `save_preferred_theme` (customer metadata)
     """

@@ -500,3 +500,4 @@ class InvoiceDetailView:
     total: Money
     period_label: str | None
     has_pdf: bool  # True when `save_pdf` can save this invoice's PDF (finalized invoices)
+    pdf_url: str | None = None  # the PDF's own URL (offered as a link where files may not be saved)

@@ -79,6 +79,9 @@ class SandboxApp:
         # Base of browser-facing URLs (checkout page, portal page, hosted invoices). None = the host the
         # client used; an in-process app (no socket) can point it at a TCP server serving the same file.
         self.public_url = public_url.rstrip("/") if public_url else None
+        # Base of hosted invoice pages and PDFs only; set by `document_server.serve_documents` for an
+        # in-process app, whose API has no socket a browser could reach.
+        self.documents_url: str | None = None
         self.store = Store(self.db_path)
         self.clock = Clock(now)
         self.seed = seed

@@ -5,6 +5,12 @@ manager that yields a `PortalService` (`lambda: open_portal(settings)`). The app
 at mount and keeps it open until the app closes, so the HTTP client is closed cleanly on exit.
 Screens reach the service as `self.service`, translate with `self._("...")`, open each other with
 `self.app.open_screen(name, **kwargs)` and report a finished flow with `self.app.flow_done(message)`.
+
+What the session may do on this machine is the composition root's `SessionPolicy`
+(`portal.session_policy`), held here as `self.policy`. Screens never decide it: a link goes through
+`open_link` / `open_url` (a local browser only where the policy allows, else a `LinkScreen` for the
+customer's own terminal), a file is written only through `save_pdf`, and the theme choice is
+remembered where the policy says (the customer's metadata, or nowhere past the session).
 """
 
 from __future__ import annotations
@@ -12,17 +18,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tui_portal.portal.errors import PortalError
+from tui_portal.portal.errors import ActionNotAllowed, PortalError
+from tui_portal.portal.session_policy import SessionPolicy, safe_link_url
 from tui_portal.ui.commands import PortalCommands
 from tui_portal.ui.navigation import DeepLink, screen_class
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.screens.base import translate_bindings
+from tui_portal.ui.screens.link import LinkScreen
 from tui_portal.ui.screens.start import StartScreen
 from tui_portal.ui.theme import DARK_THEME, LIGHT_THEME, ThemePreference, brand_themes_and_default, build_themes
 from tui_portal.ui.widgets.header import PortalHeader
@@ -55,8 +64,13 @@ class PortalApp(App[str | None]):
         clock: Callable[[], int] | None = None,
         theme_preference: ThemePreference | None = None,
         flow_options: dict[str, Any] | None = None,
+        policy: SessionPolicy | None = None,
     ) -> None:
+        """`policy`: what this session may do on this machine; the local portal's when not given.
+        `theme_preference`: a file-backed store for the theme (tests); composition roots leave it
+        None and the policy decides where the choice is kept."""
         super().__init__()
+        self.policy = policy or SessionPolicy.local()
         self._service_factory = service_factory
         self._deep_link = (
             DeepLink(flow, subscription_id, flow_options or {}, exit_when_done=after_completion == "exit")
@@ -67,14 +81,14 @@ class PortalApp(App[str | None]):
         self._start_screen: StartScreen | None = None
         self._start_failure: str | None = None
         self.clock = clock  # the composition root's time source (tests pass the sandbox's fixed clock)
-        self._theme_preference = theme_preference or ThemePreference()
+        self._theme_preference = theme_preference
         self._service: PortalService | None = None
         self._service_released = asyncio.Event()
         self._gettext: Callable[[str], str] = lambda message: message
         self.overview_stale = False
         for theme in build_themes():
             self.register_theme(theme)
-        self.theme = self._theme_preference.load() or DARK_THEME
+        self.theme = (self._theme_preference.load() if self._theme_preference else None) or DARK_THEME
 
     # ---- service lifetime -------------------------------------------------------------------
 
@@ -105,8 +119,9 @@ class PortalApp(App[str | None]):
                 # The first overview settles the customer's language (preferred_locales) before any
                 # screen is built; the overview screen then draws it without asking again.
                 overview = await service.overview()
+                stored_theme = await self._stored_theme(service)
                 self._service = service
-                self._service_ready(service, overview)
+                self._service_ready(service, overview, stored_theme)
                 await self._service_released.wait()
         except PortalError as error:
             self._service = None
@@ -146,7 +161,15 @@ class PortalApp(App[str | None]):
         text = self._gettext(message)
         return text.format(**values) if values else text
 
-    def _service_ready(self, service: PortalService, overview: OverviewView) -> None:
+    async def _stored_theme(self, service: PortalService) -> str | None:
+        """The customer's remembered theme (never a file another customer's session reads)."""
+        if self._theme_preference is not None:
+            return self._theme_preference.load()
+        if self.policy.remembers_preferences_for_customer:
+            return await service.preferred_theme()
+        return None
+
+    def _service_ready(self, service: PortalService, overview: OverviewView, stored_theme: str | None = None) -> None:
         self._gettext = service.translator.gettext
         translate_bindings(self, self.translate)
         themes, default_theme = brand_themes_and_default(service.configuration)
@@ -155,7 +178,7 @@ class PortalApp(App[str | None]):
             if self.available_themes.get(theme.name) != theme:
                 self.register_theme(theme)
                 brand_changed = True
-        wanted_theme = self._theme_preference.load() or default_theme
+        wanted_theme = stored_theme or default_theme
         # Each CSS refresh re-parses every stylesheet (~20 ms): do it once, and only if something changed.
         if wanted_theme != self.theme:
             self.theme = wanted_theme  # the watcher refreshes the CSS
@@ -172,7 +195,72 @@ class PortalApp(App[str | None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
-        self._theme_preference.save(self.theme)
+        if self._theme_preference is not None:
+            self._theme_preference.save(self.theme)
+        elif self.policy.remembers_preferences_for_customer and self._service is not None:
+            self.run_worker(self._remember_theme(self._service, self.theme), group="preferences", exclusive=True)
+
+    async def _remember_theme(self, service: PortalService, theme: str) -> None:
+        try:
+            await service.save_preferred_theme(theme)
+        except PortalError as error:
+            # The theme still changes for this session; only remembering it failed.
+            self.notify(error.user_message, severity="warning", markup=False)
+
+    # ---- what the session may do on this machine (see portal.session_policy) ----------------
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Every link ends here (ours, and Textual's own Link/Markdown widgets): a local browser only
+        where the policy allows it; otherwise the link is handed to the customer's own terminal."""
+        if self.policy.may_open_local_browser:
+            safe = safe_link_url(url)
+            if safe is not None:
+                super().open_url(safe, new_tab=new_tab)
+            return
+        self.open_link(url)
+
+    def open_link(self, url: str | None, title: str | None = None) -> None:
+        """Open `url` for the customer: the local browser (own machine), or a `LinkScreen` with the
+        OSC 8 hyperlink, the URL as text and a QR code (SSH, kiosk). Only http(s) URLs are offered."""
+        safe = safe_link_url(url)
+        if safe is None:
+            self.notify(self.translate("This link cannot be opened here."), severity="warning", markup=False)
+            return
+        if self.policy.may_open_local_browser:
+            self.open_url(safe)
+            return
+        self.push_screen(LinkScreen(safe, title))
+
+    # Textual's own ways to write files (a screenshot into the working folder, "deliver" a file into
+    # the Downloads folder) are closed too where the person does not own the machine: a
+    # `[@click=app.screenshot]` smuggled into some text must not write on the server either.
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        if self.policy.may_write_files:
+            super().action_screenshot(filename, path)
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        if not self.policy.may_write_files:
+            return None
+        return super().deliver_screenshot(filename, path, time_format)
+
+    def save_screenshot(self, filename: str | None = None, path: str | None = None, time_format: str | None = None) -> str:
+        if not self.policy.may_write_files:
+            raise PermissionError("this session may not write files on this machine")
+        return super().save_screenshot(filename, path, time_format)
+
+    def _deliver_binary(self, binary: Any, **options: Any) -> str | None:  # deliver_text / deliver_binary
+        if not self.policy.may_write_files:
+            return None
+        return super()._deliver_binary(binary, **options)
+
+    async def save_pdf(self, invoice_id: str, path: str | Path) -> Path:
+        """The only way a screen writes a file: refused unless the person owns this machine."""
+        if not self.policy.may_write_files:
+            raise ActionNotAllowed(self.translate("Files cannot be saved in this session; use the PDF link."))
+        return await self.service.save_pdf(invoice_id, path)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Only Quit: Textual's Theme and Screenshot commands do not belong in a customer's portal."""

@@ -11,6 +11,7 @@ Use:
 - `template(markup, **vals)` -> trusted markup written by us, untrusted values substituted literally
                                  (`template("[b]$name[/b]", name=customer.name)`).
 - `cell(text)`               -> `rich.text.Text` for DataTable cells.
+- `hyperlink(label, url)`    -> `Content` whose text is a real (OSC 8) hyperlink to an http(s) URL.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import re
 
 from rich.text import Text
 from textual.content import Content
+from textual.style import Style
+
+from tui_portal.portal.session_policy import safe_link_url
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -47,3 +51,14 @@ def template(markup: str, **values: object) -> Content:
 def cell(value: object, style: str = "", justify: str = "left") -> Text:
     """A DataTable cell: `Text` is rendered as is, whereas a `str` cell would be parsed as markup."""
     return Text(clean(value), style=style, justify=justify)  # type: ignore[arg-type]
+
+
+def hyperlink(label: object, url: str | None, style: str = "") -> Content:
+    """`label` rendered literally, and clickable in the terminal: Textual writes a `Style(link=...)`
+    span as an OSC 8 hyperlink, which the customer's own terminal opens (on their machine, never
+    ours). A URL that is not a plain http(s) link (`safe_link_url`) leaves the label plain text."""
+    content = literal(label, style)
+    url = safe_link_url(url)
+    if url is not None and content.plain:
+        content = content.stylize(Style(link=url))
+    return content

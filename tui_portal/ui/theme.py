@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
 from textual.theme import Theme
 
 if TYPE_CHECKING:  # the configuration (pydantic) loads with the service, after the first frame
@@ -85,13 +84,15 @@ def brand_themes_and_default(configuration: PortalConfiguration) -> tuple[tuple[
 
 
 class ThemePreference:
-    """The customer's light/dark choice, kept in a small JSON file in the user config dir.
+    """A light/dark choice kept in a JSON file at an explicit path (tests, tools).
 
+    The portal itself keeps the choice per customer (their metadata, see `portal/_preferences.py`),
+    never in one file for the whole Unix account, which every customer's SSH session would share.
     A broken or unreadable file is ignored (the default theme is used) rather than stopping the app.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or Path(platformdirs.user_config_dir("tui-portal")) / "ui.json"
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
     def load(self) -> str | None:
         try:

@@ -231,10 +231,12 @@ def session(args: argparse.Namespace) -> int:
     if not registered:
         return entry.refuse(entry.KEY_REVOKED)
 
+    from tui_portal.portal.session_policy import SessionPolicy
     from tui_portal.ui import PortalApp
     from tui_portal.wiring import open_portal
 
-    app = PortalApp(lambda: open_portal(settings))
+    # Both the OpenSSH forced command and `ssh serve` (whose child runs this command) land here.
+    app = PortalApp(lambda: open_portal(settings), policy=SessionPolicy.ssh())
     message = app.run()
     if message:
         print(message)

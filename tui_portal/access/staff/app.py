@@ -22,6 +22,7 @@ from tui_portal.access.staff.banner import BannerTop
 from tui_portal.access.staff.connection import StaffConnection
 from tui_portal.access.staff.directory import CustomerMatch
 from tui_portal.access.staff.search_screen import CustomerSearchScreen
+from tui_portal.portal.session_policy import SessionPolicy
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.screens.start import StartScreen
@@ -46,7 +47,8 @@ class StaffApp(PortalApp):
         audit_log: AuditLog,
         clock: Callable[[], int] | None = None,
     ) -> None:
-        super().__init__(self._open_service_for_customer, clock=clock)
+        # Staff work on their own machine (files, browser), but their theme toggle is not the customer's.
+        super().__init__(self._open_service_for_customer, clock=clock, policy=SessionPolicy.staff())
         self.connection = connection
         self.staff_name = staff_name
         self.audit_log = audit_log

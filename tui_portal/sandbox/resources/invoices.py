@@ -534,12 +534,20 @@ def render_invoice(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
                                          len(all_lines) > EMBEDDED_LINES)
     if invoice.get("status") != "draft" and not str(invoice["id"]).startswith("upcoming_"):
         key = document_key(ctx, invoice["id"])
-        invoice["hosted_invoice_url"] = f"{ctx.base_url}/invoices/{invoice['id']}?key={key}"
-        invoice["invoice_pdf"] = f"{ctx.base_url}/invoices/{invoice['id']}/pdf?key={key}"
+        base = documents_base_url(ctx)
+        invoice["hosted_invoice_url"] = f"{base}/invoices/{invoice['id']}?key={key}"
+        invoice["invoice_pdf"] = f"{base}/invoices/{invoice['id']}/pdf?key={key}"
     return invoice
 
 
 DOCUMENT_SECRET_KEY = "billing_document_secret"
+
+
+def documents_base_url(ctx: Context) -> str:
+    """Where hosted invoice pages and PDFs are served: the app's `documents_url` when an in-process
+    sandbox runs a document server beside it (see document_server.py), else the API's own base."""
+    configured = ctx.app.documents_url if ctx.app is not None else None
+    return configured or ctx.base_url
 
 
 def document_key(ctx: Context, invoice_id: str) -> str:
@@ -652,7 +660,7 @@ def hosted_invoice_page(ctx: Context) -> Response:
     invoice = _finalized_invoice(ctx)
     key = document_key(ctx, invoice["id"])
     page = render_invoice_html(invoice, invoice["lines"]["data"], account=_account(ctx),
-                               pdf_url=f"{ctx.base_url}/invoices/{invoice['id']}/pdf?key={key}")
+                               pdf_url=f"{documents_base_url(ctx)}/invoices/{invoice['id']}/pdf?key={key}")
     return Response(page.encode("utf-8"))
 
 

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from tui_portal.portal import PortalError
 from tui_portal.portal.views import SetupResult, TestCardView
 from tui_portal.ui.resources import stylesheet
-from tui_portal.ui.safe import literal
+from tui_portal.ui.safe import hyperlink, literal
 from tui_portal.ui.screens.base import N_, PortalModal
 from tui_portal.ui.widgets.card_setup_qr import CardSetupQR
 
@@ -112,7 +112,7 @@ class HostedCardSetupModal(PortalModal[SetupResult | None]):
             status.update(literal(error.user_message))
             return
         self._url = link.url
-        self.query_one("#hosted-setup-link", Static).update(literal(link.url))
+        self.query_one("#hosted-setup-link", Static).update(hyperlink(link.url, link.url))
         await self.query_one("#hosted-setup-qr").mount(CardSetupQR(link.url))
         self.query_one("#hosted-setup-open", Button).disabled = False
         self.refresh_bindings()
@@ -135,7 +135,7 @@ class HostedCardSetupModal(PortalModal[SetupResult | None]):
 
     def action_open_link(self) -> None:
         if self._url is not None:
-            self.app.open_url(self._url)
+            self.portal.open_link(self._url, self._("Add a card on Stripe"))
 
     @on(Button.Pressed, "#hosted-setup-cancel")
     def _cancel_pressed(self) -> None:

@@ -1,8 +1,11 @@
 """One invoice: its lines (with service period), subtotal, discounts, total, paid and due.
 
 Actions appear only when the invoice has what they need: "Open invoice page" needs Stripe's hosted
-page, "Save PDF" needs a PDF (drafts have neither). The PDF is written through the service to a
-path the customer can edit, by default in their Downloads folder (or the current folder).
+page, "Save PDF" needs a PDF (drafts have neither). Both buttons are real hyperlinks (OSC 8) to the
+page and the PDF. Where the session owns the machine (`app.policy.may_write_files`: the local
+portal, staff) "Save PDF" writes the PDF through the app to a path the customer can edit, by default
+in their Downloads folder (or the current folder). Elsewhere (SSH, kiosk) there is no path prompt at
+all: "Save PDF" offers the PDF's link, which the customer's own terminal opens and saves.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Static
 
 from tui_portal.portal import PortalError, ServiceUnavailable
 from tui_portal.portal.views import InvoiceDetailView, InvoicePaymentResult, Money
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
-from tui_portal.ui.safe import cell, literal
+from tui_portal.ui.safe import cell, hyperlink, literal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
@@ -39,6 +43,13 @@ def default_pdf_path(invoice: InvoiceDetailView) -> Path:
     downloads = Path.home() / "Downloads"
     folder = downloads if downloads.is_dir() else Path.cwd()
     return folder / f"{name}.pdf"
+
+
+def _set_label(button: Button, label: Content) -> None:
+    """Set a label whose only change may be its link: `Content` equality ignores styles, so plain
+    assignment to the reactive would keep the old (link-less) label."""
+    button.set_reactive(Button.label, label)
+    button.refresh(layout=True)
 
 
 def _negative(amount: Money) -> str:
@@ -67,11 +78,12 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
             yield Static(id="invoice-heading")
             yield DataTable(id="invoice-lines", cursor_type="none", zebra_stripes=True)
             yield Vertical(id="invoice-totals")
-            with Vertical(id="pdf-form", classes="panel"):
-                yield AccountField("path", self._("Save to"), id="pdf-path")
-                with Horizontal(classes="actions"):
-                    yield Button(literal(self._("Save PDF")), id="pdf-save", variant="primary")
-                    yield Button(literal(self._("Cancel")), id="pdf-cancel")
+            if self.portal.policy.may_write_files:  # no path prompt at all where files may not be written
+                with Vertical(id="pdf-form", classes="panel"):
+                    yield AccountField("path", self._("Save to"), id="pdf-path")
+                    with Horizontal(classes="actions"):
+                        yield Button(literal(self._("Save PDF")), id="pdf-save", variant="primary")
+                        yield Button(literal(self._("Cancel")), id="pdf-cancel")
         yield ErrorPanel(self._("Retry"), id="invoice-error")
         with Horizontal(id="invoice-actions"):
             yield Button(literal(self._("Pay now")), id="pay-invoice", variant="warning")
@@ -85,7 +97,8 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
         table.add_column(self._("Description"), key="description", width=DESCRIPTION_WIDTH)
         table.add_column(self._("Qty"), key="quantity", width=4)
         table.add_column(self._("Amount"), key="amount", width=AMOUNT_WIDTH)
-        self.query_one("#pdf-form").display = False
+        for form in self.query("#pdf-form"):
+            form.display = False
         self.query_one("#invoice-actions").display = False
         self.query_one("#invoice-heading", Static).update(literal(self._("Loading the invoice…")))
         self.load_invoice()
@@ -150,16 +163,22 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
         )
 
         self.query_one("#pay-invoice", Button).display = self._can_pay()
-        self.query_one("#open-page", Button).display = summary.hosted_invoice_url is not None
-        self.query_one("#show-pdf-form", Button).display = self._can_save_pdf()
+        open_page = self.query_one("#open-page", Button)
+        open_page.display = summary.hosted_invoice_url is not None
+        _set_label(open_page, hyperlink(self._("Open invoice page"), summary.hosted_invoice_url))
+        pdf_button = self.query_one("#show-pdf-form", Button)
+        pdf_button.display = self._can_save_pdf()
+        _set_label(pdf_button, hyperlink(self._("Save PDF"), invoice.pdf_url))
         self.query_one("#invoice-actions").display = (
             self._can_pay() or summary.hosted_invoice_url is not None or self._can_save_pdf()
         )
         self.refresh_bindings()
 
     def _can_save_pdf(self) -> bool:
-        """Only when the invoice has a PDF *and* the service can download it (never a fake action)."""
-        return self.invoice is not None and self.invoice.has_pdf and callable(getattr(self.service, "save_pdf", None))
+        """Only when the invoice has a PDF: saved to a file where the policy allows, else its link."""
+        if self.invoice is None or not self.invoice.has_pdf:
+            return False
+        return self.portal.policy.may_write_files or self.invoice.pdf_url is not None
 
     def _can_pay(self) -> bool:
         """An open invoice with something left to pay."""
@@ -215,8 +234,8 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
         if self.invoice is None or self.invoice.summary.hosted_invoice_url is None:
             return
         url = self.invoice.summary.hosted_invoice_url
-        self.app.open_url(url)
-        # Over SSH the browser may open elsewhere (or not at all), so the link is shown as well.
+        self.portal.open_link(url, self._("Invoice page"))
+        # The address stays in view too, in case no browser opens (the customer can copy it).
         self._set_status(self._("Opening the invoice page: {url}", url=url))
 
     # ---- PDF --------------------------------------------------------------------------------
@@ -226,8 +245,13 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
         self.action_save_pdf()
 
     def action_save_pdf(self) -> None:
-        """Show the path form, filled with the default location."""
+        """Show the path form, filled with the default location; or, where this session may not write
+        files, the PDF's link for the customer's own device."""
         if self.invoice is None or not self._can_save_pdf():
+            return
+        if not self.portal.policy.may_write_files:
+            self.portal.open_link(self.invoice.pdf_url, self._("Invoice PDF"))
+            self._set_status(self._("The PDF opens on your own device: {url}", url=self.invoice.pdf_url or ""))
             return
         form = self.query_one("#pdf-form")
         path_field = self.query_one("#pdf-path", AccountField)
@@ -277,7 +301,7 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
                 return
         self._set_status(self._("Saving the PDF…"))
         try:
-            saved = await self.service.save_pdf(self.invoice_id, path)
+            saved = await self.portal.save_pdf(self.invoice_id, path)
         except PortalError as error:
             self._set_status(error.user_message, problem=True)
             return

@@ -21,7 +21,7 @@ from tui_portal.portal.views import Action, InvoicePaymentResult, OverviewView, 
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.navigation import screen_available
 from tui_portal.ui.resources import stylesheet
-from tui_portal.ui.safe import literal
+from tui_portal.ui.safe import hyperlink, literal
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
@@ -127,11 +127,14 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                     yield Button(literal(self._(AREA_LABELS[area])), id=f"area-{area}", classes="area", compact=True)
         with Horizontal(id="links", classes="actions"):
             if business.terms_of_service_url:
-                yield Button(literal(self._("Terms of service")), id="link-terms", classes="link", compact=True)
+                yield Button(hyperlink(self._("Terms of service"), business.terms_of_service_url),
+                             id="link-terms", classes="link", compact=True)
             if business.privacy_policy_url:
-                yield Button(literal(self._("Privacy policy")), id="link-privacy", classes="link", compact=True)
+                yield Button(hyperlink(self._("Privacy policy"), business.privacy_policy_url),
+                             id="link-privacy", classes="link", compact=True)
             if business.return_url and business.return_label:
-                yield Button(literal(business.return_label), id="link-return", variant="primary", compact=True)
+                yield Button(hyperlink(business.return_label, business.return_url),
+                             id="link-return", variant="primary", compact=True)
 
     def _compose_payment_due(self, data: OverviewView) -> ComposeResult:
         """Unpaid invoices first, where nobody can miss them, with the way to settle them."""
@@ -259,9 +262,16 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             )
         if self.check_action("return_to_business", ()):
             commands.append(
-                PaletteCommand(self._("Return to the business's website"), self._("Open in the browser"),
+                PaletteCommand(self._("Return to the business's website"), self._("Link"),
                                self.action_return_to_business)
             )
+        if self.data is not None:  # the footer links, reachable from the keyboard too
+            business = self.data.business
+            for url, label in ((business.terms_of_service_url, N_("Terms of service")),
+                               (business.privacy_policy_url, N_("Privacy policy"))):
+                if url:
+                    commands.append(PaletteCommand(self._(label), self._("Link"),
+                                                   partial(self.portal.open_link, url, self._(label))))
         commands.append(PaletteCommand(self._("Reload"), self._("Fetch the latest data"), self.action_reload))
         return commands
 
@@ -343,7 +353,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
 
     def action_return_to_business(self) -> None:
         if self.data is not None and self.data.business.return_url:
-            self.app.open_url(self.data.business.return_url)
+            self.portal.open_link(self.data.business.return_url, self.data.business.return_label)
 
     @on(SubscriptionCard.ActionChosen)
     def _card_action(self, event: SubscriptionCard.ActionChosen) -> None:
@@ -359,14 +369,14 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         if self.data is None:
             return
         business = self.data.business
-        urls = {
-            "link-terms": business.terms_of_service_url,
-            "link-privacy": business.privacy_policy_url,
-            "link-return": business.return_url,
+        links = {
+            "link-terms": (business.terms_of_service_url, self._("Terms of service")),
+            "link-privacy": (business.privacy_policy_url, self._("Privacy policy")),
+            "link-return": (business.return_url, business.return_label),
         }
-        url = urls.get(event.button.id or "")
+        url, title = links.get(event.button.id or "", (None, None))
         if url:
-            self.app.open_url(url)
+            self.portal.open_link(url, title)
 
     @work(exclusive=True, group="overview-renew")
     async def renew(self, subscription_id: str) -> None:
