@@ -102,3 +102,40 @@ def test_commands_spanning_customers_may_skip_the_customer() -> None:
         api_base="https://api.stripe.com", environ={"STRIPE_API_KEY": "sk_test_x123456789012"}, require_customer=False
     )
     assert settings.customer is None and settings.api_base == "https://api.stripe.com"
+
+
+
+def test_checking_the_sandbox_db_keeps_this_process_s_sqlite_locks(tmp_path: Path) -> None:
+    """Checking a database this process already has open must not drop SQLite's POSIX locks.
+
+    A plain `open()`/`close()` of the file does (POSIX releases every lock of a process on a file when
+    any of its descriptors closes). The next process to close its last connection then believes it is
+    the last user, checkpoints and deletes the -wal/-shm files under this process's feet, and this
+    process's next query fails with "disk I/O error": what a test or console calling the CLI with
+    its sandbox open ran into.
+    """
+    import sqlite3
+    import subprocess
+    import sys
+
+    from tui_portal.settings import check_sandbox_db
+
+    db = tmp_path / "sandbox.sqlite3"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("SELECT count(*) FROM t").fetchone()
+    try:
+        assert check_sandbox_db(db) == db
+        subprocess.run(
+            [sys.executable, "-c",
+             "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+             "c.execute('INSERT INTO t VALUES (1)'); c.close()",
+             str(db)],
+            check=True, timeout=60,
+        )
+        assert (tmp_path / "sandbox.sqlite3-shm").exists(), "another process deleted the WAL index in use here"
+        holder.execute("INSERT INTO t VALUES (2)")
+        assert holder.execute("SELECT count(*) FROM t").fetchone() == (2,)
+    finally:
+        holder.close()

@@ -153,7 +153,37 @@ def check_api_base(value: str, origin: str = "--api-base") -> str:
     return value.rstrip("/")
 
 
-_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _sqlite_problem(path: Path) -> str | None:
+    """None if SQLite can use the file (a database, or empty); else "unreadable" or "not_sqlite".
+
+    Asked through SQLite itself, not by reading the file's header with `open()`: closing any other
+    descriptor of a database file drops every POSIX lock this process holds on it, so a plain read in
+    a process that already has the sandbox open (the staff console, the kiosk, a test calling the CLI)
+    would silently break SQLite's locking and corrupt the WAL. SQLite's own connections share one
+    lock state per file and never do that.
+    """
+    import sqlite3
+
+    if not os.access(path, os.R_OK):
+        return "unreadable"
+    connection = None
+    for mode in ("rw", "ro"):  # rw when allowed, so closing tidies the -wal/-shm files as usual
+        try:
+            connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True)
+            break
+        except sqlite3.Error:
+            continue
+    if connection is None:
+        return "unreadable"
+    try:
+        connection.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError:
+        return "not_sqlite"
+    finally:
+        connection.close()
+    return None
 
 
 def check_sandbox_db(path: Path, origin: str = "--sandbox-db") -> Path:
@@ -174,14 +204,10 @@ def check_sandbox_db(path: Path, origin: str = "--sandbox-db") -> Path:
         return path
     if not path.is_file():
         raise SettingsError(f"{origin}: {path} is not a regular file.")
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(_SQLITE_HEADER))
-    except PermissionError:
-        raise SettingsError(f"{origin}: {path} cannot be read (permission denied).") from None
-    except OSError as error:
-        raise SettingsError(f"{origin}: {path} cannot be read: {error.strerror or error}.") from None
-    if header and header != _SQLITE_HEADER:
+    problem = _sqlite_problem(path)
+    if problem == "unreadable":
+        raise SettingsError(f"{origin}: {path} cannot be read (permission denied).")
+    if problem is not None:
         raise SettingsError(f"{origin}: {path} is not a sandbox database (not an SQLite file); "
                             "name a new file or an existing sandbox database.")
     return path
