@@ -134,6 +134,11 @@ def test_both_servers_log_every_event_as_json_and_never_the_api_key(tmp_path: Pa
     assert (start["customer"], start["key"]) == (demo_customer, fingerprint)
     assert (end["pid"], end["customer"], end["key"], end["status"], end["reason"]) == (start["pid"], demo_customer, fingerprint, 0, "exited")
     assert end["duration_s"] > 0
+    # The session's own portal process logs to the same file: who it serves, and its API calls.
+    (portal_start,) = _events(ssh_log, "portal_session_start")
+    assert (portal_start["customer"], portal_start["key"], portal_start["pid"]) == (demo_customer, fingerprint, start["pid"])
+    (portal_end,) = _events(ssh_log, "portal_session_end")
+    assert (portal_end["customer"], portal_end["status"]) == (demo_customer, 0)
     closed = [event for event in _events(ssh_log, "connection_close") if event["customer"] == demo_customer]
     assert closed and closed[0]["key"] == fingerprint
     assert {event["event"] for event in log_events(ssh_log)} >= {"serve_start", "drain_start", "serve_stop"}
@@ -285,19 +290,23 @@ def test_an_unreadable_host_key_says_permission_denied(tmp_path: Path, monkeypat
         load_or_create_host_key(path)
 
 
-def test_the_readme_documents_every_event_the_servers_log() -> None:
+def test_the_readme_documents_every_event_tui_portal_logs() -> None:
     """An operator greps for events by name: each one logged must be in the README's tables."""
     import re
 
     root = Path(__file__).resolve().parents[2]
     readme = (root / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Operations: logs, health, drain, several hosts", 1)[1].split("\n## ", 1)[0]
-    sources = {
-        "tui_portal/access/ssh/server.py": r'log_event\(LOGGER, "(\w+)"',
-        "tui_portal/sandbox/app.py": r'log_event\(\s*"tui_portal\.sandbox", "(\w+)"',
-        "tui_portal/sandbox/server.py": r'log_event\("tui_portal\.sandbox", "(\w+)"',
+    # Every named event anywhere in the package: log_event(...) calls and the billing client's
+    # stdlib `extra={"event": ...}` records (billing/ may not import tui_portal.logs).
+    patterns = (r'log_event\(\s*(?:LOGGER|"tui_portal\.\w+"),\s*"(\w+)"', r'"event": "(\w+)"')
+    logged = {
+        name
+        for path in (root / "tui_portal").rglob("*.py")
+        if path.name != "logs.py"
+        for pattern in patterns
+        for name in re.findall(pattern, path.read_text(encoding="utf-8"))
     }
-    logged = {name for path, pattern in sources.items() for name in re.findall(pattern, (root / path).read_text(encoding="utf-8"))}
     assert {"auth", "session_start", "session_end", "request", "drain_start"} <= logged
     missing = sorted(name for name in logged if f"| `{name}` |" not in section)
     assert not missing, f"events logged but not documented in the README: {missing}"

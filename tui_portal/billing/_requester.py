@@ -154,7 +154,10 @@ class Requester:
             if response is not None:
                 request_id = response.headers.get("request-id")
                 logger.debug(
-                    "%s %s -> %s request_id=%s attempt=%d", method, log_path, response.status_code, request_id, attempt
+                    "%s %s -> %s request_id=%s attempt=%d", method, log_path, response.status_code, request_id, attempt,
+                    extra={"event": "api_request", "fields": {"method": method, "path": log_path,
+                                                              "status": response.status_code,
+                                                              "request_id": request_id, "attempt": attempt}},
                 )
                 decoded = self._decode(response, request_id)
                 if 200 <= response.status_code < 300:
@@ -168,14 +171,18 @@ class Requester:
                 failure = error_from_response(response.status_code, decoded, request_id)
                 retryable = should_retry_response(response.status_code, response.headers, failure.code)
             else:
-                logger.debug("%s %s -> no response (%s) attempt=%d", method, log_path, failure.message, attempt)
+                logger.debug("%s %s -> no response (%s) attempt=%d", method, log_path, failure.message, attempt,
+                             extra={"event": "api_no_response", "fields": {"method": method, "path": log_path,
+                                                                           "error": failure.message, "attempt": attempt}})
 
             if not retryable or attempt > self._max_retries:
                 # Raised outside the ``except`` blocks on purpose: no chained httpx exception
                 # (whose frames hold request internals) ends up in the traceback.
                 raise failure
             delay = retry_delay_seconds(attempt, self._random_fraction())
-            logger.info("retrying %s %s in %.2f s (attempt %d failed: %s)", method, log_path, delay, attempt, failure)
+            logger.info("retrying %s %s in %.2f s (attempt %d failed: %s)", method, log_path, delay, attempt, failure,
+                        extra={"event": "api_retry", "fields": {"method": method, "path": log_path, "attempt": attempt,
+                                                                "delay_s": round(delay, 2), "error": str(failure)}})
             await self._sleep(delay)
 
     def _decode(self, response: httpx.Response, request_id: str | None) -> Any:
