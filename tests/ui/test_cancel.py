@@ -14,6 +14,7 @@ from tests.ui.conftest import (
     wait_for_screen,
     widget_text,
 )
+from tui_portal.portal.formatting import format_day
 from tui_portal.ui.screens.cancel import CancelScreen
 from tui_portal.ui.screens.overview import OverviewScreen
 
@@ -54,9 +55,11 @@ async def test_cancel_at_period_end_with_reason_other_and_a_comment_then_renew(
         await pilot.press(*"Moving to [bold]self-hosting[/]")
         await press_and_wait(pilot, "enter")
         text = widget_text(app)
-        assert "Your plan is canceled." in text
-        assert "Cancels on" in text and "Renew plan" in text
         subscription = await first_subscription(stripe_client, "demo@example.com")
+        end = format_day(subscription.cancel_at, "en")
+        assert f"Your plan will end on {end}. It stays active until then." in text
+        assert "Your plan is canceled." not in text  # it is not, yet
+        assert "Renew plan" in text
         assert subscription.cancel_at_period_end
         assert subscription.cancellation_details.feedback == "other"
         assert subscription.cancellation_details.comment == "Moving to [bold]self-hosting[/]"

@@ -240,6 +240,9 @@ class SubscriptionView:
     can_renew: bool  # canceled at period end and period not over yet
     cancellation_feedback: str | None  # cancellation_details.feedback
     cancellation_comment: str | None
+    # Set only on the view a change returns: what the change did, in words ("Your plan will end on
+    # Dec 2, 2026. It stays active until then.").
+    outcome_label: str | None = None
 
 
 @dataclass(frozen=True)
