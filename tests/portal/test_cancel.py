@@ -25,6 +25,9 @@ async def test_cancel_options_describe_mode_reasons_and_offer(sandbox: Sandbox) 
     assert options.retention_offer.coupon_id == "RETAIN25"
     assert options.retention_offer.description == "25% off for 3 months"
     assert options.retention_offer.headline == "Stay with us and get 25% off for 3 months."
+    assert options.retention_offer.detail == (
+        "Your plan continues as it is, and the discount starts with your next invoice on Dec 2, 2026."
+    )
 
 
 async def test_cancel_at_period_end_records_reason_and_comment(sandbox: Sandbox) -> None:

@@ -119,6 +119,8 @@ class CancellationMixin(ServiceCore):
             duration_in_months=field(coupon, "duration_in_months"),
             description=description,
             headline=self._("Stay with us and get %(offer)s.") % {"offer": description},
+            detail=self._("Your plan continues as it is, and the discount starts with your next invoice on %(date)s.")
+            % {"date": self._presenter.day(min((item.current_period_end for item in subscription.items.data), default=None))},
         )
 
     def _offer_can_reduce_an_invoice(self, subscription: Any, coupon: Any) -> bool:

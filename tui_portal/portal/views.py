@@ -82,6 +82,9 @@ class DiscountView:
     description: str  # "25% off for 3 months", "$5.00 off once", "20% off forever"
     ends_at: int | None = None
     ends_label: str | None = None
+    # What the customer reads: "SAVE20: 20% off forever", or only the description when the name says
+    # the same (a coupon named "25% off for 3 months" is not worth saying twice).
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -430,6 +433,7 @@ class RetentionOfferView:
     duration_in_months: int | None
     description: str  # "25% off for 3 months"
     headline: str  # "Stay with us and get 25% off for 3 months"
+    detail: str = ""  # what taking it means, without restating the discount
 
 
 @dataclass(frozen=True)

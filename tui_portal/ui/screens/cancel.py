@@ -143,7 +143,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         if options.retention_offer is not None:
             offer = options.retention_offer
             self.query_one("#offer-headline", Static).update(literal(offer.headline))
-            self.query_one("#offer-description", Static).update(literal(offer.description))
+            self.query_one("#offer-description", Static).update(literal(offer.detail))
             self._show_step("step-offer", "#offer-accept")
             self._record_offer_made()
         else:
