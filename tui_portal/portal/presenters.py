@@ -512,13 +512,16 @@ class Presenter:
             is_proration=self.is_proration(line),
         )
 
-    def preview_line(self, line: Any, currency: str) -> PreviewLineView:
+    def preview_line(self, line: Any, currency: str, period: tuple[int, int] | None = None) -> PreviewLineView:
+        """`period`: the period the line bills when Stripe's preview dates it otherwise (a change
+        scheduled for period end is previewed as if made now)."""
         view = self.invoice_line(line, currency)
+        period_label = format_period(period[0], period[1], self.locale) if period else view.period_label
         return PreviewLineView(
             description=view.description,
             amount=view.amount,
             quantity=view.quantity,
-            period_label=view.period_label,
+            period_label=period_label or None,
             is_proration=view.is_proration,
         )
 
