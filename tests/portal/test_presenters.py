@@ -105,3 +105,10 @@ def test_addresses_are_written_as_each_countrys_post_writes_them() -> None:
     # Missing parts leave no stray separators.
     assert _address_lines(state="IL", postal_code="60606", country="US")[0] == "IL 60606"
     assert _address_lines(city="Chicago", country="US") == ("Chicago", "United States")
+
+
+def test_a_discount_is_named_once() -> None:
+    assert Presenter.discount_label("SAVE20", "20% off forever") == "SAVE20 \u2013 20% off forever"
+    assert Presenter.discount_label("25% off for 3 months", "25% off for 3 months") == "25% off for 3 months"
+    assert Presenter.discount_label(" 25% Off  for 3 months", "25% off for 3 months") == "25% off for 3 months"
+    assert Presenter.discount_label("RETAIN25", "") == "RETAIN25"

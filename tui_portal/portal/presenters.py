@@ -258,12 +258,12 @@ class Presenter:
 
     @staticmethod
     def discount_label(name: str, description: str) -> str:
-        """"SAVE20: 20% off forever"; just the description when the name only repeats it."""
+        """"SAVE20 – 20% off forever"; just the description when the name only repeats it."""
         if not description:
             return name
         if not name or " ".join(name.split()).casefold() == " ".join(description.split()).casefold():
             return description
-        return f"{name}: {description}"
+        return f"{name} \u2013 {description}"
 
     def discount(self, discount: Any) -> DiscountView:
         if isinstance(discount, str):

@@ -82,7 +82,7 @@ class DiscountView:
     description: str  # "25% off for 3 months", "$5.00 off once", "20% off forever"
     ends_at: int | None = None
     ends_label: str | None = None
-    # What the customer reads: "SAVE20: 20% off forever", or only the description when the name says
+    # What the customer reads: "SAVE20 – 20% off forever", or only the description when the name says
     # the same (a coupon named "25% off for 3 months" is not worth saying twice).
     label: str = ""
 
