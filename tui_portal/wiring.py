@@ -205,7 +205,7 @@ async def check_portal_configuration(settings: Settings) -> tuple[str, Any]:
     """
     from tui_portal.portal.config_check import check_configuration
 
-    client = _client_or_startup_error(settings)
+    _sandbox_app, client = _client_or_startup_error(settings)
     async with client:
         try:
             configuration = await _configuration(client, settings)
