@@ -97,9 +97,9 @@ async def test_the_demo_start_fetches_each_thing_once(tmp_path: Path, monkeypatc
         overview = await service.overview()
     assert overview.customer.email == "demo@example.com" and overview.default_payment_method is not None
     assert sorted(recording.requests) == sorted([
-        "GET /v1/customers", "GET /v1/billing_portal/configurations", "GET /v1/account",
+        "GET /v1/customers/search", "GET /v1/billing_portal/configurations", "GET /v1/account",
         "GET /v1/subscriptions", "GET /v1/invoices", "GET /v1/invoices", "GET /v1/prices",
-    ]), "the customer found by email is not fetched a second time (invoices: latest page, and open ones)"
+    ]), "the customer found by its marker is not fetched a second time (invoices: latest page, and open ones)"
 
 
 async def _settings_for_the_demo_customer_by_id(tmp_path: Path) -> tuple[Any, str]:
@@ -179,3 +179,16 @@ async def test_an_unexpected_start_failure_becomes_a_message_not_a_traceback(tmp
             pass
     assert "could not start on the embedded sandbox" in raised.value.user_message
     assert "NotADirectoryError" in raised.value.user_message
+
+
+async def test_the_demo_customer_is_found_again_after_changing_its_email(tmp_path: Path) -> None:
+    """Changing the email is the first thing a newcomer tries; the next plain `tui-portal` must still
+    open the same demo customer (found by the seed's marker), not fail with "no demo@example.com"."""
+    settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
+    async with open_portal(settings) as service:
+        demo_id = service.customer_id
+        await service.update_email("dana@northwind.example")
+    async with open_portal(settings) as service:
+        overview = await service.overview()
+    assert service.customer_id == demo_id
+    assert overview.customer.email == "dana@northwind.example"

@@ -305,7 +305,7 @@ def _sandbox(args: argparse.Namespace) -> int:
         from tui_portal import sandbox
 
         happened = sandbox.advance(db_path, args.days * 86400)
-        print(f"Sandbox clock moved forward {args.days} day(s).")
+        print(f"Sandbox clock moved forward {args.days} {'day' if args.days == 1 else 'days'}.")
         for line in happened:
             print(f"  {line}")
         if not happened:
@@ -364,12 +364,14 @@ def _check_configuration(args: argparse.Namespace) -> int:
     except Exception as error:  # noqa: BLE001 - a PortalError or ConfigurationError, already in words
         print(f"tui-portal: could not check the configuration: {getattr(error, 'user_message', error)}", file=sys.stderr)
         return 2
-    print(f"Checked {source}: {check.products_checked} product(s), {check.prices_checked} price(s)"
+    products = f"{check.products_checked} {'product' if check.products_checked == 1 else 'products'}"
+    prices = f"{check.prices_checked} {'price' if check.prices_checked == 1 else 'prices'}"
+    print(f"Checked {source}: {products}, {prices}"
           + (f", retention coupon {check.coupon_checked}" if check.coupon_checked else "") + ".")
     if check.ok:
         print("No problems found.")
         return 0
-    print(f"{len(check.problems)} problem(s):")
+    print(f"{len(check.problems)} {'problem' if len(check.problems) == 1 else 'problems'}:")
     for problem in check.problems:
         print(f"  {problem}")
     return 1

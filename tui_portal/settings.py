@@ -18,6 +18,10 @@ from tui_portal.credentials import ApiKey, resolve_api_key
 APP_NAME = "tui-portal"
 DEFAULT_PROFILE = "default"
 SANDBOX_DEMO_EMAIL = "demo@example.com"
+SANDBOX_DEMO_QUERY = "metadata['demo']:'true'"
+"""How the embedded sandbox's demo customer is found: the seed marks it with `metadata[demo]=true`,
+which no screen edits, so the customer can change its email (the demo's first thing to try) and the
+next start still opens it. The email is only the fallback for a database whose marker was removed."""
 
 ENV_API_BASE = "TUI_PORTAL_API_BASE"
 ENV_CUSTOMER = "TUI_PORTAL_CUSTOMER"

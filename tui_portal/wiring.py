@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tui_portal.settings import SANDBOX_DEMO_EMAIL, Settings
+from tui_portal.settings import SANDBOX_DEMO_EMAIL, SANDBOX_DEMO_QUERY, Settings
 
 SANDBOX_API_BASE = "http://sandbox.tui-portal.invalid"
 """Never resolved: requests to the embedded sandbox go through httpx.ASGITransport, not a socket."""
@@ -121,17 +121,24 @@ async def _prefetch(client: Any, settings: Settings) -> Any:
 
     The customer is bound here, once, and never changes inside the portal.
     """
-    from tui_portal.portal import NotFound, prefetch_customer_by_email, prefetch_overview
+    from tui_portal.portal import (
+        NotFound,
+        prefetch_customer_by_email,
+        prefetch_customer_by_search,
+        prefetch_overview,
+    )
 
     if settings.customer:
         prefetched = await prefetch_overview(client, settings.customer)
         if getattr(prefetched.customer, "deleted", False):
             raise NotFound(f"Customer {settings.customer} has been deleted.")
         return prefetched
-    found = await prefetch_customer_by_email(client, SANDBOX_DEMO_EMAIL)
+    found = await prefetch_customer_by_search(client, SANDBOX_DEMO_QUERY)
+    if found is None:
+        found = await prefetch_customer_by_email(client, SANDBOX_DEMO_EMAIL)
     if found is None:
         raise NotFound(
-            f"The sandbox has no {SANDBOX_DEMO_EMAIL}. Run `tui-portal sandbox reset` to seed the demo data again."
+            "The sandbox has no demo customer. Run `tui-portal sandbox reset` to seed the demo data again."
         )
     return found
 
@@ -169,8 +176,8 @@ async def open_portal(settings: Settings) -> AsyncIterator[Any]:
     async with client, sandbox_documents(sandbox_app):
         try:
             # Independent look-ups, so they travel together. With `--customer` this is the only wave:
-            # the overview's requests are in it too. The sandbox demo's customer is found by email
-            # first, so its overview takes a second wave.
+            # the overview's requests are in it too. The sandbox demo's customer is found by its
+            # marker first, so its overview takes a second wave.
             # return_exceptions: both settle before we report, so nothing is left running against a
             # client that is about to close.
             prefetched, configuration = await asyncio.gather(

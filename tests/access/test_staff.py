@@ -128,7 +128,7 @@ async def test_cancel_with_a_reason_and_the_retention_offer_are_audited(db_path:
         await click_and_wait(pilot, "#offer-decline")
         await click_and_wait(pilot, "#reason-too_expensive")
         await click_and_wait(pilot, "#reason-submit")
-        await wait_until(pilot, lambda: "Your plan is canceled." in widget_text(app), "the cancel result")
+        await wait_until(pilot, lambda: "Your plan will end on " in widget_text(app), "the cancel result")
         await wait_for_workers(pilot)
 
     async with client_for_db(db_path) as client:

@@ -468,3 +468,14 @@ def test_verify_help_says_what_the_file_alone_cannot_show(capsys: pytest.Capture
     help_text = " ".join(capsys.readouterr().out.split())
     assert "Deleting the LAST entries cannot be detected from the file alone" in help_text
     assert "--anchor" in help_text
+
+
+def test_verify_counts_in_proper_english(log_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """"1 entry intact", not "1 entries intact"; one legacy line is "1 ... entry ... was"."""
+    log_path.parent.mkdir(parents=True)
+    log_path.write_text(legacy_line(1), encoding="utf-8")
+    AuditLog(log_path).record({"action": "POST /v1/customers/cus_new"})
+    assert main(["staff", "audit", "verify", "--log", str(log_path)]) == 0
+    out = capsys.readouterr().out
+    assert ": 1 entry intact, last seq 1 hash " in out
+    assert out.rstrip().endswith("; 1 unchained legacy entry before the chain was not verified")

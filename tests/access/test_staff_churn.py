@@ -114,3 +114,31 @@ async def test_churn_report_counts_equal_the_sandbox(tmp_path: Path) -> None:
 
         await press_and_wait(pilot, "escape")
         assert isinstance(app.screen, CustomerSearchScreen)
+
+
+async def test_an_offer_shown_in_the_customers_own_session_counts_as_made(tmp_path: Path) -> None:
+    """The customer's own cancel flow records the offer too: the report counts it and does not claim
+    the count is of staff sessions only."""
+    from tui_portal.portal import PortalService, resolve_configuration
+
+    db_path = tmp_path / "sandbox.sqlite3"
+    app, _ = staff_console(db_path, tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, CustomerSearchScreen)
+        async with client_for_db(db_path) as client:
+            # What the customer's own portal does when its cancel flow shows the offer.
+            demo = (await client.customers.list(email="demo@example.com", limit=1)).data[0]
+            service = PortalService(demo.id, client, await resolve_configuration(client), is_sandbox=True,
+                                    now=lambda: float(fixed_clock()))
+            subscription = (await service.overview()).subscriptions[0]
+            await service.record_retention_offer_made(subscription.id)
+            _, made, accepted, _ = await expected_from_the_sandbox(client)
+        assert sum(made.values()) == 1 and sum(accepted.values()) == 0
+
+        await click_and_wait(pilot, "#open-churn")
+        screen = await wait_for_screen(pilot, ChurnScreen)
+        await wait_until(pilot, lambda: screen.report is not None, "the churn report")
+        await wait_for_workers(pilot)
+        text = widget_text(app)
+        assert "Offers made: 1   Offers accepted: 0" in text
+        assert "staff sessions" not in text

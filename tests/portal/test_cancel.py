@@ -25,6 +25,9 @@ async def test_cancel_options_describe_mode_reasons_and_offer(sandbox: Sandbox) 
     assert options.retention_offer.coupon_id == "RETAIN25"
     assert options.retention_offer.description == "25% off for 3 months"
     assert options.retention_offer.headline == "Stay with us and get 25% off for 3 months."
+    assert options.retention_offer.detail == (
+        "Your plan continues as it is, and the discount starts with your next invoice on Dec 2, 2026."
+    )
 
 
 async def test_cancel_at_period_end_records_reason_and_comment(sandbox: Sandbox) -> None:
@@ -32,6 +35,8 @@ async def test_cancel_at_period_end_records_reason_and_comment(sandbox: Sandbox)
     subscription_id = await _subscription_id(sandbox)
     view = await service.cancel(subscription_id, reason="other", comment="Moving to\x1b[2J a bigger team", action=Action())
     assert view.cancel_at_period_end and view.status == "active"
+    # Not "canceled": it ends at the period end and runs until then (FIXED is Nov 18; renews Dec 2).
+    assert view.outcome_label == "Your plan will end on Dec 2, 2026. It stays active until then."
     assert view.status_label == "Canceling" and view.can_renew
     subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
     assert subscription.cancel_at_period_end is True
@@ -144,16 +149,25 @@ async def test_cancel_immediately_with_prorations_credits_unused_time(sandbox: S
     })
     service = sandbox.service(configuration=configuration)
     subscription_id = await _subscription_id(sandbox)
-    await service.cancel(subscription_id)
-    pending = await sandbox.client.invoice_items.list(customer=service.customer_id, pending=True)
-    credits = [item.amount for item in pending.data if item.amount < 0]
-    assert credits and -2900 < credits[0] < 0  # the unused part of this month's 29.00
+    balance_before = (await sandbox.client.customers.retrieve(service.customer_id)).balance or 0
+    view = await service.cancel(subscription_id)
+    balance_after = (await sandbox.client.customers.retrieve(service.customer_id)).balance or 0
+    credited = balance_before - balance_after
+    assert 0 < credited < 2900  # the unused part of this month's 29.00, now on the balance
+    final = await sandbox.client.invoices.retrieve(str((await sandbox.client.subscriptions.retrieve(subscription_id)).latest_invoice))
+    assert final.total == -credited
+    # What the customer reads: the plan has ended, and the credit with the amount Stripe booked.
+    amount = f"${credited / 100:.2f}"
+    assert view.outcome_label == (
+        f"Your plan has ended. The unused time, {amount}, is credited to your account balance."
+    )
 
 
 async def test_cancel_immediately_without_prorations_credits_nothing(sandbox: Sandbox) -> None:
     configuration = configure(sandbox.configuration, {"features.subscription_cancel.mode": "immediately"})
     service = sandbox.service(configuration=configuration)
-    await service.cancel(await _subscription_id(sandbox))
+    view = await service.cancel(await _subscription_id(sandbox))
+    assert view.outcome_label == "Your plan has ended."  # no credit promised
     pending = await sandbox.client.invoice_items.list(customer=service.customer_id, pending=True)
     assert [item.amount for item in pending.data if item.amount < 0] == []
 

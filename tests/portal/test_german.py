@@ -47,3 +47,14 @@ async def test_english_customer_with_german_configuration_stays_english(sandbox:
     overview = await service.overview()  # demo@example.com prefers "en"
     assert service.locale == "en"
     assert overview.subscriptions[0].price is not None and overview.subscriptions[0].price.display == "$29.00"
+
+
+async def test_the_cancel_outcome_and_a_monthly_discount_read_in_german(sandbox: Sandbox) -> None:
+    await sandbox.client.customers.update(sandbox.customers["demo@example.com"], preferred_locales=["de"])
+    service = sandbox.service()
+    subscription_id = (await service.overview()).subscriptions[0].id
+    offer = await service.retention_offer(subscription_id)
+    assert offer is not None
+    assert offer.detail == "Ihr Tarif läuft unverändert weiter, und der Rabatt gilt ab Ihrer nächsten Rechnung am 02.12.2026."
+    view = await service.cancel(subscription_id)
+    assert view.outcome_label == "Ihr Tarif endet am 02.12.2026. Bis dahin bleibt er aktiv."

@@ -142,3 +142,15 @@ async def test_after_a_plan_change_only_invoices_are_fetched_again(sandbox: Sand
     refreshed = await service.overview()
     assert refreshed.subscriptions[0].plan_name == "Business"
     assert sandbox.requests_since(mark) == [("GET", "/v1/invoices")] * 2  # latest page, and open invoices
+
+
+async def test_the_address_is_written_as_the_customers_country_writes_it(sandbox: Sandbox) -> None:
+    """Not "94105 San Francisco, CA" for a US customer: the postal code's place depends on the country."""
+    seats = (await sandbox.service("seats@example.com").overview()).customer.address
+    assert seats is not None
+    assert seats.lines == ("500 Market Street", "Floor 4", "San Francisco, CA 94105", "United States")
+    leaving = (await sandbox.service("leaving@example.com").overview()).customer.address
+    assert leaving is not None
+    assert leaving.lines == ("221B Baker Street", "London", "NW1 6XE", "United Kingdom")
+    demo = (await sandbox.service().overview()).customer.address
+    assert demo is not None and demo.lines == ("Friedrichstrasse 123", "10117 Berlin", "Germany")

@@ -10,6 +10,7 @@ from tui_portal.billing.models import Invoice, SubscriptionSchedule
 from tests.portal.support import FIXED, Sandbox, configure, price_id, raw_request
 from tui_portal.portal import Action, PaymentError, PlanChangeBlocked, QuantityOutOfRange, ServiceUnavailable
 from tui_portal.portal.errors import FeatureDisabled, FieldError
+from tui_portal.portal.formatting import format_period
 
 
 async def _demo_subscription(sandbox: Sandbox) -> str:
@@ -343,3 +344,26 @@ async def test_billing_cycle_anchor_now_bills_immediately(sandbox: Sandbox) -> N
     invoice = await sandbox.client.invoices.retrieve(result.invoice_id)
     assert invoice.amount_due == preview.amount_due_now.minor
     assert result.subscription.current_period_start == preview.proration_date
+
+
+async def test_a_scheduled_change_previews_the_period_its_lines_bill(sandbox: Sandbox) -> None:
+    """Yearly Business -> monthly, scheduled for the year's end: the preview's line is dated as the
+    first month on the new plan (the invoice it becomes), not the month the preview is made in."""
+    configuration = configure(
+        sandbox.configuration,
+        {"features.subscription_update.schedule_at_period_end": {"conditions": [{"type": "shortening_interval"}]}},
+    )
+    service = sandbox.service(configuration=configuration)
+    subscription_id = await _demo_subscription(sandbox)
+    await service.apply_change(await service.preview_change(subscription_id, price_id=await price_id(sandbox, "business_yearly")))
+    preview = await service.preview_change(subscription_id, price_id=await price_id(sandbox, "business_monthly"))
+    assert preview.scheduled_at_period_end and preview.effective_at is not None
+    (line,) = preview.lines
+    assert line.period_label == "Nov 18, 2027 \u2013 Dec 18, 2027"  # FIXED is Nov 18, 2026
+
+    await service.apply_change(preview)
+    renewal = await _renewal_invoice_after(sandbox, service.customer_id, subscription_id, preview.effective_at)
+    (billed_line,) = renewal.lines.data
+    assert billed_line.period is not None
+    assert line.period_label == format_period(billed_line.period.start, billed_line.period.end, "en")
+    assert line.amount.minor == billed_line.amount

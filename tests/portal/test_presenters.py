@@ -44,7 +44,7 @@ def test_customer_address_lines_and_empty_shipping() -> None:
     })
     view = presenter().customer(customer)
     assert view.name == "[/]Bob [@click=app.quit]x[/]"  # passed through as data; the UI renders it literally
-    assert view.address is not None and view.address.lines == ("Main St 1", "73301 Austin, TX", "United States")
+    assert view.address is not None and view.address.lines == ("Main St 1", "Austin, TX 73301", "United States")
     assert view.shipping is None
     german = presenter("de").customer(customer)
     assert german.address is not None and german.address.lines[-1] == "Vereinigte Staaten"
@@ -80,3 +80,35 @@ def test_an_unpaid_invoice_says_when_stripe_charges_the_card_again() -> None:
         "Die hinterlegte Karte wird am 21.11.2026 erneut belastet.")
     assert presenter().invoice_summary(given_up).next_attempt_label is None
     assert presenter().invoice_summary(paid).next_attempt_label is None
+
+
+def _address_lines(locale: str = "en", **address: str | None) -> tuple[str, ...]:
+    customer = Customer.model_validate({"id": "cus_1", "address": address})
+    view = presenter(locale).customer(customer)
+    assert view.address is not None
+    return view.address.lines
+
+
+def test_addresses_are_written_as_each_countrys_post_writes_them() -> None:
+    assert _address_lines(line1="233 S Wacker Dr", city="Chicago", state="IL", postal_code="60606", country="US") == (
+        "233 S Wacker Dr", "Chicago, IL 60606", "United States")
+    assert _address_lines(line1="Invalidenstr. 1", city="Berlin", postal_code="10115", country="DE") == (
+        "Invalidenstr. 1", "10115 Berlin", "Germany")
+    assert _address_lines("de", line1="Invalidenstr. 1", city="Berlin", postal_code="10115", country="DE") == (
+        "Invalidenstr. 1", "10115 Berlin", "Deutschland")
+    # GB: the town, then the postcode on its own line.
+    assert _address_lines(line1="221B Baker Street", city="London", postal_code="NW1 6XE", country="GB") == (
+        "221B Baker Street", "London", "NW1 6XE", "United Kingdom")
+    assert _address_lines(city="Toronto", state="ON", postal_code="M5V 2T6", country="CA")[0] == "Toronto ON M5V 2T6"
+    # A country without an entry: postal code first, state after a comma (most of Europe, Latin America).
+    assert _address_lines(city="Roma", state="RM", postal_code="00144", country="IT")[0] == "00144 Roma, RM"
+    # Missing parts leave no stray separators.
+    assert _address_lines(state="IL", postal_code="60606", country="US")[0] == "IL 60606"
+    assert _address_lines(city="Chicago", country="US") == ("Chicago", "United States")
+
+
+def test_a_discount_is_named_once() -> None:
+    assert Presenter.discount_label("SAVE20", "20% off forever") == "SAVE20 \u2013 20% off forever"
+    assert Presenter.discount_label("25% off for 3 months", "25% off for 3 months") == "25% off for 3 months"
+    assert Presenter.discount_label(" 25% Off  for 3 months", "25% off for 3 months") == "25% off for 3 months"
+    assert Presenter.discount_label("RETAIN25", "") == "RETAIN25"

@@ -40,6 +40,11 @@ async def test_end_trial_switch_charges_what_the_preview_said_and_activates(sand
     assert preview.ends_trial is True
     assert preview.scheduled_at_period_end is False
     assert preview.amount_due_now.minor == 9900  # a full Business month; the trial was free
+    # The customer is told the trial ends, and what is charged then (Dec 18: a month from today).
+    assert preview.summary == (
+        "Your free trial ends now. You switch to Business – $99.00 per month and pay $99.00 today. "
+        "Then $99.00 on Dec 18, 2026."
+    )
     result = await service.apply_change(preview)
 
     assert result.invoice_id is not None
@@ -63,6 +68,10 @@ async def test_continue_trial_switch_keeps_the_trial_and_charges_nothing(sandbox
     preview = await service.preview_change(subscription.id, price_id=business)
     assert preview.ends_trial is False
     assert preview.amount_due_now.minor == 0
+    assert preview.summary == (
+        "You switch to Business – $99.00 per month now. Your free trial continues: nothing is charged "
+        "until it ends on Nov 28, 2026, when you pay $99.00."
+    )
     assert preview.next_renewal_amount.minor == 9900  # Business, billed when the trial ends
     assert preview.next_renewal_at == TRIAL_END
     result = await service.apply_change(preview)

@@ -14,6 +14,7 @@ from tests.ui.conftest import (
     wait_for_screen,
     widget_text,
 )
+from tui_portal.portal.formatting import format_day
 from tui_portal.ui.screens.cancel import CancelScreen
 from tui_portal.ui.screens.overview import OverviewScreen
 
@@ -54,9 +55,11 @@ async def test_cancel_at_period_end_with_reason_other_and_a_comment_then_renew(
         await pilot.press(*"Moving to [bold]self-hosting[/]")
         await press_and_wait(pilot, "enter")
         text = widget_text(app)
-        assert "Your plan is canceled." in text
-        assert "Cancels on" in text and "Renew plan" in text
         subscription = await first_subscription(stripe_client, "demo@example.com")
+        end = format_day(subscription.cancel_at, "en")
+        assert f"Your plan will end on {end}. It stays active until then." in text
+        assert "Your plan is canceled." not in text  # it is not, yet
+        assert "Renew plan" in text
         assert subscription.cancel_at_period_end
         assert subscription.cancellation_details.feedback == "other"
         assert subscription.cancellation_details.comment == "Moving to [bold]self-hosting[/]"
@@ -72,11 +75,20 @@ async def test_accepting_the_retention_offer_keeps_the_plan_with_the_coupon(port
     async with app.run_test(size=SIZE) as pilot:
         await open_cancel(pilot)
         await click_and_wait(pilot, "#cancel-continue")
+        offer_text = widget_text(app)
+        # The offer names the discount once, then says what taking it means.
+        assert offer_text.count("25% off for 3 months") == 1, offer_text
+        assert "Stay with us and get 25% off for 3 months." in offer_text
+        assert "Your plan continues as it is, and the discount starts with your next invoice on " in offer_text
         await click_and_wait(pilot, "#offer-accept")
         assert "Your plan continues." in widget_text(app)
         await click_and_wait(pilot, "#result-done")
         overview = await wait_for_overview(pilot)
         assert "RETAIN25" in [discount.coupon_id for discount in overview.data.subscriptions[0].discounts]
+        # The coupon is named "25% off for 3 months": the overview says so once, not "X: X".
+        overview_text = widget_text(app)
+        assert "Discount: 25% off for 3 months (until " in overview_text, overview_text
+        assert overview_text.count("25% off for 3 months") == 1
     listed = await first_subscription(stripe_client, "demo@example.com")
     subscription = await stripe_client.subscriptions.retrieve(listed.id, expand=["discounts"])
     assert subscription.status == "active" and not subscription.cancel_at_period_end

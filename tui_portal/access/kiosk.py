@@ -103,7 +103,7 @@ def sandbox_service_factory(
     the sandbox and the service run on that fixed clock so dates and amounts are deterministic.
     """
     from tui_portal import wiring
-    from tui_portal.settings import SANDBOX_DEMO_EMAIL
+    from tui_portal.settings import SANDBOX_DEMO_QUERY
 
     if not settings.uses_sandbox:
         raise ValueError("the kiosk runs on the embedded sandbox only")
@@ -127,7 +127,7 @@ def sandbox_service_factory(
         async with client:
             customer_id = customer
             if customer_id is None:
-                page = await client.customers.list(email=SANDBOX_DEMO_EMAIL, limit=1)
+                page = await client.customers.search(query=SANDBOX_DEMO_QUERY, limit=1)
                 customer_id = page.data[0].id
             configuration = await resolve_configuration(client)
             yield PortalService(customer_id, client, configuration, is_sandbox=True, now=lambda: float(now()))

@@ -42,6 +42,7 @@ _LAZY: dict[str, str] = {
     "Prefetched": "tui_portal.portal._overview",
     "prefetch_overview": "tui_portal.portal._overview",
     "prefetch_customer_by_email": "tui_portal.portal._overview",
+    "prefetch_customer_by_search": "tui_portal.portal._overview",
     "Action": "tui_portal.portal.views",
     "AddressInput": "tui_portal.portal.views",
     "ShippingInput": "tui_portal.portal.views",
@@ -88,7 +89,12 @@ if TYPE_CHECKING:
     )
     from tui_portal.portal.i18n import Translator, choose_locale
     from tui_portal.portal.resolve import resolve_configuration
-    from tui_portal.portal._overview import Prefetched, prefetch_customer_by_email, prefetch_overview
+    from tui_portal.portal._overview import (
+        Prefetched,
+        prefetch_customer_by_email,
+        prefetch_customer_by_search,
+        prefetch_overview,
+    )
     from tui_portal.portal.service import PortalService
     from tui_portal.portal.views import Action, AddressInput, ShippingInput
 
@@ -120,6 +126,7 @@ __all__ = [
     "load_configuration_file",
     "Prefetched",
     "prefetch_customer_by_email",
+    "prefetch_customer_by_search",
     "prefetch_overview",
     "resolve_configuration",
     "views",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -118,6 +119,8 @@ class CancellationMixin(ServiceCore):
             duration_in_months=field(coupon, "duration_in_months"),
             description=description,
             headline=self._("Stay with us and get %(offer)s.") % {"offer": description},
+            detail=self._("Your plan continues as it is, and the discount starts with your next invoice on %(date)s.")
+            % {"date": self._presenter.day(min((item.current_period_end for item in subscription.items.data), default=None))},
         )
 
     def _offer_can_reduce_an_invoice(self, subscription: Any, coupon: Any) -> bool:
@@ -230,18 +233,43 @@ class CancellationMixin(ServiceCore):
                 )
             )
         else:
+            prorate = cancel.proration_behavior == "create_prorations"
             result = await self._call(
                 self.client.subscriptions.cancel(
                     subscription.id,
-                    prorate=cancel.proration_behavior == "create_prorations",
+                    prorate=prorate,
+                    # The credit for unused time goes on a final invoice now, whose negative total
+                    # Stripe moves to the customer's balance: what the customer is told.
+                    invoice_now=prorate,
                     idempotency_key=action.step("cancel"),
-                    expand=list(SUBSCRIPTION_EXPAND),
+                    expand=[*SUBSCRIPTION_EXPAND, "latest_invoice"] if prorate else list(SUBSCRIPTION_EXPAND),
                     **params,
                 )
             )
             self._invalidate("invoices")
         self._remember_subscription(result)
-        return self._present_subscription(result)
+        view = self._present_subscription(result)
+        return dataclasses.replace(view, outcome_label=self._cancel_outcome(result, view))
+
+    def _cancel_outcome(self, subscription: Any, view: SubscriptionView) -> str:
+        """What the cancel did, in words: when the plan ends, and any credit for unused time with the
+        amount of the final invoice Stripe created (never a figure computed here)."""
+        _ = self._
+        presenter = self._presenter
+        if subscription.status not in ENDED_STATUSES:
+            end = view.cancel_at or view.current_period_end
+            return _("Your plan will end on %(date)s. It stays active until then.") % {"date": presenter.day(end)}
+        message = _("Your plan has ended.")
+        invoice = field(subscription, "latest_invoice")  # expanded by the prorating cancel
+        ended_at = field(subscription, "ended_at")
+        if invoice is not None and not isinstance(invoice, str) and ended_at is not None:
+            total = int(field(invoice, "total", 0) or 0)
+            if field(invoice, "created") == ended_at and total < 0:
+                credit = presenter.money(-total, field(invoice, "currency"))
+                message += " " + _("The unused time, %(amount)s, is credited to your account balance.") % {
+                    "amount": credit.display
+                }
+        return message
 
     async def renew(self, subscription_id: str, action: Action | None = None) -> SubscriptionView:
         """Undo a cancel-at-period-end while the period is still running."""

@@ -132,6 +132,15 @@ async def prefetch_overview(client: StripeClient, customer_id: str) -> Prefetche
     return Prefetched(results[0], cache)
 
 
+async def prefetch_customer_by_search(client: StripeClient, query: str) -> Prefetched | None:
+    """The newest customer matching a search `query` (the sandbox demo's marker), expanded as the
+    overview needs it. None when there is none."""
+    page = await client.customers.search(query=query, limit=1, expand=[f"data.{path}" for path in CUSTOMER_EXPAND])
+    if not page.data:
+        return None
+    return Prefetched(page.data[0], {CUSTOMER_KEY: page.data[0]})
+
+
 async def prefetch_customer_by_email(client: StripeClient, email: str) -> Prefetched | None:
     """The first customer with this email (the sandbox's demo customer), expanded as the overview needs
     it, so the overview does not ask for the customer a second time. None when there is none."""

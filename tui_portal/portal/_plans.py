@@ -40,8 +40,23 @@ from tui_portal.portal.views import (
     ChangeResult,
     Money,
     PlanChoicesView,
+    PreviewLineView,
     QuantityRuleView,
 )
+
+
+def _period_end_after(start: int, price: Any) -> int:
+    """End of the first billing period of `price` starting at `start` (months clamp to the month's end)."""
+    recurring = field(price, "recurring")
+    interval = field(recurring, "interval")
+    count = int(field(recurring, "interval_count") or 1)
+    if interval == "year":
+        return int(_months_later(start, 12 * count))
+    if interval == "month":
+        return int(_months_later(start, count))
+    if interval == "week":
+        return start + 7 * 86_400 * count
+    return start + 86_400 * count
 
 
 @dataclass(frozen=True)
@@ -224,8 +239,11 @@ class PlanChangesMixin(PromotionCodesMixin):
             next_renewal_amount=next_amount,
             next_renewal_at=quote.next_at,
             next_renewal_label=_("Next invoice on %(date)s") % {"date": presenter.day(quote.next_at)},
-            lines=tuple(presenter.preview_line(line, currency) for line in field(field(quote.invoice, "lines"), "data") or []),
-            summary=self._change_summary(new_label, due_now, next_amount, quote, item_changes, scheduled),
+            lines=self._preview_lines(quote, new_price, currency, scheduled),
+            summary=self._change_summary(
+                new_label, due_now, next_amount, quote, item_changes, scheduled,
+                trial=self._trial_outcome(subscription, item_changes, scheduled, ends_trial),
+            ),
             action=Action(),
             kept_discount_ids=tuple(entry["discount"] for entry in self._kept_discounts(subscription)),
             ends_trial=ends_trial and not scheduled,
@@ -447,8 +465,37 @@ class PlanChangesMixin(PromotionCodesMixin):
         parent = field(line, "parent")
         return any(field(field(parent, kind), "invoice_item") for kind in ("subscription_item_details", "invoice_item_details"))
 
+    def _preview_lines(self, quote: _Quote, new_price: Any, currency: str, scheduled: bool) -> tuple[PreviewLineView, ...]:
+        """The preview's lines, each with the period it bills. A scheduled change is asked of Stripe as
+        if made now, so its plan lines carry the current period's dates: they bill the first period
+        of the new plan, from the change on (lines already waiting, e.g. earlier prorations, keep theirs)."""
+        lines = field(field(quote.invoice, "lines"), "data") or []
+        billed: tuple[int, int] | None = None
+        if scheduled and quote.effective_at is not None:
+            start = int(quote.effective_at)
+            billed = (start, _period_end_after(start, new_price))
+        return tuple(
+            self._presenter.preview_line(line, currency, None if self._from_pending_item(line) else billed)
+            for line in lines
+        )
+
+    @staticmethod
+    def _trial_outcome(subscription: Any, item_changes: bool, scheduled: bool, ends_trial: bool) -> str | None:
+        """"ends" when this change ends a running trial now (trial_update_behavior end_trial), "continues"
+        when the trial goes on with the new plan (continue_trial); None outside a trial."""
+        if subscription.status != "trialing" or not item_changes or scheduled:
+            return None
+        return "ends" if ends_trial else "continues"
+
     def _change_summary(
-        self, plan: str, due_now: Money, next_amount: Money, quote: _Quote, item_changes: bool, scheduled: bool
+        self,
+        plan: str,
+        due_now: Money,
+        next_amount: Money,
+        quote: _Quote,
+        item_changes: bool,
+        scheduled: bool,
+        trial: str | None = None,
     ) -> str:
         _ = self._
         values = {
@@ -458,6 +505,14 @@ class PlanChangesMixin(PromotionCodesMixin):
             "date": self._presenter.day(quote.next_at),
             "effective": self._presenter.day(quote.effective_at),
         }
+        # A plan change in a trial either ends the trial or keeps it: either way the customer is told.
+        if trial == "ends":
+            return _("Your free trial ends now. You switch to %(plan)s and pay %(now)s today. Then %(next)s on %(date)s.") % values
+        if trial == "continues":
+            return _(
+                "You switch to %(plan)s now. Your free trial continues: nothing is charged until it ends on "
+                "%(date)s, when you pay %(next)s."
+            ) % values
         if scheduled:
             return _("Your plan changes to %(plan)s on %(effective)s. You pay %(next)s on %(date)s.") % values
         if not item_changes:

@@ -86,3 +86,42 @@ def format_period(start: int | None, end: int | None, locale: str) -> str:
     if start is None or end is None:
         return ""
     return f"{format_day(start, locale)} \u2013 {format_day(end, locale)}"
+
+
+# How the city, state and postal code of an address are written, per country (ISO 3166-1 alpha-2).
+# Babel (CLDR) has no address formats, so this is a small table after the postal conventions of the
+# countries' posts (as collected by Google's libaddressinput): each inner tuple is one line, each
+# (separator, field) puts the field after the separator; a missing field drops with its separator.
+# Countries not listed use DEFAULT_ADDRESS_FORMAT, postal code before the city ("10115 Berlin"), the
+# convention of most of Europe and Latin America, with the state after a comma.
+_AddressFormat = tuple[tuple[tuple[str, str], ...], ...]
+DEFAULT_ADDRESS_FORMAT: _AddressFormat = ((("", "postal_code"), (" ", "city"), (", ", "state")),)
+ADDRESS_FORMATS: dict[str, _AddressFormat] = {
+    "US": ((("", "city"), (", ", "state"), (" ", "postal_code")),),  # Chicago, IL 60606
+    "CA": ((("", "city"), (" ", "state"), (" ", "postal_code")),),  # Toronto ON M5V 2T6
+    "AU": ((("", "city"), (" ", "state"), (" ", "postal_code")),),  # Sydney NSW 2000
+    "NZ": ((("", "city"), (" ", "postal_code")),),  # Wellington 6011
+    "SG": ((("", "city"), (" ", "postal_code")),),  # Singapore 018956
+    "GB": ((("", "city"),), (("", "state"),), (("", "postal_code"),)),  # London / NW1 6XE
+    "IE": ((("", "city"),), (("", "state"),), (("", "postal_code"),)),  # Dublin 2 / D02 X285
+    "ZA": ((("", "city"),), (("", "state"),), (("", "postal_code"),)),
+    "IN": ((("", "city"), (" ", "postal_code")), (("", "state"),)),  # Mumbai 400001 / Maharashtra
+    "BR": ((("", "city"), ("-", "state")), (("", "postal_code"),)),  # São Paulo-SP / 01310-100
+}
+
+
+def address_locality_lines(city: str | None, state: str | None, postal_code: str | None, country: str | None) -> list[str]:
+    """The lines between the street and the country, as the country's post writes them:
+    "Chicago, IL 60606" (US), "10115 Berlin" (DE), "London" then "NW1 6XE" (GB)."""
+    values = {"city": city or "", "state": state or "", "postal_code": postal_code or ""}
+    layout = ADDRESS_FORMATS.get((country or "").upper(), DEFAULT_ADDRESS_FORMAT)
+    lines = []
+    for line_format in layout:
+        text = ""
+        for separator, name in line_format:
+            value = values[name].strip()
+            if value:
+                text = f"{text}{separator}{value}" if text else value
+        if text:
+            lines.append(text)
+    return lines

@@ -83,12 +83,6 @@ INTERVAL_ONE = {
     "month": N_("per month"),
     "year": N_("per year"),
 }
-INTERVAL_MANY = {
-    "day": N_("every %(count)d days"),
-    "week": N_("every %(count)d weeks"),
-    "month": N_("every %(count)d months"),
-    "year": N_("every %(count)d years"),
-}
 INTERVAL_ADJECTIVE = {
     "day": N_("daily"),
     "week": N_("weekly"),
@@ -131,10 +125,19 @@ def interval_label(interval: str | None, count: int, translator: Translator) -> 
         return ""
     if count <= 1:
         return label(INTERVAL_ONE, interval, translator)
-    template = INTERVAL_MANY.get(interval)
-    if template is None:
+    # ngettext, not one plural string: languages differ in how many plural forms a count needs.
+    ngettext = translator.ngettext
+    if interval == "day":
+        template = ngettext("every %(count)d day", "every %(count)d days", count)
+    elif interval == "week":
+        template = ngettext("every %(count)d week", "every %(count)d weeks", count)
+    elif interval == "month":
+        template = ngettext("every %(count)d month", "every %(count)d months", count)
+    elif interval == "year":
+        template = ngettext("every %(count)d year", "every %(count)d years", count)
+    else:
         return f"{count} {interval}"
-    return translator.gettext(template) % {"count": count}
+    return template % {"count": count}
 
 
 def brand_label(brand: str | None, translator: Translator) -> str:

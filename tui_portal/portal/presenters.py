@@ -15,7 +15,7 @@ from babel import Locale, UnknownLocaleError
 from tui_portal.billing.models import expandable_id
 from tui_portal.portal import labels
 from tui_portal.portal.configuration import PortalConfiguration
-from tui_portal.portal.formatting import format_day, format_percent, format_period, money
+from tui_portal.portal.formatting import address_locality_lines, format_day, format_percent, format_period, money
 from tui_portal.portal.i18n import Translator
 from tui_portal.portal.views import (
     AddressView,
@@ -165,11 +165,7 @@ class Presenter:
         if not any((line1, line2, city, state, postal_code, country)):
             return None
         lines = [text for text in (line1, line2) if text]
-        city_line = " ".join(text for text in (postal_code, city) if text)
-        if state:
-            city_line = f"{city_line}, {state}" if city_line else state
-        if city_line:
-            lines.append(city_line)
+        lines.extend(address_locality_lines(city, state, postal_code, country))
         if country:
             lines.append(self.country_name(country))
         return AddressView(
@@ -260,20 +256,33 @@ class Presenter:
             return template % {"value": value, "months": months}
         return self._("%(value)s once") % {"value": value}
 
+    @staticmethod
+    def discount_label(name: str, description: str) -> str:
+        """"SAVE20 – 20% off forever"; just the description when the name only repeats it."""
+        if not description:
+            return name
+        if not name or " ".join(name.split()).casefold() == " ".join(description.split()).casefold():
+            return description
+        return f"{name} \u2013 {description}"
+
     def discount(self, discount: Any) -> DiscountView:
         if isinstance(discount, str):
-            return DiscountView(id=discount, coupon_id=None, promotion_code=None, name=discount, description="")
+            return DiscountView(id=discount, coupon_id=None, promotion_code=None, name=discount, description="",
+                                label=discount)
         coupon = coupon_of(discount)
         promotion = field(discount, "promotion_code")
         code = field(promotion, "code") if not isinstance(promotion, str) else None
         end = field(discount, "end")
         coupon_name = field(coupon, "name") if not isinstance(coupon, str) else None
+        name = code or coupon_name or (object_id(coupon) or "")
+        description = self.coupon_description(coupon)
         return DiscountView(
             id=discount.id,
             coupon_id=object_id(coupon),
             promotion_code=code,
-            name=code or coupon_name or (object_id(coupon) or ""),
-            description=self.coupon_description(coupon),
+            name=name,
+            description=description,
+            label=self.discount_label(name, description),
             ends_at=end,
             ends_label=(self._("until %(date)s") % {"date": self.day(end)}) if end else None,
         )
@@ -503,13 +512,16 @@ class Presenter:
             is_proration=self.is_proration(line),
         )
 
-    def preview_line(self, line: Any, currency: str) -> PreviewLineView:
+    def preview_line(self, line: Any, currency: str, period: tuple[int, int] | None = None) -> PreviewLineView:
+        """`period`: the period the line bills when Stripe's preview dates it otherwise (a change
+        scheduled for period end is previewed as if made now)."""
         view = self.invoice_line(line, currency)
+        period_label = format_period(period[0], period[1], self.locale) if period else view.period_label
         return PreviewLineView(
             description=view.description,
             amount=view.amount,
             quantity=view.quantity,
-            period_label=view.period_label,
+            period_label=period_label or None,
             is_proration=view.is_proration,
         )
 

@@ -82,6 +82,9 @@ class DiscountView:
     description: str  # "25% off for 3 months", "$5.00 off once", "20% off forever"
     ends_at: int | None = None
     ends_label: str | None = None
+    # What the customer reads: "SAVE20 – 20% off forever", or only the description when the name says
+    # the same (a coupon named "25% off for 3 months" is not worth saying twice).
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,9 @@ class SubscriptionView:
     can_renew: bool  # canceled at period end and period not over yet
     cancellation_feedback: str | None  # cancellation_details.feedback
     cancellation_comment: str | None
+    # Set only on the view a change returns: what the change did, in words ("Your plan will end on
+    # Dec 2, 2026. It stays active until then.").
+    outcome_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -427,6 +433,7 @@ class RetentionOfferView:
     duration_in_months: int | None
     description: str  # "25% off for 3 months"
     headline: str  # "Stay with us and get 25% off for 3 months"
+    detail: str = ""  # what taking it means, without restating the discount
 
 
 @dataclass(frozen=True)

@@ -635,7 +635,7 @@ async def drain(state: ServerState, hurry: asyncio.Event) -> None:
     sessions = list(state.sessions)
     grace = state.drain_grace
     log_event(LOGGER, "drain_start", sessions=len(sessions), connections=state.connections, drain_grace_s=grace)
-    say(f"draining: {len(sessions)} open session(s) end within {grace:g} s")
+    say(f"draining: {len(sessions)} open {'session ends' if len(sessions) == 1 else 'sessions end'} within {grace:g} s")
     for session in sessions:
         session.tell(DRAIN_NOTICE.format(seconds=f"{grace:g}"))
     deadline = time.monotonic() + grace

@@ -220,13 +220,20 @@ class AuditVerification:
             if self.bad_line is None:
                 return f"NOT INTACT: {self.path}: {self.reason}"
             return (f"NOT INTACT: {self.path} line {self.bad_line}: {self.reason} "
-                    f"({self.entries} chained entries before it verified)")
-        legacy = (f"; {self.legacy_entries} unchained legacy entries before the chain were not verified"
-                  if self.legacy_entries else "")
+                    f"({_entries(self.entries, 'chained entry', 'chained entries')} before it verified)")
+        legacy = ""
+        if self.legacy_entries:
+            legacy = (f"; {_entries(self.legacy_entries, 'unchained legacy entry', 'unchained legacy entries')} "
+                      f"before the chain {'was' if self.legacy_entries == 1 else 'were'} not verified")
         if self.last_seq is None:
             return f"OK: {self.path}: no chained entries yet{legacy}"
-        return (f"OK: {self.path}: {self.entries} entries intact, last seq {self.last_seq} "
+        return (f"OK: {self.path}: {_entries(self.entries, 'entry', 'entries')} intact, last seq {self.last_seq} "
                 f"hash {self.last_hash}{legacy}")
+
+
+def _entries(count: int, singular: str, plural: str) -> str:
+    """"1 entry", "2 entries": the verify line is English-only operator output (not translated)."""
+    return f"{count} {singular if count == 1 else plural}"
 
 
 def _readable_entry(raw_line: bytes) -> tuple[dict[str, Any] | None, str | None]:

@@ -8,8 +8,10 @@ Everything comes from the API, for all customers:
 - An offer is *accepted* when the subscription carries the retention coupon as a discount; month =
   the discount's `start`.
 - An offer is *made* when the subscription has `metadata[tui_retention_offer_made_at]` (unix seconds,
-  written by the staff console when the offer is shown in the cancel flow; see staff/app.py). The
-  customer's own portal does not write it yet, so "made" counts the offers made in staff sessions.
+  written by `PortalService.record_retention_offer_made` when the cancel flow shows the offer, in
+  every kind of session: the customer's own, over SSH, in the kiosk, or staff acting for the
+  customer). The key holds the latest showing only, so an offer shown twice to one subscription
+  counts once, in the month it was last shown.
 """
 
 from __future__ import annotations

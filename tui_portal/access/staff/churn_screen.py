@@ -112,7 +112,7 @@ class ChurnScreen(Screen[None]):
         total_made, total_accepted = sum(report.offers_made.values()), sum(report.offers_accepted.values())
         self.query_one("#retention-totals", Static).update(
             literal(
-                f"Offers made: {total_made} (in staff sessions)   Offers accepted: {total_accepted}   "
+                f"Offers made: {total_made}   Offers accepted: {total_accepted}   "
                 f"Cancellations: {sum(report.cancellations.values())}"
             )
         )

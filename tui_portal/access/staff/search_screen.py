@@ -87,7 +87,8 @@ class CustomerSearchScreen(Screen[None]):
         for match in matches:
             table.add_row(cell(match.name), cell(match.email), cell(match.id), key=match.id)
         if matches:
-            status.update(literal(f"{len(matches)} customer(s). Enter on a row acts for that customer."))
+            found = f"{len(matches)} {'customer' if len(matches) == 1 else 'customers'}"
+            status.update(literal(f"{found}. Enter on a row acts for that customer."))
             table.focus()
         else:
             status.update(literal(f"No customer matches {typed.strip()!r}."))

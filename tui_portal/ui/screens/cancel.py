@@ -143,7 +143,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         if options.retention_offer is not None:
             offer = options.retention_offer
             self.query_one("#offer-headline", Static).update(literal(offer.headline))
-            self.query_one("#offer-description", Static).update(literal(offer.description))
+            self.query_one("#offer-description", Static).update(literal(offer.detail))
             self._show_step("step-offer", "#offer-accept")
             self._record_offer_made()
         else:
@@ -210,8 +210,8 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
             error_panel.show_error(error, retry=lambda: self.submit_cancel(reason, comment))
             return
         self.portal.overview_stale = True
-        self.outcome_message = canceled.renewal_label
-        self._show_result(self._("Your plan is canceled."), canceled)
+        self.outcome_message = canceled.outcome_label or canceled.renewal_label
+        self._show_result(self.outcome_message, canceled)
 
     @on(Button.Pressed, "#offer-accept")
     def _accept_offer(self) -> None:
@@ -239,7 +239,9 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
     def _show_result(self, heading: str, subscription: SubscriptionView) -> None:
         self.subscription = subscription
         self.query_one("#result-message", Static).update(literal(heading))
-        self.query_one("#result-detail", Static).update(literal(subscription.renewal_label))
+        # A heading that already says what happened and when needs no date repeated under it.
+        detail = "" if subscription.outcome_label == heading else subscription.renewal_label
+        self.query_one("#result-detail", Static).update(literal(detail))
         self.query_one("#result-renew").display = subscription.can_renew
         self._show_step("step-result", "#result-done")
 

@@ -172,7 +172,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     def _discount_lines(self, subscription: SubscriptionView) -> list[str]:
         lines = []
         for discount in subscription.discounts:
-            text = self._("Discount {name}: {description}", name=discount.name, description=discount.description)
+            text = self._("Discount: {discount}", discount=discount.label)
             if discount.ends_label:
                 text = f"{text} ({discount.ends_label})"
             lines.append(text)
