@@ -200,7 +200,7 @@ class KioskApp(PortalApp, inherit_bindings=False):
     @property
     def banner_text(self) -> str:
         seconds = int(self.idle_seconds) if float(self.idle_seconds).is_integer() else self.idle_seconds
-        return f"Demo kiosk: changes are reset after {seconds} s idle"
+        return self.translate("Demo kiosk: changes are reset after {seconds} s idle", seconds=seconds)
 
     # ---- no way out -------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from textual.screen import Screen
 
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
 from tui_portal.portal.session_policy import SessionPolicy, safe_link_url
-from tui_portal.ui.commands import PortalCommands
+from tui_portal.ui.commands import PortalCommandPalette, PortalCommands
 from tui_portal.ui.navigation import DeepLink, screen_class
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.screens.base import translate_bindings
@@ -261,6 +261,20 @@ class PortalApp(App[str | None]):
         if not self.policy.may_write_files:
             raise ActionNotAllowed(self.translate("Files cannot be saved in this session; use the PDF link."))
         return await self.service.save_pdf(invoice_id, path)
+
+    # ---- Textual's own texts, in the customer's language -------------------------------------
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not PortalCommandPalette.is_open(self):
+            self.push_screen(PortalCommandPalette(self.translate))
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit (it copies); say how to, as Textual does, but translated."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(self.translate("Press {key} to quit the portal", key=key),
+                            title=self.translate("Do you want to quit?"), markup=False)
+                return
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Only Quit: Textual's Theme and Screenshot commands do not belong in a customer's portal."""
