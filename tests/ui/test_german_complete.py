@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
+from rich.cells import cell_len
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, OptionList, Static
 from textual.widgets._toggle_button import ToggleButton
@@ -122,6 +123,7 @@ class Tour:
     def __init__(self, pilot: Any) -> None:
         self.pilot = pilot
         self.seen: dict[str, set[str]] = {}
+        self.cut_headers: set[str] = set()
 
     async def look(self, step: str) -> None:
         await wait_for_workers(self.pilot)
@@ -129,6 +131,10 @@ class Tour:
         texts = phrases(screen_text(app))
         for text in widget_texts(app.screen):
             texts.update(phrases(text))
+        for table in app.screen.query(DataTable):
+            for column in table.columns.values():
+                if not column.auto_width and column.width < cell_len(str(column.label)):
+                    self.cut_headers.add(f"{step}: {column.label!s} in {column.width} columns")
         for notification in app._notifications:
             texts.update(phrases(f"{notification.title or ''}  {notification.message}"))
         self.seen.setdefault(step, set()).update(texts)
@@ -276,20 +282,22 @@ TOURS: dict[str, tuple[AppBuilder, str, Callable[[Tour], Awaitable[None]]]] = {
 }
 
 
-async def take_tour(folder: Path, tour_name: str, locale: str) -> dict[str, set[str]]:
+async def take_tour(folder: Path, tour_name: str, locale: str) -> Tour:
     build, email, tour_steps = TOURS[tour_name]
     folder.mkdir()
     app = await build(folder, email, locale)
     async with app.run_test(size=SIZE) as pilot:
         tour = Tour(pilot)
         await tour_steps(tour)
-    return tour.seen
+    return tour
 
 
 @pytest.mark.parametrize("tour_name", list(TOURS))
 async def test_no_english_on_any_german_screen(tmp_path: Path, tour_name: str) -> None:
-    english = await take_tour(tmp_path / "en", tour_name, "en")
-    german = await take_tour(tmp_path / "de", tour_name, "de")
+    english = (await take_tour(tmp_path / "en", tour_name, "en")).seen
+    german_tour = await take_tour(tmp_path / "de", tour_name, "de")
+    assert not german_tour.cut_headers, "table headers cut in German: " + ", ".join(sorted(german_tour.cut_headers))
+    german = german_tour.seen
     assert german.keys() == english.keys()
     everything_english = set().union(*english.values())
     english_msgids = english_catalog_texts()
