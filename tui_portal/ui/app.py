@@ -30,7 +30,7 @@ from tui_portal.portal.session_policy import SessionPolicy, safe_link_url
 from tui_portal.ui.commands import PortalCommandPalette, PortalCommands
 from tui_portal.ui.navigation import DeepLink, screen_class
 from tui_portal.ui.resources import stylesheet
-from tui_portal.ui.screens.base import translate_bindings
+from tui_portal.ui.screens.base import N_, translate_bindings
 from tui_portal.ui.screens.link import LinkScreen
 from tui_portal.ui.screens.start import StartScreen
 from tui_portal.ui.theme import DARK_THEME, LIGHT_THEME, ThemePreference, brand_themes_and_default, build_themes
@@ -50,7 +50,7 @@ class PortalApp(App[str | None]):
     CSS_PATH = stylesheet("app.tcss")
     TITLE = "tui-portal"
     COMMANDS = {PortalCommands}
-    BINDINGS = [Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False)]
+    BINDINGS = [Binding("ctrl+t", "toggle_theme", N_("Light/dark theme"), show=False)]
     # Screens get the class -narrow below 100 columns (stylesheets stack panels there).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
