@@ -127,3 +127,19 @@ def test_portal_layer_never_imports_textual_or_httpx() -> None:
                 assert name.split(".")[0] not in ("textual", "httpx"), (path, name)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "textual" not in result.stdout
+
+
+def test_every_binding_description_is_marked_for_translation() -> None:
+    """A key's description shows in the footer and on the help screen in the customer's language:
+    `Binding("f3", "x", N_("Customer search"))`, never a bare English literal."""
+    bare = []
+    for folder in ("ui", "access"):
+        for path in sorted((REPO / "tui_portal" / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Binding"):
+                    continue
+                description = node.args[2] if len(node.args) > 2 else next(
+                    (keyword.value for keyword in node.keywords if keyword.arg == "description"), None)
+                if isinstance(description, ast.Constant) and description.value:
+                    bare.append(f"{path.relative_to(REPO)}:{node.lineno}: {description.value!r}")
+    assert bare == []

@@ -48,6 +48,7 @@ from tui_portal.ui.app import PortalApp
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.start import StartScreen
+from tui_portal.ui.screens.base import N_
 
 ENV_KIOSK_SECRET = "TUI_PORTAL_KIOSK_SECRET"
 DEFAULT_IDLE_SECONDS = 120
@@ -138,7 +139,7 @@ def sandbox_service_factory(
 class OperatorExitScreen(ModalScreen[bool]):
     """Asks for the operator secret. Dismissed with True only when `verify` accepts it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"), show=False)]
 
     def __init__(self, verify: Callable[[str], str | None]) -> None:
         super().__init__(id="operator-exit")
@@ -200,7 +201,7 @@ class KioskApp(PortalApp, inherit_bindings=False):
     @property
     def banner_text(self) -> str:
         seconds = int(self.idle_seconds) if float(self.idle_seconds).is_integer() else self.idle_seconds
-        return f"Demo kiosk: changes are reset after {seconds} s idle"
+        return self.translate("Demo kiosk: changes are reset after {seconds} s idle", seconds=seconds)
 
     # ---- no way out -------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from tui_portal.billing.models import expandable_id
 from tui_portal.portal import labels
 from tui_portal.portal.configuration import PortalConfiguration
 from tui_portal.portal.formatting import address_locality_lines, format_day, format_percent, format_period, money
-from tui_portal.portal.i18n import Translator
+from tui_portal.portal.i18n import N_, Translator
 from tui_portal.portal.views import (
     AddressView,
     BrandingView,
@@ -43,6 +43,8 @@ PORTAL_SCHEDULE_MARK = "tui_portal"  # metadata key marking schedules the portal
 ENDED_STATUSES = frozenset({"canceled", "incomplete_expired"})
 # Subscriptions for which the customer must keep a payment method on file.
 LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "incomplete", "paused"})
+
+DEFAULT_HEADLINE = N_("%(business)s partners with Stripe to simplify billing.")
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
@@ -123,8 +125,10 @@ class Presenter:
         branding = configuration.tui.branding
         name = branding.business_name or account_name or self._("Your provider")
         headline = configuration.business_profile.headline
-        if not headline:
-            headline = self._("%(business)s partners with Stripe to simplify billing.") % {"business": name}
+        # A configuration may spell out the default in English (the sandbox's does): it is still
+        # the default, shown in the customer's language; any other headline is the business's own.
+        if not headline or headline == DEFAULT_HEADLINE % {"business": name}:
+            headline = self._(DEFAULT_HEADLINE) % {"business": name}
         return_url = configuration.default_return_url
         return BusinessView(
             name=name,

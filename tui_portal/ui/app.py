@@ -27,10 +27,10 @@ from textual.screen import Screen
 
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
 from tui_portal.portal.session_policy import SessionPolicy, safe_link_url
-from tui_portal.ui.commands import PortalCommands
+from tui_portal.ui.commands import PortalCommandPalette, PortalCommands
 from tui_portal.ui.navigation import DeepLink, screen_class
 from tui_portal.ui.resources import stylesheet
-from tui_portal.ui.screens.base import translate_bindings
+from tui_portal.ui.screens.base import N_, translate_bindings
 from tui_portal.ui.screens.link import LinkScreen
 from tui_portal.ui.screens.start import StartScreen
 from tui_portal.ui.theme import DARK_THEME, LIGHT_THEME, ThemePreference, brand_themes_and_default, build_themes
@@ -50,7 +50,7 @@ class PortalApp(App[str | None]):
     CSS_PATH = stylesheet("app.tcss")
     TITLE = "tui-portal"
     COMMANDS = {PortalCommands}
-    BINDINGS = [Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False)]
+    BINDINGS = [Binding("ctrl+t", "toggle_theme", N_("Light/dark theme"), show=False)]
     # Screens get the class -narrow below 100 columns (stylesheets stack panels there).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
@@ -261,6 +261,20 @@ class PortalApp(App[str | None]):
         if not self.policy.may_write_files:
             raise ActionNotAllowed(self.translate("Files cannot be saved in this session; use the PDF link."))
         return await self.service.save_pdf(invoice_id, path)
+
+    # ---- Textual's own texts, in the customer's language -------------------------------------
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not PortalCommandPalette.is_open(self):
+            self.push_screen(PortalCommandPalette(self.translate))
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit (it copies); say how to, as Textual does, but translated."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(self.translate("Press {key} to quit the portal", key=key),
+                            title=self.translate("Do you want to quit?"), markup=False)
+                return
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Only Quit: Textual's Theme and Screenshot commands do not belong in a customer's portal."""

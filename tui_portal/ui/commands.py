@@ -3,6 +3,9 @@
 A screen offers its actions by defining `palette_commands() -> list[PaletteCommand]`, so the palette
 only lists what can be done where the customer is (the overview lists exactly its visible buttons).
 Titles are displayed literally; Textual parses `help` as markup, so it is escaped here.
+
+Textual's palette has two English texts of its own ("Search for commands…" and "No matches found");
+`PortalCommandPalette` shows them in the customer's language.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from rich.align import Align
+from rich.text import Text
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
+from textual.widgets.option_list import Option
 
 from tui_portal.ui.safe import literal
 
@@ -59,3 +65,28 @@ class PortalCommands(Provider):
             if score > 0:
                 yield Hit(score, literal(command.title), command.callback, text=command.title,
                           help=escape(command.help))
+
+
+class PortalCommandPalette(CommandPalette):
+    """Textual's command palette with its placeholder and "No matches found" translated."""
+
+    def __init__(self, translate: Callable[[str], str]) -> None:
+        super().__init__(id="--command-palette", placeholder=translate("Search for commands…"))
+        self._translate = translate
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Textual 8.2.8's own method with the text translated (textual is pinned exactly; the
+        # German completeness test fails if an upgrade brings the English text back).
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(Align.center(Text(self._translate("No matches found"), style="not bold")),
+                           disabled=True, id=self._NO_MATCHES)
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)

@@ -25,6 +25,7 @@ from tui_portal.access.staff.search_screen import CustomerSearchScreen
 from tui_portal.portal.session_policy import SessionPolicy
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.screens.base import N_
 from tui_portal.ui.screens.start import StartScreen
 
 log = logging.getLogger("tui_portal.staff")
@@ -36,7 +37,7 @@ class StaffApp(PortalApp):
     CSS_PATH = [stylesheet("app.tcss"), stylesheet("staff.tcss")]  # type: ignore[assignment]  # Textual takes a list
     TITLE = "tui-portal staff"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f3", "stop_acting", "Customer search"),
+        Binding("f3", "stop_acting", N_("Customer search")),
     ]
 
     def __init__(
@@ -71,7 +72,8 @@ class StaffApp(PortalApp):
     @property
     def banner_text(self) -> str:
         who = self.acting_for.label if self.acting_for else ""
-        return f"Acting for {who} as {self.staff_name}"
+        # In the customer's language, like the portal screens it sits on.
+        return self.translate("Acting for {customer} as {staff}", customer=who, staff=self.staff_name)
 
     def act_for(self, customer: CustomerMatch) -> None:
         """Open the portal for `customer`; every change it makes is audited under their id."""

@@ -15,6 +15,7 @@ from tui_portal.access.staff.churn import ChurnReport, bar, load_report
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import cell, literal
+from tui_portal.ui.screens.base import N_
 
 if TYPE_CHECKING:
     from tui_portal.access.staff.app import StaffApp
@@ -25,8 +26,8 @@ class ChurnScreen(Screen[None]):
 
     CSS_PATH = stylesheet("staff.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("r", "reload", "Reload"),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("r", "reload", N_("Reload")),
     ]
 
     def __init__(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Static
 from tui_portal.access.staff.directory import CustomerMatch, find_customers
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import cell, literal
+from tui_portal.ui.screens.base import N_
 
 if TYPE_CHECKING:
     from tui_portal.access.staff.app import StaffApp
@@ -24,7 +25,7 @@ class CustomerSearchScreen(Screen[None]):
 
     CSS_PATH = stylesheet("staff.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "churn", "Churn report"),
+        Binding("f2", "churn", N_("Churn report")),
     ]
 
     def __init__(self) -> None:

@@ -15,6 +15,7 @@ from ..context import Context
 from ..params import LIST, Bool, Str
 from ..router import route
 from ..rules.proration import ChargeLine
+from ..rules.wording import DEFAULT_LANGUAGE, line_language
 
 OBJECT = "invoiceitem"
 
@@ -29,8 +30,10 @@ def invoice_item_document(
     at: int,
     test_clock: str | None,
     item_id: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Any]:
-    """A Stripe-shaped invoice item for one proration (or other) charge line."""
+    """A Stripe-shaped invoice item for one proration (or other) charge line, its description in
+    `language` (the customer's, see rules.wording: Stripe writes it once, at creation)."""
     unit_amount = charge.amount // charge.quantity if charge.quantity else charge.amount
     return {
         "id": item_id or ctx.new_id("ii_"),
@@ -40,7 +43,7 @@ def invoice_item_document(
         "customer": customer_id,
         "customer_account": None,
         "date": at,
-        "description": charge.description,
+        "description": charge.description_in(language),
         "discountable": charge.discountable,
         "discounts": [],
         "invoice": None,
@@ -82,7 +85,8 @@ def create_pending_items(
     for charge in charges:
         item = invoice_item_document(
             ctx, customer_id=customer["id"], subscription_id=subscription["id"], charge=charge,
-            currency=subscription["currency"], at=at, test_clock=subscription.get("test_clock"))
+            currency=subscription["currency"], at=at, test_clock=subscription.get("test_clock"),
+            language=line_language(customer.get("preferred_locales")))
         ctx.save(item, parent=subscription["id"])
         ctx.emit("invoiceitem.created", item)
         created.append(item)

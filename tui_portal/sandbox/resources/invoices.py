@@ -35,6 +35,7 @@ from ..rules import numbering, retries
 from ..rules.discounts import AppliedDiscount, InvoiceLineInput, apply_discounts
 from ..rules.proration import ChargeLine
 from ..rules.totals import compute_totals
+from ..rules.wording import line_language
 from .test_clocks import customer_now
 
 OBJECT = "invoice"
@@ -102,7 +103,7 @@ def _line_from_invoice_item(invoice_id: str, item: dict[str, Any], line_id: str)
 
 
 def _line_from_charge(invoice_id: str, subscription_id: str | None, charge: ChargeLine, currency: str,
-                      line_id: str) -> dict[str, Any]:
+                      line_id: str, language: str) -> dict[str, Any]:
     unit = charge.price.get("unit_amount_decimal")
     if unit is None and charge.price.get("unit_amount") is not None:
         unit = str(charge.price["unit_amount"])
@@ -113,7 +114,7 @@ def _line_from_charge(invoice_id: str, subscription_id: str | None, charge: Char
         "object": "line_item",
         "amount": charge.amount,
         "currency": currency,
-        "description": charge.description,
+        "description": charge.description_in(language),
         "discount_amounts": [],
         "discountable": charge.discountable,
         "discounts": [],
@@ -214,9 +215,10 @@ def build_invoice(
         line_id = _tmp_id("il_tmp_") if preview else ctx.new_id("il_")
         lines.append(_line_from_invoice_item(invoice_id, item, line_id))
     subscription_id = subscription["id"] if subscription else None
+    language = line_language(customer.get("preferred_locales"))
     for charge in charges:
         line_id = _tmp_id("il_tmp_") if preview else ctx.new_id("il_")
-        lines.append(_line_from_charge(invoice_id, subscription_id, charge, currency, line_id))
+        lines.append(_line_from_charge(invoice_id, subscription_id, charge, currency, line_id, language))
     if discounts is None:
         discounts = applicable_discounts(ctx, subscription, customer)
     outcome = apply_discounts(

@@ -23,16 +23,17 @@ invoice; `always_invoice` invoices them now; `none` produces no proration lines.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from tui_portal.sandbox.rules import calendar
 from tui_portal.sandbox.rules.amounts import price_amount
-from tui_portal.sandbox.rules.money import format_money
+from tui_portal.sandbox.rules import wording
 
 PRORATION_BEHAVIORS = ("create_prorations", "always_invoice", "none")
-MULTIPLICATION_SIGN = "\u00d7"
+MULTIPLICATION_SIGN = wording.MULTIPLICATION_SIGN
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,13 @@ class ChargeLine:
     period_end: int
     proration: bool
     trial: bool = False  # a free trial's $0 line ("Trial period for <product>")
+    # The description in another language (Stripe writes generated lines in the customer's
+    # preferred language); None: `description` whatever the language.
+    wording: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
+
+    def description_in(self, language: str) -> str:
+        """The text of this line for a customer whose lines are written in `language` ("en", "de")."""
+        return self.wording(language) if self.wording is not None else self.description
 
     @property
     def discountable(self) -> bool:
@@ -163,30 +171,30 @@ def item_label(item: PricedItem) -> str:
     return item.product_name
 
 
-def unused_time_description(item: PricedItem, at: int) -> str:
-    return f"Unused time on {item_label(item)} after {calendar.format_day(at)}"
+def unused_time_description(item: PricedItem, at: int, language: str = wording.DEFAULT_LANGUAGE) -> str:
+    return wording.text("unused", language, label=item_label(item), day=wording.format_day(at, language))
 
 
-def remaining_time_description(item: PricedItem, at: int) -> str:
-    return f"Remaining time on {item_label(item)} after {calendar.format_day(at)}"
+def remaining_time_description(item: PricedItem, at: int, language: str = wording.DEFAULT_LANGUAGE) -> str:
+    return wording.text("remaining", language, label=item_label(item), day=wording.format_day(at, language))
 
 
-def full_period_description(item: PricedItem) -> str:
+def full_period_description(item: PricedItem, language: str = wording.DEFAULT_LANGUAGE) -> str:
     """`1 × Team (at $29.00 / month)`: the wording of a subscription line on an invoice."""
     interval, count = item.interval
-    unit_text = _unit_price_text(item)
-    cadence = interval if count == 1 else f"every {count} {interval}s"
-    return f"{item.quantity} {MULTIPLICATION_SIGN} {item.product_name} (at {unit_text} / {cadence})"
+    return wording.text("period", language, quantity=item.quantity, times=MULTIPLICATION_SIGN,
+                        product=item.product_name, unit=_unit_price_text(item, language),
+                        cadence=wording.cadence(interval, count, language))
 
 
-def _unit_price_text(item: PricedItem) -> str:
+def _unit_price_text(item: PricedItem, language: str) -> str:
     currency = str(item.price.get("currency", "usd"))
     unit_amount = item.price.get("unit_amount")
     scheme = item.price.get("billing_scheme") or "per_unit"
     if scheme == "per_unit" and unit_amount is not None and not item.price.get("transform_quantity"):
-        return format_money(int(unit_amount), currency)
+        return wording.format_amount(int(unit_amount), currency, language)
     # Tiered or transformed prices have no single unit price; show what this quantity costs.
-    return format_money(item.amount, currency) + " total"
+    return wording.text("total", language, money=wording.format_amount(item.amount, currency, language))
 
 
 def full_period_line(item_id: str, item: PricedItem, period_start: int, period_end: int) -> ChargeLine:
@@ -194,6 +202,7 @@ def full_period_line(item_id: str, item: PricedItem, period_start: int, period_e
     return ChargeLine(
         amount=item.amount,
         description=full_period_description(item),
+        wording=partial(full_period_description, item),
         subscription_item_id=item_id,
         price=item.price,
         quantity=item.quantity,
@@ -209,6 +218,7 @@ def credit_line(change: ItemChange, at: int) -> ChargeLine:
     return ChargeLine(
         amount=-unused,
         description=unused_time_description(change.before, at),
+        wording=partial(unused_time_description, change.before, at),
         subscription_item_id=change.item_id,
         price=change.before.price,
         quantity=change.before.quantity,
@@ -224,6 +234,7 @@ def debit_line(change: ItemChange, at: int) -> ChargeLine:
     return ChargeLine(
         amount=remaining,
         description=remaining_time_description(change.after, at),
+        wording=partial(remaining_time_description, change.after, at),
         subscription_item_id=change.item_id,
         price=change.after.price,
         quantity=change.after.quantity,

@@ -16,8 +16,10 @@ This module holds the pure parts (validation and the $0 line); the endpoints app
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from tui_portal.sandbox import errors
+from tui_portal.sandbox.rules import wording
 from tui_portal.sandbox.rules.calendar import SECONDS_PER_DAY
 from tui_portal.sandbox.rules.proration import ChargeLine, PricedItem
 
@@ -70,8 +72,8 @@ def trial_end_for_new_subscription(*, now: int, trial_end: int | str | None, tri
     return None
 
 
-def trial_period_description(item: PricedItem) -> str:
-    return f"Trial period for {item.product_name}"
+def trial_period_description(item: PricedItem, language: str = wording.DEFAULT_LANGUAGE) -> str:
+    return wording.text("trial", language, product=item.product_name)
 
 
 def trial_line(item_id: str, item: PricedItem, period_start: int, period_end: int) -> ChargeLine:
@@ -79,6 +81,7 @@ def trial_line(item_id: str, item: PricedItem, period_start: int, period_end: in
     return ChargeLine(
         amount=0,
         description=trial_period_description(item),
+        wording=partial(trial_period_description, item),
         subscription_item_id=item_id,
         price=item.price,
         quantity=item.quantity,

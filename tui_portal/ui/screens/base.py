@@ -30,13 +30,16 @@ def N_(message: str) -> str:
 
 
 def translate_bindings(node: Any, translate: Any) -> None:
-    """Replace each binding's description with its translation (Footer and help show them)."""
+    """Replace each binding's description and tooltip with their translations (Footer and help show
+    them; Textual's own "palette" binding included)."""
     bindings_map = node._bindings
     for key, bindings in bindings_map.key_to_bindings.items():
         bindings_map.key_to_bindings[key] = [
-            dataclasses.replace(binding, description=translate(binding.description))
-            if binding.description
-            else binding
+            dataclasses.replace(
+                binding,
+                description=translate(binding.description) if binding.description else binding.description,
+                tooltip=translate(binding.tooltip) if binding.tooltip else binding.tooltip,
+            )
             for binding in bindings
         ]
 

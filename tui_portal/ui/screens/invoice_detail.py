@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,6 +35,7 @@ from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 _UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 DESCRIPTION_WIDTH = 50
+QUANTITY_WIDTH = 4
 AMOUNT_WIDTH = 14
 
 
@@ -94,8 +96,13 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#invoice-lines", DataTable)
         # Description and service period share a two-line cell so the amounts stay in view at 80 columns.
-        table.add_column(self._("Description"), key="description", width=DESCRIPTION_WIDTH)
-        table.add_column(self._("Qty"), key="quantity", width=4)
+        # The quantity column is as wide as its header in the customer's language ("Menge" is 5);
+        # the description gives up what it takes, so the table still fits in 80 columns.
+        quantity_header = self._("Qty")
+        quantity_width = max(QUANTITY_WIDTH, cell_len(quantity_header))
+        table.add_column(self._("Description"), key="description",
+                         width=DESCRIPTION_WIDTH - (quantity_width - QUANTITY_WIDTH))
+        table.add_column(quantity_header, key="quantity", width=quantity_width)
         table.add_column(self._("Amount"), key="amount", width=AMOUNT_WIDTH)
         for form in self.query("#pdf-form"):
             form.display = False

@@ -258,7 +258,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                 )
         for area in self._enabled_areas():
             commands.append(
-                PaletteCommand(self._(AREA_LABELS[area]), self._("Open"), partial(self.action_area, area))
+                PaletteCommand(self._(AREA_LABELS[area]), self._("Open this page"), partial(self.action_area, area))
             )
         if self.check_action("return_to_business", ()):
             commands.append(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from tui_portal.ui.screens.base import N_
 from tui_portal.portal.views import AddressInput
 from tui_portal.ui.widgets.account_field import AccountField
 
@@ -20,12 +21,12 @@ Translate = Callable[[str], str]
 # (field name, English label msgid). No max_length on the inputs: silently cutting a pasted value is
 # worse than the service's "This is too long" next to the field.
 ADDRESS_FIELDS: tuple[tuple[str, str], ...] = (
-    ("line1", "Address line 1"),
-    ("line2", "Address line 2"),
-    ("city", "City"),
-    ("state", "State or region"),
-    ("postal_code", "Postal code"),
-    ("country", "Country code (e.g. DE, US)"),
+    ("line1", N_("Address line 1")),
+    ("line2", N_("Address line 2")),
+    ("city", N_("City")),
+    ("state", N_("State or region")),
+    ("postal_code", N_("Postal code")),
+    ("country", N_("Country code (e.g. DE, US)")),
 )
 
 
