@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -110,6 +111,7 @@ class ServiceCore:
         sleep: Sleep = asyncio.sleep,
         now: Callable[[], float] = time.time,
         prefetched: Mapping[str, Any] | None = None,
+        lock_dir: Path | None = None,
     ) -> None:
         self.customer_id = customer_id
         self.client = client
@@ -129,6 +131,9 @@ class ServiceCore:
         # Retry sends new idempotency keys (Stripe replays a saved failure for a reused key).
         self._unsettled: set[str] = set()
         self._key_generation: dict[str, int] = {}
+        self._change_context: dict[str, dict[str, Any]] = {}  # per action: what its first attempt saw
+        # Where the per-customer lock files go (None: the user's runtime dir, see `_settle.lock_directory`).
+        self.lock_dir = lock_dir
 
     # ---------------------------------------------------------------------------------------------
     # Language
