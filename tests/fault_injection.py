@@ -19,6 +19,7 @@ when its effect is in the sandbox's state. Then
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections import Counter
@@ -93,6 +94,20 @@ class Figures:
     injected: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # How the portal settled ambiguous outcomes (its log events): found applied, found not applied,
+    # could not tell yet (the customer's Retry then checked first).
+    settled: Counter[str] = field(default_factory=Counter)
+
+
+class _EventCounter(logging.Handler):
+    def __init__(self, counter: Counter[str]) -> None:
+        super().__init__(logging.INFO)
+        self.counter = counter
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "event", None)
+        if isinstance(event, str) and event.startswith("change_"):
+            self.counter[event] += 1
 
 
 class Driver:
@@ -120,9 +135,18 @@ class Driver:
 
     async def run(self, count: int) -> Figures:
         started = time.perf_counter()
-        for index in range(count):
-            kind = CHANGE_KINDS[index % len(CHANGE_KINDS)] if index < len(CHANGE_KINDS) else self.rng.choice(CHANGE_KINDS)
-            await self._one(kind)
+        portal_logger = logging.getLogger("tui_portal.portal")
+        handler = _EventCounter(self.figures.settled)
+        old_level = portal_logger.level
+        portal_logger.addHandler(handler)
+        portal_logger.setLevel(logging.INFO)
+        try:
+            for index in range(count):
+                kind = CHANGE_KINDS[index] if index < len(CHANGE_KINDS) else self.rng.choice(CHANGE_KINDS)
+                await self._one(kind)
+        finally:
+            portal_logger.removeHandler(handler)
+            portal_logger.setLevel(old_level)
         self.figures.seconds = time.perf_counter() - started
         self.figures.injected = Counter(self.transport.injected)
         return self.figures
@@ -143,6 +167,7 @@ class Driver:
         figures.changes += 1
         figures.by_kind[kind] += 1
         outcome = "failed"
+        last_error = ""
         try:
             for _attempt in range(RETRIES_BY_CUSTOMER):
                 try:
@@ -150,7 +175,9 @@ class Driver:
                     outcome = "done"
                     break
                 except ServiceUnavailable as error:
+                    last_error = error.user_message
                     if "cannot tell" not in error.user_message:
+                        outcome = "failed"
                         break
                     outcome = "unsettled"  # the customer presses Retry (same action)
         except PortalError:
@@ -171,7 +198,7 @@ class Driver:
             figures.problems.append(f"{kind}: duplicate ({new_invoices} invoices)")
         if outcome == "unsettled":
             figures.unsettled += 1
-            figures.problems.append(f"{kind}: unsettled after {RETRIES_BY_CUSTOMER} retries")
+            figures.problems.append(f"{kind}: unsettled after {RETRIES_BY_CUSTOMER} retries ({last_error})")
         elif outcome == "done":
             figures.done += 1
             if not applied:
