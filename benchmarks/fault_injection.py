@@ -4,7 +4,7 @@ applied the change, 500s after applying), each outcome checked against the sandb
 
 Prints the figures (changes, injected faults by kind, duplicates, lost, misreported, unsettled,
 crashes, wall time); asserts nothing. The test `tests/portal/test_faults.py` runs the same driver
-(`tests/fault_injection.py`) over 520 changes and asserts the zeros.
+(`tests/fault_injection.py`) over 500 changes and asserts the zeros.
 
     python benchmarks/fault_injection.py [--changes 1000] [--rate 0.2] [--seed 7] [--max-retries 1]
 """

@@ -141,9 +141,11 @@ class Driver:
         portal_logger.addHandler(handler)
         portal_logger.setLevel(logging.INFO)
         try:
-            for index in range(count):
+            index = 0
+            while self.figures.changes < count and index < 3 * count:  # some kinds skip a state
                 kind = CHANGE_KINDS[index] if index < len(CHANGE_KINDS) else self.rng.choice(CHANGE_KINDS)
                 await self._one(kind)
+                index += 1
         finally:
             portal_logger.removeHandler(handler)
             portal_logger.setLevel(old_level)

@@ -31,7 +31,7 @@ async def test_500_changes_under_faults_no_duplicate_none_lost_none_misreported_
     # One retry only, so the client's retries run out often and the portal must settle the outcome.
     async with StripeClient("sk_test_x", api_base="http://sandbox", transport=faults, sleep=no_sleep, max_retries=1) as faulty:
         driver = Driver(faulty, sandbox.client, faults, configuration, sandbox.customers, rng, lambda: FIXED)
-        figures = await driver.run(520)
+        figures = await driver.run(500)
 
     assert figures.changes >= 500
     assert set(figures.injected) == set(FAULT_KINDS)
