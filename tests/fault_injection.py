@@ -38,7 +38,8 @@ CHANGE_KINDS = (
     "plan", "promotion_code", "quantity", "cancel_renew", "tax_id_add", "tax_id_remove",
     "card_default", "card_remove", "name", "address",
 )
-RETRIES_BY_CUSTOMER = 5  # how often the driver presses Retry on "we cannot tell yet"
+RETRIES_BY_CUSTOMER = 5
+SUBSCRIPTION_TRUTH = ["data.schedule", "data.discounts", "data.latest_invoice.discounts"]  # how often the driver presses Retry on "we cannot tell yet"
 
 
 class FaultTransport(httpx.AsyncBaseTransport):
@@ -217,8 +218,8 @@ class Driver:
         truth = self.truth
         demo_id, seats_id = self.customers["demo@example.com"], self.customers["seats@example.com"]
         customer = await truth.customers.retrieve(demo_id)
-        demo_sub = (await truth.subscriptions.list(customer=demo_id, limit=10, expand=["data.schedule", "data.discounts"])).data[0]
-        seats_sub = (await truth.subscriptions.list(customer=seats_id, limit=10, expand=["data.schedule", "data.discounts"])).data[0]
+        demo_sub = (await truth.subscriptions.list(customer=demo_id, limit=10, expand=SUBSCRIPTION_TRUTH)).data[0]
+        seats_sub = (await truth.subscriptions.list(customer=seats_id, limit=10, expand=SUBSCRIPTION_TRUTH)).data[0]
         invoices = 0
         for customer_id in (demo_id, seats_id):
             async for _invoice in truth.invoices.list(customer=customer_id, limit=100):
@@ -422,7 +423,9 @@ def _holds_change(subscription: Any, preview: Any) -> bool:
     if item.price.id != preview.new_price_id or item.quantity != preview.new_quantity:
         return False
     if preview.promotion_code is not None:
-        codes = {_id(_get(discount, "promotion_code")) for discount in _get(subscription, "discounts") or []
-                 if not isinstance(discount, str)}
+        # On the subscription, or (a `once` code used up at once) on the invoice the change created.
+        discounts = list(_get(subscription, "discounts") or [])
+        discounts += list(_get(_get(subscription, "latest_invoice"), "discounts") or [])
+        codes = {_id(_get(discount, "promotion_code")) for discount in discounts if not isinstance(discount, str)}
         return preview.promotion_code.id in codes
     return True

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.fault_injection import FAULT_KINDS, Driver, FaultTransport
-from tests.portal.support import FIXED, Sandbox, configure, no_sleep
+from tests.portal.support import FIXED, Sandbox, configure, no_sleep, price_id
 from tui_portal.billing import StripeClient
 from tui_portal.portal import PortalService
 from tui_portal.portal.errors import PlanChangeBlocked, ServiceUnavailable
@@ -216,3 +216,21 @@ async def test_two_sessions_on_two_hosts_confirming_at_once_never_charge_silentl
     assert len(outcomes) == 20
     for preview, result in outcomes:
         await _check_told(sandbox, preview, result)
+
+
+async def test_plan_change_with_a_once_code_whose_answer_was_lost_is_reported_done(sandbox: Sandbox) -> None:
+    """The `once` code is used up by the invoice the change creates, so it is no longer on the
+    subscription: the check finds it on that invoice instead of calling the change failed."""
+    configuration = configure(sandbox.configuration, {"features.subscription_update.proration_behavior": "always_invoice"})
+    service = sandbox.service(configuration=configuration)
+    subscription_id = (await service.overview()).subscriptions[0].id
+    preview = await service.preview_change(
+        subscription_id, price_id=await price_id(sandbox, "business_monthly"), promotion_code="WELCOME10"
+    )
+    assert not preview.scheduled_at_period_end and preview.amount_due_now.minor > 0
+    path = f"/v1/subscriptions/{subscription_id}"
+    with breaking(sandbox, lambda request, seen: "lose" if request.method == "POST" and request.url.path == path else None):
+        result = await service.apply_change(preview)
+    assert result.invoice_id is not None and result.charged == preview.amount_due_now
+    invoice = await sandbox.client.invoices.retrieve(result.invoice_id, expand=["discounts"])
+    assert [discount.promotion_code for discount in invoice.discounts] == [preview.promotion_code.id]

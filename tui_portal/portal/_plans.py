@@ -690,13 +690,18 @@ class PlanChangesMixin(PromotionCodesMixin):
             return None
         if item.price.id != preview.new_price_id or field(item, "quantity", 1) != preview.new_quantity:
             return None
-        if preview.promotion_code is not None:
-            codes = {object_id(field(discount, "promotion_code")) for discount in field(subscription, "discounts") or []
-                     if not isinstance(discount, str)}
-            if preview.promotion_code.id not in codes:
-                return None
         if "previous_invoice" not in context:
             return None  # this action never reached the update: whatever holds these values, not us
+        if preview.promotion_code is not None:
+            discounts = list(field(subscription, "discounts") or [])
+            latest = object_id(field(subscription, "latest_invoice"))
+            if latest and latest != context["previous_invoice"]:
+                # A `once` code is used up by the invoice the change created: it is on that invoice.
+                invoice = await self._call(self.client.invoices.retrieve(latest, expand=["discounts"]))
+                discounts += list(field(invoice, "discounts") or [])
+            codes = {object_id(field(discount, "promotion_code")) for discount in discounts if not isinstance(discount, str)}
+            if preview.promotion_code.id not in codes:
+                return None
         return await self._immediate_result(preview, subscription, context)
 
     async def _schedule_change(self, subscription: Any, preview: ChangePreview, context: dict[str, Any]) -> Any:
