@@ -237,9 +237,9 @@ async def test_only_allowed_fields_are_offered(portal_app: Any) -> None:
         assert "Billing address" not in widget_text(app)
 
 
-async def test_a_lost_save_is_shown_with_retry_and_applies_once(sandbox_app: Any, stripe_client: Any) -> None:
+async def test_a_lost_save_is_settled_as_saved_and_applied_once(sandbox_app: Any, stripe_client: Any) -> None:
     """The sandbox applies the change but the answer is lost (503, three times, the client's retries
-    included); Retry re-sends with the same idempotency key, so the change is applied once."""
+    included, all with the same idempotency key): the portal reads the state and reports it saved."""
     from tests.ui.conftest import fixed_clock, service_factory
     from tests.ui.test_errors import LoseResponses
     from tui_portal.ui.app import PortalApp
@@ -261,13 +261,10 @@ async def test_a_lost_save_is_shown_with_retry_and_applies_once(sandbox_app: Any
         flaky.fail_next("POST", f"/v1/customers/{customer_id}", times=3)
         await save_details(pilot)
         assert flaky.lost == 3
-        panel = screen.query_one(ErrorPanel)
-        assert panel.display and panel.message
-        assert "Saved" not in screen.status
-        assert field_by_name(screen, "name").input.value == "Dana Retried"
-        await pilot.press("enter")  # Retry has the focus
         await wait_for_workers(pilot)
+        # Applied, answers lost: the portal reads the customer back and reports it saved.
+        panel = screen.query_one(ErrorPanel)
         assert screen.status == "Saved: Name."
         assert not panel.display
     assert (await stripe_client.customers.retrieve(customer_id)).name == "Dana Retried"
-    assert len(keys_sent) == 4 and len(set(keys_sent)) == 1 and keys_sent[0], keys_sent
+    assert len(keys_sent) == 3 and len(set(keys_sent)) == 1 and keys_sent[0], keys_sent

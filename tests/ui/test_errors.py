@@ -61,7 +61,7 @@ class LoseResponses:
                     "body": b'{"error": {"type": "api_error", "message": "Service temporarily unavailable."}}'})
 
 
-async def test_a_lost_response_is_explained_and_retry_applies_the_change_once(
+async def test_a_lost_response_is_settled_and_the_change_reported_applied_once(
     sandbox_app: Any, stripe_client: Any
 ) -> None:
     flaky = LoseResponses(sandbox_app)
@@ -77,11 +77,9 @@ async def test_a_lost_response_is_explained_and_retry_applies_the_change_once(
         flaky.fail_next("POST", f"/v1/subscriptions/{subscription.id}", times=3)
         await confirm(pilot)
         assert flaky.lost == 3  # the client retried, every answer was lost
+        # The change was applied: the portal reads the subscription and says so, no failure, no Retry.
         panel = screen.query_one(ErrorPanel)
-        assert panel.display and panel.message
-        assert screen.result is None
-        assert "Retry" in widget_text(app)
-        await press_and_wait(pilot, "enter")  # Retry has focus
+        assert not panel.display
         assert screen.result is not None, widget_text(app)
         assert "Your plan is now Business" in widget_text(app)
     customer_id = await find_customer_id(stripe_client, "demo@example.com")

@@ -168,19 +168,33 @@ class CancellationMixin(ServiceCore):
             self.configuration.tui.retention_coupon is not None, self._("There is no offer available right now.")
         )
         action = action or Action()
-        await self._customer()
-        subscription = await self._fresh_subscription(subscription_id)
-        offer = await self._retention_offer_for(subscription)
-        if offer is None:
-            raise ActionNotAllowed(self._("This offer is not available for this subscription."))
-        discounts = self._kept_discounts(subscription) + [{"coupon": offer.coupon_id}]
-        updated = await self._call(
-            self.client.subscriptions.update(
-                subscription.id, discounts=discounts, idempotency_key=action.key, expand=list(SUBSCRIPTION_EXPAND)
+        coupon_id = self.configuration.tui.retention_coupon
+
+        async def change() -> SubscriptionView:
+            await self._customer()
+            subscription = await self._fresh_subscription(subscription_id)
+            offer = await self._retention_offer_for(subscription)
+            if offer is None:
+                raise ActionNotAllowed(self._("This offer is not available for this subscription."))
+            discounts = self._kept_discounts(subscription) + [{"coupon": offer.coupon_id}]
+            updated = await self._call(
+                self.client.subscriptions.update(
+                    subscription.id, discounts=discounts, idempotency_key=self._key(action), expand=list(SUBSCRIPTION_EXPAND)
+                )
             )
-        )
-        self._remember_subscription(updated)
-        return self._present_subscription(updated)
+            self._remember_subscription(updated)
+            return self._present_subscription(updated)
+
+        async def applied() -> SubscriptionView | None:
+            subscription = await self._fresh_subscription(subscription_id)
+            coupons = {object_id(coupon_of(discount)) for discount in field(subscription, "discounts") or []
+                       if not isinstance(discount, str)}
+            if coupon_id not in coupons:
+                return None
+            self._remember_subscription(subscription)
+            return self._present_subscription(subscription)
+
+        return await self._settle(action, "retention_offer", change, applied)
 
     async def cancel(
         self,
@@ -206,50 +220,69 @@ class CancellationMixin(ServiceCore):
                 raise FieldError("comment", _("The comment is too long (at most 500 characters)."))
             details["comment"] = comment_text
         action = action or Action()
-        await self._customer()
-        subscription = await self._fresh_subscription(subscription_id)
-        self._check_cancelable(subscription)
-        schedule = field(subscription, "schedule")
-        if schedule is not None:
-            if not schedule_is_ours(schedule):
-                raise PlanChangeBlocked(
-                    _("A change to this subscription has already been arranged with us. Please contact us to cancel.")
+
+        async def change() -> SubscriptionView:
+            await self._customer()
+            subscription = await self._fresh_subscription(subscription_id)
+            self._check_cancelable(subscription)
+            schedule = field(subscription, "schedule")
+            if schedule is not None:
+                if not schedule_is_ours(schedule):
+                    raise PlanChangeBlocked(
+                        _("A change to this subscription has already been arranged with us. Please contact us to cancel.")
+                    )
+                # Canceling drops the portal's own pending plan change.
+                await self._call(
+                    self.client.subscription_schedules.release(
+                        str(object_id(schedule)), idempotency_key=self._key(action, "release")
+                    )
                 )
-            # Canceling drops the portal's own pending plan change.
-            await self._call(
-                self.client.subscription_schedules.release(str(object_id(schedule)), idempotency_key=action.step("release"))
-            )
-        params: dict[str, Any] = {}
-        if details:
-            params["cancellation_details"] = details
-        if cancel.mode == "at_period_end":
-            result = await self._call(
-                self.client.subscriptions.update(
-                    subscription.id,
-                    cancel_at_period_end=True,
-                    idempotency_key=action.step("cancel"),
-                    expand=list(SUBSCRIPTION_EXPAND),
-                    **params,
+            params: dict[str, Any] = {}
+            if details:
+                params["cancellation_details"] = details
+            if cancel.mode == "at_period_end":
+                result = await self._call(
+                    self.client.subscriptions.update(
+                        subscription.id,
+                        cancel_at_period_end=True,
+                        idempotency_key=self._key(action, "cancel"),
+                        expand=list(SUBSCRIPTION_EXPAND),
+                        **params,
+                    )
                 )
-            )
-        else:
-            prorate = cancel.proration_behavior == "create_prorations"
-            result = await self._call(
-                self.client.subscriptions.cancel(
-                    subscription.id,
-                    prorate=prorate,
-                    # The credit for unused time goes on a final invoice now, whose negative total
-                    # Stripe moves to the customer's balance: what the customer is told.
-                    invoice_now=prorate,
-                    idempotency_key=action.step("cancel"),
-                    expand=[*SUBSCRIPTION_EXPAND, "latest_invoice"] if prorate else list(SUBSCRIPTION_EXPAND),
-                    **params,
+            else:
+                prorate = cancel.proration_behavior == "create_prorations"
+                result = await self._call(
+                    self.client.subscriptions.cancel(
+                        subscription.id,
+                        prorate=prorate,
+                        # The credit for unused time goes on a final invoice now, whose negative total
+                        # Stripe moves to the customer's balance: what the customer is told.
+                        invoice_now=prorate,
+                        idempotency_key=self._key(action, "cancel"),
+                        expand=[*SUBSCRIPTION_EXPAND, "latest_invoice"] if prorate else list(SUBSCRIPTION_EXPAND),
+                        **params,
+                    )
                 )
-            )
+                self._invalidate("invoices")
+            self._remember_subscription(result)
+            view = self._present_subscription(result)
+            return dataclasses.replace(view, outcome_label=self._cancel_outcome(result, view))
+
+        async def applied() -> SubscriptionView | None:
+            subscription = await self._fresh_subscription(subscription_id)
+            if cancel.mode == "at_period_end":
+                done = bool(field(subscription, "cancel_at_period_end", False)) or subscription.status in ENDED_STATUSES
+            else:
+                done = subscription.status in ENDED_STATUSES
+            if not done:
+                return None
             self._invalidate("invoices")
-        self._remember_subscription(result)
-        view = self._present_subscription(result)
-        return dataclasses.replace(view, outcome_label=self._cancel_outcome(result, view))
+            self._remember_subscription(subscription)
+            view = self._present_subscription(subscription)
+            return dataclasses.replace(view, outcome_label=self._cancel_outcome(subscription, view))
+
+        return await self._settle(action, "cancel", change, applied)
 
     def _cancel_outcome(self, subscription: Any, view: SubscriptionView) -> str:
         """What the cancel did, in words: when the plan ends, and any credit for unused time with the
@@ -274,19 +307,32 @@ class CancellationMixin(ServiceCore):
     async def renew(self, subscription_id: str, action: Action | None = None) -> SubscriptionView:
         """Undo a cancel-at-period-end while the period is still running."""
         action = action or Action()
-        await self._customer()
-        subscription = await self._fresh_subscription(subscription_id)
-        if subscription.status in ENDED_STATUSES:
-            raise ActionNotAllowed(self._("This subscription has already ended and cannot be renewed."))
-        if not field(subscription, "cancel_at_period_end", False) and field(subscription, "cancel_at") is None:
-            raise ActionNotAllowed(self._("This subscription is not set to cancel."))
-        params: dict[str, Any] = {"cancel_at_period_end": False}
-        if field(subscription, "cancel_at") is not None and not field(subscription, "cancel_at_period_end", False):
-            params = {"cancel_at": ""}
-        updated = await self._call(
-            self.client.subscriptions.update(
-                subscription.id, idempotency_key=action.key, expand=list(SUBSCRIPTION_EXPAND), **params
+
+        async def change() -> SubscriptionView:
+            await self._customer()
+            subscription = await self._fresh_subscription(subscription_id)
+            if subscription.status in ENDED_STATUSES:
+                raise ActionNotAllowed(self._("This subscription has already ended and cannot be renewed."))
+            if not field(subscription, "cancel_at_period_end", False) and field(subscription, "cancel_at") is None:
+                raise ActionNotAllowed(self._("This subscription is not set to cancel."))
+            params: dict[str, Any] = {"cancel_at_period_end": False}
+            if field(subscription, "cancel_at") is not None and not field(subscription, "cancel_at_period_end", False):
+                params = {"cancel_at": ""}
+            updated = await self._call(
+                self.client.subscriptions.update(
+                    subscription.id, idempotency_key=self._key(action), expand=list(SUBSCRIPTION_EXPAND), **params
+                )
             )
-        )
-        self._remember_subscription(updated)
-        return self._present_subscription(updated)
+            self._remember_subscription(updated)
+            return self._present_subscription(updated)
+
+        async def applied() -> SubscriptionView | None:
+            subscription = await self._fresh_subscription(subscription_id)
+            if subscription.status in ENDED_STATUSES or field(subscription, "cancel_at_period_end", False):
+                return None
+            if field(subscription, "cancel_at") is not None:
+                return None
+            self._remember_subscription(subscription)
+            return self._present_subscription(subscription)
+
+        return await self._settle(action, "renew", change, applied)

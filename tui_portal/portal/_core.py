@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -17,7 +18,9 @@ from tui_portal.billing import StripeClient
 from tui_portal.billing import errors as billing_errors
 from tui_portal.portal.configuration import PortalConfiguration
 from tui_portal.portal.error_mapping import to_portal_error
-from tui_portal.portal.errors import FeatureDisabled, NotFound, NotYourObject
+from tui_portal.portal._settle import is_ambiguous
+from tui_portal.logs import log_event
+from tui_portal.portal.errors import FeatureDisabled, NotFound, NotYourObject, PortalError, ServiceUnavailable
 from tui_portal.portal.i18n import Translator, choose_locale
 from tui_portal.portal.presenters import (
     ENDED_STATUSES,
@@ -108,6 +111,7 @@ class ServiceCore:
         sleep: Sleep = asyncio.sleep,
         now: Callable[[], float] = time.time,
         prefetched: Mapping[str, Any] | None = None,
+        lock_dir: Path | None = None,
     ) -> None:
         self.customer_id = customer_id
         self.client = client
@@ -122,6 +126,14 @@ class ServiceCore:
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._locale_settled = False
         self._data_version = 0
+        # Actions whose outcome could not be settled (the check read failed too): a Retry of one first
+        # looks whether it took effect after all. And actions settled as "nothing changed", whose
+        # Retry sends new idempotency keys (Stripe replays a saved failure for a reused key).
+        self._unsettled: set[str] = set()
+        self._key_generation: dict[str, int] = {}
+        self._change_context: dict[str, dict[str, Any]] = {}  # per action: what its first attempt saw
+        # Where the per-customer lock files go (None: the user's runtime dir, see `_settle.lock_directory`).
+        self.lock_dir = lock_dir
 
     # ---------------------------------------------------------------------------------------------
     # Language
@@ -159,6 +171,74 @@ class ServiceCore:
     async def _call(self, awaitable: Awaitable[T]) -> T:
         async with self._billing():
             return await awaitable
+
+    def _key(self, action: Any, step: str | None = None) -> str:
+        """The idempotency key of `action` (or of one of its steps) for its current attempt."""
+        generation = self._key_generation.get(action.key, 0)
+        key = action.key if generation == 0 else f"{action.key}:again{generation}"
+        return key if step is None else f"{key}:{step}"
+
+    async def _settle(
+        self,
+        action: Any,
+        what: str,
+        change: Callable[[], Awaitable[T]],
+        applied: Callable[[], Awaitable[T | None]],
+    ) -> T:
+        """Run `change` and report only what happened.
+
+        `applied` reads fresh state and returns the change's result when its effect is there (None
+        when not). It runs when `change` fails ambiguously (no answer, 5xx: the server may have
+        applied it), and first thing on a Retry of an action left unsettled. So "done" is reported
+        when the effect is there, "nothing was changed" when it is not, and a Retry can succeed.
+        """
+        _ = self._
+        if action.key in self._unsettled:
+            done = await self._check_applied(action, what, applied, None)
+            if done is not None:
+                return done
+            self._key_generation[action.key] = self._key_generation.get(action.key, 0) + 1
+        try:
+            return await change()
+        except PortalError as error:
+            cause = error.__cause__
+            if not is_ambiguous(cause):
+                raise
+            done = await self._check_applied(action, what, applied, error)
+            if done is not None:
+                return done
+            # Settled: nothing changed. A Retry is a new attempt with new keys.
+            self._key_generation[action.key] = self._key_generation.get(action.key, 0) + 1
+            log_event("tui_portal.portal", "change_not_applied", change=what, customer=self.customer_id)
+            raise ServiceUnavailable(
+                _("The billing service did not answer, and nothing was changed. Please try again."),
+                request_id=error.request_id,
+            ) from error
+
+    async def _check_applied(
+        self, action: Any, what: str, applied: Callable[[], Awaitable[T | None]], error: PortalError | None
+    ) -> T | None:
+        _ = self._
+        self._cache.clear()  # the check, and what follows, must see the server's state
+        self._data_version += 1
+        try:
+            done = await applied()
+        except PortalError as check_error:
+            if not is_ambiguous(check_error.__cause__):
+                raise
+            self._unsettled.add(action.key)
+            log_event("tui_portal.portal", "change_unsettled", change=what, customer=self.customer_id)
+            raise ServiceUnavailable(
+                _(
+                    "The billing service did not answer, so we cannot tell yet whether your change was made. "
+                    "Please try again: we check first, and a change is never made twice."
+                ),
+                request_id=(error or check_error).request_id,
+            ) from check_error
+        self._unsettled.discard(action.key)
+        if done is not None:
+            log_event("tui_portal.portal", "change_settled_applied", change=what, customer=self.customer_id)
+        return done
 
     async def _cached(self, key: str, factory: Callable[[], Awaitable[T]]) -> T:
         """Fetch once; concurrent callers of the same key share one request."""

@@ -8,6 +8,7 @@ from typing import Any
 from tui_portal.portal import labels
 from tui_portal.portal._core import CUSTOMER_EXPAND, ServiceCore
 from tui_portal.portal.errors import FieldError
+from tui_portal.portal.presenters import field
 from tui_portal.portal.validation import (
     clean,
     raise_if_any,
@@ -54,14 +55,21 @@ class CustomerDetailsMixin(ServiceCore):
 
     async def _update_customer(self, action: Action | None, **params: Any) -> CustomerDetailsView:
         action = action or Action()
-        await self._customer()
-        updated = await self._call(
-            self.client.customers.update(
-                self.customer_id, idempotency_key=action.key, expand=list(CUSTOMER_EXPAND), **params
+
+        async def change() -> CustomerDetailsView:
+            await self._customer()
+            updated = await self._call(
+                self.client.customers.update(
+                    self.customer_id, idempotency_key=self._key(action), expand=list(CUSTOMER_EXPAND), **params
+                )
             )
-        )
-        self._store("customer", updated)
-        return await self.customer_details()
+            self._store("customer", updated)
+            return await self.customer_details()
+
+        async def applied() -> CustomerDetailsView | None:
+            return await self.customer_details() if _holds(await self._customer(), params) else None
+
+        return await self._settle(action, "customer_update", change, applied)
 
     async def update_name(self, name: str, action: Action | None = None) -> CustomerDetailsView:
         """FieldError('name') when empty or too long."""
@@ -116,11 +124,24 @@ class CustomerDetailsMixin(ServiceCore):
         if errors:
             raise_if_any(errors)
         action = action or Action()
-        await self._customer()
-        try:
-            created = await self._call(
-                self.client.tax_ids.create(self.customer_id, type=type, value=cleaned, idempotency_key=action.key)
+        before: set[str] = set()
+
+        async def change() -> Any:
+            await self._customer()
+            before.update(existing.id for existing in await self._tax_id_list())
+            return await self._call(
+                self.client.tax_ids.create(self.customer_id, type=type, value=cleaned, idempotency_key=self._key(action))
             )
+
+        async def applied() -> Any:
+            # Ours only if it was not there before this action (the customer may hold the same ID twice).
+            for existing in await self._tax_id_list():
+                if existing.id not in before and existing.type == type and field(existing, "value") == cleaned:
+                    return existing
+            return None
+
+        try:
+            created = await self._settle(action, "tax_id_add", change, applied)
         except FieldError as error:
             if error.field == "value":
                 raise FieldError(
@@ -136,9 +157,28 @@ class CustomerDetailsMixin(ServiceCore):
     async def remove_tax_id(self, tax_id: str, action: Action | None = None) -> None:
         self._require_detail("tax_id")
         action = action or Action()
-        await self._customer()
-        owned = {existing.id for existing in await self._tax_id_list()}
-        if tax_id not in owned:
-            raise self._not_yours()
-        await self._call(self.client.tax_ids.delete(self.customer_id, tax_id, idempotency_key=action.key))
-        self._invalidate("tax_ids")
+
+        async def change() -> bool:
+            await self._customer()
+            owned = {existing.id for existing in await self._tax_id_list()}
+            if tax_id not in owned:
+                raise self._not_yours()
+            await self._call(self.client.tax_ids.delete(self.customer_id, tax_id, idempotency_key=self._key(action)))
+            self._invalidate("tax_ids")
+            return True
+
+        async def applied() -> bool | None:
+            return True if all(existing.id != tax_id for existing in await self._tax_id_list()) else None
+
+        await self._settle(action, "tax_id_remove", change, applied)
+
+
+def _holds(current: Any, wanted: Any) -> bool:
+    """Whether the object's fields already hold the values an update sent ("" clears a field)."""
+    if isinstance(wanted, dict):
+        if current is None:
+            return all(_holds(None, value) for value in wanted.values())
+        return all(_holds(field(current, name), value) for name, value in wanted.items())
+    if wanted == "" or wanted is None:
+        return current in (None, "")
+    return current == wanted

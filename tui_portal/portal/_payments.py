@@ -54,18 +54,27 @@ class PaymentMethodsMixin(ServiceCore):
     ) -> tuple[PaymentMethodView, ...]:
         self._require_payment_methods()
         action = action or Action()
-        await self._customer()
-        await self._owned_payment_method(payment_method_id)
-        updated = await self._call(
-            self.client.customers.update(
-                self.customer_id,
-                invoice_settings={"default_payment_method": payment_method_id},
-                idempotency_key=action.key,
-                expand=list(CUSTOMER_EXPAND),
+
+        async def change() -> tuple[PaymentMethodView, ...]:
+            await self._customer()
+            await self._owned_payment_method(payment_method_id)
+            updated = await self._call(
+                self.client.customers.update(
+                    self.customer_id,
+                    invoice_settings={"default_payment_method": payment_method_id},
+                    idempotency_key=self._key(action),
+                    expand=list(CUSTOMER_EXPAND),
+                )
             )
-        )
-        self._store("customer", updated)
-        return await self.payment_methods()
+            self._store("customer", updated)
+            return await self.payment_methods()
+
+        async def applied() -> tuple[PaymentMethodView, ...] | None:
+            if self._default_payment_method_id(await self._customer()) != payment_method_id:
+                return None
+            return await self.payment_methods()
+
+        return await self._settle(action, "default_payment_method", change, applied)
 
     async def _has_live_subscription(self) -> bool:
         for subscription in await self._subscriptions():
@@ -80,23 +89,32 @@ class PaymentMethodsMixin(ServiceCore):
         _ = self._
         self._require_payment_methods()
         action = action or Action()
-        customer = await self._customer()
-        await self._owned_payment_method(payment_method_id)
-        methods = await self._payment_method_list()
-        if await self._has_live_subscription():
-            if len(methods) <= 1:
-                raise ActionNotAllowed(
-                    _("You cannot remove your only payment method while you have an active subscription.")
-                )
+
+        async def change() -> tuple[PaymentMethodView, ...]:
+            customer = await self._customer()
+            await self._owned_payment_method(payment_method_id)
+            methods = await self._payment_method_list()
+            if await self._has_live_subscription():
+                if len(methods) <= 1:
+                    raise ActionNotAllowed(
+                        _("You cannot remove your only payment method while you have an active subscription.")
+                    )
+                if self._default_payment_method_id(customer) == payment_method_id:
+                    raise ActionNotAllowed(
+                        _("This is your default payment method. Make another card the default before removing this one.")
+                    )
+            await self._call(self.client.payment_methods.detach(payment_method_id, idempotency_key=self._key(action)))
+            self._invalidate("payment_methods")
             if self._default_payment_method_id(customer) == payment_method_id:
-                raise ActionNotAllowed(
-                    _("This is your default payment method. Make another card the default before removing this one.")
-                )
-        await self._call(self.client.payment_methods.detach(payment_method_id, idempotency_key=action.key))
-        self._invalidate("payment_methods")
-        if self._default_payment_method_id(customer) == payment_method_id:
-            self._invalidate("customer")  # detaching the default card leaves the customer without one
-        return await self.payment_methods()
+                self._invalidate("customer")  # detaching the default card leaves the customer without one
+            return await self.payment_methods()
+
+        async def applied() -> tuple[PaymentMethodView, ...] | None:
+            if any(method.id == payment_method_id for method in await self._payment_method_list()):
+                return None
+            return await self.payment_methods()
+
+        return await self._settle(action, "payment_method_remove", change, applied)
 
     def test_cards(self) -> tuple[TestCardView, ...]:
         """Stripe's test cards the sandbox can attach (ActionNotAllowed when not on the sandbox)."""

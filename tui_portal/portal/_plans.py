@@ -8,7 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from tui_portal.portal._cancellation import _months_later
+from tui_portal.logs import log_event
 from tui_portal.portal._core import SUBSCRIPTION_EXPAND
+from tui_portal.portal._settle import customer_lock, is_ambiguous
 from tui_portal.portal._promotions import PromotionCodesMixin
 from tui_portal.portal.errors import (
     ActionNotAllowed,
@@ -247,6 +249,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             action=Action(),
             kept_discount_ids=tuple(entry["discount"] for entry in self._kept_discounts(subscription)),
             ends_trial=ends_trial and not scheduled,
+            basis=self._basis(subscription),
         )
 
     def _target_price(self, price_id: str | None, current_price: Any, catalog: dict[str, Any]) -> Any:
@@ -544,12 +547,37 @@ class PlanChangesMixin(PromotionCodesMixin):
                 latest_end = end
         return latest_end or period_end
 
+    @staticmethod
+    def _basis(subscription: Any) -> str:
+        """What a preview's figures rest on: item, price, quantity, discounts, schedule, status,
+        cancellation, period and last invoice. Another change to any of them moves the figures."""
+        item = subscription.items.data[0] if subscription.items.data else None
+        parts = [
+            str(field(item, "id")),
+            str(object_id(field(item, "price"))),
+            str(field(item, "quantity", 1)),
+            ",".join(sorted(str(object_id(discount)) for discount in field(subscription, "discounts") or [])),
+            str(object_id(field(subscription, "schedule"))),
+            str(subscription.status),
+            str(field(subscription, "cancel_at_period_end", False)),
+            str(field(subscription, "cancel_at")),
+            str(field(item, "current_period_end")),
+            str(object_id(field(subscription, "latest_invoice"))),
+        ]
+        return "|".join(parts)
+
     async def apply_change(self, preview: ChangePreview) -> ChangeResult:
         """Apply a previewed change with the preview's proration date and idempotency key.
 
         Either updates the subscription now (configured proration behavior) or, when scheduled,
         creates a subscription schedule marked `metadata[tui_portal]` whose second phase holds the new
         price. Never overwrites a schedule the portal did not create (PlanChangeBlocked).
+
+        Honest about the charge: the customer's changes on this host are serialized (a per-customer
+        lock from the fresh check to the apply) and the change is refused (PlanChangeBlocked: review
+        again) when the subscription moved since the preview. The amount reported charged is read
+        from the invoice the change created; if it differs from the preview (a change made from
+        another host in between), the result says so with both amounts.
         """
         _ = self._
         self._require_updates()
@@ -560,43 +588,47 @@ class PlanChangesMixin(PromotionCodesMixin):
             self._require(update.allows("quantity"), _("Changing the quantity is not available in this portal."))
         if preview.promotion_code is not None:
             self._require(update.allows("promotion_code"), _("Promotion codes cannot be used in this portal."))
+        action = preview.action
+        context: dict[str, Any] = self._change_context.setdefault(action.key, {})
+
+        async def change() -> ChangeResult:
+            async with customer_lock(self.customer_id, self.lock_dir):
+                return await self._apply_locked(preview, context)
+
+        async def applied() -> ChangeResult | None:
+            async with customer_lock(self.customer_id, self.lock_dir):
+                return await self._change_applied(preview, context)
+
+        return await self._settle(action, "plan_change", change, applied)
+
+    async def _apply_locked(self, preview: ChangePreview, context: dict[str, Any]) -> ChangeResult:
+        _ = self._
+        update = self.configuration.features.subscription_update
         await self._customer()
         subscription = await self._fresh_subscription(preview.subscription_id)
         self._check_changeable(subscription)
         item = subscription.items.data[0]
         quantity = field(item, "quantity", 1)
         unchanged = item.price.id == preview.current_price_id and quantity == preview.current_quantity
-        # A retry after a lost response finds the change already made: the same idempotency key then
-        # replays Stripe's original answer instead of applying anything twice.
-        already_applied = (
-            not preview.scheduled_at_period_end
-            and item.price.id == preview.new_price_id
-            and quantity == preview.new_quantity
-        )
-        if item.id != preview.item_id or not (unchanged or already_applied):
+        moved = bool(preview.basis) and self._basis(subscription) != preview.basis
+        if item.id != preview.item_id or not unchanged or moved:
+            log_event("tui_portal.portal", "plan_change_refused_stale_preview", customer=self.customer_id)
             raise PlanChangeBlocked(_("Your plan changed since this preview. Please review the change again."))
 
+        action = preview.action
         if preview.scheduled_at_period_end:
-            schedule = await self._schedule_change(subscription, preview)
+            schedule = await self._schedule_change(subscription, preview, context)
             fresh = await self._fresh_subscription(subscription.id)
             self._remember_subscription(fresh)
             self._invalidate("invoices")
-            return ChangeResult(
-                subscription=self._present_subscription(fresh),
-                scheduled=True,
-                schedule_id=schedule.id,
-                invoice_id=None,
-                message=_("Your plan will change to %(plan)s on %(date)s.")
-                % {"plan": preview.new_plan_label, "date": self._presenter.day(preview.effective_at)},
-            )
+            return self._scheduled_result(preview, fresh, schedule.id)
 
-        action = preview.action
         existing_schedule = field(subscription, "schedule")
-        if existing_schedule is not None and not already_applied:
+        if existing_schedule is not None:
             # Our own pending change is superseded by this one: detach it first.
             await self._call(
                 self.client.subscription_schedules.release(
-                    str(object_id(existing_schedule)), idempotency_key=action.step("release")
+                    str(object_id(existing_schedule)), idempotency_key=self._key(action, "release")
                 )
             )
         params: dict[str, Any] = {"proration_behavior": preview.proration_behavior}
@@ -618,33 +650,121 @@ class PlanChangesMixin(PromotionCodesMixin):
         if preview.promotion_code is not None:
             kept = [{"discount": discount_id} for discount_id in preview.kept_discount_ids]
             params["discounts"] = kept + [{"promotion_code": preview.promotion_code.id}]
-        previous_invoice = object_id(field(subscription, "latest_invoice"))
+        context.setdefault("previous_invoice", object_id(field(subscription, "latest_invoice")))
         updated = await self._call(
             self.client.subscriptions.update(
                 subscription.id,
-                idempotency_key=action.step("update"),
+                idempotency_key=self._key(action, "update"),
                 expand=list(SUBSCRIPTION_EXPAND),
                 **params,
             )
         )
+        return await self._immediate_result(preview, updated, context)
+
+    async def _immediate_result(self, preview: ChangePreview, updated: Any, context: dict[str, Any]) -> ChangeResult:
+        """The result of an applied change, with the charge read from the invoice it created."""
+        _ = self._
         self._remember_subscription(updated)
         self._invalidate("invoices")  # a change may create an invoice; the customer object is unchanged
         new_invoice = object_id(field(updated, "latest_invoice"))
-        invoice_id = new_invoice if new_invoice and new_invoice != previous_invoice else None
+        invoice_id = new_invoice if new_invoice and new_invoice != context.get("previous_invoice") else None
+        charged_minor = 0
+        if invoice_id is not None:
+            invoice = await self._call(self.client.invoices.retrieve(invoice_id))
+            charged_minor = int(field(invoice, "amount_due", 0) or 0)
+        previewed = preview.amount_due_now
+        charged = self._presenter.money(charged_minor, previewed.currency)
+        item_changes = (
+            preview.new_price_id != preview.current_price_id or preview.new_quantity != preview.current_quantity
+        )
         if item_changes or preview.promotion_code is None:
             message = _("Your plan is now %(plan)s.") % {"plan": preview.new_plan_label}
         else:
             message = _("The promotion code %(code)s has been applied.") % {"code": preview.promotion_code.code}
+        differs = charged_minor != previewed.minor
+        if differs:
+            log_event(
+                "tui_portal.portal", "plan_change_charge_differs", customer=self.customer_id,
+                previewed=previewed.minor, charged=charged_minor, invoice=invoice_id,
+            )
+            message += " " + _(
+                "You were charged %(charged)s, not the %(previewed)s shown in the preview: your subscription "
+                "was changed elsewhere in the meantime."
+            ) % {"charged": charged.display, "previewed": previewed.display}
         return ChangeResult(
             subscription=self._present_subscription(updated),
             scheduled=False,
             schedule_id=None,
             invoice_id=invoice_id,
             message=message,
+            charged=charged,
+            differs_from_preview=differs,
         )
 
-    async def _schedule_change(self, subscription: Any, preview: ChangePreview) -> Any:
-        """Create (or reuse our own) subscription schedule whose next phase holds the new price."""
+    def _scheduled_result(self, preview: ChangePreview, subscription: Any, schedule_id: str) -> ChangeResult:
+        _ = self._
+        return ChangeResult(
+            subscription=self._present_subscription(subscription),
+            scheduled=True,
+            schedule_id=schedule_id,
+            invoice_id=None,
+            message=_("Your plan will change to %(plan)s on %(date)s.")
+            % {"plan": preview.new_plan_label, "date": self._presenter.day(preview.effective_at)},
+            charged=self._presenter.money(0, preview.amount_due_now.currency),
+        )
+
+    async def _change_applied(self, preview: ChangePreview, context: dict[str, Any]) -> ChangeResult | None:
+        """Whether the previewed change is in place (after a lost answer); undoes a half-made schedule.
+
+        Immediate: the item holds the new price and quantity (and the code is among the discounts).
+        Scheduled: the subscription's schedule is the portal's, and its last phase holds the new price.
+        A schedule this action created but could not mark is released here, so the subscription is as
+        before and a Retry (with new keys) can make the change from the start.
+        """
+        subscription = await self._fresh_subscription(preview.subscription_id)
+        item = subscription.items.data[0]
+        if preview.scheduled_at_period_end:
+            schedule_ref = field(subscription, "schedule")
+            if schedule_ref is None:
+                return None
+            schedule = await self._call(self.client.subscription_schedules.retrieve(str(object_id(schedule_ref))))
+            phases = field(schedule, "phases") or []
+            last_items = field(phases[-1], "items") or [] if phases else []
+            if schedule_is_ours(schedule) and len(phases) >= 2 and last_items and (
+                object_id(field(last_items[0], "price")) == preview.new_price_id
+                and field(last_items[0], "quantity", 1) == preview.new_quantity
+            ):
+                self._remember_subscription(subscription)
+                return self._scheduled_result(preview, subscription, schedule.id)
+            if schedule.id == context.get("created_schedule") and not schedule_is_ours(schedule):
+                await self._call(
+                    self.client.subscription_schedules.release(
+                        schedule.id, idempotency_key=self._key(preview.action, "undo-schedule")
+                    )
+                )
+            return None
+        if item.price.id != preview.new_price_id or field(item, "quantity", 1) != preview.new_quantity:
+            return None
+        if "previous_invoice" not in context:
+            return None  # this action never reached the update: whatever holds these values, not us
+        if preview.promotion_code is not None:
+            discounts = list(field(subscription, "discounts") or [])
+            latest = object_id(field(subscription, "latest_invoice"))
+            if latest and latest != context["previous_invoice"]:
+                # A `once` code is used up by the invoice the change created: it is on that invoice.
+                invoice = await self._call(self.client.invoices.retrieve(latest, expand=["discounts"]))
+                discounts += list(field(invoice, "discounts") or [])
+            codes = {object_id(field(discount, "promotion_code")) for discount in discounts if not isinstance(discount, str)}
+            if preview.promotion_code.id not in codes:
+                return None
+        return await self._immediate_result(preview, subscription, context)
+
+    async def _schedule_change(self, subscription: Any, preview: ChangePreview, context: dict[str, Any]) -> Any:
+        """Create (or reuse our own) subscription schedule whose next phase holds the new price.
+
+        Two steps (create from the subscription, then set the phases and the portal's mark). When the
+        second fails for sure, the schedule made by the first is released here; when its answer is
+        lost, `_change_applied` finds out whether the phases are set and releases it if not."""
         action = preview.action
         schedule = field(subscription, "schedule")
         created_here = False
@@ -653,9 +773,10 @@ class PlanChangesMixin(PromotionCodesMixin):
         if schedule is None:
             schedule = await self._call(
                 self.client.subscription_schedules.create(
-                    from_subscription=subscription.id, idempotency_key=action.step("schedule")
+                    from_subscription=subscription.id, idempotency_key=self._key(action, "schedule")
                 )
             )
+            context["created_schedule"] = schedule.id
             created_here = True
         elif isinstance(schedule, str):
             schedule = await self._call(self.client.subscription_schedules.retrieve(schedule))
@@ -696,16 +817,16 @@ class PlanChangesMixin(PromotionCodesMixin):
                     phases=[current_phase, next_phase],
                     end_behavior="release",
                     metadata={PORTAL_SCHEDULE_MARK: "scheduled_change"},
-                    idempotency_key=action.step("phases"),
+                    idempotency_key=self._key(action, "phases"),
                 )
             )
-        except PortalError:
-            if created_here:
+        except PortalError as error:
+            if created_here and not is_ambiguous(error.__cause__):
                 # Leave no unmarked schedule behind: it would block every later change as "foreign".
                 try:
                     await self._call(
                         self.client.subscription_schedules.release(
-                            schedule.id, idempotency_key=action.step("undo-schedule")
+                            schedule.id, idempotency_key=self._key(action, "undo-schedule")
                         )
                     )
                 except PortalError:

@@ -400,6 +400,8 @@ class ChangePreview:
     # the same request (Stripe rejects a reused idempotency key with different parameters).
     kept_discount_ids: tuple[str, ...] = ()
     ends_trial: bool = False
+    # The subscription's state the preview was computed on: apply_change refuses when it moved since.
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -409,6 +411,10 @@ class ChangeResult:
     schedule_id: str | None
     invoice_id: str | None  # invoice created right away (always_invoice / interval change), if any
     message: str
+    # What the change actually asked for now (read from the invoice it created; 0 without one), and
+    # whether that differs from the preview's "Due now" (`message` then says so, with both amounts).
+    charged: Money | None = None
+    differs_from_preview: bool = False
 
 
 # --------------------------------------------------------------------------------------------------
