@@ -120,6 +120,13 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                     for invoice in data.latest_invoices:
                         line = f"{invoice.date_label:<13}{invoice.total.display:>11}  {invoice.status_label}"
                         yield Static(literal(line), classes="invoice-line")
+        # One block for every area and link button: below the panels on a wide terminal, docked
+        # above the footer on a narrow one (styles/overview.tcss), so none is ever off screen.
+        with Vertical(id="overview-actions"):
+            yield from self._compose_actions(data)
+
+    def _compose_actions(self, data: OverviewView) -> ComposeResult:
+        business = data.business
         areas = self._enabled_areas()
         if areas:
             with Horizontal(id="areas", classes="actions"):
