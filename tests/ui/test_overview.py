@@ -341,3 +341,14 @@ async def test_at_80x24_every_action_is_on_screen_and_every_footer_key_whole(por
             if key is not palette:
                 assert key.region.right - 1 <= palette.region.x, f"{key.description} runs under the palette key"
         assert [key.key for key in keys][0] == "question_mark"  # help, which lists every key, stays
+
+
+async def test_the_seat_count_is_on_the_card_of_a_per_seat_plan_only(portal_app: Any) -> None:
+    app = portal_app("seats@example.com")  # Team Seats, 5 seats
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_overview(pilot)
+        assert "Quantity: 5" in widget_text(app)
+    app = portal_app("demo@example.com")  # one Team plan: a quantity would say nothing
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_overview(pilot)
+        assert "Quantity:" not in widget_text(app)

@@ -101,6 +101,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                 self._card_actions(subscription),
                 self._discount_lines(subscription),
                 id=f"subscription-{index}",
+                quantity_line=self._quantity_line(subscription),
             )
         with Horizontal(id="overview-money"):
             with Vertical(id="payment", classes="panel"):
@@ -175,6 +176,17 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         if self._can("cancel", subscription):
             actions.append(CardAction("cancel", self._("Cancel plan"), "error"))
         return actions
+
+    def _quantity_line(self, subscription: SubscriptionView) -> str:
+        """The seat count, for a per-seat plan or any quantity above one (the price is the total)."""
+        if subscription.is_multi_item or not subscription.items:
+            return ""
+        update = self.service.configuration.features.subscription_update
+        product = update.product(subscription.items[0].product_id)
+        per_seat = product is not None and product.adjustable_quantity.enabled
+        if subscription.quantity > 1 or per_seat:
+            return self._("Quantity: {quantity}", quantity=subscription.quantity)
+        return ""
 
     def _discount_lines(self, subscription: SubscriptionView) -> list[str]:
         lines = []
