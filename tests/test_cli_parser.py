@@ -117,6 +117,22 @@ def test_usage_shows_the_command_as_optional() -> None:
     assert required.endswith("ACTION ...") and "[ACTION ...]" not in required
 
 
+def test_every_usage_line_brackets_an_optional_subcommand_and_only_that() -> None:
+    """`tui-portal staff` alone opens the console: its usage must say `[ACTION ...]`; `sandbox`
+    needs an action: `ACTION ...`. Checked on every parser, so a command added later is covered."""
+    checked = []
+    for path, parser in _all_parsers():
+        usage = " ".join(parser.format_usage().split())
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                shown = f"{action.metavar} ..."
+                expected = shown if action.required else f"[{shown}]"
+                assert usage.endswith(expected), (path, usage)
+                assert action.required or not usage.endswith(f" {shown}"), (path, usage)
+                checked.append((path, action.required))
+    assert ((), False) in checked and (("sandbox",), True) in checked and (("staff",), False) in checked
+
+
 # ---- shell completion ------------------------------------------------------------------------
 
 

@@ -229,3 +229,17 @@ def test_kiosk_secret_is_taken_from_the_environment_and_removed_from_it(
     assert started[0]._operator_secret == SECRET
     assert "TUI_PORTAL_KIOSK_SECRET" not in os.environ
     assert "NO operator exit" not in capsys.readouterr().err
+
+
+async def test_help_lists_only_the_keys_that_work_in_the_kiosk(demo_database: DemoDatabase) -> None:
+    from tui_portal.ui.screens.help import HelpScreen
+
+    app = kiosk_app(demo_database)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_overview(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help opened")
+        text = screen_text(app)
+        assert "Go back" in text and "Change plan" in text
+        for disabled in ("ctrl+p", "Command palette", "ctrl+q", "Quit", "ctrl+t", "theme"):
+            assert disabled not in text

@@ -88,3 +88,42 @@ async def test_update_deep_link_for_a_seat_plan_offers_its_quantity(portal_app: 
         await click_and_wait(pilot, "#done-button")
     assert app.return_value is not None
     assert (await first_subscription(stripe_client, "seats@example.com")).items.data[0].quantity == 6
+
+
+async def test_the_exit_message_of_a_deep_link_is_handed_over_once(
+    portal_app: Any, stripe_client: Any, capsys: Any
+) -> None:
+    """The composition root prints the result; Textual must not print it again (on stderr)."""
+    app = portal_app("demo@example.com", flow="subscription_cancel", after_completion="exit")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, CancelScreen)
+        await click_and_wait(pilot, "#cancel-continue")
+        await click_and_wait(pilot, "#offer-decline")
+        await click_and_wait(pilot, "#reason-too_expensive")
+        await click_and_wait(pilot, "#reason-submit")
+        await click_and_wait(pilot, "#result-done")
+    assert app.return_value is not None and "Cancels on" in app.return_value
+    captured = capsys.readouterr()
+    assert "Cancels on" not in captured.out + captured.err
+
+
+async def test_keep_plan_in_a_deep_linked_cancel_exits_and_cancels_nothing(
+    portal_app: Any, stripe_client: Any
+) -> None:
+    app = portal_app("demo@example.com", flow="subscription_cancel", after_completion="exit")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, CancelScreen)
+        await click_and_wait(pilot, "#keep-plan")
+        assert not isinstance(app.screen, OverviewScreen)
+    assert app.return_value == "Your plan was not canceled."
+    subscription = await first_subscription(stripe_client, "demo@example.com")
+    assert not subscription.cancel_at_period_end and subscription.status == "active"
+
+
+async def test_keep_plan_in_a_deep_linked_cancel_without_exit_returns_to_the_overview(portal_app: Any) -> None:
+    app = portal_app("demo@example.com", flow="subscription_cancel")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, CancelScreen)
+        await click_and_wait(pilot, "#keep-plan")
+        assert isinstance(app.screen, OverviewScreen)
+        assert app.is_running

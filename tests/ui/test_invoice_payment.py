@@ -102,3 +102,33 @@ async def test_the_invoice_screen_pays_an_open_invoice_and_going_back_shows_it_p
         await press_and_wait(pilot, "escape")
         await wait_for_overview(pilot)
         assert "Payment due" not in widget_text(app)
+
+
+async def test_the_declined_panel_goes_once_a_new_card_is_added(portal_app: Any, stripe_client: Any) -> None:
+    """The decline names the old card; after adding one the overview must not keep saying it."""
+    from textual.widgets import OptionList
+
+    from tui_portal.ui.screens.add_card import SandboxCardPickerModal
+    from tui_portal.ui.screens.payment_methods import PaymentMethodsScreen
+
+    app = portal_app("pastdue@example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        overview = await wait_for_overview(pilot)
+        await press_and_wait(pilot, "u")
+        await click_and_wait(pilot, "#confirm-yes")
+        await wait_for_screen(pilot, OverviewScreen)
+        assert "Your card was declined." in overview.query_one("#overview-error").message
+        await press_and_wait(pilot, "m")
+        await wait_for_screen(pilot, PaymentMethodsScreen)
+        await press_and_wait(pilot, "a")
+        assert isinstance(app.screen, SandboxCardPickerModal)
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(index).prompt) for index in range(options.option_count)]
+        options.highlighted = labels.index("Visa 4242")
+        await press_and_wait(pilot, "enter")
+        await press_and_wait(pilot, "escape")
+        assert app.screen is overview
+        await wait_for_overview(pilot)
+        await wait_for_screen(pilot, OverviewScreen)
+        assert overview.query_one("#overview-error").message == ""
+        assert "Payment due" in widget_text(app)  # still unpaid: nothing was charged behind their back

@@ -48,7 +48,7 @@ async def test_next_page_shows_older_invoices_and_previous_page_returns(portal_a
     assert len(history) >= 12
     app = portal_app("demo@example.com")
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_account_screen(pilot, "invoices", InvoicesScreen)
+        screen = await open_account_screen(pilot, "invoices", InvoicesScreen, page_size=10)
         table = screen.query_one(InvoiceTable)
         first_page = table.invoice_ids
         assert first_page == history[:10]
@@ -155,3 +155,65 @@ async def test_hostile_product_name_on_an_invoice_renders_literally(
         await wait_for_workers(pilot)
         assert app.is_running
         assert "[@click=app.quit]" in screen_text(app)
+
+
+def _line_with(app: Any, text: str) -> str:
+    return next(line for line in screen_text(app).splitlines() if text in line)
+
+
+async def test_the_invoice_list_fills_the_terminal_and_right_aligns_amounts(
+    portal_app: Any, stripe_client: Any
+) -> None:
+    customer_id = (await customer(stripe_client, "demo@example.com")).id
+    history = await _all_invoice_ids(stripe_client, customer_id)
+    app = portal_app("demo@example.com")
+    async with app.run_test(size=(80, 40)) as pilot:
+        screen = await open_account_screen(pilot, "invoices", InvoicesScreen)
+        table = screen.query_one(InvoiceTable)
+        # 40 lines less header, page label, column headings and footer: 36 rows fit.
+        assert screen.page_size == 36
+        assert 10 < len(history) <= 36  # more than the old fixed page of 10, all on one page now
+        assert table.invoice_ids == history
+        assert not screen.check_action("next_page", ())
+        heading = _line_with(app, "Amount")
+        row = _line_with(app, "Paid")
+        amount = row.split()[-2]
+        assert heading.index("Amount") + len("Amount") == row.index(amount) + len(amount)
+
+
+async def test_invoice_detail_amounts_stand_under_a_right_aligned_heading(
+    portal_app: Any, stripe_client: Any
+) -> None:
+    app = portal_app("demo@example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account_screen(pilot, "invoices", InvoicesScreen)
+        await press_and_wait(pilot, "enter")
+        screen = await wait_for_screen(pilot, InvoiceDetailScreen)
+        assert screen.invoice is not None
+        heading = _line_with(app, "Amount")
+        line_amount = screen.invoice.lines[0].amount.display
+        row = _line_with(app, screen.invoice.lines[0].description[:20])
+        total = _line_with(app, "Subtotal")
+        end = heading.index("Amount") + len("Amount")
+        assert row.rindex(line_amount) + len(line_amount) == end
+        assert total.rindex(line_amount) + len(line_amount) == end  # one line: the subtotal is the same
+
+
+async def test_escape_in_the_save_to_box_closes_the_box_only(portal_app: Any, tmp_path: Any) -> None:
+    app = portal_app("demo@example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_account_screen(pilot, "invoices", InvoicesScreen)
+        await press_and_wait(pilot, "enter")
+        screen = await wait_for_screen(pilot, InvoiceDetailScreen)
+        await press_and_wait(pilot, "s")
+        path_field = field_by_name(screen, "path")
+        assert path_field.input.has_focus
+        missing = str(tmp_path / "no-such-folder" / "invoice.pdf")
+        path_field.input.value = missing
+        await press_and_wait(pilot, "enter")
+        assert path_field.error == f"Save to: The folder {tmp_path / 'no-such-folder'} does not exist."
+        await press_and_wait(pilot, "escape")
+        assert app.screen is screen
+        assert not screen.query_one("#pdf-form").display
+        await press_and_wait(pilot, "escape")
+        assert isinstance(app.screen, InvoicesScreen)

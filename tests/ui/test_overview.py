@@ -317,3 +317,38 @@ async def test_ssh_keys_are_on_by_default_and_a_stripe_configuration_can_switch_
     assert default_configuration().tui.ssh_keys is True
     assert from_stripe({"id": "bpc_1", "metadata": {"tui_ssh_keys": "false"}}).tui.ssh_keys is False
     assert from_stripe({"id": "bpc_1", "metadata": {"tui_ssh_keys": "true"}}).tui.ssh_keys is True
+
+
+async def test_at_80x24_every_action_is_on_screen_and_every_footer_key_whole(portal_app: Any) -> None:
+    """A button outside the visible region (the clipped "SSH keys") would take focus unseen, and a
+    footer key cut under the palette key ("i Re") cannot be read."""
+    from textual.widgets import Button
+    from textual.widgets._footer import FooterKey
+
+    app = portal_app("demo@example.com")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_for_overview(pilot)
+        visible = screen.region
+        actions = list(screen.query("#overview-actions Button, .subscription-card Button").results(Button))
+        labels = [str(button.label) for button in actions]
+        assert "SSH keys" in labels and "Return to Northwind Cloud" in labels and "Cancel plan" in labels
+        for button in actions:
+            assert visible.contains_region(button.region), f"{button.label} is off screen"
+            assert button.region.width >= len(str(button.label)), f"{button.label} is cut"
+        keys = [key for key in screen.query(FooterKey) if key.display]
+        palette = next(key for key in keys if key.has_class("-command-palette"))
+        for key in keys:
+            if key is not palette:
+                assert key.region.right - 1 <= palette.region.x, f"{key.description} runs under the palette key"
+        assert [key.key for key in keys][0] == "question_mark"  # help, which lists every key, stays
+
+
+async def test_the_seat_count_is_on_the_card_of_a_per_seat_plan_only(portal_app: Any) -> None:
+    app = portal_app("seats@example.com")  # Team Seats, 5 seats
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_overview(pilot)
+        assert "Quantity: 5" in widget_text(app)
+    app = portal_app("demo@example.com")  # one Team plan: a quantity would say nothing
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_overview(pilot)
+        assert "Quantity:" not in widget_text(app)

@@ -167,3 +167,14 @@ async def test_a_second_enter_on_the_confirmation_goes_back_and_charges_nothing(
     subscription = await first_subscription(stripe_client, "demo@example.com")
     assert subscription.items.data[0].price.recurring.interval == "month"
     assert subscription.items.data[0].price.unit_amount == 2900
+
+
+async def test_enter_on_the_current_plan_says_it_is_the_current_plan(portal_app: Any, stripe_client: Any) -> None:
+    app = portal_app("demo@example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await choose_plan(pilot, screen, "Team – $29.00 per month")
+        assert screen.preview is None
+        assert "This is your current plan. Choose another plan to change to." in widget_text(app)
+        assert isinstance(app.screen, PlansScreen)
+    assert (await first_subscription(stripe_client, "demo@example.com")).items.data[0].price.unit_amount == 2900

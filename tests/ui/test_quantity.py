@@ -86,3 +86,35 @@ async def test_quantity_minimum_is_accepted_and_declining_the_confirmation_chang
         await click_and_wait(pilot, "#confirm-no")
         assert app.screen is screen and screen.result is None
     assert (await first_subscription(stripe_client, "seats@example.com")).items.data[0].quantity == 5
+
+
+async def test_the_stepper_stops_at_the_bounds_and_says_why(portal_app: Any, stripe_client: Any) -> None:
+    app = portal_app("seats@example.com")  # between 2 and 50 seats
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_quantity(pilot)
+        field = screen.query_one("#quantity-input", Input)
+        await type_quantity(pilot, screen, "3")
+        await press_and_wait(pilot, "minus")
+        assert field.value == "2"
+        await press_and_wait(pilot, "minus")
+        assert field.value == "2"
+        assert "Quantity: the minimum is 2." in widget_text(app)
+        await type_quantity(pilot, screen, "49")
+        await press_and_wait(pilot, "plus", "plus", "plus")
+        assert field.value == "50"
+        assert "Quantity: the maximum is 50." in widget_text(app)
+        await click_and_wait(pilot, "#quantity-plus")
+        assert field.value == "50"
+    assert (await first_subscription(stripe_client, "seats@example.com")).items.data[0].quantity == 5
+
+
+async def test_a_fraction_is_kept_as_typed_and_explained(portal_app: Any, stripe_client: Any) -> None:
+    app = portal_app("seats@example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_quantity(pilot)
+        await type_quantity(pilot, screen, "2.5")
+        assert screen.query_one("#quantity-input", Input).value == "2.5"
+        await press_and_wait(pilot, "enter")
+        assert screen.preview is None
+        assert "Quantity: enter a whole number." in widget_text(app)
+    assert (await first_subscription(stripe_client, "seats@example.com")).items.data[0].quantity == 5

@@ -65,7 +65,8 @@ def test_overview(snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(overview))
 
 
-def test_overview_german(snap_compare: Any) -> None:
+def german_demo_app() -> Any:
+    """The demo customer with preferred_locales ["de"], on its own fresh sandbox."""
     folder = Path(tempfile.mkdtemp(prefix="tui-portal-snapshot-"))
     app = build_snapshot_app("demo@example.com", db_dir=folder)
 
@@ -79,7 +80,11 @@ def test_overview_german(snap_compare: Any) -> None:
             await client.customers.update(customer_id, preferred_locales=["de"])
 
     asyncio.run(prefer_german())
-    assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(overview))
+    return app
+
+
+def test_overview_german(snap_compare: Any) -> None:
+    assert snap_compare(german_demo_app(), terminal_size=SNAPSHOT_SIZE, run_before=steps(overview))
 
 
 def test_overview_canceling_plan(snap_compare: Any) -> None:
@@ -171,8 +176,14 @@ def test_cancel_result(snap_compare: Any) -> None:
 
 
 def test_overview_at_80x24(snap_compare: Any) -> None:
+    """Every area and link button docked above a footer whose keys are all whole."""
     app = build_snapshot_app("demo@example.com")
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps(overview))
+
+
+def test_overview_at_80x24_german(snap_compare: Any) -> None:
+    """The same in German, whose labels are longer: still every action, and no key cut mid-word."""
+    assert snap_compare(german_demo_app(), terminal_size=(80, 24), run_before=steps(overview))
 
 
 def test_start_failure(snap_compare: Any) -> None:

@@ -295,12 +295,20 @@ class PortalApp(App[str | None]):
                 self._flow_screen = None  # the customer left the deep-linked flow: a normal portal now
             self.pop_screen()
 
+    @property
+    def flow_ends_session(self) -> bool:
+        """Whether finishing the flow on screen ends the session: a deep link opened with
+        after_completion="exit" that the customer has not Escaped from into the portal."""
+        return self._flow_screen is not None and self._deep_link is not None and self._deep_link.exit_when_done
+
     def flow_done(self, message: str | None = None) -> None:
         """A flow finished: exit for a deep link with after_completion="exit", else back to the overview."""
         self.overview_stale = True
-        if self._flow_screen is not None and self._deep_link is not None and self._deep_link.exit_when_done:
+        if self.flow_ends_session:
             self._service_released.set()
-            self.exit(result=message, message=message)
+            # The message is the result: the composition root prints it once, on stdout (Textual's
+            # own exit `message` would print it a second time, on stderr, and parse it as markup).
+            self.exit(result=message)
             return
         self._flow_screen = None
         while len(self.screen_stack) > 2:

@@ -133,7 +133,12 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
 
     @on(Button.Pressed, "#keep-plan")
     def _keep(self) -> None:
-        self.portal.go_back()
+        """Keeping the plan finishes a deep-linked cancel flow too: with after_completion="exit" the
+        session ends (saying nothing changed) instead of landing on the overview."""
+        if self.portal.flow_ends_session:
+            self.portal.flow_done(self._("Your plan was not canceled."))
+        else:
+            self.portal.go_back()
 
     @on(Button.Pressed, "#cancel-continue")
     def _continue(self) -> None:

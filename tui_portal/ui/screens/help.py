@@ -18,6 +18,13 @@ from tui_portal.ui.screens.base import N_, PortalScreen
 # Textual's own bindings (focus moves, copy) are covered by the "Everywhere" list in our words.
 TEXTUAL_BUILTIN_ACTIONS = {"app.focus_next", "app.focus_previous", "focus_next", "focus_previous", "screen.copy_text"}
 
+# App-wide actions -> what help calls them; listed with whatever key the app binds them to, if any.
+APP_KEYS = (
+    ("command_palette", N_("Command palette: search every action")),
+    ("toggle_theme", N_("Switch between the light and dark theme")),
+    ("quit", N_("Quit")),
+)
+
 
 class HelpScreen(PortalScreen[None]):
     """A list of keys and what they do; Escape (or ?) returns."""
@@ -42,15 +49,32 @@ class HelpScreen(PortalScreen[None]):
                 ("enter", self._("Press the focused button")),
                 ("escape", self._("Go back")),
                 ("?", self._("This help")),
-                ("ctrl+p", self._("Command palette: search every action")),
-                ("ctrl+t", self._("Switch between the light and dark theme")),
-                ("ctrl+q", self._("Quit")),
+                *self._app_keys(),
             ):
                 yield Static(literal(f"{key:>10}  {description}"), classes="help-key")
             yield Static(
                 literal(self._("You can also use the mouse: click buttons and scroll with the wheel.")),
                 classes="muted help-section",
             )
+
+    def _app_keys(self) -> list[tuple[str, str]]:
+        """The app-wide keys this app really binds, in our words. Read from the app's own bindings and
+        checks, so an app that drops some (the kiosk has no palette, theme toggle or quit) does not
+        advertise them."""
+        app = self.app
+        bound: dict[str, str] = {}
+        for key, bindings in app._bindings.key_to_bindings.items():
+            for binding in bindings:
+                bound.setdefault(binding.action, key)
+        keys = []
+        for action, description in APP_KEYS:
+            key = bound.get(action)
+            if key is None or app.check_action(action, ()) is False:
+                continue
+            if action == "command_palette" and not app.ENABLE_COMMAND_PALETTE:
+                continue
+            keys.append((key, self._(description)))
+        return keys
 
     def _origin_keys(self) -> list[tuple[str, str]]:
         """The origin screen's bindings that are currently possible there (as its footer shows)."""

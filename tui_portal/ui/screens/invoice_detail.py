@@ -32,6 +32,7 @@ from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
 from tui_portal.ui.widgets.account_field import AccountField
 from tui_portal.ui.widgets.account_status import AccountStatus
 from tui_portal.ui.widgets.error_panel import ErrorPanel
+from tui_portal.ui.widgets.invoice_table import right_align_header
 
 _UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 DESCRIPTION_WIDTH = 50
@@ -104,6 +105,7 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
                          width=DESCRIPTION_WIDTH - (quantity_width - QUANTITY_WIDTH))
         table.add_column(quantity_header, key="quantity", width=quantity_width)
         table.add_column(self._("Amount"), key="amount", width=AMOUNT_WIDTH)
+        right_align_header(table, "quantity", "amount")  # over the right-aligned figures
         for form in self.query("#pdf-form"):
             form.display = False
         self.query_one("#invoice-actions").display = False
@@ -273,6 +275,15 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
     def _cancel_pdf(self) -> None:
         self.query_one("#pdf-form").display = False
         self._set_status("")
+        self.query_one("#show-pdf-form").focus()
+
+    def action_back(self) -> None:
+        """Escape in the "Save to" box closes the box (like its Cancel button), not the invoice."""
+        form = self.query("#pdf-form")
+        if form and form.first().display:
+            self._cancel_pdf()
+            return
+        super().action_back()
 
     @on(Button.Pressed, "#pdf-save")
     def _save_pressed(self) -> None:
@@ -288,7 +299,7 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
         path_field.set_error(None)
         typed = path_field.value
         if not typed:
-            path_field.set_error(self._("Save to: enter a file name."))
+            path_field.set_error(self._("Enter a file name."))
             return
         if self.invoice is None:
             return
@@ -296,7 +307,7 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
         if path.is_dir():
             path = path / default_pdf_path(self.invoice).name
         if not path.parent.is_dir():
-            path_field.set_error(self._("Save to: the folder {folder} does not exist.", folder=str(path.parent)))
+            path_field.set_error(self._("The folder {folder} does not exist.", folder=str(path.parent)))
             return
         if path.exists():
             replace = await self.app.push_screen_wait(
@@ -313,7 +324,7 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
             self._set_status(error.user_message, problem=True)
             return
         except OSError as error:
-            path_field.set_error(self._("Save to: {reason}", reason=error.strerror or str(error)))
+            path_field.set_error(error.strerror or str(error))  # the field names itself ("Save to: ...")
             self._set_status(self._("The PDF was not saved."), problem=True)
             return
         self.query_one("#pdf-form").display = False

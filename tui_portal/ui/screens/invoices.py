@@ -22,7 +22,10 @@ from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.invoice_table import InvoiceTable
 
-PAGE_SIZE = 10
+# Lines around the table: header, page label, the table's column headings, footer.
+CHROME_LINES = 4
+MIN_PAGE_SIZE = 5
+MAX_PAGE_SIZE = 100  # Stripe's largest `limit`
 
 
 class InvoicesScreen(PortalScreen[None]):
@@ -35,9 +38,10 @@ class InvoicesScreen(PortalScreen[None]):
         Binding("p", "previous_page", N_("Previous page")),
     ]
 
-    def __init__(self, page_size: int = PAGE_SIZE, **_options: object) -> None:
+    def __init__(self, page_size: int | None = None, **_options: object) -> None:
+        """`page_size`: invoices per page; by default as many as the terminal shows at once."""
         super().__init__()
-        self._page_size = page_size
+        self._page_size = page_size or 0
         self.page: InvoicePageView | None = None
         self.page_number = 0
         self._cursor: tuple[str | None, str | None] = (None, None)  # how the page on screen was asked for
@@ -50,6 +54,10 @@ class InvoicesScreen(PortalScreen[None]):
         yield ErrorPanel(self._("Retry"), id="invoices-error")
 
     def on_mount(self) -> None:
+        if not self._page_size:
+            # Fixed for the screen's life (page numbers and "invoices 11–20" depend on it).
+            rows = self.app.size.height - CHROME_LINES
+            self._page_size = min(max(rows, MIN_PAGE_SIZE), MAX_PAGE_SIZE)
         self.query_one("#invoices-empty").display = False
         self.query_one("#invoices-page-label", Static).update(literal(self._("Loading invoices…")))
         self.load_page(page_number=1)
@@ -59,6 +67,10 @@ class InvoicesScreen(PortalScreen[None]):
         the service's cache unless something changed, so this costs no request otherwise."""
         if self.page is not None:
             self.load_page(self.page_number, *self._cursor)
+
+    @property
+    def page_size(self) -> int:
+        return self._page_size
 
     # ---- paging -----------------------------------------------------------------------------
 

@@ -101,6 +101,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                 self._card_actions(subscription),
                 self._discount_lines(subscription),
                 id=f"subscription-{index}",
+                quantity_line=self._quantity_line(subscription),
             )
         with Horizontal(id="overview-money"):
             with Vertical(id="payment", classes="panel"):
@@ -120,6 +121,13 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                     for invoice in data.latest_invoices:
                         line = f"{invoice.date_label:<13}{invoice.total.display:>11}  {invoice.status_label}"
                         yield Static(literal(line), classes="invoice-line")
+        # One block for every area and link button: below the panels on a wide terminal, docked
+        # above the footer on a narrow one (styles/overview.tcss), so none is ever off screen.
+        with Vertical(id="overview-actions"):
+            yield from self._compose_actions(data)
+
+    def _compose_actions(self, data: OverviewView) -> ComposeResult:
+        business = data.business
         areas = self._enabled_areas()
         if areas:
             with Horizontal(id="areas", classes="actions"):
@@ -168,6 +176,17 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         if self._can("cancel", subscription):
             actions.append(CardAction("cancel", self._("Cancel plan"), "error"))
         return actions
+
+    def _quantity_line(self, subscription: SubscriptionView) -> str:
+        """The seat count, for a per-seat plan or any quantity above one (the price is the total)."""
+        if subscription.is_multi_item or not subscription.items:
+            return ""
+        update = self.service.configuration.features.subscription_update
+        product = update.product(subscription.items[0].product_id)
+        per_seat = product is not None and product.adjustable_quantity.enabled
+        if subscription.quantity > 1 or per_seat:
+            return self._("Quantity: {quantity}", quantity=subscription.quantity)
+        return ""
 
     def _discount_lines(self, subscription: SubscriptionView) -> list[str]:
         lines = []

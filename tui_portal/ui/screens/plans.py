@@ -152,6 +152,11 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
         price = self._selected_price()
         if price == self.choices.current_price_id:
             price = None
+        if price is None and code is None:  # the current plan chosen, and no code to apply to it
+            self._clear_field_errors()
+            self._field_error("#choose-error", self._("This is your current plan. Choose another plan to change to."),
+                              focus="#plan-options")
+            return
         self.request_preview(price, code, None)
 
     @on(OptionList.OptionSelected, "#plan-options")

@@ -59,7 +59,9 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
                     yield Static(literal(self._("Quantity")), classes="field-label")
                     with Horizontal(id="quantity-row"):
                         yield Button(literal("−"), id="quantity-minus", classes="stepper")
-                        yield Input(id="quantity-input", type="integer")
+                        # A text field, not type="integer": that one drops what it rejects, so
+                        # "2.5" became 25; here "2.5" stays as typed and is explained.
+                        yield Input(id="quantity-input")
                         yield Button(literal("+"), id="quantity-plus", classes="stepper")
                     yield Static(id="quantity-rule", classes="muted")
                     yield FieldMessage(id="quantity-field-error")
@@ -122,10 +124,18 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
     def action_step(self, delta: int) -> None:
         if self.choices is None or self.query_one(ContentSwitcher).current != "step-choose":
             return
+        rule = self.choices.quantity
         current = self._typed_quantity()
         base = current if current is not None else self.choices.current_quantity
-        self.query_one("#quantity-input", Input).value = str(base + delta)
-        self._check_bounds()
+        wanted = base + delta
+        stepped = min(max(wanted, rule.minimum), rule.maximum)  # + and - never leave the bounds
+        field = self.query_one("#quantity-input", Input)
+        if field.value.strip() != str(stepped):
+            field.value = str(stepped)  # Input.Changed checks the new value
+        if wanted != stepped:  # a step past a bound: say why nothing moved
+            self.query_one("#quantity-field-error", FieldMessage).show(self._bound_message(wanted))
+        else:
+            self._check_bounds()
 
     @on(Button.Pressed, "#quantity-minus")
     def _minus(self) -> None:
@@ -143,17 +153,20 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
         """The typed quantity if valid, else None with the reason shown under the field."""
         if self.choices is None:
             return None
-        rule = self.choices.quantity
         quantity = self._typed_quantity()
-        message = ""
-        if quantity is None:
-            message = self._("Quantity: enter a whole number.")
-        elif quantity < rule.minimum:
-            message = self._("Quantity: the minimum is {minimum}.", minimum=rule.minimum)
-        elif quantity > rule.maximum:
-            message = self._("Quantity: the maximum is {maximum}.", maximum=rule.maximum)
+        message = self._("Quantity: enter a whole number.") if quantity is None else self._bound_message(quantity)
         self.query_one("#quantity-field-error", FieldMessage).show(message)
         return None if message else quantity
+
+    def _bound_message(self, quantity: int) -> str:
+        """Why `quantity` is out of range ("" when it is in range)."""
+        assert self.choices is not None
+        rule = self.choices.quantity
+        if quantity < rule.minimum:
+            return self._("Quantity: the minimum is {minimum}.", minimum=rule.minimum)
+        if quantity > rule.maximum:
+            return self._("Quantity: the maximum is {maximum}.", maximum=rule.maximum)
+        return ""
 
     def action_preview(self) -> None:
         if self.choices is None or self.query_one(ContentSwitcher).current != "step-choose":

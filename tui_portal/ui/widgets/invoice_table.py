@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import on
+from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -17,6 +18,14 @@ from tui_portal.portal.views import InvoiceSummaryView
 from tui_portal.ui.safe import cell
 
 Translate = Callable[[str], str]
+AMOUNT_WIDTH = 14  # room for "-$123,456.78" and "123.456,78 €", so the column stays put across pages
+
+
+def right_align_header(table: DataTable[object], *keys: str) -> None:
+    """Right-align the headers of the columns `keys` (amounts), so each stands over its figures."""
+    for key in keys:
+        column = table.columns[key]  # type: ignore[index]  # ColumnKey equals its string key
+        column.label = Text(column.label.plain, justify="right")
 
 
 class InvoiceTable(DataTable[object]):
@@ -35,8 +44,9 @@ class InvoiceTable(DataTable[object]):
     def on_mount(self) -> None:
         self.add_column(self._translate("Number"), key="number")
         self.add_column(self._translate("Date"), key="date")
-        self.add_column(self._translate("Amount"), key="amount")
+        self.add_column(self._translate("Amount"), key="amount", width=AMOUNT_WIDTH)
         self.add_column(self._translate("Status"), key="status")
+        right_align_header(self, "amount")
 
     def show_page(self, invoices: tuple[InvoiceSummaryView, ...]) -> None:
         """Replace the rows with this page and put the cursor on its first invoice."""

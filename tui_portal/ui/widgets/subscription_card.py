@@ -37,12 +37,20 @@ class SubscriptionCard(Vertical):
             self.subscription_id = subscription_id
 
     def __init__(
-        self, subscription: SubscriptionView, actions: list[CardAction], discount_lines: list[str], *, id: str
+        self,
+        subscription: SubscriptionView,
+        actions: list[CardAction],
+        discount_lines: list[str],
+        *,
+        id: str,
+        quantity_line: str = "",
     ) -> None:
+        """`quantity_line`: the seat count in words ("Quantity: 5"), "" where it says nothing."""
         super().__init__(id=id, classes="panel subscription-card")
         self.subscription = subscription
         self._actions = actions
         self._discount_lines = discount_lines
+        self._quantity_line = quantity_line
 
     def compose(self) -> ComposeResult:
         subscription = self.subscription
@@ -56,6 +64,8 @@ class SubscriptionCard(Vertical):
             price_parts.append(subscription.interval_label)
         if price_parts:
             yield Static(literal(" ".join(price_parts)), classes="plan-price")
+        if self._quantity_line:
+            yield Static(literal(self._quantity_line), classes="plan-quantity")
         classes = "renewal -canceling" if subscription.cancel_at_period_end else "renewal"
         yield Static(literal(subscription.renewal_label), classes=classes)
         if subscription.scheduled_change is not None:
