@@ -6,10 +6,11 @@ whatever the length of the history. Choosing a row (Enter or click) posts `Invoi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from textual import on
+from rich.cells import cell_len
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
@@ -42,23 +43,32 @@ class InvoiceTable(DataTable[object]):
         self._translate = translate
 
     def on_mount(self) -> None:
-        self.add_column(self._translate("Number"), key="number")
-        self.add_column(self._translate("Date"), key="date")
-        self.add_column(self._translate("Amount"), key="amount", width=AMOUNT_WIDTH)
-        self.add_column(self._translate("Status"), key="status")
+        self._add_columns(())
+
+    def _add_columns(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        """The columns, each as wide as its widest text on this page.
+
+        Fixed widths, not DataTable's automatic ones: those are measured on the next idle, so a page
+        drawn before it (a snapshot, a busy terminal) showed every column cut to its header's width.
+        """
+        headers = (self._translate("Number"), self._translate("Date"), self._translate("Amount"), self._translate("Status"))
+        for index, (key, header) in enumerate(zip(("number", "date", "amount", "status"), headers)):
+            width = max([cell_len(header), *(cell_len(row[index]) for row in rows)])
+            if key == "amount":
+                width = max(width, AMOUNT_WIDTH)
+            self.add_column(header, key=key, width=width)
         right_align_header(self, "amount")
 
     def show_page(self, invoices: tuple[InvoiceSummaryView, ...]) -> None:
         """Replace the rows with this page and put the cursor on its first invoice."""
-        self.clear()
-        for invoice in invoices:
-            self.add_row(
-                cell(invoice.number or self._translate("Draft")),
-                cell(invoice.date_label),
-                cell(invoice.total.display, justify="right"),
-                cell(invoice.status_label),
-                key=invoice.id,
-            )
+        rows = [
+            (invoice.number or self._translate("Draft"), invoice.date_label, invoice.total.display, invoice.status_label)
+            for invoice in invoices
+        ]
+        self.clear(columns=True)
+        self._add_columns(rows)
+        for invoice, (number, date, amount, status) in zip(invoices, rows):
+            self.add_row(cell(number), cell(date), cell(amount, justify="right"), cell(status), key=invoice.id)
         if invoices:
             self.move_cursor(row=0)
 
