@@ -102,9 +102,9 @@ async def test_the_exit_message_of_a_deep_link_is_handed_over_once(
         await click_and_wait(pilot, "#reason-too_expensive")
         await click_and_wait(pilot, "#reason-submit")
         await click_and_wait(pilot, "#result-done")
-    assert app.return_value is not None and "Cancels on" in app.return_value
+    assert app.return_value is not None and "Your plan will end on" in app.return_value
     captured = capsys.readouterr()
-    assert "Cancels on" not in captured.out + captured.err
+    assert "Your plan will end on" not in captured.out + captured.err
 
 
 async def test_keep_plan_in_a_deep_linked_cancel_exits_and_cancels_nothing(
