@@ -168,7 +168,7 @@ def _open_dialog(child: PtySession, keys: str) -> int:
 
 def _close_dialog(child: PtySession) -> None:
     child.send("\x1b")
-    time.sleep(0.3)  # ESC alone is a key once the escape delay passed (not an assertion)
+    time.sleep(1.0)  # ESC alone is a key once the escape delay passed (not an assertion)
 
 
 def _check_static_link(child: PtySession, start: int, url: str) -> None:
@@ -176,13 +176,30 @@ def _check_static_link(child: PtySession, start: int, url: str) -> None:
     assert _wait_for_hyperlink(child, start, "^" + re.escape(url) + "$") == url  # and as an OSC 8 hyperlink
 
 
+def _press_until(child: PtySession, key: str, text: str, tries: int = 6) -> None:
+    """Press `key` until `text` shows: a key that arrives before the screen is ready (a list still
+    taking focus, a palette still filtering) does nothing. Readiness, not an assertion on speed."""
+    for _ in range(tries):
+        time.sleep(1.0)
+        child.send(key)
+        try:
+            child.expect(text, timeout=10)
+        except AssertionError:
+            if child.eof:
+                raise
+            continue
+        return
+    child.expect(text)  # fails with what the terminal showed
+
+
 def _palette(child: PtySession, title: str) -> int:
     child.send("\x10")  # ctrl+p
     child.expect("Search")
     for character in title:
         child.send(character)
-    time.sleep(0.5)  # let the palette filter (a readiness pause, not an assertion)
-    return _open_dialog(child, "\r")
+    start = len(child.output)
+    _press_until(child, "\r", DIALOG_HELP)
+    return start
 
 
 def exercise_every_link_and_save_pdf(child: PtySession) -> dict[str, str]:
@@ -202,9 +219,8 @@ def exercise_every_link_and_save_pdf(child: PtySession) -> dict[str, str]:
 
     child.send("i")
     child.expect("Invoices")
-    time.sleep(1.0)  # the list loads in a worker (readiness pause)
-    child.send("\r")
-    child.expect("Amount remaining")
+    child.expect("Paid")  # the list loaded (in a worker)
+    _press_until(child, "\r", "Amount remaining")
     time.sleep(0.5)
 
     start = _open_dialog(child, "o")  # "Open invoice page"
