@@ -187,15 +187,24 @@ def authorized_keys(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------
 
 
-def session(args: argparse.Namespace) -> int:
-    from tui_portal.access.ssh import session as entry
-
-    # First, before anything can import Textual: a client must not be able to steer it.
+def _forced_command_preamble(entry: Any) -> int | None:
+    """What every forced command does first (`ssh session`, `ssh enrol`): before anything can import
+    Textual, drop what a client could use to steer it, and refuse a session without a terminal.
+    Returns the exit code of a refusal, or None to go on."""
     entry.scrub_environment(os.environ)
     if "textual" in sys.modules:
         return entry.refuse("tui-portal: internal error: Textual was imported before the environment was cleaned.")
     if not entry.has_terminal(sys.stdin, sys.stdout):
         return entry.refuse(entry.NEEDS_TERMINAL)
+    return None
+
+
+def session(args: argparse.Namespace) -> int:
+    from tui_portal.access.ssh import session as entry
+
+    refused = _forced_command_preamble(entry)
+    if refused is not None:
+        return refused
     if not args.customer:
         return entry.refuse("tui-portal: the forced command has no --customer; check the sshd setup.")
 
@@ -297,11 +306,9 @@ def enrol(args: argparse.Namespace) -> int:
     """The forced command for an unknown key: invite code in, key registered, then the portal."""
     from tui_portal.access.ssh import session as entry
 
-    entry.scrub_environment(os.environ)
-    if "textual" in sys.modules:
-        return entry.refuse("tui-portal: internal error: Textual was imported before the environment was cleaned.")
-    if not entry.has_terminal(sys.stdin, sys.stdout):
-        return entry.refuse(entry.NEEDS_TERMINAL)
+    refused = _forced_command_preamble(entry)
+    if refused is not None:
+        return refused
 
     from tui_portal.access.ssh.authorized_keys import connection_flags
     from tui_portal.access.ssh.enrolment import run_prompt
