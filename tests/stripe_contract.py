@@ -33,9 +33,11 @@ import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, Required
 
-from typing_extensions import NotRequired, Required, is_typeddict
+from typing_extensions import is_typeddict
+
+from tui_portal.sandbox import params as p
 
 # --- shapes --------------------------------------------------------------------------------------
 # A parameter's type is a tuple of alternatives (``Literal['']|Hash`` is two); each alternative is
@@ -44,7 +46,7 @@ from typing_extensions import NotRequired, Required, is_typeddict
 
 @dataclass(frozen=True)
 class Scalar:
-    kind: str  # "string", "integer", "number", "boolean", "any"
+    kind: str  # "string", "integer", "number", "decimal" (a decimal string), "boolean", "any"
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,8 @@ def _unwrap(annotation: Any, namespace: dict[str, Any]) -> Any:
     if isinstance(annotation, typing.ForwardRef):
         annotation = annotation.__forward_arg__
     if isinstance(annotation, str):
-        annotation = eval(annotation, namespace)  # noqa: S307 - the stripe package's own annotations
-    if typing.get_origin(annotation) in (NotRequired, Required, typing.NotRequired, typing.Required):
+        annotation = eval(annotation, namespace)  # the stripe package's own annotations
+    if typing.get_origin(annotation) in (NotRequired, Required):
         return _unwrap(typing.get_args(annotation)[0], namespace)
     return annotation
 
@@ -138,8 +140,10 @@ def shape_of(annotation: Any, namespace: dict[str, Any]) -> Shape:
         return (Scalar("boolean"),)
     if annotation is int:
         return (Scalar("integer"),)
-    if annotation is float or getattr(annotation, "__name__", "") == "Decimal":
+    if annotation is float:
         return (Scalar("number"),)
+    if getattr(annotation, "__name__", "") == "Decimal":
+        return (Scalar("decimal"),)
     if annotation is typing.Any or annotation is object:
         return (Scalar("any"),)
     raise TypeError(f"stripe_contract: no wire shape for annotation {annotation!r}")
@@ -358,7 +362,7 @@ def _scalar_ok(kind: str, value: Any) -> bool:
         if isinstance(value, bool):
             return False
         return isinstance(value, int) or (isinstance(value, str) and bool(_INTEGER.match(value)))
-    if kind == "number":
+    if kind in ("number", "decimal"):
         if isinstance(value, bool):
             return False
         if isinstance(value, (int, float)):
@@ -403,39 +407,39 @@ def check_value(shape: Shape, value: Any, name: str) -> list[str]:
             f"{name}: empty string not allowed (Stripe's '' unsets only where the package says Literal[''])"]
     failures: list[list[str]] = []
     for alt in shape:
-        if isinstance(alt, Scalar):
-            if _scalar_ok(alt.kind, value):
-                return []
-        elif isinstance(alt, Choice):
-            if not isinstance(value, (dict, list, tuple)):
-                if _wire_text(value) in alt.values:
-                    return []
-                failures.append([f"{name}: value {_wire_text(value)!r} not allowed "
-                                 f"(allowed: {', '.join(sorted(alt.values))})"])
-        elif isinstance(alt, ArrayOf):
-            items = _as_array(value)
-            if items is not None:
-                problems = [problem for index, item in enumerate(items)
-                            for problem in check_value(alt.item, item, f"{name}[{index}]")]
-                if not problems:
-                    return []
-                failures.append(problems)
-        elif isinstance(alt, MapOf):
-            if isinstance(value, dict):
-                problems = [problem for key, item in value.items()
-                            for problem in check_value(alt.value, item, f"{name}[{key}]")]
-                if not problems:
-                    return []
-                failures.append(problems)
-        elif isinstance(alt, HashOf):
-            if isinstance(value, dict):
-                problems = check_hash(alt, value, name)
-                if not problems:
-                    return []
-                failures.append(problems)
+        problems = _check_alternative(alt, value, name)
+        if problems == []:
+            return []
+        if problems is not None:
+            failures.append(problems)
     if failures:
         return min(failures, key=len)  # the alternative the value came closest to
     return [f"{name}: wrong type, expected {describe(shape)}, got {_kind_of(value)}"]
+
+
+def _check_alternative(alt: Any, value: Any, name: str) -> list[str] | None:
+    """Problems of ``value`` read as ``alt`` ([] = fits), or None when it is not that kind at all."""
+    if isinstance(alt, Scalar):
+        return [] if _scalar_ok(alt.kind, value) else None
+    if isinstance(alt, Choice):
+        if isinstance(value, (dict, list, tuple)):
+            return None
+        if _wire_text(value) in alt.values:
+            return []
+        return [f"{name}: value {_wire_text(value)!r} not allowed (allowed: {', '.join(sorted(alt.values))})"]
+    if isinstance(alt, ArrayOf):
+        items = _as_array(value)
+        if items is None:
+            return None
+        return [problem for index, item in enumerate(items)
+                for problem in check_value(alt.item, item, f"{name}[{index}]")]
+    if isinstance(alt, MapOf) and isinstance(value, dict):
+        # Stripe: "Individual keys can be unset by posting an empty value to them."
+        return [problem for key, item in value.items() if item != ""
+                for problem in check_value(alt.value, item, f"{name}[{key}]")]
+    if isinstance(alt, HashOf) and isinstance(value, dict):
+        return check_hash(alt, value, name)
+    return None
 
 
 def _kind_of(value: Any) -> str:
@@ -474,22 +478,18 @@ def check_request(verb: str, path: str, params: Mapping[str, Any] | None) -> lis
 # --- the sandbox's declarations ------------------------------------------------------------------
 
 
-def compare_declaration(param: Any, shape: Shape, name: str) -> list[str]:
+def compare_declaration(param: p.Param, shape: Shape, name: str, *, empty_strings: bool = True) -> list[str]:
     """How one sandbox ``params.py`` declaration accepts what Stripe's shape does not.
 
     Checked: the name exists (recursively into hashes and arrays), the type is one Stripe
-    declares, every enum value the sandbox accepts is one of Stripe's, and ``""`` (clearable)
-    is accepted only where Stripe says ``Literal['']``. A sandbox stricter than Stripe (an enum
-    where Stripe has a free string) is not a mismatch of names or types and passes.
+    declares, every enum value the sandbox accepts is one of Stripe's, and (``empty_strings``)
+    ``""`` is accepted only where Stripe says ``Literal['']``. A sandbox stricter than Stripe
+    (an enum where Stripe has a free string) is not a mismatch of names or types and passes.
     """
-    from tui_portal.sandbox import params as p
-
     problems: list[str] = []
-    if param.clearable and not isinstance(param, p.Metadata) and not any(isinstance(alt, Empty) for alt in shape):
+    if empty_strings and param.clearable and not any(isinstance(alt, Empty) for alt in shape):
         problems.append(f"{name}: accepts '' (clearable) where Stripe does not declare Literal['']")
     if isinstance(param, p.Metadata):
-        if param.clearable and not any(isinstance(alt, Empty) for alt in shape):
-            problems.append(f"{name}: accepts '' (clear all) where Stripe does not declare Literal['']")
         if not any(isinstance(alt, MapOf) for alt in shape):
             problems.append(f"{name}: metadata hash where Stripe declares {describe(shape)}")
         return problems
@@ -504,10 +504,12 @@ def compare_declaration(param: Any, shape: Shape, name: str) -> list[str]:
                 if key not in target.fields:
                     problems.append(f"{name}[{key}]: not a parameter of {target.name}")
                 else:
-                    problems.extend(compare_declaration(child, target.fields[key], f"{name}[{key}]"))
+                    problems.extend(compare_declaration(child, target.fields[key], f"{name}[{key}]",
+                                                       empty_strings=empty_strings))
         elif maps:
             for key, child in param.fields.items():
-                problems.extend(compare_declaration(child, maps[0].value, f"{name}[{key}]"))
+                problems.extend(compare_declaration(child, maps[0].value, f"{name}[{key}]",
+                                                    empty_strings=empty_strings))
         else:
             problems.append(f"{name}: hash where Stripe declares {describe(shape)}")
         return problems
@@ -516,7 +518,7 @@ def compare_declaration(param: Any, shape: Shape, name: str) -> list[str]:
         if not arrays:
             problems.append(f"{name}: array where Stripe declares {describe(shape)}")
             return problems
-        return problems + compare_declaration(param.item, arrays[0].item, f"{name}[]")
+        return problems + compare_declaration(param.item, arrays[0].item, f"{name}[]", empty_strings=empty_strings)
     kinds = {alt.kind for alt in shape if isinstance(alt, Scalar)}
     choices = frozenset().union(*(alt.values for alt in shape if isinstance(alt, Choice)))
     if "any" in kinds:
@@ -534,7 +536,7 @@ def compare_declaration(param: Any, shape: Shape, name: str) -> list[str]:
         if not kinds & {"integer", "number"}:
             problems.append(f"{name}: integer where Stripe declares {describe(shape)}")
     elif isinstance(param, p.Num):
-        if "number" not in kinds:
+        if not kinds & {"number", "decimal"}:
             problems.append(f"{name}: decimal where Stripe declares {describe(shape)}")
     elif isinstance(param, p.Str):
         if param.choices is not None:
@@ -543,14 +545,15 @@ def compare_declaration(param: Any, shape: Shape, name: str) -> list[str]:
                 if extra:
                     problems.append(f"{name}: accepts {', '.join(sorted(extra))}, not among Stripe's "
                                     f"{describe(shape)}")
-        elif "string" not in kinds and not choices:
+        elif not kinds & {"string", "decimal"} and not choices:
+            # A decimal arrives as a string; the sandbox parses it with Decimal in the handler.
             problems.append(f"{name}: string where Stripe declares {describe(shape)}")
     else:
         problems.append(f"{name}: declaration {type(param).__name__} not understood by the contract check")
     return problems
 
 
-def compare_route(method: str, pattern: str, spec: Mapping[str, Any]) -> list[str]:
+def compare_route(method: str, pattern: str, spec: Mapping[str, p.Param], *, empty_strings: bool = True) -> list[str]:
     """Every declared parameter of one sandbox route that Stripe's package does not accept."""
     endpoint = stripe_endpoints().get((method.upper(), template_key(pattern)))
     if endpoint is None:
@@ -561,5 +564,5 @@ def compare_route(method: str, pattern: str, spec: Mapping[str, Any]) -> list[st
         if key not in shape.fields:
             problems.append(f"{key}: not a parameter of {shape.name}")
         else:
-            problems.extend(compare_declaration(param, shape.fields[key], key))
+            problems.extend(compare_declaration(param, shape.fields[key], key, empty_strings=empty_strings))
     return [f"{method} {pattern}: {problem}" for problem in problems]

@@ -14,7 +14,7 @@ from .. import errors
 from ..context import Context
 from ..expand import includable, renderer
 from ..lists import paginate
-from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, apply_metadata
+from ..params import PAGE, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, apply_metadata
 from ..router import Response, route
 
 CANCELLATION_REASONS = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
@@ -213,7 +213,7 @@ def update(ctx: Context) -> dict[str, Any]:
     return config
 
 
-@route("GET", "/v1/billing_portal/configurations", params={**LIST, "active": Bool(), "is_default": Bool()})
+@route("GET", "/v1/billing_portal/configurations", params={**PAGE, "active": Bool(), "is_default": Bool()})
 def list_configurations(ctx: Context) -> dict[str, Any]:
     json_equals = {key: ctx.params[key] for key in ("active", "is_default") if key in ctx.params}
     return paginate(ctx, "billing_portal.configuration", "/v1/billing_portal/configurations",

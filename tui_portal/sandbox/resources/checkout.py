@@ -42,11 +42,11 @@ CREATE_PARAMS = {
     "success_url": Str(),
     "cancel_url": Str(),
     "return_url": Str(),
-    "ui_mode": Enum("hosted", "embedded", "custom"),
+    "ui_mode": Enum("hosted_page", "embedded_page", "elements", "form"),
     "currency": Str(),
     "locale": Str(),
     "client_reference_id": Str(),
-    "payment_method_types": Array(Str()),
+    "allowed_payment_method_types": Array(Str()),
     "setup_intent_data": Hash({"description": Str(), "metadata": Metadata(), "on_behalf_of": Str()}),
     "metadata": Metadata(),
     "expires_at": Timestamp(),
@@ -75,7 +75,7 @@ def new_session(ctx: Context, *, customer: dict[str, Any] | None, params: dict[s
     intent = new_setup_intent(
         ctx, customer=customer["id"] if customer else None, description=setup_data.get("description"),
         metadata=apply_metadata({}, setup_data.get("metadata") or {}),
-        payment_method_types=params.get("payment_method_types") or ["card"])
+        payment_method_types=params.get("allowed_payment_method_types") or ["card"])
     expires_at = params.get("expires_at") or ctx.now + SESSION_LIFETIME_SECONDS
     return {
         "id": session_id,
@@ -83,6 +83,7 @@ def new_session(ctx: Context, *, customer: dict[str, Any] | None, params: dict[s
         "adaptive_pricing": None,
         "after_expiration": None,
         "allow_promotion_codes": None,
+        "allowed_payment_method_types": params.get("allowed_payment_method_types"),
         "amount_subtotal": None,
         "amount_total": None,
         "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
@@ -129,7 +130,7 @@ def new_session(ctx: Context, *, customer: dict[str, Any] | None, params: dict[s
         "payment_method_collection": "always",
         "payment_method_configuration_details": None,
         "payment_method_options": {},
-        "payment_method_types": params.get("payment_method_types") or ["card"],
+        "payment_method_types": params.get("allowed_payment_method_types") or ["card"],
         "payment_status": "no_payment_required",
         "permissions": None,
         "phone_number_collection": {"enabled": bool((params.get("phone_number_collection") or {}).get("enabled"))},
@@ -144,7 +145,7 @@ def new_session(ctx: Context, *, customer: dict[str, Any] | None, params: dict[s
         "subscription": None,
         "success_url": params.get("success_url"),
         "total_details": None,
-        "ui_mode": params.get("ui_mode", "hosted"),
+        "ui_mode": params.get("ui_mode", "hosted_page"),
         "url": f"{ctx.base_url}/checkout/{session_id}",
         "wallet_options": None,
     }
@@ -156,8 +157,8 @@ def create(ctx: Context) -> dict[str, Any]:
     if params["mode"] != "setup":
         raise errors.StripeError(
             "This sandbox supports Checkout Sessions in setup mode only (mode=setup).", param="mode")
-    ui_mode = params.get("ui_mode", "hosted")
-    if ui_mode == "hosted" and not params.get("success_url"):
+    ui_mode = params.get("ui_mode", "hosted_page")
+    if ui_mode == "hosted_page" and not params.get("success_url"):
         raise errors.missing("success_url")
     customer = ctx.load("customer", params["customer"], param="customer") if params.get("customer") else None
     session = new_session(ctx, customer=customer, params=params)
@@ -185,14 +186,13 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 
 
 @route("GET", "/v1/checkout/sessions", params={**LIST, "customer": Str(), "status": Enum("complete", "expired", "open"),
-                                               "setup_intent": Str(), "payment_intent": Str(),
+                                               "payment_intent": Str(),
                                                "subscription": Str(), "payment_link": Str(),
                                                "customer_details": Any_()})
 def list_sessions(ctx: Context) -> dict[str, Any]:
     json_equals: dict[str, Any] = {}
-    for key in ("status", "setup_intent"):
-        if ctx.params.get(key):
-            json_equals[key] = ctx.params[key]
+    if ctx.params.get("status"):
+        json_equals["status"] = ctx.params["status"]
     return paginate(ctx, "checkout.session", "/v1/checkout/sessions", customer=ctx.params.get("customer"),
                     json_equals=json_equals)
 

@@ -25,7 +25,7 @@ INVOICE_SETTINGS = Hash({
     "rendering_options": Hash({"amount_tax_display": Str(clearable=True), "template": Str(clearable=True)},
                               clearable=True),
 })
-TAX = Hash({"ip_address": Str(clearable=True), "validate_location": Str(choices=("auto", "deferred", "immediately"))})
+TAX = Hash({"ip_address": Str(clearable=True), "validate_location": Str(choices=("deferred", "immediately"))})
 TAX_EXEMPT = Str(choices=("none", "exempt", "reverse"), clearable=True)
 
 COMMON_PARAMS = {

@@ -12,7 +12,7 @@ from ..router import route
 
 
 @route("GET", "/v1/events", params={**LIST, "type": Str(), "types": Array(Str(), max_items=20),
-                                    "delivery_success": Bool(), "object_id": Str()})
+                                    "delivery_success": Bool()})
 def list_events(ctx: Context) -> dict[str, Any]:
     params = ctx.params
     if params.get("type") and params.get("types"):
@@ -32,7 +32,7 @@ def list_events(ctx: Context) -> dict[str, Any]:
         where.append((f"lookup IN ({','.join('?' * len(types))})", tuple(types)))
     if params.get("delivery_success") is False:
         where.append(("0", ()))  # the sandbox delivers no webhooks, so nothing ever failed
-    return paginate(ctx, "event", "/v1/events", where=where, parent=params.get("object_id"))
+    return paginate(ctx, "event", "/v1/events", where=where)
 
 
 @route("GET", "/v1/events/{event}")

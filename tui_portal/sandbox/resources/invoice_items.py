@@ -114,7 +114,6 @@ def delete_pending_prorations(ctx: Context, subscription_id: str) -> int:
     "customer": Str(),
     "invoice": Str(),
     "pending": Bool(),
-    "subscription": Str(),
 })
 def list_invoice_items(ctx: Context) -> dict[str, Any]:
     json_equals: dict[str, Any] = {}
@@ -128,8 +127,6 @@ def list_invoice_items(ctx: Context) -> dict[str, Any]:
     filters: dict[str, Any] = {}
     if ctx.params.get("customer"):
         filters["customer"] = ctx.params["customer"]
-    if ctx.params.get("subscription"):
-        filters["parent"] = ctx.params["subscription"]
     return lists.paginate(ctx, OBJECT, "/v1/invoiceitems", where=where, json_equals=json_equals, **filters)
 
 

@@ -29,7 +29,7 @@ from ..documents import render_invoice_html, render_invoice_pdf
 from ..expand import renderer
 from ..ids import new_secret
 from ..discounts import DISCOUNTS_PARAM
-from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
+from ..params import LIST, PAGE, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import Response, route
 from ..rules import numbering, retries
 from ..rules.discounts import AppliedDiscount, InvoiceLineInput, apply_discounts
@@ -597,7 +597,7 @@ def retrieve_invoice(ctx: Context) -> dict[str, Any]:
     return ctx.load(OBJECT, ctx.path_params["id"])
 
 
-@route("GET", "/v1/invoices/{id}/lines", params={**LIST})
+@route("GET", "/v1/invoices/{id}/lines", params={**PAGE})
 def list_invoice_lines(ctx: Context) -> dict[str, Any]:
     invoice = ctx.load(OBJECT, ctx.path_params["id"])
     return lists.paginate_items(ctx, invoice["lines"]["data"], f"/v1/invoices/{invoice['id']}/lines")

@@ -11,7 +11,7 @@ from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, apply_me
 from ..router import route
 from ..search import SEARCH_PARAMS, run_search
 from .common import deleted_stub
-from .prices import RECURRING, create_price_from_params
+from .prices import INTERVAL_ONLY, create_price_from_params
 
 FIELDS = {
     "name": Str(max_length=250),
@@ -25,7 +25,6 @@ FIELDS = {
     "url": Str(clearable=True),
     "shippable": Bool(),
     "statement_descriptor": Str(clearable=True, max_length=22),
-    "default_price": Str(),
 }
 
 
@@ -78,7 +77,7 @@ def _apply(ctx: Context, product: dict[str, Any], params: dict[str, Any]) -> Non
 @route("POST", "/v1/products", params={**FIELDS, "name": Str(required=True, max_length=250), "id": Str(),
                                        "type": Enum("good", "service"), "default_price_data": Hash({
                                            "currency": Str(required=True), "unit_amount": Int(min=0),
-                                           "unit_amount_decimal": Str(), "recurring": RECURRING,
+                                           "unit_amount_decimal": Str(), "recurring": INTERVAL_ONLY,
                                            "tax_behavior": Enum("exclusive", "inclusive", "unspecified"),
                                            "metadata": Metadata()})})
 def create(ctx: Context) -> dict[str, Any]:
@@ -112,7 +111,7 @@ def retrieve(ctx: Context) -> dict[str, Any]:
     return ctx.load("product", ctx.path_params["product"])
 
 
-@route("POST", "/v1/products/{product}", params=FIELDS)
+@route("POST", "/v1/products/{product}", params={**FIELDS, "default_price": Str()})
 def update(ctx: Context) -> dict[str, Any]:
     product = ctx.load("product", ctx.path_params["product"])
     before = ctx.snapshot(product)

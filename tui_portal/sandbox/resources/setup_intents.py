@@ -24,6 +24,7 @@ def new_setup_intent(ctx: Context, *, customer: str | None, usage: str = "off_se
     doc = {
         "id": setup_intent_id,
         "object": "setup_intent",
+        "allowed_payment_method_types": payment_method_types,
         "application": None,
         "automatic_payment_methods": automatic_payment_methods,
         "cancellation_reason": None,
@@ -99,7 +100,7 @@ def confirm_setup_intent(ctx: Context, intent: dict[str, Any], pm_id: str | None
 CREATE_PARAMS = {
     "customer": Str(),
     "payment_method": Str(),
-    "payment_method_types": Array(Str()),
+    "allowed_payment_method_types": Array(Str()),
     "usage": USAGE,
     "confirm": Bool(),
     "description": Str(),
@@ -130,7 +131,7 @@ def create(ctx: Context) -> dict[str, Any]:
     automatic = params.get("automatic_payment_methods")
     intent = new_setup_intent(
         ctx, customer=customer, usage=params.get("usage", "off_session"),
-        payment_method_types=params.get("payment_method_types"), description=params.get("description"),
+        payment_method_types=params.get("allowed_payment_method_types"), description=params.get("description"),
         metadata=apply_metadata({}, params.get("metadata") or {}),
         automatic_payment_methods=None if automatic is None else {
             "allow_redirects": automatic.get("allow_redirects", "always"), "enabled": automatic["enabled"]},
@@ -152,7 +153,7 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 
 @route("POST", "/v1/setup_intents/{intent}", params={
     "customer": Str(), "payment_method": Str(), "description": Str(clearable=True), "metadata": Metadata(),
-    "payment_method_types": Array(Str()), "payment_method_options": Any_(),
+    "allowed_payment_method_types": Array(Str()), "payment_method_options": Any_(),
 })
 def update(ctx: Context) -> dict[str, Any]:
     intent = ctx.load("setup_intent", ctx.path_params["intent"])
@@ -172,8 +173,9 @@ def update(ctx: Context) -> dict[str, Any]:
         intent["description"] = params["description"]
     if "metadata" in params:
         intent["metadata"] = apply_metadata(intent.get("metadata"), params["metadata"])
-    if "payment_method_types" in params:
-        intent["payment_method_types"] = params["payment_method_types"]
+    if "allowed_payment_method_types" in params:
+        intent["allowed_payment_method_types"] = params["allowed_payment_method_types"]
+        intent["payment_method_types"] = params["allowed_payment_method_types"]
     ctx.save(intent)
     ctx.emit_updated("setup_intent.updated", before, intent)
     return intent
@@ -181,7 +183,7 @@ def update(ctx: Context) -> dict[str, Any]:
 
 @route("POST", "/v1/setup_intents/{intent}/confirm", params={
     "payment_method": Str(), "return_url": Str(), "mandate_data": Any_(), "payment_method_options": Any_(),
-    "use_stripe_sdk": Bool(), "client_secret": Str(),
+    "use_stripe_sdk": Bool(),
 })
 def confirm(ctx: Context) -> dict[str, Any]:
     intent = ctx.load("setup_intent", ctx.path_params["intent"])

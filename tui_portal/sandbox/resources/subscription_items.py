@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
-from ..params import LIST, Bool, Enum, Int, Metadata, Str, Timestamp
+from ..params import PAGE, Bool, Enum, Int, Metadata, Str, Timestamp
 from ..router import route
 from ..rules.proration import PRORATION_BEHAVIORS
 from . import subscriptions
@@ -18,7 +18,7 @@ from . import subscriptions
 OBJECT = "subscription_item"
 
 
-@route("GET", "/v1/subscription_items", params={**LIST, "subscription": Str(required=True)})
+@route("GET", "/v1/subscription_items", params={**PAGE, "subscription": Str(required=True)})
 def list_items(ctx: Context) -> dict[str, Any]:
     subscriptions.catch_up(ctx)
     subscription = ctx.load("subscription", ctx.params["subscription"], param="subscription")

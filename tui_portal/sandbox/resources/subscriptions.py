@@ -32,7 +32,7 @@ from .. import errors, lists
 from ..context import Context
 from ..discounts import DISCOUNTS_PARAM, resolve_discount_sources
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
-from ..router import route
+from ..router import EXPAND_PARAM, route
 from ..rules import calendar
 from ..rules.proration import (
     PRORATION_BEHAVIORS,
@@ -851,6 +851,7 @@ def _apply_cancel_at(subscription: dict[str, Any], cancel_at: int | str | None, 
     "invoice_now": Bool(),
     "prorate": Bool(),
     "cancellation_details": CANCELLATION_DETAILS,
+    "expand": EXPAND_PARAM,
 })
 def cancel_subscription(ctx: Context) -> dict[str, Any]:
     catch_up(ctx)

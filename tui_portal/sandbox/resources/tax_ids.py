@@ -16,7 +16,7 @@ from .. import errors
 from ..context import Context
 from ..expand import renderer
 from ..lists import paginate
-from ..params import LIST, Str
+from ..params import PAGE, Str
 from ..router import route
 from .common import deleted_stub
 
@@ -144,7 +144,7 @@ def create(ctx: Context) -> dict[str, Any]:
     return create_tax_id(ctx, _customer(ctx), ctx.params["type"], ctx.params["value"])
 
 
-@route("GET", "/v1/customers/{customer}/tax_ids", params=LIST)
+@route("GET", "/v1/customers/{customer}/tax_ids", params=PAGE)
 def list_tax_ids(ctx: Context) -> dict[str, Any]:
     customer = _customer(ctx)
     return paginate(ctx, "tax_id", f"/v1/customers/{customer['id']}/tax_ids", customer=customer["id"])

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
-from ..params import LIST, Str, Timestamp
+from ..params import PAGE, Str, Timestamp
 from ..router import route
 from ..rules import calendar
 
@@ -74,7 +74,7 @@ def retrieve_clock(ctx: Context) -> dict[str, Any]:
     return ctx.load(CLOCK_OBJECT, ctx.path_params["id"])
 
 
-@route("GET", "/v1/test_helpers/test_clocks", params={**LIST})
+@route("GET", "/v1/test_helpers/test_clocks", params={**PAGE})
 def list_clocks(ctx: Context) -> dict[str, Any]:
     return lists.paginate(ctx, CLOCK_OBJECT, "/v1/test_helpers/test_clocks")
 
