@@ -275,7 +275,7 @@ async def test_trial_end_in_the_past_on_update_is_refused(empty_client: httpx.As
 async def test_billing_cycle_anchor_now_during_a_trial_is_refused(empty_client: httpx.AsyncClient) -> None:
     _, _, _, subscription = await start_trial(empty_client)
     error = error_of(await empty_client.post(f"/v1/subscriptions/{subscription['id']}",
-                                             data={"billing_cycle_anchor": "now"}))
+                                             data={"billing_cycle_anchor[type]": "now"}))
     assert (error["code"], error["param"]) == ("subscription_update_trial_after_billing_cycle_anchor",
                                                "billing_cycle_anchor")
 

@@ -729,7 +729,7 @@ PREVIEW_ITEM_FIELDS = {
         "items": Array(Hash(PREVIEW_ITEM_FIELDS), max_items=20),
         "proration_date": Timestamp(),
         "proration_behavior": Enum("create_prorations", "always_invoice", "none"),
-        "billing_cycle_anchor": Enum("now", "unchanged"),
+        "billing_cycle_anchor": Hash({"type": Enum("now", "unchanged", required=True)}),
         "trial_end": Timestamp(allow=("now",)),
     }),
     "discounts": DISCOUNTS_PARAM,
@@ -752,7 +752,7 @@ def create_preview(ctx: Context) -> dict[str, Any]:
         # guess which lines and discounts it drops, the sandbox refuses it instead of ignoring it.
         raise errors.invalid("preview_mode", "preview_mode=recurring is not supported by the sandbox; previews "
                                              "show the next invoice (preview_mode=next).")
-    details = ctx.params.get("subscription_details") or {}
+    details = subscriptions.anchor_type(ctx.params.get("subscription_details") or {})
     subscription_id = ctx.params.get("subscription")
     if not subscription_id:
         return _preview_new_subscription(ctx, details)

@@ -707,12 +707,23 @@ def _apply_cancellation_details(subscription: dict[str, Any], details: dict[str,
     subscription["cancellation_details"] = current
 
 
+# On the wire (API 2026-10-28) the anchor is a hash, `billing_cycle_anchor[type]=now`; the update
+# code reads its type. (A timestamp anchor, `type=timestamp`, exists only for previews of new
+# subscriptions, which the sandbox does not offer.)
+ANCHOR = Hash({"type": Enum("now", "unchanged", required=True)})
+
+
+def anchor_type(params: dict[str, Any]) -> dict[str, Any]:
+    anchor = params.get("billing_cycle_anchor")
+    return {**params, "billing_cycle_anchor": anchor["type"]} if anchor is not None else params
+
+
 @route("POST", "/v1/subscriptions/{id}", params={
     "items": Array(UPDATE_ITEM, max_items=20),
     "proration_behavior": Enum(*PRORATION_BEHAVIORS),
     "proration_date": Timestamp(),
     "payment_behavior": Enum(*PAYMENT_BEHAVIORS),
-    "billing_cycle_anchor": Enum("now", "unchanged"),
+    "billing_cycle_anchor": ANCHOR,
     "cancel_at_period_end": Bool(),
     "cancel_at": Timestamp(clearable=True, allow=("min_period_end", "max_period_end")),
     "cancellation_details": CANCELLATION_DETAILS,
@@ -726,7 +737,7 @@ def _apply_cancellation_details(subscription: dict[str, Any], details: dict[str,
 def update_subscription(ctx: Context) -> dict[str, Any]:
     catch_up(ctx)
     subscription = ctx.load(OBJECT, ctx.path_params["id"])
-    return update_subscription_with(ctx, subscription, ctx.params)
+    return update_subscription_with(ctx, subscription, anchor_type(ctx.params))
 
 
 def update_subscription_with(ctx: Context, subscription: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
