@@ -46,8 +46,8 @@ def test_each_kind_of_violation_is_named_with_its_full_bracketed_name() -> None:
     })
     assert sorted(problems) == sorted([
         "items[0][price_data][recurring][interval]: value 'fortnight' not allowed (allowed: day, month, week, year)",
-        "items[0][price_data][recurring][intervall_count]: unknown parameter "
-        "(not in SubscriptionCreateParamsItemPriceDataRecurring)",
+        ("items[0][price_data][recurring][intervall_count]: unknown parameter "
+         "(not in SubscriptionCreateParamsItemPriceDataRecurring)"),
         "items[0][price_data][unit_amount]: wrong type, expected integer, got '12.5'",
         "cancel_at_period_end: wrong type, expected boolean, got 'maybe'",
         "colour: unknown parameter (not in SubscriptionCreateParams)",
@@ -100,8 +100,8 @@ def test_a_sandbox_declaration_is_compared_name_by_name_type_by_type_value_by_va
     }) == [
         "POST /v1/customers/{id}: nmae: not a parameter of CustomerUpdateParams",
         "POST /v1/customers/{id}: balance: boolean where Stripe declares integer",
-        "POST /v1/customers/{id}: tax_exempt: accepts exempted, not among Stripe's '' (unset) or one of "
-        "'exempt', 'none', 'reverse'",
+        ("POST /v1/customers/{id}: tax_exempt: accepts exempted, not among Stripe's '' (unset) or one of "
+         "'exempt', 'none', 'reverse'"),
         "POST /v1/customers/{id}: invoice_settings[colour]: not a parameter of CustomerUpdateParamsInvoiceSettings",
         "POST /v1/customers/{id}: preferred_locales: string where Stripe declares array",
     ]

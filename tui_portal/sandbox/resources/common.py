@@ -9,7 +9,10 @@ from .. import errors
 from ..params import Hash, Str
 
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
-ADDRESS = Hash({name: Str(clearable=True) for name in ADDRESS_FIELDS}, clearable=True)
+# The address may be cleared as a whole (`address=`); one field may not (`address[line2]=` is
+# `parameter_invalid_empty`, as the stripe package's plain-string fields say): a field left out of
+# the hash is null, since an address is replaced whole.
+ADDRESS = Hash({name: Str() for name in ADDRESS_FIELDS}, clearable=True)
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -16,7 +16,8 @@ from ..search import SEARCH_PARAMS, run_search
 from .common import ADDRESS, address, check_email, deleted_stub
 from .tax_ids import TAX_ID_TYPES, create_tax_id
 
-SHIPPING = Hash({"name": Str(required=True), "phone": Str(clearable=True), "address": ADDRESS}, clearable=True)
+SHIPPING = Hash({"name": Str(required=True), "phone": Str(clearable=True), "address": Hash(ADDRESS.fields)},
+                clearable=True)
 INVOICE_SETTINGS = Hash({
     "default_payment_method": Str(clearable=True),
     "footer": Str(clearable=True),
