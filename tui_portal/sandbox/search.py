@@ -176,7 +176,10 @@ _COMPARISONS = {">": ">", "<": "<", ">=": ">=", "<=": "<=", "=": "="}
 def _clause_ids(object_type: str, clause: Clause, kind: str) -> tuple[str, list[Any]]:
     """SQL selecting the ids the clause matches, ignoring its `-` (refused with a 400 when the operator
     does not fit the field, whatever is stored)."""
-    base = "SELECT id FROM search_terms WHERE object = ? AND field = ? AND key = ?"
+    # Both indexes hold the id, so a clause is answered from its index alone; text comparisons name the
+    # text index (the planner would otherwise pick either, and only this one holds the value).
+    base = "SELECT id FROM search_terms INDEXED BY search_terms_value WHERE object = ? AND field = ? AND key = ?"
+    by_number = base.replace("search_terms_value", "search_terms_number")
     args: list[Any] = [object_type, clause.field, clause.metadata_key or ""]
     if clause.value is None:
         if clause.op != ":":
@@ -199,11 +202,11 @@ def _clause_ids(object_type: str, clause: Clause, kind: str) -> tuple[str, list[
             target = float(clause.value)
         except (TypeError, ValueError):
             raise errors.StripeError(f"Invalid query: `{clause.field}` needs a number.", param="query") from None
-        return f"{base} AND number {_COMPARISONS[clause.op]} ?", [*args, target]
+        return f"{by_number} AND number {_COMPARISONS[clause.op]} ?", [*args, target]
     # ':'
     if kind == "number":
         try:
-            return f"{base} AND number = ?", [*args, float(clause.value)]
+            return f"{by_number} AND number = ?", [*args, float(clause.value)]
         except (TypeError, ValueError):
             return _NOTHING
     if kind == "boolean":
@@ -240,10 +243,12 @@ def _matching_ids(object_type: str, clauses: list[Clause], connective: str,
     return text, [arg for _, _, args in parts for arg in args]
 
 
-def run_search(ctx: Context, object_type: str, url: str, resource_name: str) -> dict:
-    """Answer a search request from `ctx.params` (`query`, `limit`, `page`) over `SEARCH_FIELDS`."""
+def search_sql(object_type: str, query: str, resource_name: str, *, limit: int, offset: int
+               ) -> tuple[str, list[Any]]:
+    """The SQL (and its arguments) selecting the `data` of one page of `query`'s results, newest first,
+    plus one row to tell whether more follow. 400 `param: query` for a query Stripe would refuse."""
     fields = SEARCH_FIELDS[object_type]
-    clauses, connective = parse(ctx.params["query"])
+    clauses, connective = parse(query)
     for clause in clauses:
         if clause.field not in fields:
             raise errors.StripeError(
@@ -251,17 +256,21 @@ def run_search(ctx: Context, object_type: str, url: str, resource_name: str) -> 
                 f"http://stripe.com/docs/search#query-fields-for-{resource_name} for a list of supported fields.",
                 param="query")
     matching, args = _matching_ids(object_type, clauses, connective, fields)
+    # The matching ids drive the join (CROSS JOIN keeps them the outer loop), so a selective query reads
+    # only its own rows; then only the page's documents are read.
+    sql = ("SELECT data FROM objects WHERE seq IN ("
+           f" SELECT o.seq FROM ({matching}) AS m CROSS JOIN objects AS o ON o.id = m.id"
+           " WHERE o.object = ? AND o.deleted = 0 ORDER BY o.created DESC, o.seq DESC LIMIT ? OFFSET ?"
+           ") ORDER BY created DESC, seq DESC")
+    return sql, [*args, object_type, limit + 1, offset]
+
+
+def run_search(ctx: Context, object_type: str, url: str, resource_name: str) -> dict:
+    """Answer a search request from `ctx.params` (`query`, `limit`, `page`) over `SEARCH_FIELDS`."""
     offset = _decode_page(ctx.params.get("page"))
     limit = int(ctx.params.get("limit") or 10)
-    # The matching ids drive the join (CROSS JOIN keeps them the outer loop), so a selective query reads
-    # only its own rows; then only the page's documents are read and decoded.
-    rows = ctx.tx.conn.execute(
-        "SELECT data FROM objects WHERE seq IN ("
-        f" SELECT o.seq FROM ({matching}) AS m CROSS JOIN objects AS o ON o.id = m.id"
-        " WHERE o.object = ? AND o.deleted = 0 ORDER BY o.created DESC, o.seq DESC LIMIT ? OFFSET ?"
-        ") ORDER BY created DESC, seq DESC",
-        [*args, object_type, limit + 1, offset],
-    ).fetchall()
+    sql, args = search_sql(object_type, ctx.params["query"], resource_name, limit=limit, offset=offset)
+    rows = ctx.tx.conn.execute(sql, args).fetchall()
     has_more = len(rows) > limit
     return {
         "object": "search_result",

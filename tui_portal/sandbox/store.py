@@ -74,8 +74,8 @@ MIGRATIONS: list[str] = [
         number REAL,                             -- numeric fields
         id TEXT NOT NULL                         -- the object's id
     );
-    CREATE INDEX search_terms_value ON search_terms(object, field, key, value);
-    CREATE INDEX search_terms_number ON search_terms(object, field, key, number);
+    CREATE INDEX search_terms_value ON search_terms(object, field, key, value, id);
+    CREATE INDEX search_terms_number ON search_terms(object, field, key, number, id);
     CREATE INDEX search_terms_id ON search_terms(id);
     """,
 ]

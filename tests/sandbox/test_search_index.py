@@ -1,0 +1,170 @@
+"""Search answered from the `search_terms` index: kept in step with every write, rebuilt for a database
+that predates it, and never a scan of every object.
+
+The grammar and its errors are pinned in test_expand_lists_search.py; these tests pin what the index
+adds: an answer that follows creates, updates, metadata removal, deletes and rolled-back transactions.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+
+from tui_portal.sandbox import create_app
+from tui_portal.sandbox.search import search_sql
+
+
+async def _emails(client, query: str, resource: str = "customers", **extra) -> list[str]:
+    response = await client.get(f"/v1/{resource}/search", params={"query": query, **extra})
+    assert response.status_code == 200, response.text
+    return [doc.get("email", doc.get("id")) for doc in response.json()["data"]]
+
+
+async def test_search_follows_updates_metadata_removal_and_deletion(client) -> None:
+    created = (await client.post("/v1/customers", data={
+        "email": "Ada@Example.com", "name": "Ada Lovelace", "metadata[team]": "Engines"})).json()
+    assert await _emails(client, "email:'ada@example.com'") == ["Ada@Example.com"]
+    assert await _emails(client, "metadata['team']:'ENGINES'") == ["Ada@Example.com"]
+
+    await client.post(f"/v1/customers/{created['id']}", data={"email": "countess@example.com",
+                                                             "metadata[team]": ""})
+    assert await _emails(client, "email:'ada@example.com'") == []
+    assert await _emails(client, "email:'countess@example.com'") == ["countess@example.com"]
+    assert await _emails(client, "metadata['team']:'engines'") == []
+    assert "countess@example.com" in await _emails(client, "metadata['team']:null")
+
+    await client.delete(f"/v1/customers/{created['id']}")
+    assert await _emails(client, "email:'countess@example.com'") == []
+    assert "countess@example.com" not in await _emails(client, "metadata['team']:null", limit="100")
+
+
+async def test_case_is_ignored_beyond_ascii_and_substrings_match_anywhere(client) -> None:
+    await client.post("/v1/customers", data={"email": "sever@example.com", "name": "Северный Облако"})
+    assert await _emails(client, "name:'северный облако'") == ["sever@example.com"]
+    assert await _emails(client, "name~'ОБЛ'") == ["sever@example.com"]
+    assert await _emails(client, "name~'ный о'") == ["sever@example.com"]
+
+
+async def test_negation_includes_objects_without_the_field_and_combines_with_or(client) -> None:
+    await client.post("/v1/customers", data={"email": "phone@example.com", "phone": "+1 555 0100"})
+    await client.post("/v1/customers", data={"email": "nophone@example.com"})
+    everyone = set(await _emails(client, "created>0", limit="100"))
+    without_phone = set(await _emails(client, "phone:null", limit="100"))
+    assert "nophone@example.com" in without_phone and "phone@example.com" not in without_phone
+    assert set(await _emails(client, "-phone:null", limit="100")) == everyone - without_phone
+    not_that_phone = set(await _emails(client, "-phone:'+1 555 0100'", limit="100"))
+    assert not_that_phone == everyone - {"phone@example.com"}  # no phone at all is "not that phone" too
+    either = set(await _emails(client, "email:'phone@example.com' OR phone:null", limit="100"))
+    assert either == without_phone | {"phone@example.com"}
+    assert set(await _emails(client, "-email:'demo@example.com' -email:'phone@example.com'", limit="100")) == (
+        everyone - {"demo@example.com", "phone@example.com"})
+    assert set(await _emails(client, "email:'demo@example.com' OR -email:'phone@example.com'", limit="100")) == (
+        everyone - {"phone@example.com"})
+
+
+async def test_numbers_tokens_and_booleans_on_prices_and_products(client) -> None:
+    product = (await client.post("/v1/products", data={"name": "Index Widget", "metadata[sku]": "w-1"})).json()
+    price = (await client.post("/v1/prices", data={"product": product["id"], "currency": "eur",
+                                                   "unit_amount": "700", "lookup_key": "Widget_Monthly"})).json()
+    assert await _emails(client, f"product:'{product['id']}'", "prices") == [price["id"]]
+    assert await _emails(client, f"product:'{product['id'].upper()}'", "prices") == []  # tokens are exact
+    assert await _emails(client, "lookup_key:'widget_monthly'", "prices") == [price["id"]]
+    assert price["id"] in await _emails(client, "currency:'eur' active:'true'", "prices")
+    assert await _emails(client, f"created>{price['created']}", "prices") == []
+    assert price["id"] in await _emails(client, f"created={price['created']}", "prices", limit="100")
+
+    await client.post(f"/v1/products/{product['id']}", data={"active": "false"})
+    assert product["id"] in await _emails(client, "active:'false'", "products")
+    assert product["id"] not in await _emails(client, "active:'true'", "products", limit="100")
+    assert await _emails(client, "metadata['sku']:'w-1'", "products") == [product["id"]]
+    spare = (await client.post("/v1/products", data={"name": "Spare", "metadata[sku]": "w-2"})).json()
+    assert await _emails(client, "metadata['sku']:'w-2'", "products") == [spare["id"]]
+    assert (await client.delete(f"/v1/products/{spare['id']}")).json()["deleted"] is True
+    assert await _emails(client, "metadata['sku']:'w-2'", "products") == []
+
+
+async def test_a_rolled_back_write_leaves_no_search_term(app, client) -> None:
+    with pytest.raises(RuntimeError):
+        with app.context() as ctx:
+            ctx.save({"id": "cus_rolledback", "object": "customer", "created": ctx.now,
+                      "email": "ghost@example.com", "metadata": {}})
+            raise RuntimeError("the request failed after writing")
+    assert await _emails(client, "email:'ghost@example.com'") == []
+    with app.context(write=False) as ctx:
+        assert ctx.tx.conn.execute("SELECT COUNT(*) FROM search_terms WHERE id = 'cus_rolledback'").fetchone()[0] == 0
+
+
+async def test_pages_follow_the_index_newest_first(client) -> None:
+    ids = [(await client.post("/v1/customers", data={"email": f"page{n}@example.com",
+                                                     "metadata[batch]": "paging"})).json()["id"] for n in range(5)]
+    seen = []
+    page = None
+    while True:
+        params = {"query": "metadata['batch']:'paging'", "limit": "2", **({"page": page} if page else {})}
+        body = (await client.get("/v1/customers/search", params=params)).json()
+        seen += [doc["id"] for doc in body["data"]]
+        if not body["has_more"]:
+            assert body["next_page"] is None
+            break
+        page = body["next_page"]
+    assert seen == list(reversed(ids))  # same second: insertion order decides, newest first
+
+
+def test_a_database_from_before_the_index_is_indexed_when_opened(db_path, clock, seeded_template) -> None:
+    """Migration 3 on a file written by the previous schema (2): its customers become searchable."""
+    shutil.copyfile(seeded_template, db_path)
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TABLE search_terms")
+    conn.execute("DELETE FROM meta WHERE key = 'search_index'")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+
+    app = create_app(db_path, now=clock, seed=True)
+    with app.context(write=False) as ctx:
+        sql, args = search_sql("customer", "metadata['demo']:'true'", "customers", limit=10, offset=0)
+        (row,) = ctx.tx.conn.execute(sql, args).fetchall()
+        assert '"demo@example.com"' in row[0]
+        assert ctx.tx.conn.execute("PRAGMA user_version").fetchone()[0] >= 3
+
+
+def test_a_changed_field_table_rebuilds_the_index(db_path, clock, seeded_template) -> None:
+    shutil.copyfile(seeded_template, db_path)
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM search_terms WHERE object = 'customer'")  # an index built with other fields
+    conn.execute("UPDATE meta SET value = 'older-fields' WHERE key = 'search_index'")
+    conn.commit()
+    conn.close()
+
+    app = create_app(db_path, now=clock, seed=True)
+    with app.context(write=False) as ctx:
+        sql, args = search_sql("customer", "email:'demo@example.com'", "customers", limit=10, offset=0)
+        assert len(ctx.tx.conn.execute(sql, args).fetchall()) == 1
+
+
+@pytest.mark.parametrize("query", [
+    "metadata['demo']:'true'",
+    "email:'demo@example.com' AND name~'Dem'",
+    "email:'a@example.com' OR created>1000",
+    "-phone:null",
+])
+def test_queries_are_answered_through_indexes_never_a_table_scan(app, query: str) -> None:
+    """No step of the plan scans a table (scanning `objects` is what made search grow with the account)
+    and the clauses are read from the covering search_terms indexes."""
+    app.ensure_ready()
+    with app.context(write=False) as ctx:
+        sql, args = search_sql("customer", query, "customers", limit=10, offset=0)
+        plan = [row[3] for row in ctx.tx.conn.execute("EXPLAIN QUERY PLAN " + sql, args)]
+    steps = " | ".join(plan)
+    assert not any(step.startswith("SCAN o") or step.startswith("SCAN objects") for step in plan), steps
+    assert not any(step.startswith("SCAN search_terms") for step in plan), steps
+    assert any("USING COVERING INDEX search_terms_" in step for step in plan), steps
+
+
+async def test_objects_that_are_not_searchable_have_no_terms(app, client) -> None:
+    await client.get("/v1/customers/search", params={"query": "email:'demo@example.com'"})
+    with app.context(write=False) as ctx:
+        kinds = {row[0] for row in ctx.tx.conn.execute("SELECT DISTINCT object FROM search_terms")}
+    assert kinds == {"customer", "price", "product"}
