@@ -5,8 +5,10 @@ and unknown releases are refused with the version to pin; malformed versions are
 from __future__ import annotations
 
 import pytest
+import stripe
 
 from tests.sandbox.conftest import demo_customer
+from tests.sandbox.test_stripe_sdk import served_sandbox  # noqa: F401 - the fixture
 
 SERVED = "2026-10-28.endive"
 
@@ -59,3 +61,24 @@ async def test_malformed_or_impossible_versions_are_invalid(client, pinned: str)
 async def test_without_a_version_header_the_answer_names_ours(client) -> None:
     response = await client.get("/v1/account")
     assert response.status_code == 200 and response.headers["stripe-version"] == SERVED
+
+
+def test_the_official_sdk_pinned_to_an_older_release(served_sandbox: str) -> None:
+    """stripe-python pinned to clover is answered (search and a DELETE with params included); pinned to
+    basil it gets Stripe's InvalidRequestError naming the version to pin."""
+    clover = stripe.StripeClient("sk_test_sdk", base_addresses={"api": served_sandbox}, max_network_retries=0,
+                                 stripe_version="2025-09-30.clover")
+    found = clover.v1.customers.search(params={"query": "metadata['demo']:'true'"})
+    assert [customer.email for customer in found.data] == ["demo@example.com"]
+    (seats,) = clover.v1.customers.search(params={"query": "email:'seats@example.com'"}).data
+    (subscription,) = clover.v1.subscriptions.list(params={"customer": seats.id}).data
+    canceled = clover.v1.subscriptions.cancel(subscription.id, params={
+        "cancellation_details": {"comment": "Pinned to clover"}})
+    assert canceled.status == "canceled" and canceled.cancellation_details.comment == "Pinned to clover"
+    assert canceled.last_response.headers["Stripe-Version"] == SERVED
+
+    basil = stripe.StripeClient("sk_test_sdk", base_addresses={"api": served_sandbox}, max_network_retries=0,
+                                stripe_version="2025-08-27.basil")
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        basil.v1.customers.search(params={"query": "metadata['demo']:'true'"})
+    assert refused.value.http_status == 400 and f"Pin 'Stripe-Version: {SERVED}'" in refused.value.user_message
