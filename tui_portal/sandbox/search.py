@@ -224,8 +224,20 @@ def _matching_ids(object_type: str, clauses: list[Clause], connective: str,
     everything = ("SELECT id FROM objects WHERE object = ? AND deleted = 0", [object_type])
     positive: list[tuple[str, list[Any]]] = []
     negative: list[tuple[str, list[Any]]] = []
+    ranges: dict[tuple[str, str], list[tuple[str, float]]] = {}
     for clause in clauses:
-        (negative if clause.negated else positive).append(_clause_ids(object_type, clause, fields[clause.field]))
+        sql, args = _clause_ids(object_type, clause, fields[clause.field])  # also validates the clause
+        if (connective == "AND" and not clause.negated and clause.value is not None
+                and clause.op in _COMPARISONS):
+            # `created>=a created<b` is one range of the index, not two halves of the table intersected.
+            ranges.setdefault((clause.field, clause.metadata_key or ""), []).append((clause.op, args[-1]))
+            continue
+        (negative if clause.negated else positive).append((sql, args))
+    for (field, key), bounds in ranges.items():
+        conditions = " ".join(f"AND number {_COMPARISONS[op]} ?" for op, _ in bounds)
+        positive.insert(0, (f"SELECT id FROM search_terms INDEXED BY search_terms_number WHERE object = ? "
+                            f"AND field = ? AND key = ? {conditions}",
+                            [object_type, field, key, *(target for _, target in bounds)]))
     parts: list[tuple[str, str, list[Any]]] = []  # (operator before it, sql, args)
     if connective == "AND":
         # (p1 INTERSECT p2 ...) EXCEPT n1 EXCEPT n2 ...: compound operators apply left to right.

@@ -77,6 +77,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX search_terms_value ON search_terms(object, field, key, value, id);
     CREATE INDEX search_terms_number ON search_terms(object, field, key, number, id);
     CREATE INDEX search_terms_id ON search_terms(id);
+    -- A search's matching ids meet `objects` here: the type's live ids in one range, and for each id its
+    -- `created` and `seq` (the result order) without reading the object itself.
+    CREATE INDEX objects_search ON objects(object, deleted, id, created);
     """,
 ]
 
