@@ -117,6 +117,7 @@ def test_a_database_from_before_the_index_is_indexed_when_opened(db_path, clock,
     shutil.copyfile(seeded_template, db_path)
     conn = sqlite3.connect(db_path)
     conn.execute("DROP TABLE search_terms")
+    conn.execute("DROP INDEX objects_search")
     conn.execute("DELETE FROM meta WHERE key = 'search_index'")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
