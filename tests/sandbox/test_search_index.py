@@ -7,6 +7,7 @@ adds: an answer that follows creates, updates, metadata removal, deletes and rol
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 
@@ -14,6 +15,7 @@ import pytest
 
 from tui_portal.sandbox import create_app
 from tui_portal.sandbox.search import search_sql
+from tui_portal.sandbox.store import MIGRATIONS, key_digest
 
 
 async def _emails(client, query: str, resource: str = "customers", **extra) -> list[str]:
@@ -112,23 +114,28 @@ async def test_pages_follow_the_index_newest_first(client) -> None:
     assert seen == list(reversed(ids))  # same second: insertion order decides, newest first
 
 
-def test_a_database_from_before_the_index_is_indexed_when_opened(db_path, clock, seeded_template) -> None:
-    """Migration 3 on a file written by the previous schema (2): its customers become searchable."""
-    shutil.copyfile(seeded_template, db_path)
-    conn = sqlite3.connect(db_path)
-    conn.execute("DROP TABLE search_terms")
-    conn.execute("DROP INDEX objects_search")
-    conn.execute("DELETE FROM meta WHERE key = 'search_index'")
-    conn.execute("PRAGMA user_version = 2")
-    conn.commit()
+def test_a_database_from_before_the_index_is_indexed_when_opened(db_path, clock) -> None:
+    """A file written by the schema before the search migration (whatever its number after other
+    branches append theirs) gets the index built from the objects it already holds."""
+    ours = next(number for number, sql in enumerate(MIGRATIONS) if "CREATE TABLE search_terms" in sql)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.create_function("key_digest", 1, key_digest)
+    for number in range(ours):
+        conn.executescript(MIGRATIONS[number])
+    old = {"id": "cus_before", "object": "customer", "created": 1_700_000_000, "email": "Before@Example.com",
+           "name": "Old Timer", "metadata": {"legacy": "Yes"}}
+    conn.execute("INSERT INTO objects (id, object, customer, created, data) VALUES (?, ?, ?, ?, ?)",
+                 (old["id"], old["object"], old["id"], old["created"], json.dumps(old)))
+    conn.execute(f"PRAGMA user_version = {ours}")
     conn.close()
 
-    app = create_app(db_path, now=clock, seed=True)
+    app = create_app(db_path, now=clock, seed=False)
     with app.context(write=False) as ctx:
-        sql, args = search_sql("customer", "metadata['demo']:'true'", "customers", limit=10, offset=0)
-        (row,) = ctx.tx.conn.execute(sql, args).fetchall()
-        assert '"demo@example.com"' in row[0]
-        assert ctx.tx.conn.execute("PRAGMA user_version").fetchone()[0] >= 3
+        for query in ("metadata['legacy']:'yes'", "email:'before@example.com'", "name~'timer'",
+                      "created<1700000001"):
+            sql, args = search_sql("customer", query, "customers", limit=10, offset=0)
+            assert [json.loads(row[0])["id"] for row in ctx.tx.conn.execute(sql, args)] == ["cus_before"], query
+        assert ctx.tx.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
 
 def test_a_changed_field_table_rebuilds_the_index(db_path, clock, seeded_template) -> None:
