@@ -8,7 +8,7 @@ import pytest
 import stripe
 
 from tests.sandbox.conftest import demo_customer
-from tests.sandbox.test_stripe_sdk import served_sandbox  # noqa: F401 - the fixture
+from tests.sandbox.test_stripe_sdk import served_sandbox  # noqa: F401 - the fixture (sandbox serve over TCP)
 
 SERVED = "2026-10-28.endive"
 
@@ -63,7 +63,7 @@ async def test_without_a_version_header_the_answer_names_ours(client) -> None:
     assert response.status_code == 200 and response.headers["stripe-version"] == SERVED
 
 
-def test_the_official_sdk_pinned_to_an_older_release(served_sandbox: str) -> None:
+def test_the_official_sdk_pinned_to_an_older_release(served_sandbox: str) -> None:  # noqa: F811
     """stripe-python pinned to clover is answered (search and a DELETE with params included); pinned to
     basil it gets Stripe's InvalidRequestError naming the version to pin."""
     clover = stripe.StripeClient("sk_test_sdk", base_addresses={"api": served_sandbox}, max_network_retries=0,
