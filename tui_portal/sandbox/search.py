@@ -48,7 +48,7 @@ SEARCH_FIELDS: dict[str, dict[str, str]] = {
 # Bump when the way `index_terms` writes a value changes (the table of fields is fingerprinted itself).
 _TERMS_FORMAT = 1
 
-Term = tuple[str, str, "str | None", "float | None"]  # (field, metadata key or "", text value, number)
+Term = tuple[str, str, "str | float | None"]  # (field, metadata key or "", value: text, or a number)
 
 _TOKEN_RE = re.compile(
     r"""\s*(?:
@@ -133,8 +133,9 @@ def index_terms(doc: dict[str, Any]) -> list[Term] | None:
 
     One row per field that has a value (a missing or null value has no row: that is what `field:null`
     finds). Strings are kept lower-cased for "string" and "metadata" fields (Stripe compares them
-    case-insensitively) and as given for "token" fields; a value of the wrong type keeps a row with
-    neither text nor number, so it exists but matches no comparison, as before.
+    case-insensitively) and as given for "token" fields, numbers as floats; a value of the wrong type
+    keeps a row with a NULL value, so it exists but matches no comparison, as before. One field's
+    values are all text or all numbers, so one column and one index serve both.
     """
     fields = SEARCH_FIELDS.get(doc.get("object", ""))
     if fields is None:
@@ -144,7 +145,7 @@ def index_terms(doc: dict[str, Any]) -> list[Term] | None:
         if kind == "metadata":
             for key, value in (doc.get("metadata") or {}).items():
                 if value is not None:
-                    terms.append((field, str(key), value.lower() if isinstance(value, str) else None, None))
+                    terms.append((field, str(key), value.lower() if isinstance(value, str) else None))
             continue
         actual: Any = doc
         for part in field.split("."):
@@ -153,13 +154,13 @@ def index_terms(doc: dict[str, Any]) -> list[Term] | None:
             continue
         if kind == "number":
             is_number = isinstance(actual, (int, float)) and not isinstance(actual, bool)
-            terms.append((field, "", None, float(actual) if is_number else None))
+            terms.append((field, "", float(actual) if is_number else None))
         elif kind == "boolean":
-            terms.append((field, "", str(actual).lower(), None))
+            terms.append((field, "", str(actual).lower()))
         elif kind == "token":
-            terms.append((field, "", actual if isinstance(actual, str) else None, None))
+            terms.append((field, "", actual if isinstance(actual, str) else None))
         else:
-            terms.append((field, "", actual.lower() if isinstance(actual, str) else None, None))
+            terms.append((field, "", actual.lower() if isinstance(actual, str) else None))
     return terms
 
 
@@ -176,10 +177,8 @@ _COMPARISONS = {">": ">", "<": "<", ">=": ">=", "<=": "<=", "=": "="}
 def _clause_ids(object_type: str, clause: Clause, kind: str) -> tuple[str, list[Any]]:
     """SQL selecting the ids the clause matches, ignoring its `-` (refused with a 400 when the operator
     does not fit the field, whatever is stored)."""
-    # Both indexes hold the id, so a clause is answered from its index alone; text comparisons name the
-    # text index (the planner would otherwise pick either, and only this one holds the value).
-    base = "SELECT id FROM search_terms INDEXED BY search_terms_value WHERE object = ? AND field = ? AND key = ?"
-    by_number = base.replace("search_terms_value", "search_terms_number")
+    # The index (object, field, key, value) also holds the id, so a clause is answered from it alone.
+    base = "SELECT id FROM search_terms WHERE object = ? AND field = ? AND key = ?"
     args: list[Any] = [object_type, clause.field, clause.metadata_key or ""]
     if clause.value is None:
         if clause.op != ":":
@@ -202,11 +201,11 @@ def _clause_ids(object_type: str, clause: Clause, kind: str) -> tuple[str, list[
             target = float(clause.value)
         except (TypeError, ValueError):
             raise errors.StripeError(f"Invalid query: `{clause.field}` needs a number.", param="query") from None
-        return f"{by_number} AND number {_COMPARISONS[clause.op]} ?", [*args, target]
+        return f"{base} AND value {_COMPARISONS[clause.op]} ?", [*args, target]
     # ':'
     if kind == "number":
         try:
-            return f"{by_number} AND number = ?", [*args, float(clause.value)]
+            return f"{base} AND value = ?", [*args, float(clause.value)]
         except (TypeError, ValueError):
             return _NOTHING
     if kind == "boolean":
@@ -234,9 +233,8 @@ def _matching_ids(object_type: str, clauses: list[Clause], connective: str,
             continue
         (negative if clause.negated else positive).append((sql, args))
     for (field, key), bounds in ranges.items():
-        conditions = " ".join(f"AND number {_COMPARISONS[op]} ?" for op, _ in bounds)
-        positive.insert(0, (f"SELECT id FROM search_terms INDEXED BY search_terms_number WHERE object = ? "
-                            f"AND field = ? AND key = ? {conditions}",
+        conditions = " ".join(f"AND value {_COMPARISONS[op]} ?" for op, _ in bounds)
+        positive.insert(0, (f"SELECT id FROM search_terms WHERE object = ? AND field = ? AND key = ? {conditions}",
                             [object_type, field, key, *(target for _, target in bounds)]))
     parts: list[tuple[str, str, list[Any]]] = []  # (operator before it, sql, args)
     if connective == "AND":

@@ -67,16 +67,15 @@ MIGRATIONS: list[str] = [
     # includes right after this migration on a database that already holds objects.
     """
     CREATE TABLE search_terms (
-        object TEXT NOT NULL,                    -- the object's type, e.g. 'customer'
+        id TEXT NOT NULL,                        -- the object's id
         field TEXT NOT NULL,                     -- 'email', 'created', 'metadata', ...
         key TEXT NOT NULL,                       -- the metadata key, '' for other fields
-        value TEXT,                              -- text to compare (lower-cased where Stripe ignores case)
-        number REAL,                             -- numeric fields
-        id TEXT NOT NULL                         -- the object's id
-    );
-    CREATE INDEX search_terms_value ON search_terms(object, field, key, value, id);
-    CREATE INDEX search_terms_number ON search_terms(object, field, key, number, id);
-    CREATE INDEX search_terms_id ON search_terms(id);
+        object TEXT NOT NULL,                    -- the object's type, e.g. 'customer'
+        value,                                   -- no affinity: text (lower-cased where Stripe ignores
+                                                 -- case) or a number, as written, NULL = matches nothing
+        PRIMARY KEY (id, field, key)             -- one value per field: keyed for rewriting an object's terms
+    ) WITHOUT ROWID;
+    CREATE INDEX search_terms_value ON search_terms(object, field, key, value);   -- holds id (the key) too
     -- A search's matching ids meet `objects` here: the type's live ids in one range, and for each id its
     -- `created` and `seq` (the result order) without reading the object itself.
     CREATE INDEX objects_search ON objects(object, deleted, id, created);
@@ -113,13 +112,14 @@ def _write_terms(conn: sqlite3.Connection, object_type: str, object_id: str, ter
     update that changes one metadata value rewrites one row, not the object's every term)."""
     wanted = set(terms)
     stored = set() if fresh else set(conn.execute(
-        "SELECT field, key, value, number FROM search_terms WHERE id = ?", (object_id,)).fetchall())
-    for field, key, value, number in stored - wanted:
-        conn.execute("DELETE FROM search_terms WHERE id = ? AND field = ? AND key = ? AND value IS ? AND number IS ?",
-                     (object_id, field, key, value, number))
-    conn.executemany("INSERT INTO search_terms (object, field, key, value, number, id) VALUES (?,?,?,?,?,?)",
-                     [(object_type, field, key, value, number, object_id) for field, key, value, number
-                      in wanted - stored])
+        "SELECT field, key, value FROM search_terms WHERE id = ?", (object_id,)).fetchall())
+    changed = wanted - stored
+    gone = {(field, key) for field, key, _ in stored} - {(field, key) for field, key, _ in wanted}
+    conn.executemany("DELETE FROM search_terms WHERE id = ? AND field = ? AND key = ?",
+                     [(object_id, field, key) for field, key in gone])
+    conn.executemany("INSERT INTO search_terms (id, field, key, object, value) VALUES (?,?,?,?,?) "
+                     "ON CONFLICT (id, field, key) DO UPDATE SET value = excluded.value",
+                     [(object_id, field, key, object_type, value) for field, key, value in changed])
 
 
 def _reindex_search(conn: sqlite3.Connection) -> None:
