@@ -45,6 +45,8 @@ SEARCH_FIELDS: dict[str, dict[str, str]] = {
     "product": {"active": "boolean", "description": "string", "metadata": "metadata", "name": "string",
                 "shippable": "boolean", "url": "string", "created": "number"},
 }
+# Where a field's value is stored when not under its own name (dotted path into the object).
+SEARCH_PATHS: dict[str, dict[str, str]] = {}
 # Bump when the way `index_terms` writes a value changes (the table of fields is fingerprinted itself).
 _TERMS_FORMAT = 1
 
@@ -140,6 +142,7 @@ def index_terms(doc: dict[str, Any]) -> list[Term] | None:
     fields = SEARCH_FIELDS.get(doc.get("object", ""))
     if fields is None:
         return None
+    paths = SEARCH_PATHS.get(doc["object"], {})
     terms: list[Term] = []
     for field, kind in fields.items():
         if kind == "metadata":
@@ -148,7 +151,7 @@ def index_terms(doc: dict[str, Any]) -> list[Term] | None:
                     terms.append((field, str(key), value.lower() if isinstance(value, str) else None))
             continue
         actual: Any = doc
-        for part in field.split("."):
+        for part in paths.get(field, field).split("."):
             actual = actual.get(part) if isinstance(actual, dict) else None
         if actual is None:
             continue
@@ -166,7 +169,7 @@ def index_terms(doc: dict[str, Any]) -> list[Term] | None:
 
 def index_fingerprint() -> str:
     """Names what the index holds; a database whose stored fingerprint differs is re-indexed."""
-    text = json.dumps({"format": _TERMS_FORMAT, "fields": SEARCH_FIELDS}, sort_keys=True)
+    text = json.dumps({"format": _TERMS_FORMAT, "fields": SEARCH_FIELDS, "paths": SEARCH_PATHS}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
