@@ -13,6 +13,7 @@ import sqlite3
 
 import pytest
 
+from tests.sandbox.conftest import demo_customer
 from tui_portal.sandbox import create_app
 from tui_portal.sandbox.search import search_sql
 from tui_portal.sandbox.store import MIGRATIONS, key_digest
@@ -114,6 +115,47 @@ async def test_pages_follow_the_index_newest_first(client) -> None:
     assert seen == list(reversed(ids))  # same second: insertion order decides, newest first
 
 
+async def _ids(client, resource: str, query: str) -> set[str]:
+    response = await client.get(f"/v1/{resource}/search", params={"query": query, "limit": "100"})
+    assert response.status_code == 200, response.text
+    assert response.json()["url"] == f"/v1/{resource}/search"
+    return {doc["id"] for doc in response.json()["data"]}
+
+
+async def _listed(client, resource: str, **filters: str) -> set[str]:
+    response = await client.get(f"/v1/{resource}", params={"limit": "100", **filters})
+    return {doc["id"] for doc in response.json()["data"]}
+
+
+async def test_subscription_search_by_status_metadata_and_cancellation(client) -> None:
+    past_due = await _ids(client, "subscriptions", "status:'past_due'")
+    assert past_due and past_due == await _listed(client, "subscriptions", status="past_due")
+    seats = await demo_customer(client, "seats@example.com")
+    (subscription,) = (await client.get("/v1/subscriptions", params={"customer": seats["id"]})).json()["data"]
+    await client.post(f"/v1/subscriptions/{subscription['id']}", data={"metadata[tenant]": "T-42"})
+    assert await _ids(client, "subscriptions", "metadata['tenant']:'t-42' status:'active'") == {subscription["id"]}
+    assert subscription["id"] not in await _ids(client, "subscriptions", "canceled_at>0")
+    await client.delete(f"/v1/subscriptions/{subscription['id']}")
+    assert await _ids(client, "subscriptions", "status:'canceled' canceled_at>0") == {subscription["id"]}
+    assert subscription["id"] not in await _ids(client, "subscriptions", "status:'active'")
+
+
+async def test_invoice_search_agrees_with_the_list_filters(client) -> None:
+    pastdue = await demo_customer(client, "pastdue@example.com")
+    (subscription,) = (await client.get("/v1/subscriptions", params={"customer": pastdue["id"]})).json()["data"]
+    by_customer = await _ids(client, "invoices", f"customer:'{pastdue['id']}'")
+    assert by_customer and by_customer == await _listed(client, "invoices", customer=pastdue["id"])
+    assert await _ids(client, "invoices", f"subscription:'{subscription['id']}'") == await _listed(
+        client, "invoices", subscription=subscription["id"])
+    for status in ("open", "paid"):
+        assert await _ids(client, "invoices", f"status:'{status}'") == await _listed(client, "invoices", status=status)
+    open_invoice = (await client.get("/v1/invoices", params={"customer": pastdue["id"], "status": "open"})).json()
+    invoice = open_invoice["data"][0]
+    assert await _ids(client, "invoices", f"number:'{invoice['number'].lower()}'") == {invoice["id"]}
+    assert invoice["id"] in await _ids(client, "invoices", f"total>={invoice['total']} currency:'usd'")
+    assert invoice["id"] not in await _ids(client, "invoices", f"total>{invoice['total']} currency:'usd'")
+
+
 def test_a_database_from_before_the_index_is_indexed_when_opened(db_path, clock) -> None:
     """A file written by the schema before the search migration (whatever its number after other
     branches append theirs) gets the index built from the objects it already holds."""
@@ -175,4 +217,4 @@ async def test_objects_that_are_not_searchable_have_no_terms(app, client) -> Non
     await client.get("/v1/customers/search", params={"query": "email:'demo@example.com'"})
     with app.context(write=False) as ctx:
         kinds = {row[0] for row in ctx.tx.conn.execute("SELECT DISTINCT object FROM search_terms")}
-    assert kinds == {"customer", "price", "product"}
+    assert kinds == {"customer", "price", "product", "subscription", "invoice"}

@@ -44,9 +44,18 @@ SEARCH_FIELDS: dict[str, dict[str, str]] = {
               "product": "token", "type": "token", "created": "number"},
     "product": {"active": "boolean", "description": "string", "metadata": "metadata", "name": "string",
                 "shippable": "boolean", "url": "string", "created": "number"},
+    "subscription": {"created": "number", "metadata": "metadata", "status": "token", "canceled_at": "number"},
+    "invoice": {"created": "number", "currency": "token", "customer": "token",
+                "last_finalization_error_code": "token", "last_finalization_error_type": "token",
+                "metadata": "metadata", "number": "string", "receipt_number": "string", "status": "token",
+                "subscription": "token", "total": "number"},
 }
 # Where a field's value is stored when not under its own name (dotted path into the object).
-SEARCH_PATHS: dict[str, dict[str, str]] = {}
+SEARCH_PATHS: dict[str, dict[str, str]] = {
+    "invoice": {"subscription": "parent.subscription_details.subscription",
+                "last_finalization_error_code": "last_finalization_error.code",
+                "last_finalization_error_type": "last_finalization_error.type"},
+}
 # Bump when the way `index_terms` writes a value changes (the table of fields is fingerprinted itself).
 _TERMS_FORMAT = 1
 

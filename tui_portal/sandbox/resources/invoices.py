@@ -31,6 +31,7 @@ from ..ids import new_secret
 from ..discounts import DISCOUNTS_PARAM
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import Response, route
+from ..search import SEARCH_PARAMS, run_search
 from ..rules import numbering, retries
 from ..rules.discounts import AppliedDiscount, InvoiceLineInput, apply_discounts
 from ..rules.proration import ChargeLine
@@ -589,6 +590,12 @@ def list_invoices(ctx: Context) -> dict[str, Any]:
     if ctx.params.get("collection_method"):
         json_equals["collection_method"] = ctx.params["collection_method"]
     return lists.paginate(ctx, OBJECT, "/v1/invoices", json_equals=json_equals, **filters)
+
+
+@route("GET", "/v1/invoices/search", params=SEARCH_PARAMS)
+def search_invoices(ctx: Context) -> dict[str, Any]:
+    _catch_up(ctx)
+    return run_search(ctx, OBJECT, "/v1/invoices/search", "invoices")
 
 
 @route("GET", "/v1/invoices/{id}")

@@ -33,6 +33,7 @@ from ..context import Context
 from ..discounts import DISCOUNTS_PARAM, resolve_discount_sources
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
 from ..router import route
+from ..search import SEARCH_PARAMS, run_search
 from ..rules import calendar
 from ..rules.proration import (
     PRORATION_BEHAVIORS,
@@ -454,6 +455,12 @@ def list_subscriptions(ctx: Context) -> dict[str, Any]:
         json_equals["collection_method"] = ctx.params["collection_method"]
     filters = {"customer": ctx.params["customer"]} if ctx.params.get("customer") else {}
     return lists.paginate(ctx, OBJECT, "/v1/subscriptions", where=where, json_equals=json_equals, **filters)
+
+
+@route("GET", "/v1/subscriptions/search", params=SEARCH_PARAMS)
+def search_subscriptions(ctx: Context) -> dict[str, Any]:
+    catch_up(ctx)
+    return run_search(ctx, OBJECT, "/v1/subscriptions/search", "subscriptions")
 
 
 @route("GET", "/v1/subscriptions/{id}")
