@@ -277,13 +277,21 @@ def search_sql(object_type: str, query: str, resource_name: str, *, limit: int, 
                 f"Field `{clause.field}` is an unsupported search field for resource `{resource_name}`. See "
                 f"http://stripe.com/docs/search#query-fields-for-{resource_name} for a list of supported fields.",
                 param="query")
+    order = "ORDER BY created DESC, seq DESC"
+    if connective == "AND" and all(clause.negated for clause in clauses):
+        # Only exclusions (`-email:'x'`): nearly everything matches, so walk the type newest first and
+        # stop at the page instead of collecting every id that is not excluded.
+        excluded = [_clause_ids(object_type, clause, fields[clause.field]) for clause in clauses]
+        conditions = "".join(f" AND id NOT IN ({sql})" for sql, _ in excluded)
+        return (f"SELECT data FROM objects WHERE seq IN (SELECT seq FROM objects WHERE object = ? AND deleted = 0"
+                f"{conditions} {order} LIMIT ? OFFSET ?) {order}",
+                [object_type, *(arg for _, args in excluded for arg in args), limit + 1, offset])
     matching, args = _matching_ids(object_type, clauses, connective, fields)
     # The matching ids drive the join (CROSS JOIN keeps them the outer loop), so a selective query reads
     # only its own rows; then only the page's documents are read.
     sql = ("SELECT data FROM objects WHERE seq IN ("
            f" SELECT o.seq FROM ({matching}) AS m CROSS JOIN objects AS o ON o.id = m.id"
-           " WHERE o.object = ? AND o.deleted = 0 ORDER BY o.created DESC, o.seq DESC LIMIT ? OFFSET ?"
-           ") ORDER BY created DESC, seq DESC")
+           f" WHERE o.object = ? AND o.deleted = 0 ORDER BY o.created DESC, o.seq DESC LIMIT ? OFFSET ?) {order}")
     return sql, [*args, object_type, limit + 1, offset]
 
 
