@@ -218,3 +218,19 @@ async def test_objects_that_are_not_searchable_have_no_terms(app, client) -> Non
     with app.context(write=False) as ctx:
         kinds = {row[0] for row in ctx.tx.conn.execute("SELECT DISTINCT object FROM search_terms")}
     assert kinds == {"customer", "price", "product", "subscription", "invoice"}
+
+
+@pytest.mark.parametrize("query", ["-email:'demo@example.com'", "email~'example' -email:'demo@example.com'",
+                                   "email:'demo@example.com' OR -phone:null"])
+async def test_small_pages_add_up_to_the_whole_answer_in_order(client, query: str) -> None:
+    whole = (await client.get("/v1/customers/search", params={"query": query, "limit": "100"})).json()["data"]
+    paged, page = [], None
+    while True:
+        body = (await client.get("/v1/customers/search",
+                                 params={"query": query, "limit": "2", **({"page": page} if page else {})})).json()
+        paged += body["data"]
+        if not body["has_more"]:
+            break
+        page = body["next_page"]
+    assert [doc["id"] for doc in paged] == [doc["id"] for doc in whole] and len(whole) >= 3
+    assert [doc["created"] for doc in whole] == sorted((doc["created"] for doc in whole), reverse=True)
