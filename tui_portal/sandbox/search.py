@@ -7,7 +7,7 @@ quoted ('...' or "...", `\\` escapes) or bare numbers; `field:null` matches a mi
 `metadata['key']:'value'` searches metadata.
 
 Why an index: search runs at every SSH login (the portal finds its customer by metadata), and a scan
-that decodes every stored object in Python grows with the account (about 2 s at 100,000 customers).
+that decodes every stored object in Python grows with the account (seconds at 100,000 customers).
 Each searchable object keeps one row per searchable value in `search_terms` (see `SEARCH_FIELDS`),
 written by `store.Transaction.put` in the same transaction as the object itself, so the index can never
 disagree with the data. A query becomes SQL set operations over that table (INTERSECT for AND, UNION
