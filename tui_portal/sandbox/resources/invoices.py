@@ -17,7 +17,6 @@ hosted links they are capability URLs: ids are sequence-derived and guessable, s
 
 from __future__ import annotations
 
-import copy
 import hmac
 from typing import Any
 
@@ -28,15 +27,13 @@ from ..expand import renderer
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from .common import DISCOUNTS_PARAM
 from ..router import Response, route
-from ..engine import subscriptions
-from ..engine import updates
 from ..engine.clocks import customer_now
-from ..engine.invoicing import EMBEDDED_LINES, INVOICE_STATUSES, applicable_discounts, build_invoice, document_key, documents_base_url, finalize_invoice, void_invoice
+from ..engine.invoicing import EMBEDDED_LINES, INVOICE_STATUSES, document_key, documents_base_url, finalize_invoice, void_invoice
 from ..engine.payments import attempt_payment
-from ..engine.previews import _pending_copies, _preview_discounts, _preview_new_subscription, _preview_renewal
 from ..engine.subscriptions import after_invoice_paid
 from ..engine.timeline import catch_up
 from ..engine.invoicing import OBJECT
+from ..engine.previews import preview_invoice
 
 
 # -- building -------------------------------------------------------------------------------------------
@@ -206,56 +203,8 @@ def create_preview(ctx: Context) -> dict[str, Any]:
     `trial_end=now` on a trialing subscription it is the invoice the update would issue immediately.
     For a trial that continues (or is moved by a future `trial_end`) it is the invoice at the trial end.
     """
-    _catch_up(ctx)
-    if ctx.params.get("preview_mode") == "recurring":
-        # Stripe documents the mode only as "customizes the types of values to include"; rather than
-        # guess which lines and discounts it drops, the sandbox refuses it instead of ignoring it.
-        raise errors.invalid("preview_mode", "preview_mode=recurring is not supported by the sandbox; previews "
-                                             "show the next invoice (preview_mode=next).")
-    details = ctx.params.get("subscription_details") or {}
-    subscription_id = ctx.params.get("subscription")
-    if not subscription_id:
-        return _preview_new_subscription(ctx, details)
-    subscription = ctx.load("subscription", subscription_id, param="subscription")
-    if ctx.params.get("customer") and ctx.params["customer"] != subscription["customer"]:
-        raise errors.invalid("customer", f"The subscription {subscription_id} does not belong to customer "
-                                         f"{ctx.params['customer']}.")
-    if subscription["status"] in ("canceled", "incomplete_expired"):
-        raise errors.StripeError(f"No upcoming invoices for canceled subscription {subscription_id}.",
-                                 code="invoice_upcoming_none", param="subscription")
-    customer = ctx.load("customer", subscription["customer"], param="customer")
-    now = subscriptions.use_customer_time(ctx, customer)
-    behavior = details.get("proration_behavior") or "create_prorations"
-    if details.get("proration_date") is not None and behavior == "none":
-        raise errors.invalid("subscription_details[proration_date]",
-                             "proration_date cannot be combined with proration_behavior=none.")
-    prepared = None
-    if (details.get("items") or details.get("billing_cycle_anchor") == "now" or "proration_date" in details
-            or details.get("trial_end") is not None):
-        prepared = updates.prepare_update(
-            ctx, subscription, items_param=details.get("items"), proration_behavior=behavior,
-            proration_date=details.get("proration_date"), billing_cycle_anchor=details.get("billing_cycle_anchor"),
-            trial_end=details.get("trial_end"), now=now, items_name="subscription_details[items]",
-            proration_date_name="subscription_details[proration_date]",
-            trial_end_name="subscription_details[trial_end]",
-            billing_cycle_anchor_name="subscription_details[billing_cycle_anchor]", preview=True)
-    after = copy.deepcopy(subscription)
-    if prepared is not None:
-        after["items"]["data"] = prepared.kept_and_new
-        if prepared.plan.anchor_reset:
-            after["billing_cycle_anchor"] = prepared.plan.billing_cycle_anchor
-        if prepared.trial is not None:
-            updates.apply_trial(after, prepared.trial)
-    if "discounts" in ctx.params:
-        discounts = _preview_discounts(ctx, customer["id"], ctx.params["discounts"])
-    else:
-        discounts = applicable_discounts(ctx, subscription, customer)
-    pending = _pending_copies(ctx, subscription["id"])
-    proration_date = prepared.proration_date if prepared is not None else None
-    if prepared is not None and prepared.plan.invoice_now:
-        return build_invoice(ctx, customer=customer, subscription=after, billing_reason="subscription_update",
-                             invoice_items=pending, charges=list(prepared.plan.lines), at=now, period_start=now,
-                             period_end=now, discounts=discounts, preview=True, proration_date=proration_date)
-    return _preview_renewal(ctx, customer, after, pending, prepared, discounts, proration_date)
+    catch_up(ctx)
+    return preview_invoice(ctx, ctx.params)
+
 
 

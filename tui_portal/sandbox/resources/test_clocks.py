@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import errors, lists
+from .. import lists
 from ..context import Context
 from ..params import LIST, Str, Timestamp
 from ..router import route
 from ..engine.clocks import CLOCK_OBJECT, clock_document
-from ..engine.timeline import advance_limit, process_due
+from ..engine.timeline import advance_test_clock
 
 
 @route("POST", "/v1/test_helpers/test_clocks", params={
@@ -45,28 +45,7 @@ def list_clocks(ctx: Context) -> dict[str, Any]:
 @route("POST", "/v1/test_helpers/test_clocks/{id}/advance", params={"frozen_time": Timestamp(required=True)})
 def advance_clock(ctx: Context) -> dict[str, Any]:
     clock = ctx.load(CLOCK_OBJECT, ctx.path_params["id"])
-    target = int(ctx.params["frozen_time"])
-    current = int(clock["frozen_time"])
-    if target <= current:
-        raise errors.invalid(
-            "frozen_time",
-            f"The test clock's frozen_time can only move forward: {target} is not after the current "
-            f"frozen_time {current}.",
-        )
-    limit = advance_limit(ctx, clock)
-    if target > limit:
-        raise errors.invalid(
-            "frozen_time",
-            f"Cannot advance the test clock to {target}: a test clock can advance at most two intervals of its "
-            f"shortest subscription at a time (up to {limit}).",
-        )
-    advancing = dict(clock, status="advancing", status_details={"advancing": {"target_frozen_time": target}})
-    ctx.emit("test_helpers.test_clock.advancing", advancing)
-    process_due(ctx, until=target, clock_id=clock["id"])
-    clock = dict(clock, frozen_time=target, status="ready", status_details={})
-    ctx.save(clock)
-    ctx.emit("test_helpers.test_clock.ready", clock)
-    return clock
+    return advance_test_clock(ctx, clock, int(ctx.params["frozen_time"]))
 
 
 @route("DELETE", "/v1/test_helpers/test_clocks/{id}")
