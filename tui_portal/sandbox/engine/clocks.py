@@ -7,7 +7,6 @@ from typing import Any
 from ..context import Context
 from ..rules import calendar
 
-
 DELETES_AFTER_SECONDS = 7 * calendar.SECONDS_PER_DAY  # as in Stripe's sample objects
 
 

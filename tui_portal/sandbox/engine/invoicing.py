@@ -1,4 +1,12 @@
-"""Building, finalizing and numbering invoices, their lines and discounts; invoice items (pending prorations)."""
+"""Building, finalizing and numbering invoices, their lines and discounts; invoice items (pending prorations).
+
+An invoice is built from pending invoice items (prorations, oldest first) followed by the
+subscription's full-period lines, then discounted (`rules.discounts`) and totalled against the
+customer's credit balance (`rules.totals`). Invoices the sandbox creates by itself (subscription
+create, renewals, `always_invoice` updates, interval changes) are finalized and charged at once:
+Stripe waits about an hour before finalizing a renewal draft; the sandbox skips that wait so an
+advance shows the paid (or failed) invoice immediately.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +24,6 @@ from ..rules.discounts import AppliedDiscount, InvoiceLineInput, apply_discounts
 from ..rules.proration import ChargeLine
 from ..rules.totals import compute_totals
 from ..rules.wording import DEFAULT_LANGUAGE, line_language
-
 
 OBJECT = "invoice"
 

@@ -8,7 +8,6 @@ from .. import errors
 from ..context import Context
 from ..metadata import apply_metadata
 
-
 CANCELLATION_REASONS = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
                         "too_complex", "too_expensive", "unused")
 

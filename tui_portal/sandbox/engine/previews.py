@@ -11,12 +11,9 @@ from ..rules import calendar
 from ..rules.discounts import AppliedDiscount, discount_end
 from ..rules.proration import PricedItem, full_period_line
 from ..rules.trials import trial_end_for_new_subscription, trial_line
-from . import subscriptions
-from .invoicing import applied_from_document, build_invoice, pending_items
+from . import subscriptions, updates
+from .invoicing import applicable_discounts, applied_from_document, build_invoice, pending_items, tmp_id
 from .redemption import check_coupon, check_promotion_code
-from .invoicing import tmp_id
-from . import updates
-from .invoicing import applicable_discounts
 
 
 def _preview_discounts(ctx: Context, customer_id: str, entries: list[dict[str, Any]] | None) -> list[AppliedDiscount]:

@@ -12,7 +12,6 @@ from ..rules import calendar
 from . import subscriptions, updates
 from .redemption import check_coupon, check_promotion_code, resolve_discount_sources
 
-
 OBJECT = "subscription_schedule"
 
 

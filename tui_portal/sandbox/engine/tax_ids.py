@@ -8,7 +8,6 @@ from typing import Any
 from .. import errors
 from ..context import Context
 
-
 VERIFICATION_DELAY_SECONDS = 60
 
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import errors
 from ..context import Context
 from ..rules import calendar, retries
 from ..rules.money import format_money
 from . import invoicing, payments, schedules, subscriptions
-from .subscriptions import next_due_at
 from .clocks import MAX_INTERVALS_PER_ADVANCE
-from .. import errors
+from .subscriptions import next_due_at
 
 MAX_STEPS_PER_RUN = 5000
 

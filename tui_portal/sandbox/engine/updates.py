@@ -13,7 +13,25 @@ from ..rules.proration import ItemChange, ProrationDateError, UpdatePlan, cancel
 from ..rules.trials import TrialOutcome, check_future_trial_end
 from . import invoicing, payments
 from .redemption import resolve_discount_sources
-from .subscriptions import ITEM_OBJECT, OBJECT, apply_cancel_at, apply_cancellation_details, check_payment_method, check_same_interval, check_unique_prices, clear_cancellation, current_period, item_document, load_recurring_price, plan_from_price, priced, prorate_cancel_at, save_subscription, schedule_cancellation, use_customer_time
+from .subscriptions import (
+    ITEM_OBJECT,
+    OBJECT,
+    apply_cancel_at,
+    apply_cancellation_details,
+    check_payment_method,
+    check_same_interval,
+    check_unique_prices,
+    clear_cancellation,
+    current_period,
+    item_document,
+    load_recurring_price,
+    plan_from_price,
+    priced,
+    prorate_cancel_at,
+    save_subscription,
+    schedule_cancellation,
+    use_customer_time,
+)
 
 
 @dataclass

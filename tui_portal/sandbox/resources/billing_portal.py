@@ -12,12 +12,16 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.portal_configuration import (
+    CANCELLATION_REASONS,
+    CUSTOMER_UPDATES,
+    apply_configuration,
+    create_configuration,
+)
 from ..expand import includable, renderer
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import Response, route
-from ..engine.portal_configuration import CANCELLATION_REASONS, CUSTOMER_UPDATES, apply_configuration, create_configuration
-
 
 FEATURES = Hash({
     "customer_update": Hash({"enabled": Bool(required=True),

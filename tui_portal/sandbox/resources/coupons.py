@@ -8,13 +8,13 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.catalog import new_coupon
+from ..engine.common import deleted_stub
 from ..engine.redemption import coupon_is_valid
 from ..expand import includable, renderer
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Enum, Hash, Int, Metadata, Num, Str, Timestamp, apply_metadata
 from ..router import route
-from ..engine.common import deleted_stub
-from ..engine.catalog import new_coupon
 
 CREATE_PARAMS = {
     "id": Str(),

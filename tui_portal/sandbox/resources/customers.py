@@ -7,17 +7,17 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.common import deleted_stub
+from ..engine.customers import apply_customer_fields, check_attached, new_customer, save_customer
+from ..engine.payment_methods import attach_payment_method
+from ..engine.subscriptions import end_subscription
+from ..engine.tax_ids import TAX_ID_TYPES, create_tax_id
 from ..expand import includable
 from ..lists import list_object, paginate
 from ..params import LIST, Array, Hash, Int, Metadata, Str
 from ..router import route
 from ..search import SEARCH_PARAMS, run_search
-from ..engine.payment_methods import attach_payment_method
-from ..engine.tax_ids import TAX_ID_TYPES, create_tax_id
-from ..engine.common import deleted_stub
 from .common import ADDRESS
-from ..engine.customers import apply_customer_fields, check_attached, new_customer, save_customer
-from ..engine.subscriptions import end_subscription
 
 SHIPPING = Hash({"name": Str(required=True), "phone": Str(clearable=True), "address": ADDRESS}, clearable=True)
 INVOICE_SETTINGS = Hash({

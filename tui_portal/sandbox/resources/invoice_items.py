@@ -1,5 +1,7 @@
 """Invoice items (`ii_...`): pending charges and credits swept into a customer's next invoice.
 
+The engine side: engine/invoicing.py.
+
 Subscription updates with `create_prorations` leave their proration credit/debit here; the next
 invoice of that subscription (renewal, `always_invoice`, cancel with `invoice_now`) takes them.
 Endpoints: list (`customer`, `subscription`, `invoice`, `pending`), retrieve, and delete of a
@@ -12,9 +14,9 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
+from ..engine.invoicing import INVOICE_ITEM_OBJECT
 from ..params import LIST, Bool, Str
 from ..router import route
-from ..engine.invoicing import INVOICE_ITEM_OBJECT
 
 
 @route("GET", "/v1/invoiceitems", params={

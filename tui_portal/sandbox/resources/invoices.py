@@ -1,11 +1,7 @@
-"""Invoices: building, finalizing and paying them, plus the invoice endpoints and documents.
+"""Invoice routes: list, retrieve, lines, finalize, pay, void, preview, and the hosted page and PDF.
 
-An invoice is built from pending invoice items (prorations, oldest first) followed by the
-subscription's full-period lines, then discounted (`rules.discounts`) and totalled against the
-customer's credit balance (`rules.totals`). Invoices the sandbox creates by itself (subscription
-create, renewals, `always_invoice` updates, interval changes) are finalized and charged at once:
-Stripe waits about an hour before finalizing a renewal draft; the sandbox skips that wait so an
-advance shows the paid (or failed) invoice immediately.
+Building, finalizing and numbering are engine/invoicing.py, paying engine/payments.py, previews
+engine/previews.py.
 
 At finalization the invoice gets its number (`<customer invoice_prefix>-NNNN`), the customer's
 balance is applied, `once` discounts are consumed, and `hosted_invoice_url` / `invoice_pdf` start
@@ -13,6 +9,7 @@ pointing at this sandbox's `GET /invoices/{id}?key=...` and `GET /invoices/{id}/
 from the base URL of whoever is asking, so they work in-process and over TCP alike). Like Stripe's
 hosted links they are capability URLs: ids are sequence-derived and guessable, so the pages need the
 `key` (an HMAC of the invoice id with a per-database secret), which only the API hands out.
+
 """
 
 from __future__ import annotations
@@ -23,23 +20,24 @@ from typing import Any
 from .. import errors, lists
 from ..context import Context
 from ..documents import render_invoice_html, render_invoice_pdf
-from ..expand import renderer
-from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
-from .common import DISCOUNTS_PARAM
-from ..router import Response, route
 from ..engine.clocks import customer_now
-from ..engine.invoicing import EMBEDDED_LINES, INVOICE_STATUSES, document_key, documents_base_url, finalize_invoice, void_invoice
+from ..engine.invoicing import (
+    EMBEDDED_LINES,
+    INVOICE_STATUSES,
+    OBJECT,
+    document_key,
+    documents_base_url,
+    finalize_invoice,
+    void_invoice,
+)
 from ..engine.payments import attempt_payment
+from ..engine.previews import preview_invoice
 from ..engine.subscriptions import after_invoice_paid
 from ..engine.timeline import catch_up
-from ..engine.invoicing import OBJECT
-from ..engine.previews import preview_invoice
-
-
-# -- building -------------------------------------------------------------------------------------------
-
-
-# -- finalizing and paying ----------------------------------------------------------------------------
+from ..expand import renderer
+from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
+from ..router import Response, route
+from .common import DISCOUNTS_PARAM
 
 
 # -- rendering ----------------------------------------------------------------------------------------
@@ -60,10 +58,6 @@ def render_invoice(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
 
 # -- endpoints ----------------------------------------------------------------------------------------
 
-def _catch_up(ctx: Context) -> None:
-    catch_up(ctx)
-
-
 @route("GET", "/v1/invoices", params={
     **LIST,
     "customer": Str(),
@@ -72,7 +66,7 @@ def _catch_up(ctx: Context) -> None:
     "collection_method": Enum("charge_automatically", "send_invoice"),
 })
 def list_invoices(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    catch_up(ctx)
     filters: dict[str, Any] = {}
     if ctx.params.get("customer"):
         filters["customer"] = ctx.params["customer"]
@@ -88,7 +82,7 @@ def list_invoices(ctx: Context) -> dict[str, Any]:
 
 @route("GET", "/v1/invoices/{id}")
 def retrieve_invoice(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    catch_up(ctx)
     return ctx.load(OBJECT, ctx.path_params["id"])
 
 
@@ -205,6 +199,3 @@ def create_preview(ctx: Context) -> dict[str, Any]:
     """
     catch_up(ctx)
     return preview_invoice(ctx, ctx.params)
-
-
-

@@ -11,12 +11,12 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.common import address
+from ..engine.payment_methods import TEST_CARDS, attach_payment_method, detach_payment_method
 from ..lists import paginate
 from ..params import LIST, Enum, Hash, Int, Metadata, Str, apply_metadata
 from ..router import route
-from ..engine.common import address
 from .common import ADDRESS
-from ..engine.payment_methods import TEST_CARDS, attach_payment_method, detach_payment_method
 
 
 @route("POST", "/v1/payment_methods/{payment_method}/attach", params={"customer": Str(required=True)})

@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Context
+from ..engine.catalog import claim_lookup_key, create_price_from_params
 from ..expand import includable, renderer
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, apply_metadata
 from ..router import route
 from ..search import SEARCH_PARAMS, run_search
-from ..engine.catalog import claim_lookup_key, create_price_from_params
 
 INTERVAL = Enum("day", "week", "month", "year")
 RECURRING = Hash({

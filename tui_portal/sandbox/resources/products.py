@@ -6,14 +6,13 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.catalog import apply_product_fields, create_price_from_params, new_product
+from ..engine.common import deleted_stub
 from ..lists import paginate
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import route
 from ..search import SEARCH_PARAMS, run_search
-from ..engine.common import deleted_stub
-from ..engine.catalog import create_price_from_params
 from .prices import RECURRING
-from ..engine.catalog import apply_product_fields, new_product
 
 FIELDS = {
     "name": Str(max_length=250),

@@ -11,13 +11,12 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.catalog import CODE_RE, new_promotion_code, save_promotion_code
 from ..engine.redemption import coupon_is_valid, promotion_code_is_active
 from ..expand import renderer
 from ..lists import created_filter, paginate, paginate_items
 from ..params import LIST, Any_, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
 from ..router import route
-from ..engine.catalog import CODE_RE, new_promotion_code, save_promotion_code
-
 
 CREATE_PARAMS = {
     "promotion": Hash({"type": Enum("coupon", required=True), "coupon": Str(required=True)}, required=True),

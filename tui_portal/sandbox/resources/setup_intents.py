@@ -7,11 +7,11 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.payment_methods import resolve_payment_method
+from ..engine.setup_intents import confirm_setup_intent, new_setup_intent
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Metadata, Str, apply_metadata
 from ..router import route
-from ..engine.payment_methods import resolve_payment_method
-from ..engine.setup_intents import confirm_setup_intent, new_setup_intent
 
 USAGE = Enum("off_session", "on_session")
 

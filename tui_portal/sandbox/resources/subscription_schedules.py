@@ -1,5 +1,7 @@
 """Subscription schedules: the "downgrade at period end" machinery.
 
+The engine side: engine/schedules.py.
+
 * `POST /v1/subscription_schedules from_subscription=sub_...` (no other params allowed): one phase that
   mirrors the subscription's items over its current period, `end_behavior: release`; the subscription's
   `schedule` points at it. Creating a schedule from `customer` + `phases` is not supported.
@@ -24,16 +26,21 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
+from ..engine import subscriptions, timeline, updates
+from ..engine.schedules import (
+    INTERVALS,
+    OBJECT,
+    build_phases,
+    items_param_for,
+    phase_document,
+    phase_item,
+    release,
+    schedule_document,
+)
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
-from .common import DISCOUNTS_PARAM
 from ..router import route
 from ..rules.proration import PRORATION_BEHAVIORS
-from ..engine import subscriptions
-from ..engine import timeline
-from ..engine import updates
-from ..engine.schedules import INTERVALS, items_param_for, build_phases, phase_document, phase_item, release, schedule_document
-from ..engine.schedules import OBJECT
-
+from .common import DISCOUNTS_PARAM
 
 PHASE_ITEM = Hash({"price": Str(), "quantity": Int(min=0), "metadata": Metadata()})
 PHASE = Hash({
@@ -50,10 +57,6 @@ PHASE = Hash({
 })
 
 
-def _catch_up(ctx: Context) -> None:
-    timeline.catch_up(ctx)
-
-
 # -- create -------------------------------------------------------------------------------------------
 
 @route("POST", "/v1/subscription_schedules", params={
@@ -66,7 +69,7 @@ def _catch_up(ctx: Context) -> None:
     "default_settings": Any_(),
 })
 def create_schedule(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     if not ctx.params.get("from_subscription"):
         raise errors.StripeError(
             "The sandbox creates subscription schedules only from an existing subscription: pass "
@@ -101,13 +104,13 @@ def create_schedule(ctx: Context) -> dict[str, Any]:
 
 @route("GET", "/v1/subscription_schedules/{id}")
 def retrieve_schedule(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     return ctx.load(OBJECT, ctx.path_params["id"])
 
 
 @route("GET", "/v1/subscription_schedules", params={**LIST, "customer": Str()})
 def list_schedules(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     filters = {"customer": ctx.params["customer"]} if ctx.params.get("customer") else {}
     return lists.paginate(ctx, OBJECT, "/v1/subscription_schedules", **filters)
 
@@ -129,7 +132,7 @@ def _load_active(ctx: Context) -> dict[str, Any]:
     "metadata": Metadata(),
 })
 def update_schedule(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     schedule = _load_active(ctx)
     subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
     now = subscriptions.use_customer_time(ctx, subscription["customer"])
@@ -159,14 +162,11 @@ def update_schedule(ctx: Context) -> dict[str, Any]:
     return schedule
 
 
-# -- phase transitions (called by the timeline) -----------------------------------------------------------
-
-
 # -- release / cancel ---------------------------------------------------------------------------------
 
 @route("POST", "/v1/subscription_schedules/{id}/release", params={"preserve_cancel_date": Bool()})
 def release_schedule(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     schedule = _load_active(ctx)
     subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
     now = subscriptions.use_customer_time(ctx, subscription["customer"])
@@ -175,7 +175,7 @@ def release_schedule(ctx: Context) -> dict[str, Any]:
 
 @route("POST", "/v1/subscription_schedules/{id}/cancel", params={"invoice_now": Bool(), "prorate": Bool()})
 def cancel_schedule(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     schedule = _load_active(ctx)
     subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
     customer = ctx.load("customer", subscription["customer"], param="customer")
@@ -185,4 +185,3 @@ def cancel_schedule(ctx: Context) -> dict[str, Any]:
     subscriptions.cancel_now(ctx, subscription, customer, now=now, invoice_now=bool(invoice_now),
                              prorate=bool(prorate), details=None, reason="cancellation_requested")
     return ctx.load(OBJECT, schedule["id"])
-

@@ -14,12 +14,12 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.common import deleted_stub
+from ..engine.tax_ids import VERIFICATION_DELAY_SECONDS, create_tax_id
 from ..expand import renderer
 from ..lists import paginate
 from ..params import LIST, Str
 from ..router import route
-from ..engine.common import deleted_stub
-from ..engine.tax_ids import VERIFICATION_DELAY_SECONDS, create_tax_id
 
 
 @renderer("tax_id")

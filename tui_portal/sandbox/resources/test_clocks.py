@@ -1,5 +1,7 @@
 """Test clocks: `/v1/test_helpers/test_clocks` (create, retrieve, list, advance, delete).
 
+The engine side: engine/timeline.py (advance_test_clock) and engine/clocks.py.
+
 A customer created with `test_clock=clock_...` lives in that clock's frozen time: its subscriptions,
 invoices and schedules are dated by the clock, and only an advance moves them.
 
@@ -16,10 +18,10 @@ from typing import Any
 
 from .. import lists
 from ..context import Context
-from ..params import LIST, Str, Timestamp
-from ..router import route
 from ..engine.clocks import CLOCK_OBJECT, clock_document
 from ..engine.timeline import advance_test_clock
+from ..params import LIST, Str, Timestamp
+from ..router import route
 
 
 @route("POST", "/v1/test_helpers/test_clocks", params={
@@ -63,4 +65,3 @@ def delete_clock(ctx: Context) -> dict[str, Any]:
     deleted = {"id": clock["id"], "object": CLOCK_OBJECT, "deleted": True}
     ctx.emit("test_helpers.test_clock.deleted", clock)
     return deleted
-
