@@ -26,18 +26,16 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
-from ..engine import subscriptions, timeline, updates
+from ..engine import subscriptions, timeline
 from ..engine.schedules import (
     INTERVALS,
     OBJECT,
-    build_phases,
-    items_param_for,
-    phase_document,
-    phase_item,
+    cancel_schedule_now,
     release,
-    schedule_document,
+    schedule_from_subscription,
+    update_schedule_with,
 )
-from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
+from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import route
 from ..rules.proration import PRORATION_BEHAVIORS
 from .common import DISCOUNTS_PARAM
@@ -78,26 +76,7 @@ def create_schedule(ctx: Context) -> dict[str, Any]:
         if name not in ("from_subscription", "expand"):
             raise errors.StripeError(f"You cannot set `{name}` if `from_subscription` is set.", param=name)
     subscription = ctx.load("subscription", ctx.params["from_subscription"], param="from_subscription")
-    if subscription["status"] in ("canceled", "incomplete_expired", "incomplete"):
-        raise errors.state_error(f"Cannot create a schedule from a subscription with status {subscription['status']}.",
-                                 param="from_subscription")
-    if subscription.get("schedule"):
-        raise errors.state_error(
-            f"The subscription {subscription['id']} is already attached to schedule {subscription['schedule']}.",
-            param="from_subscription")
-    at = subscriptions.use_customer_time(ctx, subscription["customer"])
-    start, end = subscriptions.current_period(subscription)
-    items = [phase_item(item["price"], int(item["quantity"]), dict(item.get("metadata") or {}))
-             for item in subscription["items"]["data"]]
-    phases = [phase_document(items=items, start=start, end=end, currency=subscription["currency"])]
-    schedule = schedule_document(ctx, subscription, phases, at)
-    ctx.save(schedule, parent=subscription["id"])
-    ctx.emit("subscription_schedule.created", schedule)
-    before = ctx.snapshot(subscription)
-    subscription["schedule"] = schedule["id"]
-    subscriptions.save_subscription(ctx, subscription)
-    ctx.emit_updated("customer.subscription.updated", before, subscription)
-    return schedule
+    return schedule_from_subscription(ctx, subscription)
 
 
 # -- retrieve / list ----------------------------------------------------------------------------------
@@ -134,32 +113,7 @@ def _load_active(ctx: Context) -> dict[str, Any]:
 def update_schedule(ctx: Context) -> dict[str, Any]:
     timeline.catch_up(ctx)
     schedule = _load_active(ctx)
-    subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
-    now = subscriptions.use_customer_time(ctx, subscription["customer"])
-    before = ctx.snapshot(schedule)
-    if "end_behavior" in ctx.params:
-        schedule["end_behavior"] = ctx.params["end_behavior"]
-    if "metadata" in ctx.params:
-        schedule["metadata"] = apply_metadata(schedule.get("metadata"), ctx.params["metadata"])
-    if ctx.params.get("phases"):
-        phases = build_phases(ctx, schedule, subscription, ctx.params["phases"], now)
-        current = phases[0]
-        if current["end_date"] <= now:
-            raise errors.invalid("phases[0][end_date]", "The current phase must end in the future.")
-        schedule["phases"] = phases
-        schedule["current_phase"] = {"start_date": current["start_date"], "end_date": current["end_date"]}
-        ctx.save(schedule)
-        items_param = items_param_for(subscription, current["items"])
-        if items_param is not None:
-            updates.update_subscription_with(ctx, subscription, {
-                "items": items_param,
-                "proration_behavior": ctx.params.get("proration_behavior") or "create_prorations",
-            })
-    ctx.save(schedule)
-    ctx.emit_updated("subscription_schedule.updated", before, schedule)
-    subscription = ctx.load("subscription", subscription["id"])
-    subscriptions.save_subscription(ctx, subscription)  # the phase end is a due time of the subscription
-    return schedule
+    return update_schedule_with(ctx, schedule, ctx.params)
 
 
 # -- release / cancel ---------------------------------------------------------------------------------
@@ -177,11 +131,5 @@ def release_schedule(ctx: Context) -> dict[str, Any]:
 def cancel_schedule(ctx: Context) -> dict[str, Any]:
     timeline.catch_up(ctx)
     schedule = _load_active(ctx)
-    subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
-    customer = ctx.load("customer", subscription["customer"], param="customer")
-    now = subscriptions.use_customer_time(ctx, customer)
-    invoice_now = ctx.params.get("invoice_now", True)
-    prorate = ctx.params.get("prorate", True)
-    subscriptions.cancel_now(ctx, subscription, customer, now=now, invoice_now=bool(invoice_now),
-                             prorate=bool(prorate), details=None, reason="cancellation_requested")
-    return ctx.load(OBJECT, schedule["id"])
+    return cancel_schedule_now(ctx, schedule, invoice_now=bool(ctx.params.get("invoice_now", True)),
+                               prorate=bool(ctx.params.get("prorate", True)))
