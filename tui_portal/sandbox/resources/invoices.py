@@ -39,7 +39,6 @@ from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestam
 from ..router import Response, route
 from .common import DISCOUNTS_PARAM
 
-
 # -- rendering ----------------------------------------------------------------------------------------
 
 @renderer(OBJECT)
