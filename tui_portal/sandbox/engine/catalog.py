@@ -8,6 +8,7 @@ from typing import Any
 from .. import errors
 from ..context import Context
 from ..metadata import apply_metadata
+from .common import deleted_stub
 from .redemption import coupon_is_valid, promotion_code_is_active
 
 
@@ -412,3 +413,20 @@ def update_price_with(ctx: Context, price: dict[str, Any], params: dict[str, Any
     ctx.save(price, lookup=price.get("lookup_key") or "")
     ctx.emit_updated("price.updated", before, price)
     return price
+
+
+def delete_product(ctx: Context, product: dict[str, Any]) -> dict[str, Any]:
+    """Stripe refuses to delete a product that has prices."""
+    if ctx.tx.count("price", parent=product["id"]):
+        raise errors.StripeError("This product cannot be deleted because it has one or more user-created prices.",
+                                 )
+    ctx.tx.mark_deleted(product["id"])
+    ctx.emit("product.deleted", product)
+    return deleted_stub(product)
+
+
+def delete_coupon(ctx: Context, coupon: dict[str, Any]) -> dict[str, Any]:
+    """A deleted coupon stays on the discounts that already use it."""
+    ctx.tx.mark_deleted(coupon["id"])
+    ctx.emit("coupon.deleted", coupon)
+    return deleted_stub(coupon)

@@ -8,8 +8,9 @@ from typing import Any
 from .. import errors
 from ..context import Context
 from ..metadata import apply_metadata
-from .common import address, check_email
+from .common import address, check_email, deleted_stub
 from .payment_methods import attach_payment_method
+from .subscriptions import end_subscription
 from .tax_ids import create_tax_id
 
 
@@ -161,3 +162,15 @@ def update_customer_with(ctx: Context, customer: dict[str, Any], params: dict[st
     save_customer(ctx, customer)
     ctx.emit_updated("customer.updated", before, customer)
     return customer
+
+
+def delete_customer_with_subscriptions(ctx: Context, customer: dict[str, Any]) -> dict[str, Any]:
+    """As on Stripe, deleting a customer immediately cancels its subscriptions."""
+    live = ctx.tx.select("subscription", customer=customer["id"],
+                         where=[("json_extract(data, '$.status') NOT IN ('canceled', 'incomplete_expired')", ())])
+    if live:
+        for subscription in live:
+            end_subscription(ctx, subscription, ended_at=ctx.now, reason="cancellation_requested")
+    ctx.tx.mark_deleted(customer["id"])
+    ctx.emit("customer.deleted", customer)
+    return deleted_stub(customer)

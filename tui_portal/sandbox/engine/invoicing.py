@@ -519,3 +519,14 @@ def delete_pending_prorations(ctx: Context, subscription_id: str) -> int:
             ctx.emit("invoiceitem.deleted", item)
             removed += 1
     return removed
+
+
+def delete_pending_item(ctx: Context, item: dict[str, Any]) -> dict[str, Any]:
+    """Only a pending item (not yet on an invoice) can be deleted."""
+    if item.get("invoice"):
+        raise errors.state_error(
+            f"The invoice item {item['id']} is already part of invoice {item['invoice']} and cannot be deleted.",
+            param="id")
+    ctx.tx.mark_deleted(item["id"])
+    ctx.emit("invoiceitem.deleted", item)
+    return {"id": item["id"], "object": INVOICE_ITEM_OBJECT, "deleted": True}

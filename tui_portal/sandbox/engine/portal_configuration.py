@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .. import errors
@@ -123,4 +124,18 @@ def create_configuration(ctx: Context, params: dict[str, Any], *, is_default: bo
     apply_configuration(ctx, config, params)
     ctx.save(config)
     ctx.emit("billing_portal.configuration.created", config)
+    return config
+
+
+def update_configuration_with(ctx: Context, config: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The configuration's features, business profile, login page, default return URL and metadata."""
+    stored_before = copy.deepcopy(config)
+    before = ctx.snapshot(config)
+    if params.get("active") is False and config["is_default"]:
+        raise errors.StripeError("The default configuration cannot be deactivated.", param="active")
+    apply_configuration(ctx, config, params)
+    if config != stored_before:
+        config["updated"] = ctx.now
+    ctx.save(config)
+    ctx.emit_updated("billing_portal.configuration.updated", before, config)
     return config

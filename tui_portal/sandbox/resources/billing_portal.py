@@ -15,8 +15,8 @@ from ..context import Context
 from ..engine.portal_configuration import (
     CANCELLATION_REASONS,
     CUSTOMER_UPDATES,
-    apply_configuration,
     create_configuration,
+    update_configuration_with,
 )
 from ..expand import includable, renderer
 from ..lists import paginate
@@ -92,16 +92,7 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 @route("POST", "/v1/billing_portal/configurations/{configuration}", params={**CONFIG_PARAMS, "active": Bool()})
 def update(ctx: Context) -> dict[str, Any]:
     config = ctx.load("billing_portal.configuration", ctx.path_params["configuration"])
-    stored_before = copy.deepcopy(config)
-    before = ctx.snapshot(config)
-    if ctx.params.get("active") is False and config["is_default"]:
-        raise errors.StripeError("The default configuration cannot be deactivated.", param="active")
-    apply_configuration(ctx, config, ctx.params)
-    if config != stored_before:
-        config["updated"] = ctx.now
-    ctx.save(config)
-    ctx.emit_updated("billing_portal.configuration.updated", before, config)
-    return config
+    return update_configuration_with(ctx, config, ctx.params)
 
 
 @route("GET", "/v1/billing_portal/configurations", params={**LIST, "active": Bool(), "is_default": Bool()})

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Context
-from ..engine.catalog import create_coupon_with, update_coupon_with
-from ..engine.common import deleted_stub
+from ..engine.catalog import create_coupon_with, delete_coupon, update_coupon_with
 from ..engine.redemption import coupon_is_valid
 from ..expand import includable, renderer
 from ..lists import paginate
@@ -67,9 +66,7 @@ def update(ctx: Context) -> dict[str, Any]:
 @route("DELETE", "/v1/coupons/{coupon}")
 def delete(ctx: Context) -> dict[str, Any]:
     coupon = _load(ctx)
-    ctx.tx.mark_deleted(coupon["id"])
-    ctx.emit("coupon.deleted", coupon)
-    return deleted_stub(coupon)
+    return delete_coupon(ctx, coupon)
 
 
 @route("GET", "/v1/coupons", params=LIST)

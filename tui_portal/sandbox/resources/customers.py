@@ -8,8 +8,14 @@ from typing import Any
 from .. import errors
 from ..context import Context
 from ..engine.common import deleted_stub
-from ..engine.customers import check_attached, create_customer_with, new_customer, save_customer, update_customer_with
-from ..engine.subscriptions import end_subscription
+from ..engine.customers import (
+    check_attached,
+    create_customer_with,
+    delete_customer_with_subscriptions,
+    new_customer,
+    save_customer,
+    update_customer_with,
+)
 from ..engine.tax_ids import TAX_ID_TYPES
 from ..expand import includable
 from ..lists import list_object, paginate
@@ -90,16 +96,8 @@ def update_customer(ctx: Context) -> dict[str, Any]:
 
 @route("DELETE", "/v1/customers/{customer}")
 def delete_customer(ctx: Context) -> dict[str, Any]:
-    """As on Stripe, deleting a customer immediately cancels its subscriptions."""
     customer = ctx.load("customer", ctx.path_params["customer"])
-    live = ctx.tx.select("subscription", customer=customer["id"],
-                         where=[("json_extract(data, '$.status') NOT IN ('canceled', 'incomplete_expired')", ())])
-    if live:
-        for subscription in live:
-            end_subscription(ctx, subscription, ended_at=ctx.now, reason="cancellation_requested")
-    ctx.tx.mark_deleted(customer["id"])
-    ctx.emit("customer.deleted", customer)
-    return deleted_stub(customer)
+    return delete_customer_with_subscriptions(ctx, customer)
 
 
 @route("GET", "/v1/customers", params={**LIST, "email": Str(max_length=512), "test_clock": Str()})

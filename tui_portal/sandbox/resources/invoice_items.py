@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import errors, lists
+from .. import lists
 from ..context import Context
-from ..engine.invoicing import INVOICE_ITEM_OBJECT
+from ..engine.invoicing import INVOICE_ITEM_OBJECT, delete_pending_item
 from ..params import LIST, Bool, Str
 from ..router import route
 
@@ -51,10 +51,4 @@ def retrieve_invoice_item(ctx: Context) -> dict[str, Any]:
 @route("DELETE", "/v1/invoiceitems/{id}")
 def delete_invoice_item(ctx: Context) -> dict[str, Any]:
     item = ctx.load(INVOICE_ITEM_OBJECT, ctx.path_params["id"])
-    if item.get("invoice"):
-        raise errors.state_error(
-            f"The invoice item {item['id']} is already part of invoice {item['invoice']} and cannot be deleted.",
-            param="id")
-    ctx.tx.mark_deleted(item["id"])
-    ctx.emit("invoiceitem.deleted", item)
-    return {"id": item["id"], "object": INVOICE_ITEM_OBJECT, "deleted": True}
+    return delete_pending_item(ctx, item)

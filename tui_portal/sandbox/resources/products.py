@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import errors
 from ..context import Context
-from ..engine.catalog import create_product_with, update_product_with
-from ..engine.common import deleted_stub
+from ..engine.catalog import create_product_with, delete_product, update_product_with
 from ..lists import paginate
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import route
@@ -61,12 +59,7 @@ def update(ctx: Context) -> dict[str, Any]:
 @route("DELETE", "/v1/products/{product}")
 def delete(ctx: Context) -> dict[str, Any]:
     product = ctx.load("product", ctx.path_params["product"])
-    if ctx.tx.count("price", parent=product["id"]):
-        raise errors.StripeError("This product cannot be deleted because it has one or more user-created prices.",
-                                 )
-    ctx.tx.mark_deleted(product["id"])
-    ctx.emit("product.deleted", product)
-    return deleted_stub(product)
+    return delete_product(ctx, product)
 
 
 @route("GET", "/v1/products", params={**LIST, "active": Bool(), "ids": Array(Str()), "shippable": Bool(),
