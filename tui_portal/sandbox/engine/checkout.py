@@ -13,7 +13,6 @@ from ..metadata import apply_metadata
 from .common import empty_address
 from .setup_intents import confirm_setup_intent, new_setup_intent
 
-
 SESSION_LIFETIME_SECONDS = 24 * 3600
 
 

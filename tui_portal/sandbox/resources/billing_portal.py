@@ -16,13 +16,13 @@ from ..engine.portal_configuration import (
     CANCELLATION_REASONS,
     CUSTOMER_UPDATES,
     create_configuration,
+    create_portal_session_with,
     update_configuration_with,
 )
 from ..expand import includable, renderer
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import Response, route
-from ..engine.portal_configuration import create_portal_session_with
 
 FEATURES = Hash({
     "customer_update": Hash({"enabled": Bool(required=True),

@@ -14,12 +14,12 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.checkout import complete_session, create_session_with, expire_session
 from ..engine.payment_methods import TEST_CARDS
 from ..expand import renderer
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Metadata, Str, Timestamp
 from ..router import Response, route
-from ..engine.checkout import complete_session, create_session_with, expire_session
 
 # Cards offered on the page (token, label). Decline cards are offered so people can try a failure.
 PAGE_CARDS = [

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import lists
 from ..context import Context
-from ..engine.clocks import CLOCK_OBJECT, clock_document
+from ..engine.clocks import CLOCK_OBJECT, create_clock_with, delete_clock_and_customers
 from ..engine.timeline import advance_test_clock
 from ..params import LIST, Str, Timestamp
 from ..router import route
@@ -29,9 +29,7 @@ from ..router import route
     "name": Str(max_length=300),
 })
 def create_clock(ctx: Context) -> dict[str, Any]:
-    clock = ctx.save(clock_document(ctx, frozen_time=int(ctx.params["frozen_time"]), name=ctx.params.get("name")))
-    ctx.emit("test_helpers.test_clock.created", clock)
-    return clock
+    return create_clock_with(ctx, ctx.params)
 
 
 @route("GET", "/v1/test_helpers/test_clocks/{id}")
@@ -52,16 +50,5 @@ def advance_clock(ctx: Context) -> dict[str, Any]:
 
 @route("DELETE", "/v1/test_helpers/test_clocks/{id}")
 def delete_clock(ctx: Context) -> dict[str, Any]:
-    """Deletes the clock and everything attached to it (customers and their billing objects)."""
     clock = ctx.load(CLOCK_OBJECT, ctx.path_params["id"])
-    for object_type in ("subscription", "subscription_item", "subscription_schedule", "invoice", "invoiceitem"):
-        for doc in ctx.tx.select(object_type, json_equals={"test_clock": clock["id"]}):
-            ctx.tx.mark_deleted(doc["id"])
-    for customer in ctx.tx.select("customer", json_equals={"test_clock": clock["id"]}):
-        for item in ctx.tx.select("subscription_item", customer=customer["id"]):
-            ctx.tx.mark_deleted(item["id"])
-        ctx.tx.mark_deleted(customer["id"])
-    ctx.tx.mark_deleted(clock["id"])
-    deleted = {"id": clock["id"], "object": CLOCK_OBJECT, "deleted": True}
-    ctx.emit("test_helpers.test_clock.deleted", clock)
-    return deleted
+    return delete_clock_and_customers(ctx, clock)
