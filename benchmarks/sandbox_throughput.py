@@ -38,7 +38,7 @@ from pathlib import Path
 import httpx
 
 from tui_portal.sandbox import create_app
-from tui_portal.sandbox.resources.customers import new_customer, save_customer
+from tui_portal.sandbox.engine.customers import new_customer, save_customer
 
 TRIVIAL_APP = """
 import uvicorn

@@ -12,6 +12,7 @@ in-process sandbox never freezes the terminal UI.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .search import SEARCH_FIELDS, Term, index_fingerprint, index_terms
+from .search_index import SEARCH_FIELDS, Term, index_fingerprint, index_terms
 
 # Each entry migrates the schema from version N to N+1 (PRAGMA user_version). Append only.
 MIGRATIONS: list[str] = [
@@ -62,9 +63,9 @@ MIGRATIONS: list[str] = [
     UPDATE idempotency SET api_key = key_digest(api_key) WHERE api_key NOT LIKE 'sha256:%';
     ALTER TABLE idempotency ADD COLUMN owner TEXT;
     """,
-    # 3: the search index (search.py): one row per searchable value of a searchable object, written with
-    # the object. Its rows are (re)built by `_reindex_search` whenever search.py's fields change, which
-    # includes right after this migration on a database that already holds objects.
+    # 3: the search index (search_index.py, search.py): one row per searchable value of a searchable
+    # object, written with the object. Its rows are (re)built by `_reindex_search` whenever the searchable
+    # fields change, which includes right after this migration on a database that already holds objects.
     """
     CREATE TABLE search_terms (
         id TEXT NOT NULL,                        -- the object's id
@@ -88,8 +89,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def key_digest(api_key: str) -> str:
     """What the database keeps instead of a client's API key: enough to tell two keys apart, nothing
     that authenticates anywhere. (Stored secrets leak through backups and copied files.)"""
-    import hashlib
-
     return "sha256:" + hashlib.sha256(b"tui-portal sandbox api key\x00" + api_key.encode("utf-8")).hexdigest()
 
 
@@ -123,7 +122,7 @@ def _write_terms(conn: sqlite3.Connection, object_type: str, object_id: str, ter
 
 
 def _reindex_search(conn: sqlite3.Connection) -> None:
-    """Rebuild `search_terms` from the stored objects when search.py's fields differ from those the
+    """Rebuild `search_terms` from the stored objects when search_index.py's fields differ from those the
     index was built with (a new database, one created before the index existed, or a field added)."""
     fingerprint = index_fingerprint()
     row = conn.execute("SELECT value FROM meta WHERE key = 'search_index'").fetchone()
