@@ -107,13 +107,17 @@ class TrueTypeFont:
             if glyph not in keep:
                 keep.add(glyph)
             pending.extend(component for component in self.components(glyph) if component not in keep)
-        glyf, loca = bytearray(), []
-        for glyph in range(len(self.advances)):
-            loca.append(len(glyf))
-            if glyph in keep:
-                glyf += self.glyph_data(glyph)
-                glyf += b"\0" * (-len(glyf) % 4)
-        loca.append(len(glyf))
+        pieces, loca, offset, next_glyph = [], [], 0, 0
+        for glyph in sorted(keep):
+            loca.extend([offset] * (glyph - next_glyph))  # the empty glyphs before this one
+            loca.append(offset)
+            data = self.glyph_data(glyph)
+            data += b"\0" * (-len(data) % 4)
+            pieces.append(data)
+            offset += len(data)
+            next_glyph = glyph + 1
+        loca.extend([offset] * (len(self.advances) + 1 - next_glyph))
+        glyf = b"".join(pieces)
         head = bytearray(self.table(b"head"))
         struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, recomputed below
         struct.pack_into(">h", head, 50, 1)  # long loca offsets
@@ -123,7 +127,7 @@ class TrueTypeFont:
             b"maxp": self.table(b"maxp"),
             b"hmtx": self.table(b"hmtx"),
             b"loca": struct.pack(f">{len(loca)}I", *loca),
-            b"glyf": bytes(glyf),
+            b"glyf": glyf,
         }
         for optional in (b"OS/2", b"name", b"post"):
             if optional in self.tables:
@@ -269,6 +273,7 @@ class DocumentFonts:
 
     def __init__(self) -> None:
         self._used: dict[str, _UsedFont] = {}
+        self._glyphs: dict[tuple[str, bool], tuple[str, int]] = {}
 
     def _font(self, file_name: str) -> _UsedFont:
         if file_name not in self._used:
@@ -276,12 +281,18 @@ class DocumentFonts:
         return self._used[file_name]
 
     def _glyph(self, character: str, bold: bool) -> tuple[str, int]:
-        for file_name in FALLBACKS[bold]:
-            glyph = load_font(file_name).cmap.get(ord(character))
-            if glyph:
-                return file_name, glyph
-        file_name = FALLBACKS[bold][0]
-        return file_name, load_font(file_name).cmap[ord(MISSING)]
+        """The first font of the fallback chain that has `character`, and its glyph there."""
+        found = self._glyphs.get((character, bold))
+        if found is None:
+            for file_name in FALLBACKS[bold]:
+                glyph = load_font(file_name).cmap.get(ord(character))
+                if glyph:
+                    found = file_name, glyph
+                    break
+            else:
+                found = FALLBACKS[bold][0], load_font(FALLBACKS[bold][0]).cmap[ord(MISSING)]
+            self._glyphs[character, bold] = found
+        return found
 
     def runs(self, value: str, *, bold: bool = False) -> list[Run]:
         runs: list[Run] = []
@@ -329,7 +340,7 @@ def _subset_tag(font: TrueTypeFont, glyphs: list[int]) -> bytes:
 
 
 def _stream(dictionary: bytes, data: bytes) -> bytes:
-    compressed = zlib.compress(data, 9)
+    compressed = zlib.compress(data)
     return (b"<< " + dictionary + b" /Filter /FlateDecode /Length %d >>\nstream\n" % len(compressed)
             + compressed + b"\nendstream")
 
