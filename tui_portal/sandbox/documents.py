@@ -181,7 +181,7 @@ class _PageWriter:
     def text(self, x: float, value: str, *, size: float = 10, bold: bool = False, width: float | None = None) -> None:
         """Draw `value` from `x`; cut with an ellipsis to at most `width` points when given."""
         if width is not None:
-            value = self.clip(value, width, size=size, bold=bold)
+            value = self.fonts.clip(value, width, size, bold=bold, ellipsis=_ELLIPSIS)
         runs = self.fonts.runs(value, bold=bold)
         if not runs:
             return
@@ -193,13 +193,6 @@ class _PageWriter:
 
     def right(self, x_right: float, value: str, *, size: float = 10, bold: bool = False) -> None:
         self.text(x_right - self.fonts.width(value, size, bold=bold), value, size=size, bold=bold)
-
-    def clip(self, value: str, width: float, *, size: float, bold: bool = False) -> str:
-        if self.fonts.width(value, size, bold=bold) <= width:
-            return value
-        while value and self.fonts.width(value + _ELLIPSIS, size, bold=bold) > width:
-            value = value[:-1]
-        return value.rstrip() + _ELLIPSIS
 
     def newline(self, points: float = 14) -> None:
         self.y -= points

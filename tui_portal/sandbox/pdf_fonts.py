@@ -326,6 +326,22 @@ class DocumentFonts:
             total += load_font(file_name).width(glyph)
         return total * size / 1000
 
+    def clip(self, value: str, limit: float, size: float, *, bold: bool = False, ellipsis: str = "\u2026") -> str:
+        """`value`, cut to fit `limit` points with `ellipsis` at the end when it is wider (one pass, so a
+        5,000-character description costs no more than printing it)."""
+        text = printable(value)
+        if self.width(text, size, bold=bold) <= limit:
+            return text
+        room = limit - self.width(ellipsis, size, bold=bold)
+        used, kept = 0.0, 0
+        for character in text:
+            file_name, glyph = self._glyph(character, bold)
+            used += load_font(file_name).width(glyph) * size / 1000
+            if used > room:
+                break
+            kept += 1
+        return text[:kept].rstrip() + ellipsis
+
     def objects(self, first_number: int) -> tuple[bytes, list[bytes]]:
         """The page `/Font` resource dictionary and the PDF objects of every font used, numbered from
         `first_number` (five objects per font: Type0, CIDFont, descriptor, font file, ToUnicode)."""
