@@ -118,8 +118,9 @@ async def test_a_german_customer_gets_german_page_and_pdf_with_the_apis_amounts(
     issued = datetime.fromtimestamp(invoice["status_transitions"]["finalized_at"], tz=timezone.utc)
     german_day = f"{issued.day:02d}.{issued.month:02d}.{issued.year}"
 
-    page = (await client.get(path_of(invoice["hosted_invoice_url"]))).text
-    assert '<html lang="de">' in page
+    response = await client.get(path_of(invoice["hosted_invoice_url"]))
+    page = response.text
+    assert '<html lang="de">' in page and response.headers["content-language"] == "de"
     for label in ("Rechnungsnummer", "Rechnungsdatum", "Rechnung an", "Zwischensumme", "Fälliger Betrag",
                   "Rechnung als PDF herunterladen"):
         assert label in page, label
@@ -127,7 +128,9 @@ async def test_a_german_customer_gets_german_page_and_pdf_with_the_apis_amounts(
     # Lines keep the words they were written in (English here); the page's own words and amounts are German.
     assert "Invoice number" not in page and '<td class="amount">$29.00' not in page
 
-    document = (await client.get(path_of(invoice["invoice_pdf"]))).content
+    response = await client.get(path_of(invoice["invoice_pdf"]))
+    assert response.headers["content-language"] == "de"
+    document = response.content
     text = pdf_text(document, tmp_path, "-layout")
     assert "Rechnungsnummer" in text and "Bezahlt am" in text and german_day in text
     assert "Amount due" not in text

@@ -668,20 +668,21 @@ def _account(ctx: Context) -> dict[str, Any] | None:
 def hosted_invoice_page(ctx: Context) -> Response:
     invoice = _finalized_invoice(ctx)
     key = document_key(ctx, invoice["id"])
+    language = _customer_language(ctx, invoice)
     page = render_invoice_html(invoice, invoice["lines"]["data"], account=_account(ctx),
                                pdf_url=f"{documents_base_url(ctx)}/invoices/{invoice['id']}/pdf?key={key}",
-                               language=_customer_language(ctx, invoice))
-    return Response(page.encode("utf-8"))
+                               language=language)
+    return Response(page.encode("utf-8"), headers={"Content-Language": language.tag})
 
 
 @route("GET", "/invoices/{id}/pdf", auth=False, params={"key": Str()})
 def invoice_pdf(ctx: Context) -> Response:
     invoice = _finalized_invoice(ctx)
-    document = render_invoice_pdf(invoice, invoice["lines"]["data"], account=_account(ctx),
-                                  language=_customer_language(ctx, invoice))
+    language = _customer_language(ctx, invoice)
+    document = render_invoice_pdf(invoice, invoice["lines"]["data"], account=_account(ctx), language=language)
     filename = f"Invoice-{invoice.get('number') or invoice['id']}.pdf"
     return Response(document, content_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+                    headers={"Content-Disposition": f'inline; filename="{filename}"', "Content-Language": language.tag})
 
 
 # -- previews -------------------------------------------------------------------------------------------
