@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tui_portal.sandbox.document_locales import ENGLISH, LANGUAGES, document_language
+from tui_portal.sandbox.documents import render_invoice_pdf
 from tui_portal.sandbox.pdf_fonts import FALLBACKS, JAPANESE, load_font, parse_font
 
 from .billing_support import make_catalog, ok, subscribe
@@ -196,3 +197,19 @@ def test_every_language_has_every_label_with_the_same_placeholders_and_printable
             assert placeholders(text) == placeholders(ENGLISH.labels[key]), (language.tag, key)
             for character in text.replace("{", "").replace("}", ""):  # a label never prints as "?"
                 assert any(ord(character) in load_font(name).cmap for name in FALLBACKS[False]), (language.tag, key)
+
+
+@needs_poppler
+def test_the_pdf_title_is_the_invoice_in_the_customers_language_whatever_its_number(tmp_path: Path) -> None:
+    """The title a viewer shows (document information) is escaped like any PDF string: a merchant-set
+    invoice number with parentheses and backslashes cannot end it early."""
+    for number, language, title in (("A(1)\\) /Evil", "en", "Invoice A(1)\\) /Evil"),
+                                     ("NW-0001", "de", "Rechnung NW-0001"),
+                                     ("NW-0001", "ja", "請求書 NW-0001")):
+        document = render_invoice_pdf({"id": "in_1", "number": number, "status": "open", "currency": "usd"}, [],
+                                      account=None, language=LANGUAGES[language])
+        check_pdf_structure(document)
+        target = tmp_path / "title.pdf"
+        target.write_bytes(document)
+        info = subprocess.run(["pdfinfo", str(target)], capture_output=True, text=True, check=True).stdout
+        assert f"Title:           {title}\n" in info, info
