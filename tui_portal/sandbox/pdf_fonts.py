@@ -206,7 +206,7 @@ def _read_cmap(data: bytes, offset: int) -> dict[int, int]:
 
 @cache
 def load_font(file_name: str) -> TrueTypeFont:
-    """Read a bundled font once per process (about 10 ms for the Japanese one)."""
+    """Read a bundled font once per process (about 15 ms for the Japanese one, 2 ms for DejaVu)."""
     return parse_font((FONT_DIR / file_name).read_bytes(), file_name)
 
 
