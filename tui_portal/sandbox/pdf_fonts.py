@@ -2,7 +2,7 @@
 
 Why by hand: the PDF needs only a few things from a font (which glyph draws a character, how wide it
 is, and the glyph outlines it uses), and reading those from a TrueType file is a few table lookups.
-A PDF library or fontTools would add a dependency and 100+ ms of imports for that.
+A PDF library or fontTools would add a dependency and, for fontTools, 300+ ms of imports for that.
 
 How: the fonts under `fonts/` (DejaVu Sans and its bold for Latin, Greek and Cyrillic; Droid Sans
 Fallback for kana and kanji; cut down by `scripts/make_font_subsets.py`) are read once, when the
