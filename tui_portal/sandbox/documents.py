@@ -176,7 +176,7 @@ class _PageWriter:
     def __init__(self, fonts: DocumentFonts) -> None:
         self.fonts = fonts
         self.operations: list[bytes] = []
-        self.y = _PAGE_HEIGHT - 60
+        self.y: float = _PAGE_HEIGHT - 60
 
     def text(self, x: float, value: str, *, size: float = 10, bold: bool = False, width: float | None = None) -> None:
         """Draw `value` from `x`; cut with an ellipsis to at most `width` points when given."""

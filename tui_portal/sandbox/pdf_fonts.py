@@ -345,7 +345,8 @@ class DocumentFonts:
     def objects(self, first_number: int) -> tuple[bytes, list[bytes]]:
         """The page `/Font` resource dictionary and the PDF objects of every font used, numbered from
         `first_number` (five objects per font: Type0, CIDFont, descriptor, font file, ToUnicode)."""
-        entries, objects = [], []
+        entries: list[bytes] = []
+        objects: list[bytes] = []
         for used in self._used.values():
             number = first_number + len(objects)
             entries.append(b"/%s %d 0 R" % (used.resource.encode(), number))
