@@ -2,39 +2,29 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from .. import errors
-from ..params import Hash, Str
+from ..engine.common import ADDRESS_FIELDS
+from ..params import Array, Enum, Hash, Str
 
-ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
 # The address may be cleared as a whole (`address=`); one field may not (`address[line2]=` is
 # `parameter_invalid_empty`, as the stripe package's plain-string fields say): a field left out of
 # the hash is null, since an address is replaced whole.
 ADDRESS = Hash({name: Str() for name in ADDRESS_FIELDS}, clearable=True)
 
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# On the wire (API 2026-10-28) a subscription update's anchor is a hash,
+# `billing_cycle_anchor[type]=now`; the engine reads its type. (`type=timestamp` exists only for
+# previews of new subscriptions, which the sandbox does not offer.)
+ANCHOR = Hash({"type": Enum("now", "unchanged", required=True)})
 
 
-def address(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A Stripe address hash with every key present (missing -> null); None stays None."""
-    if value is None:
-        return None
-    return {name: value.get(name) for name in ADDRESS_FIELDS}
+def anchor_type(params: dict[str, Any]) -> dict[str, Any]:
+    anchor = params.get("billing_cycle_anchor")
+    return {**params, "billing_cycle_anchor": anchor["type"]} if anchor is not None else params
 
 
-def empty_address() -> dict[str, Any]:
-    return {name: None for name in ADDRESS_FIELDS}
+DISCOUNT_ENTRY = Hash({"coupon": Str(), "promotion_code": Str(), "discount": Str()})
 
 
-def check_email(value: str | None, param: str = "email") -> str | None:
-    if value is None:
-        return None
-    if len(value) > 512 or not _EMAIL_RE.match(value):
-        raise errors.StripeError(f"Invalid email address: {value}", code="email_invalid", param=param)
-    return value
-
-
-def deleted_stub(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"id": doc["id"], "object": doc["object"], "deleted": True}
+# Declare `"discounts": DISCOUNTS_PARAM` in a route; `discounts=` (empty) arrives as None = remove all.
+DISCOUNTS_PARAM = Array(DISCOUNT_ENTRY, clearable=True, max_items=20)
