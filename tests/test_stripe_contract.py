@@ -3,11 +3,19 @@ and the plugin's report on a recorded set of requests."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from stripe.params._subscription_create_params import SubscriptionCreateParams
 
 from tests import stripe_contract
 from tests.request_contract_plugin import check_recorded, request_line
 from tui_portal.sandbox import params as p
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_the_stripe_package_is_read_into_endpoints_and_parameter_classes() -> None:
@@ -110,3 +118,60 @@ def test_a_sandbox_declaration_is_compared_name_by_name_type_by_type_value_by_va
     assert compare("POST", "/v1/customers/{id}", {"phone": p.Str(clearable=True)}, empty_strings=False) == []
     assert compare("POST", "/v1/customers/{id}/rename", {}) == [
         "POST /v1/customers/{id}/rename: no such endpoint in the stripe package"]
+
+
+INNER_CONFTEST = '''
+from tests.request_contract_plugin import RequestContractPlugin
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(RequestContractPlugin(), "stripe_request_contract")
+'''
+
+INNER_TESTS = '''
+import asyncio
+
+import httpx
+
+from tui_portal.billing import StripeClient
+
+
+def answer(request):
+    return httpx.Response(200, json={"id": "cus_1", "object": "customer"})
+
+
+def send(**params):
+    async def run():
+        async with StripeClient("sk_test_x", transport=httpx.MockTransport(answer), max_retries=0) as client:
+            await client.customers.update("cus_1", **params)
+    asyncio.run(run())
+
+
+def test_a_good_update():
+    send(name="Ada", metadata={"team": "core"})
+
+
+def test_a_misspelt_parameter():
+    send(nmae="Ada")
+
+
+def test_the_same_mistake_again():
+    send(nmae="Grace")
+'''
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_run_whose_client_sent_a_bad_request_fails_and_says_which(tmp_path: Path, workers: str) -> None:
+    (tmp_path / "conftest.py").write_text(INNER_CONFTEST, encoding="utf-8")
+    (tmp_path / "test_inner.py").write_text(INNER_TESTS, encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", workers, str(tmp_path)],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120, check=False)
+    output = result.stdout + result.stderr
+    assert "3 passed" in output, output
+    assert result.returncode == 1, output  # every test passed, the contract did not
+    assert "stripe request contract: 2 distinct requests checked, 1 violations" in output
+    assert ("POST /v1/customers/{}: nmae: unknown parameter (not in CustomerUpdateParams)  "
+            "[first sent by test_inner.py::test_a_misspelt_parameter]") in output or (
+        "[first sent by test_inner.py::test_the_same_mistake_again]" in output), output
