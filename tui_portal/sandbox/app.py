@@ -32,6 +32,7 @@ from .ids import new_request_id
 from .params import validate_fields
 from .router import Response, Route, match
 from .store import Store
+from .webhooks import worker as webhook_worker
 from .wire import API_VERSION, api_key_from_headers, canonical_params, check_api_version, decode_form, json_body
 
 logger = logging.getLogger("tui_portal.sandbox")
@@ -153,6 +154,7 @@ class SandboxApp:
                         ctx.tx.meta_set("seeded", str(ctx.now))
             with self.store.transaction() as tx:
                 idempotency.clear_abandoned(tx)
+            webhook_worker.start(self)
             self._ready = True
 
     @contextmanager
