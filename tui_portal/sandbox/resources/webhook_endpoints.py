@@ -8,7 +8,6 @@ an event's `pending_webhooks` is counted from the outbox each time the event is 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from .. import errors
 from ..context import Context
@@ -18,6 +17,7 @@ from ..params import LIST, Array, Bool, Enum, Metadata, Str, apply_metadata
 from ..router import route
 from ..webhooks import catalog, outbox
 from ..webhooks.signing import new_signing_secret
+from ..webhooks.urls import url_problem
 from ..wire import check_api_version
 from .common import deleted_stub
 
@@ -116,16 +116,9 @@ def list_endpoints(ctx: Context) -> dict[str, Any]:
 
 
 def _checked_url(url: str) -> str:
-    """An absolute http(s) URL with a host. Unlike Stripe's live mode, plain http and loopback hosts are
-    accepted: the sandbox delivers from the developer's own machine."""
-    try:
-        parts = urlsplit(url)
-        port_ok = parts.port is None or 0 < parts.port
-    except ValueError:
-        port_ok = False
-    if not port_ok or parts.scheme not in ("http", "https") or not parts.hostname or any(ch.isspace() for ch in url):
-        raise errors.invalid("url", f"Invalid URL: {url!r} is not an absolute http:// or https:// URL.",
-                             code="url_invalid")
+    problem = url_problem(url)
+    if problem:
+        raise errors.invalid("url", f"Invalid URL: {problem}.", code="url_invalid")
     return url
 
 

@@ -3,7 +3,7 @@
 Why a fixed list: Stripe refuses an `enabled_events` entry it does not know ("Invalid
 enabled_events[0]: must be one of ..."), and an endpoint subscribed to an event the sandbox never
 records would wait forever without saying why. `tests/sandbox/test_webhooks.py` scans the sandbox's
-sources for recorded event types, so a new `ctx.emit("x.y", ...)` that is missing here fails a test.
+sources for recorded event types, so an event type recorded somewhere but missing here fails a test.
 """
 
 from __future__ import annotations

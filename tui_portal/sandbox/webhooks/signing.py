@@ -24,5 +24,5 @@ def new_signing_secret() -> str:
 def signature_header(payload: str, secret: str, timestamp: int | None = None) -> str:
     """The `Stripe-Signature` header value for `payload` (the exact body text sent)."""
     moment = int(time.time()) if timestamp is None else int(timestamp)
-    digest = hmac.new(secret.encode("utf-8"), f"{moment}.{payload}".encode("utf-8"), hashlib.sha256).hexdigest()
+    digest = hmac.new(secret.encode("utf-8"), f"{moment}.{payload}".encode(), hashlib.sha256).hexdigest()
     return f"t={moment},v1={digest}"

@@ -30,6 +30,7 @@ from tui_portal.logs import log_event
 
 from . import outbox
 from .signing import signature_header
+from .urls import loggable_url
 
 if TYPE_CHECKING:
     from ..app import SandboxApp
@@ -200,13 +201,3 @@ def post_event(url: str, payload: str, secret: str, *, timeout: float = TIMEOUT_
         return None, f"{type(error).__name__}: {error}"
     finally:
         connection.close()
-
-
-def loggable_url(url: str) -> str:
-    """An endpoint URL without user info or query (either can carry a credential)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
