@@ -59,8 +59,9 @@ def check_forward_url(url: str) -> str:
 
 
 def run(*, forward_to: str, events: Sequence[str] | None, db_path: Path | None, api_base: str | None,
-        api_key: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+        api_key: str, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """The command: 0 after Ctrl+C, 1 when the sandbox cannot be listened to."""
+    out, err = out or sys.stdout, err or sys.stderr
     try:
         asyncio.run(_listen(forward_to=forward_to, events=events, db_path=db_path, api_base=api_base,
                             api_key=api_key, out=out))
@@ -112,13 +113,14 @@ async def _get(client: httpx.AsyncClient, path: str, params: dict[str, str]) -> 
         response = await client.get(path, params=params)
     except httpx.HTTPError as error:
         raise ListenError(f"cannot reach the sandbox at {client.base_url}: {error or type(error).__name__}") from None
-    if response.status_code == 404 and path == SESSION_PATH:
-        raise ListenError(f"{client.base_url} is not a tui-portal sandbox (GET {path} answered 404)")
     if response.status_code != 200:
         try:
             message = response.json()["error"]["message"]
         except (ValueError, KeyError, TypeError):
-            message = f"HTTP {response.status_code}"
+            message = None
+        if message is None or (response.status_code == 404 and path == SESSION_PATH):
+            raise ListenError(f"{client.base_url} does not answer as a tui-portal sandbox "
+                              f"(GET {path}: HTTP {response.status_code})")
         raise ListenError(f"the sandbox refused GET {path}: {message}")
     return response.json()
 
