@@ -18,7 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.sandbox.webhook_support import Receiver, ServedSandbox, subprocess_env, wait_for
+from tests.sandbox.webhook_support import (
+    Receiver,
+    ServedSandbox,
+    subprocess_env,
+    wait_for,
+)
 from tui_portal import cli
 from tui_portal.sandbox import DEFAULT_API_KEY, create_app
 

@@ -205,7 +205,7 @@ def test_every_event_the_sandbox_records_can_be_subscribed_to() -> None:
         text = path.read_text(encoding="utf-8")
         recorded |= set(re.findall(call + r"""["']([a-z_.]+)["']""", text))
         constants_used |= set(re.findall(call + r"""(?:[a-z_]+\.)?([A-Z][A-Z_]+)\b""", text))
-        constants.update(re.findall(r"""^([A-Z][A-Z_]+) = ["']([a-z_.]+)["']""", text, flags=re.M))
+        constants.update(re.findall(r"""^([A-Z][A-Z_]+) = ["']([a-z_.]+)["']""", text, flags=re.MULTILINE))
     assert constants_used <= set(constants), "an event type constant the scan cannot resolve"
     recorded |= {constants[name] for name in constants_used}
     assert len(recorded) > 30, "the scan found too few recorded event types"

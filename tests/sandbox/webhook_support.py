@@ -69,7 +69,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 payload = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
                     event = stripe.Webhook.construct_event(payload, self.headers.get("Stripe-Signature"),
