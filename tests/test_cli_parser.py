@@ -46,8 +46,8 @@ def _leaf_commands() -> list[tuple[str, ...]]:
 def test_every_command_is_covered_by_the_leaf_walk() -> None:
     leaves = {" ".join(path) for path in _leaf_commands()}
     for command in ("login", "logout", "sandbox serve", "sandbox reset", "sandbox advance", "sandbox listen",
-                    "config check", "completion", "ssh keys list", "ssh keys add", "ssh serve", "ssh session", "kiosk", "staff",
-                    "staff audit verify"):
+                    "config check", "completion", "ssh keys list", "ssh keys add", "ssh serve", "ssh session",
+                    "kiosk", "staff", "staff audit verify"):
         assert command in leaves
 
 
