@@ -101,27 +101,34 @@ def forget_endpoint(tx: Transaction, endpoint_id: str) -> None:
 
 
 # -- the worker's side ------------------------------------------------------------------------------
-def next_due(tx: Transaction) -> float | None:
-    """When the earliest pending delivery falls due (it may be blocked or claimed: a hint to sleep
-    until, never a promise of work)."""
-    row = tx.conn.execute("SELECT MIN(next_attempt) FROM webhook_deliveries WHERE state = ?", (PENDING,)).fetchone()
+# A pending delivery that may be sent once due: its endpoint exists and is enabled, and no earlier
+# delivery to that endpoint for the same object is still pending (order per object).
+_SENDABLE = """
+    FROM webhook_deliveries d
+    JOIN objects o ON o.id = d.endpoint AND o.deleted = 0 AND json_extract(o.data, '$.status') = 'enabled'
+    WHERE d.state = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint = d.endpoint
+                      AND e.object_id = d.object_id AND e.state = 'pending' AND e.seq < d.seq)
+"""
+
+
+def next_due(tx: Transaction, *, now: float) -> float | None:
+    """When the next sendable delivery falls due (None: nothing to send until something changes). A
+    delivery claimed by a live worker counts from the end of its lease."""
+    row = tx.conn.execute(
+        "SELECT MIN(CASE WHEN d.claimed_until >= ? THEN d.claimed_until ELSE d.next_attempt END) " + _SENDABLE,
+        (now,),
+    ).fetchone()
     return None if row is None or row[0] is None else float(row[0])
 
 
 def claim_due(tx: Transaction, *, now: float, lease: float, limit: int = 20) -> list[Claimed]:
-    """Claim what may be sent now, oldest first: due, not claimed by a live worker, its endpoint
-    enabled, and no earlier delivery for the same object to the same endpoint still pending (order
-    per object). Must run in a write transaction."""
+    """Claim what may be sent now, oldest first: sendable, due, and not claimed by a live worker.
+    Must run in a write transaction."""
     rows = tx.conn.execute(
-        """
-        SELECT d.seq, d.event, d.endpoint, d.attempts FROM webhook_deliveries d
-        JOIN objects o ON o.id = d.endpoint AND o.deleted = 0 AND json_extract(o.data, '$.status') = 'enabled'
-        WHERE d.state = ? AND d.next_attempt <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
-          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint = d.endpoint
-                          AND e.object_id = d.object_id AND e.state = ? AND e.seq < d.seq)
-        ORDER BY d.seq LIMIT ?
-        """,
-        (PENDING, now, now, PENDING, limit),
+        "SELECT d.seq, d.event, d.endpoint, d.attempts " + _SENDABLE
+        + " AND d.next_attempt <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?) ORDER BY d.seq LIMIT ?",
+        (now, now, limit),
     ).fetchall()
     for row in rows:
         tx.conn.execute("UPDATE webhook_deliveries SET claimed_until = ? WHERE seq = ?", (now + lease, row[0]))

@@ -127,18 +127,20 @@ class DeliveryWorker:
                 woken = True
 
     def _sleep_seconds(self, app: SandboxApp) -> float:
+        now = time.time()
         with app.store.transaction(write=False) as tx:
-            due = outbox.next_due(tx)
+            due = outbox.next_due(tx, now=now)
         if due is None:
             return POLL_SECONDS
-        return min(POLL_SECONDS, max(0.05, due - time.time()))
+        return min(POLL_SECONDS, max(0.05, due - now))
 
     def _work(self, app: SandboxApp, *, check_first: bool) -> int:
         """Claim what is due and send it, in claim order; returns how many attempts were made."""
         if check_first:
+            now = time.time()
             with app.store.transaction(write=False) as tx:
-                due = outbox.next_due(tx)
-            if due is None or due > time.time():
+                due = outbox.next_due(tx, now=now)
+            if due is None or due > now:
                 return 0
         with app.store.transaction() as tx:
             claimed = outbox.claim_due(tx, now=time.time(), lease=LEASE_SECONDS)
