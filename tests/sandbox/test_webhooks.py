@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import stripe
 
+from tests.stripe_samples import stripe_resources
 from tui_portal.sandbox.webhooks import catalog
 
 from .webhook_support import Receiver, ServedSandbox, free_port, wait_for
@@ -79,6 +80,8 @@ def test_the_endpoint_api_and_signed_deliveries(served: ServedSandbox, receiver:
     assert wait_for(lambda: pending_webhooks(client, events["customer.updated"].id) == 0, "pending_webhooks 0")
     assert pending_webhooks(client, events["product.created"].id) == 0  # nobody asked for it
     assert client.v1.events.list(params={"delivery_success": False}).data == []
+    assert {event.id for event in client.v1.events.list(params={"delivery_success": True, "limit": 3}).data} == {
+        events["customer.created"].id, events["customer.updated"].id, events["product.created"].id}
 
     # Disabled: events meanwhile are not queued for it. Then deleted: gone, nothing more is sent.
     disabled = client.v1.webhook_endpoints.update(endpoint.id, params={
@@ -211,3 +214,14 @@ def test_every_event_the_sandbox_records_can_be_subscribed_to() -> None:
     assert len(recorded) > 30, "the scan found too few recorded event types"
     assert sorted(recorded - set(catalog.EVENT_TYPES)) == []
     assert sorted(set(catalog.EVENT_TYPES) - recorded) == []  # and nothing listed that is never recorded
+
+
+async def test_endpoints_have_the_keys_of_stripes_samples(empty_client) -> None:
+    created = (await empty_client.post("/v1/webhook_endpoints", data={
+        "url": "http://127.0.0.1:9/hook", "enabled_events[0]": "invoice.paid"})).json()
+    retrieved = (await empty_client.get(f"/v1/webhook_endpoints/{created['id']}")).json()
+    deleted = (await empty_client.delete(f"/v1/webhook_endpoints/{created['id']}")).json()
+    samples = stripe_resources()
+    assert set(retrieved) == set(samples["webhook_endpoint"])  # the sample has no secret either
+    assert set(created) == set(samples["webhook_endpoint"]) | {"secret"}
+    assert set(deleted) == set(samples["deleted_webhook_endpoint"])
