@@ -135,7 +135,7 @@ class DeliveryWorker:
         return min(POLL_SECONDS, max(0.05, due - now))
 
     def _work(self, app: SandboxApp, *, check_first: bool) -> int:
-        """Claim what is due and send it, in claim order; returns how many attempts were made."""
+        """Claim the oldest delivery that is due and send it; returns how many attempts were made."""
         if check_first:
             now = time.time()
             with app.store.transaction(write=False) as tx:
@@ -143,7 +143,9 @@ class DeliveryWorker:
             if due is None or due > now:
                 return 0
         with app.store.transaction() as tx:
-            claimed = outbox.claim_due(tx, now=time.time(), lease=LEASE_SECONDS)
+            # One at a time: the lease must cover the attempt it was taken for, or a slow endpoint
+            # would let a batch's later leases expire and another process send those again.
+            claimed = outbox.claim_due(tx, now=time.time(), lease=LEASE_SECONDS, limit=1)
         for delivery in claimed:
             self._attempt(app, delivery)
         return len(claimed)
