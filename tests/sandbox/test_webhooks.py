@@ -9,8 +9,10 @@ sent after it; a rolled-back request delivers nothing; disabled and deleted endp
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +20,17 @@ import pytest
 import stripe
 
 from tests.stripe_samples import stripe_resources
+from tui_portal.sandbox import create_app
 from tui_portal.sandbox.webhooks import catalog
 
-from .webhook_support import Receiver, ServedSandbox, free_port, wait_for
+from .conftest import make_client
+from .webhook_support import (
+    BUDGET_SECONDS,
+    Receiver,
+    ServedSandbox,
+    free_port,
+    wait_for,
+)
 
 SANDBOX_SOURCES = Path(__file__).resolve().parents[2] / "tui_portal" / "sandbox"
 
@@ -37,6 +47,19 @@ def served(tmp_path: Path) -> Iterator[ServedSandbox]:
     server = ServedSandbox(tmp_path / "hooks.sqlite3", tmp_path / "sandbox.log")
     yield server
     server.stop()
+
+
+async def async_wait_for(condition, what: str) -> None:
+    """`wait_for` inside a test's event loop (the ASGI app runs on it), for sync or async conditions."""
+    deadline = time.monotonic() + BUDGET_SECONDS
+    while time.monotonic() < deadline:
+        value = condition()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
 
 
 def pending_webhooks(client: stripe.StripeClient, event_id: str) -> int:
@@ -225,3 +248,54 @@ async def test_endpoints_have_the_keys_of_stripes_samples(empty_client) -> None:
     assert set(retrieved) == set(samples["webhook_endpoint"])  # the sample has no secret either
     assert set(created) == set(samples["webhook_endpoint"]) | {"secret"}
     assert set(deleted) == set(samples["deleted_webhook_endpoint"])
+
+
+def test_two_processes_on_one_file_deliver_each_event_once(served: ServedSandbox, receiver: Receiver) -> None:
+    """`sandbox serve` and an embedded sandbox (a portal, an SSH session) share the file, and each runs
+    a worker: every delivery is claimed by exactly one of them."""
+    client = served.client()
+    receiver.secret = client.v1.webhook_endpoints.create(params={
+        "url": receiver.url, "enabled_events": ["customer.created"]}).secret
+    embedded = create_app(served.db_path)
+
+    async def create_in_this_process(count: int) -> None:
+        async with make_client(embedded) as local:
+            for number in range(count):
+                assert (await local.post("/v1/customers", data={"email": f"local{number}@example.com"})).is_success
+
+    for number in range(6):
+        client.v1.customers.create(params={"email": f"served{number}@example.com"})
+    asyncio.run(create_in_this_process(6))
+    wait_for(lambda: len(receiver.accepted()) >= 12, "twelve deliveries")
+    created = {event.id for event in client.v1.events.list(params={"type": "customer.created", "limit": 12}).data}
+    assert sorted(d.event_id for d in receiver.deliveries) == sorted(created)  # each once, none twice
+    assert all(line["attempt"] == 1 for line in served.log_lines("webhook_delivery"))
+
+
+async def test_a_delivery_that_gave_up_still_counts_and_holds_nothing_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> None:
+    monkeypatch.setenv("TUI_PORTAL_SANDBOX_WEBHOOK_RETRY_SECONDS", "0.05")
+    monkeypatch.setenv("TUI_PORTAL_SANDBOX_WEBHOOK_ATTEMPTS", "2")
+    app = create_app(tmp_path / "gave_up.sqlite3", seed=False)
+    async with make_client(app) as client:
+        endpoint = (await client.post("/v1/webhook_endpoints", data={
+            "url": f"http://127.0.0.1:{free_port()}/down", "enabled_events[0]": "*"})).json()
+        receiver.secret = endpoint["secret"]
+        customer = (await client.post("/v1/customers", data={"email": "down@example.com"})).json()
+        (created,) = (await client.get("/v1/events")).json()["data"]
+
+        async def given_up() -> bool:
+            with app.context(write=False) as ctx:
+                row = ctx.tx.conn.execute("SELECT state, attempts FROM webhook_deliveries WHERE event = ?",
+                                          (created["id"],)).fetchone()
+            return row == ("failed", 2)
+
+        await async_wait_for(given_up, "two failed attempts")
+        assert (await client.get(f"/v1/events/{created['id']}")).json()["pending_webhooks"] == 1
+        undelivered = (await client.get("/v1/events", params={"delivery_success": "false"})).json()["data"]
+        assert [event["id"] for event in undelivered] == [created["id"]]
+
+        await client.post(f"/v1/webhook_endpoints/{endpoint['id']}", data={"url": receiver.url})
+        await client.post(f"/v1/customers/{customer['id']}", data={"name": "Up again"})
+        await async_wait_for(receiver.accepted, "the next event for the same customer")
+        assert [d.event_type for d in receiver.deliveries] == ["customer.updated"]
