@@ -85,6 +85,8 @@ def test_listen_on_a_database_forwards_signed_events_and_stops_on_ctrl_c(tmp_pat
         (delivery,) = receiver.deliveries
         assert (delivery.event_type, delivery.object_id, delivery.verified) == ("customer.created", customer["id"], True)
         wait_for(lambda: any("<--" in line for line in listener.lines), "the answer line")
+        # Like `sandbox serve`, a listener keeps `sandbox reset` off the file it reads.
+        assert cli.main(["sandbox", "reset", "--db", str(db_path)]) == 1
     finally:
         code, stderr = listener.stop()
     assert code == 0 and "Traceback" not in stderr, stderr

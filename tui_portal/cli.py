@@ -329,6 +329,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 def _sandbox_listen(args: argparse.Namespace, db_path: Path) -> int:
     """`sandbox listen`: checks its input (exit 2), then forwards until Ctrl+C (exit 0)."""
     from tui_portal import sandbox
+    from tui_portal.sandbox.lock import serving
     from tui_portal.sandbox.webhooks import listen
     from tui_portal.sandbox.webhooks.urls import url_problem
 
@@ -348,10 +349,14 @@ def _sandbox_listen(args: argparse.Namespace, db_path: Path) -> int:
     if args.api_key and not args.api_base:
         print("tui-portal sandbox listen: --api-key is for --api-base; a database file needs no key", file=sys.stderr)
         return 2
-    if not args.api_base:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    return listen.run(forward_to=forward_to, events=events, db_path=None if args.api_base else db_path,
-                      api_base=args.api_base, api_key=args.api_key or sandbox.DEFAULT_API_KEY)
+    if args.api_base:
+        return listen.run(forward_to=forward_to, events=events, db_path=None, api_base=args.api_base,
+                          api_key=args.api_key or sandbox.DEFAULT_API_KEY)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    # Listening reads the file as `sandbox serve` does, so a reset under it is refused the same way.
+    with serving(db_path):
+        return listen.run(forward_to=forward_to, events=events, db_path=db_path, api_base=None,
+                          api_key=sandbox.DEFAULT_API_KEY)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
