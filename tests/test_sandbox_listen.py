@@ -142,4 +142,4 @@ def test_listening_to_something_that_is_no_sandbox_says_so(receiver: Receiver, c
                      "--forward-to", receiver.url])
     assert code == 1
     assert capsys.readouterr().err == (f"tui-portal sandbox listen: http://127.0.0.1:{receiver.port} does not answer "
-                                       "as a tui-portal sandbox (GET /v1/sandbox/listen: HTTP 501)\n")
+                                       "as a tui-portal sandbox (GET /sandbox/listen: HTTP 501)\n")

@@ -1,5 +1,5 @@
-"""Sandbox-only routes behind `tui-portal sandbox listen` (not Stripe's API; Stripe's CLI uses a private
-websocket instead).
+"""Sandbox-only routes behind `tui-portal sandbox listen` (not Stripe's API, hence outside `/v1/`;
+Stripe's CLI uses a private websocket instead). They take an API key like the API does.
 
 Why a feed by insertion order and not `GET /v1/events`: events are listed by `created`, and the
 sandbox records events dated in the past (a renewal caught up later, a test clock's frozen time), so a
@@ -19,10 +19,10 @@ from ..params import Int, Str
 from ..router import route
 from ..webhooks import outbox
 
-FEED_URL = "/v1/sandbox/listen/events"
+FEED_URL = "/sandbox/listen/events"
 
 
-@route("GET", "/v1/sandbox/listen", write=True)
+@route("GET", "/sandbox/listen", write=True)
 def listen_session(ctx: Context) -> dict[str, Any]:
     """The database's stable `sandbox listen` secret and the newest event (listen forwards what comes after)."""
     row = ctx.tx.conn.execute("SELECT id FROM objects WHERE object = 'event' ORDER BY seq DESC LIMIT 1").fetchone()

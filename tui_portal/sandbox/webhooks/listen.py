@@ -3,8 +3,8 @@ as `stripe listen` does.
 
 Design: listen always talks HTTP to a sandbox. With `--api-base` that is a running `sandbox serve`;
 otherwise an app on the database file, in this process (ASGI, no socket). Either way it asks
-`GET /v1/sandbox/listen` for the database's stable listen secret and its newest event, then polls
-`GET /v1/sandbox/listen/events?after=<last seen>` (events in commit order, so none dated in the past is
+`GET /sandbox/listen` for the database's stable listen secret and its newest event, then polls
+`GET /sandbox/listen/events?after=<last seen>` (events in commit order, so none dated in the past is
 skipped) and POSTs each event, signed with that secret, to the URL. Polling keeps one code path for
 both cases and needs nothing from the server but two read routes; its cost is up to `POLL_SECONDS`
 of latency. Like Stripe's CLI it forwards only what happens while it runs and does not retry (a
@@ -30,8 +30,8 @@ from .urls import url_problem
 from .worker import USER_AGENT
 
 POLL_SECONDS = 0.5
-SESSION_PATH = "/v1/sandbox/listen"
-FEED_PATH = "/v1/sandbox/listen/events"
+SESSION_PATH = "/sandbox/listen"
+FEED_PATH = "/sandbox/listen/events"
 
 
 class ListenError(Exception):
