@@ -22,18 +22,27 @@ import os
 import threading
 import time
 import weakref
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from tui_portal.logs import log_event
 
+from ..store import Store
 from . import outbox
 from .signing import signature_header
 from .urls import loggable_url
 
-if TYPE_CHECKING:
-    from ..app import SandboxApp
+
+class SandboxApp(Protocol):
+    """What the worker uses of `app.SandboxApp` (named structurally: the app imports this module, so
+    importing the app here, even for typing, would tie the two in a cycle)."""
+
+    db_path: str
+    store: Store
+
+    def context(self, *, write: bool = True) -> AbstractContextManager[Any]: ...
 
 RETRY_SECONDS_ENV = "TUI_PORTAL_SANDBOX_WEBHOOK_RETRY_SECONDS"
 ATTEMPTS_ENV = "TUI_PORTAL_SANDBOX_WEBHOOK_ATTEMPTS"
