@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -86,7 +87,10 @@ async def _listen(*, forward_to: str, events: Sequence[str] | None, db_path: Pat
     async with sandbox, httpx.AsyncClient(timeout=10.0, follow_redirects=False) as forwarder:
         session = await _get(sandbox, SESSION_PATH, {})
         cursor = session.get("last_event")
-        print(f"Ready! Your webhook signing secret is {session['secret']} (^C to quit)", file=out, flush=True)
+        secret = str(session.get("secret"))
+        if not re.fullmatch(r"whsec_[A-Za-z0-9]+", secret):
+            raise ListenError(f"{sandbox.base_url} answered GET {SESSION_PATH} without a signing secret")
+        print(f"Ready! Your webhook signing secret is {secret} (^C to quit)", file=out, flush=True)
         unreachable = False
         while True:
             try:
@@ -103,7 +107,7 @@ async def _listen(*, forward_to: str, events: Sequence[str] | None, db_path: Pat
             for event in page["data"]:
                 cursor = event["id"]
                 if events is None or wants(events, event["type"]):
-                    await _forward(forwarder, forward_to, event, session["secret"], out)
+                    await _forward(forwarder, forward_to, event, secret, out)
             if not page.get("has_more"):
                 await asyncio.sleep(POLL_SECONDS)
 
@@ -139,4 +143,7 @@ async def _forward(forwarder: httpx.AsyncClient, url: str, event: dict[str, Any]
 
 
 def _say(out: TextIO, line: str) -> None:
-    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}   {line}", file=out, flush=True)
+    """One timestamped line. Control characters are dropped: with `--api-base` the event types and ids
+    come from whatever answers there, and must not be able to drive the developer's terminal."""
+    printable = "".join(ch for ch in line if ch.isprintable())
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}   {printable}", file=out, flush=True)
