@@ -127,6 +127,7 @@ class SandboxApp:
             if message["type"] == "lifespan.startup":
                 try:
                     await asyncio.to_thread(self.ensure_ready)
+                    webhook_worker.start(self)  # a server delivers what is queued even before a request
                 except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
@@ -154,7 +155,6 @@ class SandboxApp:
                         ctx.tx.meta_set("seeded", str(ctx.now))
             with self.store.transaction() as tx:
                 idempotency.clear_abandoned(tx)
-            webhook_worker.start(self)
             self._ready = True
 
     @contextmanager
@@ -174,6 +174,7 @@ class SandboxApp:
             headers["Idempotency-Key"] = idempotency_key
         try:
             self.ensure_ready()
+            webhook_worker.start(self)  # not in ensure_ready: `advance` and `reset` get ready, then exit
             route, path_params, path_exists = match(request.method, request.path)
             if route is None or route.auth:
                 api_key = api_key_from_headers(request.headers)

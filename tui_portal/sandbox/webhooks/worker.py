@@ -1,8 +1,8 @@
 """The delivery worker: one daemon thread per sandbox app, sending what the outbox holds.
 
 Why a thread and not the request: a request never waits for a merchant's handler (which may be slow,
-down, or the very process that made the request). The thread is started when the app gets ready (its
-first request, or `sandbox serve` at start-up), sleeps while nothing is due, is woken at once when this
+down, or the very process that made the request). The thread is started by the app's first HTTP request,
+or by `sandbox serve` at start-up (not by `advance` or `reset`, which exit at once), sleeps while nothing is due, is woken at once when this
 process records an event with deliveries, and otherwise looks at the outbox once a second (so it also
 sends what other processes on the same file queued, and retries that fell due). It keeps only a weak
 reference to its app and stops when the app is gone or its database file was deleted.
@@ -87,12 +87,15 @@ def _warning_level() -> int:
 
 
 def start(app: SandboxApp) -> None:
-    """Start the app's worker (once). An in-memory database has no file other threads could share."""
+    """Start the app's worker, once (cheap to call on every request). An in-memory database has no
+    file other threads could share."""
     if app.db_path == ":memory:" or getattr(app, "_webhook_worker", None) is not None:
         return
-    worker = DeliveryWorker(app, RetryPolicy.from_environment())
-    app._webhook_worker = worker  # type: ignore[attr-defined]
     with _workers_lock:
+        if getattr(app, "_webhook_worker", None) is not None:
+            return
+        worker = DeliveryWorker(app, RetryPolicy.from_environment())
+        app._webhook_worker = worker  # type: ignore[attr-defined]
         _workers.add(worker)
     worker.thread.start()
 
