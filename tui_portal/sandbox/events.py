@@ -14,7 +14,7 @@ from .webhooks import outbox, worker
 from .wire import API_VERSION
 
 if TYPE_CHECKING:
-    from .context import Context
+    from .context_view import ContextView as Context
 
 _MISSING = object()
 
