@@ -38,6 +38,7 @@ from ..engine.timeline import catch_up
 from ..expand import renderer
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import Response, route
+from ..search import SEARCH_PARAMS, run_search
 from .common import DISCOUNTS_PARAM
 
 # -- rendering ----------------------------------------------------------------------------------------
@@ -78,6 +79,12 @@ def list_invoices(ctx: Context) -> dict[str, Any]:
     if ctx.params.get("collection_method"):
         json_equals["collection_method"] = ctx.params["collection_method"]
     return lists.paginate(ctx, OBJECT, "/v1/invoices", json_equals=json_equals, **filters)
+
+
+@route("GET", "/v1/invoices/search", params=SEARCH_PARAMS)
+def search_invoices(ctx: Context) -> dict[str, Any]:
+    catch_up(ctx)
+    return run_search(ctx, OBJECT, "/v1/invoices/search", "invoices")
 
 
 @route("GET", "/v1/invoices/{id}")
