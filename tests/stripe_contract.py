@@ -382,7 +382,9 @@ def describe(shape: Shape) -> str:
         if isinstance(alt, Scalar):
             names.append(alt.kind)
         elif isinstance(alt, Choice):
-            names.append("one of " + ", ".join(repr(value) for value in sorted(alt.values)))
+            values = sorted(alt.values)
+            shown = ", ".join(repr(value) for value in values[:8])
+            names.append(f"one of {shown}" + (f", ... ({len(values)} values)" if len(values) > 8 else ""))
         elif isinstance(alt, Empty):
             names.append("'' (unset)")
         elif isinstance(alt, ArrayOf):
@@ -426,7 +428,7 @@ def _check_alternative(alt: Any, value: Any, name: str) -> list[str] | None:
             return None
         if _wire_text(value) in alt.values:
             return []
-        return [f"{name}: value {_wire_text(value)!r} not allowed (allowed: {', '.join(sorted(alt.values))})"]
+        return [f"{name}: value {_wire_text(value)!r} not allowed (allowed: {describe((alt,))[len('one of '):]})"]
     if isinstance(alt, ArrayOf):
         items = _as_array(value)
         if items is None:

@@ -53,7 +53,7 @@ def test_each_kind_of_violation_is_named_with_its_full_bracketed_name() -> None:
         "colour": "blue",
     })
     assert sorted(problems) == sorted([
-        "items[0][price_data][recurring][interval]: value 'fortnight' not allowed (allowed: day, month, week, year)",
+        "items[0][price_data][recurring][interval]: value 'fortnight' not allowed (allowed: 'day', 'month', 'week', 'year')",
         ("items[0][price_data][recurring][intervall_count]: unknown parameter "
          "(not in SubscriptionCreateParamsItemPriceDataRecurring)"),
         "items[0][price_data][unit_amount]: wrong type, expected integer, got '12.5'",

@@ -16,14 +16,16 @@ from tests import stripe_contract
 from tui_portal.sandbox.app import load_resources
 from tui_portal.sandbox.router import ROUTES, Route
 
-# Pages a browser opens, which Stripe serves on its own hosts, not on the API: no params class
-# describes them (their forms are read by hand).
+# Pages a browser opens, which Stripe serves on its own hosts, not on the API, and the sandbox's own
+# feed for `sandbox listen`: no params class describes them.
 SANDBOX_ONLY = {
     ("GET", "/invoices/{id}"): "hosted invoice page (Stripe: invoice.stripe.com)",
     ("GET", "/invoices/{id}/pdf"): "invoice PDF (Stripe: pay.stripe.com / files.stripe.com)",
     ("GET", "/portal/{session}"): "billing portal session page (Stripe: billing.stripe.com)",
     ("GET", "/checkout/{session}"): "hosted Checkout page (Stripe: checkout.stripe.com)",
     ("POST", "/checkout/{session}"): "the hosted Checkout page's card form",
+    ("GET", "/sandbox/listen"): "`tui-portal sandbox listen`'s session (Stripe CLI talks to Stripe privately)",
+    ("GET", "/sandbox/listen/events"): "`tui-portal sandbox listen`'s event feed",
 }
 
 

@@ -68,7 +68,6 @@ def confirm_setup_intent(ctx: Context, intent: dict[str, Any], pm_id: str | None
     pm, token = resolve_payment_method(ctx, pm_id, param=param)
     failure = attach_error_for(token, pm["id"]) if token else None
     if failure is not None:
-        before = ctx.snapshot(intent)
         intent["status"] = "requires_payment_method"
         intent["payment_method"] = None
         intent["last_setup_error"] = {
@@ -77,7 +76,6 @@ def confirm_setup_intent(ctx: Context, intent: dict[str, Any], pm_id: str | None
             "message": failure.message, "payment_method": ctx.render(pm), "type": "card_error",
         }
         ctx.save(intent)
-        ctx.emit_updated("setup_intent.updated", before, intent)
         ctx.emit("setup_intent.setup_failed", intent)
         raise errors.card_error(failure.message, code=failure.code or "card_declined",
                                 decline_code=failure.extra.get("decline_code"), keep_changes=True,
@@ -123,7 +121,6 @@ def update_setup_intent_with(ctx: Context, intent: dict[str, Any], params: dict[
     if intent["status"] in ("succeeded", "canceled"):
         raise errors.StripeError(f"You cannot update this SetupIntent because it has a status of "
                                  f"{intent['status']}.", code="setup_intent_unexpected_state")
-    before = ctx.snapshot(intent)
     params = params
     if "customer" in params:
         ctx.load("customer", params["customer"], param="customer")
@@ -139,8 +136,7 @@ def update_setup_intent_with(ctx: Context, intent: dict[str, Any], params: dict[
     if "allowed_payment_method_types" in params:
         intent["allowed_payment_method_types"] = params["allowed_payment_method_types"]
         intent["payment_method_types"] = params["allowed_payment_method_types"]
-    ctx.save(intent)
-    ctx.emit_updated("setup_intent.updated", before, intent)
+    ctx.save(intent)  # Stripe records no event for it (there is no setup_intent.updated type)
     return intent
 
 

@@ -9,6 +9,7 @@ from ..context import Context
 from ..lists import paginate
 from ..params import LIST, Array, Bool, Str
 from ..router import route
+from ..webhooks import outbox
 
 
 @route("GET", "/v1/events", params={**LIST, "type": Str(), "types": Array(Str(), max_items=20),
@@ -30,8 +31,10 @@ def list_events(ctx: Context) -> dict[str, Any]:
     if params.get("types"):
         types = params["types"]
         where.append((f"lookup IN ({','.join('?' * len(types))})", tuple(types)))
-    if params.get("delivery_success") is False:
-        where.append(("0", ()))  # the sandbox delivers no webhooks, so nothing ever failed
+    if "delivery_success" in params:
+        # Stripe: false = events still pending or given up for some endpoint; true = all delivered.
+        undelivered = outbox.undelivered_sql("objects.id")
+        where.append((undelivered if params["delivery_success"] is False else f"NOT {undelivered}", ()))
     return paginate(ctx, "event", "/v1/events", where=where)
 
 
