@@ -8,13 +8,23 @@ update endpoint does not accept them), so an invoice can always recompute its ta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
 from .. import errors
 from ..context import Context
 from ..params import apply_metadata
-from ..rules.taxes import MAX_PERCENTAGE_DECIMALS, Rate, parse_percentage
+from ..rules.taxes import (
+    MAX_PERCENTAGE_DECIMALS,
+    LineTax,
+    Rate,
+    aggregate,
+    exclusive_sum,
+    inclusive_sum,
+    line_taxes,
+    parse_percentage,
+)
 
 OBJECT = "tax_rate"
 TAX_TYPES = (
@@ -121,3 +131,28 @@ def rates_for(ctx: Context, ids: list[str] | None) -> list[Rate]:
             else Fraction(int(doc["percentage"]))
         rates.append(Rate(tax_rate=rate_id, percentage=exact or Fraction(0), inclusive=bool(doc["inclusive"])))
     return rates
+
+
+def tax_document(tax: LineTax) -> dict[str, Any]:
+    """A `line.taxes[]` / `invoice.total_taxes[]` entry in Stripe's shape."""
+    return {
+        "amount": tax.amount,
+        "tax_behavior": "inclusive" if tax.inclusive else "exclusive",
+        "tax_rate_details": {"tax_rate": tax.tax_rate},
+        "taxability_reason": "standard_rated",
+        "taxable_amount": tax.taxable_amount,
+        "type": "tax_rate_details",
+    }
+
+
+def apply_line_taxes(ctx: Context, lines: list[dict[str, Any]],
+                     rate_ids_for: Callable[[dict[str, Any]], list[str]]) -> tuple[int, int, list[dict[str, Any]]]:
+    """Fill each line's `taxes` from the rates `rate_ids_for(line)` names, on the line's amount after
+    its discounts; returns (exclusive tax, inclusive tax, the invoice's `total_taxes`)."""
+    every_tax: list[LineTax] = []
+    for line in lines:
+        net = line["amount"] - sum(int(entry["amount"]) for entry in line.get("discount_amounts") or [])
+        taxes = line_taxes(net, rates_for(ctx, rate_ids_for(line)))
+        line["taxes"] = [tax_document(tax) for tax in taxes]
+        every_tax.extend(taxes)
+    return exclusive_sum(every_tax), inclusive_sum(every_tax), [tax_document(tax) for tax in aggregate(every_tax)]
