@@ -58,3 +58,43 @@ def test_tax_rates_through_the_official_sdk(served_sandbox: str) -> None:  # noq
     with pytest.raises(stripe.InvalidRequestError) as missing:
         client.v1.tax_rates.retrieve("txr_missing")
     assert missing.value.user_message == "No such tax rate: 'txr_missing'"
+
+
+def test_invoice_items_and_invoices_through_the_official_sdk(served_sandbox: str) -> None:  # noqa: F811
+    client = sdk(served_sandbox)
+    customer = client.v1.customers.create(params={"email": "oneoff@example.com", "payment_method": "pm_card_visa"})
+    card = client.v1.customers.payment_methods.list(customer.id).data[0]
+    client.v1.customers.update(customer.id, params={"invoice_settings": {"default_payment_method": card.id}})
+    vat = client.v1.tax_rates.create(params={"display_name": "VAT", "percentage": 20.0, "inclusive": False})
+
+    invoice = client.v1.invoices.create(params={"customer": customer.id, "default_tax_rates": [vat.id]})
+    assert isinstance(invoice, stripe.Invoice) and invoice.status == "draft"
+    item = client.v1.invoice_items.create(params={
+        "customer": customer.id, "invoice": invoice.id, "amount": 2500, "currency": "usd", "description": "Audit"})
+    assert isinstance(item, stripe.InvoiceItem) and item.invoice == invoice.id
+
+    with pytest.raises(stripe.InvalidRequestError) as exclusive:
+        client.v1.invoice_items.create(params={
+            "customer": customer.id, "amount": 100, "currency": "usd", "unit_amount_decimal": "100"})
+    assert exclusive.value.code == "parameters_exclusive"
+    assert exclusive.value.user_message == "You may only specify one of these parameters: amount, unit_amount_decimal."
+
+    draft = client.v1.invoices.retrieve(invoice.id)
+    assert (draft.subtotal, draft.total, draft.total_taxes[0].amount) == (2500, 3000, 500)
+    finalized = client.v1.invoices.finalize_invoice(invoice.id)
+    assert finalized.status == "open" and finalized.number
+    paid = client.v1.invoices.pay(invoice.id)
+    assert (paid.status, paid.amount_paid) == ("paid", 3000)
+
+    with pytest.raises(stripe.InvalidRequestError) as not_draft:
+        client.v1.invoices.delete(invoice.id)
+    assert not_draft.value.user_message == "You can only delete draft invoices."
+
+    other = client.v1.invoices.create(params={"customer": customer.id})
+    client.v1.invoice_items.create(params={"customer": customer.id, "invoice": other.id, "amount": 900,
+                                           "currency": "usd"})
+    client.v1.invoices.finalize_invoice(other.id)
+    assert client.v1.invoices.mark_uncollectible(other.id).status == "uncollectible"
+    assert client.v1.invoices.void_invoice(other.id).status == "void"
+    removable = client.v1.invoices.create(params={"customer": customer.id})
+    assert client.v1.invoices.delete(removable.id).deleted is True
