@@ -12,6 +12,7 @@ in-process sandbox never freezes the terminal UI.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -68,8 +69,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def key_digest(api_key: str) -> str:
     """What the database keeps instead of a client's API key: enough to tell two keys apart, nothing
     that authenticates anywhere. (Stored secrets leak through backups and copied files.)"""
-    import hashlib
-
     return "sha256:" + hashlib.sha256(b"tui-portal sandbox api key\x00" + api_key.encode("utf-8")).hexdigest()
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
-from ..params import apply_metadata
-from ..resources.prices import create_price_from_params, save_price
+from ..metadata import apply_metadata
+from .catalog import create_price_from_params, save_price
 
 OBJECT = "plan"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
-from ..params import apply_metadata
+from ..metadata import apply_metadata
 from ..rules.taxes import (
     MAX_PERCENTAGE_DECIMALS,
     LineTax,

@@ -14,12 +14,10 @@ from .. import errors
 from ..context import Context
 from ..expand import includable, renderer
 from ..lists import paginate
-from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, apply_metadata
+from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import Response, route
+from ..engine.portal_configuration import CANCELLATION_REASONS, CUSTOMER_UPDATES, apply_configuration, create_configuration
 
-CANCELLATION_REASONS = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
-                        "too_complex", "too_expensive", "unused")
-CUSTOMER_UPDATES = ("address", "email", "name", "phone", "shipping", "tax_id")
 
 FEATURES = Hash({
     "customer_update": Hash({"enabled": Bool(required=True),
@@ -63,117 +61,6 @@ CONFIG_PARAMS = {
 }
 
 
-def default_features() -> dict[str, Any]:
-    return {
-        "customer_update": {"allowed_updates": [], "enabled": False},
-        "invoice_history": {"enabled": False},
-        "payment_method_update": {"enabled": False, "payment_method_configuration": None},
-        "subscription_cancel": {
-            "cancellation_reason": {"enabled": False, "options": []},
-            "enabled": False, "mode": "at_period_end", "proration_behavior": "none"},
-        "subscription_update": {
-            "billing_cycle_anchor": None, "default_allowed_updates": [], "enabled": False, "products": [],
-            "proration_behavior": "none", "schedule_at_period_end": {"conditions": []},
-            "trial_update_behavior": "end_trial"},
-    }
-
-
-def _merge_features(ctx: Context, features: dict[str, Any], given: dict[str, Any]) -> None:
-    for name, settings in given.items():
-        target = features.setdefault(name, {})
-        for key, value in settings.items():
-            if key == "cancellation_reason":
-                target[key] = {"enabled": value["enabled"], "options": list(value.get("options") or
-                                                                            target.get(key, {}).get("options", []))}
-            elif key == "schedule_at_period_end":
-                target[key] = {"conditions": [{"type": c["type"]} for c in value.get("conditions") or []]}
-            elif key == "products":
-                target[key] = _products(ctx, value or [])
-            elif key in ("allowed_updates", "default_allowed_updates", "options"):
-                target[key] = list(value or [])
-            else:
-                target[key] = value
-    cancel = features.get("subscription_cancel", {})
-    if cancel.get("proration_behavior") == "always_invoice":
-        raise errors.StripeError("features[subscription_cancel][proration_behavior] cannot be always_invoice.",
-                                 param="features[subscription_cancel][proration_behavior]")
-    if cancel.get("mode") == "at_period_end" and cancel.get("proration_behavior") not in (None, "none"):
-        raise errors.StripeError("Prorations only apply to immediate cancellations (mode=immediately).",
-                                 param="features[subscription_cancel][proration_behavior]")
-    update = features.get("subscription_update", {})
-    if update.get("enabled") and not update.get("products"):
-        raise errors.missing("features[subscription_update][products]")
-    if update.get("enabled") and not update.get("default_allowed_updates"):
-        raise errors.missing("features[subscription_update][default_allowed_updates]")
-
-
-def _products(ctx: Context, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    result = []
-    for index, entry in enumerate(entries):
-        param = f"features[subscription_update][products][{index}]"
-        product = ctx.load("product", entry["product"], param=f"{param}[product]")
-        for price_index, price_id in enumerate(entry["prices"]):
-            price = ctx.load("price", price_id, param=f"{param}[prices][{price_index}]")
-            if price["product"] != product["id"]:
-                raise errors.StripeError(f"The price {price_id} does not belong to product {product['id']}.",
-                                         param=f"{param}[prices][{price_index}]")
-        quantity = entry.get("adjustable_quantity") or {"enabled": False}
-        minimum, maximum = quantity.get("minimum", 1), quantity.get("maximum")
-        if maximum is not None and maximum < minimum:
-            raise errors.StripeError("adjustable_quantity maximum must be at least the minimum.",
-                                     param=f"{param}[adjustable_quantity][maximum]")
-        result.append({
-            "adjustable_quantity": {"enabled": quantity["enabled"], "maximum": maximum, "minimum": minimum},
-            "prices": list(entry["prices"]),
-            "product": product["id"],
-        })
-    return result
-
-
-def _apply(ctx: Context, config: dict[str, Any], params: dict[str, Any]) -> None:
-    if "features" in params:
-        _merge_features(ctx, config["features"], params["features"])
-    if "business_profile" in params:
-        config["business_profile"].update(params["business_profile"])
-    for key in ("default_return_url", "name", "active"):
-        if key in params:
-            config[key] = params[key]
-    if "login_page" in params:
-        enabled = params["login_page"]["enabled"]
-        config["login_page"] = {"enabled": enabled,
-                                "url": f"{ctx.base_url}/portal/login/{config['id']}" if enabled else None}
-    if "metadata" in params:
-        config["metadata"] = apply_metadata(config.get("metadata"), params["metadata"])
-
-
-def new_configuration(ctx: Context, *, is_default: bool = False, created: int | None = None) -> dict[str, Any]:
-    now = ctx.now if created is None else created
-    return {
-        "id": ctx.new_id("bpc_"),
-        "object": "billing_portal.configuration",
-        "active": True,
-        "application": None,
-        "business_profile": {"headline": None, "privacy_policy_url": None, "terms_of_service_url": None},
-        "created": now,
-        "default_return_url": None,
-        "features": default_features(),
-        "is_default": is_default,
-        "livemode": False,
-        "login_page": {"enabled": False, "url": None},
-        "metadata": {},
-        "name": None,
-        "updated": now,
-    }
-
-
-def create_configuration(ctx: Context, params: dict[str, Any], *, is_default: bool = False) -> dict[str, Any]:
-    config = new_configuration(ctx, is_default=is_default)
-    _apply(ctx, config, params)
-    ctx.save(config)
-    ctx.emit("billing_portal.configuration.created", config)
-    return config
-
-
 @renderer("billing_portal.configuration")
 def render_configuration(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
     doc["features"]["subscription_update"].pop("products", None)  # includable only
@@ -205,7 +92,7 @@ def update(ctx: Context) -> dict[str, Any]:
     before = ctx.snapshot(config)
     if ctx.params.get("active") is False and config["is_default"]:
         raise errors.StripeError("The default configuration cannot be deactivated.", param="active")
-    _apply(ctx, config, ctx.params)
+    apply_configuration(ctx, config, ctx.params)
     if config != stored_before:
         config["updated"] = ctx.now
     ctx.save(config)

@@ -18,9 +18,9 @@ from ..expand import renderer
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Metadata, Str, Timestamp, apply_metadata
 from ..router import Response, route
-from .common import empty_address
-from .payment_methods import TEST_CARDS
-from .setup_intents import confirm_setup_intent, new_setup_intent
+from ..engine.common import empty_address
+from ..engine.payment_methods import TEST_CARDS
+from ..engine.setup_intents import confirm_setup_intent, new_setup_intent
 
 SESSION_LIFETIME_SECONDS = 24 * 3600
 # Cards offered on the page (token, label). Decline cards are offered so people can try a failure.

@@ -8,12 +8,13 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
-from ..discounts import coupon_is_valid
+from ..engine.redemption import coupon_is_valid
 from ..expand import includable, renderer
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Enum, Hash, Int, Metadata, Num, Str, Timestamp, apply_metadata
 from ..router import route
-from .common import deleted_stub
+from ..engine.common import deleted_stub
+from ..engine.catalog import new_coupon
 
 CREATE_PARAMS = {
     "id": Str(),
@@ -29,33 +30,6 @@ CREATE_PARAMS = {
     "metadata": Metadata(),
     "currency_options": Any_(),
 }
-
-
-def new_coupon(ctx: Context, *, coupon_id: str | None = None, percent_off: float | None = None,
-               amount_off: int | None = None, currency: str | None = None, duration: str = "once",
-               duration_in_months: int | None = None, name: str | None = None, max_redemptions: int | None = None,
-               redeem_by: int | None = None, created: int | None = None, applies_to: list[str] | None = None,
-               metadata: dict[str, str] | None = None) -> dict[str, Any]:
-    doc = {
-        "id": coupon_id or ctx.new_id("")[:8].upper(),
-        "object": "coupon",
-        "amount_off": amount_off,
-        "created": ctx.now if created is None else created,
-        "currency": currency,
-        "duration": duration,
-        "duration_in_months": duration_in_months if duration == "repeating" else None,
-        "livemode": False,
-        "max_redemptions": max_redemptions,
-        "metadata": metadata or {},
-        "name": name,
-        "percent_off": float(percent_off) if percent_off is not None else None,
-        "redeem_by": redeem_by,
-        "times_redeemed": 0,
-        "valid": True,
-    }
-    if applies_to is not None:
-        doc["applies_to"] = {"products": applies_to}
-    return doc
 
 
 @renderer("coupon")

@@ -12,7 +12,8 @@ from ..expand import includable
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, validate_fields
 from ..router import route
-from .prices import MAX_INTERVALS, TIER
+from ..engine.catalog import MAX_INTERVALS
+from .prices import TIER
 
 PRODUCT_FIELDS = {
     "name": Str(required=True), "active": Bool(), "id": Str(), "metadata": Metadata(),

@@ -7,11 +7,13 @@ from typing import Any
 from .. import errors
 from ..context import Context
 from ..lists import paginate
-from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, apply_metadata
+from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import route
 from ..search import SEARCH_PARAMS, run_search
-from .common import deleted_stub
-from .prices import RECURRING, create_price_from_params
+from ..engine.common import deleted_stub
+from ..engine.catalog import create_price_from_params
+from .prices import RECURRING
+from ..engine.catalog import apply_product_fields, new_product
 
 FIELDS = {
     "name": Str(max_length=250),
@@ -29,52 +31,6 @@ FIELDS = {
 }
 
 
-def new_product(ctx: Context, *, name: str, product_id: str | None = None, created: int | None = None,
-                **fields: Any) -> dict[str, Any]:
-    now = ctx.now if created is None else created
-    doc = {
-        "id": product_id or ctx.new_id("prod_"),
-        "object": "product",
-        "active": True,
-        "created": now,
-        "default_price": None,
-        "description": None,
-        "images": [],
-        "livemode": False,
-        "marketing_features": [],
-        "metadata": {},
-        "name": name,
-        "package_dimensions": None,
-        "shippable": None,
-        "statement_descriptor": None,
-        "tax_code": None,
-        "type": "service",
-        "unit_label": None,
-        "updated": now,
-        "url": None,
-    }
-    doc.update(fields)
-    return doc
-
-
-def _apply(ctx: Context, product: dict[str, Any], params: dict[str, Any]) -> None:
-    for key in ("name", "description", "active", "tax_code", "unit_label", "url", "shippable",
-                "statement_descriptor"):
-        if key in params:
-            product[key] = params[key]
-    if "images" in params:
-        product["images"] = params["images"] or []
-    if "marketing_features" in params:
-        product["marketing_features"] = [{"name": item["name"]} for item in params["marketing_features"] or []]
-    if "metadata" in params:
-        product["metadata"] = apply_metadata(product.get("metadata"), params["metadata"])
-    if "default_price" in params:
-        price = ctx.load("price", params["default_price"], param="default_price")
-        if price["product"] != product["id"]:
-            raise errors.StripeError("The default price must belong to this product.", param="default_price")
-        product["default_price"] = price["id"]
-
-
 @route("POST", "/v1/products", params={**FIELDS, "name": Str(required=True, max_length=250), "id": Str(),
                                        "type": Enum("good", "service"), "default_price_data": Hash({
                                            "currency": Str(required=True), "unit_amount": Int(min=0),
@@ -89,7 +45,7 @@ def create(ctx: Context) -> dict[str, Any]:
                           type=params.get("type", "service"))
     default_price_data = params.pop("default_price_data", None)
     params.pop("default_price", None)
-    _apply(ctx, product, params)
+    apply_product_fields(ctx, product, params)
     ctx.save(product)
     ctx.emit("product.created", product)
     if default_price_data:
@@ -116,7 +72,7 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 def update(ctx: Context) -> dict[str, Any]:
     product = ctx.load("product", ctx.path_params["product"])
     before = ctx.snapshot(product)
-    _apply(ctx, product, ctx.params)
+    apply_product_fields(ctx, product, ctx.params)
     product["updated"] = ctx.now
     ctx.save(product)
     ctx.emit_updated("product.updated", before, product)

@@ -7,18 +7,17 @@ coupon became invalid, whatever the stored flag says. Such codes cannot be react
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .. import errors
 from ..context import Context
-from ..discounts import coupon_is_valid, promotion_code_is_active
+from ..engine.redemption import coupon_is_valid, promotion_code_is_active
 from ..expand import renderer
-from ..lists import paginate, paginate_items
+from ..lists import created_filter, paginate, paginate_items
 from ..params import LIST, Any_, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
 from ..router import route
+from ..engine.catalog import CODE_RE, new_promotion_code, save_promotion_code
 
-CODE_RE = re.compile(r"^[A-Za-z0-9\-]{1,500}$")
 
 CREATE_PARAMS = {
     "promotion": Hash({"type": Enum("coupon", required=True), "coupon": Str(required=True)}, required=True),
@@ -35,38 +34,6 @@ CREATE_PARAMS = {
     "active": Bool(),
     "metadata": Metadata(),
 }
-
-
-def new_promotion_code(ctx: Context, *, coupon: str, code: str, customer: str | None = None,
-                       expires_at: int | None = None, max_redemptions: int | None = None,
-                       first_time_transaction: bool = False, minimum_amount: int | None = None,
-                       minimum_amount_currency: str | None = None, active: bool = True,
-                       created: int | None = None, metadata: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "id": ctx.new_id("promo_"),
-        "object": "promotion_code",
-        "active": active,
-        "code": code,
-        "created": ctx.now if created is None else created,
-        "customer": customer,
-        "customer_account": None,
-        "expires_at": expires_at,
-        "livemode": False,
-        "max_redemptions": max_redemptions,
-        "metadata": metadata or {},
-        "promotion": {"coupon": coupon, "type": "coupon"},
-        "restrictions": {
-            "currency_options": {},
-            "first_time_transaction": first_time_transaction,
-            "minimum_amount": minimum_amount,
-            "minimum_amount_currency": minimum_amount_currency,
-        },
-        "times_redeemed": 0,
-    }
-
-
-def save_promotion_code(ctx: Context, promo: dict[str, Any]) -> dict[str, Any]:
-    return ctx.save(promo, lookup=promo["code"].lower(), parent=promo["promotion"]["coupon"])
 
 
 @renderer("promotion_code")
@@ -158,8 +125,6 @@ def list_promotion_codes(ctx: Context) -> dict[str, Any]:
     if "active" not in params:
         return paginate(ctx, "promotion_code", "/v1/promotion_codes", **filters)
     # `active` is partly computed (expiry, redemptions), so filter after rendering.
-    from ..lists import created_filter
-
     docs = ctx.tx.select("promotion_code", where=created_filter(params.get("created")), **filters)
     wanted = [doc for doc in docs if ctx.render(doc)["active"] == params["active"]]
     return paginate_items(ctx, wanted, "/v1/promotion_codes")

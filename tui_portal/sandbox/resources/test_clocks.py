@@ -18,45 +18,8 @@ from .. import errors, lists
 from ..context import Context
 from ..params import LIST, Str, Timestamp
 from ..router import route
-from ..rules import calendar
-
-DELETES_AFTER_SECONDS = 7 * calendar.SECONDS_PER_DAY  # as in Stripe's sample objects
-CLOCK_OBJECT = "test_helpers.test_clock"
-# Stripe lets a clock move at most two intervals of its shortest subscription (2 years with none).
-MAX_INTERVALS_PER_ADVANCE = 2
-
-
-def clock_time(ctx: Context, clock_id: str | None) -> int:
-    """Frozen time of a clock (or sandbox time when there is no clock)."""
-    if not clock_id:
-        return ctx.now
-    clock = ctx.tx.get(clock_id, CLOCK_OBJECT)
-    if clock is None:
-        return ctx.now
-    return int(clock["frozen_time"])
-
-
-def customer_now(ctx: Context, customer: dict[str, Any] | str | None) -> int:
-    """'Now' for a customer: its test clock's frozen time, else the sandbox clock."""
-    if isinstance(customer, str):
-        customer = ctx.tx.get(customer, "customer", include_deleted=True)
-    if not customer:
-        return ctx.now
-    return clock_time(ctx, customer.get("test_clock"))
-
-
-def clock_document(ctx: Context, *, frozen_time: int, name: str | None) -> dict[str, Any]:
-    return {
-        "id": ctx.new_id("clock_"),
-        "object": CLOCK_OBJECT,
-        "created": ctx.now,
-        "deletes_after": ctx.now + DELETES_AFTER_SECONDS,
-        "frozen_time": frozen_time,
-        "livemode": False,
-        "name": name,
-        "status": "ready",
-        "status_details": {},
-    }
+from ..engine.clocks import CLOCK_OBJECT, clock_document
+from ..engine.timeline import advance_limit, process_due
 
 
 @route("POST", "/v1/test_helpers/test_clocks", params={
@@ -79,25 +42,8 @@ def list_clocks(ctx: Context) -> dict[str, Any]:
     return lists.paginate(ctx, CLOCK_OBJECT, "/v1/test_helpers/test_clocks")
 
 
-def advance_limit(ctx: Context, clock: dict[str, Any]) -> int:
-    """The furthest `frozen_time` one advance may reach (two intervals of the shortest subscription)."""
-    from ..timeline import subscriptions_on_clock
-
-    frozen = int(clock["frozen_time"])
-    limits = [calendar.shift(frozen, "year", MAX_INTERVALS_PER_ADVANCE)]
-    for subscription in subscriptions_on_clock(ctx, clock["id"]):
-        for item in subscription["items"]["data"]:
-            recurring = item["price"].get("recurring") or {}
-            interval = str(recurring.get("interval", "month"))
-            count = int(recurring.get("interval_count") or 1)
-            limits.append(calendar.shift(frozen, interval, count * MAX_INTERVALS_PER_ADVANCE))
-    return min(limits)
-
-
 @route("POST", "/v1/test_helpers/test_clocks/{id}/advance", params={"frozen_time": Timestamp(required=True)})
 def advance_clock(ctx: Context) -> dict[str, Any]:
-    from ..timeline import process_due
-
     clock = ctx.load(CLOCK_OBJECT, ctx.path_params["id"])
     target = int(ctx.params["frozen_time"])
     current = int(clock["frozen_time"])
