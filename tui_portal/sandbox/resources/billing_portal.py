@@ -16,7 +16,7 @@ from ..expand import includable, renderer
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import Response, route
-from ..engine.portal_configuration import CANCELLATION_REASONS, CUSTOMER_UPDATES, apply_configuration, create_configuration
+from ..engine.portal_configuration import CANCELLATION_REASONS, CUSTOMER_UPDATES, apply_configuration, create_configuration, default_pause_duration
 
 
 FEATURES = Hash({
@@ -47,7 +47,14 @@ FEATURES = Hash({
             "decreasing_item_amount", "shortening_interval", required=True)}), clearable=True)}),
         "trial_update_behavior": Enum("continue_trial", "end_trial"),
     }),
-    "subscription_pause": Hash({"enabled": Bool()}),
+    "subscription_pause": Hash({
+        "enabled": Bool(),
+        "duration": Hash({
+            "type": Enum("indefinite", "interval_options", required=True),
+            "interval_options": Array(Hash({"interval": Enum("day", "week", "month", "year", required=True),
+                                            "interval_count": Int(min=1)}), clearable=True),
+        }),
+    }),
 })
 BUSINESS_PROFILE = Hash({"headline": Str(clearable=True, max_length=60), "privacy_policy_url": Str(clearable=True),
                          "terms_of_service_url": Str(clearable=True)})
@@ -64,6 +71,8 @@ CONFIG_PARAMS = {
 @renderer("billing_portal.configuration")
 def render_configuration(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
     doc["features"]["subscription_update"].pop("products", None)  # includable only
+    # Configurations stored before the pause feature existed read as Stripe's default (disabled).
+    doc["features"].setdefault("subscription_pause", {"duration": default_pause_duration(), "enabled": False})
     return doc
 
 

@@ -37,6 +37,7 @@ from ..engine.previews import _pending_copies, _preview_discounts, _preview_new_
 from ..engine.subscriptions import after_invoice_paid
 from ..engine.timeline import catch_up
 from ..engine.invoicing import OBJECT
+from ..engine.tax_rates import tax_rate_ids
 
 
 # -- building -------------------------------------------------------------------------------------------
@@ -177,6 +178,8 @@ def invoice_pdf(ctx: Context) -> Response:
 PREVIEW_ITEM_FIELDS = {
     "id": Str(),
     "price": Str(),
+    "plan": Str(),
+    "tax_rates": Array(Str(), clearable=True),
     "quantity": Int(min=0),
     "deleted": Bool(),
     "metadata": Metadata(),
@@ -193,6 +196,7 @@ PREVIEW_ITEM_FIELDS = {
         "proration_behavior": Enum("create_prorations", "always_invoice", "none"),
         "billing_cycle_anchor": Enum("now", "unchanged"),
         "trial_end": Timestamp(allow=("now",)),
+        "default_tax_rates": Array(Str(), clearable=True),
     }),
     "discounts": DISCOUNTS_PARAM,
     "preview_mode": Enum("next", "recurring"),
@@ -240,6 +244,9 @@ def create_preview(ctx: Context) -> dict[str, Any]:
             trial_end_name="subscription_details[trial_end]",
             billing_cycle_anchor_name="subscription_details[billing_cycle_anchor]", preview=True)
     after = copy.deepcopy(subscription)
+    if "default_tax_rates" in details:
+        after["default_tax_rates"] = tax_rate_ids(ctx, details["default_tax_rates"],
+                                                  param="subscription_details[default_tax_rates]")
     if prepared is not None:
         after["items"]["data"] = prepared.kept_and_new
         if prepared.plan.anchor_reset:
