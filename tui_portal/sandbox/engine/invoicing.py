@@ -432,8 +432,9 @@ def _is_once(ctx: Context, discount_id: str) -> bool:
 
 
 def void_invoice(ctx: Context, invoice: dict[str, Any], at: int) -> dict[str, Any]:
-    if invoice["status"] != "open":
-        raise errors.state_error(f"You can only void open invoices; this one is {invoice['status']}.", param="id")
+    if invoice["status"] not in ("open", "uncollectible"):
+        raise errors.state_error(f"You can only void an open or uncollectible invoice; this invoice is "
+                                 f"{invoice['status']}.", param="id")
     invoice["status"] = "void"
     invoice["amount_remaining"] = 0
     invoice["next_payment_attempt"] = None

@@ -48,8 +48,9 @@ def attempt_payment(ctx: Context, invoice: dict[str, Any], at: int, *,
     `next_payment_attempt`, set before `invoice.payment_failed` so the event carries it. Any other
     failure (a manual pay, which the endpoint rolls back anyway) leaves nothing scheduled.
     """
-    if invoice["status"] != "open":
-        raise errors.state_error(f"Invoice is not open (status {invoice['status']}) and cannot be paid.", param="id")
+    if invoice["status"] not in ("open", "uncollectible"):  # an uncollectible invoice can still be paid
+        raise errors.state_error(f"You can only pay an invoice that is open; this invoice is {invoice['status']}.",
+                                 param="id")
     failure = None
     if invoice["amount_remaining"] > 0:
         invoice["attempted"] = True

@@ -37,6 +37,7 @@ from ..engine.previews import _pending_copies, _preview_discounts, _preview_new_
 from ..engine.subscriptions import after_invoice_paid
 from ..engine.timeline import catch_up
 from ..engine.invoicing import OBJECT
+from ..engine.manual_invoices import create_manual_invoice, delete_draft, mark_uncollectible, pay_out_of_band
 from ..engine.tax_rates import tax_rate_ids
 
 
@@ -102,18 +103,57 @@ def list_invoice_lines(ctx: Context) -> dict[str, Any]:
     return lists.paginate_items(ctx, invoice["lines"]["data"], f"/v1/invoices/{invoice['id']}/lines")
 
 
+@route("POST", "/v1/invoices", params={
+    "customer": Str(required=True),
+    "auto_advance": Bool(),
+    "collection_method": Enum("charge_automatically", "send_invoice"),
+    "currency": Str(),
+    "days_until_due": Int(min=0),
+    "default_payment_method": Str(),
+    "default_tax_rates": Array(Str()),
+    "description": Str(max_length=1500),
+    "discounts": DISCOUNTS_PARAM,
+    "due_date": Timestamp(),
+    "footer": Str(max_length=5000),
+    "metadata": Metadata(),
+    "pending_invoice_items_behavior": Enum("exclude", "include"),
+    "subscription": Str(),
+})
+def create_invoice_endpoint(ctx: Context) -> dict[str, Any]:
+    return create_manual_invoice(ctx, ctx.params)
+
+
+@route("DELETE", "/v1/invoices/{id}")
+def delete_invoice_endpoint(ctx: Context) -> dict[str, Any]:
+    return delete_draft(ctx, ctx.load(OBJECT, ctx.path_params["id"]))
+
+
 @route("POST", "/v1/invoices/{id}/finalize", params={"auto_advance": Bool()})
 def finalize_endpoint(ctx: Context) -> dict[str, Any]:
+    """Finalize a draft; a one-off invoice collected automatically with `auto_advance` is charged at
+    once (Stripe would within the hour; a failure leaves it open, as Stripe's attempt would)."""
     invoice = ctx.load(OBJECT, ctx.path_params["id"])
     at = customer_now(ctx, invoice["customer"])
     if "auto_advance" in ctx.params:
         invoice["auto_advance"] = ctx.params["auto_advance"]
-    return finalize_invoice(ctx, invoice, at)
+    invoice = finalize_invoice(ctx, invoice, at)
+    if (invoice["billing_reason"] == "manual" and invoice["auto_advance"]
+            and invoice["collection_method"] == "charge_automatically"):
+        attempt_payment(ctx, invoice, at)
+    return invoice
 
 
-@route("POST", "/v1/invoices/{id}/pay", params={"payment_method": Str(), "off_session": Bool()})
+@route("POST", "/v1/invoices/{id}/mark_uncollectible")
+def mark_uncollectible_endpoint(ctx: Context) -> dict[str, Any]:
+    invoice = ctx.load(OBJECT, ctx.path_params["id"])
+    return mark_uncollectible(ctx, invoice, customer_now(ctx, invoice["customer"]))
+
+
+@route("POST", "/v1/invoices/{id}/pay", params={"payment_method": Str(), "off_session": Bool(),
+                                                "paid_out_of_band": Bool()})
 def pay_endpoint(ctx: Context) -> dict[str, Any]:
-    """Charge an open invoice now (e.g. after the customer replaced a failing card)."""
+    """Charge an open (or uncollectible) invoice now, e.g. after the customer replaced a failing card;
+    or record a payment made outside Stripe (`paid_out_of_band`)."""
     invoice = ctx.load(OBJECT, ctx.path_params["id"])
     if invoice["status"] == "paid":
         # Stripe's answer to paying a paid invoice: a 400 invalid_request_error with this message and no
@@ -122,6 +162,13 @@ def pay_endpoint(ctx: Context) -> dict[str, Any]:
     at = customer_now(ctx, invoice["customer"])
     if invoice["status"] == "draft":
         finalize_invoice(ctx, invoice, at)
+    if ctx.params.get("paid_out_of_band"):
+        if invoice["status"] not in ("open", "uncollectible"):
+            raise errors.state_error(f"You can only pay an invoice that is open; this invoice is "
+                                     f"{invoice['status']}.", param="id")
+        pay_out_of_band(ctx, invoice, at)
+        after_invoice_paid(ctx, invoice, at)
+        return invoice
     failure = attempt_payment(ctx, invoice, at, payment_method_id=ctx.params.get("payment_method"))
     if failure is not None:
         # Stripe answers a failed pay with the card error. Raising rolls the request back, so the
