@@ -236,3 +236,23 @@ async def test_schedule_pause_schedules_are_stored_and_rendered(client, clock) -
     assert past.status_code == 400
     cleared = await ok(await client.post(f"/v1/subscription_schedules/{schedule['id']}", data={"pause_schedules": ""}))
     assert cleared["pause_schedules"] == []
+
+
+async def test_flexible_credits_what_was_billed_classic_the_current_price(client) -> None:
+    """Stripe's documented example: $10 -> $20 with `none`, then back to $10 with `always_invoice` a third
+    of the period before its end: classic bills -334, flexible 0."""
+    catalog = await make_catalog(client)
+    totals = {}
+    for mode in ("classic", "flexible"):
+        clock = await make_clock(client, utc(2026, 4, 1))
+        customer = await make_customer(client, clock=clock, email=f"{mode}@example.com")
+        subscription = await subscribe(client, customer, catalog["basic"], **{"billing_mode[type]": mode})
+        item_id = subscription["items"]["data"][0]["id"]
+        await ok(await client.post(f"/v1/subscriptions/{subscription['id']}", data={
+            "items[0][id]": item_id, "items[0][price]": catalog["pro"], "proration_behavior": "none"}))
+        await advance_clock(client, clock, utc(2026, 4, 21))
+        back = await ok(await client.post(f"/v1/subscriptions/{subscription['id']}", data={
+            "items[0][id]": item_id, "items[0][price]": catalog["basic"], "proration_behavior": "always_invoice"}))
+        invoice = await latest_invoice(client, back)
+        totals[mode] = (invoice["total"], [line["amount"] for line in invoice["lines"]["data"]])
+    assert totals == {"classic": (-334, [-667, 333]), "flexible": (0, [-333, 333])}

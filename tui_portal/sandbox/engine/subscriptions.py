@@ -22,6 +22,7 @@ from ..rules.proration import (
 )
 from ..rules.trials import TRIAL_WILL_END_NOTICE, trial_end_for_new_subscription, trial_line
 from . import invoicing, payments
+from .billing_basis import credit_basis
 from .clocks import customer_now
 from .plans import load_plan_price, plan_from_price
 from .redemption import resolve_discount_sources
@@ -440,10 +441,19 @@ def prorate_cancel_at(ctx: Context, subscription: dict[str, Any], customer: dict
     new_cancel_at = subscription.get("cancel_at")
     if new_cancel_at is None or int(new_cancel_at) >= period_end or behavior == "none":
         return
-    changes = [ItemChange(item["id"], priced(ctx, item), None, int(item["current_period_start"]),
-                          int(item["current_period_end"])) for item in subscription["items"]["data"]]
-    credits = cancellation_credit_lines(changes, at=int(new_cancel_at))
+    credits = cancellation_credit_lines(ending_changes(ctx, subscription), at=int(new_cancel_at))
     invoicing.create_pending_items(ctx, customer=customer, subscription=subscription, charges=credits, at=now)
+
+
+def ending_changes(ctx: Context, subscription: dict[str, Any]) -> list[ItemChange]:
+    """Every item as ending, for cancellation credits (of what was billed, in flexible mode)."""
+    changes = []
+    for item in subscription["items"]["data"]:
+        basis = credit_basis(ctx, subscription, item)
+        changes.append(ItemChange(item["id"], priced(ctx, item), None, int(item["current_period_start"]),
+                                  int(item["current_period_end"]),
+                                  billed=priced(ctx, basis) if basis is not item else None))
+    return changes
 
 
 def apply_cancel_at(subscription: dict[str, Any], cancel_at: int | str | None, now: int) -> None:
@@ -465,9 +475,7 @@ def cancel_now(ctx: Context, subscription: dict[str, Any], customer: dict[str, A
                reason: str | None) -> dict[str, Any]:
     """End a subscription at `now`: optional unused-time credit, optional final invoice."""
     if prorate:
-        changes = [ItemChange(item["id"], priced(ctx, item), None, int(item["current_period_start"]),
-                              int(item["current_period_end"])) for item in subscription["items"]["data"]]
-        credits = cancellation_credit_lines(changes, at=now)
+        credits = cancellation_credit_lines(ending_changes(ctx, subscription), at=now)
         invoicing.create_pending_items(ctx, customer=customer, subscription=subscription, charges=credits,
                                                 at=now)
     if invoice_now:

@@ -107,9 +107,10 @@ def prepare_update(
     changes = []
     for item_id, item in current.items():
         after = updated.get(item_id)
-        changes.append(ItemChange(item_id, priced(ctx, credit_basis(ctx, subscription, item)),
-                                  priced(ctx, after) if after else None,
-                                  int(item["current_period_start"]), int(item["current_period_end"])))
+        basis = credit_basis(ctx, subscription, item)
+        changes.append(ItemChange(item_id, priced(ctx, item), priced(ctx, after) if after else None,
+                                  int(item["current_period_start"]), int(item["current_period_end"]),
+                                  billed=priced(ctx, basis) if basis is not item else None))
     for item_id in new_ids:
         changes.append(ItemChange(item_id, None, priced(ctx, updated[item_id]), period_start, period_end))
 
