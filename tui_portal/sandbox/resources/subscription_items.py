@@ -66,7 +66,8 @@ def _update_one_item(ctx: Context, subscription: dict[str, Any], entry: dict[str
         raise
 
 
-@route("POST", "/v1/subscription_items", params={**ITEM_FIELDS, "subscription": Str(required=True)})
+@route("POST", "/v1/subscription_items", params={
+    **{name: spec for name, spec in ITEM_FIELDS.items() if name != "off_session"}, "subscription": Str(required=True)})
 def create_item(ctx: Context) -> dict[str, Any]:
     timeline.catch_up(ctx)
     subscription = ctx.load("subscription", ctx.params["subscription"], param="subscription")
