@@ -192,3 +192,26 @@ async def test_updating_and_deleting_an_item_of_a_draft_recomputes_it(client) ->
     assert (await ok(await client.get(f"/v1/invoices/{invoice['id']}")))["total"] == 1800
     await ok(await client.delete(f"/v1/invoiceitems/{other['id']}"))
     assert (await ok(await client.get(f"/v1/invoices/{invoice['id']}")))["total"] == 1500
+
+
+async def test_an_invoice_items_own_discount_comes_before_the_invoices(client) -> None:
+    customer = await make_customer(client)
+    await ok(await client.post("/v1/coupons", data={"id": "ITEM10", "percent_off": "10", "duration": "once"}))
+    await ok(await client.post("/v1/coupons", data={"id": "FIVEOFF", "amount_off": "500", "currency": "usd",
+                                                    "duration": "once"}))
+    invoice = await ok(await client.post("/v1/invoices", data={
+        "customer": customer, "discounts[0][coupon]": "FIVEOFF"}))
+    discounted = await ok(await client.post("/v1/invoiceitems", data={
+        "customer": customer, "invoice": invoice["id"], "amount": "10000", "currency": "usd",
+        "discounts[0][coupon]": "ITEM10"}))
+    assert len(discounted["discounts"]) == 1 and discounted["discounts"][0].startswith("di_")
+    await ok(await client.post("/v1/invoiceitems", data={
+        "customer": customer, "invoice": invoice["id"], "amount": "5000", "currency": "usd"}))
+    invoice = await ok(await client.get(f"/v1/invoices/{invoice['id']}"))
+    first, second = invoice["lines"]["data"]
+    assert first["discounts"] == discounted["discounts"] and second["discounts"] == []
+    # 10% of 10000 on the item first (1000); the invoice's 500 spread over what is left (9000 and 5000).
+    assert [entry["amount"] for entry in first["discount_amounts"]] == [1000, 321]
+    assert [entry["amount"] for entry in second["discount_amounts"]] == [179]
+    assert invoice["total"] == 15000 - 1500
+    assert sorted(entry["amount"] for entry in invoice["total_discount_amounts"]) == [500, 1000]

@@ -207,9 +207,13 @@ def build_invoice(
         lines.append(_line_from_charge(invoice_id, subscription_id, charge, currency, line_id, language))
     if discounts is None:
         discounts = applicable_discounts(ctx, subscription, customer)
+    item_discounts = {item["id"]: list(item.get("discounts") or []) for item in invoice_items}
+    for line in lines:
+        line["discounts"] = item_discounts.get(_line_source(line) or "", [])
     outcome = apply_discounts(
         [InvoiceLineInput(key=line["id"], amount=line["amount"], discountable=line["discountable"],
-                          product_id=line_product(line)) for line in lines],
+                          product_id=line_product(line),
+                          own_discounts=tuple(load_applied_discounts(ctx, line["discounts"]))) for line in lines],
         discounts, at=at, currency=currency)
     for line in lines:
         line["discount_amounts"] = outcome.line_discount_amounts.get(line["id"], [])

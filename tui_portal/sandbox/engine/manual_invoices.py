@@ -112,6 +112,13 @@ def _draft_for_item(ctx: Context, invoice_id: str, customer_id: str) -> dict[str
     return invoice
 
 
+def _item_discounts(ctx: Context, customer_id: str, entries: list[dict[str, Any]] | None) -> list[str]:
+    """The item's own discounts (`di_...`), redeemed like an invoice's; applied to its line first."""
+    if not entries:
+        return []
+    return [discount["id"] for discount in resolve_discount_sources(ctx, customer_id, entries)]
+
+
 def create_invoice_item(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """A pending invoice item (swept into the customer's or the subscription's next invoice), or a
     line of a draft invoice when `invoice` is given; records `invoiceitem.created`."""
@@ -139,9 +146,6 @@ def create_invoice_item(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     period = params.get("period") or {"start": at, "end": at}
     if period["end"] < period["start"]:
         raise errors.invalid("period[end]", "The period end must be at or after the period start.")
-    if params.get("discounts"):
-        raise errors.invalid("discounts", "Discounts on single invoice items are not supported by the sandbox; "
-                                          "put them on the invoice or the subscription.", code=None)
     for unsupported in ("tax_behavior", "tax_code"):
         if params.get(unsupported) is not None:
             raise errors.invalid(unsupported, "Stripe Tax (automatic tax) is not implemented by the sandbox; use "
@@ -156,7 +160,7 @@ def create_invoice_item(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "date": at,
         "description": params.get("description", default_description),
         "discountable": params.get("discountable", amount >= 0),
-        "discounts": [],
+        "discounts": _item_discounts(ctx, customer["id"], params.get("discounts")),
         "invoice": invoice["id"] if invoice else None,
         "livemode": False,
         "metadata": apply_metadata({}, params.get("metadata") or {}),
@@ -214,6 +218,8 @@ def update_invoice_item(ctx: Context, item: dict[str, Any], params: dict[str, An
         item["metadata"] = apply_metadata(item.get("metadata"), params["metadata"])
     if "tax_rates" in params:
         item["tax_rates"] = tax_rate_ids(ctx, params["tax_rates"], param="tax_rates")
+    if "discounts" in params:
+        item["discounts"] = _item_discounts(ctx, item["customer"], params["discounts"])
     ctx.save(item)
     ctx.emit_updated("invoiceitem.updated", before, item)
     if invoice is not None:
