@@ -12,7 +12,8 @@ from tests.sandbox.conftest import table_counts
 async def test_a_plan_is_a_price_with_the_same_id(client) -> None:
     created = await client.post("/v1/plans", data={
         "id": "gold-monthly", "amount": "2000", "currency": "USD", "interval": "month", "interval_count": "3",
-        "product[name]": "Gold", "nickname": "Gold quarterly", "trial_period_days": "14", "metadata[tier]": "gold"})
+        "product[name]": "Gold", "product[unit_label]": "seat", "product[statement_descriptor]": "GOLD",
+        "nickname": "Gold quarterly", "trial_period_days": "14", "metadata[tier]": "gold"})
     assert created.status_code == 200, created.text
     plan = created.json()
     assert (plan["object"], plan["id"], plan["amount"], plan["amount_decimal"], plan["currency"]) == (
@@ -21,6 +22,8 @@ async def test_a_plan_is_a_price_with_the_same_id(client) -> None:
         "month", 3, 14, "licensed")
     assert plan["metadata"] == {"tier": "gold"} and plan["nickname"] == "Gold quarterly"
 
+    product = (await client.get(f"/v1/products/{plan['product']}")).json()
+    assert (product["name"], product["unit_label"], product["statement_descriptor"]) == ("Gold", "seat", "GOLD")
     price = (await client.get("/v1/prices/gold-monthly", params={"expand[]": "product"})).json()
     assert (price["object"], price["unit_amount"], price["type"]) == ("price", 2000, "recurring")
     assert price["recurring"]["interval_count"] == 3 and price["recurring"]["trial_period_days"] == 14

@@ -13,7 +13,7 @@ from typing import Any
 from .. import errors
 from ..context import Context
 from ..metadata import apply_metadata
-from .catalog import create_price_from_params, save_price
+from .catalog import apply_product_fields, create_price_from_params, new_product, save_price
 
 OBJECT = "plan"
 
@@ -79,10 +79,7 @@ def create_plan(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "nickname": params.get("nickname"),
         "metadata": params.get("metadata") or {},
     }
-    if isinstance(product, str):
-        price_params["product"] = product
-    else:
-        price_params["product_data"] = product
+    price_params["product"] = product if isinstance(product, str) else _inline_product(ctx, product)["id"]
     for plan_key, price_key in (("amount", "unit_amount"), ("amount_decimal", "unit_amount_decimal"),
                                 ("tiers", "tiers"), ("tiers_mode", "tiers_mode"),
                                 ("transform_usage", "transform_quantity")):
@@ -91,6 +88,20 @@ def create_plan(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     price = create_price_from_params(ctx, price_params, price_id=plan_id)
     ctx.emit("plan.created", plan_from_price(price))
     return price
+
+
+def _inline_product(ctx: Context, fields: dict[str, Any]) -> dict[str, Any]:
+    """The product a plan creates with `product[name]=...` (all of `product[...]` applied)."""
+    if fields.get("tax_details") is not None:
+        raise errors.invalid("product[tax_details]", "Stripe Tax (tax details) is not implemented by the sandbox.",
+                             code=None)
+    if fields.get("id") and ctx.tx.get(fields["id"], include_deleted=True):
+        raise errors.StripeError("Product already exists.", code="resource_already_exists", param="product[id]")
+    product = new_product(ctx, name=fields["name"], product_id=fields.get("id"))
+    apply_product_fields(ctx, product, {key: value for key, value in fields.items() if key not in ("id", "name")})
+    ctx.save(product)
+    ctx.emit("product.created", product)
+    return product
 
 
 def update_plan(ctx: Context, price: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
