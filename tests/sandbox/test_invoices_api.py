@@ -215,3 +215,18 @@ async def test_an_invoice_items_own_discount_comes_before_the_invoices(client) -
     assert [entry["amount"] for entry in second["discount_amounts"]] == [179]
     assert invoice["total"] == 15000 - 1500
     assert sorted(entry["amount"] for entry in invoice["total_discount_amounts"]) == [500, 1000]
+
+
+async def test_the_invoices_own_payment_method_is_charged(client) -> None:
+    # The customer's default card declines every charge; the invoice's own card is the one charged.
+    customer = await make_customer(client, card="pm_card_chargeCustomerFail")
+    second = await ok(await client.post("/v1/payment_methods/pm_card_mastercard/attach", data={"customer": customer}))
+    invoice = await ok(await client.post("/v1/invoices", data={
+        "customer": customer, "default_payment_method": second["id"], "auto_advance": "true"}))
+    await ok(await client.post("/v1/invoiceitems", data={
+        "customer": customer, "invoice": invoice["id"], "amount": "4200", "currency": "usd"}))
+    # auto_advance: finalizing a charge_automatically one-off invoice collects it at once.
+    finalized = await ok(await client.post(f"/v1/invoices/{invoice['id']}/finalize"))
+    assert (finalized["status"], finalized["amount_paid"]) == ("paid", 4200)
+    stranger = await client.post("/v1/invoices", data={"customer": customer, "default_payment_method": "pm_nope"})
+    assert stranger.status_code == 400 and stranger.json()["error"]["param"] == "default_payment_method"

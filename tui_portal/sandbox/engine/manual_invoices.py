@@ -78,6 +78,9 @@ def _pricing(ctx: Context, params: dict[str, Any], quantity: int,
         return amount, price["currency"], pricing, product.get("name")
     if params.get("price_data") is not None:
         data = params["price_data"]
+        if data.get("tax_behavior") is not None:
+            raise errors.invalid("price_data[tax_behavior]", "Stripe Tax (automatic tax) is not implemented by the "
+                                                             "sandbox; use tax_rates.", code=None)
         product = ctx.load("product", data["product"], param="price_data[product]")
         _exclusive(data, ("unit_amount", "unit_amount_decimal"))
         if data.get("unit_amount") is not None:
@@ -302,6 +305,10 @@ def create_manual_invoice(ctx: Context, params: dict[str, Any]) -> dict[str, Any
         subscription = ctx.load("subscription", params["subscription"], param="subscription")
         if subscription["customer"] != customer["id"]:
             raise errors.invalid("subscription", f"The subscription {subscription['id']} belongs to another customer.")
+    if params.get("default_payment_method"):
+        payment_method = ctx.tx.get(params["default_payment_method"], "payment_method")
+        if payment_method is None or payment_method.get("customer") != customer["id"]:
+            raise errors.no_such("payment_method", params["default_payment_method"], param="default_payment_method")
     currency = (params.get("currency") or (subscription or {}).get("currency") or customer.get("currency")
                 or "usd").lower()
     pending: list[dict[str, Any]] = []

@@ -12,7 +12,10 @@ from .payment_methods import charge_failure
 
 
 def payment_method_for(ctx: Context, invoice: dict[str, Any]) -> str | None:
-    """Subscription default payment method, else the customer's invoice default."""
+    """The invoice's own default payment method, else the subscription's, else the customer's
+    invoice default (Stripe's order)."""
+    if invoice.get("default_payment_method"):
+        return invoice["default_payment_method"]
     subscription_id = ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
     subscription = ctx.tx.get(subscription_id, "subscription") if subscription_id else None
     if subscription and subscription.get("default_payment_method"):
