@@ -256,3 +256,23 @@ async def test_flexible_credits_what_was_billed_classic_the_current_price(client
         invoice = await latest_invoice(client, back)
         totals[mode] = (invoice["total"], [line["amount"] for line in invoice["lines"]["data"]])
     assert totals == {"classic": (-334, [-667, 333]), "flexible": (0, [-333, 333])}
+
+
+async def test_preview_of_a_new_subscription_with_a_plan_and_taxes_equals_its_first_invoice(client) -> None:
+    customer = await make_customer(client)
+    vat, reduced = await tax_rate(client, "19"), await tax_rate(client, "7")
+    plan = await ok(await client.post("/v1/plans", data={
+        "amount": "2500", "currency": "usd", "interval": "month", "product[name]": "Team"}))
+    other = await ok(await client.post("/v1/plans", data={
+        "amount": "1000", "currency": "usd", "interval": "month", "product[name]": "Extra"}))
+    preview = await ok(await client.post("/v1/invoices/create_preview", data={
+        "customer": customer, "subscription_details[items][0][plan]": plan["id"],
+        "subscription_details[items][1][plan]": other["id"],
+        "subscription_details[items][1][tax_rates][0]": reduced,
+        "subscription_details[default_tax_rates][0]": vat}))
+    subscription = await ok(await client.post("/v1/subscriptions", data={
+        "customer": customer, "items[0][plan]": plan["id"], "items[1][plan]": other["id"],
+        "items[1][tax_rates][0]": reduced, "default_tax_rates[0]": vat}))
+    billed = await latest_invoice(client, subscription)
+    assert (preview["total"], billed["total"]) == (2500 + 475 + 1000 + 70, 2500 + 475 + 1000 + 70)
+    assert [line["taxes"] for line in preview["lines"]["data"]] == [line["taxes"] for line in billed["lines"]["data"]]

@@ -187,12 +187,14 @@ def build_invoice(
     preview: bool = False,
     proration_date: int | None = None,
     default_tax_rates: list[str] | None = None,
+    item_tax_rates: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """A draft invoice (not saved) with its lines, discounts, taxes and totals.
 
     `invoice_items` become lines first (in the given order), then `charges` (full-period lines).
-    Each line is taxed by its invoice item's or subscription item's `tax_rates`, else by
-    `default_tax_rates` (by default the subscription's).
+    Each line is taxed by its invoice item's or subscription item's `tax_rates` (`item_tax_rates`
+    for items not stored yet, as in a preview), else by `default_tax_rates` (by default the
+    subscription's).
     """
     invoice_id = tmp_id("upcoming_in_") if preview else ctx.new_id("in_")
     currency = (subscription or {}).get("currency") or customer.get("currency") or "usd"
@@ -219,7 +221,7 @@ def build_invoice(
         line["discount_amounts"] = outcome.line_discount_amounts.get(line["id"], [])
     if default_tax_rates is None:
         default_tax_rates = list((subscription or {}).get("default_tax_rates") or [])
-    own_rates = _own_tax_rates(subscription, invoice_items)
+    own_rates = {**_own_tax_rates(subscription, invoice_items), **(item_tax_rates or {})}
     exclusive_tax, inclusive_tax, total_taxes = apply_line_taxes(
         ctx, lines, lambda line: own_rates.get(_line_source(line)) or default_tax_rates)
     totals = compute_totals([line["amount"] for line in lines], outcome.total_discount,

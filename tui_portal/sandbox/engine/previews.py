@@ -14,6 +14,7 @@ from ..rules.trials import trial_end_for_new_subscription, trial_line
 from . import subscriptions
 from .invoicing import applied_from_document, build_invoice, pending_items
 from .redemption import check_coupon, check_promotion_code
+from .tax_rates import tax_rate_ids
 from .invoicing import tmp_id
 
 
@@ -83,12 +84,13 @@ def _preview_new_subscription(ctx: Context, details: dict[str, Any]) -> dict[str
                                                    trial_end_param="subscription_details[trial_end]")
     charges = []
     currency = None
+    item_tax_rates = {}
     for index, entry in enumerate(entries):
-        name = f"subscription_details[items][{index}][price]"
-        if not entry.get("price"):
-            raise errors.missing(name)
-        price = subscriptions.load_recurring_price(ctx, entry["price"], param=name, currency=currency,
+        price_id, name = subscriptions.item_price_id(entry, f"subscription_details[items][{index}]", ctx=ctx)
+        price = subscriptions.load_recurring_price(ctx, price_id, param=name, currency=currency,
                                                    require_active=True)
+        item_tax_rates[f"si_tmp_{index}"] = tax_rate_ids(ctx, entry.get("tax_rates"),
+                                                        param=f"subscription_details[items][{index}][tax_rates]")
         currency = price["currency"]
         recurring = price["recurring"]
         end = calendar.shift(now, recurring["interval"], int(recurring.get("interval_count") or 1))
@@ -100,6 +102,9 @@ def _preview_new_subscription(ctx: Context, details: dict[str, Any]) -> dict[str
             charges.append(full_period_line(f"si_tmp_{index}", item, now, end))
     discounts = _preview_discounts(ctx, customer["id"], ctx.params.get("discounts"))
     customer_for_invoice = dict(customer, currency=currency)
+    default_tax_rates = tax_rate_ids(ctx, details.get("default_tax_rates"),
+                                     param="subscription_details[default_tax_rates]")
     return build_invoice(ctx, customer=customer_for_invoice, subscription=None, billing_reason="subscription_create",
                          invoice_items=[], charges=charges, at=now, period_start=now, period_end=now,
-                         discounts=discounts, preview=True)
+                         discounts=discounts, preview=True, default_tax_rates=default_tax_rates,
+                         item_tax_rates=item_tax_rates)
