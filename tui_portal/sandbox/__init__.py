@@ -25,6 +25,7 @@ __all__ = ["API_VERSION", "DEFAULT_API_KEY", "advance", "create_app", "reset_dat
 
 
 def __getattr__(name: str) -> Any:
+    # Imported on first use, for start-up cost: the app, the server and uvicorn are not loaded by `import tui_portal.sandbox`.
     if name == "create_app":
         from .app import create_app
 

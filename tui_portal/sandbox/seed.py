@@ -21,8 +21,8 @@ from .engine.catalog import new_coupon, new_price, new_product, new_promotion_co
 from .engine.customers import apply_customer_fields, new_customer, save_customer
 from .engine.payment_methods import detach_payment_method, new_card_payment_method
 from .engine.portal_configuration import CANCELLATION_REASONS, create_configuration
-from .engine.tax_ids import create_tax_id
 from .engine.subscriptions import create_subscription_for
+from .engine.tax_ids import create_tax_id
 from .engine.timeline import process_due
 from .rules import calendar
 

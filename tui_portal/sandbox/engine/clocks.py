@@ -7,7 +7,6 @@ from typing import Any
 from ..context import Context
 from ..rules import calendar
 
-
 DELETES_AFTER_SECONDS = 7 * calendar.SECONDS_PER_DAY  # as in Stripe's sample objects
 
 
@@ -49,3 +48,25 @@ def clock_document(ctx: Context, *, frozen_time: int, name: str | None) -> dict[
         "status": "ready",
         "status_details": {},
     }
+
+
+def create_clock_with(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """A test clock frozen at frozen_time."""
+    clock = ctx.save(clock_document(ctx, frozen_time=int(params["frozen_time"]), name=params.get("name")))
+    ctx.emit("test_helpers.test_clock.created", clock)
+    return clock
+
+
+def delete_clock_and_customers(ctx: Context, clock: dict[str, Any]) -> dict[str, Any]:
+    """Deletes the clock and everything attached to it (customers and their billing objects)."""
+    for object_type in ("subscription", "subscription_item", "subscription_schedule", "invoice", "invoiceitem"):
+        for doc in ctx.tx.select(object_type, json_equals={"test_clock": clock["id"]}):
+            ctx.tx.mark_deleted(doc["id"])
+    for customer in ctx.tx.select("customer", json_equals={"test_clock": clock["id"]}):
+        for item in ctx.tx.select("subscription_item", customer=customer["id"]):
+            ctx.tx.mark_deleted(item["id"])
+        ctx.tx.mark_deleted(customer["id"])
+    ctx.tx.mark_deleted(clock["id"])
+    deleted = {"id": clock["id"], "object": CLOCK_OBJECT, "deleted": True}
+    ctx.emit("test_helpers.test_clock.deleted", clock)
+    return deleted

@@ -7,7 +7,6 @@ from typing import Any
 
 from .. import errors
 
-
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
 
 

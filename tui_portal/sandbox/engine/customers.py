@@ -8,7 +8,10 @@ from typing import Any
 from .. import errors
 from ..context import Context
 from ..metadata import apply_metadata
-from .common import address, check_email
+from .common import address, check_email, deleted_stub
+from .payment_methods import attach_payment_method
+from .subscriptions import end_subscription
+from .tax_ids import create_tax_id
 
 
 def invoice_prefix_for(customer_id: str) -> str:
@@ -118,3 +121,56 @@ def check_attached(ctx: Context, customer_id: str, pm_id: str, *, param: str) ->
             f"The customer does not have a payment method with the ID {pm_id}. The payment method must be "
             "attached to the customer.", code="resource_missing", param=param)
     return pm
+
+
+def create_customer_with(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """A customer from create params: fields, test clock, an attached payment method, tax ids."""
+    customer = new_customer(ctx)
+    if params.get("test_clock"):
+        clock = ctx.load("test_helpers.test_clock", params["test_clock"], param="test_clock")
+        customer["test_clock"] = clock["id"]
+        customer["created"] = int(clock.get("frozen_time") or ctx.now)
+    pending_default = (params.get("invoice_settings") or {}).get("default_payment_method")
+    common = dict(params)
+    if pending_default:
+        # Checked after `payment_method` is attached below (it may be the one being attached).
+        common["invoice_settings"] = {k: v for k, v in params["invoice_settings"].items()
+                                      if k != "default_payment_method"}
+    apply_customer_fields(ctx, customer, common)
+    save_customer(ctx, customer)
+    ctx.emit("customer.created", customer)
+    if params.get("payment_method"):
+        attach_payment_method(ctx, params["payment_method"], customer["id"], param="payment_method")
+    if pending_default:
+        check_attached(ctx, customer["id"], pending_default, param="invoice_settings[default_payment_method]")
+        customer["invoice_settings"]["default_payment_method"] = pending_default
+        save_customer(ctx, customer)
+    for index, entry in enumerate(params.get("tax_id_data") or []):
+        create_tax_id(ctx, customer, entry["type"], entry["value"], param_prefix=f"tax_id_data[{index}]")
+    return customer
+
+
+def update_customer_with(ctx: Context, customer: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The customer's fields; a default payment method must already be attached."""
+    before = ctx.snapshot(customer)
+    params = dict(params)
+    if "default_source" in params:
+        if params.pop("default_source"):
+            raise errors.StripeError("Sources are not supported by this sandbox; use "
+                                     "invoice_settings[default_payment_method].", param="default_source")
+    apply_customer_fields(ctx, customer, params)
+    save_customer(ctx, customer)
+    ctx.emit_updated("customer.updated", before, customer)
+    return customer
+
+
+def delete_customer_with_subscriptions(ctx: Context, customer: dict[str, Any]) -> dict[str, Any]:
+    """As on Stripe, deleting a customer immediately cancels its subscriptions."""
+    live = ctx.tx.select("subscription", customer=customer["id"],
+                         where=[("json_extract(data, '$.status') NOT IN ('canceled', 'incomplete_expired')", ())])
+    if live:
+        for subscription in live:
+            end_subscription(ctx, subscription, ended_at=ctx.now, reason="cancellation_requested")
+    ctx.tx.mark_deleted(customer["id"])
+    ctx.emit("customer.deleted", customer)
+    return deleted_stub(customer)

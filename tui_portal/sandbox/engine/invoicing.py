@@ -1,4 +1,12 @@
-"""Building, finalizing and numbering invoices, their lines and discounts; invoice items (pending prorations)."""
+"""Building, finalizing and numbering invoices, their lines and discounts; invoice items (pending prorations).
+
+An invoice is built from pending invoice items (prorations, oldest first) followed by the
+subscription's full-period lines, then discounted (`rules.discounts`) and totalled against the
+customer's credit balance (`rules.totals`). Invoices the sandbox creates by itself (subscription
+create, renewals, `always_invoice` updates, interval changes) are finalized and charged at once:
+Stripe waits about an hour before finalizing a renewal draft; the sandbox skips that wait so an
+advance shows the paid (or failed) invoice immediately.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +25,6 @@ from ..rules.proration import ChargeLine
 from ..rules.totals import compute_totals
 from ..rules.wording import DEFAULT_LANGUAGE, line_language
 from .tax_rates import apply_line_taxes
-
 
 OBJECT = "invoice"
 
@@ -561,3 +568,14 @@ def delete_pending_prorations(ctx: Context, subscription_id: str) -> int:
             ctx.emit("invoiceitem.deleted", item)
             removed += 1
     return removed
+
+
+def delete_pending_item(ctx: Context, item: dict[str, Any]) -> dict[str, Any]:
+    """Only a pending item (not yet on an invoice) can be deleted."""
+    if item.get("invoice"):
+        raise errors.state_error(
+            f"The invoice item {item['id']} is already part of invoice {item['invoice']} and cannot be deleted.",
+            param="id")
+    ctx.tx.mark_deleted(item["id"])
+    ctx.emit("invoiceitem.deleted", item)
+    return {"id": item["id"], "object": INVOICE_ITEM_OBJECT, "deleted": True}

@@ -22,6 +22,7 @@ from .invoicing import (
     INVOICE_ITEM_OBJECT,
     OBJECT,
     build_invoice,
+    delete_pending_item,
     load_applied_discounts,
     save_invoice,
 )
@@ -231,16 +232,14 @@ def update_invoice_item(ctx: Context, item: dict[str, Any], params: dict[str, An
 
 
 def delete_invoice_item(ctx: Context, item: dict[str, Any]) -> dict[str, Any]:
-    """Delete a pending item, or an item of a draft (the draft is recomputed)."""
+    """Delete a pending item, or an item of a draft (the draft is recomputed); an item on a
+    finalized invoice stays."""
     invoice = ctx.find(OBJECT, item.get("invoice"))
-    if invoice is not None and invoice["status"] != "draft":
-        raise errors.state_error(
-            f"The invoice item {item['id']} is already part of invoice {invoice['id']} and cannot be deleted.",
-            param="id")
+    if invoice is None or invoice["status"] != "draft":
+        return delete_pending_item(ctx, item)
     ctx.tx.mark_deleted(item["id"])
     ctx.emit("invoiceitem.deleted", item)
-    if invoice is not None:
-        refresh_draft(ctx, invoice)
+    refresh_draft(ctx, invoice)
     return {"id": item["id"], "object": INVOICE_ITEM_OBJECT, "deleted": True}
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..metadata import apply_metadata
 from .common import address, empty_address
 
 
@@ -189,4 +190,24 @@ def detach_payment_method(ctx: Context, pm: dict[str, Any]) -> dict[str, Any]:
         subscription["default_payment_method"] = None
         ctx.save(subscription)
         ctx.emit_updated("customer.subscription.updated", before, subscription)
+    return pm
+
+
+def update_payment_method_with(ctx: Context, pm: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """billing_details, card expiry, allow_redisplay and metadata of a saved payment method."""
+    if not pm.get("customer"):
+        raise errors.StripeError("You must save this PaymentMethod to a customer before you can update it.",
+                                 code="payment_method_unexpected_state")
+    before = ctx.snapshot(pm)
+    params = params
+    for key, value in (params.get("billing_details") or {}).items():
+        pm["billing_details"][key] = address(value) if key == "address" else value
+    for key, value in (params.get("card") or {}).items():
+        pm["card"][key] = value
+    if "metadata" in params:
+        pm["metadata"] = apply_metadata(pm.get("metadata"), params["metadata"])
+    if "allow_redisplay" in params:
+        pm["allow_redisplay"] = params["allow_redisplay"]
+    ctx.save(pm)
+    ctx.emit_updated("payment_method.updated", before, pm)
     return pm

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .. import errors
 from ..context import Context
 from ..metadata import apply_metadata
 from .catalog import MAX_INTERVALS
-
 
 CANCELLATION_REASONS = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
                         "too_complex", "too_expensive", "unused")
@@ -153,3 +153,105 @@ def create_configuration(ctx: Context, params: dict[str, Any], *, is_default: bo
     ctx.save(config)
     ctx.emit("billing_portal.configuration.created", config)
     return config
+
+
+def update_configuration_with(ctx: Context, config: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The configuration's features, business profile, login page, default return URL and metadata."""
+    stored_before = copy.deepcopy(config)
+    before = ctx.snapshot(config)
+    if params.get("active") is False and config["is_default"]:
+        raise errors.StripeError("The default configuration cannot be deactivated.", param="active")
+    apply_configuration(ctx, config, params)
+    if config != stored_before:
+        config["updated"] = ctx.now
+    ctx.save(config)
+    ctx.emit_updated("billing_portal.configuration.updated", before, config)
+    return config
+
+
+def session_flow(ctx: Context, customer_id: str, flow_data: dict[str, Any] | None) -> dict[str, Any] | None:
+    if flow_data is None:
+        return None
+    flow_type = flow_data["type"]
+    after = flow_data.get("after_completion") or {"type": "portal_homepage"}
+    flow: dict[str, Any] = {
+        "after_completion": {
+            "hosted_confirmation": ({"custom_message": (after.get("hosted_confirmation") or {}).get("custom_message")}
+                                    if after["type"] == "hosted_confirmation" else None),
+            "redirect": ({"return_url": after["redirect"]["return_url"]} if after["type"] == "redirect" else None),
+            "type": after["type"],
+        },
+        "subscription_cancel": None,
+        "subscription_update": None,
+        "subscription_update_confirm": None,
+        "type": flow_type,
+    }
+    if after["type"] == "redirect" and not after.get("redirect"):
+        raise errors.missing("flow_data[after_completion][redirect]")
+    if flow_type == "payment_method_update":
+        return flow
+    details = flow_data.get(flow_type)
+    if details is None:
+        raise errors.missing(f"flow_data[{flow_type}]")
+    subscription = ctx.tx.get(details["subscription"], "subscription")
+    if subscription is None or subscription.get("customer") != customer_id:
+        raise errors.no_such("subscription", details["subscription"],
+                             param=f"flow_data[{flow_type}][subscription]")
+    if flow_type == "subscription_cancel":
+        retention = details.get("retention")
+        if retention:
+            ctx.load("coupon", retention["coupon_offer"]["coupon"],
+                     param="flow_data[subscription_cancel][retention][coupon_offer][coupon]")
+        flow["subscription_cancel"] = {
+            "retention": None if not retention else {
+                "coupon_offer": {"coupon": retention["coupon_offer"]["coupon"]}, "type": "coupon_offer"},
+            "subscription": subscription["id"],
+        }
+    elif flow_type == "subscription_update":
+        flow["subscription_update"] = {"subscription": subscription["id"]}
+    else:
+        items = []
+        for item in details["items"]:
+            items.append({"id": item["id"], "price": item.get("price"), "quantity": item.get("quantity")})
+        discounts = [{"coupon": d.get("coupon"), "promotion_code": d.get("promotion_code")}
+                     for d in details.get("discounts") or []]
+        flow["subscription_update_confirm"] = {"discounts": discounts or None, "items": items,
+                                               "subscription": subscription["id"]}
+    return flow
+
+
+def create_portal_session_with(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """A portal session for a customer under a configuration (the default one unless given), with an optional flow."""
+    customer = ctx.load("customer", params["customer"], param="customer")
+    if params.get("configuration"):
+        config = ctx.load("billing_portal.configuration", params["configuration"], param="configuration")
+        if not config["active"]:
+            raise errors.StripeError("This configuration is not active.", param="configuration")
+    else:
+        defaults = ctx.tx.select("billing_portal.configuration", json_equals={"is_default": True}, limit=1)
+        if not defaults:
+            raise errors.StripeError(
+                "You can't create a portal session in test mode until you save your customer portal settings "
+                "in test mode at https://dashboard.stripe.com/test/settings/billing/portal.")
+        config = defaults[0]
+    return_url = params.get("return_url") or config.get("default_return_url")
+    if not return_url:
+        raise errors.missing("return_url")
+    session_id = ctx.new_id("bps_")
+    session = {
+        "id": session_id,
+        "object": "billing_portal.session",
+        "configuration": config["id"],
+        "created": ctx.now,
+        "customer": customer["id"],
+        "customer_account": None,
+        "flow": session_flow(ctx, customer["id"], params.get("flow_data")),
+        "livemode": False,
+        "locale": params.get("locale") if params.get("locale") != "auto" else None,
+        "on_behalf_of": params.get("on_behalf_of"),
+        "return_url": return_url,
+        "url": f"{ctx.base_url}/portal/{session_id}",
+    }
+    ctx.save(session)
+    ctx.emit("billing_portal.session.created", session)
+    return session

@@ -11,11 +11,10 @@ from ..rules import calendar
 from ..rules.discounts import AppliedDiscount, discount_end
 from ..rules.proration import PricedItem, full_period_line
 from ..rules.trials import trial_end_for_new_subscription, trial_line
-from . import subscriptions
-from .invoicing import applied_from_document, build_invoice, pending_items
+from . import subscriptions, updates
+from .invoicing import applicable_discounts, applied_from_document, build_invoice, pending_items, tmp_id
 from .redemption import check_coupon, check_promotion_code
 from .tax_rates import tax_rate_ids
-from .invoicing import tmp_id
 
 
 def _preview_discounts(ctx: Context, customer_id: str, entries: list[dict[str, Any]] | None) -> list[AppliedDiscount]:
@@ -71,11 +70,11 @@ def _preview_renewal(ctx: Context, customer: dict[str, Any], subscription: dict[
     return invoice
 
 
-def _preview_new_subscription(ctx: Context, details: dict[str, Any]) -> dict[str, Any]:
+def _preview_new_subscription(ctx: Context, details: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """Preview the first invoice of a subscription the customer does not have yet."""
-    if not ctx.params.get("customer"):
+    if not params.get("customer"):
         raise errors.missing("customer")
-    customer = ctx.load("customer", ctx.params["customer"], param="customer")
+    customer = ctx.load("customer", params["customer"], param="customer")
     now = subscriptions.use_customer_time(ctx, customer)
     entries = details.get("items") or []
     if not entries:
@@ -100,7 +99,7 @@ def _preview_new_subscription(ctx: Context, details: dict[str, Any]) -> dict[str
             charges.append(trial_line(f"si_tmp_{index}", item, now, trial_ends_at))
         else:
             charges.append(full_period_line(f"si_tmp_{index}", item, now, end))
-    discounts = _preview_discounts(ctx, customer["id"], ctx.params.get("discounts"))
+    discounts = _preview_discounts(ctx, customer["id"], params.get("discounts"))
     customer_for_invoice = dict(customer, currency=currency)
     default_tax_rates = tax_rate_ids(ctx, details.get("default_tax_rates"),
                                      param="subscription_details[default_tax_rates]")
@@ -108,3 +107,66 @@ def _preview_new_subscription(ctx: Context, details: dict[str, Any]) -> dict[str
                          invoice_items=[], charges=charges, at=now, period_start=now, period_end=now,
                          discounts=discounts, preview=True, default_tax_rates=default_tax_rates,
                          item_tax_rates=item_tax_rates)
+
+
+def preview_invoice(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """The invoice an update would produce, computed by the update's own code path, never saved.
+
+    With `create_prorations` (or `none`) it is the next renewal invoice (next period's lines + pending and
+    new prorations); with `always_invoice`, an interval change, `billing_cycle_anchor=now` or
+    `trial_end=now` on a trialing subscription it is the invoice the update would issue immediately.
+    For a trial that continues (or is moved by a future `trial_end`) it is the invoice at the trial end.
+    """
+    if params.get("preview_mode") == "recurring":
+        # Stripe documents the mode only as "customizes the types of values to include"; rather than
+        # guess which lines and discounts it drops, the sandbox refuses it instead of ignoring it.
+        raise errors.invalid("preview_mode", "preview_mode=recurring is not supported by the sandbox; previews "
+                                             "show the next invoice (preview_mode=next).")
+    details = params.get("subscription_details") or {}
+    subscription_id = params.get("subscription")
+    if not subscription_id:
+        return _preview_new_subscription(ctx, details, params)
+    subscription = ctx.load("subscription", subscription_id, param="subscription")
+    if params.get("customer") and params["customer"] != subscription["customer"]:
+        raise errors.invalid("customer", f"The subscription {subscription_id} does not belong to customer "
+                                         f"{params['customer']}.")
+    if subscription["status"] in ("canceled", "incomplete_expired"):
+        raise errors.StripeError(f"No upcoming invoices for canceled subscription {subscription_id}.",
+                                 code="invoice_upcoming_none", param="subscription")
+    customer = ctx.load("customer", subscription["customer"], param="customer")
+    now = subscriptions.use_customer_time(ctx, customer)
+    behavior = details.get("proration_behavior") or "create_prorations"
+    if details.get("proration_date") is not None and behavior == "none":
+        raise errors.invalid("subscription_details[proration_date]",
+                             "proration_date cannot be combined with proration_behavior=none.")
+    prepared = None
+    if (details.get("items") or details.get("billing_cycle_anchor") == "now" or "proration_date" in details
+            or details.get("trial_end") is not None):
+        prepared = updates.prepare_update(
+            ctx, subscription, items_param=details.get("items"), proration_behavior=behavior,
+            proration_date=details.get("proration_date"), billing_cycle_anchor=details.get("billing_cycle_anchor"),
+            trial_end=details.get("trial_end"), now=now, items_name="subscription_details[items]",
+            proration_date_name="subscription_details[proration_date]",
+            trial_end_name="subscription_details[trial_end]",
+            billing_cycle_anchor_name="subscription_details[billing_cycle_anchor]", preview=True)
+    after = copy.deepcopy(subscription)
+    if "default_tax_rates" in details:
+        after["default_tax_rates"] = tax_rate_ids(ctx, details["default_tax_rates"],
+                                                  param="subscription_details[default_tax_rates]")
+    if prepared is not None:
+        after["items"]["data"] = prepared.kept_and_new
+        if prepared.plan.anchor_reset:
+            after["billing_cycle_anchor"] = prepared.plan.billing_cycle_anchor
+        if prepared.trial is not None:
+            updates.apply_trial(after, prepared.trial)
+    if "discounts" in params:
+        discounts = _preview_discounts(ctx, customer["id"], params["discounts"])
+    else:
+        discounts = applicable_discounts(ctx, subscription, customer)
+    pending = _pending_copies(ctx, subscription["id"])
+    proration_date = prepared.proration_date if prepared is not None else None
+    if prepared is not None and prepared.plan.invoice_now:
+        return build_invoice(ctx, customer=customer, subscription=after, billing_reason="subscription_update",
+                             invoice_items=pending, charges=list(prepared.plan.lines), at=now, period_start=now,
+                             period_end=now, discounts=discounts, preview=True, proration_date=proration_date)
+    return _preview_renewal(ctx, customer, after, pending, prepared, discounts, proration_date)

@@ -10,8 +10,8 @@ from ..context import Context
 from ..metadata import apply_metadata
 from ..rules import calendar
 from . import subscriptions, updates
+from .pause_schedules import pause_schedule_documents
 from .redemption import check_coupon, check_promotion_code, resolve_discount_sources
-
 
 OBJECT = "subscription_schedule"
 
@@ -311,3 +311,71 @@ def release(ctx: Context, schedule: dict[str, Any], subscription: dict[str, Any]
     subscriptions.save_subscription(ctx, subscription)
     ctx.emit_updated("customer.subscription.updated", sub_before, subscription)
     return schedule
+
+
+def schedule_from_subscription(ctx: Context, subscription: dict[str, Any]) -> dict[str, Any]:
+    """A schedule with one phase mirroring the subscription's current period (`from_subscription`)."""
+    if subscription["status"] in ("canceled", "incomplete_expired", "incomplete"):
+        raise errors.state_error(f"Cannot create a schedule from a subscription with status {subscription['status']}.",
+                                 param="from_subscription")
+    if subscription.get("schedule"):
+        raise errors.state_error(
+            f"The subscription {subscription['id']} is already attached to schedule {subscription['schedule']}.",
+            param="from_subscription")
+    at = subscriptions.use_customer_time(ctx, subscription["customer"])
+    start, end = subscriptions.current_period(subscription)
+    items = [phase_item(item["price"], int(item["quantity"]), dict(item.get("metadata") or {}))
+             for item in subscription["items"]["data"]]
+    phases = [phase_document(items=items, start=start, end=end, currency=subscription["currency"])]
+    schedule = schedule_document(ctx, subscription, phases, at)
+    ctx.save(schedule, parent=subscription["id"])
+    ctx.emit("subscription_schedule.created", schedule)
+    before = ctx.snapshot(subscription)
+    subscription["schedule"] = schedule["id"]
+    subscriptions.save_subscription(ctx, subscription)
+    ctx.emit_updated("customer.subscription.updated", before, subscription)
+    return schedule
+
+
+def update_schedule_with(ctx: Context, schedule: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """`end_behavior`, `metadata`, `pause_schedules` and new `phases`; a changed current phase updates
+    the subscription now."""
+    subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
+    now = subscriptions.use_customer_time(ctx, subscription["customer"])
+    before = ctx.snapshot(schedule)
+    if "end_behavior" in params:
+        schedule["end_behavior"] = params["end_behavior"]
+    if "metadata" in params:
+        schedule["metadata"] = apply_metadata(schedule.get("metadata"), params["metadata"])
+    if "pause_schedules" in params:
+        schedule["pause_schedules"] = pause_schedule_documents(ctx, params["pause_schedules"], now=now,
+                                                               existing=schedule.get("pause_schedules"))
+    if params.get("phases"):
+        phases = build_phases(ctx, schedule, subscription, params["phases"], now)
+        current = phases[0]
+        if current["end_date"] <= now:
+            raise errors.invalid("phases[0][end_date]", "The current phase must end in the future.")
+        schedule["phases"] = phases
+        schedule["current_phase"] = {"start_date": current["start_date"], "end_date": current["end_date"]}
+        ctx.save(schedule)
+        items_param = items_param_for(subscription, current["items"])
+        if items_param is not None:
+            updates.update_subscription_with(ctx, subscription, {
+                "items": items_param,
+                "proration_behavior": params.get("proration_behavior") or "create_prorations",
+            })
+    ctx.save(schedule)
+    ctx.emit_updated("subscription_schedule.updated", before, schedule)
+    subscription = ctx.load("subscription", subscription["id"])
+    subscriptions.save_subscription(ctx, subscription)  # the phase end is a due time of the subscription
+    return schedule
+
+
+def cancel_schedule_now(ctx: Context, schedule: dict[str, Any], *, invoice_now: bool, prorate: bool) -> dict[str, Any]:
+    """Cancel the schedule's subscription now (which ends the schedule too) and answer the schedule."""
+    subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
+    customer = ctx.load("customer", subscription["customer"], param="customer")
+    now = subscriptions.use_customer_time(ctx, customer)
+    subscriptions.cancel_now(ctx, subscription, customer, now=now, invoice_now=invoice_now,
+                             prorate=prorate, details=None, reason="cancellation_requested")
+    return ctx.load(OBJECT, schedule["id"])

@@ -7,6 +7,7 @@ from typing import Any
 from .. import errors
 from ..context import Context
 from ..ids import new_secret
+from ..metadata import apply_metadata
 from .payment_methods import attach_error_for, attach_payment_method, resolve_payment_method
 
 
@@ -87,4 +88,68 @@ def confirm_setup_intent(ctx: Context, intent: dict[str, Any], pm_id: str | None
     intent["last_setup_error"] = None
     ctx.save(intent)
     ctx.emit("setup_intent.succeeded", intent)
+    return intent
+
+
+def create_setup_intent_with(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """A SetupIntent from create params; with confirm=true it is confirmed at once."""
+    if params.get("payment_method_data"):
+        raise errors.StripeError("payment_method_data is not supported by this sandbox; pass a test payment "
+                                 "method such as payment_method=pm_card_visa.", param="payment_method_data")
+    customer = params.get("customer")
+    if customer:
+        ctx.load("customer", customer, param="customer")
+    automatic = params.get("automatic_payment_methods")
+    intent = new_setup_intent(
+        ctx, customer=customer, usage=params.get("usage", "off_session"),
+        payment_method_types=params.get("payment_method_types"), description=params.get("description"),
+        metadata=apply_metadata({}, params.get("metadata") or {}),
+        automatic_payment_methods=None if automatic is None else {
+            "allow_redirects": automatic.get("allow_redirects", "always"), "enabled": automatic["enabled"]},
+    )
+    if params.get("payment_method") and not params.get("confirm"):
+        pm, _ = resolve_payment_method(ctx, params["payment_method"], param="payment_method")
+        intent["payment_method"] = pm["id"]
+        intent["status"] = "requires_confirmation"
+        ctx.save(intent)
+    if params.get("confirm"):
+        intent = confirm_setup_intent(ctx, intent, params.get("payment_method"))
+    return intent
+
+
+def update_setup_intent_with(ctx: Context, intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """What may change before the intent succeeds."""
+    if intent["status"] in ("succeeded", "canceled"):
+        raise errors.StripeError(f"You cannot update this SetupIntent because it has a status of "
+                                 f"{intent['status']}.", code="setup_intent_unexpected_state")
+    before = ctx.snapshot(intent)
+    params = params
+    if "customer" in params:
+        ctx.load("customer", params["customer"], param="customer")
+        intent["customer"] = params["customer"]
+    if "payment_method" in params:
+        pm, _ = resolve_payment_method(ctx, params["payment_method"], param="payment_method")
+        intent["payment_method"] = pm["id"]
+        intent["status"] = "requires_confirmation"
+    if "description" in params:
+        intent["description"] = params["description"]
+    if "metadata" in params:
+        intent["metadata"] = apply_metadata(intent.get("metadata"), params["metadata"])
+    if "payment_method_types" in params:
+        intent["payment_method_types"] = params["payment_method_types"]
+    ctx.save(intent)
+    ctx.emit_updated("setup_intent.updated", before, intent)
+    return intent
+
+
+def cancel_setup_intent(ctx: Context, intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Only an intent that has not succeeded can be canceled."""
+    if intent["status"] in ("succeeded", "canceled", "processing"):
+        raise errors.StripeError(
+            f"You cannot cancel this SetupIntent because it has a status of {intent['status']}.",
+            code="setup_intent_unexpected_state")
+    intent["status"] = "canceled"
+    intent["cancellation_reason"] = params.get("cancellation_reason")
+    ctx.save(intent)
+    ctx.emit("setup_intent.canceled", intent)
     return intent

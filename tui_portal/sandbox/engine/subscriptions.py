@@ -1,4 +1,14 @@
-"""Subscriptions: their documents, creation (first invoice and payment), status after payment, cancellation."""
+"""Subscriptions: their documents, creation (first invoice and payment), status after payment, cancellation.
+
+Storage: the subscription document embeds its items (`items.data`, full `subscription_item` objects
+with their price); every item is also stored on its own (parent = subscription) for
+`/v1/subscription_items`. `save_subscription` keeps both in step and records, in the `lookup`
+column, when the subscription next needs attention (`<clock or "now">:<unix time>`), so the timeline
+finds due renewals with one indexed query.
+
+Time: a subscription lives in its customer's time (`clocks.customer_now`); `use_customer_time` sets
+`ctx.now` to it so discounts, events and periods are dated consistently.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +37,6 @@ from .clocks import customer_now
 from .plans import load_plan_price, plan_from_price
 from .redemption import resolve_discount_sources
 from .tax_rates import tax_rate_ids
-
 
 OBJECT = "subscription"
 
@@ -539,3 +548,18 @@ def after_invoice_paid(ctx: Context, invoice: dict[str, Any], at: int) -> None:
 
 def charge_line_for(ctx: Context, item: dict[str, Any], start: int, end: int) -> ChargeLine:
     return full_period_line(item["id"], priced(ctx, item), start, end)
+
+
+def remove_discount(ctx: Context, subscription: dict[str, Any]) -> dict[str, Any]:
+    """`DELETE /v1/subscriptions/{id}/discount`: the subscription loses its discounts; the answer is
+    the first one as a deleted stub (Stripe's legacy single-discount shape)."""
+    if not subscription.get("discounts"):
+        raise errors.StripeError(f"The subscription {subscription['id']} has no discount to remove.",
+                                 status=404, code="resource_missing", param="id")
+    use_customer_time(ctx, subscription["customer"])
+    before = ctx.snapshot(subscription)
+    removed = ctx.tx.get(subscription["discounts"][0], "discount") or {"id": subscription["discounts"][0]}
+    subscription["discounts"] = []
+    save_subscription(ctx, subscription)
+    ctx.emit_updated("customer.subscription.updated", before, subscription)
+    return {**removed, "object": "discount", "deleted": True}

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
-
+from .common import deleted_stub
 
 VERIFICATION_DELAY_SECONDS = 60
 
@@ -121,3 +121,10 @@ def create_tax_id(ctx: Context, customer: dict[str, Any], tax_type: str, value: 
     ctx.save(doc, parent=customer["id"])
     ctx.emit("customer.tax_id.created", doc)
     return doc
+
+
+def delete_tax_id(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
+    """Remove a customer's tax id."""
+    ctx.tx.mark_deleted(doc["id"])
+    ctx.emit("customer.tax_id.deleted", doc)
+    return deleted_stub(doc)

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import errors
 from ..context import Context
 from ..rules import calendar, retries
 from ..rules.money import format_money
 from . import invoicing, payments, schedules, subscriptions
-from .subscriptions import next_due_at
 from .clocks import MAX_INTERVALS_PER_ADVANCE
+from .subscriptions import next_due_at
 
 MAX_STEPS_PER_RUN = 5000
 
@@ -273,3 +274,28 @@ def advance_limit(ctx: Context, clock: dict[str, Any]) -> int:
             count = int(recurring.get("interval_count") or 1)
             limits.append(calendar.shift(frozen, interval, count * MAX_INTERVALS_PER_ADVANCE))
     return min(limits)
+
+
+def advance_test_clock(ctx: Context, clock: dict[str, Any], target: int) -> dict[str, Any]:
+    """Move a test clock to `target`, running what fell due for its customers on the way."""
+    current = int(clock["frozen_time"])
+    if target <= current:
+        raise errors.invalid(
+            "frozen_time",
+            f"The test clock's frozen_time can only move forward: {target} is not after the current "
+            f"frozen_time {current}.",
+        )
+    limit = advance_limit(ctx, clock)
+    if target > limit:
+        raise errors.invalid(
+            "frozen_time",
+            f"Cannot advance the test clock to {target}: a test clock can advance at most two intervals of its "
+            f"shortest subscription at a time (up to {limit}).",
+        )
+    advancing = dict(clock, status="advancing", status_details={"advancing": {"target_frozen_time": target}})
+    ctx.emit("test_helpers.test_clock.advancing", advancing)
+    process_due(ctx, until=target, clock_id=clock["id"])
+    clock = dict(clock, frozen_time=target, status="ready", status_details={})
+    ctx.save(clock)
+    ctx.emit("test_helpers.test_clock.ready", clock)
+    return clock

@@ -14,7 +14,26 @@ from ..rules.trials import TrialOutcome, check_future_trial_end
 from . import invoicing, payments
 from .billing_basis import credit_basis, note_change
 from .redemption import resolve_discount_sources
-from .subscriptions import ITEM_OBJECT, OBJECT, apply_cancel_at, apply_cancellation_details, check_payment_method, check_same_interval, check_unique_prices, clear_cancellation, current_period, item_document, load_recurring_price, item_price_id, plan_from_price, priced, prorate_cancel_at, save_subscription, schedule_cancellation, use_customer_time
+from .subscriptions import (
+    ITEM_OBJECT,
+    OBJECT,
+    apply_cancel_at,
+    apply_cancellation_details,
+    check_payment_method,
+    check_same_interval,
+    check_unique_prices,
+    clear_cancellation,
+    current_period,
+    item_document,
+    item_price_id,
+    load_recurring_price,
+    plan_from_price,
+    priced,
+    prorate_cancel_at,
+    save_subscription,
+    schedule_cancellation,
+    use_customer_time,
+)
 from .tax_rates import tax_rate_ids
 
 
@@ -239,8 +258,41 @@ def note_billing_basis(ctx: Context, subscription: dict[str, Any], prepared: Pre
 
 
 def update_subscription_with(ctx: Context, subscription: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Stripe's subscription update, one named step at a time (the route, schedules and the seed
+    share it). Everything that is checked is checked before anything is saved; events and invoices
+    follow the order Stripe sends them in: `customer.subscription.updated` first, then the bill."""
     customer = ctx.load("customer", subscription["customer"], param="customer")
     now = use_customer_time(ctx, customer)
+    payment_behavior = _check_update_allowed(subscription, params)
+    before = ctx.snapshot(subscription)
+    old_cancel_at = subscription.get("cancel_at")
+    prepared = _prepare_item_change(ctx, subscription, params, now)
+    applies = prepared is not None and changes_subscription(prepared, subscription)
+    ends_trial = applies and prepared is not None and prepared.trial is not None and prepared.trial.ends_trial
+
+    _apply_plain_fields(ctx, subscription, customer, params)
+    _apply_cancellation_params(subscription, params, now)
+    if applies and prepared is not None:
+        note_billing_basis(ctx, subscription, prepared)
+        _apply_prepared(subscription, prepared)
+    save_subscription(ctx, subscription, removed_item_ids=tuple(prepared.removed_item_ids if prepared else ()))
+    ctx.emit_updated("customer.subscription.updated", before, subscription)
+    if ends_trial:
+        # Stripe also sends this when a trial is ended immediately with `trial_end=now`.
+        ctx.emit("customer.subscription.trial_will_end", subscription)
+    if subscription.get("cancel_at") != old_cancel_at:
+        prorate_cancel_at(ctx, subscription, customer, old_cancel_at=old_cancel_at, now=now,
+                          behavior=params.get("proration_behavior") or "create_prorations")
+    if applies and prepared is not None:
+        invoice = bill_update(ctx, subscription, customer, prepared.plan, at=now,
+                              proration_date=prepared.proration_date, payment_behavior=payment_behavior)
+        if invoice is not None:
+            subscription = _record_latest_invoice(ctx, subscription, invoice)
+    return subscription
+
+
+def _check_update_allowed(subscription: dict[str, Any], params: dict[str, Any]) -> str:
+    """Refuse what Stripe refuses before looking at anything else; the payment behavior to use."""
     if subscription["status"] in ("canceled", "incomplete_expired"):
         allowed = {"metadata", "cancellation_details", "expand"}
         for name in params:
@@ -254,19 +306,25 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
     if "cancel_at_period_end" in params and params.get("cancel_at") is not None:
         raise errors.StripeError("You may only specify one of these parameters: cancel_at, cancel_at_period_end.",
                                  code="parameters_exclusive", param="cancel_at")
-    before = ctx.snapshot(subscription)
-    old_cancel_at = subscription.get("cancel_at")
+    return str(payment_behavior)
+
+
+def _prepare_item_change(ctx: Context, subscription: dict[str, Any], params: dict[str, Any],
+                         now: int) -> PreparedUpdate | None:
+    """The items/anchor/trial part of the update, or None when the request does not touch them."""
     wants_item_change = (bool(params.get("items")) or params.get("billing_cycle_anchor") == "now"
                          or params.get("trial_end") is not None)
-    prepared = None
-    if wants_item_change or "proration_date" in params:
-        prepared = prepare_update(
-            ctx, subscription, items_param=params.get("items"), proration_behavior=params.get("proration_behavior"),
-            proration_date=params.get("proration_date"), billing_cycle_anchor=params.get("billing_cycle_anchor"),
-            trial_end=params.get("trial_end"), now=now)
-    applies = prepared is not None and changes_subscription(prepared, subscription)
-    ends_trial = applies and prepared is not None and prepared.trial is not None and prepared.trial.ends_trial
+    if not (wants_item_change or "proration_date" in params):
+        return None
+    return prepare_update(
+        ctx, subscription, items_param=params.get("items"), proration_behavior=params.get("proration_behavior"),
+        proration_date=params.get("proration_date"), billing_cycle_anchor=params.get("billing_cycle_anchor"),
+        trial_end=params.get("trial_end"), now=now)
 
+
+def _apply_plain_fields(ctx: Context, subscription: dict[str, Any], customer: dict[str, Any],
+                        params: dict[str, Any]) -> None:
+    """Discounts (redeemed now), default payment method (checked), description and metadata."""
     if "discounts" in params:
         if params["discounts"] is None:
             subscription["discounts"] = []
@@ -284,6 +342,10 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
         subscription["metadata"] = apply_metadata(subscription.get("metadata"), params["metadata"])
     if "default_tax_rates" in params:
         subscription["default_tax_rates"] = tax_rate_ids(ctx, params["default_tax_rates"], param="default_tax_rates")
+
+
+def _apply_cancellation_params(subscription: dict[str, Any], params: dict[str, Any], now: int) -> None:
+    """`cancel_at_period_end`, `cancel_at` and `cancellation_details`."""
     if "cancel_at_period_end" in params:
         if params["cancel_at_period_end"]:
             schedule_cancellation(subscription, now)
@@ -293,33 +355,25 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
         apply_cancel_at(subscription, params["cancel_at"], now)
     apply_cancellation_details(subscription, params.get("cancellation_details"))
 
-    invoice = None
-    if applies and prepared is not None:
-        note_billing_basis(ctx, subscription, prepared)
-        subscription["items"]["data"] = prepared.kept_and_new
-        if prepared.plan.anchor_reset:
-            subscription["billing_cycle_anchor"] = prepared.plan.billing_cycle_anchor
-        if prepared.trial is not None:
-            apply_trial(subscription, prepared.trial)
-        if subscription.get("cancel_at_period_end"):
-            subscription["cancel_at"] = current_period(subscription)[1]
-    save_subscription(ctx, subscription, removed_item_ids=tuple(prepared.removed_item_ids if prepared else ()))
+
+def _apply_prepared(subscription: dict[str, Any], prepared: PreparedUpdate) -> None:
+    """The new items, anchor and trial; a cancellation at period end follows a moved period end."""
+    subscription["items"]["data"] = prepared.kept_and_new
+    if prepared.plan.anchor_reset:
+        subscription["billing_cycle_anchor"] = prepared.plan.billing_cycle_anchor
+    if prepared.trial is not None:
+        apply_trial(subscription, prepared.trial)
+    if subscription.get("cancel_at_period_end"):
+        subscription["cancel_at"] = current_period(subscription)[1]
+
+
+def _record_latest_invoice(ctx: Context, subscription: dict[str, Any], invoice: dict[str, Any]) -> dict[str, Any]:
+    """Point the subscription at the update's invoice; an active one goes past_due when it is unpaid."""
+    subscription = ctx.load(OBJECT, subscription["id"])
+    before = ctx.snapshot(subscription)
+    subscription["latest_invoice"] = invoice["id"]
+    if invoice["status"] != "paid" and subscription["status"] == "active":
+        subscription["status"] = "past_due"
+    save_subscription(ctx, subscription)
     ctx.emit_updated("customer.subscription.updated", before, subscription)
-    if ends_trial:
-        # Stripe also sends this when a trial is ended immediately with `trial_end=now`.
-        ctx.emit("customer.subscription.trial_will_end", subscription)
-    if subscription.get("cancel_at") != old_cancel_at:
-        prorate_cancel_at(ctx, subscription, customer, old_cancel_at=old_cancel_at, now=now,
-                           behavior=params.get("proration_behavior") or "create_prorations")
-    if applies and prepared is not None:
-        invoice = bill_update(ctx, subscription, customer, prepared.plan, at=now,
-                              proration_date=prepared.proration_date, payment_behavior=payment_behavior)
-    if invoice is not None:
-        subscription = ctx.load(OBJECT, subscription["id"])
-        before = ctx.snapshot(subscription)
-        subscription["latest_invoice"] = invoice["id"]
-        if invoice["status"] != "paid" and subscription["status"] == "active":
-            subscription["status"] = "past_due"
-        save_subscription(ctx, subscription)
-        ctx.emit_updated("customer.subscription.updated", before, subscription)
     return subscription

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Context
-from ..router import route
 from ..engine.account import the_account
+from ..router import route
 
 
 @route("GET", "/v1/account")

@@ -12,12 +12,18 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.portal_configuration import (
+    CANCELLATION_REASONS,
+    CUSTOMER_UPDATES,
+    create_configuration,
+    create_portal_session_with,
+    default_pause_duration,
+    update_configuration_with,
+)
 from ..expand import includable, renderer
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import Response, route
-from ..engine.portal_configuration import CANCELLATION_REASONS, CUSTOMER_UPDATES, apply_configuration, create_configuration, default_pause_duration
-
 
 FEATURES = Hash({
     "customer_update": Hash({"enabled": Bool(required=True),
@@ -97,16 +103,7 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 @route("POST", "/v1/billing_portal/configurations/{configuration}", params={**CONFIG_PARAMS, "active": Bool()})
 def update(ctx: Context) -> dict[str, Any]:
     config = ctx.load("billing_portal.configuration", ctx.path_params["configuration"])
-    stored_before = copy.deepcopy(config)
-    before = ctx.snapshot(config)
-    if ctx.params.get("active") is False and config["is_default"]:
-        raise errors.StripeError("The default configuration cannot be deactivated.", param="active")
-    apply_configuration(ctx, config, ctx.params)
-    if config != stored_before:
-        config["updated"] = ctx.now
-    ctx.save(config)
-    ctx.emit_updated("billing_portal.configuration.updated", before, config)
-    return config
+    return update_configuration_with(ctx, config, ctx.params)
 
 
 @route("GET", "/v1/billing_portal/configurations", params={**LIST, "active": Bool(), "is_default": Bool()})
@@ -141,57 +138,6 @@ FLOW_DATA = Hash({
 })
 
 
-def _flow(ctx: Context, customer_id: str, flow_data: dict[str, Any] | None) -> dict[str, Any] | None:
-    if flow_data is None:
-        return None
-    flow_type = flow_data["type"]
-    after = flow_data.get("after_completion") or {"type": "portal_homepage"}
-    flow: dict[str, Any] = {
-        "after_completion": {
-            "hosted_confirmation": ({"custom_message": (after.get("hosted_confirmation") or {}).get("custom_message")}
-                                    if after["type"] == "hosted_confirmation" else None),
-            "redirect": ({"return_url": after["redirect"]["return_url"]} if after["type"] == "redirect" else None),
-            "type": after["type"],
-        },
-        "subscription_cancel": None,
-        "subscription_update": None,
-        "subscription_update_confirm": None,
-        "type": flow_type,
-    }
-    if after["type"] == "redirect" and not after.get("redirect"):
-        raise errors.missing("flow_data[after_completion][redirect]")
-    if flow_type == "payment_method_update":
-        return flow
-    details = flow_data.get(flow_type)
-    if details is None:
-        raise errors.missing(f"flow_data[{flow_type}]")
-    subscription = ctx.tx.get(details["subscription"], "subscription")
-    if subscription is None or subscription.get("customer") != customer_id:
-        raise errors.no_such("subscription", details["subscription"],
-                             param=f"flow_data[{flow_type}][subscription]")
-    if flow_type == "subscription_cancel":
-        retention = details.get("retention")
-        if retention:
-            ctx.load("coupon", retention["coupon_offer"]["coupon"],
-                     param="flow_data[subscription_cancel][retention][coupon_offer][coupon]")
-        flow["subscription_cancel"] = {
-            "retention": None if not retention else {
-                "coupon_offer": {"coupon": retention["coupon_offer"]["coupon"]}, "type": "coupon_offer"},
-            "subscription": subscription["id"],
-        }
-    elif flow_type == "subscription_update":
-        flow["subscription_update"] = {"subscription": subscription["id"]}
-    else:
-        items = []
-        for item in details["items"]:
-            items.append({"id": item["id"], "price": item.get("price"), "quantity": item.get("quantity")})
-        discounts = [{"coupon": d.get("coupon"), "promotion_code": d.get("promotion_code")}
-                     for d in details.get("discounts") or []]
-        flow["subscription_update_confirm"] = {"discounts": discounts or None, "items": items,
-                                               "subscription": subscription["id"]}
-    return flow
-
-
 @route("POST", "/v1/billing_portal/sessions", params={
     "customer": Str(required=True),
     "configuration": Str(),
@@ -203,40 +149,7 @@ def _flow(ctx: Context, customer_id: str, flow_data: dict[str, Any] | None) -> d
     "customer_account": Str(),
 })
 def create_session(ctx: Context) -> dict[str, Any]:
-    params = ctx.params
-    customer = ctx.load("customer", params["customer"], param="customer")
-    if params.get("configuration"):
-        config = ctx.load("billing_portal.configuration", params["configuration"], param="configuration")
-        if not config["active"]:
-            raise errors.StripeError("This configuration is not active.", param="configuration")
-    else:
-        defaults = ctx.tx.select("billing_portal.configuration", json_equals={"is_default": True}, limit=1)
-        if not defaults:
-            raise errors.StripeError(
-                "You can't create a portal session in test mode until you save your customer portal settings "
-                "in test mode at https://dashboard.stripe.com/test/settings/billing/portal.")
-        config = defaults[0]
-    return_url = params.get("return_url") or config.get("default_return_url")
-    if not return_url:
-        raise errors.missing("return_url")
-    session_id = ctx.new_id("bps_")
-    session = {
-        "id": session_id,
-        "object": "billing_portal.session",
-        "configuration": config["id"],
-        "created": ctx.now,
-        "customer": customer["id"],
-        "customer_account": None,
-        "flow": _flow(ctx, customer["id"], params.get("flow_data")),
-        "livemode": False,
-        "locale": params.get("locale") if params.get("locale") != "auto" else None,
-        "on_behalf_of": params.get("on_behalf_of"),
-        "return_url": return_url,
-        "url": f"{ctx.base_url}/portal/{session_id}",
-    }
-    ctx.save(session)
-    ctx.emit("billing_portal.session.created", session)
-    return session
+    return create_portal_session_with(ctx, ctx.params)
 
 
 @route("GET", "/portal/{session}", auth=False, any_params=True)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-
-from ..params import Array, Hash, Str
 from ..engine.common import ADDRESS_FIELDS
+from ..params import Array, Hash, Str
 
 ADDRESS = Hash({name: Str(clearable=True) for name in ADDRESS_FIELDS}, clearable=True)
 

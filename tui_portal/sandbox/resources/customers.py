@@ -7,17 +7,22 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.common import deleted_stub
+from ..engine.customers import (
+    check_attached,
+    create_customer_with,
+    delete_customer_with_subscriptions,
+    new_customer,
+    save_customer,
+    update_customer_with,
+)
+from ..engine.tax_ids import TAX_ID_TYPES
 from ..expand import includable
 from ..lists import list_object, paginate
 from ..params import LIST, Array, Hash, Int, Metadata, Str
 from ..router import route
 from ..search import SEARCH_PARAMS, run_search
-from ..engine.payment_methods import attach_payment_method
-from ..engine.tax_ids import TAX_ID_TYPES, create_tax_id
-from ..engine.common import deleted_stub
 from .common import ADDRESS
-from ..engine.customers import apply_customer_fields, check_attached, new_customer, save_customer
-from ..engine.subscriptions import end_subscription
 
 SHIPPING = Hash({"name": Str(required=True), "phone": Str(clearable=True), "address": ADDRESS}, clearable=True)
 INVOICE_SETTINGS = Hash({
@@ -62,30 +67,7 @@ UPDATE_PARAMS = {**COMMON_PARAMS, "default_source": Str(clearable=True)}
 
 @route("POST", "/v1/customers", params=CREATE_PARAMS)
 def create_customer(ctx: Context) -> dict[str, Any]:
-    params = ctx.params
-    customer = new_customer(ctx)
-    if params.get("test_clock"):
-        clock = ctx.load("test_helpers.test_clock", params["test_clock"], param="test_clock")
-        customer["test_clock"] = clock["id"]
-        customer["created"] = int(clock.get("frozen_time") or ctx.now)
-    pending_default = (params.get("invoice_settings") or {}).get("default_payment_method")
-    common = dict(params)
-    if pending_default:
-        # Checked after `payment_method` is attached below (it may be the one being attached).
-        common["invoice_settings"] = {k: v for k, v in params["invoice_settings"].items()
-                                      if k != "default_payment_method"}
-    apply_customer_fields(ctx, customer, common)
-    save_customer(ctx, customer)
-    ctx.emit("customer.created", customer)
-    if params.get("payment_method"):
-        attach_payment_method(ctx, params["payment_method"], customer["id"], param="payment_method")
-    if pending_default:
-        check_attached(ctx, customer["id"], pending_default, param="invoice_settings[default_payment_method]")
-        customer["invoice_settings"]["default_payment_method"] = pending_default
-        save_customer(ctx, customer)
-    for index, entry in enumerate(params.get("tax_id_data") or []):
-        create_tax_id(ctx, customer, entry["type"], entry["value"], param_prefix=f"tax_id_data[{index}]")
-    return customer
+    return create_customer_with(ctx, ctx.params)
 
 
 @route("GET", "/v1/customers/search", params=SEARCH_PARAMS)
@@ -109,30 +91,13 @@ def retrieve_customer(ctx: Context) -> dict[str, Any]:
 @route("POST", "/v1/customers/{customer}", params=UPDATE_PARAMS)
 def update_customer(ctx: Context) -> dict[str, Any]:
     customer = ctx.load("customer", ctx.path_params["customer"])
-    before = ctx.snapshot(customer)
-    params = dict(ctx.params)
-    if "default_source" in params:
-        if params.pop("default_source"):
-            raise errors.StripeError("Sources are not supported by this sandbox; use "
-                                     "invoice_settings[default_payment_method].", param="default_source")
-    apply_customer_fields(ctx, customer, params)
-    save_customer(ctx, customer)
-    ctx.emit_updated("customer.updated", before, customer)
-    return customer
+    return update_customer_with(ctx, customer, ctx.params)
 
 
 @route("DELETE", "/v1/customers/{customer}")
 def delete_customer(ctx: Context) -> dict[str, Any]:
-    """As on Stripe, deleting a customer immediately cancels its subscriptions."""
     customer = ctx.load("customer", ctx.path_params["customer"])
-    live = ctx.tx.select("subscription", customer=customer["id"],
-                         where=[("json_extract(data, '$.status') NOT IN ('canceled', 'incomplete_expired')", ())])
-    if live:
-        for subscription in live:
-            end_subscription(ctx, subscription, ended_at=ctx.now, reason="cancellation_requested")
-    ctx.tx.mark_deleted(customer["id"])
-    ctx.emit("customer.deleted", customer)
-    return deleted_stub(customer)
+    return delete_customer_with_subscriptions(ctx, customer)
 
 
 @route("GET", "/v1/customers", params={**LIST, "email": Str(max_length=512), "test_clock": Str()})

@@ -1,5 +1,7 @@
 """Invoice items (`ii_...`): pending charges and credits swept into a customer's next invoice.
 
+The engine side: engine/invoicing.py.
+
 Subscription updates with `create_prorations` leave their proration credit/debit here; the next
 invoice of that subscription (renewal, `always_invoice`, cancel with `invoice_now`) takes them.
 Merchants create them too (`POST /v1/invoiceitems`, `engine/manual_invoices.py`): pending, or on a

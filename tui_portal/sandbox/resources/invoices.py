@@ -1,11 +1,7 @@
-"""Invoices: building, finalizing and paying them, plus the invoice endpoints and documents.
+"""Invoice routes: list, retrieve, lines, finalize, pay, void, preview, and the hosted page and PDF.
 
-An invoice is built from pending invoice items (prorations, oldest first) followed by the
-subscription's full-period lines, then discounted (`rules.discounts`) and totalled against the
-customer's credit balance (`rules.totals`). Invoices the sandbox creates by itself (subscription
-create, renewals, `always_invoice` updates, interval changes) are finalized and charged at once:
-Stripe waits about an hour before finalizing a renewal draft; the sandbox skips that wait so an
-advance shows the paid (or failed) invoice immediately.
+Building, finalizing and numbering are engine/invoicing.py, paying engine/payments.py, previews
+engine/previews.py.
 
 At finalization the invoice gets its number (`<customer invoice_prefix>-NNNN`), the customer's
 balance is applied, `once` discounts are consumed, and `hosted_invoice_url` / `invoice_pdf` start
@@ -13,39 +9,36 @@ pointing at this sandbox's `GET /invoices/{id}?key=...` and `GET /invoices/{id}/
 from the base URL of whoever is asking, so they work in-process and over TCP alike). Like Stripe's
 hosted links they are capability URLs: ids are sequence-derived and guessable, so the pages need the
 `key` (an HMAC of the invoice id with a per-database secret), which only the API hands out.
+
 """
 
 from __future__ import annotations
 
-import copy
 import hmac
 from typing import Any
 
 from .. import errors, lists
 from ..context import Context
 from ..documents import render_invoice_html, render_invoice_pdf
-from ..expand import renderer
-from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
-from .common import DISCOUNTS_PARAM
-from ..router import Response, route
-from ..engine import subscriptions
-from ..engine import updates
 from ..engine.clocks import customer_now
-from ..engine.invoicing import EMBEDDED_LINES, INVOICE_STATUSES, applicable_discounts, build_invoice, document_key, documents_base_url, finalize_invoice, void_invoice
+from ..engine.invoicing import (
+    EMBEDDED_LINES,
+    INVOICE_STATUSES,
+    OBJECT,
+    document_key,
+    documents_base_url,
+    finalize_invoice,
+    void_invoice,
+)
 from ..engine.payments import attempt_payment
-from ..engine.previews import _pending_copies, _preview_discounts, _preview_new_subscription, _preview_renewal
+from ..engine.previews import preview_invoice
 from ..engine.subscriptions import after_invoice_paid
 from ..engine.timeline import catch_up
-from ..engine.invoicing import OBJECT
 from ..engine.manual_invoices import create_manual_invoice, delete_draft, mark_uncollectible, pay_out_of_band
-from ..engine.tax_rates import tax_rate_ids
-
-
-# -- building -------------------------------------------------------------------------------------------
-
-
-# -- finalizing and paying ----------------------------------------------------------------------------
-
+from ..expand import renderer
+from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
+from ..router import Response, route
+from .common import DISCOUNTS_PARAM
 
 # -- rendering ----------------------------------------------------------------------------------------
 
@@ -65,10 +58,6 @@ def render_invoice(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
 
 # -- endpoints ----------------------------------------------------------------------------------------
 
-def _catch_up(ctx: Context) -> None:
-    catch_up(ctx)
-
-
 @route("GET", "/v1/invoices", params={
     **LIST,
     "customer": Str(),
@@ -77,7 +66,7 @@ def _catch_up(ctx: Context) -> None:
     "collection_method": Enum("charge_automatically", "send_invoice"),
 })
 def list_invoices(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    catch_up(ctx)
     filters: dict[str, Any] = {}
     if ctx.params.get("customer"):
         filters["customer"] = ctx.params["customer"]
@@ -93,7 +82,7 @@ def list_invoices(ctx: Context) -> dict[str, Any]:
 
 @route("GET", "/v1/invoices/{id}")
 def retrieve_invoice(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    catch_up(ctx)
     return ctx.load(OBJECT, ctx.path_params["id"])
 
 
@@ -257,59 +246,5 @@ def create_preview(ctx: Context) -> dict[str, Any]:
     `trial_end=now` on a trialing subscription it is the invoice the update would issue immediately.
     For a trial that continues (or is moved by a future `trial_end`) it is the invoice at the trial end.
     """
-    _catch_up(ctx)
-    if ctx.params.get("preview_mode") == "recurring":
-        # Stripe documents the mode only as "customizes the types of values to include"; rather than
-        # guess which lines and discounts it drops, the sandbox refuses it instead of ignoring it.
-        raise errors.invalid("preview_mode", "preview_mode=recurring is not supported by the sandbox; previews "
-                                             "show the next invoice (preview_mode=next).")
-    details = ctx.params.get("subscription_details") or {}
-    subscription_id = ctx.params.get("subscription")
-    if not subscription_id:
-        return _preview_new_subscription(ctx, details)
-    subscription = ctx.load("subscription", subscription_id, param="subscription")
-    if ctx.params.get("customer") and ctx.params["customer"] != subscription["customer"]:
-        raise errors.invalid("customer", f"The subscription {subscription_id} does not belong to customer "
-                                         f"{ctx.params['customer']}.")
-    if subscription["status"] in ("canceled", "incomplete_expired"):
-        raise errors.StripeError(f"No upcoming invoices for canceled subscription {subscription_id}.",
-                                 code="invoice_upcoming_none", param="subscription")
-    customer = ctx.load("customer", subscription["customer"], param="customer")
-    now = subscriptions.use_customer_time(ctx, customer)
-    behavior = details.get("proration_behavior") or "create_prorations"
-    if details.get("proration_date") is not None and behavior == "none":
-        raise errors.invalid("subscription_details[proration_date]",
-                             "proration_date cannot be combined with proration_behavior=none.")
-    prepared = None
-    if (details.get("items") or details.get("billing_cycle_anchor") == "now" or "proration_date" in details
-            or details.get("trial_end") is not None):
-        prepared = updates.prepare_update(
-            ctx, subscription, items_param=details.get("items"), proration_behavior=behavior,
-            proration_date=details.get("proration_date"), billing_cycle_anchor=details.get("billing_cycle_anchor"),
-            trial_end=details.get("trial_end"), now=now, items_name="subscription_details[items]",
-            proration_date_name="subscription_details[proration_date]",
-            trial_end_name="subscription_details[trial_end]",
-            billing_cycle_anchor_name="subscription_details[billing_cycle_anchor]", preview=True)
-    after = copy.deepcopy(subscription)
-    if "default_tax_rates" in details:
-        after["default_tax_rates"] = tax_rate_ids(ctx, details["default_tax_rates"],
-                                                  param="subscription_details[default_tax_rates]")
-    if prepared is not None:
-        after["items"]["data"] = prepared.kept_and_new
-        if prepared.plan.anchor_reset:
-            after["billing_cycle_anchor"] = prepared.plan.billing_cycle_anchor
-        if prepared.trial is not None:
-            updates.apply_trial(after, prepared.trial)
-    if "discounts" in ctx.params:
-        discounts = _preview_discounts(ctx, customer["id"], ctx.params["discounts"])
-    else:
-        discounts = applicable_discounts(ctx, subscription, customer)
-    pending = _pending_copies(ctx, subscription["id"])
-    proration_date = prepared.proration_date if prepared is not None else None
-    if prepared is not None and prepared.plan.invoice_now:
-        return build_invoice(ctx, customer=customer, subscription=after, billing_reason="subscription_update",
-                             invoice_items=pending, charges=list(prepared.plan.lines), at=now, period_start=now,
-                             period_end=now, discounts=discounts, preview=True, proration_date=proration_date)
-    return _preview_renewal(ctx, customer, after, pending, prepared, discounts, proration_date)
-
-
+    catch_up(ctx)
+    return preview_invoice(ctx, ctx.params)

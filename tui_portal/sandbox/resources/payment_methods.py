@@ -11,12 +11,16 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.payment_methods import (
+    TEST_CARDS,
+    attach_payment_method,
+    detach_payment_method,
+    update_payment_method_with,
+)
 from ..lists import paginate
-from ..params import LIST, Enum, Hash, Int, Metadata, Str, apply_metadata
+from ..params import LIST, Enum, Hash, Int, Metadata, Str
 from ..router import route
-from ..engine.common import address
 from .common import ADDRESS
-from ..engine.payment_methods import TEST_CARDS, attach_payment_method, detach_payment_method
 
 
 @route("POST", "/v1/payment_methods/{payment_method}/attach", params={"customer": Str(required=True)})
@@ -81,19 +85,4 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 })
 def update(ctx: Context) -> dict[str, Any]:
     pm = ctx.load("payment_method", ctx.path_params["payment_method"])
-    if not pm.get("customer"):
-        raise errors.StripeError("You must save this PaymentMethod to a customer before you can update it.",
-                                 code="payment_method_unexpected_state")
-    before = ctx.snapshot(pm)
-    params = ctx.params
-    for key, value in (params.get("billing_details") or {}).items():
-        pm["billing_details"][key] = address(value) if key == "address" else value
-    for key, value in (params.get("card") or {}).items():
-        pm["card"][key] = value
-    if "metadata" in params:
-        pm["metadata"] = apply_metadata(pm.get("metadata"), params["metadata"])
-    if "allow_redisplay" in params:
-        pm["allow_redisplay"] = params["allow_redisplay"]
-    ctx.save(pm)
-    ctx.emit_updated("payment_method.updated", before, pm)
-    return pm
+    return update_payment_method_with(ctx, pm, ctx.params)

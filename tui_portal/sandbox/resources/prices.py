@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Context
+from ..engine.catalog import create_price_from_params, update_price_with
 from ..expand import includable, renderer
 from ..lists import paginate
-from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, apply_metadata
+from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import route
 from ..search import SEARCH_PARAMS, run_search
-from ..engine.catalog import claim_lookup_key, create_price_from_params
 
 INTERVAL = Enum("day", "week", "month", "year")
 RECURRING = Hash({
@@ -84,21 +84,7 @@ def retrieve(ctx: Context) -> dict[str, Any]:
     "tax_behavior": Enum("exclusive", "inclusive", "unspecified"), "currency_options": Any_()})
 def update(ctx: Context) -> dict[str, Any]:
     price = ctx.load("price", ctx.path_params["price"])
-    before = ctx.snapshot(price)
-    params = ctx.params
-    for key in ("active", "nickname", "tax_behavior"):
-        if key in params:
-            price[key] = params[key]
-    if "metadata" in params:
-        price["metadata"] = apply_metadata(price.get("metadata"), params["metadata"])
-    if "lookup_key" in params:
-        if params["lookup_key"]:
-            claim_lookup_key(ctx, price["id"], params["lookup_key"], bool(params.get("transfer_lookup_key")),
-                              "lookup_key")
-        price["lookup_key"] = params["lookup_key"]
-    ctx.save(price, lookup=price.get("lookup_key") or "")
-    ctx.emit_updated("price.updated", before, price)
-    return price
+    return update_price_with(ctx, price, ctx.params)
 
 
 @route("GET", "/v1/prices", params={

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import errors
 from ..context import Context
+from ..engine.catalog import create_product_with, delete_product, update_product_with
 from ..lists import paginate
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import route
 from ..search import SEARCH_PARAMS, run_search
-from ..engine.common import deleted_stub
-from ..engine.catalog import create_price_from_params
 from .prices import RECURRING
-from ..engine.catalog import apply_product_fields, new_product
 
 FIELDS = {
     "name": Str(max_length=250),
@@ -38,22 +35,7 @@ FIELDS = {
                                            "tax_behavior": Enum("exclusive", "inclusive", "unspecified"),
                                            "metadata": Metadata()})})
 def create(ctx: Context) -> dict[str, Any]:
-    params = dict(ctx.params)
-    if params.get("id") and ctx.tx.get(params["id"], include_deleted=True):
-        raise errors.StripeError("Product already exists.", code="resource_already_exists", param="id")
-    product = new_product(ctx, name=params["name"], product_id=params.get("id"),
-                          type=params.get("type", "service"))
-    default_price_data = params.pop("default_price_data", None)
-    params.pop("default_price", None)
-    apply_product_fields(ctx, product, params)
-    ctx.save(product)
-    ctx.emit("product.created", product)
-    if default_price_data:
-        price = create_price_from_params(ctx, {**default_price_data, "product": product["id"]},
-                                         param_prefix="default_price_data")
-        product["default_price"] = price["id"]
-        ctx.save(product)
-    return product
+    return create_product_with(ctx, ctx.params)
 
 
 @route("GET", "/v1/products/search", params=SEARCH_PARAMS)
@@ -71,23 +53,13 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 @route("POST", "/v1/products/{product}", params=FIELDS)
 def update(ctx: Context) -> dict[str, Any]:
     product = ctx.load("product", ctx.path_params["product"])
-    before = ctx.snapshot(product)
-    apply_product_fields(ctx, product, ctx.params)
-    product["updated"] = ctx.now
-    ctx.save(product)
-    ctx.emit_updated("product.updated", before, product)
-    return product
+    return update_product_with(ctx, product, ctx.params)
 
 
 @route("DELETE", "/v1/products/{product}")
 def delete(ctx: Context) -> dict[str, Any]:
     product = ctx.load("product", ctx.path_params["product"])
-    if ctx.tx.count("price", parent=product["id"]):
-        raise errors.StripeError("This product cannot be deleted because it has one or more user-created prices.",
-                                 )
-    ctx.tx.mark_deleted(product["id"])
-    ctx.emit("product.deleted", product)
-    return deleted_stub(product)
+    return delete_product(ctx, product)
 
 
 @route("GET", "/v1/products", params={**LIST, "active": Bool(), "ids": Array(Str()), "shippable": Bool(),

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import errors
 from ..context import Context
+from ..engine.setup_intents import (
+    cancel_setup_intent,
+    confirm_setup_intent,
+    create_setup_intent_with,
+    update_setup_intent_with,
+)
 from ..lists import paginate
-from ..params import LIST, Any_, Array, Bool, Enum, Hash, Metadata, Str, apply_metadata
+from ..params import LIST, Any_, Array, Bool, Enum, Hash, Metadata, Str
 from ..router import route
-from ..engine.payment_methods import resolve_payment_method
-from ..engine.setup_intents import confirm_setup_intent, new_setup_intent
 
 USAGE = Enum("off_session", "on_session")
 
@@ -40,29 +43,7 @@ CREATE_PARAMS = {
 
 @route("POST", "/v1/setup_intents", params=CREATE_PARAMS)
 def create(ctx: Context) -> dict[str, Any]:
-    params = ctx.params
-    if params.get("payment_method_data"):
-        raise errors.StripeError("payment_method_data is not supported by this sandbox; pass a test payment "
-                                 "method such as payment_method=pm_card_visa.", param="payment_method_data")
-    customer = params.get("customer")
-    if customer:
-        ctx.load("customer", customer, param="customer")
-    automatic = params.get("automatic_payment_methods")
-    intent = new_setup_intent(
-        ctx, customer=customer, usage=params.get("usage", "off_session"),
-        payment_method_types=params.get("payment_method_types"), description=params.get("description"),
-        metadata=apply_metadata({}, params.get("metadata") or {}),
-        automatic_payment_methods=None if automatic is None else {
-            "allow_redirects": automatic.get("allow_redirects", "always"), "enabled": automatic["enabled"]},
-    )
-    if params.get("payment_method") and not params.get("confirm"):
-        pm, _ = resolve_payment_method(ctx, params["payment_method"], param="payment_method")
-        intent["payment_method"] = pm["id"]
-        intent["status"] = "requires_confirmation"
-        ctx.save(intent)
-    if params.get("confirm"):
-        intent = confirm_setup_intent(ctx, intent, params.get("payment_method"))
-    return intent
+    return create_setup_intent_with(ctx, ctx.params)
 
 
 @route("GET", "/v1/setup_intents/{intent}", params={"client_secret": Str()})
@@ -76,27 +57,7 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 })
 def update(ctx: Context) -> dict[str, Any]:
     intent = ctx.load("setup_intent", ctx.path_params["intent"])
-    if intent["status"] in ("succeeded", "canceled"):
-        raise errors.StripeError(f"You cannot update this SetupIntent because it has a status of "
-                                 f"{intent['status']}.", code="setup_intent_unexpected_state")
-    before = ctx.snapshot(intent)
-    params = ctx.params
-    if "customer" in params:
-        ctx.load("customer", params["customer"], param="customer")
-        intent["customer"] = params["customer"]
-    if "payment_method" in params:
-        pm, _ = resolve_payment_method(ctx, params["payment_method"], param="payment_method")
-        intent["payment_method"] = pm["id"]
-        intent["status"] = "requires_confirmation"
-    if "description" in params:
-        intent["description"] = params["description"]
-    if "metadata" in params:
-        intent["metadata"] = apply_metadata(intent.get("metadata"), params["metadata"])
-    if "payment_method_types" in params:
-        intent["payment_method_types"] = params["payment_method_types"]
-    ctx.save(intent)
-    ctx.emit_updated("setup_intent.updated", before, intent)
-    return intent
+    return update_setup_intent_with(ctx, intent, ctx.params)
 
 
 @route("POST", "/v1/setup_intents/{intent}/confirm", params={
@@ -112,15 +73,7 @@ def confirm(ctx: Context) -> dict[str, Any]:
     "cancellation_reason": Enum("abandoned", "duplicate", "requested_by_customer")})
 def cancel(ctx: Context) -> dict[str, Any]:
     intent = ctx.load("setup_intent", ctx.path_params["intent"])
-    if intent["status"] in ("succeeded", "canceled", "processing"):
-        raise errors.StripeError(
-            f"You cannot cancel this SetupIntent because it has a status of {intent['status']}.",
-            code="setup_intent_unexpected_state")
-    intent["status"] = "canceled"
-    intent["cancellation_reason"] = ctx.params.get("cancellation_reason")
-    ctx.save(intent)
-    ctx.emit("setup_intent.canceled", intent)
-    return intent
+    return cancel_setup_intent(ctx, intent, ctx.params)
 
 
 @route("GET", "/v1/setup_intents", params={**LIST, "customer": Str(), "payment_method": Str(),

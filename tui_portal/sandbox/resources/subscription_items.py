@@ -11,12 +11,10 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
+from ..engine import subscriptions, timeline, updates
 from ..params import LIST, Array, Bool, Enum, Int, Metadata, Str, Timestamp
 from ..router import route
 from ..rules.proration import PRORATION_BEHAVIORS
-from ..engine import subscriptions
-from ..engine import timeline
-from ..engine import updates
 
 OBJECT = "subscription_item"
 

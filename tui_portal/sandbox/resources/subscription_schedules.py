@@ -1,5 +1,7 @@
 """Subscription schedules: the "downgrade at period end" machinery.
 
+The engine side: engine/schedules.py.
+
 * `POST /v1/subscription_schedules from_subscription=sub_...` (no other params allowed): one phase that
   mirrors the subscription's items over its current period, `end_behavior: release`; the subscription's
   `schedule` points at it. Creating a schedule from `customer` + `phases` is not supported.
@@ -24,18 +26,20 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
+from ..engine import subscriptions, timeline
+from ..engine.schedules import (
+    INTERVALS,
+    OBJECT,
+    cancel_schedule_now,
+    release,
+    schedule_from_subscription,
+    update_schedule_with,
+)
 from ..expand import renderer
-from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
-from .common import DISCOUNTS_PARAM
+from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import route
 from ..rules.proration import PRORATION_BEHAVIORS
-from ..engine import subscriptions
-from ..engine import timeline
-from ..engine import updates
-from ..engine.schedules import INTERVALS, items_param_for, build_phases, phase_document, phase_item, release, schedule_document
-from ..engine.schedules import OBJECT
-from ..engine.pause_schedules import pause_schedule_documents
-
+from .common import DISCOUNTS_PARAM
 
 PHASE_ITEM = Hash({"price": Str(), "quantity": Int(min=0), "metadata": Metadata()})
 PHASE = Hash({
@@ -52,10 +56,6 @@ PHASE = Hash({
 })
 
 
-def _catch_up(ctx: Context) -> None:
-    timeline.catch_up(ctx)
-
-
 # -- create -------------------------------------------------------------------------------------------
 
 @route("POST", "/v1/subscription_schedules", params={
@@ -68,7 +68,7 @@ def _catch_up(ctx: Context) -> None:
     "default_settings": Any_(),
 })
 def create_schedule(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     if not ctx.params.get("from_subscription"):
         raise errors.StripeError(
             "The sandbox creates subscription schedules only from an existing subscription: pass "
@@ -77,39 +77,20 @@ def create_schedule(ctx: Context) -> dict[str, Any]:
         if name not in ("from_subscription", "expand"):
             raise errors.StripeError(f"You cannot set `{name}` if `from_subscription` is set.", param=name)
     subscription = ctx.load("subscription", ctx.params["from_subscription"], param="from_subscription")
-    if subscription["status"] in ("canceled", "incomplete_expired", "incomplete"):
-        raise errors.state_error(f"Cannot create a schedule from a subscription with status {subscription['status']}.",
-                                 param="from_subscription")
-    if subscription.get("schedule"):
-        raise errors.state_error(
-            f"The subscription {subscription['id']} is already attached to schedule {subscription['schedule']}.",
-            param="from_subscription")
-    at = subscriptions.use_customer_time(ctx, subscription["customer"])
-    start, end = subscriptions.current_period(subscription)
-    items = [phase_item(item["price"], int(item["quantity"]), dict(item.get("metadata") or {}))
-             for item in subscription["items"]["data"]]
-    phases = [phase_document(items=items, start=start, end=end, currency=subscription["currency"])]
-    schedule = schedule_document(ctx, subscription, phases, at)
-    ctx.save(schedule, parent=subscription["id"])
-    ctx.emit("subscription_schedule.created", schedule)
-    before = ctx.snapshot(subscription)
-    subscription["schedule"] = schedule["id"]
-    subscriptions.save_subscription(ctx, subscription)
-    ctx.emit_updated("customer.subscription.updated", before, subscription)
-    return schedule
+    return schedule_from_subscription(ctx, subscription)
 
 
 # -- retrieve / list ----------------------------------------------------------------------------------
 
 @route("GET", "/v1/subscription_schedules/{id}")
 def retrieve_schedule(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     return ctx.load(OBJECT, ctx.path_params["id"])
 
 
 @route("GET", "/v1/subscription_schedules", params={**LIST, "customer": Str()})
 def list_schedules(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     filters = {"customer": ctx.params["customer"]} if ctx.params.get("customer") else {}
     return lists.paginate(ctx, OBJECT, "/v1/subscription_schedules", **filters)
 
@@ -167,47 +148,16 @@ def render_schedule(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
     "pause_schedules": Array(PAUSE_SCHEDULE, clearable=True),
 })
 def update_schedule(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     schedule = _load_active(ctx)
-    subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
-    now = subscriptions.use_customer_time(ctx, subscription["customer"])
-    before = ctx.snapshot(schedule)
-    if "end_behavior" in ctx.params:
-        schedule["end_behavior"] = ctx.params["end_behavior"]
-    if "metadata" in ctx.params:
-        schedule["metadata"] = apply_metadata(schedule.get("metadata"), ctx.params["metadata"])
-    if "pause_schedules" in ctx.params:
-        schedule["pause_schedules"] = pause_schedule_documents(ctx, ctx.params["pause_schedules"], now=now,
-                                                               existing=schedule.get("pause_schedules"))
-    if ctx.params.get("phases"):
-        phases = build_phases(ctx, schedule, subscription, ctx.params["phases"], now)
-        current = phases[0]
-        if current["end_date"] <= now:
-            raise errors.invalid("phases[0][end_date]", "The current phase must end in the future.")
-        schedule["phases"] = phases
-        schedule["current_phase"] = {"start_date": current["start_date"], "end_date": current["end_date"]}
-        ctx.save(schedule)
-        items_param = items_param_for(subscription, current["items"])
-        if items_param is not None:
-            updates.update_subscription_with(ctx, subscription, {
-                "items": items_param,
-                "proration_behavior": ctx.params.get("proration_behavior") or "create_prorations",
-            })
-    ctx.save(schedule)
-    ctx.emit_updated("subscription_schedule.updated", before, schedule)
-    subscription = ctx.load("subscription", subscription["id"])
-    subscriptions.save_subscription(ctx, subscription)  # the phase end is a due time of the subscription
-    return schedule
-
-
-# -- phase transitions (called by the timeline) -----------------------------------------------------------
+    return update_schedule_with(ctx, schedule, ctx.params)
 
 
 # -- release / cancel ---------------------------------------------------------------------------------
 
 @route("POST", "/v1/subscription_schedules/{id}/release", params={"preserve_cancel_date": Bool()})
 def release_schedule(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     schedule = _load_active(ctx)
     subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
     now = subscriptions.use_customer_time(ctx, subscription["customer"])
@@ -216,14 +166,7 @@ def release_schedule(ctx: Context) -> dict[str, Any]:
 
 @route("POST", "/v1/subscription_schedules/{id}/cancel", params={"invoice_now": Bool(), "prorate": Bool()})
 def cancel_schedule(ctx: Context) -> dict[str, Any]:
-    _catch_up(ctx)
+    timeline.catch_up(ctx)
     schedule = _load_active(ctx)
-    subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
-    customer = ctx.load("customer", subscription["customer"], param="customer")
-    now = subscriptions.use_customer_time(ctx, customer)
-    invoice_now = ctx.params.get("invoice_now", True)
-    prorate = ctx.params.get("prorate", True)
-    subscriptions.cancel_now(ctx, subscription, customer, now=now, invoice_now=bool(invoice_now),
-                             prorate=bool(prorate), details=None, reason="cancellation_requested")
-    return ctx.load(OBJECT, schedule["id"])
-
+    return cancel_schedule_now(ctx, schedule, invoice_now=bool(ctx.params.get("invoice_now", True)),
+                               prorate=bool(ctx.params.get("prorate", True)))

@@ -1,13 +1,6 @@
-"""Subscriptions: create, list, retrieve, update (prorations), cancel, remove discount.
+"""Subscription routes: create, list, retrieve, update (prorations), cancel, remove discount.
 
-Storage: the subscription document embeds its items (`items.data`, full `subscription_item` objects
-with their price); every item is also stored on its own (parent = subscription) for
-`/v1/subscription_items`. `save_subscription` keeps both in step and records, in the `lookup`
-column, when the subscription next needs attention (`<clock or "now">:<unix time>`), so the timeline
-finds due renewals with one indexed query.
-
-Time: a subscription lives in its customer's time (`test_clocks.customer_now`); handlers set
-`ctx.now` to it so discounts, events and periods are dated consistently.
+The rules live in engine/subscriptions.py (create, cancel, status) and engine/updates.py.
 
 Choices where Stripe is silent (stripe-api-subset.md section 11):
 * `cancel_at_period_end=true` sets `cancel_at` = current period end, `canceled_at` = now and
@@ -29,27 +22,26 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
-from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
-from .common import DISCOUNTS_PARAM
-from ..router import route
-from ..rules.proration import (
-    PRORATION_BEHAVIORS,
+from ..engine.subscriptions import (
+    OBJECT,
+    PAYMENT_BEHAVIORS,
+    SUBSCRIPTION_STATUSES,
+    cancel_now,
+    create_subscription_for,
+    remove_discount,
+    use_customer_time,
 )
-from ..engine.subscriptions import PAYMENT_BEHAVIORS, SUBSCRIPTION_STATUSES, cancel_now, create_subscription_for, save_subscription, use_customer_time
-from ..engine.updates import update_subscription_with
-from ..engine.subscriptions import OBJECT
 from ..engine.timeline import catch_up
+from ..engine.updates import update_subscription_with
+from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
+from ..router import route
+from ..rules.proration import PRORATION_BEHAVIORS
+from .common import DISCOUNTS_PARAM
 
 FEEDBACK_OPTIONS = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
                     "too_complex", "too_expensive", "unused")
 CANCELLATION_DETAILS = Hash({"comment": Str(clearable=True, max_length=5000),
                              "feedback": Enum(*FEEDBACK_OPTIONS, clearable=True)})
-
-
-# -- documents ------------------------------------------------------------------------------------------
-
-
-# -- validation helpers -------------------------------------------------------------------------------
 
 
 # -- create -------------------------------------------------------------------------------------------
@@ -137,7 +129,7 @@ def retrieve_subscription(ctx: Context) -> dict[str, Any]:
     return ctx.load(OBJECT, ctx.path_params["id"])
 
 
-# -- update: shared with invoice previews ---------------------------------------------------------------
+# -- update ---------------------------------------------------------------
 
 UPDATE_ITEM = Hash({
     "id": Str(),
@@ -198,18 +190,4 @@ def cancel_subscription(ctx: Context) -> dict[str, Any]:
 @route("DELETE", "/v1/subscriptions/{id}/discount")
 def delete_subscription_discount(ctx: Context) -> dict[str, Any]:
     subscription = ctx.load(OBJECT, ctx.path_params["id"])
-    if not subscription.get("discounts"):
-        raise errors.StripeError(f"The subscription {subscription['id']} has no discount to remove.",
-                                 status=404, code="resource_missing", param="id")
-    use_customer_time(ctx, subscription["customer"])
-    before = ctx.snapshot(subscription)
-    removed = ctx.tx.get(subscription["discounts"][0], "discount") or {"id": subscription["discounts"][0]}
-    subscription["discounts"] = []
-    save_subscription(ctx, subscription)
-    ctx.emit_updated("customer.subscription.updated", before, subscription)
-    return {**removed, "object": "discount", "deleted": True}
-
-
-# -- payment follow-up --------------------------------------------------------------------------------
-
-
+    return remove_discount(ctx, subscription)

@@ -14,12 +14,11 @@ from typing import Any
 
 from .. import errors
 from ..context import Context
+from ..engine.tax_ids import VERIFICATION_DELAY_SECONDS, create_tax_id, delete_tax_id
 from ..expand import renderer
 from ..lists import paginate
 from ..params import LIST, Str
 from ..router import route
-from ..engine.common import deleted_stub
-from ..engine.tax_ids import VERIFICATION_DELAY_SECONDS, create_tax_id
 
 
 @renderer("tax_id")
@@ -63,6 +62,4 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 @route("DELETE", "/v1/customers/{customer}/tax_ids/{id}")
 def delete(ctx: Context) -> dict[str, Any]:
     doc = _load(ctx)
-    ctx.tx.mark_deleted(doc["id"])
-    ctx.emit("customer.tax_id.deleted", doc)
-    return deleted_stub(doc)
+    return delete_tax_id(ctx, doc)
