@@ -230,3 +230,23 @@ async def test_the_invoices_own_payment_method_is_charged(client) -> None:
     assert (finalized["status"], finalized["amount_paid"]) == ("paid", 4200)
     stranger = await client.post("/v1/invoices", data={"customer": customer, "default_payment_method": "pm_nope"})
     assert stranger.status_code == 400 and stranger.json()["error"]["param"] == "default_payment_method"
+
+
+async def test_updating_an_invoice_draft_and_after_finalization(client, app) -> None:
+    customer = await make_customer(client)
+    vat = await tax_rate(client, "10")
+    invoice = await ok(await client.post("/v1/invoices", data={"customer": customer}))
+    await ok(await client.post("/v1/invoiceitems", data={
+        "customer": customer, "invoice": invoice["id"], "amount": "2000", "currency": "usd"}))
+    updated = await ok(await client.post(f"/v1/invoices/{invoice['id']}", data={
+        "default_tax_rates[0]": vat, "description": "March", "collection_method": "send_invoice",
+        "days_until_due": "30"}))
+    assert (updated["total"], updated["description"], updated["due_date"]) == (
+        2200, "March", updated["created"] + 30 * 86400)
+    await ok(await client.post(f"/v1/invoices/{invoice['id']}/finalize"))
+    assert (await ok(await client.post(f"/v1/invoices/{invoice['id']}", data={"metadata[po]": "7"})))[
+        "metadata"] == {"po": "7"}
+    before = table_counts(app)
+    locked = await client.post(f"/v1/invoices/{invoice['id']}", data={"default_tax_rates": ""})
+    assert locked.status_code == 400 and locked.json()["error"]["param"] == "default_tax_rates"
+    assert table_counts(app) == before

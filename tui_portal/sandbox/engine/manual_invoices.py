@@ -249,9 +249,10 @@ def _draft_items(ctx: Context, invoice_id: str) -> list[dict[str, Any]]:
     return ctx.tx.select(INVOICE_ITEM_OBJECT, json_equals={"invoice": invoice_id}, newest_first=False)
 
 
-def refresh_draft(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
+def refresh_draft(ctx: Context, invoice: dict[str, Any], *, emit: bool = True) -> dict[str, Any]:
     """Recompute a draft's lines, discounts, taxes and totals from its invoice items; line ids stay
-    the same for items already on it. Records `invoice.updated` when anything changed."""
+    the same for items already on it. Records `invoice.updated` when anything changed (unless the
+    caller records its own)."""
     before = ctx.snapshot(invoice)
     customer = ctx.load("customer", invoice["customer"], param="customer")
     subscription = ctx.find("subscription", invoice.get("subscription"))
@@ -272,7 +273,8 @@ def refresh_draft(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
                 "total", "total_discount_amounts", "total_excluding_tax", "total_taxes", "discounts"):
         invoice[key] = built[key]
     save_invoice(ctx, invoice)
-    ctx.emit_updated("invoice.updated", before, invoice)
+    if emit:
+        ctx.emit_updated("invoice.updated", before, invoice)
     return invoice
 
 
@@ -305,9 +307,7 @@ def create_manual_invoice(ctx: Context, params: dict[str, Any]) -> dict[str, Any
         if subscription["customer"] != customer["id"]:
             raise errors.invalid("subscription", f"The subscription {subscription['id']} belongs to another customer.")
     if params.get("default_payment_method"):
-        payment_method = ctx.tx.get(params["default_payment_method"], "payment_method")
-        if payment_method is None or payment_method.get("customer") != customer["id"]:
-            raise errors.no_such("payment_method", params["default_payment_method"], param="default_payment_method")
+        _check_payment_method(ctx, customer["id"], params["default_payment_method"])
     currency = (params.get("currency") or (subscription or {}).get("currency") or customer.get("currency")
                 or "usd").lower()
     pending: list[dict[str, Any]] = []
@@ -343,6 +343,14 @@ def create_manual_invoice(ctx: Context, params: dict[str, Any]) -> dict[str, Any
     save_invoice(ctx, invoice)
     ctx.emit("invoice.created", invoice)
     return invoice
+
+
+def _check_payment_method(ctx: Context, customer_id: str, payment_method_id: str | None) -> None:
+    if payment_method_id is None:
+        return
+    payment_method = ctx.tx.get(payment_method_id, "payment_method")
+    if payment_method is None or payment_method.get("customer") != customer_id:
+        raise errors.no_such("payment_method", payment_method_id, param="default_payment_method")
 
 
 def _item_subscription(item: dict[str, Any]) -> str | None:
@@ -392,3 +400,47 @@ def delete_draft(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
     ctx.tx.mark_deleted(invoice["id"])
     ctx.emit("invoice.deleted", invoice)
     return {"id": invoice["id"], "object": OBJECT, "deleted": True}
+
+
+# What an invoice may change once finalized ("monetary values, as well as collection_method, become
+# uneditable"); a draft may change everything below.
+ALWAYS_EDITABLE = ("auto_advance", "description", "footer", "metadata")
+DRAFT_ONLY = ("collection_method", "days_until_due", "due_date", "default_payment_method", "default_tax_rates",
+              "discounts")
+
+
+def update_invoice(ctx: Context, invoice: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """`POST /v1/invoices/{id}`: descriptive fields any time, collection and amounts while a draft (the
+    draft is recomputed); records `invoice.updated`."""
+    if invoice["status"] != "draft":
+        for name in DRAFT_ONLY:
+            if name in params:
+                raise errors.state_error(
+                    f"Finalized invoices can't be updated in this way: `{name}` can only be changed on a draft.",
+                    param=name, code="invoice_not_editable")
+    before = ctx.snapshot(invoice)
+    for name in ("auto_advance", "description", "footer", "collection_method"):
+        if name in params:
+            invoice[name] = params[name]
+    if "metadata" in params:
+        invoice["metadata"] = apply_metadata(invoice.get("metadata"), params["metadata"])
+    if "default_payment_method" in params:
+        _check_payment_method(ctx, invoice["customer"], params["default_payment_method"])
+        invoice["default_payment_method"] = params["default_payment_method"]
+    if "days_until_due" in params or "due_date" in params:
+        invoice["due_date"] = (invoice["created"] + int(params["days_until_due"]) * SECONDS_PER_DAY
+                               if params.get("days_until_due") is not None else params.get("due_date"))
+    if invoice.get("collection_method") == "send_invoice" and invoice.get("due_date") is None:
+        raise errors.missing("days_until_due")
+    if invoice.get("collection_method") == "charge_automatically":
+        invoice["due_date"] = None
+    if "default_tax_rates" in params:
+        invoice["default_tax_rates"] = tax_rate_ids(ctx, params["default_tax_rates"], param="default_tax_rates")
+    if "discounts" in params:
+        redeemed = resolve_discount_sources(ctx, invoice["customer"], params["discounts"]) if params["discounts"] else []
+        invoice["discounts"] = [discount["id"] for discount in redeemed]
+    save_invoice(ctx, invoice)
+    if invoice["status"] == "draft" and any(name in params for name in ("default_tax_rates", "discounts")):
+        invoice = refresh_draft(ctx, invoice, emit=False)
+    ctx.emit_updated("invoice.updated", before, invoice)
+    return invoice

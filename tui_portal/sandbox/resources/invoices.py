@@ -34,7 +34,13 @@ from ..engine.payments import attempt_payment
 from ..engine.previews import preview_invoice
 from ..engine.subscriptions import after_invoice_paid
 from ..engine.timeline import catch_up
-from ..engine.manual_invoices import create_manual_invoice, delete_draft, mark_uncollectible, pay_out_of_band
+from ..engine.manual_invoices import (
+    create_manual_invoice,
+    delete_draft,
+    mark_uncollectible,
+    pay_out_of_band,
+    update_invoice,
+)
 from ..expand import renderer
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import Response, route
@@ -110,6 +116,22 @@ def list_invoice_lines(ctx: Context) -> dict[str, Any]:
 })
 def create_invoice_endpoint(ctx: Context) -> dict[str, Any]:
     return create_manual_invoice(ctx, ctx.params)
+
+
+@route("POST", "/v1/invoices/{id}", params={
+    "auto_advance": Bool(),
+    "collection_method": Enum("charge_automatically", "send_invoice"),
+    "days_until_due": Int(min=0),
+    "default_payment_method": Str(),
+    "default_tax_rates": Array(Str(), clearable=True),
+    "description": Str(max_length=1500),
+    "discounts": DISCOUNTS_PARAM,
+    "due_date": Timestamp(),
+    "footer": Str(max_length=5000),
+    "metadata": Metadata(),
+})
+def update_invoice_endpoint(ctx: Context) -> dict[str, Any]:
+    return update_invoice(ctx, ctx.load(OBJECT, ctx.path_params["id"]), ctx.params)
 
 
 @route("DELETE", "/v1/invoices/{id}")
