@@ -33,7 +33,8 @@ from .params import validate_fields
 from .router import Response, Route, match
 from .seed import seed_demo
 from .store import Store
-from .wire import API_VERSION, api_key_from_headers, canonical_params, check_api_version, decode_form, json_body
+from .wire import (API_VERSION, api_key_from_headers, canonical_params, check_api_version, decode_form,
+                   delete_params, json_body)
 
 logger = logging.getLogger("tui_portal.sandbox")
 
@@ -179,8 +180,11 @@ class SandboxApp:
                     f"Unrecognized request URL ({request.method}: {request.path}). Please see "
                     "https://stripe.com/docs or we can help at https://support.stripe.com/.", status=404)
             if route.auth:
-                check_api_version(request.headers.get("stripe-version"))
-            raw = decode_form(request.body if request.method == "POST" else request.query)
+                headers["Stripe-Version"] = check_api_version(request.headers.get("stripe-version"))
+            if request.method == "DELETE":
+                raw = delete_params(request.query, request.body)
+            else:
+                raw = decode_form(request.body if request.method == "POST" else request.query)
             if request.method == "POST" and not raw and request.query:
                 raw = decode_form(request.query)
             params = raw if route.params is None else validate_fields(route.params, raw)

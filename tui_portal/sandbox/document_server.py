@@ -73,8 +73,9 @@ async def _answer(app: SandboxApp, reader: asyncio.StreamReader, writer: asyncio
     response = await asyncio.to_thread(app.handle, request)
     content_type = response.headers.get("Content-Type", "application/octet-stream")
     extra = {"Content-Type": content_type}
-    if "Content-Disposition" in response.headers:
-        extra["Content-Disposition"] = response.headers["Content-Disposition"]
+    for name in ("Content-Disposition", "Content-Language"):
+        if name in response.headers:
+            extra[name] = response.headers[name]
     await _reply(writer, response.status, response.body, extra)
 
 

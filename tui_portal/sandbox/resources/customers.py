@@ -72,9 +72,7 @@ def create_customer(ctx: Context) -> dict[str, Any]:
 
 @route("GET", "/v1/customers/search", params=SEARCH_PARAMS)
 def search_customers(ctx: Context) -> dict[str, Any]:
-    return run_search(ctx, "customer", "/v1/customers/search",
-                      {"created": "number", "email": "string", "metadata": "metadata", "name": "string",
-                       "phone": "string"}, "customers")
+    return run_search(ctx, "customer", "/v1/customers/search", "customers")
 
 
 @route("GET", "/v1/customers/{customer}")

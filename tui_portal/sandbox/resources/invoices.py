@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
+from ..document_locales import Language, document_language
 from ..documents import render_invoice_html, render_invoice_pdf
 from ..engine.clocks import customer_now
 from ..engine.invoicing import (
@@ -44,6 +45,7 @@ from ..engine.manual_invoices import (
 from ..expand import renderer
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import Response, route
+from ..search import SEARCH_PARAMS, run_search
 from .common import DISCOUNTS_PARAM
 
 # -- rendering ----------------------------------------------------------------------------------------
@@ -84,6 +86,12 @@ def list_invoices(ctx: Context) -> dict[str, Any]:
     if ctx.params.get("collection_method"):
         json_equals["collection_method"] = ctx.params["collection_method"]
     return lists.paginate(ctx, OBJECT, "/v1/invoices", json_equals=json_equals, **filters)
+
+
+@route("GET", "/v1/invoices/search", params=SEARCH_PARAMS)
+def search_invoices(ctx: Context) -> dict[str, Any]:
+    catch_up(ctx)
+    return run_search(ctx, OBJECT, "/v1/invoices/search", "invoices")
 
 
 @route("GET", "/v1/invoices/{id}")
@@ -207,6 +215,12 @@ def _finalized_invoice(ctx: Context) -> dict[str, Any]:
     return invoice
 
 
+def _customer_language(ctx: Context, invoice: dict[str, Any]) -> Language:
+    """The language of the customer's documents: their `preferred_locales` now, as Stripe renders them."""
+    customer = ctx.tx.get(invoice["customer"], "customer") if invoice.get("customer") else None
+    return document_language((customer or {}).get("preferred_locales"))
+
+
 def _account(ctx: Context) -> dict[str, Any] | None:
     accounts = ctx.tx.select("account", limit=1, newest_first=False)
     return accounts[0] if accounts else None
@@ -216,18 +230,21 @@ def _account(ctx: Context) -> dict[str, Any] | None:
 def hosted_invoice_page(ctx: Context) -> Response:
     invoice = _finalized_invoice(ctx)
     key = document_key(ctx, invoice["id"])
+    language = _customer_language(ctx, invoice)
     page = render_invoice_html(invoice, invoice["lines"]["data"], account=_account(ctx),
-                               pdf_url=f"{documents_base_url(ctx)}/invoices/{invoice['id']}/pdf?key={key}")
-    return Response(page.encode("utf-8"))
+                               pdf_url=f"{documents_base_url(ctx)}/invoices/{invoice['id']}/pdf?key={key}",
+                               language=language)
+    return Response(page.encode("utf-8"), headers={"Content-Language": language.tag})
 
 
 @route("GET", "/invoices/{id}/pdf", auth=False, params={"key": Str()})
 def invoice_pdf(ctx: Context) -> Response:
     invoice = _finalized_invoice(ctx)
-    document = render_invoice_pdf(invoice, invoice["lines"]["data"], account=_account(ctx))
+    language = _customer_language(ctx, invoice)
+    document = render_invoice_pdf(invoice, invoice["lines"]["data"], account=_account(ctx), language=language)
     filename = f"Invoice-{invoice.get('number') or invoice['id']}.pdf"
     return Response(document, content_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+                    headers={"Content-Disposition": f'inline; filename="{filename}"', "Content-Language": language.tag})
 
 
 # -- previews -------------------------------------------------------------------------------------------

@@ -68,9 +68,7 @@ def create(ctx: Context) -> dict[str, Any]:
 
 @route("GET", "/v1/prices/search", params=SEARCH_PARAMS)
 def search(ctx: Context) -> dict[str, Any]:
-    return run_search(ctx, "price", "/v1/prices/search",
-                      {"active": "boolean", "currency": "token", "lookup_key": "string", "metadata": "metadata",
-                       "product": "token", "type": "token", "created": "number"}, "prices")
+    return run_search(ctx, "price", "/v1/prices/search", "prices")
 
 
 @route("GET", "/v1/prices/{price}")

@@ -40,9 +40,7 @@ def create(ctx: Context) -> dict[str, Any]:
 
 @route("GET", "/v1/products/search", params=SEARCH_PARAMS)
 def search(ctx: Context) -> dict[str, Any]:
-    return run_search(ctx, "product", "/v1/products/search",
-                      {"active": "boolean", "description": "string", "metadata": "metadata", "name": "string",
-                       "shippable": "boolean", "url": "string", "created": "number"}, "products")
+    return run_search(ctx, "product", "/v1/products/search", "products")
 
 
 @route("GET", "/v1/products/{product}")

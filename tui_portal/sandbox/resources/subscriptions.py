@@ -35,6 +35,7 @@ from ..engine.timeline import catch_up
 from ..engine.updates import update_subscription_with
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
 from ..router import route
+from ..search import SEARCH_PARAMS, run_search
 from ..rules.proration import PRORATION_BEHAVIORS
 from .common import DISCOUNTS_PARAM
 
@@ -121,6 +122,12 @@ def list_subscriptions(ctx: Context) -> dict[str, Any]:
         json_equals["collection_method"] = ctx.params["collection_method"]
     filters = {"customer": ctx.params["customer"]} if ctx.params.get("customer") else {}
     return lists.paginate(ctx, OBJECT, "/v1/subscriptions", where=where, json_equals=json_equals, **filters)
+
+
+@route("GET", "/v1/subscriptions/search", params=SEARCH_PARAMS)
+def search_subscriptions(ctx: Context) -> dict[str, Any]:
+    catch_up(ctx)
+    return run_search(ctx, OBJECT, "/v1/subscriptions/search", "subscriptions")
 
 
 @route("GET", "/v1/subscriptions/{id}")
