@@ -547,8 +547,9 @@ def compare_declaration(param: p.Param, shape: Shape, name: str, *, empty_string
                 if extra:
                     problems.append(f"{name}: accepts {', '.join(sorted(extra))}, not among Stripe's "
                                     f"{describe(shape)}")
-        elif not kinds & {"string", "decimal"} and not choices:
-            # A decimal arrives as a string; the sandbox parses it with Decimal in the handler.
+        elif not kinds & {"string", "decimal", "number"} and not choices:
+            # A decimal or float arrives as text; a Str() declaration there is parsed exactly by its
+            # handler (unit_amount_decimal, tax rate percentage).
             problems.append(f"{name}: string where Stripe declares {describe(shape)}")
     else:
         problems.append(f"{name}: declaration {type(param).__name__} not understood by the contract check")

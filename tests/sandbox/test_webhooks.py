@@ -13,6 +13,7 @@ import ast
 import asyncio
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ import stripe
 
 from tests.stripe_samples import stripe_resources
 from tui_portal.sandbox import create_app
-from tui_portal.sandbox.webhooks import catalog
+from tui_portal.sandbox.webhooks import catalog, worker
 
 from .conftest import make_client
 from .webhook_support import (
@@ -322,3 +323,27 @@ async def test_a_delivery_that_gave_up_still_counts_and_holds_nothing_back(
         await client.post(f"/v1/customers/{customer['id']}", data={"name": "Up again"})
         await async_wait_for(receiver.accepted, "the next event for the same customer")
         assert [d.event_type for d in receiver.deliveries] == ["customer.updated"]
+
+
+async def test_an_embedded_sandbox_starts_no_delivery_thread_until_it_has_something_to_send(
+        tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each portal session embeds a sandbox app: without webhook endpoints it must cost no thread and
+    no polling; the first delivery it queues starts its worker, and that delivery arrives."""
+    monkeypatch.setattr(worker, "_queued_in_process", threading.Event())  # other tests in this process queued
+    app = create_app(tmp_path / "embedded.sqlite3", seed=False)
+
+    def delivery_threads() -> list[str]:
+        return [thread.name for thread in threading.enumerate() if thread.name == "sandbox-webhooks:embedded.sqlite3"]
+
+    async with make_client(app) as client:
+        customer = (await client.post("/v1/customers", data={"name": "Ada"})).json()
+        await client.post(f"/v1/customers/{customer['id']}", data={"name": "Ada L."})
+        assert delivery_threads() == []
+
+        created = await client.post("/v1/webhook_endpoints", data={
+            "url": f"http://127.0.0.1:{receiver.port}/hook", "enabled_events[0]": "customer.updated"})
+        receiver.secret = created.json()["secret"]
+        await client.post(f"/v1/customers/{customer['id']}", data={"name": "Ada Lovelace"})
+        assert len(delivery_threads()) == 1
+        await async_wait_for(lambda: [d.event_type for d in receiver.deliveries if d.verified] == ["customer.updated"],
+                             "the first delivery of an embedded sandbox")

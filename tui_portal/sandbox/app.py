@@ -172,7 +172,7 @@ class SandboxApp:
             headers["Idempotency-Key"] = idempotency_key
         try:
             self.ensure_ready()
-            webhook_worker.start(self)  # not in ensure_ready: `advance` and `reset` get ready, then exit
+            webhook_worker.start_when_useful(self)  # not in ensure_ready: `advance` and `reset` exit at once
             route, path_params, path_exists = match(request.method, request.path)
             if route is None or route.auth:
                 api_key = api_key_from_headers(request.headers)
@@ -194,8 +194,10 @@ class SandboxApp:
             use_idempotency = bool(idempotency_key) and request.method == "POST" and api_key is not None
             if use_idempotency:
                 idempotency.validate_key(idempotency_key)  # type: ignore[arg-type]
-            return self._execute(route, request, headers, request_id, api_key, params, path_params,
-                                 canonical_params(raw) if use_idempotency else None, idempotency_key)
+            response = self._execute(route, request, headers, request_id, api_key, params, path_params,
+                                     canonical_params(raw) if use_idempotency else None, idempotency_key)
+            webhook_worker.start_when_useful(self)  # this request may have queued this process's first delivery
+            return response
         except errors.StripeError as error:
             headers.update(error.headers)
             return self._json(error.status, error.body(request_id), headers)

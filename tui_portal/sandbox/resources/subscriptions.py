@@ -6,7 +6,8 @@ Choices where Stripe is silent (stripe-api-subset.md section 11):
 * `cancel_at_period_end=true` sets `cancel_at` = current period end, `canceled_at` = now and
   `cancellation_details.reason = "cancellation_requested"`; undoing it (`false`, or `cancel_at=""`)
   clears all three and also clears `feedback`/`comment` unless the same request sets new ones.
-* `billing_mode` is reported as `classic`, because the credit basis of the proration math is classic.
+* `billing_mode` defaults to `flexible` (Stripe's default since 2025-09-30); see the sandbox README
+  for what differs between the modes here.
 * `payment_behavior=pending_if_incomplete` is refused (pending updates are not implemented).
 * A `cancel_at` before the period end credits the unused time after it as pending proration items
   (unless `proration_behavior=none`); they are invoiced on the final invoice when the subscription
@@ -46,7 +47,10 @@ CANCELLATION_DETAILS = Hash({"comment": Str(clearable=True, max_length=5000),
 
 # -- create -------------------------------------------------------------------------------------------
 
-CREATE_ITEM = Hash({"price": Str(), "quantity": Int(min=0), "metadata": Metadata()})
+CREATE_ITEM = Hash({"price": Str(), "plan": Str(), "quantity": Int(min=0), "metadata": Metadata(),
+                    "tax_rates": Array(Str())})
+BILLING_MODE = Hash({"type": Enum("classic", "flexible", required=True),
+                     "flexible": Hash({"proration_discounts": Enum("included", "itemized")})})
 
 
 @route("POST", "/v1/subscriptions", params={
@@ -63,6 +67,10 @@ CREATE_ITEM = Hash({"price": Str(), "quantity": Int(min=0), "metadata": Metadata
     "off_session": Bool(),
     "trial_end": Timestamp(allow=("now",)),
     "trial_period_days": Int(min=0),
+    "billing_mode": BILLING_MODE,
+    "backdate_start_date": Timestamp(),
+    "billing_cycle_anchor": Timestamp(),
+    "default_tax_rates": Array(Str(), clearable=True),
 })
 def create_subscription(ctx: Context) -> dict[str, Any]:
     customer = ctx.load("customer", ctx.params["customer"], param="customer")
@@ -76,6 +84,11 @@ def create_subscription(ctx: Context) -> dict[str, Any]:
         cancel_at_period_end=bool(ctx.params.get("cancel_at_period_end")),
         trial_end=ctx.params.get("trial_end"),
         trial_period_days=ctx.params.get("trial_period_days"),
+        billing_mode=ctx.params.get("billing_mode"),
+        backdate_start_date=ctx.params.get("backdate_start_date"),
+        billing_cycle_anchor=ctx.params.get("billing_cycle_anchor"),
+        proration_behavior=ctx.params.get("proration_behavior") or "create_prorations",
+        default_tax_rates=ctx.params.get("default_tax_rates"),
     )
 
 
@@ -128,6 +141,8 @@ def retrieve_subscription(ctx: Context) -> dict[str, Any]:
 UPDATE_ITEM = Hash({
     "id": Str(),
     "price": Str(),
+    "plan": Str(),
+    "tax_rates": Array(Str(), clearable=True),
     "quantity": Int(min=0),
     "deleted": Bool(),
     "metadata": Metadata(),
@@ -150,6 +165,7 @@ UPDATE_ITEM = Hash({
     "metadata": Metadata(),
     "off_session": Bool(),
     "trial_end": Timestamp(allow=("now",)),
+    "default_tax_rates": Array(Str(), clearable=True),
 })
 def update_subscription(ctx: Context) -> dict[str, Any]:
     catch_up(ctx)

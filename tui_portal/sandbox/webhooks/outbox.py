@@ -112,6 +112,11 @@ _SENDABLE = """
 """
 
 
+def has_undelivered(tx: Transaction) -> bool:
+    """Whether any delivery is still to be attempted (on any endpoint, due or not)."""
+    return tx.conn.execute("SELECT 1 FROM webhook_deliveries WHERE state = 'pending' LIMIT 1").fetchone() is not None
+
+
 def next_due(tx: Transaction, *, now: float) -> float | None:
     """When the next sendable delivery falls due (None: nothing to send until something changes). A
     delivery claimed by a live worker counts from the end of its lease."""

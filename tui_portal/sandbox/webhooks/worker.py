@@ -1,10 +1,14 @@
 """The delivery worker: one daemon thread per sandbox app, sending what the outbox holds.
 
 Why a thread and not the request: a request never waits for a merchant's handler (which may be slow,
-down, or the very process that made the request). The thread is started by the app's first HTTP request,
-or by `sandbox serve` at start-up (not by `advance` or `reset`, which exit at once), sleeps while nothing is due, is woken at once when this
-process records an event with deliveries, and otherwise looks at the outbox once a second (so it also
-sends what other processes on the same file queued, and retries that fell due). It keeps only a weak
+down, or the very process that made the request). `sandbox serve` starts the thread at start-up. Any
+other app (the portal's embedded sandbox: one per SSH session) starts it only when there is something
+to send: at its first request if the file holds undelivered deliveries, or as soon as this process
+queues one. A portal session on a sandbox with no webhook endpoint therefore runs no extra thread and
+polls nothing. Once running, the thread sleeps while nothing is due, is woken at once when this process
+records an event with deliveries, and otherwise looks at the outbox once a second (so it also sends
+what other processes on the same file queued, and retries that fell due). (`advance` and `reset` never
+start it: they exit at once.) It keeps only a weak
 reference to its app and stops when the app is gone or its database file was deleted.
 
 Retries: exponential backoff, `base * 2 ** (attempt - 1)` after the attempt that failed, for at most
@@ -100,9 +104,30 @@ def start(app: SandboxApp) -> None:
     worker.thread.start()
 
 
+def start_when_useful(app: SandboxApp) -> None:
+    """Start the app's worker once it has work: this process queued a delivery (see `wake_all`), or,
+    checked once per app, the file already holds undelivered deliveries (left by a previous run or
+    another process). Called before and after every request; after the first check it is one lookup."""
+    if getattr(app, "_webhook_worker", None) is not None or app.db_path == ":memory:":
+        return
+    if _queued_in_process.is_set():
+        start(app)
+        return
+    if getattr(app, "_webhook_outbox_checked", False):
+        return
+    app._webhook_outbox_checked = True  # type: ignore[attr-defined]
+    with app.store.transaction(write=False) as tx:
+        if outbox.has_undelivered(tx):
+            start(app)
+
+
+_queued_in_process = threading.Event()  # set once this process has queued a delivery
+
+
 def wake_all() -> None:
     """Called when this process queued deliveries: every worker looks at once, not at its next poll.
     (A worker of another database file finds nothing and sleeps again.)"""
+    _queued_in_process.set()
     with _workers_lock:
         workers = list(_workers)
     for worker in workers:
