@@ -6,6 +6,7 @@ A plan is a recurring price with the same id, both ways; tax rates keep `percent
 
 from __future__ import annotations
 
+from tests.sandbox.billing_support import events_about
 from tests.sandbox.conftest import table_counts
 
 
@@ -49,8 +50,7 @@ async def test_plan_update_and_delete(client) -> None:
         "nickname": "Yearly", "active": "false", "product": other["id"], "metadata[a]": "1"})).json()
     assert (updated["nickname"], updated["active"], updated["product"], updated["metadata"]) == (
         "Yearly", False, other["id"], {"a": "1"})
-    events = (await client.get("/v1/events", params={"object_id": plan["id"]})).json()["data"]
-    plan_updated = next(event for event in events if event["type"] == "plan.updated")
+    plan_updated = (await events_about(client, plan["id"], "plan.updated"))[0]
     assert plan_updated["data"]["previous_attributes"]["nickname"] is None
     assert plan_updated["data"]["object"]["object"] == "plan"
     assert (await client.get("/v1/plans", params={"active": "false", "product": other["id"]})).json()["data"][0][

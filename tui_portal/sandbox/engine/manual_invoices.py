@@ -197,7 +197,6 @@ def update_invoice_item(ctx: Context, item: dict[str, Any], params: dict[str, An
         raise errors.state_error(
             f"The invoice item {item['id']} is on a finalized invoice ({invoice['id']}) and can no longer be "
             "updated.", param="id", code="invoice_not_editable")
-    before = ctx.snapshot(item)
     quantity = int(params.get("quantity", item.get("quantity") or 1))
     if any(params.get(name) is not None for name in AMOUNT_SOURCES) or "quantity" in params:
         _exclusive(params, AMOUNT_SOURCES)
@@ -224,8 +223,7 @@ def update_invoice_item(ctx: Context, item: dict[str, Any], params: dict[str, An
         item["tax_rates"] = tax_rate_ids(ctx, params["tax_rates"], param="tax_rates")
     if "discounts" in params:
         item["discounts"] = _item_discounts(ctx, item["customer"], params["discounts"])
-    ctx.save(item)
-    ctx.emit_updated("invoiceitem.updated", before, item)
+    ctx.save(item)  # Stripe records no event for it (there is no invoiceitem.updated type)
     if invoice is not None:
         refresh_draft(ctx, invoice)
     return item
@@ -393,10 +391,8 @@ def delete_draft(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
     if invoice["status"] != "draft":
         raise errors.state_error("You can only delete draft invoices.", param="id")
     for item in _draft_items(ctx, invoice["id"]):
-        before = ctx.snapshot(item)
         item["invoice"] = None
         ctx.save(item)
-        ctx.emit_updated("invoiceitem.updated", before, item)
     ctx.tx.mark_deleted(invoice["id"])
     ctx.emit("invoice.deleted", invoice)
     return {"id": invoice["id"], "object": OBJECT, "deleted": True}

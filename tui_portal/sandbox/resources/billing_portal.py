@@ -22,7 +22,7 @@ from ..engine.portal_configuration import (
 )
 from ..expand import includable, renderer
 from ..lists import paginate
-from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str
+from ..params import PAGE, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import Response, route
 
 FEATURES = Hash({
@@ -106,7 +106,7 @@ def update(ctx: Context) -> dict[str, Any]:
     return update_configuration_with(ctx, config, ctx.params)
 
 
-@route("GET", "/v1/billing_portal/configurations", params={**LIST, "active": Bool(), "is_default": Bool()})
+@route("GET", "/v1/billing_portal/configurations", params={**PAGE, "active": Bool(), "is_default": Bool()})
 def list_configurations(ctx: Context) -> dict[str, Any]:
     json_equals = {key: ctx.params[key] for key in ("active", "is_default") if key in ctx.params}
     return paginate(ctx, "billing_portal.configuration", "/v1/billing_portal/configurations",

@@ -40,11 +40,11 @@ CREATE_PARAMS = {
     "success_url": Str(),
     "cancel_url": Str(),
     "return_url": Str(),
-    "ui_mode": Enum("hosted", "embedded", "custom"),
+    "ui_mode": Enum("hosted_page", "embedded_page", "elements", "form"),
     "currency": Str(),
     "locale": Str(),
     "client_reference_id": Str(),
-    "payment_method_types": Array(Str()),
+    "allowed_payment_method_types": Array(Str()),
     "setup_intent_data": Hash({"description": Str(), "metadata": Metadata(), "on_behalf_of": Str()}),
     "metadata": Metadata(),
     "expires_at": Timestamp(),
@@ -92,14 +92,13 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 
 
 @route("GET", "/v1/checkout/sessions", params={**LIST, "customer": Str(), "status": Enum("complete", "expired", "open"),
-                                               "setup_intent": Str(), "payment_intent": Str(),
+                                               "payment_intent": Str(),
                                                "subscription": Str(), "payment_link": Str(),
                                                "customer_details": Any_()})
 def list_sessions(ctx: Context) -> dict[str, Any]:
     json_equals: dict[str, Any] = {}
-    for key in ("status", "setup_intent"):
-        if ctx.params.get(key):
-            json_equals[key] = ctx.params[key]
+    if ctx.params.get("status"):
+        json_equals["status"] = ctx.params["status"]
     return paginate(ctx, "checkout.session", "/v1/checkout/sessions", customer=ctx.params.get("customer"),
                     json_equals=json_equals)
 

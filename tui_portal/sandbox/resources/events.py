@@ -13,7 +13,7 @@ from ..webhooks import outbox
 
 
 @route("GET", "/v1/events", params={**LIST, "type": Str(), "types": Array(Str(), max_items=20),
-                                    "delivery_success": Bool(), "object_id": Str()})
+                                    "delivery_success": Bool()})
 def list_events(ctx: Context) -> dict[str, Any]:
     params = ctx.params
     if params.get("type") and params.get("types"):
@@ -35,7 +35,7 @@ def list_events(ctx: Context) -> dict[str, Any]:
         # Stripe: false = events still pending or given up for some endpoint; true = all delivered.
         undelivered = outbox.undelivered_sql("objects.id")
         where.append((undelivered if params["delivery_success"] is False else f"NOT {undelivered}", ()))
-    return paginate(ctx, "event", "/v1/events", where=where, parent=params.get("object_id"))
+    return paginate(ctx, "event", "/v1/events", where=where)
 
 
 @route("GET", "/v1/events/{event}")

@@ -58,7 +58,6 @@ def update(ctx: Context) -> dict[str, Any]:
     "customer": Str(),
     "invoice": Str(),
     "pending": Bool(),
-    "subscription": Str(),
 })
 def list_invoice_items(ctx: Context) -> dict[str, Any]:
     json_equals: dict[str, Any] = {}
@@ -72,8 +71,6 @@ def list_invoice_items(ctx: Context) -> dict[str, Any]:
     filters: dict[str, Any] = {}
     if ctx.params.get("customer"):
         filters["customer"] = ctx.params["customer"]
-    if ctx.params.get("subscription"):
-        filters["parent"] = ctx.params["subscription"]
     return lists.paginate(ctx, INVOICE_ITEM_OBJECT, "/v1/invoiceitems", where=where, json_equals=json_equals, **filters)
 
 

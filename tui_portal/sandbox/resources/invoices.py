@@ -43,10 +43,10 @@ from ..engine.manual_invoices import (
     update_invoice,
 )
 from ..expand import renderer
-from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
+from ..params import LIST, PAGE, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import Response, route
 from ..search import SEARCH_PARAMS, run_search
-from .common import DISCOUNTS_PARAM
+from .common import ANCHOR, DISCOUNTS_PARAM, anchor_type
 
 # -- rendering ----------------------------------------------------------------------------------------
 
@@ -100,7 +100,7 @@ def retrieve_invoice(ctx: Context) -> dict[str, Any]:
     return ctx.load(OBJECT, ctx.path_params["id"])
 
 
-@route("GET", "/v1/invoices/{id}/lines", params={**LIST})
+@route("GET", "/v1/invoices/{id}/lines", params={**PAGE})
 def list_invoice_lines(ctx: Context) -> dict[str, Any]:
     invoice = ctx.load(OBJECT, ctx.path_params["id"])
     return lists.paginate_items(ctx, invoice["lines"]["data"], f"/v1/invoices/{invoice['id']}/lines")
@@ -269,7 +269,7 @@ PREVIEW_ITEM_FIELDS = {
         "items": Array(Hash(PREVIEW_ITEM_FIELDS), max_items=20),
         "proration_date": Timestamp(),
         "proration_behavior": Enum("create_prorations", "always_invoice", "none"),
-        "billing_cycle_anchor": Enum("now", "unchanged"),
+        "billing_cycle_anchor": ANCHOR,
         "trial_end": Timestamp(allow=("now",)),
         "default_tax_rates": Array(Str(), clearable=True),
     }),
@@ -286,4 +286,4 @@ def create_preview(ctx: Context) -> dict[str, Any]:
     For a trial that continues (or is moved by a future `trial_end`) it is the invoice at the trial end.
     """
     catch_up(ctx)
-    return preview_invoice(ctx, ctx.params)
+    return preview_invoice(ctx, {**ctx.params, "subscription_details": anchor_type(ctx.params.get("subscription_details") or {})})

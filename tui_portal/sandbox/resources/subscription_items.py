@@ -12,14 +12,14 @@ from typing import Any
 from .. import errors, lists
 from ..context import Context
 from ..engine import subscriptions, timeline, updates
-from ..params import LIST, Array, Bool, Enum, Int, Metadata, Str, Timestamp
+from ..params import PAGE, Array, Bool, Enum, Int, Metadata, Str, Timestamp
 from ..router import route
 from ..rules.proration import PRORATION_BEHAVIORS
 
 OBJECT = "subscription_item"
 
 
-@route("GET", "/v1/subscription_items", params={**LIST, "subscription": Str(required=True)})
+@route("GET", "/v1/subscription_items", params={**PAGE, "subscription": Str(required=True)})
 def list_items(ctx: Context) -> dict[str, Any]:
     timeline.catch_up(ctx)
     subscription = ctx.load("subscription", ctx.params["subscription"], param="subscription")

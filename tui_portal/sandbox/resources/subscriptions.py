@@ -34,10 +34,10 @@ from ..engine.subscriptions import (
 from ..engine.timeline import catch_up
 from ..engine.updates import update_subscription_with
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
-from ..router import route
+from ..router import EXPAND_PARAM, route
 from ..search import SEARCH_PARAMS, run_search
 from ..rules.proration import PRORATION_BEHAVIORS
-from .common import DISCOUNTS_PARAM
+from .common import ANCHOR, DISCOUNTS_PARAM, anchor_type
 
 FEEDBACK_OPTIONS = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
                     "too_complex", "too_expensive", "unused")
@@ -155,7 +155,7 @@ UPDATE_ITEM = Hash({
     "proration_behavior": Enum(*PRORATION_BEHAVIORS),
     "proration_date": Timestamp(),
     "payment_behavior": Enum(*PAYMENT_BEHAVIORS),
-    "billing_cycle_anchor": Enum("now", "unchanged"),
+    "billing_cycle_anchor": ANCHOR,
     "cancel_at_period_end": Bool(),
     "cancel_at": Timestamp(clearable=True, allow=("min_period_end", "max_period_end")),
     "cancellation_details": CANCELLATION_DETAILS,
@@ -170,7 +170,7 @@ UPDATE_ITEM = Hash({
 def update_subscription(ctx: Context) -> dict[str, Any]:
     catch_up(ctx)
     subscription = ctx.load(OBJECT, ctx.path_params["id"])
-    return update_subscription_with(ctx, subscription, ctx.params)
+    return update_subscription_with(ctx, subscription, anchor_type(ctx.params))
 
 
 # -- cancel -------------------------------------------------------------------------------------------
@@ -179,6 +179,7 @@ def update_subscription(ctx: Context) -> dict[str, Any]:
     "invoice_now": Bool(),
     "prorate": Bool(),
     "cancellation_details": CANCELLATION_DETAILS,
+    "expand": EXPAND_PARAM,
 })
 def cancel_subscription(ctx: Context) -> dict[str, Any]:
     catch_up(ctx)
