@@ -143,8 +143,9 @@ def test_a_failed_delivery_is_retried_and_holds_back_that_objects_next_event(
     endpoint = client.v1.webhook_endpoints.create(params={"url": receiver.url, "enabled_events": ["*"]})
     receiver.secret = endpoint.secret
     held = {"failing": True}
+    # Installed before the customer exists: its first delivery can arrive before `create` returns.
+    receiver.failing = lambda event: held["failing"] and getattr(event.data.object, "email", None) == "first@example.com"
     first = client.v1.customers.create(params={"email": "first@example.com"})
-    receiver.failing = lambda event: held["failing"] and event.data.object.id == first.id
     created_event = client.v1.events.list(params={"limit": 1}).data[0]
     wait_for(lambda: [d for d in receiver.deliveries if d.status == 500], "the first delivery to fail")
     assert pending_webhooks(client, created_event.id) == 1
