@@ -15,11 +15,13 @@ person (or a test) completes or fails it there, which calls `finish_authenticati
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .. import errors
 from ..context import Context
-from ..ids import new_secret
+from ..ids import new_secret, own_sequence
 from ..resources.payment_methods import (
     attach_error_for,
     attach_payment_method,
@@ -40,6 +42,21 @@ AUTHENTICATION_FAILED = (
     "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new "
     "PaymentMethod to attempt to fulfill this PaymentIntent again.")
 AUTHENTICATION_REQUIRED = "Your card was declined. This transaction requires authentication."
+# Payment objects (intents, charges, their events) draw ids from their own range (see `ids.own_sequence`),
+# so paying an invoice through a PaymentIntent moved no id the sandbox handed out before it had them.
+PAYMENT_ID_KEY = "payment_id_sequence"
+PAYMENT_ID_RANGE_START = 4_000_000_000
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def payment_ids(function: F) -> F:
+    """Run an engine function with ids from the payments range."""
+    @functools.wraps(function)
+    def wrapper(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        with own_sequence(ctx.tx, PAYMENT_ID_KEY, PAYMENT_ID_RANGE_START):
+            return function(ctx, *args, **kwargs)
+    return wrapper  # type: ignore[return-value]
 
 
 # -- validation --------------------------------------------------------------------------------------------
@@ -92,6 +109,7 @@ def _past(action: str) -> str:
 
 # -- creating ----------------------------------------------------------------------------------------------
 
+@payment_ids
 def new_payment_intent(ctx: Context, *, amount: int, currency: str, customer: str | None = None,
                        description: str | None = None, metadata: dict[str, str] | None = None,
                        capture_method: str = "automatic", setup_future_usage: str | None = None,
@@ -156,6 +174,7 @@ def new_payment_intent(ctx: Context, *, amount: int, currency: str, customer: st
     return doc
 
 
+@payment_ids
 def set_payment_method(ctx: Context, intent: dict[str, Any], pm_id: str, *, param: str = "payment_method"
                        ) -> dict[str, Any]:
     """Attach `pm_id` (a `pm_...` or a test token) to the intent: status `requires_confirmation`."""
@@ -177,6 +196,7 @@ def _check_owner(intent: dict[str, Any], pm: dict[str, Any], param: str) -> None
 
 # -- confirming --------------------------------------------------------------------------------------------
 
+@payment_ids
 def confirm_payment_intent(ctx: Context, intent: dict[str, Any], *, payment_method: str | None = None,
                            off_session: bool = False, return_url: str | None = None,
                            setup_future_usage: str | None = None, page_url: str,
@@ -244,6 +264,7 @@ def _require_action(ctx: Context, intent: dict[str, Any], page_url: str, return_
     return intent
 
 
+@payment_ids
 def finish_authentication(ctx: Context, intent: dict[str, Any], *, succeeded: bool) -> dict[str, Any]:
     """The outcome chosen on the hosted authentication page. Completed: the card is charged (which
     can still decline, e.g. a card whose charges fail). Failed: back to `requires_payment_method` with
@@ -315,6 +336,7 @@ def _authorize(ctx: Context, intent: dict[str, Any], pm: dict[str, Any], *, auth
 
 # -- capturing, canceling ---------------------------------------------------------------------------------
 
+@payment_ids
 def capture_payment_intent(ctx: Context, intent: dict[str, Any], amount_to_capture: int | None = None
                            ) -> dict[str, Any]:
     """Capture all or part of a held amount; the rest is released (refunded on the charge)."""
@@ -340,6 +362,7 @@ def capture_payment_intent(ctx: Context, intent: dict[str, Any], amount_to_captu
     return intent
 
 
+@payment_ids
 def cancel_payment_intent(ctx: Context, intent: dict[str, Any], reason: str | None) -> dict[str, Any]:
     """Cancel; a held authorization is released (the charge shows it refunded in full)."""
     if intent["status"] not in CANCELABLE:
