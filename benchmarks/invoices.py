@@ -250,7 +250,7 @@ async def run_portal(db_path: Path, email: str, pages: int, trace: bool) -> dict
                     break
                 number = screen.page_number + 1
                 await pilot.press("n")
-                await _wait(pilot, lambda: screen.page_number == number, f"page {number}")
+                await _wait(pilot, lambda expected=number: screen.page_number == expected, f"page {number}")
                 seen.update(screen.query_one(InvoiceTable).invoice_ids)
                 turned += 1
             return turned

@@ -38,6 +38,7 @@ async def test_the_invoice_page_and_pdf_the_portal_shows_are_served_over_http(tm
         assert detail.summary.number in html.text and pdf_url.replace("&", "&amp;") in html.text
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         assert pdf.headers["content-type"] == "application/pdf"
+        assert html.headers["content-language"] == pdf.headers["content-language"] == "en"
         assert wrong_key.status_code == 404
         assert api.status_code == 404 and "customers" not in api.text  # the API is never on a socket
         assert checkout.status_code == 404

@@ -47,9 +47,9 @@ MODEL_FOR_RESOURCE: dict[str, type[BaseModel]] = {
 def test_model_parses_stripes_sample(resource: str) -> None:
     sample = resources()[resource]
     parsed = MODEL_FOR_RESOURCE[resource].model_validate(sample)
-    assert getattr(parsed, "id") == sample["id"]
+    assert parsed.id == sample["id"]
     if "object" in sample:
-        assert getattr(parsed, "object") == sample["object"]
+        assert parsed.object == sample["object"]
     # Round trip: nothing Stripe sent is lost (unknown fields are kept as extras).
     dumped = parsed.model_dump(exclude_unset=True)
     assert set(sample) <= set(dumped)

@@ -6,7 +6,7 @@ import pytest
 
 from tests.sandbox.conftest import demo_customer
 from tui_portal.sandbox import errors
-from tui_portal.sandbox.discounts import resolve_discount_sources
+from tui_portal.sandbox.engine.redemption import resolve_discount_sources
 
 
 def _error(response, status: int) -> dict:

@@ -63,7 +63,7 @@ async def test_failed_request_leaves_database_unchanged(app, client) -> None:
 
 
 async def test_failed_request_by_crash_is_500_and_rolls_back(app, client, monkeypatch) -> None:
-    from tui_portal.sandbox.resources import customers
+    from tui_portal.sandbox.engine import customers
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")

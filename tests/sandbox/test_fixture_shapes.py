@@ -22,7 +22,7 @@ import pytest
 
 from tests.sandbox.conftest import demo_customer
 from tests.stripe_samples import stripe_resources
-from tui_portal.sandbox.discounts import resolve_discount_sources
+from tui_portal.sandbox.engine.redemption import resolve_discount_sources
 
 
 Fetcher = Callable[[Any, Any], Awaitable[dict]]

@@ -35,10 +35,12 @@ def check_pdf_structure(document: bytes) -> None:
         assert entry[17:18] == b"n"
         assert document[offset:].startswith(b"%d 0 obj" % number)
     trailer = document[entries_start + 20 * count:]
-    assert trailer.startswith(b"trailer\n<< /Size %d /Root 1 0 R >>" % count)
-    for match in re.finditer(rb"<< /Length (\d+) >>\nstream\n", document):
+    assert trailer.startswith(b"trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R >>" % count)
+    streams = list(re.finditer(rb"<<[^\n]*?/Length (\d+) >>\nstream\n", document))
+    assert len(streams) == document.count(b"\nstream\n")
+    for match in streams:
         length = int(match.group(1))
-        assert document[match.end() + length: match.end() + length + 9] == b"endstream"
+        assert document[match.end() + length: match.end() + length + 10].lstrip(b"\n").startswith(b"endstream")
 
 
 async def test_hosted_page_and_pdf_of_a_demo_invoice(client: httpx.AsyncClient, app: SandboxApp, tmp_path: Path) -> None:

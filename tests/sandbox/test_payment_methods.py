@@ -34,7 +34,7 @@ async def test_decline_tokens_cannot_be_attached(client, token, code, decline_co
 
 
 async def test_charge_customer_fail_attaches_but_charges_fail(client, app) -> None:
-    from tui_portal.sandbox.resources.payment_methods import charge_failure
+    from tui_portal.sandbox.engine.payment_methods import charge_failure
 
     seats = await demo_customer(client, "seats@example.com")
     response = await client.post("/v1/payment_methods/pm_card_chargeCustomerFail/attach", data={"customer": seats["id"]})

@@ -52,8 +52,8 @@ WORDS_GERMAN_SHARES = {
     "Business", "Starter", "Visa", "Mastercard", "American", "Express", "Diners", "Club", "Discover",
     "JCB", "UnionPay", "Berlin", "Friedrichstrasse", "Chicago", "Main", "Support", "laptop", "zzqx",
     # words German uses as they are
-    "Sandbox", "Details", "Name", "Status", "Link", "Code", "Plan", "Team", "Online", "Tab", "Enter",
-    "SSH", "PDF", "ID", "IDs", "QR", "Demo", "Tipp", "OK", "Support", "Website", "Portal", "Browser",
+    "Sandbox", "Details", "Name", "Status", "Link", "Code", "Plan", "Online", "Tab", "Enter",
+    "SSH", "PDF", "ID", "IDs", "QR", "Tipp", "OK", "Website", "Portal", "Browser",
     "Test", "Modus", "Design", "E-Mail", "Enterprise", "Pro", "Basic", "Premium", "Terminal",
     # key names in the footer and help
     "esc", "tab", "enter", "escape", "ctrl", "shift", "space", "ctrl+p", "ctrl+q", "ctrl+t", "ctrl+s",

@@ -24,15 +24,17 @@ from urllib.parse import urlsplit
 
 from tui_portal.logs import log_event
 
-from . import errors, idempotency
+from . import errors, idempotency, resources
 from .clock import Clock
 from .context import Context
 from .expand import expand, render
 from .ids import new_request_id
 from .params import validate_fields
 from .router import Response, Route, match
+from .seed import seed_demo
 from .store import Store
-from .wire import API_VERSION, api_key_from_headers, canonical_params, check_api_version, decode_form, json_body
+from .wire import (API_VERSION, api_key_from_headers, canonical_params, check_api_version, decode_form,
+                   delete_params, json_body)
 
 logger = logging.getLogger("tui_portal.sandbox")
 
@@ -46,8 +48,6 @@ def load_resources() -> None:
     with _resources_lock:
         if _resources_loaded:
             return
-        from . import resources
-
         for module in sorted(pkgutil.iter_modules(resources.__path__), key=lambda m: m.name):
             importlib.import_module(f"{resources.__name__}.{module.name}")
         _resources_loaded = True
@@ -147,8 +147,6 @@ class SandboxApp:
             if self.seed:
                 with self.context() as ctx:
                     if ctx.tx.meta_get("seeded") is None and ctx.tx.count("account") == 0:
-                        from .seed import seed_demo
-
                         seed_demo(ctx)
                         ctx.tx.meta_set("seeded", str(ctx.now))
             with self.store.transaction() as tx:
@@ -160,7 +158,7 @@ class SandboxApp:
                 idempotency_key: str | None = None) -> Iterator[Context]:
         """A Context over one transaction, for work outside HTTP (seed, advance, tests)."""
         with self.store.transaction(write=write) as tx:
-            yield Context(tx=tx, now=self.clock.now(tx), app=self, request_id=request_id,
+            yield Context(tx=tx, now=self.clock.now(tx), documents_url=self.documents_url, request_id=request_id,
                           idempotency_key=idempotency_key)
 
     # -- one request -------------------------------------------------------------------------------------
@@ -182,8 +180,11 @@ class SandboxApp:
                     f"Unrecognized request URL ({request.method}: {request.path}). Please see "
                     "https://stripe.com/docs or we can help at https://support.stripe.com/.", status=404)
             if route.auth:
-                check_api_version(request.headers.get("stripe-version"))
-            raw = decode_form(request.body if request.method == "POST" else request.query)
+                headers["Stripe-Version"] = check_api_version(request.headers.get("stripe-version"))
+            if request.method == "DELETE":
+                raw = delete_params(request.query, request.body)
+            else:
+                raw = decode_form(request.body if request.method == "POST" else request.query)
             if request.method == "POST" and not raw and request.query:
                 raw = decode_form(request.query)
             params = raw if route.params is None else validate_fields(route.params, raw)
@@ -232,7 +233,7 @@ class SandboxApp:
         try:
             with self.store.transaction(write=write) as tx:
                 ctx = Context(
-                    tx=tx, now=self.clock.now(tx), app=self, request_id=request_id,
+                    tx=tx, now=self.clock.now(tx), documents_url=self.documents_url, request_id=request_id,
                     idempotency_key=idempotency_key if request.method == "POST" else None, api_key=api_key,
                     method=request.method, path=request.path, params=params, path_params=path_params,
                     base_url=self.public_url or request.base_url,

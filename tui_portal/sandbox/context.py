@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import errors
 from .events import previous_attributes, record_event
@@ -17,15 +17,14 @@ from .expand import render
 from .ids import new_id
 from .store import Transaction
 
-if TYPE_CHECKING:
-    from .app import SandboxApp
-
 
 @dataclass
 class Context:
     tx: Transaction
     now: int
-    app: SandboxApp | None = None
+    # Where hosted invoice pages and PDFs are served when an in-process document server runs beside
+    # the app (see document_server.py); None means the API's own base_url.
+    documents_url: str | None = None
     request_id: str | None = None
     idempotency_key: str | None = None
     api_key: str | None = None

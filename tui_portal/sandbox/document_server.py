@@ -18,11 +18,9 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from .app import SandboxApp
+from .app import HttpRequest, SandboxApp
 
 DOCUMENT_PATH = re.compile(r"^/invoices/[A-Za-z0-9_]+(?:/pdf)?$")
 MAX_HEADER_BYTES = 8192
@@ -56,8 +54,6 @@ async def serve_documents(app: SandboxApp, host: str = "127.0.0.1") -> AsyncIter
 
 
 async def _answer(app: SandboxApp, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    from .app import HttpRequest
-
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), READ_TIMEOUT_SECONDS)
     request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
     parts = request_line.split(" ")
@@ -77,8 +73,9 @@ async def _answer(app: SandboxApp, reader: asyncio.StreamReader, writer: asyncio
     response = await asyncio.to_thread(app.handle, request)
     content_type = response.headers.get("Content-Type", "application/octet-stream")
     extra = {"Content-Type": content_type}
-    if "Content-Disposition" in response.headers:
-        extra["Content-Disposition"] = response.headers["Content-Disposition"]
+    for name in ("Content-Disposition", "Content-Language"):
+        if name in response.headers:
+            extra[name] = response.headers[name]
     await _reply(writer, response.status, response.body, extra)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .wire import API_VERSION
 
 if TYPE_CHECKING:
-    from .context import Context
+    from .context_view import ContextView as Context
 
 _MISSING = object()
 

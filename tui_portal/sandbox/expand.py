@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import errors
 
 if TYPE_CHECKING:
-    from .context import Context
+    from .context_view import ContextView as Context
 
 MAX_EXPAND_DEPTH = 4
 

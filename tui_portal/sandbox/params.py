@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from . import errors
+from .metadata import apply_metadata  # noqa: F401  (re-exported: routes import it with the param types)
 
 
 class Param:
@@ -194,19 +195,6 @@ class Metadata(Param):
                 raise errors.StripeError("Metadata values can have up to 500 characters", param=f"{name}[{key}]")
             result[key] = item if item != "" else None
         return result
-
-
-def apply_metadata(current: dict[str, str] | None, update: dict[str, str | None] | None) -> dict[str, str]:
-    """Stripe's metadata merge: keys set to None are removed; `None` as a whole clears everything."""
-    if update is None:
-        return {}
-    merged = dict(current or {})
-    for key, value in update.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
 
 
 def as_list(value: Any) -> list[Any] | None:

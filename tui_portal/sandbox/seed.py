@@ -16,15 +16,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from .context import Context
-from .resources.account import account_document
-from .resources.billing_portal import CANCELLATION_REASONS, create_configuration
-from .resources.coupons import new_coupon
-from .resources.customers import new_customer, save_customer
-from .resources.payment_methods import new_card_payment_method
-from .resources.prices import new_price, save_price
-from .resources.products import new_product
-from .resources.promotion_codes import new_promotion_code, save_promotion_code
-from .resources.tax_ids import create_tax_id
+from .engine.account import account_document
+from .engine.catalog import new_coupon, new_price, new_product, new_promotion_code, save_price, save_promotion_code
+from .engine.customers import apply_customer_fields, new_customer, save_customer
+from .engine.payment_methods import detach_payment_method, new_card_payment_method
+from .engine.portal_configuration import CANCELLATION_REASONS, create_configuration
+from .engine.subscriptions import create_subscription_for
+from .engine.tax_ids import create_tax_id
+from .engine.timeline import process_due
+from .rules import calendar
 
 DAY = 24 * 3600
 CUSTOMER_AGE_DAYS = 400
@@ -258,8 +258,6 @@ def _own_id_range(ctx: Context, start: int) -> Iterator[None]:
 
 def _seed_trial_customer(ctx: Context, now: int) -> None:
     """trial@example.com: signed up 4 days ago for Team monthly with a 14-day free trial (ends in 10 days)."""
-    from .resources.subscriptions import create_subscription_for
-
     signup = now - TRIAL_SIGNUP_DAYS_AGO * DAY
     with _own_id_range(ctx, TRIAL_ID_RANGE_START), _at(ctx, signup):
         trial = _customer(ctx, "trial", email="trial@example.com", name="Theo Trial", preferred_locales=["en"])
@@ -295,12 +293,6 @@ def _seed_past_due_customer(ctx: Context, now: int) -> None:
     automatic retry three days later (one day before `now`): the subscription is `past_due` and its
     renewal invoice `open` ($9.00 due, two failed attempts, the next retry four days after `now`).
     """
-    from .resources.customers import _apply_common
-    from .resources.payment_methods import detach_payment_method
-    from .resources.subscriptions import create_subscription_for
-    from .rules import calendar
-    from .timeline import process_due
-
     signup = calendar.add_months(now, -1) - PAST_DUE_SIGNUP_EXTRA_DAYS * DAY
     with _own_id_range(ctx, PAST_DUE_ID_RANGE_START):
         with _at(ctx, signup):
@@ -317,7 +309,7 @@ def _seed_past_due_customer(ctx: Context, now: int) -> None:
             failing = _card(ctx, customer, "pastdue_failing", "pm_card_chargeCustomerFail", default=False)
             customer = ctx.load("customer", customer["id"], param="customer")
             before = ctx.snapshot(customer)
-            _apply_common(ctx, customer, {"invoice_settings": {"default_payment_method": failing["id"]}})
+            apply_customer_fields(ctx, customer, {"invoice_settings": {"default_payment_method": failing["id"]}})
             save_customer(ctx, customer)
             ctx.emit_updated("customer.updated", before, customer)
             detach_payment_method(ctx, ctx.load("payment_method", first_card["id"]))

@@ -15,9 +15,10 @@ Deterministic: the same clock gives the same ids, numbers and amounts.
 from __future__ import annotations
 
 from .context import Context
-from .resources.subscriptions import create_subscription_for, update_subscription_with
+from .engine.subscriptions import create_subscription_for
+from .engine.timeline import process_due
+from .engine.updates import update_subscription_with
 from .rules import calendar
-from .timeline import process_due
 
 DAY = calendar.SECONDS_PER_DAY
 

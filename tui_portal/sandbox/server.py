@@ -10,7 +10,11 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .app import create_app
+from tui_portal.logs import log_event
+
+from .app import SandboxApp, create_app
+from .engine.timeline import process_due
+from .lock import resetting
 
 
 def default_db_path() -> Path:
@@ -26,9 +30,7 @@ def default_db_path() -> Path:
 
 def serve(host: str = "127.0.0.1", port: int = 12111, db_path: str | Path | None = None) -> None:
     """Run the sandbox as a Stripe-compatible HTTP server until Ctrl+C (blocking)."""
-    import uvicorn
-
-    from tui_portal.logs import log_event
+    import uvicorn  # imported when serving, not at start-up: uvicorn is slow to import
 
     app = create_app(db_path or default_db_path())
     log_event("tui_portal.sandbox", "serve_start", host=host, port=port, db=str(db_path or default_db_path()))
@@ -46,8 +48,6 @@ def reset_database(db_path: str | Path, *, now: Callable[[], int] | None = None)
 
     Raises `lock.DatabaseInUse` while a `sandbox serve` process serves this file.
     """
-    from .lock import resetting
-
     path = Path(db_path)
     with resetting(path):
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -57,3 +57,20 @@ def reset_database(db_path: str | Path, *, now: Callable[[], int] | None = None)
         app = create_app(path, now=now, seed=True)
         app.ensure_ready()
         app.store.close()
+
+
+def advance(db_path: str | Path, seconds: int, *, now: Callable[[], int] | None = None) -> list[str]:
+    """Move the sandbox clock forward by `seconds` and run everything that became due, in time order.
+
+    Customers on test clocks are not affected (their clocks move only through the test clock API).
+    Returns a human-readable list of what happened.
+    """
+    if seconds < 0:
+        raise ValueError("the sandbox clock only moves forward")
+    app = SandboxApp(db_path, now=now, seed=False)
+    app.ensure_ready()
+    with app.context() as ctx:
+        app.clock.move_offset(ctx.tx, int(seconds))
+        ctx.now = app.clock.now(ctx.tx)
+        happened = process_due(ctx, until=ctx.now, clock_id=None)
+    return happened

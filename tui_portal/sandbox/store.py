@@ -12,6 +12,7 @@ in-process sandbox never freezes the terminal UI.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -19,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from .search_index import SEARCH_FIELDS, Term, index_fingerprint, index_terms
 
 # Each entry migrates the schema from version N to N+1 (PRAGMA user_version). Append only.
 MIGRATIONS: list[str] = [
@@ -60,6 +63,24 @@ MIGRATIONS: list[str] = [
     UPDATE idempotency SET api_key = key_digest(api_key) WHERE api_key NOT LIKE 'sha256:%';
     ALTER TABLE idempotency ADD COLUMN owner TEXT;
     """,
+    # 3: the search index (search_index.py, search.py): one row per searchable value of a searchable
+    # object, written with the object. Its rows are (re)built by `_reindex_search` whenever the searchable
+    # fields change, which includes right after this migration on a database that already holds objects.
+    """
+    CREATE TABLE search_terms (
+        id TEXT NOT NULL,                        -- the object's id
+        field TEXT NOT NULL,                     -- 'email', 'created', 'metadata', ...
+        key TEXT NOT NULL,                       -- the metadata key, '' for other fields
+        object TEXT NOT NULL,                    -- the object's type, e.g. 'customer'
+        value,                                   -- no affinity: text (lower-cased where Stripe ignores
+                                                 -- case) or a number, as written, NULL = matches nothing
+        PRIMARY KEY (id, field, key)             -- one value per field: keyed for rewriting an object's terms
+    ) WITHOUT ROWID;
+    CREATE INDEX search_terms_value ON search_terms(object, field, key, value);   -- holds id (the key) too
+    -- A search's matching ids meet `objects` here: the type's live ids in one range, and for each id its
+    -- `created` and `seq` (the result order) without reading the object itself.
+    CREATE INDEX objects_search ON objects(object, deleted, id, created);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -68,8 +89,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def key_digest(api_key: str) -> str:
     """What the database keeps instead of a client's API key: enough to tell two keys apart, nothing
     that authenticates anywhere. (Stored secrets leak through backups and copied files.)"""
-    import hashlib
-
     return "sha256:" + hashlib.sha256(b"tui-portal sandbox api key\x00" + api_key.encode("utf-8")).hexdigest()
 
 
@@ -84,6 +103,37 @@ def _customer_of(doc: dict[str, Any]) -> str | None:
     if isinstance(customer, dict):
         customer = customer.get("id")
     return customer if isinstance(customer, str) else None
+
+
+def _write_terms(conn: sqlite3.Connection, object_type: str, object_id: str, terms: list[Term], *,
+                 fresh: bool) -> None:
+    """Make the object's `search_terms` rows exactly `terms`, touching only the rows that changed (an
+    update that changes one metadata value rewrites one row, not the object's every term)."""
+    wanted = set(terms)
+    stored = set() if fresh else set(conn.execute(
+        "SELECT field, key, value FROM search_terms WHERE id = ?", (object_id,)).fetchall())
+    changed = wanted - stored
+    gone = {(field, key) for field, key, _ in stored} - {(field, key) for field, key, _ in wanted}
+    conn.executemany("DELETE FROM search_terms WHERE id = ? AND field = ? AND key = ?",
+                     [(object_id, field, key) for field, key in gone])
+    conn.executemany("INSERT INTO search_terms (id, field, key, object, value) VALUES (?,?,?,?,?) "
+                     "ON CONFLICT (id, field, key) DO UPDATE SET value = excluded.value",
+                     [(object_id, field, key, object_type, value) for field, key, value in changed])
+
+
+def _reindex_search(conn: sqlite3.Connection) -> None:
+    """Rebuild `search_terms` from the stored objects when search_index.py's fields differ from those the
+    index was built with (a new database, one created before the index existed, or a field added)."""
+    fingerprint = index_fingerprint()
+    row = conn.execute("SELECT value FROM meta WHERE key = 'search_index'").fetchone()
+    if row is not None and row[0] == fingerprint:
+        return
+    conn.execute("DELETE FROM search_terms")
+    for object_type in SEARCH_FIELDS:
+        for object_id, data in conn.execute("SELECT id, data FROM objects WHERE object = ?", (object_type,)):
+            _write_terms(conn, object_type, object_id, index_terms(json.loads(data)) or [], fresh=True)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('search_index', ?) ON CONFLICT(key) DO UPDATE SET "
+                 "value = excluded.value", (fingerprint,))
 
 
 class Transaction:
@@ -129,6 +179,9 @@ class Transaction:
                 (doc["object"], customer, parent if parent is not None else row[0],
                  lookup if lookup is not None else row[1], int(doc.get("created") or 0), _dumps(doc), doc["id"]),
             )
+        terms = index_terms(doc)
+        if terms is not None:
+            _write_terms(self.conn, doc["object"], doc["id"], terms, fresh=row is None)
         return doc
 
     def set_lookup(self, object_id: str, lookup: str | None) -> None:
@@ -141,6 +194,7 @@ class Transaction:
     def remove(self, object_id: str) -> None:
         """Hard delete (objects Stripe forgets entirely, e.g. a deleted draft's lines)."""
         self.conn.execute("DELETE FROM objects WHERE id = ?", (object_id,))
+        self.conn.execute("DELETE FROM search_terms WHERE id = ?", (object_id,))
 
     def position(self, object_id: str) -> tuple[int, int] | None:
         """(created, seq) of an object: the cursor position lists paginate from."""
@@ -271,6 +325,7 @@ class Store:
                     conn.execute(f"PRAGMA user_version = {number + 1}")
                     conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) "
                                  "DO UPDATE SET value = excluded.value", (str(number + 1),))
+                _reindex_search(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -14,11 +14,21 @@ from textual.widgets import DataTable, LoadingIndicator, Static
 from tui_portal.access.staff.churn import ChurnReport, bar, load_report
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.resources import stylesheet
-from tui_portal.ui.safe import cell, literal
+from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_
+from tui_portal.ui.widgets.content_table import Column, Row, add_columns, show_rows
 
 if TYPE_CHECKING:
     from tui_portal.access.staff.app import StaffApp
+
+
+REASON_COLUMNS = (Column("month", "Month"), Column("reason", "Reason"), Column("count", "Cancellations", "right"))
+COMMENT_COLUMNS = (
+    Column("month", "Month"), Column("reason", "Reason"), Column("comment", "Comment"), Column("subscription", "Subscription"),
+)
+RETENTION_COLUMNS = (
+    Column("month", "Month"), Column("made", "Offers made", "right"), Column("accepted", "Offers accepted", "right"),
+)
 
 
 class ChurnScreen(Screen[None]):
@@ -51,9 +61,9 @@ class ChurnScreen(Screen[None]):
         yield PortalFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#churn-reasons", DataTable).add_columns("Month", "Reason", "Cancellations")
-        self.query_one("#churn-comments", DataTable).add_columns("Month", "Reason", "Comment", "Subscription")
-        self.query_one("#churn-retention", DataTable).add_columns("Month", "Offers made", "Offers accepted")
+        add_columns(self.query_one("#churn-reasons", DataTable), REASON_COLUMNS)
+        add_columns(self.query_one("#churn-comments", DataTable), COMMENT_COLUMNS)
+        add_columns(self.query_one("#churn-retention", DataTable), RETENTION_COLUMNS)
         self.load()
 
     def action_reload(self) -> None:
@@ -90,26 +100,26 @@ class ChurnScreen(Screen[None]):
             literal("\n".join(chart_lines) if largest else "No cancellations yet.")
         )
 
-        reasons = self.query_one("#churn-reasons", DataTable)
-        reasons.clear()
-        for (month, reason), count in sorted(report.cancellations.items()):
-            reasons.add_row(cell(month), cell(reason), cell(str(count), justify="right"))
-
-        comments = self.query_one("#churn-comments", DataTable)
-        comments.clear()
-        for comment in report.comments:
-            comments.add_row(cell(comment.month), cell(comment.reason), cell(comment.comment), cell(comment.subscription_id))
+        reason_rows = [
+            Row(None, (month, reason, str(count))) for (month, reason), count in sorted(report.cancellations.items())
+        ]
+        show_rows(self.query_one("#churn-reasons", DataTable), REASON_COLUMNS, reason_rows)
+        comment_rows = [
+            Row(None, (comment.month, comment.reason, comment.comment, comment.subscription_id))
+            for comment in report.comments
+        ]
+        show_rows(self.query_one("#churn-comments", DataTable), COMMENT_COLUMNS, comment_rows)
 
         coupon = report.retention_coupon
         self.query_one("#retention-title", Static).update(
             literal(f"Retention offer ({coupon})" if coupon else "Retention offer (none configured)")
         )
-        retention = self.query_one("#churn-retention", DataTable)
-        retention.clear()
+        retention_rows = []
         for month in months:
             made, accepted = report.offers_made[month], report.offers_accepted[month]
             if made or accepted:
-                retention.add_row(cell(month), cell(str(made), justify="right"), cell(str(accepted), justify="right"))
+                retention_rows.append(Row(None, (month, str(made), str(accepted))))
+        show_rows(self.query_one("#churn-retention", DataTable), RETENTION_COLUMNS, retention_rows)
         total_made, total_accepted = sum(report.offers_made.values()), sum(report.offers_accepted.values())
         self.query_one("#retention-totals", Static).update(
             literal(

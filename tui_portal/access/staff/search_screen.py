@@ -13,12 +13,15 @@ from textual.widgets import Button, DataTable, Footer, Input, Static
 
 from tui_portal.access.staff.directory import CustomerMatch, find_customers
 from tui_portal.ui.resources import stylesheet
-from tui_portal.ui.safe import cell, literal
+from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_
+from tui_portal.ui.widgets.content_table import Column, Row, add_columns, show_rows
 
 if TYPE_CHECKING:
     from tui_portal.access.staff.app import StaffApp
 
+
+RESULT_COLUMNS = (Column("name", "Name"), Column("email", "Email"), Column("customer", "Customer"))
 
 class CustomerSearchScreen(Screen[None]):
     """Type an email (exact), a name (contains) or cus_...; Enter on a row opens the portal for them."""
@@ -55,7 +58,7 @@ class CustomerSearchScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#customer-results", DataTable)
-        table.add_columns("Name", "Email", "Customer")
+        add_columns(table, RESULT_COLUMNS)
         self.query_one("#customer-query", Input).focus()
 
     @on(Input.Submitted, "#customer-query")
@@ -84,9 +87,7 @@ class CustomerSearchScreen(Screen[None]):
             status.update(literal(f"Search failed: {getattr(error, 'user_message', None) or error}"))
             return
         self.matches = matches
-        table.clear()
-        for match in matches:
-            table.add_row(cell(match.name), cell(match.email), cell(match.id), key=match.id)
+        show_rows(table, RESULT_COLUMNS, [Row(match.id, (match.name, match.email, match.id)) for match in matches])
         if matches:
             found = f"{len(matches)} {'customer' if len(matches) == 1 else 'customers'}"
             status.update(literal(f"{found}. Enter on a row acts for that customer."))

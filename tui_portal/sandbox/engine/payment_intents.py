@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from .. import errors
 from ..context import Context
 from ..ids import new_secret, own_sequence
-from ..resources.payment_methods import (
+from .payment_methods import (
     attach_error_for,
     attach_payment_method,
     charge_failure,

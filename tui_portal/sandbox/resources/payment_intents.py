@@ -21,7 +21,7 @@ from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, apply_metadata
 from ..rules.money import format_money
 from ..router import Response, route
-from .common import check_email
+from ..engine.common import check_email
 
 PAGE_PATH = "/3d_secure"
 SETUP_FUTURE_USAGE = Enum("off_session", "on_session")

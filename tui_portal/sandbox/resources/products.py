@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import errors
 from ..context import Context
+from ..engine.catalog import create_product_with, delete_product, update_product_with
 from ..lists import paginate
-from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, apply_metadata
+from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import route
 from ..search import SEARCH_PARAMS, run_search
-from .common import deleted_stub
-from .prices import RECURRING, create_price_from_params
+from .prices import RECURRING
 
 FIELDS = {
     "name": Str(max_length=250),
@@ -29,52 +28,6 @@ FIELDS = {
 }
 
 
-def new_product(ctx: Context, *, name: str, product_id: str | None = None, created: int | None = None,
-                **fields: Any) -> dict[str, Any]:
-    now = ctx.now if created is None else created
-    doc = {
-        "id": product_id or ctx.new_id("prod_"),
-        "object": "product",
-        "active": True,
-        "created": now,
-        "default_price": None,
-        "description": None,
-        "images": [],
-        "livemode": False,
-        "marketing_features": [],
-        "metadata": {},
-        "name": name,
-        "package_dimensions": None,
-        "shippable": None,
-        "statement_descriptor": None,
-        "tax_code": None,
-        "type": "service",
-        "unit_label": None,
-        "updated": now,
-        "url": None,
-    }
-    doc.update(fields)
-    return doc
-
-
-def _apply(ctx: Context, product: dict[str, Any], params: dict[str, Any]) -> None:
-    for key in ("name", "description", "active", "tax_code", "unit_label", "url", "shippable",
-                "statement_descriptor"):
-        if key in params:
-            product[key] = params[key]
-    if "images" in params:
-        product["images"] = params["images"] or []
-    if "marketing_features" in params:
-        product["marketing_features"] = [{"name": item["name"]} for item in params["marketing_features"] or []]
-    if "metadata" in params:
-        product["metadata"] = apply_metadata(product.get("metadata"), params["metadata"])
-    if "default_price" in params:
-        price = ctx.load("price", params["default_price"], param="default_price")
-        if price["product"] != product["id"]:
-            raise errors.StripeError("The default price must belong to this product.", param="default_price")
-        product["default_price"] = price["id"]
-
-
 @route("POST", "/v1/products", params={**FIELDS, "name": Str(required=True, max_length=250), "id": Str(),
                                        "type": Enum("good", "service"), "default_price_data": Hash({
                                            "currency": Str(required=True), "unit_amount": Int(min=0),
@@ -82,29 +35,12 @@ def _apply(ctx: Context, product: dict[str, Any], params: dict[str, Any]) -> Non
                                            "tax_behavior": Enum("exclusive", "inclusive", "unspecified"),
                                            "metadata": Metadata()})})
 def create(ctx: Context) -> dict[str, Any]:
-    params = dict(ctx.params)
-    if params.get("id") and ctx.tx.get(params["id"], include_deleted=True):
-        raise errors.StripeError("Product already exists.", code="resource_already_exists", param="id")
-    product = new_product(ctx, name=params["name"], product_id=params.get("id"),
-                          type=params.get("type", "service"))
-    default_price_data = params.pop("default_price_data", None)
-    params.pop("default_price", None)
-    _apply(ctx, product, params)
-    ctx.save(product)
-    ctx.emit("product.created", product)
-    if default_price_data:
-        price = create_price_from_params(ctx, {**default_price_data, "product": product["id"]},
-                                         param_prefix="default_price_data")
-        product["default_price"] = price["id"]
-        ctx.save(product)
-    return product
+    return create_product_with(ctx, ctx.params)
 
 
 @route("GET", "/v1/products/search", params=SEARCH_PARAMS)
 def search(ctx: Context) -> dict[str, Any]:
-    return run_search(ctx, "product", "/v1/products/search",
-                      {"active": "boolean", "description": "string", "metadata": "metadata", "name": "string",
-                       "shippable": "boolean", "url": "string", "created": "number"}, "products")
+    return run_search(ctx, "product", "/v1/products/search", "products")
 
 
 @route("GET", "/v1/products/{product}")
@@ -115,23 +51,13 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 @route("POST", "/v1/products/{product}", params=FIELDS)
 def update(ctx: Context) -> dict[str, Any]:
     product = ctx.load("product", ctx.path_params["product"])
-    before = ctx.snapshot(product)
-    _apply(ctx, product, ctx.params)
-    product["updated"] = ctx.now
-    ctx.save(product)
-    ctx.emit_updated("product.updated", before, product)
-    return product
+    return update_product_with(ctx, product, ctx.params)
 
 
 @route("DELETE", "/v1/products/{product}")
 def delete(ctx: Context) -> dict[str, Any]:
     product = ctx.load("product", ctx.path_params["product"])
-    if ctx.tx.count("price", parent=product["id"]):
-        raise errors.StripeError("This product cannot be deleted because it has one or more user-created prices.",
-                                 )
-    ctx.tx.mark_deleted(product["id"])
-    ctx.emit("product.deleted", product)
-    return deleted_stub(product)
+    return delete_product(ctx, product)
 
 
 @route("GET", "/v1/products", params={**LIST, "active": Bool(), "ids": Array(Str()), "shippable": Bool(),

@@ -10,17 +10,17 @@ from typing import Any
 
 from .. import errors, lists
 from ..context import Context
+from ..engine import subscriptions, timeline, updates
 from ..params import LIST, Bool, Enum, Int, Metadata, Str, Timestamp
 from ..router import route
 from ..rules.proration import PRORATION_BEHAVIORS
-from . import subscriptions
 
 OBJECT = "subscription_item"
 
 
 @route("GET", "/v1/subscription_items", params={**LIST, "subscription": Str(required=True)})
 def list_items(ctx: Context) -> dict[str, Any]:
-    subscriptions.catch_up(ctx)
+    timeline.catch_up(ctx)
     subscription = ctx.load("subscription", ctx.params["subscription"], param="subscription")
     url = f"/v1/subscription_items?subscription={subscription['id']}"
     return lists.paginate_items(ctx, subscription["items"]["data"], url)
@@ -28,7 +28,7 @@ def list_items(ctx: Context) -> dict[str, Any]:
 
 @route("GET", "/v1/subscription_items/{id}")
 def retrieve_item(ctx: Context) -> dict[str, Any]:
-    subscriptions.catch_up(ctx)
+    timeline.catch_up(ctx)
     return ctx.load(OBJECT, ctx.path_params["id"])
 
 
@@ -42,7 +42,7 @@ def retrieve_item(ctx: Context) -> dict[str, Any]:
     "off_session": Bool(),
 })
 def update_item(ctx: Context) -> dict[str, Any]:
-    subscriptions.catch_up(ctx)
+    timeline.catch_up(ctx)
     item = ctx.load(OBJECT, ctx.path_params["id"])
     subscription = ctx.load("subscription", item["subscription"], param="subscription")
     entry: dict[str, Any] = {"id": item["id"]}
@@ -54,7 +54,7 @@ def update_item(ctx: Context) -> dict[str, Any]:
         if name in ctx.params:
             params[name] = ctx.params[name]
     try:
-        updated = subscriptions.update_subscription_with(ctx, subscription, params)
+        updated = updates.update_subscription_with(ctx, subscription, params)
     except errors.StripeError as error:
         # Report the item endpoint's own param names (`price`, not `items[0][price]`).
         if error.param and error.param.startswith("items[0]["):

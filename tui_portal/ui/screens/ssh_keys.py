@@ -17,10 +17,11 @@ from textual.widgets import Button, DataTable, Input, Static
 from tui_portal.portal import Action, FieldError, PortalError, ServiceUnavailable
 from tui_portal.portal.ssh_keys import RegisteredKey
 from tui_portal.ui.resources import stylesheet
-from tui_portal.ui.safe import cell, literal, template
+from tui_portal.ui.safe import literal, template
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.widgets.account_field import AccountField
+from tui_portal.ui.widgets.content_table import Column, Row, add_columns, show_rows
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 
@@ -61,8 +62,7 @@ class SshKeysScreen(PortalScreen[None]):
         yield Static(id="ssh-keys-status")
 
     def on_mount(self) -> None:
-        table = self.query_one("#ssh-key-table", DataTable)
-        table.add_columns(self._("Label"), self._("Fingerprint"), self._("Type"), self._("Added"))
+        add_columns(self.query_one("#ssh-key-table", DataTable), self._columns())
         self.load_keys()
 
     # ---- list -------------------------------------------------------------------------------
@@ -78,15 +78,22 @@ class SshKeysScreen(PortalScreen[None]):
         self.query_one(ErrorPanel).hide()
         self._show_keys(keys)
 
+    def _columns(self) -> tuple[Column, ...]:
+        return (
+            Column("label", self._("Label")),
+            Column("fingerprint", self._("Fingerprint")),
+            Column("type", self._("Type")),
+            Column("added", self._("Added")),
+        )
+
     def _show_keys(self, keys: list[RegisteredKey]) -> None:
         self._keys = {key.fingerprint: key for key in keys}
         table = self.query_one("#ssh-key-table", DataTable)
-        table.clear()
-        for key in keys:
-            table.add_row(
-                cell(key.label or "—"), cell(key.fingerprint), cell(key.key_type or "—"), cell(key.added or "—"),
-                key=key.fingerprint,
-            )
+        rows = [
+            Row(key.fingerprint, (key.label or "—", key.fingerprint, key.key_type or "—", key.added or "—"))
+            for key in keys
+        ]
+        show_rows(table, self._columns(), rows)
         table.display = bool(keys)
         self.query_one("#ssh-keys-empty").display = not keys
         self.query_one("#revoke-ssh-key", Button).disabled = not keys

@@ -17,10 +17,11 @@ from tui_portal.portal import Action, FieldError, PortalError, ServiceUnavailabl
 from tui_portal.portal.views import TaxIdView
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
-from tui_portal.ui.safe import cell, literal, template
+from tui_portal.ui.safe import literal, template
 from tui_portal.ui.screens.base import N_, PortalModal, PortalScreen
 from tui_portal.ui.widgets.account_field import AccountField
 from tui_portal.ui.widgets.account_status import AccountStatus
+from tui_portal.ui.widgets.content_table import Column, Row, add_columns, show_rows
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 
@@ -122,8 +123,7 @@ class TaxIdsScreen(PortalScreen[None]):
         yield AccountStatus(id="tax-ids-status")
 
     def on_mount(self) -> None:
-        table = self.query_one("#tax-id-table", DataTable)
-        table.add_columns(self._("Type"), self._("Value"), self._("Country"), self._("Status"))
+        add_columns(self.query_one("#tax-id-table", DataTable), self._columns())
         self.query_one("#tax-id-type-error").display = False
         self.load_tax_ids()
 
@@ -144,18 +144,22 @@ class TaxIdsScreen(PortalScreen[None]):
             return
         self._show_tax_ids(tax_ids)
 
+    def _columns(self) -> tuple[Column, ...]:
+        return (
+            Column("type", self._("Type")),
+            Column("value", self._("Value")),
+            Column("country", self._("Country")),
+            Column("status", self._("Status")),
+        )
+
     def _show_tax_ids(self, tax_ids: tuple[TaxIdView, ...]) -> None:
         self._tax_ids = {tax_id.id: tax_id for tax_id in tax_ids}
         table = self.query_one("#tax-id-table", DataTable)
-        table.clear()
-        for tax_id in tax_ids:
-            table.add_row(
-                cell(tax_id.type_label),
-                cell(tax_id.value),
-                cell(tax_id.country or "—"),
-                cell(tax_id.verification_label or "—"),
-                key=tax_id.id,
-            )
+        rows = [
+            Row(tax_id.id, (tax_id.type_label, tax_id.value, tax_id.country or "—", tax_id.verification_label or "—"))
+            for tax_id in tax_ids
+        ]
+        show_rows(table, self._columns(), rows)
         table.display = bool(tax_ids)
         self.query_one("#tax-ids-empty").display = not tax_ids
         self.query_one("#remove-tax-id", Button).disabled = not tax_ids

@@ -24,15 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import errors
-from .context import Context
-from .params import Array, Hash, Str
-
-DISCOUNT_ENTRY = Hash({"coupon": Str(), "promotion_code": Str(), "discount": Str()})
-# Declare `"discounts": DISCOUNTS_PARAM` in a route; `discounts=` (empty) arrives as None = remove all.
-DISCOUNTS_PARAM = Array(DISCOUNT_ENTRY, clearable=True, max_items=20)
-
-SECONDS_PER_MONTH_APPROX = 30 * 24 * 3600
+from .. import errors
+from ..context import Context
+from ..rules.discounts import discount_end
 
 
 def coupon_is_valid(ctx: Context, coupon: dict[str, Any]) -> bool:
@@ -165,16 +159,13 @@ def create_discount(ctx: Context, coupon: dict[str, Any], promo: dict[str, Any] 
                     customer: str | None, subscription: str | None = None,
                     invoice: str | None = None) -> dict[str, Any]:
     """Create and save a `discount`, counting one redemption of the coupon (and promotion code)."""
-    end = None
-    if coupon.get("duration") == "repeating" and coupon.get("duration_in_months"):
-        end = add_months(ctx.now, int(coupon["duration_in_months"]))
     discount = {
         "id": ctx.new_id("di_"),
         "object": "discount",
         "checkout_session": None,
         "customer": customer,
         "customer_account": None,
-        "end": end,
+        "end": discount_end(coupon, ctx.now),
         "invoice": invoice,
         "invoice_item": None,
         "promotion_code": promo["id"] if promo else None,
@@ -192,16 +183,3 @@ def create_discount(ctx: Context, coupon: dict[str, Any], promo: dict[str, Any] 
         promo["times_redeemed"] = int(promo.get("times_redeemed") or 0) + 1
         ctx.save(promo)
     return discount
-
-
-def add_months(timestamp: int, months: int) -> int:
-    """Same day-of-month `months` later (clamped to the month's last day), same time of day, UTC."""
-    import calendar
-    import datetime as dt
-
-    moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
-    month_index = moment.month - 1 + months
-    year = moment.year + month_index // 12
-    month = month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return int(moment.replace(year=year, month=month, day=day).timestamp())

@@ -11,7 +11,7 @@ so a downgrade scheduled for period end is what the renewal bills, a subscriptio
 period end gets no renewal invoice, and an older invoice is retried before a new one is charged.
 
 Who drives it:
-* `advance(db_path, seconds)` moves the sandbox clock (persisted offset) and runs what became due for
+* `advance(db_path, seconds)` (server.py) moves the sandbox clock (persisted offset) and runs what became due for
   customers that are **not** on test clocks.
 * `POST /v1/test_helpers/test_clocks/{id}/advance` runs what is due for that clock's customers.
 * **Lazily on requests:** the billing endpoints (subscriptions, invoices, schedules, previews) call
@@ -22,12 +22,15 @@ Who drives it:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .context import Context
+from .. import errors
+from ..context import Context
+from ..rules import calendar, retries
+from ..rules.money import format_money
+from . import invoicing, payments, schedules, subscriptions
+from .clocks import MAX_INTERVALS_PER_ADVANCE
+from .subscriptions import next_due_at
 
 MAX_STEPS_PER_RUN = 5000
 
@@ -46,8 +49,6 @@ def subscriptions_on_clock(ctx: Context, clock_id: str) -> list[dict[str, Any]]:
 def process_due(ctx: Context, *, until: int, clock_id: str | None = None) -> list[str]:
     """Run everything due up to `until` for one clock scope (None = customers without a test clock),
     earliest first. Each step runs with `ctx.now` set to the moment it happens."""
-    from .resources.subscriptions import next_due_at
-
     scope = clock_id or "now"
     happened: list[str] = []
     original_now = ctx.now
@@ -81,8 +82,6 @@ def _move_clock(ctx: Context, clock_id: str, moment: int) -> None:
 
 def process_subscription(ctx: Context, subscription_id: str, moment: int) -> list[str]:
     """Everything due for one subscription at `moment`."""
-    from .resources import invoices, subscription_schedules, subscriptions
-
     happened: list[str] = []
     subscription = ctx.load("subscription", subscription_id)
     if subscription["status"] == "incomplete":
@@ -93,7 +92,7 @@ def process_subscription(ctx: Context, subscription_id: str, moment: int) -> lis
         if schedule and schedule.get("status") == "active":
             end_date = (schedule.get("current_phase") or {}).get("end_date")
             if end_date is not None and int(end_date) <= moment:
-                happened.extend(subscription_schedules.finish_phase(ctx, schedule, moment))
+                happened.extend(schedules.finish_phase(ctx, schedule, moment))
                 subscription = ctx.load("subscription", subscription_id)
                 if subscription["status"] == "canceled":
                     return happened
@@ -105,7 +104,7 @@ def process_subscription(ctx: Context, subscription_id: str, moment: int) -> lis
     if notice_at is not None and notice_at <= moment:
         happened.append(announce_trial_end(ctx, subscription))
         return happened
-    retry = invoices.next_scheduled_retry(ctx, subscription["id"])
+    retry = payments.next_scheduled_retry(ctx, subscription["id"])
     if retry is not None and int(retry["next_payment_attempt"]) <= moment:
         happened.append(retry_payment(ctx, subscription, retry, moment))
         return happened
@@ -119,8 +118,6 @@ def process_subscription(ctx: Context, subscription_id: str, moment: int) -> lis
 
 
 def _money(amount: int, currency: str) -> str:
-    from .rules.money import format_money
-
     return format_money(amount, currency)
 
 
@@ -131,8 +128,6 @@ def _who(ctx: Context, subscription: dict[str, Any]) -> str:
 
 def announce_trial_end(ctx: Context, subscription: dict[str, Any]) -> str:
     """`customer.subscription.trial_will_end`, three days before the trial ends."""
-    from .resources import subscriptions
-
     ctx.emit(subscriptions.TRIAL_WILL_END, subscription)
     subscriptions.save_subscription(ctx, subscription)  # moves the due marker on to the trial end
     return f"Trial of {_who(ctx, subscription)} ends in 3 days"
@@ -144,9 +139,6 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
     A trial that ends becomes an active subscription here: its end is the billing cycle anchor, so
     the first paid period starts at the trial end and is billed like any renewal.
     """
-    from .resources import invoice_items, invoices, subscriptions
-    from .rules import calendar
-
     before = ctx.snapshot(subscription)
     trial_ended = subscription["status"] == "trialing"
     if trial_ended:
@@ -166,12 +158,12 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
     ctx.emit_updated("customer.subscription.updated", before, subscription)
 
     customer = ctx.load("customer", subscription["customer"], param="customer")
-    invoice = invoices.create_invoice(
+    invoice = invoicing.create_invoice(
         ctx, customer=customer, subscription=subscription, billing_reason="subscription_cycle",
-        invoice_items=invoice_items.pending_items(ctx, subscription["id"]), charges=charges, at=period_end,
+        invoice_items=invoicing.pending_items(ctx, subscription["id"]), charges=charges, at=period_end,
         period_start=old_start, period_end=old_end)
-    invoices.finalize_invoice(ctx, invoice, period_end)
-    failure = invoices.attempt_payment(ctx, invoice, period_end, automatic=True)
+    invoicing.finalize_invoice(ctx, invoice, period_end)
+    failure = payments.attempt_payment(ctx, invoice, period_end, automatic=True)
     subscription = ctx.load("subscription", subscription["id"])
     before = ctx.snapshot(subscription)
     subscription["latest_invoice"] = invoice["id"]
@@ -198,10 +190,7 @@ def retry_payment(ctx: Context, subscription: dict[str, Any], invoice: dict[str,
     payment_failed`), the sandbox's fixed choice among Stripe's "cancel / mark unpaid / leave past_due"
     (README "Payment retries").
     """
-    from .resources import invoices, subscriptions
-    from .rules import retries
-
-    failure = invoices.attempt_payment(ctx, invoice, moment, automatic=True)
+    failure = payments.attempt_payment(ctx, invoice, moment, automatic=True)
     label = f"invoice {invoice['number']} {_money(invoice['amount_due'], invoice['currency'])}"
     if failure is None:
         subscriptions.after_invoice_paid(ctx, invoice, moment)
@@ -231,16 +220,14 @@ def _discounts_still_running(ctx: Context, discount_ids: list[str], moment: int)
 
 def end_at_cancel_at(ctx: Context, subscription: dict[str, Any], cancel_at: int) -> str:
     """A scheduled cancellation takes effect: no renewal; pending prorations get a final invoice."""
-    from .resources import invoice_items, invoices, subscriptions
-
-    pending = invoice_items.pending_items(ctx, subscription["id"])
+    pending = invoicing.pending_items(ctx, subscription["id"])
     if pending:
         customer = ctx.load("customer", subscription["customer"], param="customer")
-        invoice = invoices.create_invoice(
+        invoice = invoicing.create_invoice(
             ctx, customer=customer, subscription=subscription, billing_reason="subscription_cycle",
             invoice_items=pending, charges=[], at=cancel_at, period_start=cancel_at, period_end=cancel_at)
-        invoices.finalize_invoice(ctx, invoice, cancel_at)
-        invoices.attempt_payment(ctx, invoice, cancel_at)
+        invoicing.finalize_invoice(ctx, invoice, cancel_at)
+        payments.attempt_payment(ctx, invoice, cancel_at)
         subscription["latest_invoice"] = invoice["id"]
     subscriptions.end_subscription(ctx, subscription, ended_at=cancel_at)
     return f"Canceled {_who(ctx, subscription)} as scheduled"
@@ -248,11 +235,9 @@ def end_at_cancel_at(ctx: Context, subscription: dict[str, Any], cancel_at: int)
 
 def expire_incomplete(ctx: Context, subscription: dict[str, Any], moment: int) -> str:
     """An `incomplete` subscription whose first invoice went unpaid for 23 h expires; the invoice is voided."""
-    from .resources import invoices, subscriptions
-
     latest = ctx.tx.get(subscription.get("latest_invoice") or "", "invoice")
     if latest is not None and latest["status"] == "open":
-        invoices.void_invoice(ctx, latest, moment)
+        invoicing.void_invoice(ctx, latest, moment)
     before = ctx.snapshot(subscription)
     subscription["status"] = "incomplete_expired"
     subscription["ended_at"] = moment
@@ -278,20 +263,39 @@ def catch_up(ctx: Context) -> list[str]:
     return process_due(ctx, until=ctx.now, clock_id=None)
 
 
-def advance(db_path: str | Path, seconds: int, *, now: Callable[[], int] | None = None) -> list[str]:
-    """Move the sandbox clock forward by `seconds` and run everything that became due, in time order.
+def advance_limit(ctx: Context, clock: dict[str, Any]) -> int:
+    """The furthest `frozen_time` one advance may reach (two intervals of the shortest subscription)."""
+    frozen = int(clock["frozen_time"])
+    limits = [calendar.shift(frozen, "year", MAX_INTERVALS_PER_ADVANCE)]
+    for subscription in subscriptions_on_clock(ctx, clock["id"]):
+        for item in subscription["items"]["data"]:
+            recurring = item["price"].get("recurring") or {}
+            interval = str(recurring.get("interval", "month"))
+            count = int(recurring.get("interval_count") or 1)
+            limits.append(calendar.shift(frozen, interval, count * MAX_INTERVALS_PER_ADVANCE))
+    return min(limits)
 
-    Customers on test clocks are not affected (their clocks move only through the test clock API).
-    Returns a human-readable list of what happened.
-    """
-    from .app import SandboxApp
 
-    if seconds < 0:
-        raise ValueError("the sandbox clock only moves forward")
-    app = SandboxApp(db_path, now=now, seed=False)
-    app.ensure_ready()
-    with app.context() as ctx:
-        app.clock.move_offset(ctx.tx, int(seconds))
-        ctx.now = app.clock.now(ctx.tx)
-        happened = process_due(ctx, until=ctx.now, clock_id=None)
-    return happened
+def advance_test_clock(ctx: Context, clock: dict[str, Any], target: int) -> dict[str, Any]:
+    """Move a test clock to `target`, running what fell due for its customers on the way."""
+    current = int(clock["frozen_time"])
+    if target <= current:
+        raise errors.invalid(
+            "frozen_time",
+            f"The test clock's frozen_time can only move forward: {target} is not after the current "
+            f"frozen_time {current}.",
+        )
+    limit = advance_limit(ctx, clock)
+    if target > limit:
+        raise errors.invalid(
+            "frozen_time",
+            f"Cannot advance the test clock to {target}: a test clock can advance at most two intervals of its "
+            f"shortest subscription at a time (up to {limit}).",
+        )
+    advancing = dict(clock, status="advancing", status_details={"advancing": {"target_frozen_time": target}})
+    ctx.emit("test_helpers.test_clock.advancing", advancing)
+    process_due(ctx, until=target, clock_id=clock["id"])
+    clock = dict(clock, frozen_time=target, status="ready", status_details={})
+    ctx.save(clock)
+    ctx.emit("test_helpers.test_clock.ready", clock)
+    return clock
