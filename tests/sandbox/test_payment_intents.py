@@ -186,7 +186,7 @@ async def test_cancel(client) -> None:
 
 
 async def test_setup_future_usage_saves_the_card_to_the_customer(client) -> None:
-    demo = await demo_customer(client)
+    demo = (await client.post("/v1/customers", data={"email": "saver@example.com"})).json()
     before = (await client.get(f"/v1/customers/{demo['id']}/payment_methods")).json()["data"]
     intent = await _create(client, customer=demo["id"], payment_method="pm_card_amex", confirm="true",
                            setup_future_usage="off_session")

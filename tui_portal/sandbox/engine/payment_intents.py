@@ -199,13 +199,13 @@ def _check_owner(intent: dict[str, Any], pm: dict[str, Any], param: str) -> None
 @payment_ids
 def confirm_payment_intent(ctx: Context, intent: dict[str, Any], *, payment_method: str | None = None,
                            off_session: bool = False, return_url: str | None = None,
-                           setup_future_usage: str | None = None, page_url: str,
+                           setup_future_usage: str | None = None, authentication_base: str,
                            param: str = "payment_method") -> dict[str, Any]:
     """Confirm: charge the card, or stop at `requires_action` for 3-D Secure, or decline.
 
     A decline raises the 402 `card_error` with `keep_changes=True`: the failed charge, the intent's
-    `last_payment_error` and `payment_intent.payment_failed` are kept, as at Stripe. `page_url` is
-    where the hosted authentication page for this intent is served (`next_action`)."""
+    `last_payment_error` and `payment_intent.payment_failed` are kept, as at Stripe. `authentication_base` is
+    where the hosted authentication pages are served (`<base>/<pi_...>` goes into `next_action`)."""
     if intent["status"] not in CONFIRMABLE:
         raise unexpected_state(intent, "confirm", CONFIRMABLE)
     if setup_future_usage is not None:
@@ -231,7 +231,7 @@ def confirm_payment_intent(ctx: Context, intent: dict[str, Any], *, payment_meth
             decline = errors.card_error(AUTHENTICATION_REQUIRED, code="authentication_required",
                                         decline_code="authentication_required")
         else:
-            return _require_action(ctx, intent, page_url, return_url)
+            return _require_action(ctx, intent, authentication_base, return_url)
     if decline is None:
         decline = charge_failure(pm)
     if decline is not None:
@@ -247,10 +247,11 @@ def _needs_authentication(card: Any, pm: dict[str, Any], off_session: bool) -> b
     return False
 
 
-def _require_action(ctx: Context, intent: dict[str, Any], page_url: str, return_url: str | None) -> dict[str, Any]:
+def _require_action(ctx: Context, intent: dict[str, Any], authentication_base: str, return_url: str | None
+                    ) -> dict[str, Any]:
     """Stop for 3-D Secure. With a `return_url` Stripe answers `redirect_to_url`; without one
     `use_stripe_sdk` (Stripe.js would open the challenge); both point at the sandbox's page."""
-    url = f"{page_url}?client_secret={intent['client_secret']}"
+    url = f"{authentication_base}/{intent['id']}?client_secret={intent['client_secret']}"
     if return_url:
         intent["next_action"] = {"type": "redirect_to_url",
                                  "redirect_to_url": {"return_url": return_url, "url": url}}

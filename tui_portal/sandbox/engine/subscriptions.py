@@ -280,8 +280,13 @@ def create_subscription_for(
     cancel_at_period_end: bool = False,
     trial_end: int | str | None = None,
     trial_period_days: int | None = None,
+    save_default_payment_method: str = "off",
 ) -> dict[str, Any]:
     """Create a subscription, bill its first period (`subscription_create`) and try to collect.
+
+    `payment_behavior=default_incomplete` does not collect: the subscription stays `incomplete` and its
+    first invoice's PaymentIntent waits for the client to confirm it (`engine/collection.py`);
+    `save_default_payment_method=on_subscription` makes the card that pays it the default.
 
     With a trial the first period is the trial, billed by a paid $0 invoice ("Trial period for ..."),
     and the billing cycle anchor is the trial end (the timeline bills the first real period then).
@@ -317,6 +322,7 @@ def create_subscription_for(
                                          currency=str(currency), default_payment_method=default_payment_method,
                                          metadata=metadata or {}, description=description)
     subscription["items"]["data"] = item_docs
+    subscription["payment_settings"]["save_default_payment_method"] = save_default_payment_method
     if trial_ends_at is not None:
         subscription.update(status="trialing", trial_start=at, trial_end=trial_ends_at,
                             billing_cycle_anchor=trial_ends_at)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from .. import errors
 from ..context import Context
+from ..engine import collection
 from ..engine import payment_intents as engine
 from ..lists import paginate
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, apply_metadata
@@ -86,8 +87,9 @@ def _off_session(params: dict[str, Any]) -> bool:
                              param="off_session")
 
 
-def page_url(ctx: Context, intent_id: str) -> str:
-    return f"{ctx.base_url}{PAGE_PATH}/{intent_id}"
+def authentication_base(ctx: Context) -> str:
+    """Where the hosted authentication pages are (`<base>/<pi_...>?client_secret=...`)."""
+    return f"{ctx.base_url}{PAGE_PATH}"
 
 
 def _confirm(ctx: Context, intent: dict[str, Any]) -> dict[str, Any]:
@@ -100,10 +102,16 @@ def _confirm(ctx: Context, intent: dict[str, Any]) -> dict[str, Any]:
     if off_session and not intent.get("customer"):
         raise errors.StripeError("off_session can only be used with a PaymentIntent that has a customer.",
                                  param="off_session")
-    intent = engine.confirm_payment_intent(
-        ctx, intent, payment_method=params.get("payment_method"), off_session=off_session,
-        return_url=params.get("return_url"), setup_future_usage=params.get("setup_future_usage"),
-        page_url=page_url(ctx, intent["id"]))
+    try:
+        intent = engine.confirm_payment_intent(
+            ctx, intent, payment_method=params.get("payment_method"), off_session=off_session,
+            return_url=params.get("return_url"), setup_future_usage=params.get("setup_future_usage"),
+            authentication_base=authentication_base(ctx))
+    except errors.StripeError as decline:
+        if decline.keep_changes:   # the declined attempt also counts on the invoice it collects
+            collection.after_intent_confirmed(ctx, ctx.load("payment_intent", intent["id"]))
+        raise
+    collection.after_intent_confirmed(ctx, intent)
     if intent["status"] == "requires_action" and params.get("error_on_requires_action"):
         raise errors.card_error(engine.AUTHENTICATION_REQUIRED, code="authentication_required",
                                 decline_code="authentication_required")
@@ -324,6 +332,7 @@ def submit_authentication(ctx: Context) -> Response:
         return _result_page(intent)
     return_url = ((intent.get("next_action") or {}).get("redirect_to_url") or {}).get("return_url")
     intent = engine.finish_authentication(ctx, intent, succeeded=outcome == "complete")
+    collection.after_intent_confirmed(ctx, intent)
     if return_url:
         return Response(b"", status=303, headers={"Location": _with_query(return_url, {
             "payment_intent": intent["id"], "payment_intent_client_secret": intent["client_secret"],

@@ -63,6 +63,8 @@ CREATE_ITEM = Hash({"price": Str(), "quantity": Int(min=0), "metadata": Metadata
     "off_session": Bool(),
     "trial_end": Timestamp(allow=("now",)),
     "trial_period_days": Int(min=0),
+    "payment_settings": Hash({"save_default_payment_method": Enum("off", "on_subscription"),
+                              "payment_method_types": Array(Enum("card"))}),
 })
 def create_subscription(ctx: Context) -> dict[str, Any]:
     customer = ctx.load("customer", ctx.params["customer"], param="customer")
@@ -76,6 +78,8 @@ def create_subscription(ctx: Context) -> dict[str, Any]:
         cancel_at_period_end=bool(ctx.params.get("cancel_at_period_end")),
         trial_end=ctx.params.get("trial_end"),
         trial_period_days=ctx.params.get("trial_period_days"),
+        save_default_payment_method=(ctx.params.get("payment_settings") or {}).get("save_default_payment_method",
+                                                                                  "off"),
     )
 
 
