@@ -4,13 +4,33 @@ is the SDK's `CardError`; a validation error carries Stripe's message."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import stripe
 
-from tests.sandbox.test_stripe_sdk import served_sandbox  # noqa: F401  (fixture)
+from tests.sandbox.test_stripe_sdk import free_port, wait_until_listening
+
+
+@pytest.fixture
+def served_sandbox(tmp_path: Path) -> Iterator[str]:
+    """`serve()` in a subprocess on a free loopback port, killed at the end."""
+    port = free_port()
+    code = f"from tui_portal.sandbox import serve; serve(port={port}, db_path={str(tmp_path / 'pay.sqlite3')!r})"
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until_listening(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        if process.stderr:
+            process.stderr.close()
 
 
 def _client(base: str) -> stripe.StripeClient:
@@ -63,3 +83,49 @@ def test_declines_and_validation_errors_through_the_sdk(served_sandbox: str) -> 
     assert held.status == "requires_capture"
     captured = client.v1.payment_intents.capture(held.id, params={"amount_to_capture": 2500})
     assert (captured.status, captured.amount_received) == ("succeeded", 2500)
+
+
+def test_a_subscription_created_incomplete_becomes_active_when_its_payment_intent_is_confirmed(
+        served_sandbox: str) -> None:
+    """Stripe's subscription sample: default_incomplete, expand latest_invoice.confirmation_secret,
+    confirm the PaymentIntent with a card, receive an active subscription."""
+    client = _client(served_sandbox)
+    price = client.v1.prices.list(params={"lookup_keys": ["team_monthly"]}).data[0]
+    customer = client.v1.customers.create(params={"email": "incomplete@example.com"})
+    subscription = client.v1.subscriptions.create(params={
+        "customer": customer.id, "items": [{"price": price.id}], "payment_behavior": "default_incomplete",
+        "payment_settings": {"save_default_payment_method": "on_subscription"},
+        "expand": ["latest_invoice.confirmation_secret"]})
+    assert subscription.status == "incomplete"
+    secret = subscription.latest_invoice.confirmation_secret
+    assert secret.type == "payment_intent"
+    intent_id = secret.client_secret.split("_secret_")[0]
+    intent = client.v1.payment_intents.confirm(intent_id, params={"payment_method": "pm_card_visa"})
+    assert (intent.status, intent.amount_received) == ("succeeded", 2900)
+    active = client.v1.subscriptions.retrieve(subscription.id, params={"expand": ["latest_invoice.payments"]})
+    assert (active.status, active.latest_invoice.status) == ("active", "paid")
+    assert active.latest_invoice.payments.data[0].payment.payment_intent == intent_id
+    assert active.default_payment_method == intent.payment_method
+
+
+def test_a_checkout_session_in_subscription_mode_completed_on_the_hosted_page(served_sandbox: str) -> None:
+    """Stripe's checkout sample: create a session, send the customer to its url, the session completes
+    with an active subscription and `checkout.session.completed`."""
+    client = _client(served_sandbox)
+    price = client.v1.prices.list(params={"lookup_keys": ["business_monthly"]}).data[0]
+    session = client.v1.checkout.sessions.create(params={
+        "mode": "subscription", "line_items": [{"price": price.id, "quantity": 1}],
+        "success_url": "https://shop.example/success?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": "https://shop.example/cancel"})
+    assert session.url.startswith(served_sandbox + "/checkout/")
+    with httpx.Client() as browser:
+        page = browser.get(session.url)
+        assert page.status_code == 200 and "Business" in page.text
+        done = browser.post(session.url, data={"email": "checkout@example.com", "number": "4242 4242 4242 4242"})
+    assert done.status_code == 200 and "session_id=" + session.id in done.text
+    complete = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["subscription"]})
+    assert (complete.status, complete.payment_status) == ("complete", "paid")
+    assert complete.subscription.status == "active"
+    assert complete.customer_details.email == "checkout@example.com"
+    (event,) = client.v1.events.list(params={"type": "checkout.session.completed"}).data
+    assert event.data.object.id == session.id
