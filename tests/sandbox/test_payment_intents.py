@@ -218,9 +218,15 @@ async def test_validation_errors_change_nothing(client, app) -> None:
     missing = (await client.post("/v1/payment_intents", data={"currency": "usd"})).json()["error"]
     assert (missing["code"], missing["param"]) == ("parameter_missing", "amount")
     both = (await client.post("/v1/payment_intents", data={
-        "amount": "2000", "currency": "usd", "payment_method_types[]": "card",
+        "amount": "2000", "currency": "usd", "allowed_payment_method_types[]": "card",
         "automatic_payment_methods[enabled]": "true"})).json()["error"]
     assert both["param"] == "automatic_payment_methods"
+    no_card = (await client.post("/v1/payment_intents", data={
+        "amount": "2000", "currency": "usd", "allowed_payment_method_types[]": "sepa_debit"})).json()["error"]
+    assert no_card["param"] == "allowed_payment_method_types"
+    old_name = (await client.post("/v1/payment_intents", data={
+        "amount": "2000", "currency": "usd", "payment_method_types[]": "card"})).json()["error"]
+    assert (old_name["code"], old_name["param"]) == ("parameter_unknown", "payment_method_types")   # endive renamed it
     off = (await client.post("/v1/payment_intents", data={
         "amount": "2000", "currency": "usd", "off_session": "true"})).json()["error"]
     assert off["param"] == "off_session"

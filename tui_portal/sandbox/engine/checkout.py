@@ -362,7 +362,7 @@ def _payment_intent_for(ctx: Context, session: dict[str, Any], customer: dict[st
         ctx, amount=int(session["amount_total"]), currency=session["currency"],
         customer=customer["id"] if customer else None, description=data.get("description"),
         metadata=dict(data.get("metadata") or {}), capture_method=data.get("capture_method", "automatic"),
-        setup_future_usage=data.get("setup_future_usage"), payment_method_types=["card"],
+        setup_future_usage=data.get("setup_future_usage"), allowed_payment_method_types=["card"],
         receipt_email=data.get("receipt_email"))
     session["payment_intent"] = intent["id"]
     ctx.save(session)

@@ -41,7 +41,7 @@ def open_invoice_payment(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any
     intent = payment_intents.new_payment_intent(
         ctx, amount=int(invoice["amount_due"]), currency=invoice["currency"], customer=invoice["customer"],
         description=DESCRIPTIONS.get(invoice.get("billing_reason") or "", "Payment for Invoice"),
-        payment_method_types=["card"], setup_future_usage=_saves_card(ctx, invoice))
+        allowed_payment_method_types=["card"], setup_future_usage=_saves_card(ctx, invoice))
     payment = {
         "id": ctx.new_id("inpay_"),
         "object": OBJECT,

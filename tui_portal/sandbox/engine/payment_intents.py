@@ -113,20 +113,22 @@ def _past(action: str) -> str:
 def new_payment_intent(ctx: Context, *, amount: int, currency: str, customer: str | None = None,
                        description: str | None = None, metadata: dict[str, str] | None = None,
                        capture_method: str = "automatic", setup_future_usage: str | None = None,
-                       payment_method_types: list[str] | None = None,
+                       allowed_payment_method_types: list[str] | None = None,
                        automatic_payment_methods: dict[str, Any] | None = None,
                        receipt_email: str | None = None, statement_descriptor: str | None = None,
                        statement_descriptor_suffix: str | None = None) -> dict[str, Any]:
     """A `requires_payment_method` PaymentIntent, saved, with `payment_intent.created`.
 
-    Neither `payment_method_types` nor `automatic_payment_methods` given: automatic payment methods
-    are on (Stripe's default since 2023-08-16), which in the sandbox means cards only."""
+    Neither `allowed_payment_method_types` nor `automatic_payment_methods` given: automatic payment
+    methods are on (Stripe's default since 2023-08-16). Either way the sandbox offers cards only
+    (`payment_method_types: ["card"]`)."""
     intent_id = ctx.new_id("pi_")
-    if payment_method_types is None and automatic_payment_methods is None:
+    if allowed_payment_method_types is None and automatic_payment_methods is None:
         automatic_payment_methods = {"allow_redirects": "always", "enabled": True}
     doc = {
         "id": intent_id,
         "object": OBJECT,
+        "allowed_payment_method_types": allowed_payment_method_types,
         "amount": amount,
         "amount_capturable": 0,
         "amount_details": {"tip": {}},
@@ -156,7 +158,7 @@ def new_payment_intent(ctx: Context, *, amount: int, currency: str, customer: st
         "payment_method_configuration_details": None,
         "payment_method_options": {"card": {"installments": None, "mandate_options": None, "network": None,
                                             "request_three_d_secure": "automatic"}},
-        "payment_method_types": payment_method_types or ["card"],
+        "payment_method_types": ["card"],
         "processing": None,
         "receipt_email": receipt_email,
         "review": None,

@@ -40,17 +40,16 @@ CONFIRM_PARAMS = {
     "error_on_requires_action": Bool(),
     "use_stripe_sdk": Bool(),
     "payment_method_options": Any_(),
-    "payment_method_types": Array(Str()),
+    "allowed_payment_method_types": Array(Str()),
     "payment_method_data": Any_(),
     "confirmation_token": Str(),
     "mandate_data": Any_(),
     "shipping": Any_(),
     "capture_method": Enum("automatic", "automatic_async", "manual"),
-    "client_secret": Str(),
 }
 
 CREATE_PARAMS = {
-    **{key: value for key, value in CONFIRM_PARAMS.items() if key not in ("client_secret",)},
+    **CONFIRM_PARAMS,
     "amount": Int(required=True),
     "currency": Str(required=True),
     "customer": Str(),
@@ -69,6 +68,10 @@ CREATE_PARAMS = {
 
 
 def _refuse_unsupported(params: dict[str, Any]) -> None:
+    allowed = params.get("allowed_payment_method_types")
+    if allowed is not None and "card" not in allowed:
+        raise errors.StripeError("This sandbox takes card payments only: include `card` in "
+                                 "allowed_payment_method_types.", param="allowed_payment_method_types")
     for key in UNSUPPORTED:
         if params.get(key) not in (None, "", {}):
             raise errors.StripeError(
@@ -96,6 +99,9 @@ def _confirm(ctx: Context, intent: dict[str, Any]) -> dict[str, Any]:
     params = ctx.params
     if params.get("capture_method"):
         intent["capture_method"] = params["capture_method"]
+    if params.get("allowed_payment_method_types"):
+        intent["allowed_payment_method_types"] = params["allowed_payment_method_types"]
+        intent["automatic_payment_methods"] = None
     if "receipt_email" in params:
         intent["receipt_email"] = check_email(params["receipt_email"], "receipt_email")
     off_session = _off_session(params)
@@ -124,9 +130,9 @@ def create(ctx: Context) -> dict[str, Any]:
     _refuse_unsupported(params)
     currency = engine.check_currency(params["currency"])
     engine.check_amount(params["amount"], currency)
-    if params.get("automatic_payment_methods") and params.get("payment_method_types"):
-        raise errors.StripeError("You may only specify one of these parameters: automatic_payment_methods, "
-                                 "payment_method_types.", param="automatic_payment_methods")
+    if params.get("automatic_payment_methods") and params.get("allowed_payment_method_types"):
+        raise errors.StripeError("You may only specify one of these parameters: allowed_payment_method_types, "
+                                 "automatic_payment_methods.", param="automatic_payment_methods")
     for key in ("off_session", "return_url", "error_on_requires_action"):
         if key in params and not params.get("confirm"):
             raise errors.StripeError(f"You may only specify `{key}` when `confirm` is set to true.", param=key)
@@ -142,7 +148,7 @@ def create(ctx: Context) -> dict[str, Any]:
         description=params.get("description"), metadata=apply_metadata({}, params.get("metadata") or {}),
         capture_method=params.get("capture_method", "automatic"),
         setup_future_usage=params.get("setup_future_usage"),
-        payment_method_types=params.get("payment_method_types"),
+        allowed_payment_method_types=params.get("allowed_payment_method_types"),
         automatic_payment_methods=None if automatic is None else {
             "allow_redirects": automatic.get("allow_redirects", "always"), "enabled": automatic["enabled"]},
         receipt_email=check_email(params.get("receipt_email"), "receipt_email"),
@@ -173,7 +179,7 @@ UPDATE_PARAMS = {
     "description": Str(clearable=True),
     "metadata": Metadata(),
     "payment_method": Str(),
-    "payment_method_types": Array(Str()),
+    "allowed_payment_method_types": Array(Str()),
     "setup_future_usage": Enum("off_session", "on_session", clearable=True),
     "receipt_email": Str(clearable=True),
     "capture_method": Enum("automatic", "automatic_async", "manual"),
@@ -212,8 +218,8 @@ def update(ctx: Context) -> dict[str, Any]:
             intent[key] = params[key]
     if "receipt_email" in params:
         intent["receipt_email"] = check_email(params["receipt_email"], "receipt_email")
-    if "payment_method_types" in params:
-        intent["payment_method_types"] = params["payment_method_types"]
+    if "allowed_payment_method_types" in params:
+        intent["allowed_payment_method_types"] = params["allowed_payment_method_types"]
         intent["automatic_payment_methods"] = None
     if "metadata" in params:
         intent["metadata"] = apply_metadata(intent.get("metadata"), params["metadata"])
