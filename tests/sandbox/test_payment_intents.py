@@ -241,10 +241,12 @@ async def test_validation_errors_change_nothing(client, app) -> None:
     assert (unconfirmable["code"], unconfirmable["param"]) == ("payment_intent_unexpected_state", "payment_method")
 
 
-@pytest.mark.parametrize("resource", ["payment_intent", "charge"])
+@pytest.mark.parametrize("resource", ["payment_intent", "charge", "invoice_payment"])
 async def test_objects_have_every_key_of_stripes_sample(client, resource) -> None:
     intent = await _create(client, payment_method="pm_card_visa", confirm="true")
     ours = intent if resource == "payment_intent" else (await client.get(f"/v1/charges/{intent['latest_charge']}")).json()
+    if resource == "invoice_payment":
+        ours = (await client.get("/v1/invoice_payments", params={"limit": "1"})).json()["data"][0]
     sample = stripe_resources()[resource]
     assert ours["object"] == sample["object"]
     assert missing_keys(sample, ours) == []
