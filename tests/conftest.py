@@ -32,3 +32,11 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Check every request the billing client sends against the official stripe package
+    (``tests/request_contract_plugin.py``; the run fails on a violation)."""
+    from tests.request_contract_plugin import RequestContractPlugin
+
+    config.pluginmanager.register(RequestContractPlugin(), "stripe_request_contract")

@@ -45,9 +45,9 @@ def _leaf_commands() -> list[tuple[str, ...]]:
 
 def test_every_command_is_covered_by_the_leaf_walk() -> None:
     leaves = {" ".join(path) for path in _leaf_commands()}
-    for command in ("login", "logout", "sandbox serve", "sandbox reset", "sandbox advance", "config check",
-                    "completion", "ssh keys list", "ssh keys add", "ssh serve", "ssh session", "kiosk", "staff",
-                    "staff audit verify"):
+    for command in ("login", "logout", "sandbox serve", "sandbox reset", "sandbox advance", "sandbox listen",
+                    "config check", "completion", "ssh keys list", "ssh keys add", "ssh serve", "ssh session",
+                    "kiosk", "staff", "staff audit verify"):
         assert command in leaves
 
 
@@ -195,7 +195,7 @@ def test_bash_completes_commands_options_and_choices(bash_script: Path, tmp_path
     ], cwd=tmp_path)
     assert answers == [
         ["sandbox"],
-        ["advance", "reset", "serve"],
+        ["advance", "listen", "reset", "serve"],
         ["--port", "--portal-configuration", "--profile"],
         ["debug", "error", "info", "warning"],
         ["warning"],
@@ -240,6 +240,6 @@ def test_zsh_script_wraps_the_same_completion(bash_script: Path) -> None:
     assert result.returncode == 0, result.stderr
     registered, sandbox_actions, levels, key_options = result.stdout.splitlines()
     assert registered == "_bash_complete -o default -F _tui_portal"
-    assert sandbox_actions.split() == ["serve", "reset", "advance"]
+    assert sandbox_actions.split() == ["serve", "reset", "advance", "listen"]
     assert levels.split() == ["debug", "info", "warning", "error"]
     assert "--customer" in key_options.split() and "--days" not in key_options.split()

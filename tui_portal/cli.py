@@ -152,6 +152,16 @@ def _build_parser() -> argparse.ArgumentParser:
     advance = sandbox_commands.add_parser("advance", help="move the sandbox clock forward and run what falls due")
     advance.add_argument("--days", type=_positive_days, required=True, metavar="N", help="how many days to move forward (at least 1)")
     advance.add_argument("--db", metavar="PATH", help="database file (default: --sandbox-db, else the user data dir)")
+    listen = sandbox_commands.add_parser(
+        "listen", help="forward the sandbox's events, signed, to a local webhook handler (like `stripe listen`)",
+        description="Print a webhook signing secret (stable for the sandbox database), then POST each new event, "
+        "signed with it, to --forward-to. Listens to the database file in this process, or with --api-base to a "
+        "running `tui-portal sandbox serve`. Ctrl+C stops.",
+    )
+    listen.add_argument("--forward-to", required=True, metavar="URL", help="where to POST events, e.g. http://localhost:4242/webhook")
+    listen.add_argument("--events", metavar="TYPE,...", help="only these event types (comma-separated; default: every event)")
+    listen.add_argument("--db", metavar="PATH", help="database file (default: --sandbox-db, else the user data dir)")
+    listen.add_argument("--api-key", metavar="sk_test_...", help="key for --api-base (default: the sandbox's own; it accepts any sk_test_ key)")
     config = commands.add_parser("config", help="the portal configuration")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_commands.add_parser(
@@ -264,6 +274,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"tui-portal sandbox {args.sandbox_command}: {error}", file=sys.stderr)
         return 2
+    if args.sandbox_command == "listen":
+        return _sandbox_listen(args, db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if args.sandbox_command == "serve":
         from tui_portal import sandbox
@@ -312,6 +324,39 @@ def _sandbox(args: argparse.Namespace) -> int:
             print("  Nothing fell due.")
         return 0
     raise AssertionError(args.sandbox_command)
+
+
+def _sandbox_listen(args: argparse.Namespace, db_path: Path) -> int:
+    """`sandbox listen`: checks its input (exit 2), then forwards until Ctrl+C (exit 0)."""
+    from tui_portal import sandbox
+    from tui_portal.sandbox.lock import serving
+    from tui_portal.sandbox.webhooks import listen
+    from tui_portal.sandbox.webhooks.urls import url_problem
+
+    try:
+        forward_to = listen.check_forward_url(args.forward_to)
+        events = listen.parse_events(args.events)
+    except ValueError as error:
+        print(f"tui-portal sandbox listen: {error}", file=sys.stderr)
+        return 2
+    if args.api_base and args.db:
+        print("tui-portal sandbox listen: give either --api-base (a running sandbox serve) or --db, not both",
+              file=sys.stderr)
+        return 2
+    if args.api_base and url_problem(args.api_base):
+        print(f"tui-portal sandbox listen: --api-base {args.api_base!r}: {url_problem(args.api_base)}", file=sys.stderr)
+        return 2
+    if args.api_key and not args.api_base:
+        print("tui-portal sandbox listen: --api-key is for --api-base; a database file needs no key", file=sys.stderr)
+        return 2
+    if args.api_base:
+        return listen.run(forward_to=forward_to, events=events, db_path=None, api_base=args.api_base,
+                          api_key=args.api_key or sandbox.DEFAULT_API_KEY)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    # Listening reads the file as `sandbox serve` does, so a reset under it is refused the same way.
+    with serving(db_path):
+        return listen.run(forward_to=forward_to, events=events, db_path=db_path, api_base=None,
+                          api_key=sandbox.DEFAULT_API_KEY)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,13 +51,13 @@ async def test_subscription_life_cycle_on_a_new_customer(client: StripeClient) -
 
 async def test_setup_intent_confirm_and_cancel(client: StripeClient) -> None:
     customer = await client.customers.create(email=f"seti-{uuid.uuid4().hex[:8]}@example.com")
-    intent = await client.setup_intents.create(customer=customer.id, payment_method_types=["card"])
+    intent = await client.setup_intents.create(customer=customer.id, allowed_payment_method_types=["card"])
     assert intent.status == "requires_payment_method"
     assert intent.client_secret and intent.client_secret.startswith(intent.id)
     assert (await client.setup_intents.retrieve(intent.id)).status == "requires_payment_method"
     confirmed = await client.setup_intents.confirm(intent.id, payment_method="pm_card_visa")
     assert confirmed.status == "succeeded"
-    other = await client.setup_intents.create(customer=customer.id, payment_method_types=["card"])
+    other = await client.setup_intents.create(customer=customer.id, allowed_payment_method_types=["card"])
     canceled = await client.setup_intents.cancel(other.id, cancellation_reason="abandoned")
     assert canceled.status == "canceled"
     assert canceled.cancellation_reason == "abandoned"

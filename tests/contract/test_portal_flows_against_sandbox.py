@@ -110,7 +110,7 @@ async def test_schedule_from_subscription_then_release(client: StripeClient) -> 
 async def test_card_added_through_a_setup_intent_and_a_declined_card_refused(client: StripeClient) -> None:
     customer = await fresh_customer(client)
     intent = await client.setup_intents.create(
-        customer=customer.id, payment_method="pm_card_mastercard", payment_method_types=["card"], confirm=True
+        customer=customer.id, payment_method="pm_card_mastercard", allowed_payment_method_types=["card"], confirm=True
     )
     assert intent.status == "succeeded"
     method_id = expandable_id(intent.payment_method)

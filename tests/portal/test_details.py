@@ -73,6 +73,19 @@ async def test_billing_address(sandbox: Sandbox) -> None:
     assert stored is not None and (stored.city, stored.postal_code, stored.country) == ("Hamburg", "20354", "DE")
 
 
+async def test_a_blank_address_line_clears_it_without_sending_an_empty_field(sandbox: Sandbox) -> None:
+    """Stripe refuses `address[line2]=` (a field cannot be unset alone); the portal leaves the blank
+    line out of the address it sends whole, and the old second line is gone."""
+    service = sandbox.service()
+    await service.update_address(AddressInput(line1="Jungfernstieg 1", line2="3. OG", city="Hamburg",
+                                              postal_code="20354", country="DE"))
+    assert (await _customer(sandbox)).address.line2 == "3. OG"
+    await service.update_address(AddressInput(line1="Jungfernstieg 1", line2="  ", city="Hamburg",
+                                              postal_code="20354", country="DE"))
+    stored = (await _customer(sandbox)).address
+    assert (stored.line1, stored.line2, stored.state) == ("Jungfernstieg 1", None, None)
+
+
 async def test_shipping(sandbox: Sandbox) -> None:
     service = sandbox.service()
     with pytest.raises(InvalidFields) as caught:

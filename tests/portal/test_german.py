@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.portal.support import Sandbox, configure
+from tests.portal.support import FIXED, Sandbox, configure
 from tui_portal.portal import FieldError
 from tui_portal.portal.formatting import format_day
+from tui_portal.sandbox import create_app
 
 
 async def test_preferred_locale_german(sandbox: Sandbox) -> None:
@@ -34,8 +35,17 @@ async def test_preferred_locale_german(sandbox: Sandbox) -> None:
     assert service.gettext("Renews on %(date)s") == "Verlängert sich am %(date)s"
 
 
+def forget_preferred_locales(sandbox: Sandbox, email: str) -> None:
+    """Stripe's API cannot empty `preferred_locales` (its parameter class declares a list of
+    strings, no '' to unset), so the stored customer is made as one created without them."""
+    with create_app(sandbox.db_path, now=lambda: FIXED).context() as ctx:
+        customer = ctx.load("customer", sandbox.customers[email])
+        customer["preferred_locales"] = []
+        ctx.save(customer)
+
+
 async def test_configured_locale_when_customer_has_none(sandbox: Sandbox) -> None:
-    await sandbox.client.customers.update(sandbox.customers["demo@example.com"], preferred_locales="")
+    forget_preferred_locales(sandbox, "demo@example.com")
     service = sandbox.service(configuration=configure(sandbox.configuration, {"tui.locale": "de"}))
     overview = await service.overview()
     assert service.locale == "de"

@@ -77,3 +77,19 @@ async def invoices_of(client: httpx.AsyncClient, customer: str) -> list[dict[str
 
 def line_amounts(invoice: dict[str, Any]) -> list[int]:
     return [line["amount"] for line in invoice["lines"]["data"]]
+
+
+async def events_about(client: httpx.AsyncClient, object_id: str, event_type: str) -> list[dict[str, Any]]:
+    """Events of one type whose object is ``object_id``, newest first.
+
+    Stripe's event list has no filter by object (only ``type``/``types``/``created``), so this
+    pages through the type and picks, as a merchant's code would.
+    """
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"type": event_type, "limit": 100}
+    while True:
+        page = await ok(await client.get("/v1/events", params=params))
+        found.extend(event for event in page["data"] if event["data"]["object"].get("id") == object_id)
+        if not page["has_more"]:
+            return found
+        params["starting_after"] = page["data"][-1]["id"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tests.sandbox.billing_support import make_catalog, ok
+from tests.sandbox.billing_support import events_about, make_catalog, ok
 from tests.sandbox.conftest import demo_customer
 
 
@@ -16,8 +16,7 @@ async def _session(client, **data) -> dict:
 
 
 async def _completed_events(client, session_id: str) -> list[dict]:
-    return (await client.get("/v1/events", params={
-        "object_id": session_id, "type": "checkout.session.completed"})).json()["data"]
+    return await events_about(client, session_id, "checkout.session.completed")
 
 
 async def test_subscription_mode_creates_the_customer_and_an_active_subscription(client) -> None:

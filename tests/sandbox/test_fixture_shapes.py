@@ -162,6 +162,17 @@ async def _deleted_discount(client, app) -> dict:
 
 
 # (fixture resource name, fetcher). Billing: add subscription / invoice / ... rows here.
+async def _deleted_plan(client, app) -> dict:
+    plan = (await client.post("/v1/plans", data={"amount": "100", "currency": "usd", "interval": "month",
+                                                 "product[name]": "Shape"})).json()
+    return (await client.delete(f"/v1/plans/{plan['id']}")).json()
+
+
+async def _tax_rate(client, app) -> dict:
+    return (await client.post("/v1/tax_rates", data={"display_name": "VAT", "percentage": "19",
+                                                     "inclusive": "false"})).json()
+
+
 SHAPES: list[tuple[str, Fetcher]] = [
     ("account", _get("/v1/account")),
     ("customer", _demo),
@@ -174,6 +185,9 @@ SHAPES: list[tuple[str, Fetcher]] = [
     ("product", _first("/v1/products")),
     ("deleted_product", _deleted_product),
     ("price", _first("/v1/prices")),
+    ("plan", _first("/v1/plans")),
+    ("deleted_plan", _deleted_plan),
+    ("tax_rate", _tax_rate),
     ("coupon", _get("/v1/coupons/RETAIN25")),
     ("deleted_coupon", _deleted_coupon),
     ("promotion_code", _first("/v1/promotion_codes")),

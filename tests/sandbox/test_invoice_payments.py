@@ -6,12 +6,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tests.sandbox.billing_support import APR_1, advance_clock, make_catalog, make_clock, make_customer, ok
+from tests.sandbox.billing_support import (
+    APR_1,
+    advance_clock,
+    events_about,
+    make_catalog,
+    make_clock,
+    make_customer,
+    ok,
+)
+from tests.sandbox.test_payment_intents import event_types_about
 
 
-async def _types(client, object_id: str) -> list[str]:
-    events = (await client.get("/v1/events", params={"object_id": object_id, "limit": "100"})).json()["data"]
-    return [event["type"] for event in reversed(events)]
+_types = event_types_about
 
 
 async def _incomplete(client, *, clock: str | None = None, card: str = "pm_card_visa") -> tuple[dict, dict]:
@@ -58,8 +65,7 @@ async def test_default_incomplete_waits_for_the_payment_intent_then_becomes_acti
     assert active["status"] == "active"
     assert active["default_payment_method"] == paid["payment_method"]      # save_default_payment_method
     assert (await _types(client, invoice["id"]))[-2:] == ["invoice.paid", "invoice.payment_succeeded"]
-    sub_events = (await client.get("/v1/events", params={
-        "object_id": subscription["id"], "type": "customer.subscription.updated"})).json()["data"]
+    sub_events = await events_about(client, subscription["id"], "customer.subscription.updated")
     changes = [event["data"]["previous_attributes"] for event in sub_events]
     assert {"status": "incomplete"} in [{"status": change["status"]} for change in changes if "status" in change]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.sandbox.billing_support import events_about
 from tests.sandbox.conftest import FIXED_NOW, FixedClock, demo_customer, table_counts
 from tui_portal.sandbox import create_app, seed
 from tui_portal.sandbox.app import SandboxApp
@@ -36,9 +37,7 @@ async def _past_due(client: httpx.AsyncClient) -> tuple[dict, dict, dict]:
 
 
 async def _events(client: httpx.AsyncClient, object_id: str, event_type: str) -> list[dict]:
-    page = await ok(await client.get("/v1/events", params={"object_id": object_id, "type": event_type,
-                                                           "limit": 100}))
-    return page["data"]
+    return await events_about(client, object_id, event_type)
 
 
 async def _attach(client: httpx.AsyncClient, customer_id: str, token: str) -> dict:

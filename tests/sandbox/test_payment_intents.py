@@ -12,9 +12,20 @@ from tests.sandbox.test_fixture_shapes import missing_keys
 from tests.stripe_samples import stripe_resources
 
 
-async def _events(client, object_id: str) -> list[str]:
-    events = (await client.get("/v1/events", params={"object_id": object_id, "limit": "100"})).json()["data"]
-    return [event["type"] for event in reversed(events)]
+async def event_types_about(client, object_id: str) -> list[str]:
+    """Types of the events whose object is `object_id`, oldest first. Stripe's event list has no filter
+    by object, so this pages through all of them, as a merchant's code would."""
+    found: list[str] = []
+    params: dict[str, str] = {"limit": "100"}
+    while True:
+        page = (await client.get("/v1/events", params=params)).json()
+        found.extend(event["type"] for event in page["data"] if event["data"]["object"].get("id") == object_id)
+        if not page["has_more"]:
+            return list(reversed(found))
+        params["starting_after"] = page["data"][-1]["id"]
+
+
+_events = event_types_about
 
 
 async def _create(client, **data) -> dict:

@@ -81,7 +81,7 @@ async def test_setup_intent_confirm_true_at_create_attaches(client) -> None:
     seats = await demo_customer(client, "seats@example.com")
     response = await client.post("/v1/setup_intents", data={
         "customer": seats["id"], "payment_method": "pm_card_mastercard", "confirm": "true",
-        "payment_method_types[0]": "card", "usage": "off_session"})
+        "allowed_payment_method_types[0]": "card", "usage": "off_session"})
     intent = response.json()
     assert intent["status"] == "succeeded" and intent["client_secret"].startswith(intent["id"] + "_secret_")
     pm = (await client.get(f"/v1/payment_methods/{intent['payment_method']}")).json()

@@ -17,7 +17,18 @@ from tests.sandbox.conftest import FIXED_NOW, FixedClock, demo_customer, make_cl
 from tui_portal.sandbox import advance, create_app
 from tui_portal.sandbox.app import SandboxApp
 
-from .billing_support import APR_1, JUN_1, MAY_1, advance_clock, invoices_of, make_catalog, make_clock, ok, subscribe
+from .billing_support import (
+    APR_1,
+    JUN_1,
+    MAY_1,
+    advance_clock,
+    events_about,
+    invoices_of,
+    make_catalog,
+    make_clock,
+    ok,
+    subscribe,
+)
 
 DAY = 24 * 3600
 # The renewal on May 1 fails; the retries of the custom schedule follow 3, 5 and 7 days apart.
@@ -27,9 +38,7 @@ RETRY_4 = RETRY_3 + 7 * DAY
 
 
 async def _events(client: httpx.AsyncClient, object_id: str, event_type: str) -> list[dict[str, Any]]:
-    page = await ok(await client.get("/v1/events", params={"object_id": object_id, "type": event_type,
-                                                           "limit": 100}))
-    return page["data"]
+    return await events_about(client, object_id, event_type)
 
 
 async def _attach(client: httpx.AsyncClient, customer: str, token: str) -> str:

@@ -48,3 +48,13 @@ def test_money_text() -> None:
     assert money.format_money(-667, "usd") == "-$6.67"
     assert money.format_money(500, "jpy") == "\u00a5500"
     assert money.format_money(123456, "chf") == "CHF 1,234.56"
+
+
+def test_totals_with_taxes() -> None:
+    # 2900 with 500 off, 19% exclusive VAT on the 2400 left (456): the total adds the tax.
+    exclusive = compute_totals([2900], total_discount=500, customer_balance=0, exclusive_tax=456)
+    assert (exclusive.total, exclusive.total_excluding_tax, exclusive.subtotal_excluding_tax) == (2856, 2400, 2900)
+    assert exclusive.amount_due == 2856
+    # An inclusive 10% inside 1100 (100): the total stays what the lines say.
+    inclusive = compute_totals([1100], total_discount=0, customer_balance=0, inclusive_tax=100)
+    assert (inclusive.total, inclusive.total_excluding_tax, inclusive.subtotal_excluding_tax) == (1100, 1000, 1000)

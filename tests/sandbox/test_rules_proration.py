@@ -176,3 +176,17 @@ def test_prorated_rounds_half_up_per_line(amount: int, numerator: int, denominat
 def test_cancellation_credit_for_unused_time() -> None:
     lines = proration.cancellation_credit_lines([change(PricedItem(PRO, 1, "Pro"), None)], at=APR_11)
     assert [line.amount for line in lines] == [-1333]
+
+
+def test_a_billed_basis_is_what_a_credit_gives_back() -> None:
+    # Flexible billing: Pro was set without prorations, so the period was billed as Basic; going back to
+    # Basic on Apr 21 credits a third of Basic (333), not of Pro (667), and debits a third of Basic.
+    apr_21 = ts(2026, 4, 21)
+    flexible = ItemChange("si_A", PricedItem(PRO, 1, "Pro"), PricedItem(BASIC, 1, "Basic"), APR_1, MAY_1,
+                          billed=PricedItem(BASIC, 1, "Basic"))
+    plan = plan_update([flexible], at=apr_21, proration_behavior="always_invoice")
+    assert [line.amount for line in plan.lines] == [-333, 333]
+    assert plan.lines[0].price["id"] == "price_basic"
+    classic = plan_update([change(PricedItem(PRO, 1, "Pro"), PricedItem(BASIC, 1, "Basic"))], at=apr_21,
+                          proration_behavior="always_invoice")
+    assert [line.amount for line in classic.lines] == [-667, 333]

@@ -18,6 +18,7 @@ from .billing_support import (
     APR_1,
     MAY_1,
     advance_clock,
+    events_about,
     invoices_of,
     make_catalog,
     make_clock,
@@ -45,9 +46,7 @@ async def start_trial(client: httpx.AsyncClient, *, card: str = "pm_card_visa",
 
 
 async def events_for(client: httpx.AsyncClient, object_id: str, event_type: str) -> list[dict[str, Any]]:
-    page = await ok(await client.get("/v1/events", params={"object_id": object_id, "type": event_type,
-                                                           "limit": "100"}))
-    return page["data"]
+    return await events_about(client, object_id, event_type)
 
 
 def period_of(subscription: dict[str, Any]) -> tuple[int, int]:
@@ -276,7 +275,7 @@ async def test_trial_end_in_the_past_on_update_is_refused(empty_client: httpx.As
 async def test_billing_cycle_anchor_now_during_a_trial_is_refused(empty_client: httpx.AsyncClient) -> None:
     _, _, _, subscription = await start_trial(empty_client)
     error = error_of(await empty_client.post(f"/v1/subscriptions/{subscription['id']}",
-                                             data={"billing_cycle_anchor": "now"}))
+                                             data={"billing_cycle_anchor[type]": "now"}))
     assert (error["code"], error["param"]) == ("subscription_update_trial_after_billing_cycle_anchor",
                                                "billing_cycle_anchor")
 

@@ -163,7 +163,7 @@ class PaymentMethodsMixin(ServiceCore):
                 mode="setup",
                 customer=self.customer_id,
                 currency=field(customer, "currency") or "usd",
-                payment_method_types=["card"],
+                allowed_payment_method_types=["card"],
                 success_url=return_url,
                 cancel_url=return_url,
                 metadata={PORTAL_SCHEDULE_MARK: "add_card"},

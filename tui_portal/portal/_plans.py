@@ -327,7 +327,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             if item_changes:
                 values["items"] = [{"id": item.id, "price": new_price.id, "quantity": new_quantity}]
                 if anchor_now and not scheduled:
-                    values["billing_cycle_anchor"] = "now"
+                    values["billing_cycle_anchor"] = {"type": "now"}
                 if ends_trial and not scheduled:
                     values["trial_end"] = "now"
             return values
@@ -641,7 +641,7 @@ class PlanChangesMixin(PromotionCodesMixin):
                 params["proration_date"] = preview.proration_date
             continues_trial = subscription.status == "trialing" and not preview.ends_trial
             if update.billing_cycle_anchor == "now" and not continues_trial:
-                params["billing_cycle_anchor"] = "now"
+                params["billing_cycle_anchor"] = {"type": "now"}
             if preview.ends_trial:
                 params["trial_end"] = "now"
             # A change that must be paid now either succeeds with the payment or changes nothing.

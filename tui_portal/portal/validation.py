@@ -121,7 +121,10 @@ def address_errors(address: AddressInput, translator: Translator, prefix: str = 
     for key, value in cleaned.items():
         if len(value) > MAX_TEXT:
             errors.append(FieldError(prefix + key, _("This is too long (at most %(max)d characters).") % {"max": MAX_TEXT}))
-    return cleaned, errors
+    # Blank fields are left out, not sent empty: Stripe's parameter classes declare address
+    # fields as plain strings (no '' to unset, unlike `address` itself), and Stripe has answered
+    # "You cannot set 'line2' to an empty string". The whole address is sent each time.
+    return {key: value for key, value in cleaned.items() if value}, errors
 
 
 def validate_address(address: AddressInput, translator: Translator) -> dict[str, str]:

@@ -33,6 +33,7 @@ from .params import validate_fields
 from .router import Response, Route, match
 from .seed import seed_demo
 from .store import Store
+from .webhooks import worker as webhook_worker
 from .wire import (API_VERSION, api_key_from_headers, canonical_params, check_api_version, decode_form,
                    delete_params, json_body)
 
@@ -126,6 +127,7 @@ class SandboxApp:
             if message["type"] == "lifespan.startup":
                 try:
                     await asyncio.to_thread(self.ensure_ready)
+                    webhook_worker.start(self)  # a server delivers what is queued even before a request
                 except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
@@ -170,6 +172,7 @@ class SandboxApp:
             headers["Idempotency-Key"] = idempotency_key
         try:
             self.ensure_ready()
+            webhook_worker.start_when_useful(self)  # not in ensure_ready: `advance` and `reset` exit at once
             route, path_params, path_exists = match(request.method, request.path)
             if route is None or route.auth:
                 api_key = api_key_from_headers(request.headers)
@@ -191,8 +194,10 @@ class SandboxApp:
             use_idempotency = bool(idempotency_key) and request.method == "POST" and api_key is not None
             if use_idempotency:
                 idempotency.validate_key(idempotency_key)  # type: ignore[arg-type]
-            return self._execute(route, request, headers, request_id, api_key, params, path_params,
-                                 canonical_params(raw) if use_idempotency else None, idempotency_key)
+            response = self._execute(route, request, headers, request_id, api_key, params, path_params,
+                                     canonical_params(raw) if use_idempotency else None, idempotency_key)
+            webhook_worker.start_when_useful(self)  # this request may have queued this process's first delivery
+            return response
         except errors.StripeError as error:
             headers.update(error.headers)
             return self._json(error.status, error.body(request_id), headers)

@@ -75,6 +75,8 @@ OBJECT_NAMES: dict[str, str] = {
     "discount": "discount",
     "payment_intent": "payment_intent",
     "charge": "charge",
+    "plan": "plan",
+    "tax_rate": "tax rate",
 }
 
 

@@ -7,8 +7,10 @@ whole; a nested hash lists only its changed sub-keys (recursively).
 from __future__ import annotations
 
 import copy
+import time
 from typing import TYPE_CHECKING, Any
 
+from .webhooks import outbox, worker
 from .wire import API_VERSION
 
 if TYPE_CHECKING:
@@ -56,6 +58,11 @@ def record_event(
         "request": {"id": ctx.request_id, "idempotency_key": ctx.idempotency_key},
         "type": event_type,
     }
+    # Deliveries are queued in this same transaction (see webhooks/outbox.py); the worker is only
+    # woken, never waited for.
+    event["pending_webhooks"] = outbox.enqueue(ctx.tx, event, now=time.time())
+    if event["pending_webhooks"]:
+        worker.wake_all()
     customer = obj.get("id") if obj.get("object") == "customer" else obj.get("customer")
     if isinstance(customer, dict):
         customer = customer.get("id")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Context"], Any]
 
-EXPAND_PARAM = Array(Str(), clearable=True)
+EXPAND_PARAM = Array(Str())
 
 
 @dataclass
@@ -60,7 +60,8 @@ def route(
 
     pattern: `/v1/customers/{customer}/tax_ids/{id}`; `{name}` matches one path segment and lands in
         `ctx.path_params["name"]`.
-    params: declared params (see params.py); `expand` is added automatically. Unknown -> 400.
+    params: declared params (see params.py); `expand` is added automatically except to DELETE
+        routes. Unknown -> 400.
     auth: False for browser pages (checkout page, hosted invoice) that carry no API key.
     write: run in a write transaction (default: every method but GET).
     any_params: skip declaration checks (raw decoded params in ctx.params), for HTML form posts.
@@ -72,7 +73,8 @@ def route(
         spec = None
     else:
         spec = dict(params or {})
-        spec.setdefault("expand", EXPAND_PARAM)
+        if method != "DELETE":  # Stripe's deletes take no expand; canceling a subscription declares it
+            spec.setdefault("expand", EXPAND_PARAM)
 
     def register(handler: Handler) -> Handler:
         for index, existing in enumerate(ROUTES):

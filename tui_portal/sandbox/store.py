@@ -81,6 +81,28 @@ MIGRATIONS: list[str] = [
     -- `created` and `seq` (the result order) without reading the object itself.
     CREATE INDEX objects_search ON objects(object, deleted, id, created);
     """,
+    # 4: webhooks (webhooks/outbox.py): one delivery row per (event, endpoint), written in the event's
+    # transaction; the signing secrets the sandbox issued (it must sign with them after a restart).
+    """
+    CREATE TABLE webhook_deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- enqueue order: the order deliveries are sent in
+        event TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        object_id TEXT NOT NULL,                -- the event's data.object id: order is kept per object
+        state TEXT NOT NULL,                    -- 'pending' | 'delivered' | 'failed' | 'canceled'
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt REAL NOT NULL,             -- wall time
+        claimed_until REAL,                     -- a worker's lease while it sends
+        last_attempt REAL,
+        last_status INTEGER,                    -- HTTP status of the last attempt (NULL: no answer)
+        last_error TEXT,
+        created REAL NOT NULL
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt);
+    CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint, object_id, state, seq);
+    CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event, state);
+    CREATE TABLE webhook_secrets (owner TEXT PRIMARY KEY, secret TEXT NOT NULL);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -107,7 +107,9 @@ def claim_lookup_key(ctx: Context, price_id: str | None, lookup_key: str, transf
         ctx.save(holder, lookup="")
 
 
-def create_price_from_params(ctx: Context, params: dict[str, Any], *, param_prefix: str = "") -> dict[str, Any]:
+def create_price_from_params(ctx: Context, params: dict[str, Any], *, param_prefix: str = "",
+                             price_id: str | None = None) -> dict[str, Any]:
+    """`price_id`: a caller-chosen id (a plan created with `id=`), else a generated `price_...`."""
     def name(key: str) -> str:
         return f"{param_prefix}[{key}]" if param_prefix else key
 
@@ -177,6 +179,8 @@ def create_price_from_params(ctx: Context, params: dict[str, Any], *, param_pref
         tiers_mode=params.get("tiers_mode") if scheme == "tiered" else None,
         transform_quantity=params.get("transform_quantity"),
     )
+    if price_id is not None:
+        price["id"] = price_id
     if recurring is not None:
         price["recurring"]["usage_type"] = recurring.get("usage_type", "licensed")
         price["recurring"]["meter"] = recurring.get("meter")

@@ -44,7 +44,7 @@ def new_session(ctx: Context, *, customer: dict[str, Any] | None, params: dict[s
         intent = new_setup_intent(
             ctx, customer=customer["id"] if customer else None, description=setup_data.get("description"),
             metadata=apply_metadata({}, setup_data.get("metadata") or {}),
-            payment_method_types=params.get("payment_method_types") or ["card"])
+            payment_method_types=params.get("allowed_payment_method_types") or ["card"])
     expires_at = params.get("expires_at") or ctx.now + SESSION_LIFETIME_SECONDS
     session = {
         "id": session_id,
@@ -52,6 +52,7 @@ def new_session(ctx: Context, *, customer: dict[str, Any] | None, params: dict[s
         "adaptive_pricing": None,
         "after_expiration": None,
         "allow_promotion_codes": None,
+        "allowed_payment_method_types": params.get("allowed_payment_method_types"),
         "amount_subtotal": None,
         "amount_total": None,
         "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
@@ -98,7 +99,7 @@ def new_session(ctx: Context, *, customer: dict[str, Any] | None, params: dict[s
         "payment_method_collection": "always",
         "payment_method_configuration_details": None,
         "payment_method_options": {},
-        "payment_method_types": params.get("payment_method_types") or ["card"],
+        "payment_method_types": params.get("allowed_payment_method_types") or ["card"],
         "payment_status": "no_payment_required",
         "permissions": None,
         "phone_number_collection": {"enabled": bool((params.get("phone_number_collection") or {}).get("enabled"))},
@@ -113,7 +114,7 @@ def new_session(ctx: Context, *, customer: dict[str, Any] | None, params: dict[s
         "subscription": None,
         "success_url": params.get("success_url"),
         "total_details": None,
-        "ui_mode": params.get("ui_mode", "hosted"),
+        "ui_mode": params.get("ui_mode", "hosted_page"),
         "url": f"{ctx.base_url}/checkout/{session_id}",
         "wallet_options": None,
     }
@@ -168,8 +169,8 @@ def create_session_with(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """A session (setup, payment or subscription mode); its url is the sandbox's card page."""
     if params["mode"] == "setup" and params.get("line_items"):
         raise errors.StripeError("You cannot pass `line_items` in `setup` mode.", param="line_items")
-    ui_mode = params.get("ui_mode", "hosted")
-    if ui_mode == "hosted" and not params.get("success_url"):
+    ui_mode = params.get("ui_mode", "hosted_page")
+    if ui_mode == "hosted_page" and not params.get("success_url"):
         raise errors.missing("success_url")
     customer = ctx.load("customer", params["customer"], param="customer") if params.get("customer") else None
     session = new_session(ctx, customer=customer, params=params)

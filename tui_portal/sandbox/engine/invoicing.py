@@ -25,6 +25,7 @@ from ..rules.proration import ChargeLine
 from ..rules.totals import compute_totals
 from ..rules.wording import DEFAULT_LANGUAGE, line_language
 from . import invoice_payments
+from .tax_rates import apply_line_taxes
 
 OBJECT = "invoice"
 
@@ -193,10 +194,15 @@ def build_invoice(
     discounts: list[AppliedDiscount] | None = None,
     preview: bool = False,
     proration_date: int | None = None,
+    default_tax_rates: list[str] | None = None,
+    item_tax_rates: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """A draft invoice (not saved) with its lines, discounts and totals.
+    """A draft invoice (not saved) with its lines, discounts, taxes and totals.
 
     `invoice_items` become lines first (in the given order), then `charges` (full-period lines).
+    Each line is taxed by its invoice item's or subscription item's `tax_rates` (`item_tax_rates`
+    for items not stored yet, as in a preview), else by `default_tax_rates` (by default the
+    subscription's).
     """
     invoice_id = tmp_id("upcoming_in_") if preview else ctx.new_id("in_")
     currency = (subscription or {}).get("currency") or customer.get("currency") or "usd"
@@ -211,14 +217,24 @@ def build_invoice(
         lines.append(_line_from_charge(invoice_id, subscription_id, charge, currency, line_id, language))
     if discounts is None:
         discounts = applicable_discounts(ctx, subscription, customer)
+    item_discounts = {item["id"]: list(item.get("discounts") or []) for item in invoice_items}
+    for line in lines:
+        line["discounts"] = item_discounts.get(_line_source(line) or "", [])
     outcome = apply_discounts(
         [InvoiceLineInput(key=line["id"], amount=line["amount"], discountable=line["discountable"],
-                          product_id=line_product(line)) for line in lines],
+                          product_id=line_product(line),
+                          own_discounts=tuple(load_applied_discounts(ctx, line["discounts"]))) for line in lines],
         discounts, at=at, currency=currency)
     for line in lines:
         line["discount_amounts"] = outcome.line_discount_amounts.get(line["id"], [])
+    if default_tax_rates is None:
+        default_tax_rates = list((subscription or {}).get("default_tax_rates") or [])
+    own_rates = {**_own_tax_rates(subscription, invoice_items), **(item_tax_rates or {})}
+    exclusive_tax, inclusive_tax, total_taxes = apply_line_taxes(
+        ctx, lines, lambda line: own_rates.get(_line_source(line)) or default_tax_rates)
     totals = compute_totals([line["amount"] for line in lines], outcome.total_discount,
-                            int(customer.get("balance") or 0))
+                            int(customer.get("balance") or 0), exclusive_tax=exclusive_tax,
+                            inclusive_tax=inclusive_tax)
     parent = None
     if subscription is not None:
         parent = {
@@ -265,7 +281,7 @@ def build_invoice(
         "customer_tax_ids": _customer_tax_ids(ctx, customer["id"]),
         "default_payment_method": None,
         "default_source": None,
-        "default_tax_rates": [],
+        "default_tax_rates": list(default_tax_rates),
         "description": None,
         "discounts": list(outcome.applied_discount_ids),
         "due_date": None,
@@ -303,16 +319,43 @@ def build_invoice(
                                "voided_at": None},
         "subscription": subscription_id,
         "subtotal": totals.subtotal,
-        "subtotal_excluding_tax": totals.subtotal,
+        "subtotal_excluding_tax": totals.subtotal_excluding_tax,
         "test_clock": customer.get("test_clock"),
         "total": totals.total,
         "total_discount_amounts": outcome.total_discount_amounts,
-        "total_excluding_tax": totals.total,
+        "total_excluding_tax": totals.total_excluding_tax,
         "total_pretax_credit_amounts": [],
-        "total_taxes": [],
+        "total_taxes": total_taxes,
         "webhooks_delivered_at": None if preview else at,
     }
     return invoice
+
+
+def _own_tax_rates(subscription: dict[str, Any] | None, invoice_items: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Tax rates set on the invoice items and subscription items themselves, by their id."""
+    rates = {item["id"]: list(item.get("tax_rates") or []) for item in invoice_items}
+    for item in ((subscription or {}).get("items") or {}).get("data") or []:
+        rates.setdefault(item["id"], list(item.get("tax_rates") or []))
+    return rates
+
+
+def _line_source(line: dict[str, Any]) -> str | None:
+    """The invoice item a line comes from, else its subscription item."""
+    parent = line.get("parent") or {}
+    details = parent.get("invoice_item_details") or parent.get("subscription_item_details") or {}
+    return details.get("invoice_item") or details.get("subscription_item")
+
+
+def line_taxes_total(invoice: dict[str, Any]) -> tuple[int, int]:
+    """(exclusive, inclusive) tax of an invoice's lines."""
+    exclusive = inclusive = 0
+    for line in invoice["lines"]["data"]:
+        for tax in line.get("taxes") or []:
+            if tax["tax_behavior"] == "inclusive":
+                inclusive += int(tax["amount"])
+            else:
+                exclusive += int(tax["amount"])
+    return exclusive, inclusive
 
 
 def _account_name(ctx: Context) -> str | None:
@@ -351,7 +394,9 @@ def finalize_invoice(ctx: Context, invoice: dict[str, Any], at: int) -> dict[str
     sequence = int(customer.get("next_invoice_sequence") or 1)
     customer_balance = int(customer.get("balance") or 0)
     discount_total = sum(entry["amount"] for entry in invoice.get("total_discount_amounts") or [])
-    totals = compute_totals([line["amount"] for line in invoice["lines"]["data"]], discount_total, customer_balance)
+    exclusive_tax, inclusive_tax = line_taxes_total(invoice)
+    totals = compute_totals([line["amount"] for line in invoice["lines"]["data"]], discount_total, customer_balance,
+                            exclusive_tax=exclusive_tax, inclusive_tax=inclusive_tax)
     invoice.update({
         "number": numbering.format_invoice_number(prefix, sequence),
         "status": "open",
@@ -403,8 +448,9 @@ def _is_once(ctx: Context, discount_id: str) -> bool:
 
 
 def void_invoice(ctx: Context, invoice: dict[str, Any], at: int) -> dict[str, Any]:
-    if invoice["status"] != "open":
-        raise errors.state_error(f"You can only void open invoices; this one is {invoice['status']}.", param="id")
+    if invoice["status"] not in ("open", "uncollectible"):
+        raise errors.state_error(f"You can only void an open or uncollectible invoice; this invoice is "
+                                 f"{invoice['status']}.", param="id")
     invoice["status"] = "void"
     invoice["amount_remaining"] = 0
     invoice["next_payment_attempt"] = None
@@ -496,13 +542,16 @@ def create_pending_items(
     charges: list[ChargeLine],
     at: int,
 ) -> list[dict[str, Any]]:
-    """Persist proration lines as pending invoice items (one `invoiceitem.created` each)."""
+    """Persist proration lines as pending invoice items (one `invoiceitem.created` each), taxed later
+    by the tax rates of the subscription item they prorate."""
     created = []
+    item_rates = _own_tax_rates(subscription, [])
     for charge in charges:
         item = invoice_item_document(
             ctx, customer_id=customer["id"], subscription_id=subscription["id"], charge=charge,
             currency=subscription["currency"], at=at, test_clock=subscription.get("test_clock"),
             language=line_language(customer.get("preferred_locales")))
+        item["tax_rates"] = list(item_rates.get(charge.subscription_item_id) or [])
         ctx.save(item, parent=subscription["id"])
         ctx.emit("invoiceitem.created", item)
         created.append(item)

@@ -13,7 +13,10 @@ from .invoicing import OBJECT, save_invoice
 
 
 def payment_method_for(ctx: Context, invoice: dict[str, Any]) -> str | None:
-    """Subscription default payment method, else the customer's invoice default."""
+    """The invoice's own default payment method, else the subscription's, else the customer's
+    invoice default (Stripe's order)."""
+    if invoice.get("default_payment_method"):
+        return invoice["default_payment_method"]
     subscription_id = ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
     subscription = ctx.tx.get(subscription_id, "subscription") if subscription_id else None
     if subscription and subscription.get("default_payment_method"):
@@ -63,8 +66,9 @@ def attempt_payment(ctx: Context, invoice: dict[str, Any], at: int, *,
     `next_payment_attempt`, set before `invoice.payment_failed` so the event carries it. Any other
     failure (a manual pay, which the endpoint rolls back anyway) leaves nothing scheduled.
     """
-    if invoice["status"] != "open":
-        raise errors.state_error(f"Invoice is not open (status {invoice['status']}) and cannot be paid.", param="id")
+    if invoice["status"] not in ("open", "uncollectible"):  # an uncollectible invoice can still be paid
+        raise errors.state_error(f"You can only pay an invoice that is open; this invoice is {invoice['status']}.",
+                                 param="id")
     failure = None
     if invoice["amount_remaining"] > 0:
         count_attempt(invoice)

@@ -8,6 +8,7 @@ from typing import Any
 from .. import errors
 from ..context import Context
 from ..metadata import apply_metadata
+from .catalog import MAX_INTERVALS
 
 CANCELLATION_REASONS = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
                         "too_complex", "too_expensive", "unused")
@@ -28,7 +29,32 @@ def default_features() -> dict[str, Any]:
             "billing_cycle_anchor": None, "default_allowed_updates": [], "enabled": False, "products": [],
             "proration_behavior": "none", "schedule_at_period_end": {"conditions": []},
             "trial_update_behavior": "end_trial"},
+        "subscription_pause": {"duration": default_pause_duration(), "enabled": False},
     }
+
+
+def default_pause_duration() -> dict[str, Any]:
+    """Stripe's default: "interval_options with a single one-month option"."""
+    return {"interval_options": [{"interval": "month", "interval_count": 1}], "type": "interval_options"}
+
+
+def pause_duration(value: dict[str, Any]) -> dict[str, Any]:
+    """A validated `features[subscription_pause][duration]`: preset durations of at most three years,
+    required when `type=interval_options`; none for `indefinite`."""
+    param = "features[subscription_pause][duration]"
+    if value["type"] == "indefinite":
+        return {"interval_options": [], "type": "indefinite"}
+    options = value.get("interval_options")
+    if not options:
+        raise errors.missing(f"{param}[interval_options]")
+    result = []
+    for index, option in enumerate(options):
+        count = int(option.get("interval_count") or 1)
+        if count > MAX_INTERVALS[option["interval"]]:
+            raise errors.StripeError("The maximum pause duration is three years.",
+                                     param=f"{param}[interval_options][{index}][interval_count]")
+        result.append({"interval": option["interval"], "interval_count": count})
+    return {"interval_options": result, "type": "interval_options"}
 
 
 def _merge_features(ctx: Context, features: dict[str, Any], given: dict[str, Any]) -> None:
@@ -42,6 +68,8 @@ def _merge_features(ctx: Context, features: dict[str, Any], given: dict[str, Any
                 target[key] = {"conditions": [{"type": c["type"]} for c in value.get("conditions") or []]}
             elif key == "products":
                 target[key] = _products(ctx, value or [])
+            elif key == "duration":
+                target[key] = pause_duration(value)
             elif key in ("allowed_updates", "default_allowed_updates", "options"):
                 target[key] = list(value or [])
             else:

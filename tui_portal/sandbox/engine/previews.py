@@ -14,6 +14,7 @@ from ..rules.trials import trial_end_for_new_subscription, trial_line
 from . import subscriptions, updates
 from .invoicing import applicable_discounts, applied_from_document, build_invoice, pending_items, tmp_id
 from .redemption import check_coupon, check_promotion_code
+from .tax_rates import tax_rate_ids
 
 
 def _preview_discounts(ctx: Context, customer_id: str, entries: list[dict[str, Any]] | None) -> list[AppliedDiscount]:
@@ -82,12 +83,13 @@ def _preview_new_subscription(ctx: Context, details: dict[str, Any], params: dic
                                                    trial_end_param="subscription_details[trial_end]")
     charges = []
     currency = None
+    item_tax_rates = {}
     for index, entry in enumerate(entries):
-        name = f"subscription_details[items][{index}][price]"
-        if not entry.get("price"):
-            raise errors.missing(name)
-        price = subscriptions.load_recurring_price(ctx, entry["price"], param=name, currency=currency,
+        price_id, name = subscriptions.item_price_id(entry, f"subscription_details[items][{index}]", ctx=ctx)
+        price = subscriptions.load_recurring_price(ctx, price_id, param=name, currency=currency,
                                                    require_active=True)
+        item_tax_rates[f"si_tmp_{index}"] = tax_rate_ids(ctx, entry.get("tax_rates"),
+                                                        param=f"subscription_details[items][{index}][tax_rates]")
         currency = price["currency"]
         recurring = price["recurring"]
         end = calendar.shift(now, recurring["interval"], int(recurring.get("interval_count") or 1))
@@ -99,9 +101,12 @@ def _preview_new_subscription(ctx: Context, details: dict[str, Any], params: dic
             charges.append(full_period_line(f"si_tmp_{index}", item, now, end))
     discounts = _preview_discounts(ctx, customer["id"], params.get("discounts"))
     customer_for_invoice = dict(customer, currency=currency)
+    default_tax_rates = tax_rate_ids(ctx, details.get("default_tax_rates"),
+                                     param="subscription_details[default_tax_rates]")
     return build_invoice(ctx, customer=customer_for_invoice, subscription=None, billing_reason="subscription_create",
                          invoice_items=[], charges=charges, at=now, period_start=now, period_end=now,
-                         discounts=discounts, preview=True)
+                         discounts=discounts, preview=True, default_tax_rates=default_tax_rates,
+                         item_tax_rates=item_tax_rates)
 
 
 def preview_invoice(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +150,9 @@ def preview_invoice(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             trial_end_name="subscription_details[trial_end]",
             billing_cycle_anchor_name="subscription_details[billing_cycle_anchor]", preview=True)
     after = copy.deepcopy(subscription)
+    if "default_tax_rates" in details:
+        after["default_tax_rates"] = tax_rate_ids(ctx, details["default_tax_rates"],
+                                                  param="subscription_details[default_tax_rates]")
     if prepared is not None:
         after["items"]["data"] = prepared.kept_and_new
         if prepared.plan.anchor_reset:

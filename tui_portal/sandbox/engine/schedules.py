@@ -10,6 +10,7 @@ from ..context import Context
 from ..metadata import apply_metadata
 from ..rules import calendar
 from . import subscriptions, updates
+from .pause_schedules import pause_schedule_documents
 from .redemption import check_coupon, check_promotion_code, resolve_discount_sources
 
 OBJECT = "subscription_schedule"
@@ -57,7 +58,7 @@ def schedule_document(ctx: Context, subscription: dict[str, Any], phases: list[d
         "id": ctx.new_id("sub_sched_"),
         "object": OBJECT,
         "application": None,
-        "billing_mode": {"flexible": None, "type": "classic", "updated_at": None},
+        "billing_mode": copy.deepcopy(subscription.get("billing_mode")),
         "canceled_at": None,
         "completed_at": None,
         "created": at,
@@ -80,6 +81,7 @@ def schedule_document(ctx: Context, subscription: dict[str, Any], phases: list[d
         "end_behavior": "release",
         "livemode": False,
         "metadata": {},
+        "pause_schedules": [],
         "phases": phases,
         "released_at": None,
         "released_subscription": None,
@@ -336,7 +338,8 @@ def schedule_from_subscription(ctx: Context, subscription: dict[str, Any]) -> di
 
 
 def update_schedule_with(ctx: Context, schedule: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """`end_behavior`, `metadata` and new `phases`; a changed current phase updates the subscription now."""
+    """`end_behavior`, `metadata`, `pause_schedules` and new `phases`; a changed current phase updates
+    the subscription now."""
     subscription = ctx.load("subscription", schedule["subscription"], param="subscription")
     now = subscriptions.use_customer_time(ctx, subscription["customer"])
     before = ctx.snapshot(schedule)
@@ -344,6 +347,9 @@ def update_schedule_with(ctx: Context, schedule: dict[str, Any], params: dict[st
         schedule["end_behavior"] = params["end_behavior"]
     if "metadata" in params:
         schedule["metadata"] = apply_metadata(schedule.get("metadata"), params["metadata"])
+    if "pause_schedules" in params:
+        schedule["pause_schedules"] = pause_schedule_documents(ctx, params["pause_schedules"], now=now,
+                                                               existing=schedule.get("pause_schedules"))
     if params.get("phases"):
         phases = build_phases(ctx, schedule, subscription, params["phases"], now)
         current = phases[0]

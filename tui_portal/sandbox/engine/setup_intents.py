@@ -19,6 +19,7 @@ def new_setup_intent(ctx: Context, *, customer: str | None, usage: str = "off_se
     doc = {
         "id": setup_intent_id,
         "object": "setup_intent",
+        "allowed_payment_method_types": payment_method_types,
         "application": None,
         "automatic_payment_methods": automatic_payment_methods,
         "cancellation_reason": None,
@@ -67,7 +68,6 @@ def confirm_setup_intent(ctx: Context, intent: dict[str, Any], pm_id: str | None
     pm, token = resolve_payment_method(ctx, pm_id, param=param)
     failure = attach_error_for(token, pm["id"]) if token else None
     if failure is not None:
-        before = ctx.snapshot(intent)
         intent["status"] = "requires_payment_method"
         intent["payment_method"] = None
         intent["last_setup_error"] = {
@@ -76,7 +76,6 @@ def confirm_setup_intent(ctx: Context, intent: dict[str, Any], pm_id: str | None
             "message": failure.message, "payment_method": ctx.render(pm), "type": "card_error",
         }
         ctx.save(intent)
-        ctx.emit_updated("setup_intent.updated", before, intent)
         ctx.emit("setup_intent.setup_failed", intent)
         raise errors.card_error(failure.message, code=failure.code or "card_declined",
                                 decline_code=failure.extra.get("decline_code"), keep_changes=True,
@@ -102,7 +101,7 @@ def create_setup_intent_with(ctx: Context, params: dict[str, Any]) -> dict[str, 
     automatic = params.get("automatic_payment_methods")
     intent = new_setup_intent(
         ctx, customer=customer, usage=params.get("usage", "off_session"),
-        payment_method_types=params.get("payment_method_types"), description=params.get("description"),
+        payment_method_types=params.get("allowed_payment_method_types"), description=params.get("description"),
         metadata=apply_metadata({}, params.get("metadata") or {}),
         automatic_payment_methods=None if automatic is None else {
             "allow_redirects": automatic.get("allow_redirects", "always"), "enabled": automatic["enabled"]},
@@ -122,7 +121,6 @@ def update_setup_intent_with(ctx: Context, intent: dict[str, Any], params: dict[
     if intent["status"] in ("succeeded", "canceled"):
         raise errors.StripeError(f"You cannot update this SetupIntent because it has a status of "
                                  f"{intent['status']}.", code="setup_intent_unexpected_state")
-    before = ctx.snapshot(intent)
     params = params
     if "customer" in params:
         ctx.load("customer", params["customer"], param="customer")
@@ -135,10 +133,10 @@ def update_setup_intent_with(ctx: Context, intent: dict[str, Any], params: dict[
         intent["description"] = params["description"]
     if "metadata" in params:
         intent["metadata"] = apply_metadata(intent.get("metadata"), params["metadata"])
-    if "payment_method_types" in params:
-        intent["payment_method_types"] = params["payment_method_types"]
-    ctx.save(intent)
-    ctx.emit_updated("setup_intent.updated", before, intent)
+    if "allowed_payment_method_types" in params:
+        intent["allowed_payment_method_types"] = params["allowed_payment_method_types"]
+        intent["payment_method_types"] = params["allowed_payment_method_types"]
+    ctx.save(intent)  # Stripe records no event for it (there is no setup_intent.updated type)
     return intent
 
 

@@ -13,17 +13,30 @@ Time: a subscription lives in its customer's time (`clocks.customer_now`); `use_
 from __future__ import annotations
 
 import copy
+import dataclasses
+from functools import partial
 from typing import Any
 
 from .. import errors, lists
 from ..context import Context
 from ..metadata import apply_metadata
 from ..rules import calendar
-from ..rules.proration import ChargeLine, ItemChange, PricedItem, cancellation_credit_lines, full_period_line
+from ..rules.first_billing import FirstBilling, FirstBillingError, first_billing
+from ..rules.proration import (
+    ChargeLine,
+    ItemChange,
+    PricedItem,
+    cancellation_credit_lines,
+    full_period_line,
+    remaining_time_description,
+)
 from ..rules.trials import TRIAL_WILL_END_NOTICE, trial_end_for_new_subscription, trial_line
 from . import invoicing, payments
+from .billing_basis import credit_basis
 from .clocks import customer_now
+from .plans import load_plan_price, plan_from_price
 from .redemption import resolve_discount_sources
+from .tax_rates import tax_rate_ids
 
 OBJECT = "subscription"
 
@@ -51,32 +64,6 @@ def product_name(ctx: Context, price: dict[str, Any]) -> str:
 
 def priced(ctx: Context, item: dict[str, Any]) -> PricedItem:
     return PricedItem(price=item["price"], quantity=int(item["quantity"]), product_name=product_name(ctx, item["price"]))
-
-
-def plan_from_price(price: dict[str, Any]) -> dict[str, Any]:
-    """The legacy `plan` mirror Stripe still embeds next to `price`."""
-    recurring = price.get("recurring") or {}
-    return {
-        "id": price["id"],
-        "object": "plan",
-        "active": price.get("active", True),
-        "amount": price.get("unit_amount"),
-        "amount_decimal": price.get("unit_amount_decimal"),
-        "billing_scheme": price.get("billing_scheme", "per_unit"),
-        "created": price.get("created"),
-        "currency": price.get("currency"),
-        "interval": recurring.get("interval"),
-        "interval_count": recurring.get("interval_count", 1),
-        "livemode": False,
-        "metadata": dict(price.get("metadata") or {}),
-        "meter": recurring.get("meter"),
-        "nickname": price.get("nickname"),
-        "product": price.get("product"),
-        "tiers_mode": price.get("tiers_mode"),
-        "transform_usage": price.get("transform_quantity"),
-        "trial_period_days": recurring.get("trial_period_days"),
-        "usage_type": recurring.get("usage_type", "licensed"),
-    }
 
 
 def item_document(item_id: str, subscription_id: str, price: dict[str, Any], quantity: int,
@@ -109,7 +96,7 @@ def subscription_document(*, subscription_id: str, customer: dict[str, Any], at:
         "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
         "billing_cycle_anchor": at,
         "billing_cycle_anchor_config": None,
-        "billing_mode": {"flexible": None, "type": "classic", "updated_at": None},
+        "billing_mode": billing_mode_document("flexible", None, at),
         "billing_schedules": [],
         "billing_thresholds": None,
         "cancel_at": None,
@@ -228,6 +215,44 @@ def use_customer_time(ctx: Context, customer: dict[str, Any] | str) -> int:
     return ctx.now
 
 
+def billing_mode_document(mode: str, proration_discounts: str | None, at: int) -> dict[str, Any]:
+    """`billing_mode` as Stripe returns it; new subscriptions are `flexible` unless asked otherwise."""
+    flexible = {"proration_discounts": proration_discounts or "included"} if mode == "flexible" else None
+    return {"flexible": flexible, "type": mode, "updated_at": at}
+
+
+def item_price_id(entry: dict[str, Any], name: str, *, ctx: Context) -> tuple[str, str]:
+    """The price an `items[i]` entry names through `price` or (Stripe's older name) `plan`, and the
+    parameter to blame for it."""
+    if entry.get("price") and entry.get("plan"):
+        raise errors.StripeError(f"You may only specify one of these parameters: {name}[plan], {name}[price].",
+                                 code="parameters_exclusive", param=f"{name}[plan]")
+    if entry.get("plan"):
+        return load_plan_price(ctx, entry["plan"], param=f"{name}[plan]")["id"], f"{name}[plan]"
+    if not entry.get("price"):
+        raise errors.missing(f"{name}[price]")
+    return entry["price"], f"{name}[price]"
+
+
+def first_charges(ctx: Context, item_docs: list[dict[str, Any]], first: FirstBilling) -> list[ChargeLine]:
+    """The lines of a backdated or anchored subscription's first invoice, item by item."""
+    charges = []
+    for item in item_docs:
+        configuration = priced(ctx, item)
+        for segment in first.segments:
+            amount = segment.amount(configuration.amount)
+            if segment.proration:
+                charges.append(ChargeLine(
+                    amount=amount, description=remaining_time_description(configuration, segment.start),
+                    wording=partial(remaining_time_description, configuration, segment.start),
+                    subscription_item_id=item["id"], price=configuration.price, quantity=configuration.quantity,
+                    period_start=segment.start, period_end=segment.end, proration=True))
+            else:
+                line = full_period_line(item["id"], configuration, segment.start, segment.end)
+                charges.append(dataclasses.replace(line, amount=amount))
+    return charges
+
+
 def load_recurring_price(ctx: Context, price_id: str, *, param: str, currency: str | None,
                          require_active: bool) -> dict[str, Any]:
     price = ctx.load("price", price_id, param=param)
@@ -281,6 +306,11 @@ def create_subscription_for(
     trial_end: int | str | None = None,
     trial_period_days: int | None = None,
     save_default_payment_method: str = "off",
+    billing_mode: dict[str, Any] | None = None,
+    backdate_start_date: int | None = None,
+    billing_cycle_anchor: int | None = None,
+    proration_behavior: str = "create_prorations",
+    default_tax_rates: list[str] | None = None,
 ) -> dict[str, Any]:
     """Create a subscription, bill its first period (`subscription_create`) and try to collect.
 
@@ -290,6 +320,8 @@ def create_subscription_for(
 
     With a trial the first period is the trial, billed by a paid $0 invoice ("Trial period for ..."),
     and the billing cycle anchor is the trial end (the timeline bills the first real period then).
+    A `backdate_start_date` or `billing_cycle_anchor` shapes the first invoice as
+    `rules.first_billing` says (a prorated stub, elapsed periods).
     """
     if payment_behavior == "pending_if_incomplete":
         raise errors.invalid("payment_behavior", "payment_behavior=pending_if_incomplete is not supported by the "
@@ -303,26 +335,49 @@ def create_subscription_for(
     subscription_id = ctx.new_id("sub_")
     item_docs = []
     currency = None
+    if trial_ends_at is not None:
+        for name, value in (("backdate_start_date", backdate_start_date), ("billing_cycle_anchor", billing_cycle_anchor)):
+            if value is not None:
+                raise errors.invalid(name, f"`{name}` together with a trial is not supported by the sandbox.", code=None)
     for index, entry in enumerate(items_param):
-        param = f"items[{index}][price]"
-        if not entry.get("price"):
-            raise errors.missing(param)
-        price = load_recurring_price(ctx, entry["price"], param=param, currency=currency, require_active=True)
+        price_id, param = item_price_id(entry, f"items[{index}]", ctx=ctx)
+        price = load_recurring_price(ctx, price_id, param=param, currency=currency, require_active=True)
         currency = price["currency"]
         recurring = price["recurring"]
         period = (at, calendar.shift(at, recurring["interval"], int(recurring.get("interval_count") or 1)))
         if trial_ends_at is not None:
             period = (at, trial_ends_at)
         quantity = int(entry["quantity"]) if entry.get("quantity") is not None else 1
-        item_docs.append(item_document(ctx.new_id("si_"), subscription_id, price, quantity,
-                                       apply_metadata({}, entry.get("metadata") or {}), period, at))
+        item = item_document(ctx.new_id("si_"), subscription_id, price, quantity,
+                             apply_metadata({}, entry.get("metadata") or {}), period, at)
+        item["tax_rates"] = tax_rate_ids(ctx, entry.get("tax_rates"), param=f"items[{index}][tax_rates]")
+        item_docs.append(item)
     check_same_interval(item_docs, "items")
     check_unique_prices(item_docs, "items")
+    mode = (billing_mode or {}).get("type") or "flexible"
+    first = None
+    if backdate_start_date is not None or billing_cycle_anchor is not None:
+        recurring = item_docs[0]["price"]["recurring"]
+        try:
+            first = first_billing(now=at, start=at if backdate_start_date is None else int(backdate_start_date),
+                                  anchor=billing_cycle_anchor, interval=recurring["interval"],
+                                  interval_count=int(recurring.get("interval_count") or 1),
+                                  proration_behavior=proration_behavior, billing_mode=mode)
+        except FirstBillingError as error:
+            raise errors.invalid(error.param, str(error), code=None) from None
+        for item in item_docs:
+            item["current_period_start"], item["current_period_end"] = first.current_period
     subscription = subscription_document(subscription_id=subscription_id, customer=customer, at=at,
                                          currency=str(currency), default_payment_method=default_payment_method,
                                          metadata=metadata or {}, description=description)
     subscription["items"]["data"] = item_docs
     subscription["payment_settings"]["save_default_payment_method"] = save_default_payment_method
+    subscription["billing_mode"] = billing_mode_document(
+        mode, ((billing_mode or {}).get("flexible") or {}).get("proration_discounts"), at)
+    subscription["default_tax_rates"] = tax_rate_ids(ctx, default_tax_rates, param="default_tax_rates")
+    if first is not None:
+        subscription["billing_cycle_anchor"] = first.billing_cycle_anchor
+        subscription["start_date"] = first.segments[0].start
     if trial_ends_at is not None:
         subscription.update(status="trialing", trial_start=at, trial_end=trial_ends_at,
                             billing_cycle_anchor=trial_ends_at)
@@ -336,6 +391,8 @@ def create_subscription_for(
 
     if trial_ends_at is not None:
         charges = [trial_line(item["id"], priced(ctx, item), at, trial_ends_at) for item in item_docs]
+    elif first is not None:
+        charges = first_charges(ctx, item_docs, first)
     else:
         charges = [full_period_line(item["id"], priced(ctx, item), *current_period(subscription))
                    for item in item_docs]
@@ -399,10 +456,19 @@ def prorate_cancel_at(ctx: Context, subscription: dict[str, Any], customer: dict
     new_cancel_at = subscription.get("cancel_at")
     if new_cancel_at is None or int(new_cancel_at) >= period_end or behavior == "none":
         return
-    changes = [ItemChange(item["id"], priced(ctx, item), None, int(item["current_period_start"]),
-                          int(item["current_period_end"])) for item in subscription["items"]["data"]]
-    credits = cancellation_credit_lines(changes, at=int(new_cancel_at))
+    credits = cancellation_credit_lines(ending_changes(ctx, subscription), at=int(new_cancel_at))
     invoicing.create_pending_items(ctx, customer=customer, subscription=subscription, charges=credits, at=now)
+
+
+def ending_changes(ctx: Context, subscription: dict[str, Any]) -> list[ItemChange]:
+    """Every item as ending, for cancellation credits (of what was billed, in flexible mode)."""
+    changes = []
+    for item in subscription["items"]["data"]:
+        basis = credit_basis(ctx, subscription, item)
+        changes.append(ItemChange(item["id"], priced(ctx, item), None, int(item["current_period_start"]),
+                                  int(item["current_period_end"]),
+                                  billed=priced(ctx, basis) if basis is not item else None))
+    return changes
 
 
 def apply_cancel_at(subscription: dict[str, Any], cancel_at: int | str | None, now: int) -> None:
@@ -424,9 +490,7 @@ def cancel_now(ctx: Context, subscription: dict[str, Any], customer: dict[str, A
                reason: str | None) -> dict[str, Any]:
     """End a subscription at `now`: optional unused-time credit, optional final invoice."""
     if prorate:
-        changes = [ItemChange(item["id"], priced(ctx, item), None, int(item["current_period_start"]),
-                              int(item["current_period_end"])) for item in subscription["items"]["data"]]
-        credits = cancellation_credit_lines(changes, at=now)
+        credits = cancellation_credit_lines(ending_changes(ctx, subscription), at=now)
         invoicing.create_pending_items(ctx, customer=customer, subscription=subscription, charges=credits,
                                                 at=now)
     if invoice_now:

@@ -12,6 +12,7 @@ from ..metadata import apply_metadata
 from ..rules.proration import ItemChange, ProrationDateError, UpdatePlan, cancellation_credit_lines, plan_update
 from ..rules.trials import TrialOutcome, check_future_trial_end
 from . import invoicing, payments
+from .billing_basis import credit_basis, note_change
 from .redemption import resolve_discount_sources
 from .subscriptions import (
     ITEM_OBJECT,
@@ -24,6 +25,7 @@ from .subscriptions import (
     clear_cancellation,
     current_period,
     item_document,
+    item_price_id,
     load_recurring_price,
     plan_from_price,
     priced,
@@ -32,6 +34,7 @@ from .subscriptions import (
     schedule_cancellation,
     use_customer_time,
 )
+from .tax_rates import tax_rate_ids
 
 
 @dataclass
@@ -87,28 +90,32 @@ def prepare_update(
                 removed.append(item_id)
                 continue
             item = updated[item_id]
-            if entry.get("price") and entry["price"] != item["price"]["id"]:
-                price = load_recurring_price(ctx, entry["price"], param=f"{name}[price]",
-                                             currency=subscription["currency"], require_active=True)
-                item["price"] = price
-                item["plan"] = plan_from_price(price)
-                item["quantity"] = 1  # Stripe resets the quantity when the price changes without one
+            if entry.get("price") or entry.get("plan"):
+                price_id, price_param = item_price_id(entry, name, ctx=ctx)
+                if price_id != item["price"]["id"]:
+                    price = load_recurring_price(ctx, price_id, param=price_param,
+                                                 currency=subscription["currency"], require_active=True)
+                    item["price"] = price
+                    item["plan"] = plan_from_price(price)
+                    item["quantity"] = 1  # Stripe resets the quantity when the price changes without one
             if entry.get("quantity") is not None:
                 item["quantity"] = int(entry["quantity"])
             if "metadata" in entry:
                 item["metadata"] = apply_metadata(item.get("metadata"), entry["metadata"])
+            if "tax_rates" in entry:
+                item["tax_rates"] = tax_rate_ids(ctx, entry["tax_rates"], param=f"{name}[tax_rates]")
         else:
             if entry.get("deleted"):
                 raise errors.missing(f"{name}[id]")
-            if not entry.get("price"):
-                raise errors.missing(f"{name}[price]")
-            price = load_recurring_price(ctx, entry["price"], param=f"{name}[price]",
+            price_id, price_param = item_price_id(entry, name, ctx=ctx)
+            price = load_recurring_price(ctx, price_id, param=price_param,
                                          currency=subscription["currency"], require_active=True)
             new_id = ("si_tmp_" + str(index)) if preview else ctx.new_id("si_")
             quantity = int(entry["quantity"]) if entry.get("quantity") is not None else 1
             updated[new_id] = item_document(new_id, subscription["id"], price, quantity,
                                             apply_metadata({}, entry.get("metadata") or {}),
                                             (period_start, period_end), now)
+            updated[new_id]["tax_rates"] = tax_rate_ids(ctx, entry.get("tax_rates"), param=f"{name}[tax_rates]")
             new_ids.append(new_id)
     kept_and_new = list(updated.values())
     if not kept_and_new:
@@ -119,8 +126,10 @@ def prepare_update(
     changes = []
     for item_id, item in current.items():
         after = updated.get(item_id)
+        basis = credit_basis(ctx, subscription, item)
         changes.append(ItemChange(item_id, priced(ctx, item), priced(ctx, after) if after else None,
-                                  int(item["current_period_start"]), int(item["current_period_end"])))
+                                  int(item["current_period_start"]), int(item["current_period_end"]),
+                                  billed=priced(ctx, basis) if basis is not item else None))
     for item_id in new_ids:
         changes.append(ItemChange(item_id, None, priced(ctx, updated[item_id]), period_start, period_end))
 
@@ -238,6 +247,16 @@ def bill_update(ctx: Context, subscription: dict[str, Any], customer: dict[str, 
     return invoice
 
 
+def note_billing_basis(ctx: Context, subscription: dict[str, Any], prepared: PreparedUpdate) -> None:
+    """Before the items change: remember, for flexible billing, what each changed item was billed for
+    (see engine/billing_basis.py)."""
+    after = {item["id"]: item for item in prepared.kept_and_new}
+    billed = {line.subscription_item_id for line in prepared.plan.lines if line.amount >= 0}
+    for item in subscription["items"]["data"]:
+        note_change(ctx, subscription, item, after.get(item["id"]),
+                    billed=item["id"] in billed or prepared.plan.anchor_reset)
+
+
 def update_subscription_with(ctx: Context, subscription: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """Stripe's subscription update, one named step at a time (the route, schedules and the seed
     share it). Everything that is checked is checked before anything is saved; events and invoices
@@ -254,6 +273,7 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
     _apply_plain_fields(ctx, subscription, customer, params)
     _apply_cancellation_params(subscription, params, now)
     if applies and prepared is not None:
+        note_billing_basis(ctx, subscription, prepared)
         _apply_prepared(subscription, prepared)
     save_subscription(ctx, subscription, removed_item_ids=tuple(prepared.removed_item_ids if prepared else ()))
     ctx.emit_updated("customer.subscription.updated", before, subscription)
@@ -320,6 +340,8 @@ def _apply_plain_fields(ctx: Context, subscription: dict[str, Any], customer: di
         subscription["description"] = params["description"]
     if "metadata" in params:
         subscription["metadata"] = apply_metadata(subscription.get("metadata"), params["metadata"])
+    if "default_tax_rates" in params:
+        subscription["default_tax_rates"] = tax_rate_ids(ctx, params["default_tax_rates"], param="default_tax_rates")
 
 
 def _apply_cancellation_params(subscription: dict[str, Any], params: dict[str, Any], now: int) -> None:

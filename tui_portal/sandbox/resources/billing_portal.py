@@ -17,11 +17,12 @@ from ..engine.portal_configuration import (
     CUSTOMER_UPDATES,
     create_configuration,
     create_portal_session_with,
+    default_pause_duration,
     update_configuration_with,
 )
 from ..expand import includable, renderer
 from ..lists import paginate
-from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str
+from ..params import PAGE, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import Response, route
 
 FEATURES = Hash({
@@ -52,7 +53,14 @@ FEATURES = Hash({
             "decreasing_item_amount", "shortening_interval", required=True)}), clearable=True)}),
         "trial_update_behavior": Enum("continue_trial", "end_trial"),
     }),
-    "subscription_pause": Hash({"enabled": Bool()}),
+    "subscription_pause": Hash({
+        "enabled": Bool(),
+        "duration": Hash({
+            "type": Enum("indefinite", "interval_options", required=True),
+            "interval_options": Array(Hash({"interval": Enum("day", "week", "month", "year", required=True),
+                                            "interval_count": Int(min=1)}), clearable=True),
+        }),
+    }),
 })
 BUSINESS_PROFILE = Hash({"headline": Str(clearable=True, max_length=60), "privacy_policy_url": Str(clearable=True),
                          "terms_of_service_url": Str(clearable=True)})
@@ -69,6 +77,8 @@ CONFIG_PARAMS = {
 @renderer("billing_portal.configuration")
 def render_configuration(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
     doc["features"]["subscription_update"].pop("products", None)  # includable only
+    # Configurations stored before the pause feature existed read as Stripe's default (disabled).
+    doc["features"].setdefault("subscription_pause", {"duration": default_pause_duration(), "enabled": False})
     return doc
 
 
@@ -96,7 +106,7 @@ def update(ctx: Context) -> dict[str, Any]:
     return update_configuration_with(ctx, config, ctx.params)
 
 
-@route("GET", "/v1/billing_portal/configurations", params={**LIST, "active": Bool(), "is_default": Bool()})
+@route("GET", "/v1/billing_portal/configurations", params={**PAGE, "active": Bool(), "is_default": Bool()})
 def list_configurations(ctx: Context) -> dict[str, Any]:
     json_equals = {key: ctx.params[key] for key in ("active", "is_default") if key in ctx.params}
     return paginate(ctx, "billing_portal.configuration", "/v1/billing_portal/configurations",

@@ -21,7 +21,7 @@ from ..engine.checkout import complete_session, create_session_with, expire_sess
 from ..engine.payment_methods import CARD_NUMBERS, TEST_CARDS
 from ..expand import includable, renderer
 from ..lists import paginate, paginate_items
-from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
+from ..params import LIST, PAGE, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import Response, route
 from ..rules.money import format_money
 from .payment_intents import authentication_base
@@ -62,11 +62,11 @@ CREATE_PARAMS = {
     "success_url": Str(),
     "cancel_url": Str(),
     "return_url": Str(),
-    "ui_mode": Enum("hosted", "embedded", "custom"),
+    "ui_mode": Enum("hosted_page", "embedded_page", "elements", "form"),
     "currency": Str(),
     "locale": Str(),
     "client_reference_id": Str(),
-    "payment_method_types": Array(Str()),
+    "allowed_payment_method_types": Array(Str()),
     "setup_intent_data": Hash({"description": Str(), "metadata": Metadata(), "on_behalf_of": Str()}),
     "metadata": Metadata(),
     "expires_at": Timestamp(),
@@ -117,7 +117,7 @@ def include_line_items(ctx: Context, session: dict[str, Any]) -> dict[str, Any] 
     return engine.line_items_list(stored.get("_line_items") or [], session["id"])
 
 
-@route("GET", "/v1/checkout/sessions/{session}/line_items", params={**LIST})
+@route("GET", "/v1/checkout/sessions/{session}/line_items", params={**PAGE})
 def list_line_items(ctx: Context) -> dict[str, Any]:
     session = _load_session(ctx, ctx.path_params["session"])
     return paginate_items(ctx, session.get("_line_items") or [], f"/v1/checkout/sessions/{session['id']}/line_items")
@@ -133,12 +133,12 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 
 
 @route("GET", "/v1/checkout/sessions", params={**LIST, "customer": Str(), "status": Enum("complete", "expired", "open"),
-                                               "setup_intent": Str(), "payment_intent": Str(),
+                                               "payment_intent": Str(),
                                                "subscription": Str(), "payment_link": Str(),
                                                "customer_details": Any_()})
 def list_sessions(ctx: Context) -> dict[str, Any]:
     json_equals: dict[str, Any] = {}
-    for key in ("status", "setup_intent", "payment_intent", "subscription"):
+    for key in ("status", "payment_intent", "subscription"):
         if ctx.params.get(key):
             json_equals[key] = ctx.params[key]
     return paginate(ctx, "checkout.session", "/v1/checkout/sessions", customer=ctx.params.get("customer"),

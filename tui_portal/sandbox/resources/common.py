@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from ..engine.common import ADDRESS_FIELDS
-from ..params import Array, Hash, Str
+from typing import Any
 
-ADDRESS = Hash({name: Str(clearable=True) for name in ADDRESS_FIELDS}, clearable=True)
+from ..engine.common import ADDRESS_FIELDS
+from ..params import Array, Enum, Hash, Str
+
+# The address may be cleared as a whole (`address=`); one field may not (`address[line2]=` is
+# `parameter_invalid_empty`, as the stripe package's plain-string fields say): a field left out of
+# the hash is null, since an address is replaced whole.
+ADDRESS = Hash({name: Str() for name in ADDRESS_FIELDS}, clearable=True)
+
+# On the wire (API 2026-10-28) a subscription update's anchor is a hash,
+# `billing_cycle_anchor[type]=now`; the engine reads its type. (`type=timestamp` exists only for
+# previews of new subscriptions, which the sandbox does not offer.)
+ANCHOR = Hash({"type": Enum("now", "unchanged", required=True)})
+
+
+def anchor_type(params: dict[str, Any]) -> dict[str, Any]:
+    anchor = params.get("billing_cycle_anchor")
+    return {**params, "billing_cycle_anchor": anchor["type"]} if anchor is not None else params
 
 
 DISCOUNT_ENTRY = Hash({"coupon": Str(), "promotion_code": Str(), "discount": Str()})

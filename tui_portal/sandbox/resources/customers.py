@@ -24,7 +24,8 @@ from ..router import route
 from ..search import SEARCH_PARAMS, run_search
 from .common import ADDRESS
 
-SHIPPING = Hash({"name": Str(required=True), "phone": Str(clearable=True), "address": ADDRESS}, clearable=True)
+SHIPPING = Hash({"name": Str(required=True), "phone": Str(clearable=True), "address": Hash(ADDRESS.fields)},
+                clearable=True)
 INVOICE_SETTINGS = Hash({
     "default_payment_method": Str(clearable=True),
     "footer": Str(clearable=True),
@@ -33,7 +34,7 @@ INVOICE_SETTINGS = Hash({
     "rendering_options": Hash({"amount_tax_display": Str(clearable=True), "template": Str(clearable=True)},
                               clearable=True),
 })
-TAX = Hash({"ip_address": Str(clearable=True), "validate_location": Str(choices=("auto", "deferred", "immediately"))})
+TAX = Hash({"ip_address": Str(clearable=True), "validate_location": Str(choices=("deferred", "immediately"))})
 TAX_EXEMPT = Str(choices=("none", "exempt", "reverse"), clearable=True)
 
 COMMON_PARAMS = {

@@ -9,10 +9,11 @@ from ..context import Context
 from ..lists import paginate
 from ..params import LIST, Array, Bool, Str
 from ..router import route
+from ..webhooks import outbox
 
 
 @route("GET", "/v1/events", params={**LIST, "type": Str(), "types": Array(Str(), max_items=20),
-                                    "delivery_success": Bool(), "object_id": Str()})
+                                    "delivery_success": Bool()})
 def list_events(ctx: Context) -> dict[str, Any]:
     params = ctx.params
     if params.get("type") and params.get("types"):
@@ -30,9 +31,11 @@ def list_events(ctx: Context) -> dict[str, Any]:
     if params.get("types"):
         types = params["types"]
         where.append((f"lookup IN ({','.join('?' * len(types))})", tuple(types)))
-    if params.get("delivery_success") is False:
-        where.append(("0", ()))  # the sandbox delivers no webhooks, so nothing ever failed
-    return paginate(ctx, "event", "/v1/events", where=where, parent=params.get("object_id"))
+    if "delivery_success" in params:
+        # Stripe: false = events still pending or given up for some endpoint; true = all delivered.
+        undelivered = outbox.undelivered_sql("objects.id")
+        where.append((undelivered if params["delivery_success"] is False else f"NOT {undelivered}", ()))
+    return paginate(ctx, "event", "/v1/events", where=where)
 
 
 @route("GET", "/v1/events/{event}")

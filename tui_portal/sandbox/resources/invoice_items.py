@@ -4,8 +4,9 @@ The engine side: engine/invoicing.py.
 
 Subscription updates with `create_prorations` leave their proration credit/debit here; the next
 invoice of that subscription (renewal, `always_invoice`, cancel with `invoice_now`) takes them.
-Endpoints: list (`customer`, `subscription`, `invoice`, `pending`), retrieve, and delete of a
-pending item.
+Merchants create them too (`POST /v1/invoiceitems`, `engine/manual_invoices.py`): pending, or on a
+draft invoice. Endpoints: create, list (`customer`, `subscription`, `invoice`, `pending`), retrieve,
+update and delete (of a pending item or one on a draft).
 """
 
 from __future__ import annotations
@@ -14,9 +15,42 @@ from typing import Any
 
 from .. import lists
 from ..context import Context
-from ..engine.invoicing import INVOICE_ITEM_OBJECT, delete_pending_item
-from ..params import LIST, Bool, Str
+from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import route
+from ..engine.invoicing import INVOICE_ITEM_OBJECT
+from ..engine.manual_invoices import create_invoice_item, delete_invoice_item, update_invoice_item
+from .common import DISCOUNTS_PARAM
+
+PERIOD = Hash({"start": Timestamp(required=True), "end": Timestamp(required=True)})
+PRICE_DATA = Hash({"currency": Str(required=True), "product": Str(required=True),
+                   "tax_behavior": Enum("exclusive", "inclusive", "unspecified"), "unit_amount": Int(min=0),
+                   "unit_amount_decimal": Str()})
+ITEM_FIELDS = {
+    "amount": Int(),
+    "description": Str(max_length=5000),
+    "discountable": Bool(),
+    "discounts": DISCOUNTS_PARAM,
+    "metadata": Metadata(),
+    "period": PERIOD,
+    "price_data": PRICE_DATA,
+    "pricing": Hash({"price": Str()}),
+    "quantity": Int(min=0),
+    "tax_behavior": Enum("exclusive", "inclusive", "unspecified"),
+    "tax_code": Str(clearable=True),
+    "tax_rates": Array(Str(), clearable=True),
+    "unit_amount_decimal": Str(),
+}
+
+
+@route("POST", "/v1/invoiceitems", params={
+    **ITEM_FIELDS, "customer": Str(required=True), "currency": Str(), "invoice": Str(), "subscription": Str()})
+def create(ctx: Context) -> dict[str, Any]:
+    return create_invoice_item(ctx, ctx.params)
+
+
+@route("POST", "/v1/invoiceitems/{id}", params=ITEM_FIELDS)
+def update(ctx: Context) -> dict[str, Any]:
+    return update_invoice_item(ctx, ctx.load(INVOICE_ITEM_OBJECT, ctx.path_params["id"]), dict(ctx.params))
 
 
 @route("GET", "/v1/invoiceitems", params={
@@ -24,7 +58,6 @@ from ..router import route
     "customer": Str(),
     "invoice": Str(),
     "pending": Bool(),
-    "subscription": Str(),
 })
 def list_invoice_items(ctx: Context) -> dict[str, Any]:
     json_equals: dict[str, Any] = {}
@@ -38,8 +71,6 @@ def list_invoice_items(ctx: Context) -> dict[str, Any]:
     filters: dict[str, Any] = {}
     if ctx.params.get("customer"):
         filters["customer"] = ctx.params["customer"]
-    if ctx.params.get("subscription"):
-        filters["parent"] = ctx.params["subscription"]
     return lists.paginate(ctx, INVOICE_ITEM_OBJECT, "/v1/invoiceitems", where=where, json_equals=json_equals, **filters)
 
 
@@ -49,6 +80,5 @@ def retrieve_invoice_item(ctx: Context) -> dict[str, Any]:
 
 
 @route("DELETE", "/v1/invoiceitems/{id}")
-def delete_invoice_item(ctx: Context) -> dict[str, Any]:
-    item = ctx.load(INVOICE_ITEM_OBJECT, ctx.path_params["id"])
-    return delete_pending_item(ctx, item)
+def delete_invoice_item_endpoint(ctx: Context) -> dict[str, Any]:
+    return delete_invoice_item(ctx, ctx.load(INVOICE_ITEM_OBJECT, ctx.path_params["id"]))

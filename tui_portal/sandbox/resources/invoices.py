@@ -35,11 +35,18 @@ from ..engine.payments import attempt_payment
 from ..engine.previews import preview_invoice
 from ..engine.subscriptions import after_invoice_paid
 from ..engine.timeline import catch_up
+from ..engine.manual_invoices import (
+    create_manual_invoice,
+    delete_draft,
+    mark_uncollectible,
+    pay_out_of_band,
+    update_invoice,
+)
 from ..expand import renderer
-from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
+from ..params import LIST, PAGE, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import Response, route
 from ..search import SEARCH_PARAMS, run_search
-from .common import DISCOUNTS_PARAM
+from .common import ANCHOR, DISCOUNTS_PARAM, anchor_type
 
 # -- rendering ----------------------------------------------------------------------------------------
 
@@ -93,24 +100,79 @@ def retrieve_invoice(ctx: Context) -> dict[str, Any]:
     return ctx.load(OBJECT, ctx.path_params["id"])
 
 
-@route("GET", "/v1/invoices/{id}/lines", params={**LIST})
+@route("GET", "/v1/invoices/{id}/lines", params={**PAGE})
 def list_invoice_lines(ctx: Context) -> dict[str, Any]:
     invoice = ctx.load(OBJECT, ctx.path_params["id"])
     return lists.paginate_items(ctx, invoice["lines"]["data"], f"/v1/invoices/{invoice['id']}/lines")
 
 
+@route("POST", "/v1/invoices", params={
+    "customer": Str(required=True),
+    "auto_advance": Bool(),
+    "collection_method": Enum("charge_automatically", "send_invoice"),
+    "currency": Str(),
+    "days_until_due": Int(min=0),
+    "default_payment_method": Str(),
+    "default_tax_rates": Array(Str()),
+    "description": Str(max_length=1500),
+    "discounts": DISCOUNTS_PARAM,
+    "due_date": Timestamp(),
+    "footer": Str(max_length=5000),
+    "metadata": Metadata(),
+    "pending_invoice_items_behavior": Enum("exclude", "include"),
+    "subscription": Str(),
+})
+def create_invoice_endpoint(ctx: Context) -> dict[str, Any]:
+    return create_manual_invoice(ctx, ctx.params)
+
+
+@route("POST", "/v1/invoices/{id}", params={
+    "auto_advance": Bool(),
+    "collection_method": Enum("charge_automatically", "send_invoice"),
+    "days_until_due": Int(min=0),
+    "default_payment_method": Str(),
+    "default_tax_rates": Array(Str(), clearable=True),
+    "description": Str(max_length=1500),
+    "discounts": DISCOUNTS_PARAM,
+    "due_date": Timestamp(),
+    "footer": Str(max_length=5000),
+    "metadata": Metadata(),
+})
+def update_invoice_endpoint(ctx: Context) -> dict[str, Any]:
+    return update_invoice(ctx, ctx.load(OBJECT, ctx.path_params["id"]), ctx.params)
+
+
+@route("DELETE", "/v1/invoices/{id}")
+def delete_invoice_endpoint(ctx: Context) -> dict[str, Any]:
+    return delete_draft(ctx, ctx.load(OBJECT, ctx.path_params["id"]))
+
+
 @route("POST", "/v1/invoices/{id}/finalize", params={"auto_advance": Bool()})
 def finalize_endpoint(ctx: Context) -> dict[str, Any]:
+    """Finalize a draft; a one-off invoice collected automatically with `auto_advance` is charged at
+    once (Stripe would within the hour; a failure leaves it open, as Stripe's attempt would)."""
     invoice = ctx.load(OBJECT, ctx.path_params["id"])
     at = customer_now(ctx, invoice["customer"])
     if "auto_advance" in ctx.params:
         invoice["auto_advance"] = ctx.params["auto_advance"]
-    return finalize_invoice(ctx, invoice, at)
+    invoice = finalize_invoice(ctx, invoice, at)
+    if (invoice["billing_reason"] == "manual" and invoice["auto_advance"]
+            and invoice["collection_method"] == "charge_automatically"):
+        attempt_payment(ctx, invoice, at)
+    return invoice
 
 
-@route("POST", "/v1/invoices/{id}/pay", params={"payment_method": Str(), "off_session": Bool()})
+@route("POST", "/v1/invoices/{id}/mark_uncollectible")
+def mark_uncollectible_endpoint(ctx: Context) -> dict[str, Any]:
+    invoice = ctx.load(OBJECT, ctx.path_params["id"])
+    return mark_uncollectible(ctx, invoice, customer_now(ctx, invoice["customer"]))
+
+
+@route("POST", "/v1/invoices/{id}/pay", params={"payment_method": Str(), "off_session": Bool(),
+                                                "paid_out_of_band": Bool()})
 def pay_endpoint(ctx: Context) -> dict[str, Any]:
-    """Charge an open invoice now (e.g. after the customer replaced a failing card)."""
+    """Charge an open (or uncollectible) invoice now, e.g. after the customer replaced a failing card;
+    or record a payment made outside Stripe (`paid_out_of_band`)."""
     invoice = ctx.load(OBJECT, ctx.path_params["id"])
     if invoice["status"] == "paid":
         # Stripe's answer to paying a paid invoice: a 400 invalid_request_error with this message and no
@@ -119,6 +181,13 @@ def pay_endpoint(ctx: Context) -> dict[str, Any]:
     at = customer_now(ctx, invoice["customer"])
     if invoice["status"] == "draft":
         finalize_invoice(ctx, invoice, at)
+    if ctx.params.get("paid_out_of_band"):
+        if invoice["status"] not in ("open", "uncollectible"):
+            raise errors.state_error(f"You can only pay an invoice that is open; this invoice is "
+                                     f"{invoice['status']}.", param="id")
+        pay_out_of_band(ctx, invoice, at)
+        after_invoice_paid(ctx, invoice, at)
+        return invoice
     failure = attempt_payment(ctx, invoice, at, payment_method_id=ctx.params.get("payment_method"))
     if failure is not None:
         # Stripe answers a failed pay with the card error. Raising rolls the request back, so the
@@ -184,6 +253,8 @@ def invoice_pdf(ctx: Context) -> Response:
 PREVIEW_ITEM_FIELDS = {
     "id": Str(),
     "price": Str(),
+    "plan": Str(),
+    "tax_rates": Array(Str(), clearable=True),
     "quantity": Int(min=0),
     "deleted": Bool(),
     "metadata": Metadata(),
@@ -198,8 +269,9 @@ PREVIEW_ITEM_FIELDS = {
         "items": Array(Hash(PREVIEW_ITEM_FIELDS), max_items=20),
         "proration_date": Timestamp(),
         "proration_behavior": Enum("create_prorations", "always_invoice", "none"),
-        "billing_cycle_anchor": Enum("now", "unchanged"),
+        "billing_cycle_anchor": ANCHOR,
         "trial_end": Timestamp(allow=("now",)),
+        "default_tax_rates": Array(Str(), clearable=True),
     }),
     "discounts": DISCOUNTS_PARAM,
     "preview_mode": Enum("next", "recurring"),
@@ -214,4 +286,4 @@ def create_preview(ctx: Context) -> dict[str, Any]:
     For a trial that continues (or is moved by a future `trial_end`) it is the invoice at the trial end.
     """
     catch_up(ctx)
-    return preview_invoice(ctx, ctx.params)
+    return preview_invoice(ctx, {**ctx.params, "subscription_details": anchor_type(ctx.params.get("subscription_details") or {})})

@@ -203,7 +203,6 @@ def update(ctx: Context) -> dict[str, Any]:
     # get a new description or metadata, as at Stripe.
     if intent["status"] == "canceled" or (intent["status"] not in editable and money_keys):
         raise engine.unexpected_state(intent, "update", editable)
-    before = ctx.snapshot(intent)
     if "currency" in params:
         intent["currency"] = engine.check_currency(params["currency"])
     if "amount" in params or "currency" in params:
@@ -229,8 +228,7 @@ def update(ctx: Context) -> dict[str, Any]:
     elif money_keys and intent["status"] == "requires_action":
         intent["next_action"] = None
         intent["status"] = "requires_confirmation"
-    ctx.save(intent)
-    ctx.emit_updated("payment_intent.updated", before, intent)
+    ctx.save(intent)   # Stripe has no payment_intent.updated event
     return intent
 
 

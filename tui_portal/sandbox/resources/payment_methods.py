@@ -18,7 +18,7 @@ from ..engine.payment_methods import (
     update_payment_method_with,
 )
 from ..lists import paginate
-from ..params import LIST, Enum, Hash, Int, Metadata, Str
+from ..params import PAGE, Enum, Hash, Int, Metadata, Str
 from ..router import route
 from .common import ADDRESS
 
@@ -45,7 +45,7 @@ def _list(ctx: Context, customer_id: str | None, url: str) -> dict[str, Any]:
     return paginate(ctx, "payment_method", url, customer=customer_id, json_equals=json_equals)
 
 
-LIST_FILTERS = {**LIST, "type": Str(), "allow_redisplay": Enum("always", "limited", "unspecified")}
+LIST_FILTERS = {**PAGE, "type": Str(), "allow_redisplay": Enum("always", "limited", "unspecified")}
 
 
 @route("GET", "/v1/customers/{customer}/payment_methods", params=LIST_FILTERS)

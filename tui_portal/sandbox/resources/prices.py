@@ -22,8 +22,9 @@ RECURRING = Hash({
     "usage_type": Enum("licensed", "metered"),
     "meter": Str(),
     "trial_period_days": Int(min=0, max=730),
-    "aggregate_usage": Str(),
 })
+# A product's default_price_data[recurring] takes only the interval (Stripe's params class).
+INTERVAL_ONLY = Hash({"interval": RECURRING.fields["interval"], "interval_count": RECURRING.fields["interval_count"]})
 TIER = Hash({"up_to": Str(required=True), "unit_amount": Int(min=0), "unit_amount_decimal": Str(),
              "flat_amount": Int(min=0), "flat_amount_decimal": Str()})
 CREATE_PARAMS = {

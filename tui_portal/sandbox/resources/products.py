@@ -10,7 +10,7 @@ from ..lists import paginate
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str
 from ..router import route
 from ..search import SEARCH_PARAMS, run_search
-from .prices import RECURRING
+from .prices import INTERVAL_ONLY
 
 FIELDS = {
     "name": Str(max_length=250),
@@ -24,14 +24,13 @@ FIELDS = {
     "url": Str(clearable=True),
     "shippable": Bool(),
     "statement_descriptor": Str(clearable=True, max_length=22),
-    "default_price": Str(),
 }
 
 
 @route("POST", "/v1/products", params={**FIELDS, "name": Str(required=True, max_length=250), "id": Str(),
                                        "type": Enum("good", "service"), "default_price_data": Hash({
                                            "currency": Str(required=True), "unit_amount": Int(min=0),
-                                           "unit_amount_decimal": Str(), "recurring": RECURRING,
+                                           "unit_amount_decimal": Str(), "recurring": INTERVAL_ONLY,
                                            "tax_behavior": Enum("exclusive", "inclusive", "unspecified"),
                                            "metadata": Metadata()})})
 def create(ctx: Context) -> dict[str, Any]:
@@ -48,7 +47,7 @@ def retrieve(ctx: Context) -> dict[str, Any]:
     return ctx.load("product", ctx.path_params["product"])
 
 
-@route("POST", "/v1/products/{product}", params=FIELDS)
+@route("POST", "/v1/products/{product}", params={**FIELDS, "default_price": Str()})
 def update(ctx: Context) -> dict[str, Any]:
     product = ctx.load("product", ctx.path_params["product"])
     return update_product_with(ctx, product, ctx.params)

@@ -22,7 +22,7 @@ USAGE = Enum("off_session", "on_session")
 CREATE_PARAMS = {
     "customer": Str(),
     "payment_method": Str(),
-    "payment_method_types": Array(Str()),
+    "allowed_payment_method_types": Array(Str()),
     "usage": USAGE,
     "confirm": Bool(),
     "description": Str(),
@@ -53,7 +53,7 @@ def retrieve(ctx: Context) -> dict[str, Any]:
 
 @route("POST", "/v1/setup_intents/{intent}", params={
     "customer": Str(), "payment_method": Str(), "description": Str(clearable=True), "metadata": Metadata(),
-    "payment_method_types": Array(Str()), "payment_method_options": Any_(),
+    "allowed_payment_method_types": Array(Str()), "payment_method_options": Any_(),
 })
 def update(ctx: Context) -> dict[str, Any]:
     intent = ctx.load("setup_intent", ctx.path_params["intent"])
@@ -62,7 +62,7 @@ def update(ctx: Context) -> dict[str, Any]:
 
 @route("POST", "/v1/setup_intents/{intent}/confirm", params={
     "payment_method": Str(), "return_url": Str(), "mandate_data": Any_(), "payment_method_options": Any_(),
-    "use_stripe_sdk": Bool(), "client_secret": Str(),
+    "use_stripe_sdk": Bool(),
 })
 def confirm(ctx: Context) -> dict[str, Any]:
     intent = ctx.load("setup_intent", ctx.path_params["intent"])

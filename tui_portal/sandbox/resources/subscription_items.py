@@ -1,7 +1,8 @@
-"""Subscription items: list (by subscription), retrieve, update.
+"""Subscription items: create, list (by subscription), retrieve, update.
 
-An item update is a subscription update of that one item (`items[0][id]=si_...`), so it prorates,
-invoices and emits exactly what `POST /v1/subscriptions/{id}` would.
+An item create or update is a subscription update of that one item (`items[0][id]=si_...`, or a new
+`items[0][price|plan]`), so it prorates, invoices and emits exactly what `POST /v1/subscriptions/{id}`
+would.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from typing import Any
 from .. import errors, lists
 from ..context import Context
 from ..engine import subscriptions, timeline, updates
-from ..params import LIST, Bool, Enum, Int, Metadata, Str, Timestamp
+from ..params import PAGE, Array, Bool, Enum, Int, Metadata, Str, Timestamp
 from ..router import route
 from ..rules.proration import PRORATION_BEHAVIORS
 
 OBJECT = "subscription_item"
 
 
-@route("GET", "/v1/subscription_items", params={**LIST, "subscription": Str(required=True)})
+@route("GET", "/v1/subscription_items", params={**PAGE, "subscription": Str(required=True)})
 def list_items(ctx: Context) -> dict[str, Any]:
     timeline.catch_up(ctx)
     subscription = ctx.load("subscription", ctx.params["subscription"], param="subscription")
@@ -32,21 +33,22 @@ def retrieve_item(ctx: Context) -> dict[str, Any]:
     return ctx.load(OBJECT, ctx.path_params["id"])
 
 
-@route("POST", "/v1/subscription_items/{id}", params={
+ITEM_FIELDS = {
     "price": Str(),
+    "plan": Str(),
     "quantity": Int(min=0),
     "metadata": Metadata(),
+    "tax_rates": Array(Str(), clearable=True),
     "proration_behavior": Enum(*PRORATION_BEHAVIORS),
     "proration_date": Timestamp(),
     "payment_behavior": Enum(*subscriptions.PAYMENT_BEHAVIORS),
     "off_session": Bool(),
-})
-def update_item(ctx: Context) -> dict[str, Any]:
-    timeline.catch_up(ctx)
-    item = ctx.load(OBJECT, ctx.path_params["id"])
-    subscription = ctx.load("subscription", item["subscription"], param="subscription")
-    entry: dict[str, Any] = {"id": item["id"]}
-    for name in ("price", "quantity", "metadata"):
+}
+
+
+def _update_one_item(ctx: Context, subscription: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """Run the subscription update for one item entry; the updated subscription."""
+    for name in ("price", "plan", "quantity", "metadata", "tax_rates"):
         if name in ctx.params:
             entry[name] = ctx.params[name]
     params: dict[str, Any] = {"items": [entry]}
@@ -54,12 +56,33 @@ def update_item(ctx: Context) -> dict[str, Any]:
         if name in ctx.params:
             params[name] = ctx.params[name]
     try:
-        updated = updates.update_subscription_with(ctx, subscription, params)
+        return updates.update_subscription_with(ctx, subscription, params)
     except errors.StripeError as error:
         # Report the item endpoint's own param names (`price`, not `items[0][price]`).
         if error.param and error.param.startswith("items[0]["):
-            error.param = error.param[len("items[0]["):].rstrip("]")
+            error.param = error.param[len("items[0]["):].replace("]", "", 1)  # tax_rates][1] -> tax_rates[1]
         raise
+
+
+@route("POST", "/v1/subscription_items", params={
+    **{name: spec for name, spec in ITEM_FIELDS.items() if name != "off_session"}, "subscription": Str(required=True)})
+def create_item(ctx: Context) -> dict[str, Any]:
+    timeline.catch_up(ctx)
+    subscription = ctx.load("subscription", ctx.params["subscription"], param="subscription")
+    known = {item["id"] for item in subscription["items"]["data"]}
+    updated = _update_one_item(ctx, subscription, {})
+    for candidate in updated["items"]["data"]:
+        if candidate["id"] not in known:
+            return candidate
+    raise errors.StripeError("The subscription item was not created.", status=500, type="api_error")
+
+
+@route("POST", "/v1/subscription_items/{id}", params=ITEM_FIELDS)
+def update_item(ctx: Context) -> dict[str, Any]:
+    timeline.catch_up(ctx)
+    item = ctx.load(OBJECT, ctx.path_params["id"])
+    subscription = ctx.load("subscription", item["subscription"], param="subscription")
+    updated = _update_one_item(ctx, subscription, {"id": item["id"]})
     for candidate in updated["items"]["data"]:
         if candidate["id"] == item["id"]:
             return candidate

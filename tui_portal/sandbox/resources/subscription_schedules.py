@@ -35,6 +35,7 @@ from ..engine.schedules import (
     schedule_from_subscription,
     update_schedule_with,
 )
+from ..expand import renderer
 from ..params import LIST, Any_, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp
 from ..router import route
 from ..rules.proration import PRORATION_BEHAVIORS
@@ -104,11 +105,47 @@ def _load_active(ctx: Context) -> dict[str, Any]:
     return schedule
 
 
+PAUSE_SCHEDULE = Hash({
+    "key": Str(max_length=200),
+    "pause": Hash({
+        "pause_at": Hash({"type": Enum("now", "timestamp", required=True), "timestamp": Timestamp()}, required=True),
+        "settings": Hash({
+            "bill_for": Hash({
+                "outstanding_usage_through": Hash({"type": Enum("none", "pause_at")}),
+                "unused_time_from": Hash({"type": Enum("item_current_period_start", "none", "pause_at")}),
+            }),
+            "invoicing_behavior": Enum("invoice", "pending_invoice_item"),
+            "type": Enum("subscription"),
+        }),
+    }),
+    "resume": Hash({
+        "resume_at": Hash({
+            "type": Enum("duration", "now", "timestamp", required=True),
+            "timestamp": Timestamp(),
+            "duration": Hash({"interval": Enum(*INTERVALS, required=True), "interval_count": Int(min=1)}),
+        }, required=True),
+        "settings": Hash({
+            "billing_cycle_anchor": Enum("resume_at", "unchanged"),
+            "payment_behavior": Enum("resume_on_payment_attempt", "resume_on_payment_success"),
+            "proration_behavior": Enum(*PRORATION_BEHAVIORS),
+        }),
+    }),
+})
+
+
+@renderer(OBJECT)
+def render_schedule(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
+    """Schedules stored before pause schedules existed read as having none."""
+    doc.setdefault("pause_schedules", [])
+    return doc
+
+
 @route("POST", "/v1/subscription_schedules/{id}", params={
     "phases": Array(PHASE, max_items=10),
     "end_behavior": Enum("release", "cancel"),
     "proration_behavior": Enum(*PRORATION_BEHAVIORS),
     "metadata": Metadata(),
+    "pause_schedules": Array(PAUSE_SCHEDULE, clearable=True),
 })
 def update_schedule(ctx: Context) -> dict[str, Any]:
     timeline.catch_up(ctx)

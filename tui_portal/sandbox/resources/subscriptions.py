@@ -6,7 +6,8 @@ Choices where Stripe is silent (stripe-api-subset.md section 11):
 * `cancel_at_period_end=true` sets `cancel_at` = current period end, `canceled_at` = now and
   `cancellation_details.reason = "cancellation_requested"`; undoing it (`false`, or `cancel_at=""`)
   clears all three and also clears `feedback`/`comment` unless the same request sets new ones.
-* `billing_mode` is reported as `classic`, because the credit basis of the proration math is classic.
+* `billing_mode` defaults to `flexible` (Stripe's default since 2025-09-30); see the sandbox README
+  for what differs between the modes here.
 * `payment_behavior=pending_if_incomplete` is refused (pending updates are not implemented).
 * A `cancel_at` before the period end credits the unused time after it as pending proration items
   (unless `proration_behavior=none`); they are invoiced on the final invoice when the subscription
@@ -33,10 +34,10 @@ from ..engine.subscriptions import (
 from ..engine.timeline import catch_up
 from ..engine.updates import update_subscription_with
 from ..params import LIST, Array, Bool, Enum, Hash, Int, Metadata, Str, Timestamp, apply_metadata
-from ..router import route
+from ..router import EXPAND_PARAM, route
 from ..search import SEARCH_PARAMS, run_search
 from ..rules.proration import PRORATION_BEHAVIORS
-from .common import DISCOUNTS_PARAM
+from .common import ANCHOR, DISCOUNTS_PARAM, anchor_type
 
 FEEDBACK_OPTIONS = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
                     "too_complex", "too_expensive", "unused")
@@ -46,7 +47,10 @@ CANCELLATION_DETAILS = Hash({"comment": Str(clearable=True, max_length=5000),
 
 # -- create -------------------------------------------------------------------------------------------
 
-CREATE_ITEM = Hash({"price": Str(), "quantity": Int(min=0), "metadata": Metadata()})
+CREATE_ITEM = Hash({"price": Str(), "plan": Str(), "quantity": Int(min=0), "metadata": Metadata(),
+                    "tax_rates": Array(Str())})
+BILLING_MODE = Hash({"type": Enum("classic", "flexible", required=True),
+                     "flexible": Hash({"proration_discounts": Enum("included", "itemized")})})
 
 
 @route("POST", "/v1/subscriptions", params={
@@ -65,6 +69,10 @@ CREATE_ITEM = Hash({"price": Str(), "quantity": Int(min=0), "metadata": Metadata
     "trial_period_days": Int(min=0),
     "payment_settings": Hash({"save_default_payment_method": Enum("off", "on_subscription"),
                               "payment_method_types": Array(Enum("card"))}),
+    "billing_mode": BILLING_MODE,
+    "backdate_start_date": Timestamp(),
+    "billing_cycle_anchor": Timestamp(),
+    "default_tax_rates": Array(Str(), clearable=True),
 })
 def create_subscription(ctx: Context) -> dict[str, Any]:
     customer = ctx.load("customer", ctx.params["customer"], param="customer")
@@ -80,6 +88,11 @@ def create_subscription(ctx: Context) -> dict[str, Any]:
         trial_period_days=ctx.params.get("trial_period_days"),
         save_default_payment_method=(ctx.params.get("payment_settings") or {}).get("save_default_payment_method",
                                                                                   "off"),
+        billing_mode=ctx.params.get("billing_mode"),
+        backdate_start_date=ctx.params.get("backdate_start_date"),
+        billing_cycle_anchor=ctx.params.get("billing_cycle_anchor"),
+        proration_behavior=ctx.params.get("proration_behavior") or "create_prorations",
+        default_tax_rates=ctx.params.get("default_tax_rates"),
     )
 
 
@@ -132,6 +145,8 @@ def retrieve_subscription(ctx: Context) -> dict[str, Any]:
 UPDATE_ITEM = Hash({
     "id": Str(),
     "price": Str(),
+    "plan": Str(),
+    "tax_rates": Array(Str(), clearable=True),
     "quantity": Int(min=0),
     "deleted": Bool(),
     "metadata": Metadata(),
@@ -144,7 +159,7 @@ UPDATE_ITEM = Hash({
     "proration_behavior": Enum(*PRORATION_BEHAVIORS),
     "proration_date": Timestamp(),
     "payment_behavior": Enum(*PAYMENT_BEHAVIORS),
-    "billing_cycle_anchor": Enum("now", "unchanged"),
+    "billing_cycle_anchor": ANCHOR,
     "cancel_at_period_end": Bool(),
     "cancel_at": Timestamp(clearable=True, allow=("min_period_end", "max_period_end")),
     "cancellation_details": CANCELLATION_DETAILS,
@@ -154,11 +169,12 @@ UPDATE_ITEM = Hash({
     "metadata": Metadata(),
     "off_session": Bool(),
     "trial_end": Timestamp(allow=("now",)),
+    "default_tax_rates": Array(Str(), clearable=True),
 })
 def update_subscription(ctx: Context) -> dict[str, Any]:
     catch_up(ctx)
     subscription = ctx.load(OBJECT, ctx.path_params["id"])
-    return update_subscription_with(ctx, subscription, ctx.params)
+    return update_subscription_with(ctx, subscription, anchor_type(ctx.params))
 
 
 # -- cancel -------------------------------------------------------------------------------------------
@@ -167,6 +183,7 @@ def update_subscription(ctx: Context) -> dict[str, Any]:
     "invoice_now": Bool(),
     "prorate": Bool(),
     "cancellation_details": CANCELLATION_DETAILS,
+    "expand": EXPAND_PARAM,
 })
 def cancel_subscription(ctx: Context) -> dict[str, Any]:
     catch_up(ctx)

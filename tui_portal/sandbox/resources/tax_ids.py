@@ -17,7 +17,7 @@ from ..context import Context
 from ..engine.tax_ids import VERIFICATION_DELAY_SECONDS, create_tax_id, delete_tax_id
 from ..expand import renderer
 from ..lists import paginate
-from ..params import LIST, Str
+from ..params import PAGE, Str
 from ..router import route
 
 
@@ -40,7 +40,7 @@ def create(ctx: Context) -> dict[str, Any]:
     return create_tax_id(ctx, _customer(ctx), ctx.params["type"], ctx.params["value"])
 
 
-@route("GET", "/v1/customers/{customer}/tax_ids", params=LIST)
+@route("GET", "/v1/customers/{customer}/tax_ids", params=PAGE)
 def list_tax_ids(ctx: Context) -> dict[str, Any]:
     customer = _customer(ctx)
     return paginate(ctx, "tax_id", f"/v1/customers/{customer['id']}/tax_ids", customer=customer["id"])

@@ -20,7 +20,7 @@ from .. import lists
 from ..context import Context
 from ..engine.clocks import CLOCK_OBJECT, create_clock_with, delete_clock_and_customers
 from ..engine.timeline import advance_test_clock
-from ..params import LIST, Str, Timestamp
+from ..params import PAGE, Str, Timestamp
 from ..router import route
 
 
@@ -37,7 +37,7 @@ def retrieve_clock(ctx: Context) -> dict[str, Any]:
     return ctx.load(CLOCK_OBJECT, ctx.path_params["id"])
 
 
-@route("GET", "/v1/test_helpers/test_clocks", params={**LIST})
+@route("GET", "/v1/test_helpers/test_clocks", params={**PAGE})
 def list_clocks(ctx: Context) -> dict[str, Any]:
     return lists.paginate(ctx, CLOCK_OBJECT, "/v1/test_helpers/test_clocks")
 

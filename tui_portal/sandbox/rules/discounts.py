@@ -45,6 +45,8 @@ class InvoiceLineInput:
     amount: int
     discountable: bool
     product_id: str | None
+    # Discounts of this line alone (an invoice item's own `discounts`), applied before the invoice's.
+    own_discounts: tuple[AppliedDiscount, ...] = ()
 
 
 @dataclass
@@ -102,6 +104,14 @@ def apply_discounts(
     remaining = {line.key: max(line.amount, 0) for line in lines}
     for line in lines:
         outcome.line_discount_amounts[line.key] = []
+    for line in lines:
+        for discount in line.own_discounts:
+            if not is_active(discount, at) or not _applies_to_line(discount.coupon, line):
+                continue
+            amount = _discount_for_lines(discount.coupon, [line], remaining, currency).get(line.key, 0)
+            remaining[line.key] -= amount
+            outcome.line_discount_amounts[line.key].append({"amount": amount, "discount": discount.discount_id})
+            outcome.total_discount_amounts.append({"amount": amount, "discount": discount.discount_id})
     for discount in discounts:
         if not is_active(discount, at):
             continue

@@ -74,6 +74,8 @@ class ItemChange:
     """One subscription item before and after an update (None = added / deleted).
 
     Unchanged items are passed too (before == after): an anchor reset re-bills them.
+    `billed`: what the current period was last billed for when it differs from `before` (flexible
+    billing mode after a change made without prorations); credits are computed from it.
     """
 
     item_id: str
@@ -81,6 +83,12 @@ class ItemChange:
     after: PricedItem | None
     period_start: int
     period_end: int
+    billed: PricedItem | None = None
+
+    @property
+    def credited(self) -> PricedItem | None:
+        """The configuration whose unused time a credit gives back."""
+        return self.billed if self.billed is not None else self.before
 
 
 @dataclass(frozen=True)
@@ -213,15 +221,16 @@ def full_period_line(item_id: str, item: PricedItem, period_start: int, period_e
 
 
 def credit_line(change: ItemChange, at: int) -> ChargeLine:
-    assert change.before is not None
-    unused = prorated(change.before.amount, change.period_end - at, change.period_end - change.period_start)
+    credited = change.credited
+    assert credited is not None
+    unused = prorated(credited.amount, change.period_end - at, change.period_end - change.period_start)
     return ChargeLine(
         amount=-unused,
-        description=unused_time_description(change.before, at),
-        wording=partial(unused_time_description, change.before, at),
+        description=unused_time_description(credited, at),
+        wording=partial(unused_time_description, credited, at),
         subscription_item_id=change.item_id,
-        price=change.before.price,
-        quantity=change.before.quantity,
+        price=credited.price,
+        quantity=credited.quantity,
         period_start=at,
         period_end=change.period_end,
         proration=True,
