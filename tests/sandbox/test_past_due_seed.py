@@ -175,5 +175,5 @@ def test_adding_the_past_due_customer_moved_nothing_else(
     # `seq` (insertion order) is part of each row: objects created before the new customer keep theirs.
     assert rows_without <= rows_with
     added = rows_with - rows_without
-    assert added and all(row[1].startswith(("cus_", "pm_", "sub_", "si_", "in_", "il_")) or row[0] == "event"
+    assert added and all(row[1].startswith(("cus_", "pm_", "sub_", "si_", "in_", "il_", "pi_", "ch_", "inpay_")) or row[0] == "event"
                          for row in added)

@@ -138,10 +138,10 @@ async def test_checkout_setup_session_completed_through_the_card_page(client, cl
     assert complete["setup_intent"]["payment_method"]["customer"] == seats["id"]
 
 
-async def test_checkout_sessions_expire_and_other_modes_are_refused(client, clock) -> None:
+async def test_checkout_sessions_expire_and_payment_mode_needs_line_items(client, clock) -> None:
     seats = await demo_customer(client, "seats@example.com")
     payment = await client.post("/v1/checkout/sessions", data={"mode": "payment", "success_url": "https://x"})
-    assert payment.status_code == 400 and payment.json()["error"]["param"] == "mode"
+    assert payment.status_code == 400 and payment.json()["error"]["param"] == "line_items"
     session = (await client.post("/v1/checkout/sessions", data={
         "mode": "setup", "customer": seats["id"], "success_url": "https://x"})).json()
     clock.value += 24 * 3600

@@ -24,6 +24,8 @@ SANDBOX_ONLY = {
     ("GET", "/portal/{session}"): "billing portal session page (Stripe: billing.stripe.com)",
     ("GET", "/checkout/{session}"): "hosted Checkout page (Stripe: checkout.stripe.com)",
     ("POST", "/checkout/{session}"): "the hosted Checkout page's card form",
+    ("GET", "/3d_secure/{intent}"): "3-D Secure test page of a next action (Stripe: hooks.stripe.com)",
+    ("POST", "/3d_secure/{intent}"): "the 3-D Secure test page's Complete / Fail buttons",
     ("GET", "/sandbox/listen"): "`tui-portal sandbox listen`'s session (Stripe CLI talks to Stripe privately)",
     ("GET", "/sandbox/listen/events"): "`tui-portal sandbox listen`'s event feed",
 }

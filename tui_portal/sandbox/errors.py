@@ -73,6 +73,8 @@ OBJECT_NAMES: dict[str, str] = {
     "invoiceitem": "invoice item",
     "test_helpers.test_clock": "test clock",
     "discount": "discount",
+    "payment_intent": "payment_intent",
+    "charge": "charge",
     "plan": "plan",
     "tax_rate": "tax rate",
 }

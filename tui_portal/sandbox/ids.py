@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .store import Transaction
 
@@ -44,3 +46,23 @@ def new_secret(tx: Transaction, length: int = 24) -> str:
     """Deterministic secret material (client secrets, fingerprints) from the same sequence."""
     digest = hashlib.sha256(f"tui-portal-sandbox-secret:{tx.next_sequence()}".encode()).digest()
     return _base62(digest, length)
+
+
+@contextmanager
+def own_sequence(tx: Transaction, key: str, start: int) -> Iterator[None]:
+    """Draw ids and secrets from a persisted range of their own (meta `key`, from `start`), then continue
+    the main sequence where it was. Re-entrant: inside the range already, nothing changes.
+
+    Why: objects added to existing flows (a PaymentIntent for every finalized invoice) must not shift
+    the ids of everything created after them (seeded data, checkout URLs in snapshots). Ids are a hash
+    of the sequence number, so a far-away range is as deterministic as the main one and never meets it."""
+    main = int(tx.meta_get("id_sequence", "0") or 0)
+    if main >= start:
+        yield
+        return
+    tx.meta_set("id_sequence", tx.meta_get(key) or str(start))
+    try:
+        yield
+    finally:
+        tx.meta_set(key, tx.meta_get("id_sequence") or str(start))
+        tx.meta_set("id_sequence", str(main))

@@ -24,6 +24,7 @@ from ..rules.discounts import AppliedDiscount, InvoiceLineInput, apply_discounts
 from ..rules.proration import ChargeLine
 from ..rules.totals import compute_totals
 from ..rules.wording import DEFAULT_LANGUAGE, line_language
+from . import invoice_payments
 from .tax_rates import apply_line_taxes
 
 OBJECT = "invoice"
@@ -384,7 +385,8 @@ def save_invoice(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
 
 
 def finalize_invoice(ctx: Context, invoice: dict[str, Any], at: int) -> dict[str, Any]:
-    """draft -> open: number, customer balance applied, once-discounts consumed, `invoice.finalized`."""
+    """draft -> open: number, customer balance applied, once-discounts consumed, the PaymentIntent that
+    collects it (`engine/invoice_payments.py`), `invoice.finalized`."""
     if invoice["status"] != "draft":
         raise errors.state_error(f"This invoice is already finalized (status {invoice['status']}).", param="id")
     customer = ctx.load("customer", invoice["customer"], param="customer")
@@ -415,6 +417,7 @@ def finalize_invoice(ctx: Context, invoice: dict[str, Any], at: int) -> dict[str
         ctx.save(customer)
     _consume_once_discounts(ctx, invoice)
     save_invoice(ctx, invoice)
+    invoice_payments.open_invoice_payment(ctx, invoice)
     ctx.emit("invoice.finalized", invoice)
     return invoice
 
@@ -453,6 +456,7 @@ def void_invoice(ctx: Context, invoice: dict[str, Any], at: int) -> dict[str, An
     invoice["next_payment_attempt"] = None
     invoice["status_transitions"]["voided_at"] = at
     save_invoice(ctx, invoice)
+    invoice_payments.cancel_invoice_payment(ctx, invoice, at)
     ctx.emit("invoice.voided", invoice)
     return invoice
 

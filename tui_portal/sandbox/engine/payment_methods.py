@@ -24,6 +24,9 @@ class TestCard:
     attach_error: tuple[str, str | None, str] | None = None
     # Attaches fine, every charge fails with this: (code, decline_code, message)
     charge_error: tuple[str, str | None, str] | None = None
+    # 3-D Secure: "always" (every payment needs it; off-session ones are declined), "unless_saved"
+    # (on-session payments need it, off-session ones succeed once the card is attached to a customer).
+    authentication: str | None = None
 
 
 _DECLINED = ("card_declined", "generic_decline", "Your card was declined.")
@@ -41,6 +44,12 @@ TEST_CARDS: dict[str, TestCard] = {
     "pm_card_jcb": TestCard("jcb", "0505", country="JP"),
     "pm_card_unionpay": TestCard("unionpay", "0005", country="CN"),
     "pm_card_chargeCustomerFail": TestCard("visa", "0341", charge_error=_DECLINED),
+    "pm_card_authenticationRequiredOnSetup": TestCard("visa", "3155", country="IE", authentication="unless_saved"),
+    "pm_card_authenticationRequired": TestCard("visa", "3184", country="DE", authentication="always"),
+    "pm_card_threeDSecure2Required": TestCard("visa", "3220", authentication="always"),
+    "pm_card_chargeDeclined": TestCard("visa", "0002", attach_error=_DECLINED),
+    "pm_card_chargeDeclinedInsufficientFunds": TestCard(
+        "visa", "9995", attach_error=("card_declined", "insufficient_funds", "Your card has insufficient funds.")),
     "pm_card_visa_chargeDeclined": TestCard("visa", "0002", attach_error=_DECLINED),
     "pm_card_visa_chargeDeclinedInsufficientFunds": TestCard(
         "visa", "9995", attach_error=("card_declined", "insufficient_funds", "Your card has insufficient funds.")),
@@ -59,6 +68,17 @@ TEST_CARDS: dict[str, TestCard] = {
 
 
 _CARD_BY_LAST4 = {card.last4: card for card in TEST_CARDS.values()}
+# Full test card numbers (typed on the sandbox's hosted pages) -> the token with the same behaviour.
+CARD_NUMBERS: dict[str, str] = {
+    "4242424242424242": "pm_card_visa",
+    "5555555555554444": "pm_card_mastercard",
+    "4000002500003155": "pm_card_authenticationRequiredOnSetup",
+    "4000002760003184": "pm_card_authenticationRequired",
+    "4000000000003220": "pm_card_threeDSecure2Required",
+    "4000000000000002": "pm_card_visa_chargeDeclined",
+    "4000000000009995": "pm_card_visa_chargeDeclinedInsufficientFunds",
+    "4000000000000341": "pm_card_chargeCustomerFail",
+}
 
 
 DETACHED = "detached"  # `lookup` marker: a detached payment method can never be used again
@@ -129,6 +149,13 @@ def charge_failure(pm: dict[str, Any] | None) -> errors.StripeError | None:
         return None
     code, decline_code, message = card.charge_error
     return errors.card_error(message, code=code, decline_code=decline_code)
+
+
+def test_card(pm: dict[str, Any] | None) -> TestCard | None:
+    """The test card behind a card payment method (by its last4), or None."""
+    if pm is None:
+        return None
+    return _CARD_BY_LAST4.get((pm.get("card") or {}).get("last4", ""))
 
 
 def resolve_payment_method(ctx: Context, pm_id: str, *, param: str) -> tuple[dict[str, Any], str | None]:

@@ -1,4 +1,5 @@
-"""Paying an invoice: which payment method, the charge, its failure, and automatic retries."""
+"""Paying an invoice: which payment method, the charge (through the invoice's PaymentIntent, see
+`invoice_payments.py`), its failure, and automatic retries."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 from .. import errors
 from ..context import Context
 from ..rules import retries
+from . import invoice_payments
 from .invoicing import OBJECT, save_invoice
-from .payment_methods import charge_failure
 
 
 def payment_method_for(ctx: Context, invoice: dict[str, Any]) -> str | None:
@@ -28,7 +29,8 @@ def payment_method_for(ctx: Context, invoice: dict[str, Any]) -> str | None:
     return default
 
 
-def _charge_failure(ctx: Context, payment_method_id: str | None, invoice: dict[str, Any]) -> errors.StripeError | None:
+def _payment_method_problem(ctx: Context, payment_method_id: str | None, invoice: dict[str, Any]
+                            ) -> errors.StripeError | None:
     if payment_method_id is None:
         return errors.StripeError(
             "This customer has no attached payment source or default payment method. Please consider adding "
@@ -36,15 +38,28 @@ def _charge_failure(ctx: Context, payment_method_id: str | None, invoice: dict[s
     payment_method = ctx.tx.get(payment_method_id, "payment_method")
     if payment_method is None or payment_method.get("customer") != invoice["customer"]:
         return errors.no_such("payment_method", payment_method_id, param="payment_method")
-    return charge_failure(payment_method)
+    return None
+
+
+def _plain(decline: errors.StripeError) -> errors.StripeError:
+    """The decline as an error that rolls its request back (a manual pay changes nothing when declined)."""
+    return errors.StripeError(decline.message, status=decline.status, type=decline.type, code=decline.code,
+                              param=decline.param, **decline.extra)
+
+
+def count_attempt(invoice: dict[str, Any]) -> None:
+    invoice["attempted"] = True
+    invoice["attempt_count"] = int(invoice.get("attempt_count") or 0) + 1
 
 
 def attempt_payment(ctx: Context, invoice: dict[str, Any], at: int, *,
                     payment_method_id: str | None = None, automatic: bool = False) -> errors.StripeError | None:
     """Charge an open invoice. Returns None when paid, else the card error (invoice stays open).
 
-    Zero amounts are paid without a charge. Success -> `invoice.paid` + `invoice.payment_succeeded`;
-    failure -> `invoice.payment_failed`.
+    Zero amounts are paid without a charge. Otherwise the invoice's PaymentIntent is confirmed
+    off-session with the payment method (a charge, `payment_intent.*` events). Success ->
+    `invoice.paid` + `invoice.payment_succeeded`; failure -> `invoice.payment_failed` (and
+    `invoice.payment_action_required` when the card asks for authentication).
 
     `automatic`: Stripe's own collection of a subscription invoice (renewal, update invoice, a
     scheduled retry). A failure then schedules the next retry (`rules.retries`) in
@@ -56,26 +71,43 @@ def attempt_payment(ctx: Context, invoice: dict[str, Any], at: int, *,
                                  param="id")
     failure = None
     if invoice["amount_remaining"] > 0:
-        invoice["attempted"] = True
-        invoice["attempt_count"] = int(invoice.get("attempt_count") or 0) + 1
-        failure = _charge_failure(ctx, payment_method_id or payment_method_for(ctx, invoice), invoice)
+        count_attempt(invoice)
+        payment_method_id = payment_method_id or payment_method_for(ctx, invoice)
+        failure = _payment_method_problem(ctx, payment_method_id, invoice)
+        if failure is None and payment_method_id is not None:
+            decline = invoice_payments.charge_invoice(ctx, invoice, payment_method_id)
+            failure = _plain(decline) if decline is not None else None
     if failure is not None:
-        invoice["next_payment_attempt"] = None
+        retry_at = None
         if automatic and invoice.get("collection_method") == "charge_automatically" and _subscription_id(invoice):
-            invoice["next_payment_attempt"] = retries.next_attempt_at(int(invoice["attempt_count"]), at,
-                                                                      failure_code=failure.code)
-        save_invoice(ctx, invoice)
-        ctx.emit("invoice.payment_failed", invoice)
+            retry_at = retries.next_attempt_at(int(invoice["attempt_count"]), at, failure_code=failure.code)
+        record_failed_attempt(ctx, invoice, retry_at=retry_at)
+        if failure.code == "authentication_required":
+            ctx.emit("invoice.payment_action_required", invoice)
         return failure
+    record_paid(ctx, invoice, at)
+    return None
+
+
+def record_failed_attempt(ctx: Context, invoice: dict[str, Any], *, retry_at: int | None = None) -> None:
+    """An attempt failed (already counted): the next automatic retry, if any, and `invoice.payment_failed`."""
+    invoice["next_payment_attempt"] = retry_at
+    save_invoice(ctx, invoice)
+    ctx.emit("invoice.payment_failed", invoice)
+
+
+def record_paid(ctx: Context, invoice: dict[str, Any], at: int) -> None:
+    """The amount remaining was collected: `paid`, its invoice payment `paid`, `invoice.paid` and
+    `invoice.payment_succeeded`."""
     invoice["amount_paid"] = int(invoice.get("amount_paid") or 0) + invoice["amount_remaining"]
     invoice["amount_remaining"] = 0
     invoice["status"] = "paid"
     invoice["next_payment_attempt"] = None
     invoice["status_transitions"]["paid_at"] = at
     save_invoice(ctx, invoice)
+    invoice_payments.mark_payment_paid(ctx, invoice, at)
     ctx.emit("invoice.paid", invoice)
     ctx.emit("invoice.payment_succeeded", invoice)
-    return None
 
 
 def _subscription_id(invoice: dict[str, Any]) -> str | None:

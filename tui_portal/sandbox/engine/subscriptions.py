@@ -305,6 +305,7 @@ def create_subscription_for(
     cancel_at_period_end: bool = False,
     trial_end: int | str | None = None,
     trial_period_days: int | None = None,
+    save_default_payment_method: str = "off",
     billing_mode: dict[str, Any] | None = None,
     backdate_start_date: int | None = None,
     billing_cycle_anchor: int | None = None,
@@ -312,6 +313,10 @@ def create_subscription_for(
     default_tax_rates: list[str] | None = None,
 ) -> dict[str, Any]:
     """Create a subscription, bill its first period (`subscription_create`) and try to collect.
+
+    `payment_behavior=default_incomplete` does not collect: the subscription stays `incomplete` and its
+    first invoice's PaymentIntent waits for the client to confirm it (`engine/collection.py`);
+    `save_default_payment_method=on_subscription` makes the card that pays it the default.
 
     With a trial the first period is the trial, billed by a paid $0 invoice ("Trial period for ..."),
     and the billing cycle anchor is the trial end (the timeline bills the first real period then).
@@ -366,6 +371,7 @@ def create_subscription_for(
                                          currency=str(currency), default_payment_method=default_payment_method,
                                          metadata=metadata or {}, description=description)
     subscription["items"]["data"] = item_docs
+    subscription["payment_settings"]["save_default_payment_method"] = save_default_payment_method
     subscription["billing_mode"] = billing_mode_document(
         mode, ((billing_mode or {}).get("flexible") or {}).get("proration_discounts"), at)
     subscription["default_tax_rates"] = tax_rate_ids(ctx, default_tax_rates, param="default_tax_rates")
