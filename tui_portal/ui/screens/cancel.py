@@ -136,9 +136,9 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         """Keeping the plan finishes a deep-linked cancel flow too: with after_completion="exit" the
         session ends (saying nothing changed) instead of landing on the overview."""
         if self.portal.flow_ends_session:
-            self.portal.flow_done(self._("Your plan was not canceled."))
+            self.flow_done(self._("Your plan was not canceled."))
         else:
-            self.portal.go_back()
+            self.go_back()
 
     @on(Button.Pressed, "#cancel-continue")
     def _continue(self) -> None:
@@ -214,7 +214,6 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         except PortalError as error:
             error_panel.show_error(error, retry=lambda: self.submit_cancel(reason, comment))
             return
-        self.portal.overview_stale = True
         self.outcome_message = canceled.outcome_label or canceled.renewal_label
         self._show_result(self.outcome_message, canceled)
 
@@ -236,7 +235,6 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
                 retry=lambda: self.run_worker(self._accept(retry_action), group="cancel-apply", exclusive=True),
             )
             return
-        self.portal.overview_stale = True
         description = offer.description if offer is not None else ""
         self.outcome_message = self._("Offer applied: {offer}. Your plan continues.", offer=description)
         self._show_result(self.outcome_message, kept)
@@ -271,7 +269,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
 
     @on(Button.Pressed, "#result-done")
     def _done(self) -> None:
-        self.portal.flow_done(self.outcome_message)
+        self.flow_done(self.outcome_message)
 
     def action_back(self) -> None:
         step = self.query_one(ContentSwitcher).current
@@ -280,4 +278,4 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         elif step in ("step-offer", "step-reason"):
             self._show_step("step-confirm", "#keep-plan")
         else:
-            self.portal.go_back()
+            self.go_back()

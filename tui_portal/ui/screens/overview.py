@@ -306,8 +306,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     def on_screen_resume(self) -> None:
         # The service says whether anything changed since this screen's data was read (a change made
         # on any screen); what it did not invalidate comes from its cache, so this costs no requests.
-        if self.portal.overview_stale or self.service.data_version != self._shown_version:
-            self.portal.overview_stale = False
+        if self.service.data_version != self._shown_version:
             self.load()
 
     @work(exclusive=True, group="overview-load")
@@ -332,7 +331,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         if action == "renew":
             self.renew(subscription_id)
         else:
-            self.portal.open_screen(action, subscription_id=subscription_id)
+            self.open_screen(action, subscription_id=subscription_id)
 
     def _run_on_first(self, action: str) -> None:
         subscription = self._first_subscription_for(action)
@@ -353,7 +352,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
 
     def action_area(self, area: str) -> None:
         if area in self._enabled_areas():
-            self.portal.open_screen(area)
+            self.open_screen(area)
 
     def action_pay_open_invoice(self) -> None:
         """Pay the oldest unpaid invoice (the one Stripe's retries would settle first)."""

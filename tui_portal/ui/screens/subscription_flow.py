@@ -154,7 +154,6 @@ class ChangeFlowMixin(SubscriptionFlowMixin):
             error_panel.show_error(error, retry=lambda: self._retry_apply(preview))
             return
         self.result = result
-        self.portal.overview_stale = True
         await self.show_result(result, preview)
 
     def _retry_apply(self, preview: ChangePreview) -> None:
