@@ -229,8 +229,7 @@ class KioskApp(PortalApp, inherit_bindings=False):
         if confirmed:
             log.info("kiosk: stopped by the operator")
             self._operator_exit_allowed = True
-            self.close_session()
-            self.exit(message="Kiosk stopped by the operator.")
+            self.exit_portal(message="Kiosk stopped by the operator.")
 
     # ---- the banner -------------------------------------------------------------------------
 

@@ -137,15 +137,16 @@ class PortalApp(App[str | None]):
     def close_session(self) -> None:
         """End the customer's session: the service (and its HTTP client) closes in its worker.
 
-        Whoever calls this shows something that needs no service next (a start screen, a search) or
-        exits; `start_service()` opens a new session. `await session_closed()` waits for the close."""
+        Whoever calls this shows something that needs no service next (a start screen, a search);
+        `start_service()` opens a new session. `await session_closed()` waits for the close. To
+        leave the app, use `exit_portal`: screens still on display may read the service until then."""
         self._service = None
-        self._release_service()
-
-    def _release_service(self) -> None:
-        """Let the service context exit (on the way out of the app, where screens may still draw
-        from the service until they are gone)."""
         self._service_released.set()
+
+    def exit_portal(self, result: str | None = None, return_code: int = 0, message: Any = None) -> None:
+        """Exit the app and let the session close on the way out (every way out of the portal)."""
+        self._service_released.set()
+        self.exit(result, return_code, message)
 
     async def session_closed(self) -> None:
         """Wait until the session's service context has exited (a failed session counts as closed)."""
@@ -168,8 +169,7 @@ class PortalApp(App[str | None]):
         if self._start_failure is not None and isinstance(self.screen, StartScreen):
             self.exit_failed_start()
             return
-        self._release_service()
-        self.exit()
+        self.exit_portal()
 
     def leave_start_screen(self) -> None:
         """Escape or q on the start screen. The portal has nothing behind it, so it quits (an app that
@@ -181,8 +181,7 @@ class PortalApp(App[str | None]):
         from rich.text import Text
 
         reason = self._start_failure or "stopped before the portal had connected."
-        self._release_service()
-        self.exit(return_code=1, message=Text(f"tui-portal: {reason}"))
+        self.exit_portal(return_code=1, message=Text(f"tui-portal: {reason}"))
 
     # ---- the customer's language and look ---------------------------------------------------
 
@@ -353,10 +352,9 @@ class PortalApp(App[str | None]):
     def flow_done(self, message: str | None = None) -> None:
         """A flow finished: exit for a deep link with after_completion="exit", else back to the overview."""
         if self.flow_ends_session:
-            self._release_service()
             # The message is the result: the composition root prints it once, on stdout (Textual's
             # own exit `message` would print it a second time, on stderr, and parse it as markup).
-            self.exit(result=message)
+            self.exit_portal(result=message)
             return
         self._flow_screen = None
         while len(self.screen_stack) > 2:
