@@ -1,7 +1,7 @@
 """What screens tell the app: messages up, attributes down.
 
-A screen never calls up into the app to navigate; it posts one of these and Textual bubbles it from
-the screen to the app, which handles it (`PortalApp.on_open_screen` and friends). So a screen
+A screen never calls up into the app to navigate; it posts one of these to the app, which handles
+it (`PortalApp.on_open_screen` and friends). So a screen
 depends on this module, not on `PortalApp`, and an app built on `PortalApp` (the kiosk, the staff
 console) changes what navigation means by overriding a handler, not by patching screens.
 """

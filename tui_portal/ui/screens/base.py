@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
-from tui_portal.ui.messages import FlowDone, GoBack, OpenScreen
+from tui_portal.ui.messages import FlowDone, GoBack, OpenScreen, ScreenRequest
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.widgets.header import PortalHeader
 
@@ -63,18 +63,24 @@ class PortalScreenMixin:
         """Translate `message` and fill `{name}` placeholders with `values`."""
         return self.portal.translate(message, **values)
 
-    # Requests to the app, as messages (see ui/messages.py): the app decides what they mean.
+    # Requests to the app, as messages (see ui/messages.py): the app decides what they mean. They are
+    # posted to the app itself rather than bubbled through the screen: a request is for the app
+    # only, and the navigation happens within the same refresh as it did when screens called it.
+
+    def _request(self, request: ScreenRequest) -> None:
+        request.origin = cast("Screen[Any]", self)
+        self.app.post_message(request)  # type: ignore[attr-defined]
 
     def open_screen(self, name: str, **arguments: Any) -> None:
         """Ask for the screen registered under `name` (ui/navigation.py), built with `arguments`."""
-        self.post_message(OpenScreen(name, arguments, origin=cast("Screen[Any]", self)))  # type: ignore[attr-defined]
+        self._request(OpenScreen(name, arguments))
 
     def go_back(self) -> None:
-        self.post_message(GoBack(origin=cast("Screen[Any]", self)))  # type: ignore[attr-defined]
+        self._request(GoBack())
 
     def flow_done(self, message: str | None = None) -> None:
         """The flow on this screen finished, with `message` to show (or to end the session with)."""
-        self.post_message(FlowDone(message, origin=cast("Screen[Any]", self)))  # type: ignore[attr-defined]
+        self._request(FlowDone(message))
 
 
 class PortalScreen(PortalScreenMixin, Screen[ResultT]):

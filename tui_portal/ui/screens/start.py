@@ -28,7 +28,7 @@ class StartScreen(PortalScreenMixin, Screen[None]):
     ]
 
     def action_leave(self) -> None:
-        self.post_message(LeaveStart())
+        self.app.post_message(LeaveStart())
 
     def compose(self) -> ComposeResult:
         with Center(id="start-box"):
@@ -51,4 +51,4 @@ class StartScreen(PortalScreenMixin, Screen[None]):
     def _retry(self) -> None:
         self.query_one("#start-spinner").display = True
         self.query_one("#start-message", Static).update(literal(self._("Connecting to the billing service…")))
-        self.post_message(RetryStart())
+        self.app.post_message(RetryStart())
