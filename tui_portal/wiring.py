@@ -146,10 +146,11 @@ class Composition:
                 # its marker first, so its overview takes a second wave.
                 # return_exceptions: both settle before we report, so nothing is left running against
                 # a client that is about to close.
-                prefetched, configuration = await asyncio.gather(
+                outcomes: tuple[Any, Any] = await asyncio.gather(
                     _prefetch(client, self.settings), self.configuration(client), return_exceptions=True
                 )
-                for outcome in (prefetched, configuration):
+                prefetched, configuration = outcomes
+                for outcome in outcomes:
                     if isinstance(outcome, BaseException):
                         raise outcome
             except Exception as error:  # noqa: BLE001 - re-raised as a message the start screen can show

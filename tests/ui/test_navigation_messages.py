@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.ui.conftest import wait_for_overview, wait_for_screen, wait_for_workers
-from tui_portal.ui.messages import FlowDone, GoBack, OpenScreen
+from tui_portal.ui.messages import GoBack, OpenScreen
 from tui_portal.ui.screens.invoice_detail import InvoiceDetailScreen
 from tui_portal.ui.screens.invoices import InvoicesScreen
 from tui_portal.ui.screens.overview import OverviewScreen
