@@ -9,7 +9,7 @@ import pytest
 
 from tui_portal.portal import ConfigurationError, NotFound
 from tui_portal.settings import load_settings
-from tui_portal.wiring import open_portal
+from tui_portal.wiring import Composition, open_portal
 
 
 async def test_default_settings_open_the_demo_customer_on_the_sandbox(tmp_path: Path) -> None:
@@ -64,17 +64,20 @@ async def test_the_example_configuration_works_on_the_sandbox_as_shipped(tmp_pat
 
 
 class _Recording:
-    """Wraps the in-process sandbox transport: records each request; can fail chosen paths once."""
+    """The composition root's `transport` seam, in front of the in-process sandbox at `db_path`:
+    records each request and can fail chosen paths once."""
 
-    def __init__(self, fail_once: tuple[str, ...] = ()) -> None:
+    def __init__(self, db_path: Path, fail_once: tuple[str, ...] = ()) -> None:
         import httpx
+
+        from tui_portal import sandbox
 
         self.requests: list[str] = []
         self.fail_once = set(fail_once)
-        original = httpx.ASGITransport
+        self._sandbox_app = sandbox.create_app(db_path)
         recording = self
 
-        class RecordingTransport(original):  # type: ignore[misc, valid-type]
+        class RecordingTransport(httpx.ASGITransport):
             async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
                 recording.requests.append(f"{request.method} {request.url.path}")
                 if request.url.path in recording.fail_once:
@@ -86,14 +89,17 @@ class _Recording:
 
         self.transport_class = RecordingTransport
 
+    def transport(self) -> Any:
+        return self.transport_class(app=self._sandbox_app)
 
-async def test_the_demo_start_fetches_each_thing_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import httpx
+    def open_portal(self, settings: Any) -> Any:
+        return Composition(settings, transport=self.transport).open_portal()
 
-    recording = _Recording()
-    monkeypatch.setattr(httpx, "ASGITransport", recording.transport_class)
+
+async def test_the_demo_start_fetches_each_thing_once(tmp_path: Path) -> None:
     settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
-    async with open_portal(settings) as service:
+    recording = _Recording(settings.sandbox_db)
+    async with recording.open_portal(settings) as service:
         overview = await service.overview()
     assert overview.customer.email == "demo@example.com" and overview.default_payment_method is not None
     assert sorted(recording.requests) == sorted([
@@ -110,15 +116,10 @@ async def _settings_for_the_demo_customer_by_id(tmp_path: Path) -> tuple[Any, st
     return type(settings)(**{**settings.__dict__, "customer": customer_id}), customer_id
 
 
-async def test_with_a_customer_id_the_overview_is_fetched_with_the_configuration(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import httpx
-
+async def test_with_a_customer_id_the_overview_is_fetched_with_the_configuration(tmp_path: Path) -> None:
     settings, customer_id = await _settings_for_the_demo_customer_by_id(tmp_path)
-    recording = _Recording()
-    monkeypatch.setattr(httpx, "ASGITransport", recording.transport_class)
-    async with open_portal(settings) as service:
+    recording = _Recording(settings.sandbox_db)
+    async with recording.open_portal(settings) as service:
         at_open = list(recording.requests)
         overview = await service.overview()
     assert recording.requests == at_open, "the overview needed no request after start-up: one wave"
@@ -129,15 +130,10 @@ async def test_with_a_customer_id_the_overview_is_fetched_with_the_configuration
     assert overview.customer.email == "demo@example.com" and overview.latest_invoices
 
 
-async def test_a_failed_optional_prefetch_is_fetched_again_when_needed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import httpx
-
+async def test_a_failed_optional_prefetch_is_fetched_again_when_needed(tmp_path: Path) -> None:
     settings, customer_id = await _settings_for_the_demo_customer_by_id(tmp_path)
-    recording = _Recording(fail_once=("/v1/invoices",))
-    monkeypatch.setattr(httpx, "ASGITransport", recording.transport_class)
-    async with open_portal(settings) as service:
+    recording = _Recording(settings.sandbox_db, fail_once=("/v1/invoices",))
+    async with recording.open_portal(settings) as service:
         overview = await service.overview()
     assert overview.latest_invoices, "the invoices were asked for again, and shown"
     # Two invoice lists at start-up (the latest page, the open ones), one of them refused; the

@@ -463,10 +463,10 @@ def _open_portal(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
     from tui_portal.portal.session_policy import SessionPolicy
     from tui_portal.ui import PortalApp
-    from tui_portal.wiring import open_portal
+    from tui_portal.wiring import portal_session_factory
 
     app = PortalApp(
-        lambda: open_portal(settings),
+        portal_session_factory(settings),
         policy=SessionPolicy.local(),
         flow=args.flow,
         subscription_id=args.subscription,

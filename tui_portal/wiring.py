@@ -1,8 +1,18 @@
-"""The composition root: Settings -> StripeClient -> PortalService.
+"""The composition root: Settings (+ seams) -> StripeClient -> PortalService -> app.
 
-This is the one module allowed to know every layer. It picks the transport (the embedded sandbox
+This is the one module allowed to know every layer, and `Composition` is the one place the portal is
+assembled: the CLI, the SSH service, the kiosk, the staff console and the tests all build their
+client and service here instead of each wiring its own. It picks the transport (the embedded sandbox
 in-process, or a real endpoint over HTTPS), binds the customer once, resolves the portal configuration,
 and turns start-up failures into `PortalError`s the start screen can show with a Retry button.
+
+Two seams replace what tests and the access modes used to patch or re-implement:
+- `transport`: a zero-argument callable returning the httpx transport each client uses (a fresh one
+  per client: closing a client closes its transport). The staff console wraps it in its auditing
+  transport; tests wrap it to record or fail requests. Default: the composition's in-process sandbox,
+  or httpx's own HTTPS transport.
+- `clock`: the time source (Unix seconds) of the embedded sandbox and of the service, so dates and
+  amounts are deterministic in tests and in a kiosk's screenshots. Default: the wall clock.
 """
 
 from __future__ import annotations
@@ -10,38 +20,190 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from tui_portal.settings import SANDBOX_DEMO_EMAIL, SANDBOX_DEMO_QUERY, Settings
 
+if TYPE_CHECKING:
+    import httpx
+
+    from tui_portal.portal.service import PortalService
+
 SANDBOX_API_BASE = "http://sandbox.tui-portal.invalid"
 """Never resolved: requests to the embedded sandbox go through httpx.ASGITransport, not a socket."""
+
+TransportFactory = Callable[[], "httpx.AsyncBaseTransport"]
+Clock = Callable[[], int]
+
+
+class Composition:
+    """Builds client -> service for one `Settings`, with the `transport` and `clock` seams.
+
+    `sandbox_app`: the in-process sandbox to talk to; by default one is created (once, on first
+    use, on `settings.sandbox_db` with `clock`) when the settings name the embedded sandbox and no
+    `transport` was given. Its hosted invoice pages are then served on loopback while a portal
+    session is open (see `sandbox_documents`). A composition is cheap: make a new one where a
+    session must not share anything with the previous one (the kiosk after an idle reset).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: TransportFactory | None = None,
+        clock: Clock | None = None,
+        sandbox_app: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._transport = transport
+        self._sandbox_app = sandbox_app
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.settings.uses_sandbox
+
+    @property
+    def where(self) -> str:
+        """Where the portal connects, in words ("the embedded sandbox" or the API base)."""
+        return "the embedded sandbox" if self.is_sandbox else str(self.settings.api_base)
+
+    @property
+    def sandbox_app(self) -> Any:
+        """The in-process sandbox this composition serves documents of (None: none is ours)."""
+        if self._sandbox_app is None and self.is_sandbox and self._transport is None:
+            from tui_portal import sandbox
+
+            self.settings.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
+            self._sandbox_app = sandbox.create_app(self.settings.sandbox_db, now=self.clock)
+        return self._sandbox_app
+
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        """A new transport for one client: the seam's, the in-process sandbox, or None (httpx's HTTPS)."""
+        if self._transport is not None:
+            return self._transport()
+        if self.is_sandbox:
+            import httpx
+
+            return httpx.ASGITransport(app=self.sandbox_app)
+        return None
+
+    def service_clock(self) -> Callable[[], float]:
+        """The service's time source: the `clock` seam as float seconds, or the wall clock."""
+        fixed = self.clock
+        if fixed is None:
+            return time.time
+        return lambda: float(fixed())
+
+    def client(self, transport: httpx.AsyncBaseTransport | None = None) -> Any:
+        """A StripeClient for the configured endpoint on `transport` (default: `self.transport()`);
+        not yet opened (it is an async context manager)."""
+        from tui_portal.billing import StripeClient
+
+        chosen = transport if transport is not None else self.transport()
+        if self.is_sandbox:
+            from tui_portal import sandbox
+
+            return StripeClient(sandbox.DEFAULT_API_KEY, api_base=SANDBOX_API_BASE, transport=chosen)
+        assert self.settings.api_key is not None and self.settings.api_base is not None  # load_settings guarantees both
+        return StripeClient(self.settings.api_key.reveal(), api_base=self.settings.api_base, transport=chosen)
+
+    def startup_error(self, error: Exception) -> Exception:
+        return startup_error(error, self.settings)
+
+    def client_or_startup_error(self, transport: httpx.AsyncBaseTransport | None = None) -> Any:
+        """The client, with failures (e.g. a sandbox folder that cannot be created, a file that is
+        not a database) told in words."""
+        try:
+            return self.client(transport)
+        except Exception as error:  # noqa: BLE001 - re-raised as a message
+            raise self.startup_error(error) from None
+
+    async def configuration(self, client: Any) -> Any:
+        """The portal configuration: the TOML file's, a `bpc_...` one, or the account's default."""
+        from tui_portal.portal import resolve_configuration
+
+        if self.settings.portal_config_data:
+            return await resolve_configuration(
+                client, data=dict(self.settings.portal_config_data), source=str(self.settings.config_file)
+            )
+        return await resolve_configuration(client, configuration_id=self.settings.portal_configuration)
+
+    @asynccontextmanager
+    async def open_portal(self) -> AsyncIterator[PortalService]:
+        """Yield a PortalService for the bound customer; the HTTP client closes when the block ends."""
+        await asyncio.to_thread(_load_layers, self.settings)
+        from tui_portal.portal import PortalService
+
+        client = self.client_or_startup_error()
+        async with client, sandbox_documents(self.sandbox_app):
+            try:
+                # Independent look-ups, so they travel together. With `--customer` this is the only
+                # wave: the overview's requests are in it too. The sandbox demo's customer is found by
+                # its marker first, so its overview takes a second wave.
+                # return_exceptions: both settle before we report, so nothing is left running against
+                # a client that is about to close.
+                outcomes: tuple[Any, Any] = await asyncio.gather(
+                    _prefetch(client, self.settings), self.configuration(client), return_exceptions=True
+                )
+                prefetched, configuration = outcomes
+                for outcome in outcomes:
+                    if isinstance(outcome, BaseException):
+                        raise outcome
+            except Exception as error:  # noqa: BLE001 - re-raised as a message the start screen can show
+                raise self.startup_error(error) from None
+            yield PortalService(
+                prefetched.customer_id,
+                client,
+                configuration,
+                is_sandbox=self.is_sandbox,
+                now=self.service_clock(),
+                prefetched=prefetched.cache,
+            )
+
+    @asynccontextmanager
+    async def open_customer(
+        self, customer_id: str, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> AsyncIterator[PortalService]:
+        """A PortalService for `customer_id` chosen after start-up (the staff console), on `transport`."""
+        from tui_portal.portal import NotFound, PortalService
+
+        async with self.client_or_startup_error(transport) as client:
+            try:
+                customer = await client.customers.retrieve(customer_id)
+                if getattr(customer, "deleted", False):
+                    raise NotFound(f"Customer {customer_id} has been deleted.")
+                configuration = await self.configuration(client)
+            except Exception as error:  # noqa: BLE001 - shown on the start screen with Retry
+                raise self.startup_error(error) from None
+            yield PortalService(customer_id, client, configuration, is_sandbox=self.is_sandbox,
+                                now=self.service_clock())
+
+
+ServiceFactory = Callable[[], AbstractAsyncContextManager[Any]]
+
+
+def portal_session_factory(
+    settings: Settings, *, transport: TransportFactory | None = None, clock: Clock | None = None
+) -> ServiceFactory:
+    """What `PortalApp` takes: each call opens a session on a new `Composition` (a fresh in-process
+    sandbox app too), so a Retry or a kiosk reset reuses nothing of the session before."""
+    return lambda: Composition(settings, transport=transport, clock=clock).open_portal()
 
 
 def build_client(settings: Settings, *, sandbox_app: Any = None) -> Any:
     """A StripeClient for the configured endpoint; not yet opened (it is an async context manager).
 
     `sandbox_app`: the in-process sandbox to talk to (default: a new one on `settings.sandbox_db`)."""
-    from tui_portal.billing import StripeClient
-
-    if settings.uses_sandbox:
-        import httpx
-
-        from tui_portal import sandbox
-
-        app = sandbox_app if sandbox_app is not None else _sandbox_app(settings)
-        return StripeClient(sandbox.DEFAULT_API_KEY, api_base=SANDBOX_API_BASE, transport=httpx.ASGITransport(app=app))
-    assert settings.api_key is not None and settings.api_base is not None  # load_settings guarantees both
-    return StripeClient(settings.api_key.reveal(), api_base=settings.api_base)
+    return Composition(settings, sandbox_app=sandbox_app).client()
 
 
-def _sandbox_app(settings: Settings) -> Any:
-    from tui_portal import sandbox
-
-    settings.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
-    return sandbox.create_app(settings.sandbox_db)
+def open_portal(settings: Settings) -> AbstractAsyncContextManager[Any]:
+    """Yield a PortalService for the bound customer (see `Composition.open_portal`)."""
+    return Composition(settings).open_portal()
 
 
 @asynccontextmanager
@@ -106,16 +268,6 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _client_or_startup_error(settings: Settings) -> tuple[Any, Any]:
-    """(the in-process sandbox or None, the client), with failures (e.g. a sandbox folder that cannot
-    be created, a file that is not a database) told in words."""
-    try:
-        sandbox_app = _sandbox_app(settings) if settings.uses_sandbox else None
-        return sandbox_app, build_client(settings, sandbox_app=sandbox_app)
-    except Exception as error:  # noqa: BLE001 - re-raised as a message
-        raise startup_error(error, settings) from None
-
-
 async def _prefetch(client: Any, settings: Settings) -> Any:
     """The customer (and, when its id is given, the rest of the overview), fetched at start-up.
 
@@ -143,16 +295,6 @@ async def _prefetch(client: Any, settings: Settings) -> Any:
     return found
 
 
-async def _configuration(client: Any, settings: Settings) -> Any:
-    from tui_portal.portal import resolve_configuration
-
-    if settings.portal_config_data:
-        return await resolve_configuration(
-            client, data=dict(settings.portal_config_data), source=str(settings.config_file)
-        )
-    return await resolve_configuration(client, configuration_id=settings.portal_configuration)
-
-
 def _load_layers(settings: Settings) -> None:
     """Import the service, the client and (if used) the sandbox: about 0.3 s of class creation.
 
@@ -166,37 +308,6 @@ def _load_layers(settings: Settings) -> None:
         importlib.import_module(module)
 
 
-@asynccontextmanager
-async def open_portal(settings: Settings) -> AsyncIterator[Any]:
-    """Yield a PortalService for the bound customer; the HTTP client closes when the block ends."""
-    await asyncio.to_thread(_load_layers, settings)
-    from tui_portal.portal import PortalService
-
-    sandbox_app, client = _client_or_startup_error(settings)
-    async with client, sandbox_documents(sandbox_app):
-        try:
-            # Independent look-ups, so they travel together. With `--customer` this is the only wave:
-            # the overview's requests are in it too. The sandbox demo's customer is found by its
-            # marker first, so its overview takes a second wave.
-            # return_exceptions: both settle before we report, so nothing is left running against a
-            # client that is about to close.
-            prefetched, configuration = await asyncio.gather(
-                _prefetch(client, settings), _configuration(client, settings), return_exceptions=True
-            )
-            for outcome in (prefetched, configuration):
-                if isinstance(outcome, BaseException):
-                    raise outcome
-        except Exception as error:  # noqa: BLE001 - re-raised as a message the start screen can show
-            raise startup_error(error, settings) from None
-        yield PortalService(
-            prefetched.customer_id,
-            client,
-            configuration,
-            is_sandbox=settings.uses_sandbox,
-            prefetched=prefetched.cache,
-        )
-
-
 async def check_portal_configuration(settings: Settings) -> tuple[str, Any]:
     """Resolve the configuration as the portal would and check it against the account.
 
@@ -205,10 +316,10 @@ async def check_portal_configuration(settings: Settings) -> tuple[str, Any]:
     """
     from tui_portal.portal.config_check import check_configuration
 
-    _sandbox, client = _client_or_startup_error(settings)
-    async with client:
+    composition = Composition(settings)
+    async with composition.client_or_startup_error() as client:
         try:
-            configuration = await _configuration(client, settings)
+            configuration = await composition.configuration(client)
             check = await check_configuration(client, configuration)
         except Exception as error:  # noqa: BLE001 - re-raised in words
             raise startup_error(error, settings) from None
@@ -218,5 +329,4 @@ async def check_portal_configuration(settings: Settings) -> tuple[str, Any]:
         source = f"portal configuration {settings.portal_configuration}"
     else:
         source = "the account's default portal configuration"
-    where = "the embedded sandbox" if settings.uses_sandbox else settings.api_base
-    return f"{source} on {where}", check
+    return f"{source} on {composition.where}", check

@@ -29,10 +29,10 @@ import logging
 import math
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
@@ -99,41 +99,15 @@ def sandbox_service_factory(
 ) -> Callable[[], AbstractAsyncContextManager[Any]]:
     """Open the portal on the embedded sandbox at `settings.sandbox_db`, a fresh sandbox app per session.
 
-    A fresh sandbox app per session matters: after a reset nothing of the old session is reused.
-    Without `now` this is exactly the composition root's `open_portal(settings)`; with `now` (tests)
-    the sandbox and the service run on that fixed clock so dates and amounts are deterministic.
+    A fresh sandbox app per session matters: after a reset nothing of the old session is reused (the
+    composition root makes a new `Composition` per call). `now` (tests) is its clock seam: the
+    sandbox and the service run on that fixed clock so dates and amounts are deterministic.
     """
-    from tui_portal import wiring
-    from tui_portal.settings import SANDBOX_DEMO_QUERY
+    from tui_portal.wiring import portal_session_factory
 
     if not settings.uses_sandbox:
         raise ValueError("the kiosk runs on the embedded sandbox only")
-    db_path = settings.sandbox_db
-    customer = settings.customer
-
-    @asynccontextmanager
-    async def open_service() -> AsyncIterator[Any]:
-        if now is None:
-            async with wiring.open_portal(settings) as service:
-                yield service
-            return
-        import httpx
-
-        from tui_portal import sandbox
-        from tui_portal.billing import StripeClient
-        from tui_portal.portal import PortalService, resolve_configuration
-
-        client = StripeClient(sandbox.DEFAULT_API_KEY, api_base=wiring.SANDBOX_API_BASE,
-                              transport=httpx.ASGITransport(app=cast(Any, sandbox.create_app(db_path, now=now))))
-        async with client:
-            customer_id = customer
-            if customer_id is None:
-                page = await client.customers.search(query=SANDBOX_DEMO_QUERY, limit=1)
-                customer_id = page.data[0].id
-            configuration = await resolve_configuration(client)
-            yield PortalService(customer_id, client, configuration, is_sandbox=True, now=lambda: float(now()))
-
-    return open_service
+    return portal_session_factory(settings, clock=now)
 
 
 class OperatorExitScreen(ModalScreen[bool]):
@@ -255,8 +229,7 @@ class KioskApp(PortalApp, inherit_bindings=False):
         if confirmed:
             log.info("kiosk: stopped by the operator")
             self._operator_exit_allowed = True
-            self._service_released.set()
-            self.exit(message="Kiosk stopped by the operator.")
+            self.exit_portal(message="Kiosk stopped by the operator.")
 
     # ---- the banner -------------------------------------------------------------------------
 
@@ -290,14 +263,8 @@ class KioskApp(PortalApp, inherit_bindings=False):
         while len(self.screen_stack) > 2:
             await self.pop_screen()
         await self.switch_screen(StartScreen())
-        self._service = None
-        self._service_released.set()
-        for worker in list(self.workers):
-            if worker.group == "service" and not worker.is_finished:
-                try:
-                    await worker.wait()
-                except Exception:  # noqa: BLE001 - a failed or cancelled session is closed all the same
-                    log.debug("kiosk: the previous session ended with an error", exc_info=True)
+        self.close_session()
+        await self.session_closed()
         self.demo_database.restore()
         self.resets_done += 1
         self.start_service()

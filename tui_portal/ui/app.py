@@ -1,10 +1,14 @@
 """`PortalApp`: owns the service's lifetime, the translator, the theme and navigation. Nothing else.
 
 The composition root passes `service_factory`, a zero-argument callable returning an async context
-manager that yields a `PortalService` (`lambda: open_portal(settings)`). The app enters it in a worker
-at mount and keeps it open until the app closes, so the HTTP client is closed cleanly on exit.
-Screens reach the service as `self.service`, translate with `self._("...")`, open each other with
-`self.app.open_screen(name, **kwargs)` and report a finished flow with `self.app.flow_done(message)`.
+manager that yields a `PortalService` (`wiring.portal_session_factory(settings)`). The app enters it
+in a worker at mount and keeps it open until the app closes (or `close_session()`), so the HTTP
+client is closed cleanly on exit.
+
+Attributes down, messages up: screens read the app through the `PortalHost` protocol (ui/host.py:
+`self.service`, `self._("...")`, the policy, `open_link`, `save_pdf`) and never call it to navigate;
+they post `OpenScreen`, `GoBack` and `FlowDone` (ui/messages.py), handled here. Nothing needs to
+tell the overview that data changed: it compares the service's `data_version` with the one it drew.
 
 What the session may do on this machine is the composition root's `SessionPolicy`
 (`portal.session_policy`), held here as `self.policy`. Screens never decide it: a link goes through
@@ -16,6 +20,7 @@ remembered where the policy says (the customer's metadata, or nowhere past the s
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -25,9 +30,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui_portal.logs import log_event
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
 from tui_portal.portal.session_policy import SessionPolicy, safe_link_url
 from tui_portal.ui.commands import PortalCommandPalette, PortalCommands
+from tui_portal.ui.messages import FlowDone, GoBack, LeaveStart, OpenScreen, RetryStart
 from tui_portal.ui.navigation import DeepLink, screen_class
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.screens.base import N_, translate_bindings
@@ -85,7 +92,6 @@ class PortalApp(App[str | None]):
         self._service: PortalService | None = None
         self._service_released = asyncio.Event()
         self._gettext: Callable[[str], str] = lambda message: message
-        self.overview_stale = False
         for theme in build_themes():
             self.register_theme(theme)
         self.theme = (self._theme_preference.load() if self._theme_preference else None) or DARK_THEME
@@ -108,6 +114,7 @@ class PortalApp(App[str | None]):
         self.start_service()
 
     def start_service(self) -> None:
+        """Open a session: enter the service factory in a worker; the overview follows when it is ready."""
         self._start_failure = None
         self._service_released = asyncio.Event()
         self.run_worker(self._hold_service(), name="service", group="service", exclusive=True)
@@ -127,6 +134,30 @@ class PortalApp(App[str | None]):
             self._service = None
             self._show_start_failure(error.user_message)
 
+    def close_session(self) -> None:
+        """End the customer's session: the service (and its HTTP client) closes in its worker.
+
+        Whoever calls this shows something that needs no service next (a start screen, a search);
+        `start_service()` opens a new session. `await session_closed()` waits for the close. To
+        leave the app, use `exit_portal`: screens still on display may read the service until then."""
+        self._service = None
+        self._service_released.set()
+
+    def exit_portal(self, result: str | None = None, return_code: int = 0, message: Any = None) -> None:
+        """Exit the app and let the session close on the way out (every way out of the portal)."""
+        self._service_released.set()
+        self.exit(result, return_code, message)
+
+    async def session_closed(self) -> None:
+        """Wait until the session's service context has exited (a failed session counts as closed)."""
+        for worker in list(self.workers):
+            if worker.group == "service" and not worker.is_finished:
+                try:
+                    await worker.wait()
+                except Exception as error:  # noqa: BLE001 - a failed or cancelled session is closed all the same
+                    log_event("tui_portal.ui", "session_closed_with_error", level=logging.DEBUG,
+                              error=type(error).__name__)
+
     def _show_start_failure(self, message: str) -> None:
         self._start_failure = message
         if self._start_screen is not None:
@@ -138,8 +169,7 @@ class PortalApp(App[str | None]):
         if self._start_failure is not None and isinstance(self.screen, StartScreen):
             self.exit_failed_start()
             return
-        self._service_released.set()
-        self.exit()
+        self.exit_portal()
 
     def leave_start_screen(self) -> None:
         """Escape or q on the start screen. The portal has nothing behind it, so it quits (an app that
@@ -151,8 +181,7 @@ class PortalApp(App[str | None]):
         from rich.text import Text
 
         reason = self._start_failure or "stopped before the portal had connected."
-        self._service_released.set()
-        self.exit(return_code=1, message=Text(f"tui-portal: {reason}"))
+        self.exit_portal(return_code=1, message=Text(f"tui-portal: {reason}"))
 
     # ---- the customer's language and look ---------------------------------------------------
 
@@ -280,7 +309,26 @@ class PortalApp(App[str | None]):
         """Only Quit: Textual's Theme and Screenshot commands do not belong in a customer's portal."""
         yield SystemCommand(self.translate("Quit"), self.translate("Leave the portal"), self.action_quit)
 
-    # ---- navigation -------------------------------------------------------------------------
+    # ---- navigation: the screens' requests (ui/messages.py) ----------------------------------
+
+    def on_open_screen(self, request: OpenScreen) -> None:
+        # Not from a screen the customer has already left (e.g. a second Enter queued behind the first).
+        if request.origin is None or request.origin is self.screen:
+            self.open_screen(request.screen_name, **request.arguments)
+
+    def on_go_back(self, request: GoBack) -> None:
+        if request.origin is None or request.origin is self.screen:
+            self.go_back()
+
+    def on_flow_done(self, request: FlowDone) -> None:
+        if request.origin is None or request.origin in self.screen_stack:
+            self.flow_done(request.result)
+
+    def on_retry_start(self, _request: RetryStart) -> None:
+        self.start_service()
+
+    def on_leave_start(self, _request: LeaveStart) -> None:
+        self.leave_start_screen()
 
     def open_screen(self, name: str, **kwargs: Any) -> Screen[Any]:
         """Push the screen registered under `name` (see navigation.SCREENS), built with `kwargs`."""
@@ -303,12 +351,10 @@ class PortalApp(App[str | None]):
 
     def flow_done(self, message: str | None = None) -> None:
         """A flow finished: exit for a deep link with after_completion="exit", else back to the overview."""
-        self.overview_stale = True
         if self.flow_ends_session:
-            self._service_released.set()
             # The message is the result: the composition root prints it once, on stdout (Textual's
             # own exit `message` would print it a second time, on stderr, and parse it as markup).
-            self.exit(result=message)
+            self.exit_portal(result=message)
             return
         self._flow_screen = None
         while len(self.screen_stack) > 2:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import cast
 
 from rich.align import Align
 from rich.text import Text
@@ -20,10 +20,9 @@ from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits
 from textual.markup import escape
 from textual.widgets.option_list import Option
 
+from tui_portal.ui.host import PortalHost
+from tui_portal.ui.messages import OpenScreen
 from tui_portal.ui.safe import literal
-
-if TYPE_CHECKING:
-    from tui_portal.ui.app import PortalApp
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class PortalCommands(Provider):
     """Commands of the screen the palette was opened from, then the app-wide ones."""
 
     def _commands(self) -> list[PaletteCommand]:
-        app: PortalApp = self.app  # type: ignore[assignment]
+        app = cast(PortalHost, self.app)
         commands: list[PaletteCommand] = []
         screen_commands = getattr(self.screen, "palette_commands", None)
         if callable(screen_commands):
@@ -45,7 +44,7 @@ class PortalCommands(Provider):
         if app.is_service_ready:
             commands.append(
                 PaletteCommand(app.translate("Help"), app.translate("Keys and what each screen does"),
-                               lambda: app.open_screen("help"))
+                               lambda: self.app.post_message(OpenScreen("help")))
             )
         commands.append(
             PaletteCommand(app.translate("Light/dark theme"), app.translate("Switch between the light and dark theme"),

@@ -1,6 +1,6 @@
 """Screen names, the classes behind them, and which screen each deep-link flow opens.
 
-Screens are opened by name with `app.open_screen("invoices", **kwargs)` so the overview does not
+Screens are opened by name (a screen posts `OpenScreen("invoices", ...)`, see messages.py) so the overview does not
 import every screen, and a screen module that is not installed simply has no button (no dead
 buttons). Screen classes are imported lazily from the dotted paths below.
 """

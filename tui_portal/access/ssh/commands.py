@@ -242,13 +242,13 @@ def session(args: argparse.Namespace) -> int:
 
     from tui_portal.portal.session_policy import SessionPolicy
     from tui_portal.ui import PortalApp
-    from tui_portal.wiring import open_portal
+    from tui_portal.wiring import portal_session_factory
 
     from tui_portal.logs import log_event
 
     # Both the OpenSSH forced command and `ssh serve` (whose child runs this command) land here.
     log_event("tui_portal.ssh", "portal_session_start", customer=settings.customer, key=fingerprint, pid=os.getpid())
-    app = PortalApp(lambda: open_portal(settings), policy=SessionPolicy.ssh())
+    app = PortalApp(portal_session_factory(settings), policy=SessionPolicy.ssh())
     message = app.run()
     log_event("tui_portal.ssh", "portal_session_end", customer=settings.customer, key=fingerprint, pid=os.getpid(),
               status=app.return_code or 0)

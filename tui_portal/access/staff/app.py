@@ -65,9 +65,15 @@ class StaffApp(PortalApp):
         # Instead of PortalApp.on_mount (connect at once): staff pick the customer first. Textual
         # calls each class's mount handler, subclass first; prevent_default stops the walk here.
         event.prevent_default()
-        self.push_screen(CustomerSearchScreen())
+        self.push_screen(self._search_screen())
+
+    def _search_screen(self) -> CustomerSearchScreen:
+        return CustomerSearchScreen(self.connection, staff_name=self.staff_name)
 
     # ---- acting for a customer --------------------------------------------------------------
+
+    def on_customer_search_screen_chosen(self, message: CustomerSearchScreen.Chosen) -> None:
+        self.act_for(message.customer)
 
     @property
     def banner_text(self) -> str:
@@ -100,11 +106,10 @@ class StaffApp(PortalApp):
         # The portal's screens (and their workers) are gone before the service closes under them.
         while len(self.screen_stack) > 2:
             await self.pop_screen()
-        await self.switch_screen(CustomerSearchScreen())
+        await self.switch_screen(self._search_screen())
         self.acting_for = None
         self.refresh_bindings()
-        self._service = None
-        self._service_released.set()
+        self.close_session()
 
     def make_header(self, title: str) -> Any:
         return BannerTop(self.banner_text, super().make_header(title), banner_id="staff-banner")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -12,14 +12,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, LoadingIndicator, Static
 
 from tui_portal.access.staff.churn import ChurnReport, bar, load_report
+from tui_portal.access.staff.connection import StaffConnection
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_
 from tui_portal.ui.widgets.content_table import Column, Row, add_columns, show_rows
-
-if TYPE_CHECKING:
-    from tui_portal.access.staff.app import StaffApp
 
 
 REASON_COLUMNS = (Column("month", "Month"), Column("reason", "Reason"), Column("count", "Cancellations", "right"))
@@ -40,8 +38,9 @@ class ChurnScreen(Screen[None]):
         Binding("r", "reload", N_("Reload")),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, connection: StaffConnection) -> None:
         super().__init__(id="staff-churn")
+        self.connection = connection
         self.report: ChurnReport | None = None
 
     def compose(self) -> ComposeResult:
@@ -71,12 +70,11 @@ class ChurnScreen(Screen[None]):
 
     @work(exclusive=True, group="staff-churn")
     async def load(self) -> None:
-        staff_app: StaffApp = self.app  # type: ignore[assignment]
         loading = self.query_one("#churn-loading")
         loading.display = True
         try:
-            async with staff_app.connection.client() as client:
-                configuration = await staff_app.connection.configuration(client)
+            async with self.connection.client() as client:
+                configuration = await self.connection.configuration(client)
                 report = await load_report(client, configuration.tui.retention_coupon)
         except Exception as error:  # noqa: BLE001 - explained on screen; r retries
             loading.display = False

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
+from tui_portal.access.staff.connection import StaffConnection
 from tui_portal.access.staff.directory import CustomerMatch, find_customers
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_
 from tui_portal.ui.widgets.content_table import Column, Row, add_columns, show_rows
-
-if TYPE_CHECKING:
-    from tui_portal.access.staff.app import StaffApp
 
 
 RESULT_COLUMNS = (Column("name", "Name"), Column("email", "Email"), Column("customer", "Customer"))
@@ -31,20 +30,23 @@ class CustomerSearchScreen(Screen[None]):
         Binding("f2", "churn", N_("Churn report")),
     ]
 
-    def __init__(self) -> None:
+    class Chosen(Message):
+        """Staff chose `customer` to act for (the console opens the portal for them)."""
+
+        def __init__(self, customer: CustomerMatch) -> None:
+            super().__init__()
+            self.customer = customer
+
+    def __init__(self, connection: StaffConnection, *, staff_name: str) -> None:
         super().__init__(id="staff-search")
+        self.connection = connection
+        self.staff_name = staff_name
         self.matches: list[CustomerMatch] = []
 
-    @property
-    def staff_app(self) -> StaffApp:
-        app: StaffApp = self.app  # type: ignore[assignment]
-        return app
-
     def compose(self) -> ComposeResult:
-        staff = self.staff_app
         with Vertical(id="search-panel"):
             yield Static(
-                literal(f"Staff console: {staff.staff_name} on {staff.connection.description}"),
+                literal(f"Staff console: {self.staff_name} on {self.connection.description}"),
                 id="staff-title",
             )
             yield Static(literal("Find a customer by email (exact), name, or customer id."), classes="muted")
@@ -70,7 +72,7 @@ class CustomerSearchScreen(Screen[None]):
     def action_churn(self) -> None:
         from tui_portal.access.staff.churn_screen import ChurnScreen
 
-        self.app.push_screen(ChurnScreen())
+        self.app.push_screen(ChurnScreen(self.connection))
 
     @work(exclusive=True, group="staff-search")
     async def search(self, typed: str) -> None:
@@ -81,7 +83,7 @@ class CustomerSearchScreen(Screen[None]):
             return
         status.update(literal("Searching…"))
         try:
-            async with self.staff_app.connection.client() as client:
+            async with self.connection.client() as client:
                 matches = await find_customers(client, typed)
         except Exception as error:  # noqa: BLE001 - any API failure is explained, the console stays
             status.update(literal(f"Search failed: {getattr(error, 'user_message', None) or error}"))
@@ -99,4 +101,4 @@ class CustomerSearchScreen(Screen[None]):
     def _chosen(self, event: DataTable.RowSelected) -> None:
         chosen: Any = next((match for match in self.matches if match.id == event.row_key.value), None)
         if chosen is not None:
-            self.staff_app.act_for(chosen)
+            self.post_message(self.Chosen(chosen))

@@ -1,1 +1,1 @@
-"""One screen per module; open them by name with `app.open_screen(name)` (see navigation.py)."""
+"""One screen per module; open them by name with `self.open_screen(name)` from a screen (see navigation.py)."""

@@ -2,24 +2,27 @@
 
 Subclasses implement `compose_body()` and set `TITLE_MSGID` (an English msgid, translated at
 runtime). `self._("...")` translates with the app's translator; `self.service` is the app's
-PortalService. Escape goes back (`app.go_back()`), `?` opens help.
+PortalService. Screens read the app only through `PortalHost` (ui/host.py) and ask it for navigation
+with messages (ui/messages.py): `self.open_screen(name, **kwargs)`, `self.go_back()` (Escape) and
+`self.flow_done(message)` post them. `?` opens help.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
+from tui_portal.ui.messages import FlowDone, GoBack, OpenScreen, ScreenRequest
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.widgets.header import PortalHeader
 
 if TYPE_CHECKING:
     from tui_portal.portal.service import PortalService
-    from tui_portal.ui.app import PortalApp
+    from tui_portal.ui.host import PortalHost
 
 ResultT = TypeVar("ResultT")
 
@@ -48,8 +51,8 @@ class PortalScreenMixin:
     """Helpers shared by full screens and modals."""
 
     @property
-    def portal(self) -> PortalApp:
-        app: PortalApp = self.app  # type: ignore[attr-defined]
+    def portal(self) -> PortalHost:
+        app: PortalHost = self.app  # type: ignore[attr-defined]
         return app
 
     @property
@@ -59,6 +62,25 @@ class PortalScreenMixin:
     def _(self, message: str, **values: object) -> str:
         """Translate `message` and fill `{name}` placeholders with `values`."""
         return self.portal.translate(message, **values)
+
+    # Requests to the app, as messages (see ui/messages.py): the app decides what they mean. They are
+    # posted to the app itself rather than bubbled through the screen: a request is for the app
+    # only, and the navigation happens within the same refresh as it did when screens called it.
+
+    def _request(self, request: ScreenRequest) -> None:
+        request.origin = cast("Screen[Any]", self)
+        self.app.post_message(request)  # type: ignore[attr-defined]
+
+    def open_screen(self, name: str, **arguments: Any) -> None:
+        """Ask for the screen registered under `name` (ui/navigation.py), built with `arguments`."""
+        self._request(OpenScreen(name, arguments))
+
+    def go_back(self) -> None:
+        self._request(GoBack())
+
+    def flow_done(self, message: str | None = None) -> None:
+        """The flow on this screen finished, with `message` to show (or to end the session with)."""
+        self._request(FlowDone(message))
 
 
 class PortalScreen(PortalScreenMixin, Screen[ResultT]):
@@ -84,10 +106,10 @@ class PortalScreen(PortalScreenMixin, Screen[ResultT]):
         yield from ()
 
     def action_back(self) -> None:
-        self.portal.go_back()
+        self.go_back()
 
     def action_help(self) -> None:
-        self.portal.open_screen("help")
+        self.open_screen("help")
 
 
 class PortalModal(PortalScreenMixin, ModalScreen[ResultT]):

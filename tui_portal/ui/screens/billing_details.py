@@ -276,7 +276,7 @@ class BillingDetailsScreen(PortalScreen[None]):
 
     @on(Button.Pressed, "#open-tax-ids")
     def _open_tax_ids(self) -> None:
-        self.portal.open_screen("tax_ids")
+        self.open_screen("tax_ids")
 
     def action_save(self) -> None:
         if self._saved:
@@ -379,7 +379,7 @@ class BillingDetailsScreen(PortalScreen[None]):
         self._set_status(message, success=True)
         self.notify(message, markup=False)
         if self._flow is not None:
-            self.portal.flow_done(message)
+            self.flow_done(message)
 
     def _set_status(self, message: str, *, problem: bool = False, success: bool = False) -> None:
         self.query_one("#details-status", AccountStatus).show(message, problem=problem, success=success)

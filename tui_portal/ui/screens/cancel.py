@@ -14,12 +14,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, RadioButton, RadioSet, Static
 
-from tui_portal.portal.errors import FieldError, PortalError
+from tui_portal.portal.errors import PortalError
 from tui_portal.portal.configuration import CANCELLATION_REASONS
 from tui_portal.portal.views import Action, CancelOptionsView, CancellationReasonView, SubscriptionView
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
+from tui_portal.ui.screens import apply as changes
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.subscription_flow import SubscriptionFlowMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
@@ -136,9 +137,9 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         """Keeping the plan finishes a deep-linked cancel flow too: with after_completion="exit" the
         session ends (saying nothing changed) instead of landing on the overview."""
         if self.portal.flow_ends_session:
-            self.portal.flow_done(self._("Your plan was not canceled."))
+            self.flow_done(self._("Your plan was not canceled."))
         else:
-            self.portal.go_back()
+            self.go_back()
 
     @on(Button.Pressed, "#cancel-continue")
     def _continue(self) -> None:
@@ -203,43 +204,38 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self.run_worker(self._cancel(reason, comment, self._cancel_action), group="cancel-apply", exclusive=True)
 
     async def _cancel(self, reason: str | None, comment: str | None, action: Action) -> None:
-        assert self.subscription_id is not None
-        error_panel = self.query_one(ErrorPanel)
-        error_panel.hide()
-        try:
-            canceled = await self.service.cancel(self.subscription_id, reason=reason, comment=comment, action=action)
-        except FieldError as error:
-            self.query_one("#reason-error", FieldMessage).show(error.user_message)
-            return
-        except PortalError as error:
-            error_panel.show_error(error, retry=lambda: self.submit_cancel(reason, comment))
-            return
-        self.portal.overview_stale = True
-        self.outcome_message = canceled.outcome_label or canceled.renewal_label
-        self._show_result(self.outcome_message, canceled)
+        subscription_id = self.subscription_id
+        assert subscription_id is not None
+
+        def canceled(subscription: SubscriptionView) -> None:
+            self.outcome_message = subscription.outcome_label or subscription.renewal_label
+            self._show_result(self.outcome_message, subscription)
+
+        await changes.apply_with_retry(
+            self,
+            lambda: self.service.cancel(subscription_id, reason=reason, comment=comment, action=action),
+            canceled,
+            group="cancel-apply",
+            field_error=lambda error: self.query_one("#reason-error", FieldMessage).show(error.user_message),
+        )
 
     @on(Button.Pressed, "#offer-accept")
     def _accept_offer(self) -> None:
         self.run_worker(self._accept(Action()), group="cancel-apply", exclusive=True)
 
     async def _accept(self, action: Action) -> None:
-        assert self.subscription_id is not None and self.options is not None
+        subscription_id = self.subscription_id
+        assert subscription_id is not None and self.options is not None
         offer = self.options.retention_offer
-        error_panel = self.query_one(ErrorPanel)
-        error_panel.hide()
-        try:
-            kept = await self.service.accept_retention_offer(self.subscription_id, action=action)
-        except PortalError as error:
-            retry_action = action
-            error_panel.show_error(
-                error,
-                retry=lambda: self.run_worker(self._accept(retry_action), group="cancel-apply", exclusive=True),
-            )
-            return
-        self.portal.overview_stale = True
-        description = offer.description if offer is not None else ""
-        self.outcome_message = self._("Offer applied: {offer}. Your plan continues.", offer=description)
-        self._show_result(self.outcome_message, kept)
+
+        def kept(subscription: SubscriptionView) -> None:
+            description = offer.description if offer is not None else ""
+            self.outcome_message = self._("Offer applied: {offer}. Your plan continues.", offer=description)
+            self._show_result(self.outcome_message, subscription)
+
+        await changes.apply_with_retry(
+            self, lambda: self.service.accept_retention_offer(subscription_id, action=action), kept, group="cancel-apply"
+        )
 
     def _show_result(self, heading: str, subscription: SubscriptionView) -> None:
         self.subscription = subscription
@@ -255,23 +251,20 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self.run_worker(self._renew_plan(Action()), group="cancel-apply", exclusive=True)
 
     async def _renew_plan(self, action: Action) -> None:
-        assert self.subscription_id is not None
-        error_panel = self.query_one(ErrorPanel)
-        error_panel.hide()
-        try:
-            renewed = await self.service.renew(self.subscription_id, action=action)
-        except PortalError as error:
-            error_panel.show_error(
-                error,
-                retry=lambda: self.run_worker(self._renew_plan(action), group="cancel-apply", exclusive=True),
-            )
-            return
-        self.outcome_message = self._("Your plan is renewed.")
-        self._show_result(self.outcome_message, renewed)
+        subscription_id = self.subscription_id
+        assert subscription_id is not None
+
+        def renewed(subscription: SubscriptionView) -> None:
+            self.outcome_message = self._("Your plan is renewed.")
+            self._show_result(self.outcome_message, subscription)
+
+        await changes.apply_with_retry(
+            self, lambda: self.service.renew(subscription_id, action=action), renewed, group="cancel-apply"
+        )
 
     @on(Button.Pressed, "#result-done")
     def _done(self) -> None:
-        self.portal.flow_done(self.outcome_message)
+        self.flow_done(self.outcome_message)
 
     def action_back(self) -> None:
         step = self.query_one(ContentSwitcher).current
@@ -280,4 +273,4 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         elif step in ("step-offer", "step-reason"):
             self._show_step("step-confirm", "#keep-plan")
         else:
-            self.portal.go_back()
+            self.go_back()

@@ -229,7 +229,6 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
             self.pay_invoice(self.invoice_id)
 
     def invoice_paid(self, result: InvoicePaymentResult) -> None:
-        self.portal.overview_stale = True  # the overview's "payment due" and plan status change too
         self._set_status(result.message, success=True)
         self.load_invoice()
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from tui_portal.portal.errors import PortalError
-from tui_portal.portal.views import InvoicePaymentPreview, InvoicePaymentResult
+from tui_portal.portal.views import InvoicePaymentResult
+from tui_portal.ui.screens import apply as changes
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
@@ -34,28 +35,22 @@ class InvoicePaymentMixin:
             panel.show_error(error, retry=lambda: self.pay_invoice(invoice_id))
             return
         number = preview.invoice.number or preview.invoice.id
-        confirmed = await screen.app.push_screen_wait(
+
+        def paid(result: InvoicePaymentResult) -> None:
+            screen.notify(result.message, title=screen._("Invoice paid"), markup=False)
+            self.invoice_paid(result)
+
+        await changes.confirm_then_apply(
+            screen,
             ConfirmScreen(
                 screen._("Pay invoice {number}?", number=number),
                 preview.summary,
                 screen._("Pay {amount}", amount=preview.amount.display),
-            )
+            ),
+            lambda: screen.service.pay_invoice(preview),
+            paid,
+            group=PAYMENT_GROUP,
         )
-        if confirmed:
-            await self._submit_payment(preview)
-
-    async def _submit_payment(self, preview: InvoicePaymentPreview) -> None:
-        screen: Any = self
-        try:
-            result = await screen.service.pay_invoice(preview)
-        except PortalError as error:
-            screen.query_one(ErrorPanel).show_error(error, retry=lambda: self._retry_payment(preview))
-            return
-        screen.notify(result.message, title=screen._("Invoice paid"), markup=False)
-        self.invoice_paid(result)
-
-    def _retry_payment(self, preview: InvoicePaymentPreview) -> None:
-        self.run_worker(self._submit_payment(preview), group=PAYMENT_GROUP, exclusive=True)  # type: ignore[attr-defined]
 
     def invoice_paid(self, result: InvoicePaymentResult) -> None:
         """Called after a successful payment."""

@@ -147,4 +147,4 @@ class InvoicesScreen(PortalScreen[None]):
 
     @on(InvoiceTable.Opened)
     def _open_invoice(self, event: InvoiceTable.Opened) -> None:
-        self.portal.open_screen("invoice_detail", invoice_id=event.invoice_id)
+        self.open_screen("invoice_detail", invoice_id=event.invoice_id)

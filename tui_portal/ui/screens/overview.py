@@ -22,6 +22,7 @@ from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.navigation import screen_available
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import hyperlink, literal
+from tui_portal.ui.screens import apply as changes
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
@@ -306,8 +307,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     def on_screen_resume(self) -> None:
         # The service says whether anything changed since this screen's data was read (a change made
         # on any screen); what it did not invalidate comes from its cache, so this costs no requests.
-        if self.portal.overview_stale or self.service.data_version != self._shown_version:
-            self.portal.overview_stale = False
+        if self.service.data_version != self._shown_version:
             self.load()
 
     @work(exclusive=True, group="overview-load")
@@ -332,7 +332,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         if action == "renew":
             self.renew(subscription_id)
         else:
-            self.portal.open_screen(action, subscription_id=subscription_id)
+            self.open_screen(action, subscription_id=subscription_id)
 
     def _run_on_first(self, action: str) -> None:
         subscription = self._first_subscription_for(action)
@@ -353,7 +353,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
 
     def action_area(self, area: str) -> None:
         if area in self._enabled_areas():
-            self.portal.open_screen(area)
+            self.open_screen(area)
 
     def action_pay_open_invoice(self) -> None:
         """Pay the oldest unpaid invoice (the one Stripe's retries would settle first)."""
@@ -405,25 +405,20 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         subscription = next((s for s in self.data.subscriptions if s.id == subscription_id), None)
         if subscription is None:
             return
-        confirmed = await self.app.push_screen_wait(
+        action = Action()  # Retry reuses this action
+
+        def renewed(subscription: SubscriptionView) -> None:
+            self.notify(subscription.renewal_label, title=self._("Plan renewed"), markup=False)
+            self.load()
+
+        await changes.confirm_then_apply(
+            self,
             ConfirmScreen(
                 self._("Renew {plan}?", plan=subscription.plan_name),
                 self._("Your plan will keep renewing and you will be billed at the next renewal as before."),
                 self._("Renew plan"),
-            )
+            ),
+            lambda: self.service.renew(subscription_id, action=action),
+            renewed,
+            group="overview-renew",
         )
-        if not confirmed:
-            return
-        await self._submit_renew(subscription_id, Action())  # Retry reuses this action
-
-    async def _submit_renew(self, subscription_id: str, action: Action) -> None:
-        try:
-            renewed = await self.service.renew(subscription_id, action=action)
-        except PortalError as error:
-            self.query_one(ErrorPanel).show_error(error, retry=lambda: self._retry_renew(subscription_id, action))
-            return
-        self.notify(renewed.renewal_label, title=self._("Plan renewed"), markup=False)
-        self.load()
-
-    def _retry_renew(self, subscription_id: str, action: Action) -> None:
-        self.run_worker(self._submit_renew(subscription_id, action), group="overview-renew", exclusive=True)

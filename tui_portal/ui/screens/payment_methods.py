@@ -211,7 +211,7 @@ class PaymentMethodsScreen(PortalScreen[None]):
         """A change the customer came for is done; a deep-linked flow ends here."""
         self._set_status(message, success=True)
         if self._flow is not None:
-            self.portal.flow_done(message)
+            self.flow_done(message)
 
     def _set_status(self, message: str, *, problem: bool = False, success: bool = False) -> None:
         self.query_one("#cards-status", AccountStatus).show(message, problem=problem, success=success)

@@ -214,11 +214,11 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
     @on(Button.Pressed, "#to-quantity")
     def _to_quantity(self) -> None:
         """Seats of the current plan are changed on their own screen (same subscription)."""
-        self.portal.open_screen("quantity", subscription_id=self.subscription_id, flow=self.flow)
+        self.open_screen("quantity", subscription_id=self.subscription_id, flow=self.flow)
 
     @on(Button.Pressed, "#back-button")
     def _back_pressed(self) -> None:
-        self.portal.go_back()
+        self.go_back()
 
     @on(Button.Pressed, "#choose-again")
     def _choose_again(self) -> None:
@@ -244,8 +244,8 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
         elif step == "step-result":
             self.finish()
         else:
-            self.portal.go_back()
+            self.go_back()
 
     def finish(self) -> None:
         message = self.result.message if self.result is not None else None
-        self.portal.flow_done(message)
+        self.flow_done(message)

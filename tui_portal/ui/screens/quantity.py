@@ -187,7 +187,7 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
 
     @on(Button.Pressed, "#back-button")
     def _back_pressed(self) -> None:
-        self.portal.go_back()
+        self.go_back()
 
     @work(exclusive=True, group="quantity-preview")
     async def request_preview(self, quantity: int) -> None:
@@ -224,7 +224,7 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
 
     @on(Button.Pressed, "#done-button")
     def _done(self) -> None:
-        self.portal.flow_done(self.result.message if self.result is not None else None)
+        self.flow_done(self.result.message if self.result is not None else None)
 
     def action_back(self) -> None:
         step = self.query_one(ContentSwitcher).current
@@ -233,4 +233,4 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
         elif step == "step-result":
             self._done()
         else:
-            self.portal.go_back()
+            self.go_back()

@@ -8,6 +8,7 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import LoadingIndicator, Static
 
+from tui_portal.ui.messages import LeaveStart, RetryStart
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreenMixin
@@ -27,7 +28,7 @@ class StartScreen(PortalScreenMixin, Screen[None]):
     ]
 
     def action_leave(self) -> None:
-        self.portal.leave_start_screen()
+        self.app.post_message(LeaveStart())
 
     def compose(self) -> ComposeResult:
         with Center(id="start-box"):
@@ -50,4 +51,4 @@ class StartScreen(PortalScreenMixin, Screen[None]):
     def _retry(self) -> None:
         self.query_one("#start-spinner").display = True
         self.query_one("#start-message", Static).update(literal(self._("Connecting to the billing service…")))
-        self.portal.start_service()
+        self.app.post_message(RetryStart())

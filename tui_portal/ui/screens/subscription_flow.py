@@ -16,8 +16,8 @@ from textual.widgets import Button, ContentSwitcher, Static
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
 from tui_portal.portal.views import ChangePreview, ChangeResult
 from tui_portal.ui.safe import literal
+from tui_portal.ui.screens import apply as changes
 from tui_portal.ui.screens.confirm import ConfirmScreen
-from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.preview_panel import PreviewPanel
 
 if TYPE_CHECKING:
@@ -103,8 +103,8 @@ class SubscriptionFlowMixin:
 class ChangeFlowMixin(SubscriptionFlowMixin):
     """Preview -> confirm -> apply -> result, shared by the plan and quantity screens.
 
-    One copy of the money path: the confirmation, applying exactly the previewed change, Retry with
-    the same preview (so the same idempotency key), and the result step. Textual only collects
+    The confirmation, applying exactly the previewed change and Retry with the same preview (so the
+    same idempotency key) are `apply.confirm_then_apply`'s, as for every change; this adds the steps. Textual only collects
     `@on`/`@work` handlers on widget classes, so each screen keeps thin decorated wrappers that call
     these plain methods; `APPLY_GROUP` names the screen's worker group.
     """
@@ -135,30 +135,22 @@ class ChangeFlowMixin(SubscriptionFlowMixin):
                 yield Button(literal(self._("Done")), id="done-button", variant="primary")
 
     async def confirm_then_apply(self) -> None:
+        """Confirm, then apply exactly the previewed change (Retry applies the very same preview)."""
         preview = self.preview
         if preview is None:
             return
-        confirmed = await self.app.push_screen_wait(
-            ConfirmScreen(self._("Confirm the change"), confirmation_text(preview, self._), self._("Confirm change"))
+
+        async def applied(result: ChangeResult) -> None:
+            self.result = result
+            await self.show_result(result, preview)
+
+        await changes.confirm_then_apply(
+            self,
+            ConfirmScreen(self._("Confirm the change"), confirmation_text(preview, self._), self._("Confirm change")),
+            lambda: self.service.apply_change(preview),
+            applied,
+            group=self.APPLY_GROUP,
         )
-        if confirmed:
-            await self.apply_previewed(preview)
-
-    async def apply_previewed(self, preview: ChangePreview) -> None:
-        """Apply `preview`; on failure the Retry button applies the very same preview again."""
-        error_panel = self.query_one(ErrorPanel)
-        error_panel.hide()
-        try:
-            result = await self.service.apply_change(preview)
-        except PortalError as error:
-            error_panel.show_error(error, retry=lambda: self._retry_apply(preview))
-            return
-        self.result = result
-        self.portal.overview_stale = True
-        await self.show_result(result, preview)
-
-    def _retry_apply(self, preview: ChangePreview) -> None:
-        self.run_worker(self.apply_previewed(preview), group=self.APPLY_GROUP, exclusive=True)
 
     async def show_result(self, result: ChangeResult, preview: ChangePreview) -> None:
         self.query_one("#result-message", Static).update(literal(result.message))
