@@ -26,30 +26,30 @@ MAX_EXPAND_DEPTH = 4
 # tables hold them as `Callable[..., ...]` and the decorators hand each function back with its own type.
 Renderer = Callable[..., dict[str, Any]]
 Includer = Callable[..., Any]
-R = TypeVar("R", bound=Renderer)
-I = TypeVar("I", bound=Includer)
+RendererT = TypeVar("RendererT", bound=Renderer)
+IncluderT = TypeVar("IncluderT", bound=Includer)
 
 RENDERERS: dict[str, Renderer] = {}
 INCLUDABLE: dict[tuple[str, str], Includer] = {}
 
 
-def renderer(object_type: str) -> Callable[[R], R]:
+def renderer(object_type: str) -> Callable[[RendererT], RendererT]:
     """Register `fn(ctx, doc) -> doc` applied whenever an object of this type is returned."""
 
-    def register(fn: R) -> R:
+    def register(fn: RendererT) -> RendererT:
         RENDERERS[object_type] = fn
         return fn
 
     return register
 
 
-def includable(object_type: str, field: str) -> Callable[[I], I]:
+def includable(object_type: str, field: str) -> Callable[[IncluderT], IncluderT]:
     """Register a field that only appears when expanded (e.g. `customer.tax_ids`). `field` may be a dotted
     path inside plain hashes (`features.subscription_update.products`); the function then receives the
     innermost hash. A function with three parameters `fn(ctx, container, owner)` also gets the enclosing
     object (rendered)."""
 
-    def register(fn: I) -> I:
+    def register(fn: IncluderT) -> IncluderT:
         INCLUDABLE[(object_type, field)] = fn
         return fn
 
