@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from types import ModuleType
 
 KEYRING_SERVICE = "tui-portal"
 ENV_API_KEY = "STRIPE_API_KEY"
@@ -83,7 +84,7 @@ def _backend_is_secure(backend: object) -> bool:
     return not module.startswith(_INSECURE_BACKEND_MODULES)
 
 
-def _keyring():  # type: ignore[no-untyped-def]
+def _keyring() -> ModuleType:
     import keyring  # imported lazily: it probes D-Bus, which costs start-up time
 
     return keyring
