@@ -153,8 +153,7 @@ class Presenter:
         if not code:
             return ""
         try:
-            name: str = Locale.parse(self.locale).territories.get(code.upper(), code)  # babel's tables hold str
-            return name
+            return Locale.parse(self.locale).territories.get(code.upper(), code)
         except (ValueError, UnknownLocaleError):
             return code
 
@@ -306,8 +305,7 @@ class Presenter:
     def product_name(self, price: Any, product_names: dict[str, str]) -> str:
         product = field(price, "product")
         if product is not None and not isinstance(product, str):
-            name: str = field(product, "name") or product.id  # an expanded Product: both are strings
-            return name
+            return field(product, "name") or product.id
         product_id = object_id(product) or ""
         return product_names.get(product_id, product_id)
 
