@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -101,3 +103,21 @@ def table_counts(app: SandboxApp) -> dict[str, int]:
         counts = {f"{kind}": (count, size) for kind, count, size in rows}
         counts["meta"] = ctx.tx.conn.execute("SELECT group_concat(key || '=' || value) FROM meta").fetchone()[0]
     return counts
+
+
+@pytest.fixture
+def served_sandbox(tmp_path: Path) -> Iterator[str]:
+    """`serve()` in a subprocess on a free loopback port (the official SDK's way in), killed at the end."""
+    from tests.sandbox.test_stripe_sdk import free_port, wait_until_listening
+
+    port = free_port()
+    code = f"from tui_portal.sandbox import serve; serve(port={port}, db_path={str(tmp_path / 'served.sqlite3')!r})"
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until_listening(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        if process.stderr:
+            process.stderr.close()

@@ -4,33 +4,12 @@ is the SDK's `CardError`; a validation error carries Stripe's message."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import stripe
 
-from tests.sandbox.test_stripe_sdk import free_port, wait_until_listening
-
-
-@pytest.fixture
-def served_sandbox(tmp_path: Path) -> Iterator[str]:
-    """`serve()` in a subprocess on a free loopback port, killed at the end."""
-    port = free_port()
-    code = f"from tui_portal.sandbox import serve; serve(port={port}, db_path={str(tmp_path / 'pay.sqlite3')!r})"
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_until_listening(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.kill()
-        process.wait(timeout=30)
-        if process.stderr:
-            process.stderr.close()
 
 
 def _client(base: str) -> stripe.StripeClient:

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 import stripe
@@ -47,21 +44,6 @@ def wait_until_listening(port: int, process: subprocess.Popen, budget_seconds: f
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("sandbox server did not start listening")
-
-
-@pytest.fixture
-def served_sandbox(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    code = f"from tui_portal.sandbox import serve; serve(port={port}, db_path={str(tmp_path / 'sdk.sqlite3')!r})"
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_until_listening(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.kill()
-        process.wait(timeout=30)
-        if process.stderr:
-            process.stderr.close()
 
 
 def test_a_customers_life_through_the_official_sdk(served_sandbox: str) -> None:
