@@ -8,7 +8,6 @@ import pytest
 import stripe
 
 from tests.sandbox.conftest import demo_customer
-from tests.sandbox.test_stripe_sdk import served_sandbox  # noqa: F401 - the fixture (sandbox serve over TCP)
 
 SERVED = "2026-10-28.endive"
 

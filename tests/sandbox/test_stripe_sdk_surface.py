@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from tests.sandbox.test_stripe_sdk import served_sandbox  # noqa: F401 - the fixture
 
 
 def sdk(base: str) -> stripe.StripeClient:
