@@ -8,6 +8,8 @@ when no secure keyring is available we refuse to store the key and tell the user
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from types import ModuleType
 
 KEYRING_SERVICE = "tui-portal"
 ENV_API_KEY = "STRIPE_API_KEY"
@@ -82,7 +84,7 @@ def _backend_is_secure(backend: object) -> bool:
     return not module.startswith(_INSECURE_BACKEND_MODULES)
 
 
-def _keyring():  # type: ignore[no-untyped-def]
+def _keyring() -> ModuleType:
     import keyring  # imported lazily: it probes D-Bus, which costs start-up time
 
     return keyring
@@ -98,10 +100,10 @@ def key_from_keyring(profile: str) -> ApiKey | None:
     return ApiKey(value, source=f"keyring (profile {profile!r})") if value else None
 
 
-def resolve_api_key(profile: str, environ: dict[str, str] | None = None) -> ApiKey | None:
+def resolve_api_key(profile: str, environ: Mapping[str, str] | None = None) -> ApiKey | None:
     """The environment wins over the keyring, so a CI job or a one-off run never needs `login`."""
-    environ = os.environ if environ is None else environ
-    value = environ.get(ENV_API_KEY, "").strip()
+    env = os.environ if environ is None else environ
+    value = env.get(ENV_API_KEY, "").strip()
     if value:
         return ApiKey(value, source=ENV_API_KEY)
     return key_from_keyring(profile)

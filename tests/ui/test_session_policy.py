@@ -158,6 +158,19 @@ async def test_locally_save_pdf_still_asks_for_a_path_and_writes_the_file(
 # ---- SSH: the customer does not own the machine ---------------------------------------------------
 
 
+async def test_the_show_qr_code_button_shows_the_qr_code(portal_app: Any) -> None:
+    # The button, not only the `q` key: its handler once called the async action without awaiting it,
+    # so a click did nothing (mypy's unused-coroutine found it).
+    app = portal_app("demo@example.com", policy=SessionPolicy.ssh())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_overview(pilot)
+        await press_and_wait(pilot, "r")
+        link = await wait_for_screen(pilot, LinkScreen)
+        assert not link.qr_shown
+        await click_and_wait(pilot, "#link-show-qr")
+        assert link.qr_shown and "▀" in screen_text(app)
+
+
 async def test_in_a_session_a_link_is_shown_with_its_url_and_qr_code_never_opened(
     portal_app: Any, browser_runs: list[str]
 ) -> None:

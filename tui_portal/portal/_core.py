@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tui_portal.billing import StripeClient
 from tui_portal.billing import errors as billing_errors
@@ -242,12 +242,13 @@ class ServiceCore:
 
     async def _cached(self, key: str, factory: Callable[[], Awaitable[T]]) -> T:
         """Fetch once; concurrent callers of the same key share one request."""
+        # One key always caches what one factory returns, so what is stored under it is a T.
         if key in self._cache:
-            return self._cache[key]
+            return cast(T, self._cache[key])
         pending = self._inflight.get(key)
         if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Any] = asyncio.ensure_future(self._call(factory()))
+            return cast(T, await asyncio.shield(pending))
+        future: asyncio.Future[T] = asyncio.ensure_future(self._call(factory()))
         self._inflight[key] = future
         try:
             value = await asyncio.shield(future)
@@ -339,7 +340,8 @@ class ServiceCore:
 
         account = await self._cached("account", fetch)
         profile = field(account, "business_profile")
-        return field(profile, "name") or field(field(field(account, "settings"), "dashboard"), "display_name")
+        name: str | None = field(profile, "name") or field(field(field(account, "settings"), "dashboard"), "display_name")
+        return name
 
     async def _coupon(self, coupon_id: str) -> Any:
         # applies_to is an includable field: Stripe leaves it out unless asked for.

@@ -181,4 +181,4 @@ def _holds(current: Any, wanted: Any) -> bool:
         return all(_holds(field(current, name), value) for name, value in wanted.items())
     if wanted == "" or wanted is None:
         return current in (None, "")
-    return current == wanted
+    return bool(current == wanted)

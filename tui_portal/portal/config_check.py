@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from tui_portal.portal.configuration import PortalConfiguration
@@ -73,9 +74,8 @@ async def check_configuration(client: Any, configuration: PortalConfiguration) -
     price_ids = [price_id for entry in update.products for price_id in entry.prices]
     coupon_id = configuration.tui.retention_coupon
 
-    product_lookups = [look_up(lambda product_id=product_id: client.products.retrieve(product_id))
-                       for product_id in product_ids]
-    price_lookups = [look_up(lambda price_id=price_id: client.prices.retrieve(price_id)) for price_id in price_ids]
+    product_lookups = [look_up(partial(client.products.retrieve, product_id)) for product_id in product_ids]
+    price_lookups = [look_up(partial(client.prices.retrieve, price_id)) for price_id in price_ids]
     coupon_lookup = [look_up(lambda: client.coupons.retrieve(coupon_id))] if coupon_id else []
     found = await asyncio.gather(*product_lookups, *price_lookups, *coupon_lookup)
     products = dict(zip(product_ids, found[: len(product_ids)]))

@@ -312,7 +312,7 @@ def _as_dict(value: Any) -> dict[str, Any]:
         return value
     dump = getattr(value, "model_dump", None)
     if dump is not None:
-        return dump()
+        return dict(dump())
     return dict(value)
 
 

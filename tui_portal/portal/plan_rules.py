@@ -54,7 +54,7 @@ def same_interval(old_price: Any, new_price: Any) -> bool:
 
 def amount_per_period(price: Any, quantity: int) -> int | None:
     """Unit amount x quantity for per-unit prices; None when it cannot be computed here (tiers)."""
-    unit_amount = field(price, "unit_amount")
+    unit_amount: int | None = field(price, "unit_amount")
     if unit_amount is None or field(price, "billing_scheme") == "tiered":
         return None
     return unit_amount * quantity

@@ -153,7 +153,8 @@ class Presenter:
         if not code:
             return ""
         try:
-            return Locale.parse(self.locale).territories.get(code.upper(), code)
+            name: str = Locale.parse(self.locale).territories.get(code.upper(), code)  # babel's tables hold str
+            return name
         except (ValueError, UnknownLocaleError):
             return code
 
@@ -305,7 +306,8 @@ class Presenter:
     def product_name(self, price: Any, product_names: dict[str, str]) -> str:
         product = field(price, "product")
         if product is not None and not isinstance(product, str):
-            return field(product, "name") or product.id
+            name: str = field(product, "name") or product.id  # an expanded Product: both are strings
+            return name
         product_id = object_id(product) or ""
         return product_names.get(product_id, product_id)
 

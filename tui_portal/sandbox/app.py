@@ -15,7 +15,7 @@ import pkgutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +90,8 @@ class SandboxApp:
         self._ready_lock = threading.Lock()
 
     # -- ASGI ------------------------------------------------------------------------------------------
-    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+                       send: Callable[[MutableMapping[str, Any]], Awaitable[None]]) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
@@ -212,6 +213,7 @@ class SandboxApp:
                  api_key: str | None, params: dict[str, Any], path_params: dict[str, str],
                  idempotent_params: str | None, idempotency_key: str | None) -> HttpResponse:
         if idempotent_params is not None:
+            assert api_key is not None and idempotency_key is not None  # `handle` passes idempotent_params only with both
             with self.store.transaction() as tx:
                 replay = idempotency.begin(
                     tx, api_key=api_key, key=idempotency_key, method=request.method, path=request.path,
@@ -243,6 +245,7 @@ class SandboxApp:
                     method=request.method, path=request.path, params=params, path_params=path_params,
                     base_url=self.public_url or request.base_url,
                 )
+                kept_error: errors.StripeError | None
                 try:
                     result = route.handler(ctx)
                 except errors.StripeError as error:
@@ -262,6 +265,7 @@ class SandboxApp:
                                      else None)
                     response = self._json(200, payload, headers)
                 if idempotent_params is not None:
+                    assert api_key is not None and idempotency_key is not None  # `handle` passes idempotent_params only with both
                     idempotency.finish(tx, api_key=api_key, key=idempotency_key, status=response.status,
                                        body=response.body)
                 return response
@@ -281,6 +285,7 @@ class SandboxApp:
                                                            type="api_error").body(request_id), headers)
         if idempotent_params is not None:
             # Execution started, so Stripe stores the failure too (status + body), after the rollback.
+            assert api_key is not None and idempotency_key is not None  # `handle` passes idempotent_params only with both
             with self.store.transaction() as tx:
                 idempotency.finish(tx, api_key=api_key, key=idempotency_key, status=response.status,
                                    body=response.body)
@@ -311,7 +316,7 @@ class SandboxApp:
         return HttpResponse(status, {**headers, "Content-Type": "application/json"}, json_body(payload))
 
 
-def _log_request(scope: dict[str, Any], request: HttpRequest, response: HttpResponse, seconds: float) -> None:
+def _log_request(scope: MutableMapping[str, Any], request: HttpRequest, response: HttpResponse, seconds: float) -> None:
     """One `request` event per HTTP request: enough to find a request by its Request-Id, never the
     Authorization header, the query string or the body (they can carry a key or a customer's data)."""
     client = scope.get("client")
@@ -332,7 +337,7 @@ def _is_lock_error(error: sqlite3.OperationalError) -> bool:
     return "locked" in str(error) or "busy" in str(error)
 
 
-def _base_url(scope: dict[str, Any], headers: dict[str, str]) -> str:
+def _base_url(scope: MutableMapping[str, Any], headers: dict[str, str]) -> str:
     scheme = scope.get("scheme", "http")
     host = headers.get("host")
     if not host:

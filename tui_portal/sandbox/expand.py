@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import errors
 
@@ -21,30 +21,35 @@ if TYPE_CHECKING:
 
 MAX_EXPAND_DEPTH = 4
 
-Renderer = Callable[["Context", dict[str, Any]], dict[str, Any]]
-Includer = Callable[["Context", dict[str, Any]], Any]
+# Renderers and includers take the full `Context` (they load other objects), which this module cannot
+# name without an import cycle; at run time `render`/`expand` are only ever given that Context. So the
+# tables hold them as `Callable[..., ...]` and the decorators hand each function back with its own type.
+Renderer = Callable[..., dict[str, Any]]
+Includer = Callable[..., Any]
+RendererT = TypeVar("RendererT", bound=Renderer)
+IncluderT = TypeVar("IncluderT", bound=Includer)
 
 RENDERERS: dict[str, Renderer] = {}
 INCLUDABLE: dict[tuple[str, str], Includer] = {}
 
 
-def renderer(object_type: str) -> Callable[[Renderer], Renderer]:
+def renderer(object_type: str) -> Callable[[RendererT], RendererT]:
     """Register `fn(ctx, doc) -> doc` applied whenever an object of this type is returned."""
 
-    def register(fn: Renderer) -> Renderer:
+    def register(fn: RendererT) -> RendererT:
         RENDERERS[object_type] = fn
         return fn
 
     return register
 
 
-def includable(object_type: str, field: str) -> Callable[[Includer], Includer]:
+def includable(object_type: str, field: str) -> Callable[[IncluderT], IncluderT]:
     """Register a field that only appears when expanded (e.g. `customer.tax_ids`). `field` may be a dotted
     path inside plain hashes (`features.subscription_update.products`); the function then receives the
     innermost hash. A function with three parameters `fn(ctx, container, owner)` also gets the enclosing
     object (rendered)."""
 
-    def register(fn: Includer) -> Includer:
+    def register(fn: IncluderT) -> IncluderT:
         INCLUDABLE[(object_type, field)] = fn
         return fn
 

@@ -124,17 +124,20 @@ class Bool(Param):
         raise errors.StripeError(f"Invalid boolean: {_show(value)}", param=name)
 
 
-class Timestamp(Int):
-    """Unix seconds; with `allow_now=True` also the literal `now` (returned as the string "now")."""
+class Timestamp(Param):
+    """Unix seconds; with `allow_now=True` also the literal `now` (returned as the string "now").
+
+    Not a subclass of `Int`: it may return a string, so it cannot stand wherever an `Int` is expected."""
 
     def __init__(self, *, allow: tuple[str, ...] = (), **kwargs: Any) -> None:
-        super().__init__(min=0, **kwargs)
+        super().__init__(**kwargs)
         self.allow = allow
+        self._seconds = Int(min=0)
 
     def convert(self, value: Any, name: str) -> int | str:
         if isinstance(value, str) and value in self.allow:
             return value
-        return super().convert(value, name)
+        return self._seconds.convert(value, name)
 
 
 class Hash(Param):

@@ -111,7 +111,7 @@ def _syntax_error(query: str, position: int) -> errors.StripeError:
         "See https://stripe.com/docs/search#search-query-language.", param="query")
 
 
-_NOTHING = ("SELECT id FROM search_terms WHERE 0", [])
+_NOTHING: tuple[str, list[Any]] = ("SELECT id FROM search_terms WHERE 0", [])
 _COMPARISONS = {">": ">", "<": "<", ">=": ">=", "<=": "<=", "=": "="}
 
 

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -214,7 +214,9 @@ class PortalApp(App[str | None]):
         elif brand_changed:
             self.refresh_css(animate=False)
         self._start_screen = None
-        self.switch_screen(screen_class("overview")(overview))
+        from tui_portal.ui.screens.overview import OverviewScreen  # imported once a session is ready, as before
+
+        self.switch_screen(OverviewScreen(overview))
         if self._deep_link is not None:
             self._flow_screen = self.open_screen(self._deep_link.screen_name, **self._deep_link.screen_arguments())
 
@@ -294,7 +296,9 @@ class PortalApp(App[str | None]):
     # ---- Textual's own texts, in the customer's language -------------------------------------
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not PortalCommandPalette.is_open(self):
+        # is_open only reads `app.screen`; Textual annotates it `App[object]`, and App's result type is
+        # invariant, so this app (an App[str | None]) is passed as the App it is.
+        if self.use_command_palette and not PortalCommandPalette.is_open(cast("App[object]", self)):
             self.push_screen(PortalCommandPalette(self.translate))
 
     def action_help_quit(self) -> None:

@@ -202,7 +202,7 @@ def new_coupon(ctx: Context, *, coupon_id: str | None = None, percent_off: float
                duration_in_months: int | None = None, name: str | None = None, max_redemptions: int | None = None,
                redeem_by: int | None = None, created: int | None = None, applies_to: list[str] | None = None,
                metadata: dict[str, str] | None = None) -> dict[str, Any]:
-    doc = {
+    doc: dict[str, Any] = {
         "id": coupon_id or ctx.new_id("")[:8].upper(),
         "object": "coupon",
         "amount_off": amount_off,

@@ -289,6 +289,7 @@ def submit_card(ctx: Context, session: dict[str, Any], token: str, *, email: str
     if session["mode"] == "payment":
         intent = pending_intent(ctx, session) or _payment_intent_for(ctx, session, customer)
         return _confirm(ctx, session, intent, token, return_url, authentication_base)
+    assert customer is not None  # `_customer_for` creates one in subscription mode
     pm = attach_payment_method(ctx, token, customer["id"], param="card")
     subscription = ctx.tx.get(session.get("_pending_subscription") or "", "subscription")
     if subscription is None:
@@ -303,13 +304,13 @@ def submit_card(ctx: Context, session: dict[str, Any], token: str, *, email: str
         ctx.save(session)
     else:
         set_default_payment_method(ctx, subscription, pm["id"])
-    intent = invoice_payments.intent_of(ctx, subscription["latest_invoice"])
-    if intent is None:
+    first_intent = invoice_payments.intent_of(ctx, subscription["latest_invoice"])
+    if first_intent is None:
         complete_payment_session(ctx, session)
         return None
-    session["_pending_intent"] = intent["id"]
+    session["_pending_intent"] = first_intent["id"]
     ctx.save(session)
-    return _confirm(ctx, session, intent, pm["id"], return_url, authentication_base)
+    return _confirm(ctx, session, first_intent, pm["id"], return_url, authentication_base)
 
 
 def set_default_payment_method(ctx: Context, subscription: dict[str, Any], pm_id: str) -> None:

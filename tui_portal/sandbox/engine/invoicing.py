@@ -231,7 +231,7 @@ def build_invoice(
         default_tax_rates = list((subscription or {}).get("default_tax_rates") or [])
     own_rates = {**_own_tax_rates(subscription, invoice_items), **(item_tax_rates or {})}
     exclusive_tax, inclusive_tax, total_taxes = apply_line_taxes(
-        ctx, lines, lambda line: own_rates.get(_line_source(line)) or default_tax_rates)
+        ctx, lines, lambda line: own_rates.get(_line_source(line) or "") or default_tax_rates)
     totals = compute_totals([line["amount"] for line in lines], outcome.total_discount,
                             int(customer.get("balance") or 0), exclusive_tax=exclusive_tax,
                             inclusive_tax=inclusive_tax)

@@ -54,8 +54,11 @@ def pause_schedule_documents(ctx: Context, entries: list[dict[str, Any]] | None,
         if not entry.get("pause") and old is None:
             raise errors.missing(f"{param}[pause]")
         pause = entry.get("pause") or {}
-        pause_at = _moment(pause["pause_at"], now=now, param=f"{param}[pause][pause_at]") if pause \
-            else old["pause"]["pause_at"]
+        if pause:
+            pause_at = _moment(pause["pause_at"], now=now, param=f"{param}[pause][pause_at]")
+        else:
+            assert old is not None  # an entry without `pause` that matches none was refused just above
+            pause_at = old["pause"]["pause_at"]
         if pause_at < now:
             raise errors.invalid(f"{param}[pause][pause_at][timestamp]",
                                  "Invalid timestamp: must be an integer Unix timestamp in the future.", code=None)

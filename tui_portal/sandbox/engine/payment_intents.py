@@ -125,7 +125,7 @@ def new_payment_intent(ctx: Context, *, amount: int, currency: str, customer: st
     intent_id = ctx.new_id("pi_")
     if allowed_payment_method_types is None and automatic_payment_methods is None:
         automatic_payment_methods = {"allow_redirects": "always", "enabled": True}
-    doc = {
+    doc: dict[str, Any] = {
         "id": intent_id,
         "object": OBJECT,
         "allowed_payment_method_types": allowed_payment_method_types,
@@ -415,8 +415,8 @@ def _new_charge(ctx: Context, intent: dict[str, Any], pm: dict[str, Any], *,
         "description": intent.get("description"),
         "disputed": False,
         "failure_balance_transaction": None,
-        "failure_code": failure.code if failed else None,
-        "failure_message": failure.message if failed else None,
+        "failure_code": failure.code if failure is not None else None,
+        "failure_message": failure.message if failure is not None else None,
         "fraud_details": {},
         "livemode": False,
         "metadata": dict(intent.get("metadata") or {}),

@@ -25,7 +25,7 @@ def create_endpoint_with(ctx: Context, params: dict[str, Any]) -> tuple[dict[str
     if params.get("connect"):
         raise errors.invalid("connect", "The sandbox has no connected accounts: Connect webhook endpoints "
                              "cannot be created.")
-    endpoint = {
+    endpoint: dict[str, Any] = {
         "id": ctx.new_id("we_"),
         "object": OBJECT,
         "api_version": params.get("api_version"),

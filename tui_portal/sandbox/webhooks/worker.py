@@ -194,6 +194,8 @@ class DeliveryWorker:
             secret = outbox.secret_of(ctx.tx, delivery.endpoint_id)
             payload = json.dumps(ctx.render(event), indent=2, ensure_ascii=False) if event else None
         attempt = delivery.attempts + 1
+        status: int | None
+        error: str | None
         if event is None or endpoint is None or secret is None:
             status, error = None, "event or endpoint no longer exists"
         else:

@@ -158,8 +158,10 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
     @work(group="cancel-offer-made", exit_on_error=False)
     async def _record_offer_made(self) -> None:
         """Only a statistic for the merchant (offers made vs accepted): a failure is logged, never shown."""
+        subscription_id = self.subscription_id
+        assert subscription_id is not None  # set when the options were loaded, before the offer is shown
         try:
-            await self.service.record_retention_offer_made(self.subscription_id)
+            await self.service.record_retention_offer_made(subscription_id)
         except PortalError:
             log.warning("could not record that the retention offer was shown", exc_info=True)
 

@@ -68,12 +68,12 @@ class HelpScreen(PortalScreen[None]):
                 bound.setdefault(binding.action, key)
         keys = []
         for action, description in APP_KEYS:
-            key = bound.get(action)
-            if key is None or app.check_action(action, ()) is False:
+            action_key = bound.get(action)
+            if action_key is None or app.check_action(action, ()) is False:
                 continue
             if action == "command_palette" and not app.ENABLE_COMMAND_PALETTE:
                 continue
-            keys.append((key, self._(description)))
+            keys.append((action_key, self._(description)))
         return keys
 
     def _origin_keys(self) -> list[tuple[str, str]]:

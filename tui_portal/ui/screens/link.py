@@ -59,8 +59,8 @@ class LinkScreen(PortalModal[None]):
         return bool(self.query_one("#link-qr").display)
 
     @on(Button.Pressed, "#link-show-qr")
-    def _qr_pressed(self) -> None:
-        self.action_toggle_qr()
+    async def _qr_pressed(self) -> None:
+        await self.action_toggle_qr()
 
     async def action_toggle_qr(self) -> None:
         box = self.query_one("#link-qr", Vertical)

@@ -7,8 +7,8 @@ so a typical setup URL fits in about 40 x 20 cells, beside the link text on an 8
 
 from __future__ import annotations
 
-import qrcode  # type: ignore[import-untyped]
-from qrcode.constants import ERROR_CORRECT_L  # type: ignore[import-untyped]
+import qrcode
+from qrcode.constants import ERROR_CORRECT_L
 from rich.text import Text
 from textual.widgets import Static
 
