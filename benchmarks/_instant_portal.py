@@ -41,7 +41,7 @@ class PreparedService:
     """Just enough of PortalService for the app to start and draw the overview."""
 
     def __init__(self, prepared: dict[str, Any]) -> None:
-        from tui_portal.portal import Translator
+        from tui_portal.portal.i18n import Translator
 
         self._overview = prepared["overview"]
         self.configuration = prepared["configuration"]

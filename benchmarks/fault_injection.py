@@ -34,8 +34,8 @@ async def main(changes: int, rate: float, seed: int, max_retries: int) -> None:
 
     from tests.fault_injection import FAULT_KINDS, Driver, FaultTransport
     from tui_portal.billing import StripeClient
-    from tui_portal.portal import resolve_configuration
-    from tui_portal.portal.configuration import PortalConfiguration
+    from tui_portal.portal.config.resolve import resolve_configuration
+    from tui_portal.portal.config.schema import PortalConfiguration
     from tui_portal.sandbox import create_app
 
     with tempfile.TemporaryDirectory() as folder:

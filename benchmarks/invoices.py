@@ -193,7 +193,8 @@ async def run_portal(db_path: Path, email: str, pages: int, trace: bool) -> dict
     import httpx
 
     from tui_portal.billing import StripeClient
-    from tui_portal.portal import PortalService, resolve_configuration
+    from tui_portal.portal.config.resolve import resolve_configuration
+    from tui_portal.portal.service import PortalService
     from tui_portal.sandbox import create_app
     from tui_portal.ui.app import PortalApp
     from tui_portal.ui.screens.invoices import InvoicesScreen

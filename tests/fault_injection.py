@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from tui_portal.billing import StripeClient
-from tui_portal.portal import PortalService
+from tui_portal.portal.service import PortalService
 from tui_portal.portal.errors import PortalError, ServiceUnavailable
 from tui_portal.portal.views import Action, AddressInput
 

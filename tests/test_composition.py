@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from tests.ui.conftest import FIXED_NOW, fixed_clock, wait_for_overview
-from tui_portal.portal import RETENTION_OFFER_MADE_KEY
+from tui_portal.portal.service.cancellation import RETENTION_OFFER_MADE_KEY
 from tui_portal.settings import load_settings
 from tui_portal.ui import PortalApp
 from tui_portal.wiring import Composition, portal_session_factory

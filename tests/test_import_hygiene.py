@@ -20,16 +20,16 @@ def test_the_ui_and_the_composition_root_import_without_the_data_layers() -> Non
         "import tui_portal.cli, tui_portal.wiring, tui_portal.settings\n"
         "from tui_portal.ui import PortalApp\n"
         "from tui_portal.ui.screens.start import StartScreen\n"
-        "from tui_portal.portal import PortalError\n"
+        "from tui_portal.portal.errors import PortalError\n"
         f"print(' '.join(name for name in {DEFERRED!r} if name in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "", f"loaded before the first frame: {result.stdout.strip()}"
 
 
-def test_the_lazy_portal_package_still_offers_every_public_name() -> None:
-    import tui_portal.portal as portal
-
-    for name in portal.__all__:
-        assert getattr(portal, name) is not None, name
-    assert portal.PortalService.__module__ == "tui_portal.portal.service"
+def test_the_portal_package_is_only_a_namespace() -> None:
+    """Each name is declared once, in the module that defines it: the package re-exports nothing
+    and importing it loads none of its modules (so `portal.errors` never drags in the service)."""
+    probe = "import sys, tui_portal.portal as p; print(sorted(m for m in sys.modules if m.startswith('tui_portal.portal.')), [n for n in vars(p) if not n.startswith('__')])"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[] []"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tui_portal.portal import ConfigurationError, NotFound
+from tui_portal.portal.errors import ConfigurationError, NotFound
 from tui_portal.settings import load_settings
 from tui_portal.wiring import Composition, open_portal
 
@@ -163,7 +163,7 @@ async def test_an_unknown_customer_is_a_clear_message_and_escape_exits_with_code
 async def test_an_unexpected_start_failure_becomes_a_message_not_a_traceback(tmp_path: Path) -> None:
     """A database SQLite cannot open fails inside the start-up; it must reach the start screen in words
     (a traceback with locals could print the API key)."""
-    from tui_portal.portal import PortalError
+    from tui_portal.portal.errors import PortalError
 
     import dataclasses
 

@@ -461,7 +461,7 @@ def _open_portal(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
         print(f"tui-portal: {error}", file=sys.stderr)
         return 2
 
-    from tui_portal.portal.session_policy import SessionPolicy
+    from tui_portal.portal.rules.session_policy import SessionPolicy
     from tui_portal.ui import PortalApp
     from tui_portal.wiring import portal_session_factory
 

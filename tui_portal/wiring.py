@@ -124,7 +124,7 @@ class Composition:
 
     async def configuration(self, client: Any) -> Any:
         """The portal configuration: the TOML file's, a `bpc_...` one, or the account's default."""
-        from tui_portal.portal import resolve_configuration
+        from tui_portal.portal.config.resolve import resolve_configuration
 
         if self.settings.portal_config_data:
             return await resolve_configuration(
@@ -136,7 +136,7 @@ class Composition:
     async def open_portal(self) -> AsyncIterator[PortalService]:
         """Yield a PortalService for the bound customer; the HTTP client closes when the block ends."""
         await asyncio.to_thread(_load_layers, self.settings)
-        from tui_portal.portal import PortalService
+        from tui_portal.portal.service import PortalService
 
         client = self.client_or_startup_error()
         async with client, sandbox_documents(self.sandbox_app):
@@ -169,7 +169,8 @@ class Composition:
         self, customer_id: str, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> AsyncIterator[PortalService]:
         """A PortalService for `customer_id` chosen after start-up (the staff console), on `transport`."""
-        from tui_portal.portal import NotFound, PortalService
+        from tui_portal.portal.errors import NotFound
+        from tui_portal.portal.service import PortalService
 
         async with self.client_or_startup_error(transport) as client:
             try:
@@ -227,7 +228,7 @@ async def sandbox_documents(app: Any) -> AsyncIterator[str | None]:
 def startup_error(error: Exception, settings: Settings) -> Exception:
     """Explain a failure to start in words that say what to check; keys never appear here."""
     from tui_portal.billing import errors as billing_errors
-    from tui_portal.portal import ConfigurationError, NotFound, PortalError, ServiceUnavailable
+    from tui_portal.portal.errors import ConfigurationError, NotFound, PortalError, ServiceUnavailable
 
     where = "the embedded sandbox" if settings.uses_sandbox else settings.api_base
     if isinstance(error, PortalError):
@@ -273,12 +274,8 @@ async def _prefetch(client: Any, settings: Settings) -> Any:
 
     The customer is bound here, once, and never changes inside the portal.
     """
-    from tui_portal.portal import (
-        NotFound,
-        prefetch_customer_by_email,
-        prefetch_customer_by_search,
-        prefetch_overview,
-    )
+    from tui_portal.portal.errors import NotFound
+    from tui_portal.portal.service.overview import prefetch_customer_by_email, prefetch_customer_by_search, prefetch_overview
 
     if settings.customer:
         prefetched = await prefetch_overview(client, settings.customer)
@@ -301,7 +298,7 @@ def _load_layers(settings: Settings) -> None:
     Run in a thread by `open_portal`, so the app's first frame ("Connecting...") is drawn and its
     spinner keeps turning meanwhile instead of waiting for these imports.
     """
-    modules = ["tui_portal.billing", "tui_portal.portal.service", "tui_portal.portal.resolve"]
+    modules = ["tui_portal.billing", "tui_portal.portal.service", "tui_portal.portal.config.resolve"]
     if settings.uses_sandbox:
         modules.append("tui_portal.sandbox.app")
     for module in modules:
@@ -314,7 +311,7 @@ async def check_portal_configuration(settings: Settings) -> tuple[str, Any]:
     Returns (where the configuration came from, `ConfigurationCheck`). Start-up failures are raised
     as the same plain-language errors the start screen shows.
     """
-    from tui_portal.portal.config_check import check_configuration
+    from tui_portal.portal.config.check import check_configuration
 
     composition = Composition(settings)
     async with composition.client_or_startup_error() as client:

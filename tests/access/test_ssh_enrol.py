@@ -43,8 +43,8 @@ from tests.access.ssh_fixtures import (
 )
 from tui_portal import sandbox
 from tui_portal.billing import StripeClient
-from tui_portal.portal.invites import MAX_FAILURES, invites_in, parse_code
-from tui_portal.portal.ssh_keys import registered_keys
+from tui_portal.portal.login.invites import MAX_FAILURES, invites_in, parse_code
+from tui_portal.portal.login.key_registry import registered_keys
 
 DEMO, SEATS = "demo@example.com", "seats@example.com"
 

@@ -14,8 +14,8 @@ import pytest
 from tests.access.ssh_fixtures import SshSandbox, make_ssh_key, run_cli, seed_ssh_sandbox
 from tui_portal import sandbox
 from tui_portal.billing import StripeClient
-from tui_portal.portal import PortalError
-from tui_portal.portal.invites import (
+from tui_portal.portal.errors import PortalError
+from tui_portal.portal.login.invites import (
     ALPHABET,
     MAX_FAILURES,
     MAX_OPEN_INVITES,
@@ -26,7 +26,7 @@ from tui_portal.portal.invites import (
     new_code,
     parse_code,
 )
-from tui_portal.portal.ssh_keys import SshKeyRegistry, find_customer_for_fingerprint, registered_keys
+from tui_portal.portal.login.key_registry import SshKeyRegistry, find_customer_for_fingerprint, registered_keys
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 from tests.access.ssh_fixtures import SshSandbox, make_ssh_key, run_cli, seed_ssh_sandbox
 from tui_portal import sandbox
 from tui_portal.billing import StripeClient
-from tui_portal.portal import FieldError, NotFound
-from tui_portal.portal.ssh_keys import (
+from tui_portal.portal.errors import FieldError, NotFound
+from tui_portal.portal.login.key_registry import (
     MAX_KEYS_PER_CUSTOMER,
     InvalidPublicKey,
     SshKeyRegistry,

@@ -20,7 +20,7 @@ from tests.ui.conftest import (
     wait_for_workers,
     widget_text,
 )
-from tui_portal.portal.ssh_keys import SshKeyRegistry, registered_keys
+from tui_portal.portal.login.key_registry import SshKeyRegistry, registered_keys
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.screens.ssh_keys import SshKeysScreen

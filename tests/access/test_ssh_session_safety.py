@@ -43,7 +43,7 @@ from tests.access.ssh_fixtures import (
 )
 from tui_portal import sandbox
 from tui_portal.billing import StripeClient
-from tui_portal.portal.session_policy import THEME_METADATA_KEY
+from tui_portal.portal.rules.session_policy import THEME_METADATA_KEY
 
 FAKE_BROWSERS = ("www-browser", "x-www-browser", "sensible-browser", "xdg-open", "gio", "lynx", "w3m", "links",
                  "elinks", "firefox", "chromium", "google-chrome", "open")

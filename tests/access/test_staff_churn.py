@@ -119,7 +119,8 @@ async def test_churn_report_counts_equal_the_sandbox(tmp_path: Path) -> None:
 async def test_an_offer_shown_in_the_customers_own_session_counts_as_made(tmp_path: Path) -> None:
     """The customer's own cancel flow records the offer too: the report counts it and does not claim
     the count is of staff sessions only."""
-    from tui_portal.portal import PortalService, resolve_configuration
+    from tui_portal.portal.config.resolve import resolve_configuration
+    from tui_portal.portal.service import PortalService
 
     db_path = tmp_path / "sandbox.sqlite3"
     app, _ = staff_console(db_path, tmp_path / "audit.jsonl")

@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.portal.support import Sandbox, raw_request
 from tui_portal.billing.models import Invoice
-from tui_portal.portal import PortalService
+from tui_portal.portal.service import PortalService
 from tui_portal.portal.views import ChangePreview, ChangeResult
 
 

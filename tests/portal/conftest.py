@@ -17,7 +17,7 @@ import pytest
 
 from tests.portal.support import FIXED, CountingTransport, Sandbox, no_sleep
 from tui_portal.billing import StripeClient
-from tui_portal.portal import resolve_configuration
+from tui_portal.portal.config.resolve import resolve_configuration
 from tui_portal.portal.i18n import Translator
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 
 from tui_portal.billing import StripeClient
-from tui_portal.portal import PortalService
-from tui_portal.portal.configuration import PortalConfiguration
+from tui_portal.portal.service import PortalService
+from tui_portal.portal.config.schema import PortalConfiguration
 
 FIXED = 1_795_000_000  # 2026-11-18 16:53:20 UTC: the sandbox clock for every portal test
 

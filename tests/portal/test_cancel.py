@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.portal.support import Sandbox, configure
-from tui_portal.portal import Action, ActionNotAllowed, FeatureDisabled, FieldError
+from tui_portal.portal.errors import ActionNotAllowed, FeatureDisabled, FieldError
+from tui_portal.portal.views import Action
 
 
 async def _subscription_id(sandbox: Sandbox, email: str = "demo@example.com") -> str:

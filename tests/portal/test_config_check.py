@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.portal.support import Sandbox, raw_request
-from tui_portal.portal.config_check import check_configuration
-from tui_portal.portal.configuration import parse_configuration
+from tui_portal.portal.config.check import check_configuration
+from tui_portal.portal.config.schema import parse_configuration
 
 
 def _update_products(*products: dict[str, Any], coupon: str | None = None) -> Any:

@@ -8,8 +8,9 @@ import pytest
 
 from tests.stripe_samples import stripe_resources
 from tui_portal.billing.models import PortalConfiguration as StripePortalConfiguration
-from tui_portal.portal import ConfigurationError, default_configuration, from_stripe, load_configuration_file
-from tui_portal.portal.configuration import CANCELLATION_REASONS
+from tui_portal.portal.config.schema import default_configuration, from_stripe, load_configuration_file
+from tui_portal.portal.errors import ConfigurationError
+from tui_portal.portal.config.schema import CANCELLATION_REASONS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -177,7 +178,7 @@ def test_account_defaults_fill_only_unset_branding() -> None:
 
 
 async def test_resolver_prefers_toml_then_id_then_account_default(sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from tui_portal.portal import resolve_configuration
+    from tui_portal.portal.config.resolve import resolve_configuration
 
     client = sandbox.client
     default = await resolve_configuration(client)

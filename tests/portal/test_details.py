@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.portal.support import Sandbox
-from tui_portal.portal import Action, AddressInput, FieldError, InvalidFields, NotYourObject, ShippingInput
+from tui_portal.portal.errors import FieldError, InvalidFields, NotYourObject
+from tui_portal.portal.views import Action, AddressInput, ShippingInput
 
 
 async def test_details_view_lists_what_may_be_edited(sandbox: Sandbox) -> None:

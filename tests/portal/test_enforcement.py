@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from tests.portal.support import Sandbox, configure, price_id
-from tui_portal.portal import AddressInput, FeatureDisabled, NotYourObject, PortalService, ShippingInput
+from tui_portal.portal.errors import FeatureDisabled, NotYourObject
+from tui_portal.portal.service import PortalService
+from tui_portal.portal.views import AddressInput, ShippingInput
 
 
 async def _ids(sandbox: Sandbox) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import pytest
 from tests.fault_injection import FAULT_KINDS, Driver, FaultTransport
 from tests.portal.support import FIXED, Sandbox, configure, no_sleep, price_id
 from tui_portal.billing import StripeClient
-from tui_portal.portal import PortalService
+from tui_portal.portal.service import PortalService
 from tui_portal.portal.errors import PlanChangeBlocked, ServiceUnavailable
 from tui_portal.portal.views import Action
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tui_portal.portal.formatting import (
+from tui_portal.portal.present.formatting import (
     currency_exponent,
     format_day,
     format_money,

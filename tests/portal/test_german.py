@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.portal.support import FIXED, Sandbox, configure
-from tui_portal.portal import FieldError
-from tui_portal.portal.formatting import format_day
+from tui_portal.portal.errors import FieldError
+from tui_portal.portal.present.formatting import format_day
 from tui_portal.sandbox import create_app
 
 

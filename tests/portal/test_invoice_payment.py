@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.portal.support import Sandbox
-from tui_portal.portal import ActionNotAllowed, PaymentError, PortalService
+from tui_portal.portal.errors import ActionNotAllowed, PaymentError
+from tui_portal.portal.service import PortalService
 
 EMAIL = "seats@example.com"
 
@@ -70,7 +71,7 @@ async def test_after_a_new_card_the_invoice_is_paid_once_and_the_plan_is_active_
 
 async def test_paid_or_foreign_invoices_and_switched_off_history_are_refused(sandbox: Sandbox) -> None:
     from tests.portal.support import configure
-    from tui_portal.portal import FeatureDisabled, NotYourObject
+    from tui_portal.portal.errors import FeatureDisabled, NotYourObject
 
     demo = sandbox.service("demo@example.com")
     paid = (await demo.overview()).latest_invoices[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.portal.support import Sandbox, configure
-from tui_portal.portal import FeatureDisabled, NotYourObject
+from tui_portal.portal.errors import FeatureDisabled, NotYourObject
 
 
 async def test_paging_forward_and_back(sandbox: Sandbox) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from tui_portal.billing import StripeClient
-from tui_portal.portal import PortalService, default_configuration
+from tui_portal.portal.config.schema import default_configuration
+from tui_portal.portal.service import PortalService
 
 
 def _unused(request: httpx.Request) -> httpx.Response:

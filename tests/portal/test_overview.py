@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tests.portal.support import FIXED, Sandbox
-from tui_portal.portal.formatting import format_day
+from tui_portal.portal.present.formatting import format_day
 
 
 async def test_overview_shows_business_customer_plan_card_and_invoices(sandbox: Sandbox) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.portal.support import Sandbox, no_sleep, raw_request
-from tui_portal.portal import Action, ActionNotAllowed, NotYourObject
+from tui_portal.portal.errors import ActionNotAllowed, NotYourObject
+from tui_portal.portal.views import Action
 
 
 async def test_cards_are_listed_with_the_default_marked(sandbox: Sandbox) -> None:
@@ -116,7 +117,7 @@ async def test_setup_session_of_another_customer_is_refused(sandbox: Sandbox) ->
 
 
 async def test_a_declined_test_card_is_not_added(sandbox: Sandbox) -> None:
-    from tui_portal.portal import PaymentError
+    from tui_portal.portal.errors import PaymentError
 
     service = sandbox.service()
     with pytest.raises(PaymentError) as caught:

@@ -8,9 +8,10 @@ import pytest
 from tui_portal.billing.models import Invoice, SubscriptionSchedule
 
 from tests.portal.support import FIXED, Sandbox, configure, price_id, raw_request
-from tui_portal.portal import Action, PaymentError, PlanChangeBlocked, QuantityOutOfRange
+from tui_portal.portal.errors import PaymentError, PlanChangeBlocked, QuantityOutOfRange
+from tui_portal.portal.views import Action
 from tui_portal.portal.errors import FeatureDisabled, FieldError
-from tui_portal.portal.formatting import format_period
+from tui_portal.portal.present.formatting import format_period
 
 
 async def _demo_subscription(sandbox: Sandbox) -> str:

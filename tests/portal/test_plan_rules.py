@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui_portal.portal.configuration import SubscriptionUpdate
-from tui_portal.portal.plan_rules import (
+from tui_portal.portal.config.schema import SubscriptionUpdate
+from tui_portal.portal.rules.plans import (
     is_decreasing_amount,
     is_shortening_interval,
     quantity_rule,

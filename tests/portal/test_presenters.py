@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tui_portal.billing.models import Coupon, Customer, PaymentMethod
-from tui_portal.portal.configuration import default_configuration
+from tui_portal.portal.config.schema import default_configuration
 from tui_portal.portal.i18n import Translator
-from tui_portal.portal.presenters import Presenter
+from tui_portal.portal.present.presenters import Presenter
 from tui_portal.portal.views import Action
 
 

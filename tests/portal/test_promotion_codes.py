@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.portal.support import Sandbox, configure, raw_request
-from tui_portal.portal import FeatureDisabled, PromotionCodeInvalid
+from tui_portal.portal.errors import FeatureDisabled, PromotionCodeInvalid
 
 
 async def _subscription_id(sandbox: Sandbox) -> str:

@@ -4,7 +4,7 @@ and the next overview shows the change from what the service kept or refetched, 
 from __future__ import annotations
 
 from tests.portal.support import Sandbox, price_id
-from tui_portal.portal import Action
+from tui_portal.portal.views import Action
 
 
 async def test_every_change_moves_the_version_and_the_next_overview_shows_it(sandbox: Sandbox) -> None:

@@ -4,7 +4,7 @@ Team monthly with a trial ending 10 days after the sandbox clock)."""
 from __future__ import annotations
 
 from tests.portal.support import FIXED, Sandbox, configure, price_id
-from tui_portal.portal import PortalService
+from tui_portal.portal.service import PortalService
 
 DAY = 86_400
 TRIAL_END = FIXED + 10 * DAY

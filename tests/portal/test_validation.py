@@ -6,7 +6,7 @@ import pytest
 
 from tui_portal.portal.errors import FieldError, InvalidFields
 from tui_portal.portal.i18n import Translator
-from tui_portal.portal.validation import (
+from tui_portal.portal.rules.input_validation import (
     clean,
     validate_address,
     validate_email,

@@ -29,7 +29,9 @@ import httpx
 import pytest
 from textual.screen import ModalScreen
 
-from tui_portal.portal import PortalConfiguration, PortalService, resolve_configuration
+from tui_portal.portal.config.resolve import resolve_configuration
+from tui_portal.portal.config.schema import PortalConfiguration
+from tui_portal.portal.service import PortalService
 from tui_portal.ui.app import PortalApp
 
 FIXED_NOW = 1794744000  # 2026-11-15 12:00:00 UTC

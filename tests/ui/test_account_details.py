@@ -226,7 +226,7 @@ async def test_customer_update_deep_link_opens_the_form_and_saving_returns_to_th
 
 
 async def test_only_allowed_fields_are_offered(portal_app: Any) -> None:
-    from tui_portal.portal.configuration import parse_configuration
+    from tui_portal.portal.config.schema import parse_configuration
 
     configuration = parse_configuration({"features": {"customer_update": {"enabled": True, "allowed_updates": ["email"]}}})
     app = portal_app("demo@example.com", configuration=configuration)

@@ -23,7 +23,7 @@ from tests.ui.conftest import (
     wait_for_screen,
 )
 from tests.ui.snapshot_app import build_snapshot_app, settle
-from tui_portal.portal import PortalService
+from tui_portal.portal.service import PortalService
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.screens.add_card import HostedCardSetupModal
 from tui_portal.ui.screens.billing_details import BillingDetailsScreen

@@ -14,7 +14,7 @@ from tests.ui.conftest import (
     wait_for_screen,
     widget_text,
 )
-from tui_portal.portal.formatting import format_day
+from tui_portal.portal.present.formatting import format_day
 from tui_portal.ui.screens.cancel import CancelScreen
 from tui_portal.ui.screens.overview import OverviewScreen
 
@@ -114,7 +114,7 @@ async def test_keep_plan_and_escape_leave_everything_as_it_was(portal_app: Any, 
 async def test_showing_the_retention_offer_is_recorded_for_the_merchant(portal_app: Any, stripe_client: Any) -> None:
     """Support's churn report compares offers made with offers accepted; a customer's own session counts."""
     from tests.ui.conftest import FIXED_NOW, wait_for_workers
-    from tui_portal.portal import RETENTION_OFFER_MADE_KEY
+    from tui_portal.portal.service.cancellation import RETENTION_OFFER_MADE_KEY
 
     before = await first_subscription(stripe_client, "demo@example.com")
     assert RETENTION_OFFER_MADE_KEY not in (before.metadata or {})

@@ -108,7 +108,7 @@ async def test_renew_a_plan_that_is_set_to_cancel(portal_app: Any, stripe_client
 async def test_live_mode_is_announced_in_the_header(sandbox_app: Any) -> None:
     """The sandbox only takes test keys, so the service here just claims to be live."""
     from tests.ui.conftest import fixed_clock, service_factory
-    from tui_portal.portal import PortalService
+    from tui_portal.portal.service import PortalService
     from tui_portal.ui.app import PortalApp
 
     class LiveService(PortalService):
@@ -122,8 +122,8 @@ async def test_live_mode_is_announced_in_the_header(sandbox_app: Any) -> None:
 
 
 async def _configuration(client: Any, change: Any) -> Any:
-    from tui_portal.portal import resolve_configuration
-    from tui_portal.portal.configuration import parse_configuration
+    from tui_portal.portal.config.resolve import resolve_configuration
+    from tui_portal.portal.config.schema import parse_configuration
 
     data = (await resolve_configuration(client)).model_dump()
     change(data)
@@ -226,7 +226,7 @@ async def test_customer_details_promotion_codes_and_quantities_switched_off_leav
     import pytest
 
     from tests.ui.conftest import wait_for_workers
-    from tui_portal.portal import FeatureDisabled
+    from tui_portal.portal.errors import FeatureDisabled
 
     def switch_off(data: dict[str, Any]) -> None:
         features = data["features"]
@@ -290,7 +290,7 @@ async def test_ssh_keys_switched_off_leave_no_button_key_or_palette_entry_and_th
 ) -> None:
     import pytest
 
-    from tui_portal.portal import FeatureDisabled
+    from tui_portal.portal.errors import FeatureDisabled
 
     def switch_off(data: dict[str, Any]) -> None:
         data.setdefault("tui", {})["ssh_keys"] = False
@@ -312,7 +312,7 @@ async def test_ssh_keys_switched_off_leave_no_button_key_or_palette_entry_and_th
 
 
 async def test_ssh_keys_are_on_by_default_and_a_stripe_configuration_can_switch_them_off() -> None:
-    from tui_portal.portal.configuration import default_configuration, from_stripe
+    from tui_portal.portal.config.schema import default_configuration, from_stripe
 
     assert default_configuration().tui.ssh_keys is True
     assert from_stripe({"id": "bpc_1", "metadata": {"tui_ssh_keys": "false"}}).tui.ssh_keys is False

@@ -27,7 +27,7 @@ from tests.ui.conftest import (
     wait_for_screen,
     wait_for_workers,
 )
-from tui_portal.portal import PortalService
+from tui_portal.portal.service import PortalService
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.screens.add_card import HostedCardSetupModal, SandboxCardPickerModal
 from tui_portal.ui.screens.confirm import ConfirmScreen

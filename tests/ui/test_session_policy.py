@@ -1,4 +1,4 @@
-"""What a session may do on this machine (portal/session_policy.py), seen from the customer's side.
+"""What a session may do on this machine (portal/rules/session_policy.py), seen from the customer's side.
 
 - Locally the customer owns the machine: links open the local browser, Save PDF writes a file.
 - In an SSH session (and the kiosk) nothing starts a program and nothing is written: a link opens a
@@ -29,7 +29,7 @@ from tests.ui.conftest import (
     wait_for_screen,
     wait_for_workers,
 )
-from tui_portal.portal.session_policy import THEME_METADATA_KEY, SessionPolicy, safe_link_url
+from tui_portal.portal.rules.session_policy import THEME_METADATA_KEY, SessionPolicy, safe_link_url
 from tui_portal.ui.screens.invoice_detail import InvoiceDetailScreen
 from tui_portal.ui.screens.invoices import InvoicesScreen
 from tui_portal.ui.screens.link import LinkScreen
@@ -231,7 +231,7 @@ async def test_in_a_session_save_pdf_offers_the_pdf_link_and_writes_nothing(
         link = await wait_for_screen(pilot, LinkScreen)
         assert link.url == invoice.summary.hosted_invoice_url
         await press_and_wait(pilot, "escape")
-        from tui_portal.portal import ActionNotAllowed
+        from tui_portal.portal.errors import ActionNotAllowed
 
         with pytest.raises(ActionNotAllowed):
             await app.save_pdf(invoice.summary.id, tmp_path / "forced.pdf")

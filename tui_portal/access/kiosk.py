@@ -10,7 +10,7 @@ How each escape hatch is closed (Textual 8.2.8, see docs/textual-field-notes.md 
 - `ENABLE_COMMAND_PALETTE = False` and no system commands: no palette, no Quit/Screenshot command.
 - `exit()` itself refuses unless the operator gave the secret, so a screen's own binding, a
   `[@click=app.quit]` link or a finished deep-link flow cannot end the kiosk either.
-- `SessionPolicy.kiosk()` (portal/session_policy.py, the rule every mode shares): links are shown
+- `SessionPolicy.kiosk()` (portal/rules/session_policy.py, the rule every mode shares): links are shown
   (hyperlink, address, QR code) instead of starting a browser on the kiosk machine, "Save PDF" offers
   the PDF's link with no path prompt, so no visitor-chosen path is ever written, and the theme is not
   remembered past the session.
@@ -42,7 +42,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from tui_portal.portal.session_policy import SessionPolicy
+from tui_portal.portal.rules.session_policy import SessionPolicy
 from tui_portal.settings import Settings
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.resources import stylesheet

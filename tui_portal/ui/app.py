@@ -32,7 +32,7 @@ from textual.screen import Screen
 
 from tui_portal.logs import log_event
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
-from tui_portal.portal.session_policy import SessionPolicy, safe_link_url
+from tui_portal.portal.rules.session_policy import SessionPolicy, safe_link_url
 from tui_portal.ui.commands import PortalCommandPalette, PortalCommands
 from tui_portal.ui.messages import FlowDone, GoBack, LeaveStart, OpenScreen, RetryStart
 from tui_portal.ui.navigation import DeepLink, screen_class

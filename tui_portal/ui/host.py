@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from textual.widget import Widget
 
     from tui_portal.portal.service import PortalService
-    from tui_portal.portal.session_policy import SessionPolicy
+    from tui_portal.portal.rules.session_policy import SessionPolicy
 
 
 class PortalHost(Protocol):

@@ -22,7 +22,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.style import Style
 
-from tui_portal.portal.session_policy import safe_link_url
+from tui_portal.portal.rules.session_policy import safe_link_url
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual.theme import Theme
 
 if TYPE_CHECKING:  # the configuration (pydantic) loads with the service, after the first frame
-    from tui_portal.portal.configuration import PortalConfiguration
+    from tui_portal.portal.config.schema import PortalConfiguration
 
 DARK_THEME = "portal-dark"
 LIGHT_THEME = "portal-light"
@@ -86,7 +86,7 @@ def brand_themes_and_default(configuration: PortalConfiguration) -> tuple[tuple[
 class ThemePreference:
     """A light/dark choice kept in a JSON file at an explicit path (tests, tools).
 
-    The portal itself keeps the choice per customer (their metadata, see `portal/_preferences.py`),
+    The portal itself keeps the choice per customer (their metadata, see `portal/service/preferences.py`),
     never in one file for the whole Unix account, which every customer's SSH session would share.
     A broken or unreadable file is ignored (the default theme is used) rather than stopping the app.
     """

@@ -55,8 +55,8 @@ def _keys_customer(args: argparse.Namespace) -> str | None:
 
 def _run_registry(args: argparse.Namespace, action: Callable[[Any, Any], Awaitable[int]]) -> int:
     from tui_portal.billing import errors as billing_errors
-    from tui_portal.portal import PortalError
-    from tui_portal.portal.ssh_keys import SshKeyRegistry
+    from tui_portal.portal.errors import PortalError
+    from tui_portal.portal.login.key_registry import SshKeyRegistry
     from tui_portal.settings import SettingsError
 
     customer = _keys_customer(args)
@@ -92,7 +92,7 @@ def keys_list(args: argparse.Namespace) -> int:
 
 
 def keys_add(args: argparse.Namespace) -> int:
-    from tui_portal.portal.ssh_keys import InvalidPublicKey, parse_public_key
+    from tui_portal.portal.login.key_registry import InvalidPublicKey, parse_public_key
 
     try:
         text = sys.stdin.read() if args.keyfile == "-" else Path(args.keyfile).expanduser().read_text(encoding="utf-8")
@@ -147,7 +147,7 @@ def authorized_keys(args: argparse.Namespace) -> int:
         session_command,
     )
     from tui_portal.billing import errors as billing_errors
-    from tui_portal.portal.ssh_keys import InvalidPublicKey, find_customer_for_fingerprint, parse_public_key
+    from tui_portal.portal.login.key_registry import InvalidPublicKey, find_customer_for_fingerprint, parse_public_key
     from tui_portal.settings import SettingsError
 
     if args.account is not None and args.user != args.account:
@@ -209,8 +209,8 @@ def session(args: argparse.Namespace) -> int:
         return entry.refuse("tui-portal: the forced command has no --customer; check the sshd setup.")
 
     from tui_portal.billing import errors as billing_errors
-    from tui_portal.portal import FieldError
-    from tui_portal.portal.ssh_keys import customer_holds_key, normalize_fingerprint
+    from tui_portal.portal.errors import FieldError
+    from tui_portal.portal.login.key_registry import customer_holds_key, normalize_fingerprint
     from tui_portal.settings import SettingsError
 
     try:
@@ -240,7 +240,7 @@ def session(args: argparse.Namespace) -> int:
     if not registered:
         return entry.refuse(entry.KEY_REVOKED)
 
-    from tui_portal.portal.session_policy import SessionPolicy
+    from tui_portal.portal.rules.session_policy import SessionPolicy
     from tui_portal.ui import PortalApp
     from tui_portal.wiring import portal_session_factory
 
@@ -268,8 +268,8 @@ def invite(args: argparse.Namespace) -> int:
 
     from tui_portal.billing import errors as billing_errors
     from tui_portal.logs import log_event
-    from tui_portal.portal import PortalError
-    from tui_portal.portal.invites import MAX_TTL_HOURS, InviteStore
+    from tui_portal.portal.errors import PortalError
+    from tui_portal.portal.login.invites import MAX_TTL_HOURS, InviteStore
     from tui_portal.settings import SettingsError
 
     customer = args.invite_customer or args.customer
@@ -312,7 +312,7 @@ def enrol(args: argparse.Namespace) -> int:
 
     from tui_portal.access.ssh.authorized_keys import connection_flags
     from tui_portal.access.ssh.enrolment import run_prompt
-    from tui_portal.portal.ssh_keys import InvalidPublicKey, parse_public_key
+    from tui_portal.portal.login.key_registry import InvalidPublicKey, parse_public_key
     from tui_portal.settings import SettingsError
 
     try:

@@ -59,8 +59,8 @@ def _read_line(fd: int, deadline: float) -> str | None:
 def run_prompt(settings: Any, public_key_line: str, fingerprint: str, *, stdin_fd: int = 0, out: TextIO | None = None) -> str | None:
     """Ask for invite codes until one registers the key; the customer id, or None (gave up, refused)."""
     from tui_portal.billing import errors as billing_errors
-    from tui_portal.portal import PortalError
-    from tui_portal.portal.invites import InviteRefused, InviteStore
+    from tui_portal.portal.errors import PortalError
+    from tui_portal.portal.login.invites import InviteRefused, InviteStore
     from tui_portal.wiring import build_client
 
     out = out or sys.stdout

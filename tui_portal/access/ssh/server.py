@@ -53,7 +53,7 @@ with warnings.catch_warnings():
 from tui_portal.access.ssh.authorized_keys import connection_flags
 from tui_portal.access.ssh.session import NEEDS_TERMINAL, SAFE_TEXTUAL_SETTINGS
 from tui_portal.logs import log_event
-from tui_portal.portal.ssh_keys import find_customer_for_fingerprint
+from tui_portal.portal.login.key_registry import find_customer_for_fingerprint
 from tui_portal.settings import Settings, data_dir
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"

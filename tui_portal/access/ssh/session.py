@@ -16,7 +16,7 @@ import sys
 from collections.abc import MutableMapping
 from typing import TextIO
 
-from tui_portal.portal.ssh_keys import InvalidPublicKey, parse_public_key
+from tui_portal.portal.login.key_registry import InvalidPublicKey, parse_public_key
 
 NEEDS_TERMINAL = (
     "tui-portal needs a terminal. Connect with `ssh -t` (not -T) and without a command, "

@@ -22,7 +22,7 @@ from tui_portal.access.staff.banner import BannerTop
 from tui_portal.access.staff.connection import StaffConnection
 from tui_portal.access.staff.directory import CustomerMatch
 from tui_portal.access.staff.search_screen import CustomerSearchScreen
-from tui_portal.portal.session_policy import SessionPolicy
+from tui_portal.portal.rules.session_policy import SessionPolicy
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.screens.base import N_

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tui_portal.portal import RETENTION_OFFER_MADE_KEY as OFFER_MADE_METADATA_KEY
+from tui_portal.portal.service.cancellation import RETENTION_OFFER_MADE_KEY as OFFER_MADE_METADATA_KEY
 NO_REASON = "no reason given"
 
 

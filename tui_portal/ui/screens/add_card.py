@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui_portal.portal import PortalError
+from tui_portal.portal.errors import PortalError
 from tui_portal.portal.views import SetupResult, TestCardView
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import hyperlink, literal

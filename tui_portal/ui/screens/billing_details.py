@@ -19,14 +19,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from tui_portal.portal import (
-    Action,
-    AddressInput,
-    FieldError,
-    PortalError,
-    ServiceUnavailable,
-    ShippingInput,
-)
+from tui_portal.portal.errors import FieldError, PortalError, ServiceUnavailable
+from tui_portal.portal.views import Action, AddressInput, ShippingInput
 from tui_portal.portal.views import AddressView, CustomerDetailsView, CustomerView
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet

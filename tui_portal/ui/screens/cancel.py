@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, RadioButton, RadioSet, Static
 
 from tui_portal.portal.errors import PortalError
-from tui_portal.portal.configuration import CANCELLATION_REASONS
+from tui_portal.portal.config.schema import CANCELLATION_REASONS
 from tui_portal.portal.views import Action, CancelOptionsView, CancellationReasonView, SubscriptionView
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet

@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Static
 
-from tui_portal.portal import PortalError, ServiceUnavailable
+from tui_portal.portal.errors import PortalError, ServiceUnavailable
 from tui_portal.portal.views import InvoiceDetailView, InvoicePaymentResult, Money
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui_portal.portal import PortalError, ServiceUnavailable
+from tui_portal.portal.errors import PortalError, ServiceUnavailable
 from tui_portal.portal.views import InvoicePageView
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet

@@ -14,7 +14,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from tui_portal.portal import Action, PortalError, ServiceUnavailable
+from tui_portal.portal.errors import PortalError, ServiceUnavailable
+from tui_portal.portal.views import Action
 from tui_portal.portal.views import PaymentMethodView, SetupResult
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet

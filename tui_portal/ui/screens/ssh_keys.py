@@ -14,8 +14,9 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static
 
-from tui_portal.portal import Action, FieldError, PortalError, ServiceUnavailable
-from tui_portal.portal.ssh_keys import RegisteredKey
+from tui_portal.portal.errors import FieldError, PortalError, ServiceUnavailable
+from tui_portal.portal.views import Action
+from tui_portal.portal.login.key_registry import RegisteredKey
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal, template
 from tui_portal.ui.screens.base import N_, PortalScreen

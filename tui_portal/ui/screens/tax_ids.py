@@ -13,7 +13,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from tui_portal.portal import Action, FieldError, PortalError, ServiceUnavailable
+from tui_portal.portal.errors import FieldError, PortalError, ServiceUnavailable
+from tui_portal.portal.views import Action
 from tui_portal.portal.views import TaxIdView
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.resources import stylesheet

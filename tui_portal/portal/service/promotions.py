@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui_portal.portal._core import ServiceCore
+from tui_portal.portal.service.core import ServiceCore
 from tui_portal.portal.errors import PromotionCodeInvalid
-from tui_portal.portal.presenters import coupon_of, field, object_id
-from tui_portal.portal.validation import clean
+from tui_portal.portal.present.presenters import coupon_of, field, object_id
+from tui_portal.portal.rules.input_validation import clean
 from tui_portal.portal.views import PromotionCodeView
 
 

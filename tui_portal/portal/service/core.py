@@ -16,13 +16,13 @@ from typing import Any, TypeVar, cast
 
 from tui_portal.billing import StripeClient
 from tui_portal.billing import errors as billing_errors
-from tui_portal.portal.configuration import PortalConfiguration
-from tui_portal.portal.error_mapping import to_portal_error
-from tui_portal.portal._settle import is_ambiguous
+from tui_portal.portal.config.schema import PortalConfiguration
+from tui_portal.portal.service.error_mapping import to_portal_error
+from tui_portal.portal.service.settle import is_ambiguous
 from tui_portal.logs import log_event
 from tui_portal.portal.errors import FeatureDisabled, NotFound, NotYourObject, PortalError, ServiceUnavailable
 from tui_portal.portal.i18n import Translator, choose_locale
-from tui_portal.portal.presenters import (
+from tui_portal.portal.present.presenters import (
     ENDED_STATUSES,
     Presenter,
     field,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui_portal.billing import StripeClient
-from tui_portal.portal._core import (
+from tui_portal.portal.service.core import (
     CATALOG_KEY,
     CUSTOMER_EXPAND,
     CUSTOMER_KEY,
@@ -24,7 +24,7 @@ from tui_portal.portal._core import (
     fetch_subscriptions,
     invoice_page_key,
 )
-from tui_portal.portal.presenters import field
+from tui_portal.portal.present.presenters import field
 from tui_portal.portal.views import (
     FeaturesView,
     InvoiceSummaryView,

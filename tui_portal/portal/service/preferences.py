@@ -8,9 +8,9 @@ next; the customer record is theirs alone and every host sees it. The key is
 
 from __future__ import annotations
 
-from tui_portal.portal._core import CUSTOMER_EXPAND, ServiceCore
-from tui_portal.portal.presenters import field
-from tui_portal.portal.session_policy import THEME_METADATA_KEY
+from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
+from tui_portal.portal.present.presenters import field
+from tui_portal.portal.rules.session_policy import THEME_METADATA_KEY
 
 THEMES = ("portal-dark", "portal-light")
 

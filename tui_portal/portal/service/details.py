@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tui_portal.portal import labels
-from tui_portal.portal._core import CUSTOMER_EXPAND, ServiceCore
+from tui_portal.portal.present import labels
+from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
 from tui_portal.portal.errors import FieldError
-from tui_portal.portal.presenters import field
-from tui_portal.portal.validation import (
+from tui_portal.portal.present.presenters import field
+from tui_portal.portal.rules.input_validation import (
     clean,
     raise_if_any,
     validate_address,

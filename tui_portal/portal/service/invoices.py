@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tui_portal.portal._core import CACHED_INVOICE_DETAILS, MAX_LIST, ServiceCore
+from tui_portal.portal.service.core import CACHED_INVOICE_DETAILS, MAX_LIST, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, NotFound, PaymentError
-from tui_portal.portal.presenters import field, object_id
+from tui_portal.portal.present.presenters import field, object_id
 from tui_portal.portal.views import (
     Action,
     InvoiceDetailView,

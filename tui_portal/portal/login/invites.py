@@ -38,10 +38,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_portal.billing import errors as billing_errors
-from tui_portal.portal.error_mapping import to_portal_error
+from tui_portal.portal.service.error_mapping import to_portal_error
 from tui_portal.portal.errors import NotFound, PortalError
 from tui_portal.portal.i18n import Translator
-from tui_portal.portal.ssh_keys import (
+from tui_portal.portal.login.key_registry import (
     MAX_KEYS_PER_CUSTOMER,
     METADATA_KEY_LIMIT,
     RegisteredKey,

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from tui_portal.portal._cancellation import _months_later
+from tui_portal.portal.service.cancellation import _months_later
 from tui_portal.logs import log_event
-from tui_portal.portal._core import SUBSCRIPTION_EXPAND
-from tui_portal.portal._settle import customer_lock, is_ambiguous
-from tui_portal.portal._promotions import PromotionCodesMixin
+from tui_portal.portal.service.core import SUBSCRIPTION_EXPAND
+from tui_portal.portal.service.settle import customer_lock, is_ambiguous
+from tui_portal.portal.service.promotions import PromotionCodesMixin
 from tui_portal.portal.errors import (
     ActionNotAllowed,
     FieldError,
@@ -19,7 +19,7 @@ from tui_portal.portal.errors import (
     PortalError,
     QuantityOutOfRange,
 )
-from tui_portal.portal.plan_rules import (
+from tui_portal.portal.rules.plans import (
     QuantityRule,
     offered_price_ids,
     price_product_id,
@@ -27,7 +27,7 @@ from tui_portal.portal.plan_rules import (
     same_interval,
     should_schedule,
 )
-from tui_portal.portal.presenters import (
+from tui_portal.portal.present.presenters import (
     ENDED_STATUSES,
     PORTAL_SCHEDULE_MARK,
     Presenter,

@@ -18,14 +18,14 @@ plan change drops subscriptions and invoices, a name change replaces the custome
 
 from __future__ import annotations
 
-from tui_portal.portal._cancellation import CancellationMixin
-from tui_portal.portal._details import CustomerDetailsMixin
-from tui_portal.portal._invoices import InvoicesMixin
-from tui_portal.portal._overview import OverviewMixin
-from tui_portal.portal._payments import PaymentMethodsMixin
-from tui_portal.portal._plans import PlanChangesMixin
-from tui_portal.portal._preferences import PreferencesMixin
-from tui_portal.portal._ssh_keys import SshKeysMixin
+from tui_portal.portal.service.cancellation import CancellationMixin
+from tui_portal.portal.service.details import CustomerDetailsMixin
+from tui_portal.portal.service.invoices import InvoicesMixin
+from tui_portal.portal.service.overview import OverviewMixin
+from tui_portal.portal.service.payments import PaymentMethodsMixin
+from tui_portal.portal.service.plans import PlanChangesMixin
+from tui_portal.portal.service.preferences import PreferencesMixin
+from tui_portal.portal.service.ssh_keys import SshKeysMixin
 
 
 class PortalService(

@@ -13,9 +13,9 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from tui_portal.billing.models import expandable_id
-from tui_portal.portal import labels
-from tui_portal.portal.configuration import PortalConfiguration
-from tui_portal.portal.formatting import address_locality_lines, format_day, format_percent, format_period, money
+from tui_portal.portal.present import labels
+from tui_portal.portal.config.schema import PortalConfiguration
+from tui_portal.portal.present.formatting import address_locality_lines, format_day, format_percent, format_period, money
 from tui_portal.portal.i18n import N_, Translator
 from tui_portal.portal.views import (
     AddressView,

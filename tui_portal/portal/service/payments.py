@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tui_portal.portal import labels
-from tui_portal.portal._core import CUSTOMER_EXPAND, ServiceCore
+from tui_portal.portal.present import labels
+from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, FieldError
-from tui_portal.portal.presenters import (
+from tui_portal.portal.present.presenters import (
     LIVE_STATUSES,
     PORTAL_SCHEDULE_MARK,
     field,

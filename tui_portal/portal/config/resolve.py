@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from tui_portal.portal.configuration import (
+from tui_portal.portal.config.schema import (
     PortalConfiguration,
     default_configuration,
     from_stripe,

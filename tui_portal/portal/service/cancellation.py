@@ -8,22 +8,22 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from tui_portal.portal import labels
-from tui_portal.portal._core import SUBSCRIPTION_EXPAND, ServiceCore
+from tui_portal.portal.present import labels
+from tui_portal.portal.service.core import SUBSCRIPTION_EXPAND, ServiceCore
 from tui_portal.portal.errors import (
     ActionNotAllowed,
     FieldError,
     NotFound,
     PlanChangeBlocked,
 )
-from tui_portal.portal.presenters import (
+from tui_portal.portal.present.presenters import (
     ENDED_STATUSES,
     coupon_of,
     field,
     object_id,
     schedule_is_ours,
 )
-from tui_portal.portal.validation import clean
+from tui_portal.portal.rules.input_validation import clean
 from tui_portal.portal.views import (
     Action,
     CancellationReasonView,

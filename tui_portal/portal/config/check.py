@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from tui_portal.portal.configuration import PortalConfiguration
-from tui_portal.portal.error_mapping import to_portal_error
+from tui_portal.portal.config.schema import PortalConfiguration
+from tui_portal.portal.service.error_mapping import to_portal_error
 from tui_portal.portal.i18n import Translator
-from tui_portal.portal.presenters import field, object_id
+from tui_portal.portal.present.presenters import field, object_id
 
 # Enough to finish a ten-product configuration in one or two waves without a burst that a rate
 # limiter would notice.

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tui_portal.portal.configuration import SubscriptionUpdate
-from tui_portal.portal.presenters import field, object_id
+from tui_portal.portal.config.schema import SubscriptionUpdate
+from tui_portal.portal.present.presenters import field, object_id
 
 # Approximate length of one interval in days, used only to compare intervals (a year is longer
 # than 11 months).

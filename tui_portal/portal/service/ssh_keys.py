@@ -7,8 +7,8 @@ client, and the service's cached customer is dropped when its metadata (where ke
 
 from __future__ import annotations
 
-from tui_portal.portal._core import ServiceCore
-from tui_portal.portal.ssh_keys import RegisteredKey, SshKeyRegistry
+from tui_portal.portal.service.core import ServiceCore
+from tui_portal.portal.login.key_registry import RegisteredKey, SshKeyRegistry
 from tui_portal.portal.views import Action
 
 

@@ -1,0 +1,1 @@
+"""How a customer gets in over SSH: the keys registered for them, and invite codes for a first key."""

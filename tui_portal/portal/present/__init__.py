@@ -1,0 +1,1 @@
+"""Presenting: billing objects turned into the frozen views screens render, in the customer's language."""
