@@ -186,8 +186,9 @@ def promotion_codes(configuration: PortalConfiguration) -> Capability:
 
 
 def apply_promotion_code(configuration: PortalConfiguration, subscription: Subscription) -> Capability:
-    """Add a promotion code to this subscription (with or without a plan change)."""
-    return _first_refusal(update_subscription(configuration, subscription), promotion_codes(configuration))
+    """Add a promotion code to this subscription (with or without a plan change). The
+    configuration is asked first, as the service always did (allowing codes implies updates)."""
+    return _first_refusal(promotion_codes(configuration), changeable(subscription))
 
 
 # --- cancel and renew --------------------------------------------------------------------------------
