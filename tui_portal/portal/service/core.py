@@ -22,6 +22,7 @@ from tui_portal.portal.service.settle import is_ambiguous
 from tui_portal.logs import log_event
 from tui_portal.portal.errors import FeatureDisabled, NotFound, NotYourObject, PortalError, ServiceUnavailable
 from tui_portal.portal.i18n import Translator, choose_locale
+from tui_portal.portal.rules.capabilities import Capability
 from tui_portal.portal.present.presenters import (
     ENDED_STATUSES,
     Presenter,
@@ -421,6 +422,11 @@ class ServiceCore:
     def _require(self, enabled: bool, message: str) -> None:
         if not enabled:
             raise FeatureDisabled(message)
+
+    def _enforce(self, answer: Capability) -> None:
+        """Refuse what `portal/rules/capabilities.py` denies, with its reason and error type: the
+        same answer the views' flags show, so the UI never offers what is refused here."""
+        answer.enforce(self.translator)
 
     @staticmethod
     def _kept_discounts(subscription: Any) -> list[dict[str, str]]:

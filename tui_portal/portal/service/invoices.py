@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CACHED_INVOICE_DETAILS, MAX_LIST, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, NotFound, PaymentError
 from tui_portal.portal.present.presenters import field, object_id
@@ -24,10 +25,7 @@ class InvoicesMixin(ServiceCore):
     """Invoice pages and details."""
 
     def _require_invoices(self) -> None:
-        self._require(
-            self.configuration.features.invoice_history.enabled,
-            self._("Invoice history is not available in this portal."),
-        )
+        self._enforce(capabilities.invoice_history(self.configuration))
 
     async def invoice_page(
         self, starting_after: str | None = None, ending_before: str | None = None, limit: int = 10

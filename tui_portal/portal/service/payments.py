@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from tui_portal.portal.present import labels
+from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, FieldError
 from tui_portal.portal.present.presenters import (
@@ -28,10 +29,7 @@ class PaymentMethodsMixin(ServiceCore):
     """Cards on file and adding new ones."""
 
     def _require_payment_methods(self) -> None:
-        self._require(
-            self.configuration.features.payment_method_update.enabled,
-            self._("Payment methods cannot be changed in this portal. Please contact us."),
-        )
+        self._enforce(capabilities.payment_methods(self.configuration))
 
     def _default_payment_method_id(self, customer: Any) -> str | None:
         return object_id(field(field(customer, "invoice_settings"), "default_payment_method"))

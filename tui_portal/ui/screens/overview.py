@@ -182,10 +182,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         """The seat count, for a per-seat plan or any quantity above one (the price is the total)."""
         if subscription.is_multi_item or not subscription.items:
             return ""
-        update = self.service.configuration.features.subscription_update
-        product = update.product(subscription.items[0].product_id)
-        per_seat = product is not None and product.adjustable_quantity.enabled
-        if subscription.quantity > 1 or per_seat:
+        if subscription.quantity > 1 or subscription.has_adjustable_quantity:
             return self._("Quantity: {quantity}", quantity=subscription.quantity)
         return ""
 
@@ -201,29 +198,19 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     # ---- what is possible -------------------------------------------------------------------
 
     def _can(self, action: str, subscription: SubscriptionView) -> bool:
-        """Whether `action` applies to `subscription` under this configuration and installation."""
+        """Whether `action` applies to `subscription`: the view's flag (the portal's one rule, which
+        the service enforces) and whether this installation has the screen."""
         if self.data is None:
             return False
-        features = self.data.features
         if action == "plans":
-            return features.switch_plan and subscription.can_change_plan and screen_available("plans")
+            return subscription.can_change_plan and screen_available("plans")
         if action == "quantity":
-            return self._quantity_adjustable(subscription) and screen_available("quantity")
+            return subscription.can_change_quantity and screen_available("quantity")
         if action == "cancel":
-            return features.cancel and subscription.can_cancel and screen_available("cancel")
+            return subscription.can_cancel and screen_available("cancel")
         if action == "renew":
             return subscription.can_renew
         return False
-
-    def _quantity_adjustable(self, subscription: SubscriptionView) -> bool:
-        """Quantity can change when the configuration lists the product with adjustable_quantity."""
-        if self.data is None or not self.data.features.update_quantity:
-            return False
-        if not subscription.can_change_plan or subscription.is_multi_item or not subscription.items:
-            return False
-        update = self.service.configuration.features.subscription_update
-        product = update.product(subscription.items[0].product_id)
-        return product is not None and product.adjustable_quantity.enabled
 
     def _first_subscription_for(self, action: str) -> SubscriptionView | None:
         if self.data is None:
@@ -241,7 +228,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             "payment_methods": features.payment_methods,
             "invoices": features.invoice_history,
             "billing_details": features.customer_update,
-            "tax_ids": features.customer_update and "tax_id" in features.allowed_updates,
+            "tax_ids": features.tax_ids,
             "ssh_keys": features.ssh_keys,
         }
         return [area for area in AREA_LABELS if enabled[area] and screen_available(area)]

@@ -34,10 +34,11 @@ def confirmation_text(preview: ChangePreview, translate: Callable[..., str]) -> 
     return "\n".join(lines)
 
 
+# flow -> the view flags (any one suffices) that say a subscription can go through it
 FLOW_REQUIREMENTS = {
-    "plans": "can_change_plan",
-    "quantity": "can_change_plan",
-    "cancel": "can_cancel",
+    "plans": ("can_change_plan", "can_apply_promotion_code"),
+    "quantity": ("can_change_quantity",),
+    "cancel": ("can_cancel",),
 }
 
 
@@ -58,9 +59,9 @@ class SubscriptionFlowMixin:
         if self.subscription_id is not None:
             return self.subscription_id
         overview = await self.service.overview()
-        requirement = FLOW_REQUIREMENTS[flow]
+        requirements = FLOW_REQUIREMENTS[flow]
         for subscription in overview.subscriptions:
-            if getattr(subscription, requirement):
+            if any(getattr(subscription, requirement) for requirement in requirements):
                 return subscription.id
         raise ActionNotAllowed(self._("You have no subscription this can be done for."))
 
