@@ -2,7 +2,8 @@
 
 Subclasses implement `compose_body()` and set `TITLE_MSGID` (an English msgid, translated at
 runtime). What a screen lets the customer do is declared once, in `ACTIONS` (ui/actions.py): its
-`BINDINGS`, `check_action` and command palette entries are derived from that table here. `self._("...")` translates with the app's translator; `self.service` is the app's
+`BINDINGS`, `check_action` and command palette entries are derived from that table here.
+`self._("...")` translates with the app's translator; `self.service` is the app's
 PortalService. Screens read the app only through `PortalHost` (ui/host.py) and ask it for navigation
 with messages (ui/messages.py): `self.open_screen(name, **kwargs)`, `self.go_back()` (Escape) and
 `self.flow_done(message)` post them. `?` opens help.
@@ -56,10 +57,10 @@ class PortalScreenMixin:
     ACTIONS: ClassVar[ActionTable] = ActionTable()
 
     def __init_subclass__(cls, **options: Any) -> None:
-        # Before Textual's DOMNode.__init_subclass__ (later in the MRO) merges the class's BINDINGS.
+        # Runs before Textual's DOMNode.__init_subclass__ (later in the MRO) merges the class's BINDINGS.
+        if "BINDINGS" in cls.__dict__:  # a second, separate declaration could drift from the table
+            raise TypeError(f"{cls.__name__}: declare ACTIONS (ui/actions.py); BINDINGS are derived from them")
         if "ACTIONS" in cls.__dict__:
-            if "BINDINGS" in cls.__dict__:
-                raise TypeError(f"{cls.__name__}: declare ACTIONS only; its BINDINGS are derived from them")
             cls.BINDINGS = cls.ACTIONS.bindings()  # type: ignore[attr-defined]
         super().__init_subclass__(**options)
 
