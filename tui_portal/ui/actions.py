@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
 from typing import Any
 
 from textual.actions import parse
@@ -121,25 +120,33 @@ class ActionTable:
         return [binding for action in self.actions if (binding := action.binding()) is not None]
 
 
-@cache
+_Target = tuple[str, tuple[object, ...]]
+# Per screen class, computed once: check_action runs on every footer refresh.
+_merged: dict[type, tuple[ScreenAction, ...]] = {}
+_targets: dict[type, dict[_Target, ScreenAction]] = {}
+
+
 def screen_actions(screen_class: type) -> tuple[ScreenAction, ...]:
     """Every action a screen class offers: its own table merged over its base classes' tables, in the
     order Textual merges their bindings (a replaced entry keeps its base class's place)."""
-    merged: dict[str, ScreenAction] = {}
-    for base in reversed(screen_class.__mro__):
-        table = base.__dict__.get("ACTIONS")
-        if isinstance(table, ActionTable):
-            for action in table:
-                merged[action.identity] = action
-    return tuple(merged.values())
+    if screen_class not in _merged:
+        merged: dict[str, ScreenAction] = {}
+        for base in reversed(screen_class.__mro__):
+            table = base.__dict__.get("ACTIONS")
+            if isinstance(table, ActionTable):
+                for action in table:
+                    merged[action.identity] = action
+        _merged[screen_class] = tuple(merged.values())
+    return _merged[screen_class]
 
 
-@cache
-def _by_target(screen_class: type) -> dict[tuple[str, tuple[object, ...]], ScreenAction]:
-    index: dict[tuple[str, tuple[object, ...]], ScreenAction] = {}
-    for action in screen_actions(screen_class):
-        index.setdefault(action.target, action)
-    return index
+def _by_target(screen_class: type) -> dict[_Target, ScreenAction]:
+    if screen_class not in _targets:
+        index: dict[_Target, ScreenAction] = {}
+        for action in screen_actions(screen_class):
+            index.setdefault(action.target, action)
+        _targets[screen_class] = index
+    return _targets[screen_class]
 
 
 def find_action(screen_class: type, name: str, parameters: tuple[object, ...]) -> ScreenAction | None:

@@ -7,6 +7,8 @@ enables and what the installed screens support, so nothing on screen is a dead e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -43,6 +45,10 @@ AREA_KEYS: tuple[tuple[str, str, str, bool], ...] = (
 )
 
 
+def _area_enabled(area: str) -> Callable[[OverviewScreen], bool]:
+    return lambda screen: area in screen._enabled_areas()
+
+
 class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     """Business, customer, subscriptions, default card, latest invoices, links, areas."""
 
@@ -60,7 +66,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                      available=lambda screen: screen.can_on_any("renew")),
         *(ScreenAction(f"area('{area}')", key_label, key=key, show=show, palette_label=AREA_LABELS[area],
                        palette_help=N_("Open this page"),
-                       available=lambda screen, area=area: area in screen._enabled_areas())
+                       available=_area_enabled(area))
           for area, key, key_label, show in AREA_KEYS),
         ScreenAction("pay_open_invoice", N_("Pay unpaid invoice"), key="u", palette_help=N_("Invoices"),
                      available=lambda screen: screen.data is not None and bool(screen.data.open_invoices)),
