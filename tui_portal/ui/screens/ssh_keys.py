@@ -17,7 +17,7 @@ from tui_portal.portal import Action, FieldError, PortalError, ServiceUnavailabl
 from tui_portal.portal.ssh_keys import RegisteredKey
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal, template
-from tui_portal.ui.actions import ActionTable, ScreenAction  # (after the portal imports: they moved on main)
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.widgets.account_field import AccountField
