@@ -103,14 +103,23 @@ class ScreenAction:
 
 
 class ActionTable:
-    """The actions one screen class declares, in footer (and palette) order."""
+    """The actions one screen class declares, in footer order.
 
-    def __init__(self, *actions: ScreenAction) -> None:
+    The palette lists them in the same order, except the actions named in `palette_first`, which come
+    first in that order (the footer's order is about fitting a line, the palette's about what matters
+    most: the overview offers "Pay unpaid invoice" first).
+    """
+
+    def __init__(self, *actions: ScreenAction, palette_first: tuple[str, ...] = ()) -> None:
         identities = [action.identity for action in actions]
         duplicates = {identity for identity in identities if identities.count(identity) > 1}
         if duplicates:
             raise ValueError(f"declared twice: {sorted(duplicates)}")
+        unknown = set(palette_first) - {action.action for action in actions if action.palette}
+        if unknown:
+            raise ValueError(f"palette_first names no palette entry of this table: {sorted(unknown)}")
         self.actions: tuple[ScreenAction, ...] = actions
+        self.palette_first = palette_first
 
     def __iter__(self) -> Iterator[ScreenAction]:
         return iter(self.actions)
@@ -124,6 +133,7 @@ _Target = tuple[str, tuple[object, ...]]
 # Per screen class, computed once: check_action runs on every footer refresh.
 _merged: dict[type, tuple[ScreenAction, ...]] = {}
 _targets: dict[type, dict[_Target, ScreenAction]] = {}
+_palette: dict[type, tuple[ScreenAction, ...]] = {}
 
 
 def screen_actions(screen_class: type) -> tuple[ScreenAction, ...]:
@@ -138,6 +148,19 @@ def screen_actions(screen_class: type) -> tuple[ScreenAction, ...]:
                     merged[action.identity] = action
         _merged[screen_class] = tuple(merged.values())
     return _merged[screen_class]
+
+
+def palette_actions(screen_class: type) -> tuple[ScreenAction, ...]:
+    """The palette entries of a screen class, in palette order (the class's own `palette_first`, then
+    the merged table's order)."""
+    if screen_class not in _palette:
+        table = screen_class.__dict__.get("ACTIONS")
+        first = table.palette_first if isinstance(table, ActionTable) else ()
+        entries = [action for action in screen_actions(screen_class) if action.palette]
+        rank = {name: position for position, name in enumerate(first)}
+        entries.sort(key=lambda action: rank.get(action.action, len(first)))  # stable: the rest keep their order
+        _palette[screen_class] = tuple(entries)
+    return _palette[screen_class]
 
 
 def _by_target(screen_class: type) -> dict[_Target, ScreenAction]:
@@ -156,4 +179,4 @@ def find_action(screen_class: type, name: str, parameters: tuple[object, ...]) -
 
 
 __all__ = ["DISABLE", "HIDE", "KEEP", "ActionTable", "ScreenAction", "WhenUnavailable", "find_action",
-           "screen_actions"]
+           "palette_actions", "screen_actions"]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
 
-from tui_portal.ui.actions import ActionTable, ScreenAction, find_action, screen_actions
+from tui_portal.ui.actions import ActionTable, ScreenAction, find_action, palette_actions
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.messages import FlowDone, GoBack, OpenScreen, ScreenRequest
 from tui_portal.ui.widgets.footer import PortalFooter
@@ -70,10 +70,9 @@ class PortalScreenMixin:
         return True if declared is None else declared.check(self)
 
     def palette_commands(self) -> list[PaletteCommand]:
-        """The declared palette entries that are possible now, in declaration order; each runs its
-        action through Textual (so through `check_action` too), as its key would."""
-        return [self.palette_command(action) for action in screen_actions(type(self))
-                if action.palette and action.is_available(self)]
+        """The declared palette entries that are possible now, in palette order; each runs its action
+        through Textual (so through `check_action` too), as its key would."""
+        return [self.palette_command(action) for action in palette_actions(type(self)) if action.is_available(self)]
 
     def palette_command(self, action: ScreenAction) -> PaletteCommand:
         return PaletteCommand(self._(action.palette_label or action.label),

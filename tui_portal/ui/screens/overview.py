@@ -81,6 +81,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                      available=lambda screen: screen.data is not None
                      and bool(screen.data.business.privacy_policy_url)),
         ScreenAction("reload", N_("Reload"), key="ctrl+r", show=False, palette_help=N_("Fetch the latest data")),
+        palette_first=("pay_open_invoice", "plans", "quantity", "renew", "cancel"),
     )
 
     def __init__(self, data: OverviewView | None = None) -> None:

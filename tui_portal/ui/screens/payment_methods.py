@@ -38,6 +38,7 @@ class PaymentMethodsScreen(PortalScreen[None]):
         ScreenAction("remove", N_("Remove"), key="r", palette_help=N_("Payment methods"),
                      available=lambda screen: screen.has_cards, when_unavailable=KEEP),
         ScreenAction("add_card", N_("Add a card"), key="a", palette_help=N_("Payment methods")),
+        palette_first=("add_card",),
     )
 
     def __init__(self, flow: str | None = None, **_flow_options: object) -> None:
