@@ -54,6 +54,11 @@ class SubscriptionFlowMixin:
 
         def _(self, message: str, **values: object) -> str: ...
 
+    def step_is(self, step: str) -> bool:
+        """Whether the flow shows `step` now (what its declared actions are available in)."""
+        switchers = self.query(ContentSwitcher)  # type: ignore[attr-defined]
+        return bool(switchers) and switchers.first().current == step
+
     async def resolve_subscription_id(self, flow: str) -> str:
         """The given subscription, else the customer's first one this flow can act on."""
         if self.subscription_id is not None:
