@@ -54,6 +54,7 @@ STATIC_LINKS = {
 }
 OSC8 = re.compile(rb"\x1b\]8;id=[^;\x1b]*;([^\x1b]+)\x1b\\")
 DIALOG_HELP = "on your own device"
+DIALOG_TEXT = "This link opens on your own device"  # the dialog's own line (an invoice's status says "The PDF opens ...")
 
 
 @dataclass
@@ -167,7 +168,7 @@ def _open_dialog(child: PtySession, keys: str) -> int:
 
 
 def _dialog_gone(lines: list[str]) -> bool:
-    return not any(DIALOG_HELP in line for line in lines)
+    return not any(DIALOG_TEXT in line for line in lines)
 
 
 def _close_dialog(child: PtySession) -> None:
