@@ -251,7 +251,8 @@ def exercise_every_link_and_save_pdf(child: PtySession) -> dict[str, str]:
     # Save PDF: in a session there is no path to type; the PDF is offered as a link instead.
     start = _open_dialog(child, "s")
     seen["pdf"] = _wait_for_hyperlink(child, start, r"^http://127\.0\.0\.1:\d+/invoices/in_\w+/pdf\?key=\w+$")
-    assert any("http://127.0.0.1:" in line for line in child.screen)  # and as text the customer can copy
+    # and as text the customer can copy (the row after the hyperlink's may still be arriving)
+    child.wait_for_screen(lambda lines: any("http://127.0.0.1:" in line for line in lines), "the PDF link as text")
     # What the auditor typed, sent to the session: no field takes it as a path.
     for typed in ("/etc/x/invoice.pdf", "~/.profile", "../../.config/tui-portal/portal.toml", "~/Downloads/invoice.pdf"):
         child.send(typed.replace("q", ""))  # (q would only toggle the QR code)
