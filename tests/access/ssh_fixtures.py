@@ -6,11 +6,11 @@ Named `ssh_*` so they cannot collide with the kiosk/staff fixtures living in the
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import fcntl
 import os
 import re
-import select
 import shutil
 import signal
 import socket
@@ -20,13 +20,15 @@ import subprocess
 import sys
 import tempfile
 import termios
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from rich.cells import get_character_cell_size
 
 from tui_portal import sandbox
 from tui_portal.billing import StripeClient
@@ -257,11 +259,106 @@ def ssh_client_env() -> dict[str, str]:
     return env
 
 
+class TerminalScreen:
+    """What a terminal shows, built from what a Textual app writes: enough of a VT100 for Textual's
+    output (cursor moves, text, wide characters, line and screen erasure); colours and hyperlinks
+    are dropped. Lets a test wait for what a person would look at (a result list, a dialog gone)
+    instead of for bytes that may belong to a frame already painted over."""
+
+    _SEQUENCE = re.compile(r"\x1b(?:\][^\x07\x1b]*(?:\x07|\x1b\\)|\[[0-9;?<>=]*[ -/]*[@-~]|[^\[\]])")
+    _UNFINISHED_LIMIT = 4096  # an escape this long without its end is not one: drop the ESC
+
+    def __init__(self, rows: int, columns: int) -> None:
+        self.rows, self.columns = rows, columns
+        self._cells = [[" "] * columns for _ in range(rows)]
+        self._row = self._column = 0
+        self._decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
+        self._held = ""  # an escape sequence cut by a read, completed by the next feed
+
+    def feed(self, data: bytes) -> None:
+        text = self._held + self._decode(data)
+        self._held = ""
+        index = 0
+        while index < len(text):
+            character = text[index]
+            if character == "\x1b":
+                match = self._SEQUENCE.match(text, index)
+                if match is None:
+                    if len(text) - index < self._UNFINISHED_LIMIT:
+                        self._held = text[index:]
+                        return
+                    index += 1
+                    continue
+                self._control(match.group())
+                index = match.end()
+                continue
+            self._put(character)
+            index += 1
+
+    def _control(self, sequence: str) -> None:
+        if not sequence.startswith("\x1b[") or sequence.startswith("\x1b[?"):
+            if sequence in ("\x1b[?1049h", "\x1b[?1049l"):  # the alternate screen starts empty
+                self._erase(0, 0, self.rows, self.columns)
+            return
+        command, parameters = sequence[-1], sequence[2:-1]
+        numbers = [int(part) if part.isdigit() else 0 for part in parameters.split(";")] if parameters else []
+        first = numbers[0] if numbers else 0
+        if command in "Hf":
+            row, column = (numbers + [1, 1])[:2]
+            self._row = min(max(row, 1), self.rows) - 1
+            self._column = min(max(column, 1), self.columns) - 1
+        elif command in "ABCD":
+            step = max(first, 1)
+            if command == "A":
+                self._row = max(self._row - step, 0)
+            elif command == "B":
+                self._row = min(self._row + step, self.rows - 1)
+            elif command == "C":
+                self._column = min(self._column + step, self.columns - 1)
+            else:
+                self._column = max(self._column - step, 0)
+        elif command == "J" and first == 2:
+            self._erase(0, 0, self.rows, self.columns)
+        elif command == "K":
+            start, end = {0: (self._column, self.columns), 1: (0, self._column + 1)}.get(first, (0, self.columns))
+            self._erase(self._row, start, self._row + 1, end)
+
+    def _erase(self, top: int, left: int, bottom: int, right: int) -> None:
+        for row in range(top, bottom):
+            self._cells[row][left:right] = [" "] * (right - left)
+
+    def _put(self, character: str) -> None:
+        if character == "\r":
+            self._column = 0
+        elif character == "\n":
+            self._row = min(self._row + 1, self.rows - 1)
+        elif character == "\b":
+            self._column = max(self._column - 1, 0)
+        elif character >= " ":
+            width = get_character_cell_size(character)
+            if self._column + width <= self.columns:
+                self._cells[self._row][self._column] = character
+                if width == 2:
+                    self._cells[self._row][self._column + 1] = ""
+            self._column = min(self._column + width, self.columns)
+
+    @property
+    def lines(self) -> list[str]:
+        return ["".join(row).rstrip() for row in self._cells]
+
+
 class PtySession:
-    """A program on its own pseudo-terminal, driven like a person at a keyboard (stdlib only).
+    """A program on its own pseudo-terminal, driven like a person at a keyboard.
+
+    Like a terminal emulator, it reads everything the program prints as soon as it arrives (a
+    background thread). That is not a detail: a pseudo-terminal buffers only a few kilobytes, and
+    the `ssh` client writes to it blocking, so a test that stopped reading for a second while the
+    portal repainted left ssh stuck in write(2) and not forwarding keys; the keys then reached the
+    portal in one burst, and an Escape followed by another key is `alt+<key>` to a terminal
+    program: the Escape was lost (a dialog stayed open, the palette opened over it and found nothing).
 
     `expect(text)` reads until the text appears after the previous match, or fails with the output
-    seen so far; `output` holds everything the program printed.
+    seen so far; `output` holds everything the program printed; `screen` is what it shows now.
     """
 
     def __init__(self, argv: list[str], env: dict[str, str], rows: int = 40, columns: int = 120) -> None:
@@ -277,6 +374,11 @@ class PtySession:
         self.output = b""
         self.eof = False
         self._mark = 0
+        self._screen = TerminalScreen(rows, columns)
+        self._screen_fed = 0
+        self._arrived = threading.Condition()
+        self._reader = threading.Thread(target=self._read_continuously, name=f"pty-{self.process.pid}", daemon=True)
+        self._reader.start()
 
     @property
     def pid(self) -> int:
@@ -286,18 +388,26 @@ class PtySession:
     def text(self) -> str:
         return self.output.decode(errors="replace")
 
+    def _read_continuously(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:  # EIO: the program and everything it started closed the terminal
+                data = b""
+            with self._arrived:
+                if data:
+                    self.output += data
+                else:
+                    self.eof = True
+                self._arrived.notify_all()
+            if not data:
+                return
+
     def _read(self, timeout: float) -> None:
-        ready, _, _ = select.select([self.master], [], [], timeout)
-        if not ready:
-            return
-        try:
-            data = os.read(self.master, 65536)
-        except OSError:  # EIO: the program and everything it started closed the terminal
-            data = b""
-        if data:
-            self.output += data
-        else:
-            self.eof = True
+        """Wait up to `timeout` seconds for more output (the reader thread has already read it)."""
+        with self._arrived:
+            seen = len(self.output)
+            self._arrived.wait_for(lambda: self.eof or len(self.output) != seen, timeout)
 
     def expect(self, text: str, timeout: float = 60.0) -> None:
         needle = text.encode()
@@ -310,6 +420,24 @@ class PtySession:
             remaining = deadline - time.monotonic()
             if self.eof or remaining <= 0:
                 raise AssertionError(f"never saw {text!r}; the terminal showed:\n{self.text[-3000:]}")
+            self._read(min(remaining, 0.25))
+
+    @property
+    def screen(self) -> list[str]:
+        """The terminal's lines as a person sees them now (latest frame, no colours)."""
+        output = self.output
+        self._screen.feed(output[self._screen_fed:])
+        self._screen_fed = len(output)
+        return self._screen.lines
+
+    def wait_for_screen(self, ready: Callable[[list[str]], bool], what: str, timeout: float = 60.0) -> None:
+        """Readiness wait (not an assertion on speed): until `ready(screen lines)`, or fail showing the screen."""
+        deadline = time.monotonic() + timeout
+        while not ready(self.screen):
+            remaining = deadline - time.monotonic()
+            if self.eof or remaining <= 0:
+                shown = "\n".join(self.screen)
+                raise AssertionError(f"the terminal never showed {what}; it showed:\n{shown}")
             self._read(min(remaining, 0.25))
 
     def expect_eof(self, timeout: float = 30.0) -> int:
@@ -335,8 +463,10 @@ class PtySession:
         if self.process.poll() is None:
             self.kill(signal.SIGKILL)
         self.process.wait(timeout=30)
-        with contextlib.suppress(OSError):
-            os.close(self.master)
+        self._reader.join(timeout=10)  # ends at EIO, once nothing holds the terminal open
+        if not self._reader.is_alive():
+            with contextlib.suppress(OSError):
+                os.close(self.master)
 
     @property
     def exitstatus(self) -> int | None:

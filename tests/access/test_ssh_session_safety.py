@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +54,7 @@ STATIC_LINKS = {
 }
 OSC8 = re.compile(rb"\x1b\]8;id=[^;\x1b]*;([^\x1b]+)\x1b\\")
 DIALOG_HELP = "on your own device"
+DIALOG_TEXT = "This link opens on your own device"  # the dialog's own line (an invoice's status says "The PDF opens ...")
 
 
 @dataclass
@@ -166,9 +167,15 @@ def _open_dialog(child: PtySession, keys: str) -> int:
     return start
 
 
+def _dialog_gone(lines: list[str]) -> bool:
+    return not any(DIALOG_TEXT in line for line in lines)
+
+
 def _close_dialog(child: PtySession) -> None:
+    """Escape, then wait until the dialog is no longer on the screen, as a person would before the
+    next key (an Escape with another key right behind it reads as alt+<key>; see PtySession)."""
     child.send("\x1b")
-    time.sleep(1.0)  # ESC alone is a key once the escape delay passed (not an assertion)
+    child.wait_for_screen(_dialog_gone, "the link dialog closed")
 
 
 def _check_static_link(child: PtySession, start: int, url: str) -> None:
@@ -192,13 +199,25 @@ def _press_until(child: PtySession, key: str, text: str, tries: int = 6) -> None
     child.expect(text)  # fails with what the terminal showed
 
 
+def _palette_lists(title: str, help_text: str) -> Callable[[list[str]], bool]:
+    """Whether the palette's result list shows `title` with its help line below it (the search
+    field shows the typed title too, but never alone on a line, nor followed by the help)."""
+    def shown(lines: list[str]) -> bool:
+        return any(line.strip() == title and below.strip() == help_text for line, below in zip(lines, lines[1:]))
+    return shown
+
+
 def _palette(child: PtySession, title: str) -> int:
+    """Open the palette, type `title`, and press Enter once its result is listed (what a person sees
+    before choosing it); returns where the link dialog's output starts."""
     child.send("\x10")  # ctrl+p
     child.expect("Search")
     for character in title:
         child.send(character)
+    child.wait_for_screen(_palette_lists(title, "Link"), f"{title!r} in the palette's results")
     start = len(child.output)
-    _press_until(child, "\r", DIALOG_HELP)
+    child.send("\r")
+    child.expect(DIALOG_HELP)
     return start
 
 
@@ -210,16 +229,18 @@ def exercise_every_link_and_save_pdf(child: PtySession) -> dict[str, str]:
     _check_static_link(child, start, STATIC_LINKS["return"])
     child.send("q")  # the QR code, on request
     child.expect("Hide QR code")
-    assert "▀" in child.text[len(child.text) - 20000:]
+    # On the screen now (the output keeps arriving, so "the last N bytes" is not a place to look).
+    child.wait_for_screen(lambda lines: any("▀" in line for line in lines), "the QR code")
     _close_dialog(child)
     for name, title in (("terms", "Terms of service"), ("privacy", "Privacy policy")):
         start = _palette(child, title)
         _check_static_link(child, start, STATIC_LINKS[name])
         _close_dialog(child)
 
-    # "Invoices" is also in the overview's footer, so wait for the list itself ("Paid", loaded in a
-    # worker); an "i" that arrived while the dialog was still closing is pressed again.
-    _press_until(child, "i", "Paid")
+    # "Invoices" is in the overview's footer and "Paid" in its latest-invoices card, so wait for the
+    # list's own page line (it shows once the list loaded, in a worker) before choosing an invoice.
+    child.send("i")
+    child.wait_for_screen(lambda lines: any("Page 1 · invoices" in line for line in lines), "the invoice list")
     _press_until(child, "\r", "Amount remaining")
     time.sleep(0.5)
 
@@ -230,12 +251,14 @@ def exercise_every_link_and_save_pdf(child: PtySession) -> dict[str, str]:
     # Save PDF: in a session there is no path to type; the PDF is offered as a link instead.
     start = _open_dialog(child, "s")
     seen["pdf"] = _wait_for_hyperlink(child, start, r"^http://127\.0\.0\.1:\d+/invoices/in_\w+/pdf\?key=\w+$")
-    assert "http://127.0.0.1:" in _visible(child)[-20000:]  # and as text the customer can copy
+    # and as text the customer can copy (the row after the hyperlink's may still be arriving)
+    child.wait_for_screen(lambda lines: any("http://127.0.0.1:" in line for line in lines), "the PDF link as text")
     # What the issue's auditor typed, sent to the session: no field takes it as a path.
     for typed in ("/etc/x/invoice.pdf", "~/.profile", "../../.config/tui-portal/portal.toml", "~/Downloads/invoice.pdf"):
         child.send(typed.replace("q", ""))  # (q would only toggle the QR code)
     _close_dialog(child)
-    _close_dialog(child)
+    child.send("\x1b")  # back from the invoice to the list
+    child.wait_for_screen(lambda lines: any("Page 1 · invoices" in line for line in lines), "the invoice list again")
     visible = _visible(child)
     for prompt in ("Save to", "Replace file?", "does not exist", "Saved the PDF"):
         assert prompt not in visible, f"a session showed {prompt!r}"
