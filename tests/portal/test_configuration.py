@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.stripe_samples import stripe_resources
-from tui_portal.billing.models import PortalConfiguration as StripePortalConfiguration
+from tui_portal.billing.models import PortalConfiguration as StripePortalConfiguration, parse
 from tui_portal.portal import ConfigurationError, default_configuration, from_stripe, load_configuration_file
 from tui_portal.portal.configuration import CANCELLATION_REASONS
 
@@ -116,7 +116,7 @@ def test_cancel_prorations_need_immediate_mode(tmp_path: Path) -> None:
 def test_from_stripe_official_fixture() -> None:
     resources = stripe_resources()
     raw = resources["billing_portal.configuration"]
-    model = StripePortalConfiguration.model_validate(raw)
+    model = parse(StripePortalConfiguration, raw)
     configuration = from_stripe(model)
     assert configuration.id == raw["id"]
     assert configuration.features.invoice_history.enabled == raw["features"]["invoice_history"]["enabled"]
@@ -153,7 +153,7 @@ def test_from_stripe_reads_products_conditions_and_retention_coupon() -> None:
             },
         },
     }
-    configuration = from_stripe(StripePortalConfiguration.model_validate(raw))
+    configuration = from_stripe(parse(StripePortalConfiguration, raw))
     assert configuration.tui.retention_coupon == "RETAIN25"
     assert configuration.features.invoice_history.enabled is False
     assert configuration.features.subscription_cancel.mode == "immediately"

@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tui_portal.portal.errors import ConfigurationError
@@ -310,9 +311,9 @@ def _as_dict(value: Any) -> dict[str, Any]:
         return {}
     if isinstance(value, dict):
         return value
-    dump = getattr(value, "model_dump", None)
-    if dump is not None:
-        return dict(dump())
+    if isinstance(value, msgspec.Struct):  # a billing model
+        built: dict[str, Any] = msgspec.to_builtins(value)
+        return built
     return dict(value)
 
 
