@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tests.stripe_samples import stripe_resources
 from tui_portal.billing.models import PortalConfiguration as StripePortalConfiguration, parse
 from tui_portal.portal import ConfigurationError, default_configuration, from_stripe, load_configuration_file
-from tui_portal.portal.configuration import CANCELLATION_REASONS
+from tui_portal.portal.configuration import CANCELLATION_REASONS, Branding
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -170,8 +171,8 @@ def test_account_defaults_fill_only_unset_branding() -> None:
     configuration = default_configuration().with_account_defaults("Northwind Cloud", "#2F6FEB", "#0B1F3A")
     assert configuration.tui.branding.business_name == "Northwind Cloud"
     assert configuration.tui.branding.primary_color == "#2F6FEB"
-    mine = default_configuration().model_copy(
-        update={"tui": default_configuration().tui.model_copy(update={"branding": default_configuration().tui.branding.model_copy(update={"business_name": "Mine"})})}
+    mine = msgspec.structs.replace(
+        default_configuration(), tui=msgspec.structs.replace(default_configuration().tui, branding=Branding(business_name="Mine"))
     )
     assert mine.with_account_defaults("Northwind Cloud", None, None).tui.branding.business_name == "Mine"
 
