@@ -192,7 +192,7 @@ class Branding(_Strict, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.border not in BORDER_STYLES:
-            raise ValueError(f"unknown border {self.border!r}; choose one of {', '.join(BORDER_STYLES)}")
+            raise ValueError(f"border: unknown border {self.border!r}; choose one of {', '.join(BORDER_STYLES)}")
         for name, value in (("primary_color", self.primary_color), ("secondary_color", self.secondary_color)):
             if value is None:
                 continue
@@ -257,6 +257,10 @@ def _describe_validation_error(error: msgspec.ValidationError, source: str) -> s
     matched = _ERROR_AT.match(text)
     message, path = (matched["message"], matched["path"]) if matched else (text, "")
     location = re.sub(r"\[(\d+)\]", r".\1", path).lstrip(".")
+    field_problem = re.match(r"^(?P<name>[a-z_]+): (?P<message>.*)$", message, re.S)
+    if field_problem:  # a __post_init__ rule about one field: name that field, not its table
+        location = f"{location}.{field_problem['name']}" if location else field_problem["name"]
+        message = field_problem["message"]
     unknown = _UNKNOWN_FIELD.match(message)
     if unknown:
         key = f"{location}.{unknown['name']}" if location else unknown["name"]
