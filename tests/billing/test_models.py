@@ -96,6 +96,11 @@ def test_lists_iterate_over_their_objects_and_stay_truthy_when_empty() -> None:
     assert [customer.id for customer in page] == ["cus_1", "cus_2"]
     assert isinstance(page.data[0], models.Customer)
     assert models.parse(models.ListObject[models.Customer], {"object": "list", "data": []})
+    # The next-page fetcher the client binds is not a field: not read from the wire, not compared.
+    odd = models.parse(models.ListObject[models.Customer], {"object": "list", "data": [], "_fetch": 1})
+    assert not odd.is_bound
+    odd.bind(lambda extra: None)  # type: ignore[arg-type,return-value]
+    assert odd.is_bound and odd == models.parse(models.ListObject[models.Customer], {"object": "list", "data": []})
 
 
 async def test_an_answer_the_models_cannot_read_is_an_api_error_naming_the_field(make_client: Any) -> None:
