@@ -15,9 +15,11 @@ the figures in the code's docs. This script produces them, side by side, from th
    checkout. Both are then measured in fresh interpreters, with compiled bytecode (a warm
    `PYTHONPYCACHEPREFIX`), as users run an installed wheel:
    - import: wall time of `import <package>.models` (median of `--runs` fresh interpreters);
-   - parse: JSON bytes -> sanitized -> typed objects for every recorded response, the way the
-     requester does it; "first" includes building validators on first use, "warm" is the median of
-     later rounds;
+   - parse: JSON text -> sanitized -> typed objects for every recorded response, the way each
+     variant's requester does it (pydantic: `json.loads`, `sanitize_json`, `model_validate`;
+     msgspec: `msgspec.json.decode`, `sanitize_json` only when `json_text_is_clean` cannot rule
+     it out, `models.parse`); bodies are stored as Stripe sends them (UTF-8, not ASCII-escaped);
+     "first" includes building validators/decoders on first use, "warm" is the median of later rounds;
    - RSS: resident memory added by the import, and after parsing the overview once.
 """
 
@@ -68,7 +70,7 @@ async def record_overview(workdir: Path) -> list[dict[str, Any]]:
 
     async def recording(self: Requester, model: Any, method: str, path: str, params: Any = None, **kwargs: Any) -> Any:
         data = await self.request_json(method, path, params, idempotency_key=kwargs.get("idempotency_key"))
-        recorded.append({"type": describe(model), "path": path.split("?")[0], "body": json.dumps(data)})
+        recorded.append({"type": describe(model), "path": path.split("?")[0], "body": json.dumps(data, ensure_ascii=False)})
         return await original(self, model, method, path, params, **kwargs)
 
     Requester.request_model = recording  # type: ignore[method-assign]
@@ -120,12 +122,15 @@ MEASURE = textwrap.dedent('''
     types = [resolve(r["type"]) for r in responses]
     if hasattr(models, "StripeModel") and hasattr(models.StripeModel, "model_validate"):
         def parse(body, model):
-            return model.model_validate(sanitize_json(json.loads(body)))
+            return model.model_validate(sanitize_json(json.loads(body.decode())))
     else:
         import msgspec
         decoder = msgspec.json.Decoder()
+        json_text_is_clean = __import__(package + "._sanitize", fromlist=["_sanitize"]).json_text_is_clean
         def parse(body, model):
-            return models.parse(model, sanitize_json(decoder.decode(body)))
+            text = body.decode()
+            decoded = decoder.decode(text)
+            return models.parse(model, decoded if json_text_is_clean(text) else sanitize_json(decoded))
     timings = []
     for _ in range(rounds):
         started = time.perf_counter()
@@ -183,7 +188,7 @@ def main() -> None:
         figures[name] = measure(workdir, f"models_{name}", responses_file, args.runs, env)
 
     names = list(figures)
-    print(f"\nmedians of {args.runs} fresh interpreters (compiled bytecode); parse = bytes -> sanitized -> typed")
+    print(f"\nmedians of {args.runs} fresh interpreters (compiled bytecode); parse = text -> sanitized -> typed")
     print(f"{'':28}" + "".join(f"{name:>12}" for name in names))
     rows = [("import models (ms)", "import_s", 1000), ("parse overview, first (ms)", "first_s", 1000),
             ("parse overview, warm (ms)", "warm_s", 1000), ("RSS added by import (MiB)", "rss_import", 1 / 2**20),

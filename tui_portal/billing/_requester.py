@@ -14,7 +14,6 @@ WHY one place for all of it: money safety depends on these rules holding for eve
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import uuid
@@ -29,7 +28,7 @@ from tui_portal import __version__
 from ._encoding import encode_params
 from ._pagination import AsyncPaginator, AsyncSearchPaginator, ListObject, SearchResult
 from .models import parse
-from ._sanitize import sanitize_json
+from ._sanitize import json_text_is_clean, sanitize_json
 from ._secret import ApiKey
 from .errors import APIConnectionError, APIError, StripeError, error_from_response
 
@@ -191,8 +190,8 @@ class Requester:
         if not text:
             return None
         try:
-            return sanitize_json(json.loads(text))
-        except ValueError:
+            decoded = msgspec.json.decode(text)
+        except msgspec.DecodeError:
             if 200 <= response.status_code < 300:
                 raise APIError(
                     "Stripe answered with a body that is not JSON",
@@ -200,6 +199,7 @@ class Requester:
                     request_id=request_id,
                 ) from None
             return None
+        return decoded if json_text_is_clean(text) else sanitize_json(decoded)
 
     def _connection_error(
         self, method: str, path: str, exc: httpx.TransportError, *, timed_out: bool
