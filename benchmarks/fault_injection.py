@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import msgspec
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -35,7 +37,7 @@ async def main(changes: int, rate: float, seed: int, max_retries: int) -> None:
     from tests.fault_injection import FAULT_KINDS, Driver, FaultTransport
     from tui_portal.billing import StripeClient
     from tui_portal.portal.config.resolve import resolve_configuration
-    from tui_portal.portal.config.schema import PortalConfiguration
+    from tui_portal.portal.config.schema import parse_configuration
     from tui_portal.sandbox import create_app
 
     with tempfile.TemporaryDirectory() as folder:
@@ -49,9 +51,9 @@ async def main(changes: int, rate: float, seed: int, max_retries: int) -> None:
                          max_retries=max_retries) as faulty,
         ):
             configuration = await resolve_configuration(truth)
-            data = configuration.model_dump()
+            data = msgspec.to_builtins(configuration)
             data["features"]["subscription_update"]["proration_behavior"] = "always_invoice"
-            configuration = PortalConfiguration.model_validate(data)
+            configuration = parse_configuration(data)
             customers = {}
             for email in ("demo@example.com", "seats@example.com"):
                 customers[email] = (await truth.customers.list(email=email, limit=1)).data[0].id

@@ -1,4 +1,4 @@
-"""What the app loads before its first frame: Textual and the UI, not the client, pydantic or the sandbox.
+"""What the app loads before its first frame: Textual and the UI, not the client, its models or the sandbox.
 
 The client, the service models and the sandbox take about 0.3 s to import. `tui-portal` draws its
 "Connecting..." screen first and imports them in a thread while the spinner turns
@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-DEFERRED = ("pydantic", "httpx", "babel", "tui_portal.billing", "tui_portal.sandbox.app", "tui_portal.portal.service")
+DEFERRED = ("msgspec", "pydantic", "httpx", "babel", "tui_portal.billing", "tui_portal.sandbox.app", "tui_portal.portal.service")
 
 
 def test_the_ui_and_the_composition_root_import_without_the_data_layers() -> None:

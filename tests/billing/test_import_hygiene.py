@@ -26,3 +26,4 @@ def test_importing_billing_loads_no_other_layer() -> None:
         if any(name == prefix or name.startswith(prefix + ".") for prefix in FORBIDDEN_PREFIXES)
     ]
     assert offending == []
+    assert "pydantic" not in loaded  # the models are msgspec Structs (billing/models.py says why)

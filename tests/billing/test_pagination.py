@@ -134,8 +134,8 @@ async def test_search_follows_next_page_tokens(make_client) -> None:
 
 
 async def test_list_not_from_the_client_cannot_fetch_more() -> None:
-    page = models.ListObject[models.Customer].model_validate(
-        {"object": "list", "has_more": True, "data": [{"id": "cus_1"}], "url": "/v1/customers"}
+    page = models.parse(
+        models.ListObject[models.Customer], {"object": "list", "has_more": True, "data": [{"id": "cus_1"}], "url": "/v1/customers"}
     )
     with pytest.raises(RuntimeError):
         await page.next_page()

@@ -49,3 +49,19 @@ def test_sanitize_text_keeps_newlines_and_printable_text() -> None:
     assert sanitize_text("a\tb\rc\x7fd\x85e") == "abcde"
     # Markup-looking text is not the client's business: it stays literal for the UI to render safely.
     assert sanitize_text("[/]Bob [@click=app.quit]x[/]") == "[/]Bob [@click=app.quit]x[/]"
+
+
+async def test_every_spelling_of_an_unsafe_character_in_the_json_text_is_caught(make_client) -> None:
+    """The walk over every string is skipped only for a text that provably needs none, so each way
+    JSON can carry an unsafe character (raw C1 or bidi, \\uXXXX, \\t \\r \\b \\f) must still be removed."""
+    spellings = ['"A\\u001bB"', '"A\\u009bB"', '"A\\u202eB"', '"A\u202eB"', '"A\u0085B"', '"A\\tB"', '"A\\rB"',
+                 '"A\\bB"', '"A\\fB"', '"A\\u0007B"']
+    replies = [httpx.Response(200, content=('{"id": "cus_1", "object": "customer", "name": ' + spelling + "}").encode())
+               for spelling in spellings]
+    clean = '{"id": "cus_1", "object": "customer", "name": "A\\nB \\"quoted\\" C:\\\\dir/x", "metadata": {"k": "v"}}'
+    recorder = Recorder([*replies, httpx.Response(200, content=clean.encode())])
+    client = make_client(recorder)
+    names = [(await client.customers.retrieve("cus_1")).name for _ in spellings]
+    assert names == ["AB"] * len(spellings)
+    untouched = await client.customers.retrieve("cus_1")
+    assert untouched.name == 'A\nB "quoted" C:\\dir/x' and untouched.metadata == {"k": "v"}

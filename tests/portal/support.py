@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 
 from tui_portal.billing import StripeClient
 from tui_portal.portal.service import PortalService
-from tui_portal.portal.config.schema import PortalConfiguration
+from tui_portal.portal.config.schema import PortalConfiguration, parse_configuration
 
 FIXED = 1_795_000_000  # 2026-11-18 16:53:20 UTC: the sandbox clock for every portal test
 
@@ -70,14 +71,14 @@ class Sandbox:
 
 def configure(configuration: PortalConfiguration, changes: dict[str, Any]) -> PortalConfiguration:
     """A copy of `configuration` with dotted-path changes, e.g. {"features.invoice_history.enabled": False}."""
-    data = configuration.model_dump()
+    data = msgspec.to_builtins(configuration)
     for path, value in changes.items():
         node = data
         parts = path.split(".")
         for part in parts[:-1]:
             node = node[part]
         node[parts[-1]] = value
-    return PortalConfiguration.model_validate(data)
+    return parse_configuration(data)
 
 
 async def price_id(sandbox: Sandbox, lookup_key: str) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tests.stripe_samples import stripe_resources
-from tui_portal.billing.models import PortalConfiguration as StripePortalConfiguration
+from tui_portal.billing.models import PortalConfiguration as StripePortalConfiguration, parse
 from tui_portal.portal.config.schema import default_configuration, from_stripe, load_configuration_file
 from tui_portal.portal.errors import ConfigurationError
-from tui_portal.portal.config.schema import CANCELLATION_REASONS
+from tui_portal.portal.config.schema import CANCELLATION_REASONS, Branding
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -117,7 +118,7 @@ def test_cancel_prorations_need_immediate_mode(tmp_path: Path) -> None:
 def test_from_stripe_official_fixture() -> None:
     resources = stripe_resources()
     raw = resources["billing_portal.configuration"]
-    model = StripePortalConfiguration.model_validate(raw)
+    model = parse(StripePortalConfiguration, raw)
     configuration = from_stripe(model)
     assert configuration.id == raw["id"]
     assert configuration.features.invoice_history.enabled == raw["features"]["invoice_history"]["enabled"]
@@ -154,7 +155,7 @@ def test_from_stripe_reads_products_conditions_and_retention_coupon() -> None:
             },
         },
     }
-    configuration = from_stripe(StripePortalConfiguration.model_validate(raw))
+    configuration = from_stripe(parse(StripePortalConfiguration, raw))
     assert configuration.tui.retention_coupon == "RETAIN25"
     assert configuration.features.invoice_history.enabled is False
     assert configuration.features.subscription_cancel.mode == "immediately"
@@ -171,8 +172,8 @@ def test_account_defaults_fill_only_unset_branding() -> None:
     configuration = default_configuration().with_account_defaults("Northwind Cloud", "#2F6FEB", "#0B1F3A")
     assert configuration.tui.branding.business_name == "Northwind Cloud"
     assert configuration.tui.branding.primary_color == "#2F6FEB"
-    mine = default_configuration().model_copy(
-        update={"tui": default_configuration().tui.model_copy(update={"branding": default_configuration().tui.branding.model_copy(update={"business_name": "Mine"})})}
+    mine = msgspec.structs.replace(
+        default_configuration(), tui=msgspec.structs.replace(default_configuration().tui, branding=Branding(business_name="Mine"))
     )
     assert mine.with_account_defaults("Northwind Cloud", None, None).tui.branding.business_name == "Mine"
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui_portal.portal.config.schema import SubscriptionUpdate
+import msgspec
+
+from tui_portal.portal.config.schema import ScheduleAtPeriodEnd, ScheduleCondition, SubscriptionUpdate
 from tui_portal.portal.rules.plans import (
     is_decreasing_amount,
     is_shortening_interval,
@@ -18,7 +20,7 @@ def price(unit_amount: int, interval: str = "month", product: str = "prod_team")
             "product": product, "recurring": {"interval": interval, "interval_count": 1}}
 
 
-UPDATE = SubscriptionUpdate.model_validate({
+UPDATE = msgspec.convert({
     "enabled": True,
     "default_allowed_updates": ["price", "quantity"],
     "products": [
@@ -26,7 +28,7 @@ UPDATE = SubscriptionUpdate.model_validate({
         {"product": "prod_team", "prices": ["q"]},
     ],
     "schedule_at_period_end": {"conditions": [{"type": "decreasing_item_amount"}, {"type": "shortening_interval"}]},
-})
+}, type=SubscriptionUpdate)
 
 
 def test_downgrade_and_fewer_seats_are_decreasing() -> None:
@@ -47,7 +49,7 @@ def test_shortening_interval() -> None:
 def test_should_schedule_follows_configured_conditions() -> None:
     assert should_schedule(UPDATE, price(2900), 1, price(900), 1)
     assert not should_schedule(UPDATE, price(900), 1, price(2900), 1)
-    only_interval = SubscriptionUpdate.model_validate({**UPDATE.model_dump(), "schedule_at_period_end": {"conditions": [{"type": "shortening_interval"}]}})
+    only_interval = msgspec.structs.replace(UPDATE, schedule_at_period_end=ScheduleAtPeriodEnd(conditions=[ScheduleCondition(type="shortening_interval")]))
     assert not should_schedule(only_interval, price(2900), 1, price(900), 1)
     assert should_schedule(only_interval, price(99000, "year"), 1, price(9900, "month"), 1)
 
@@ -57,5 +59,5 @@ def test_quantity_rules() -> None:
     assert seats.adjustable and (seats.minimum, seats.maximum) == (2, 50)
     assert seats.clamp(1) == 2 and seats.clamp(60) == 50
     assert not quantity_rule(UPDATE, "prod_team").adjustable
-    no_quantity = SubscriptionUpdate.model_validate({**UPDATE.model_dump(), "default_allowed_updates": ["price"]})
+    no_quantity = msgspec.structs.replace(UPDATE, default_allowed_updates=["price"])
     assert not quantity_rule(no_quantity, "prod_seats").adjustable

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_portal.billing.models import Coupon, Customer, PaymentMethod
+from tui_portal.billing.models import Coupon, Customer, PaymentMethod, parse
 from tui_portal.portal.config.schema import default_configuration
 from tui_portal.portal.i18n import Translator
 from tui_portal.portal.present.presenters import Presenter
@@ -37,7 +37,7 @@ def test_business_headline_defaults_to_stripes_wording() -> None:
 
 
 def test_customer_address_lines_and_empty_shipping() -> None:
-    customer = Customer.model_validate({
+    customer = parse(Customer, {
         "id": "cus_1", "name": "[/]Bob [@click=app.quit]x[/]", "email": "b@example.com",
         "address": {"line1": "Main St 1", "line2": None, "city": "Austin", "state": "TX", "postal_code": "73301", "country": "US"},
         "shipping": None,
@@ -51,7 +51,7 @@ def test_customer_address_lines_and_empty_shipping() -> None:
 
 
 def test_payment_method_label() -> None:
-    card = PaymentMethod.model_validate({
+    card = parse(PaymentMethod, {
         "id": "pm_1", "type": "card", "card": {"brand": "mastercard", "last4": "4444", "exp_month": 3, "exp_year": 2031},
     })
     view = presenter().payment_method(card, "pm_1")
@@ -68,11 +68,11 @@ def test_action_keys() -> None:
 def test_an_unpaid_invoice_says_when_stripe_charges_the_card_again() -> None:
     from tui_portal.billing.models import Invoice
 
-    retrying = Invoice.model_validate({"id": "in_1", "status": "open", "currency": "usd", "amount_due": 900,
+    retrying = parse(Invoice, {"id": "in_1", "status": "open", "currency": "usd", "amount_due": 900,
                                        "created": 1795000000, "next_payment_attempt": 1795259200})
-    given_up = Invoice.model_validate({"id": "in_2", "status": "open", "currency": "usd", "amount_due": 900,
+    given_up = parse(Invoice, {"id": "in_2", "status": "open", "currency": "usd", "amount_due": 900,
                                        "created": 1795000000, "next_payment_attempt": None})
-    paid = Invoice.model_validate({"id": "in_3", "status": "paid", "currency": "usd", "amount_due": 900,
+    paid = parse(Invoice, {"id": "in_3", "status": "paid", "currency": "usd", "amount_due": 900,
                                    "created": 1795000000, "next_payment_attempt": 1795259200})
     assert presenter().invoice_summary(retrying).next_attempt_label == (
         "The card on file will be charged again on Nov 21, 2026.")
@@ -83,7 +83,7 @@ def test_an_unpaid_invoice_says_when_stripe_charges_the_card_again() -> None:
 
 
 def _address_lines(locale: str = "en", **address: str | None) -> tuple[str, ...]:
-    customer = Customer.model_validate({"id": "cus_1", "address": address})
+    customer = parse(Customer, {"id": "cus_1", "address": address})
     view = presenter(locale).customer(customer)
     assert view.address is not None
     return view.address.lines

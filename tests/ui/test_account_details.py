@@ -124,7 +124,7 @@ async def test_each_field_reports_a_bad_value_at_the_field_keeps_it_then_saves_a
             assert target.input.value == case.invalid
             assert "Not saved" in screen.status or "Nothing was saved" in screen.status, screen.status
             after_failure = await stripe_client.customers.retrieve(customer_id)
-            assert after_failure.model_dump() == before.model_dump(), f"{case.field_name}: a rejected form changed the customer"
+            assert after_failure == before, f"{case.field_name}: a rejected form changed the customer"
 
             await type_into(pilot, target, case.valid)
             await save_details(pilot)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from tests.ui.conftest import (
     click_and_wait,
     first_subscription,
@@ -125,7 +127,7 @@ async def _configuration(client: Any, change: Any) -> Any:
     from tui_portal.portal.config.resolve import resolve_configuration
     from tui_portal.portal.config.schema import parse_configuration
 
-    data = (await resolve_configuration(client)).model_dump()
+    data = msgspec.to_builtins(await resolve_configuration(client))
     change(data)
     return parse_configuration(data)
 

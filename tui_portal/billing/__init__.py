@@ -1,4 +1,4 @@
-"""Typed async client of the Stripe REST API (httpx + pydantic).
+"""Typed async client of the Stripe REST API (httpx + msgspec).
 
 Never imports textual, the portal, the UI or the sandbox: it only speaks Stripe's wire format.
 """

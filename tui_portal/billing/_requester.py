@@ -14,7 +14,6 @@ WHY one place for all of it: money safety depends on these rules holding for eve
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import uuid
@@ -22,19 +21,20 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel
+import msgspec
 
 from tui_portal import __version__
 
 from ._encoding import encode_params
 from ._pagination import AsyncPaginator, AsyncSearchPaginator, ListObject, SearchResult
-from ._sanitize import sanitize_json
+from .models import parse
+from ._sanitize import json_text_is_clean, sanitize_json
 from ._secret import ApiKey
 from .errors import APIConnectionError, APIError, StripeError, error_from_response
 
 logger = logging.getLogger("tui_portal.billing")
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+ModelT = TypeVar("ModelT")
 Sleep = Callable[[float], Awaitable[None]]
 
 INITIAL_RETRY_DELAY_SECONDS = 0.5
@@ -190,8 +190,8 @@ class Requester:
         if not text:
             return None
         try:
-            return sanitize_json(json.loads(text))
-        except ValueError:
+            decoded = msgspec.json.decode(text)
+        except msgspec.DecodeError:
             if 200 <= response.status_code < 300:
                 raise APIError(
                     "Stripe answered with a body that is not JSON",
@@ -199,6 +199,7 @@ class Requester:
                     request_id=request_id,
                 ) from None
             return None
+        return decoded if json_text_is_clean(text) else sanitize_json(decoded)
 
     def _connection_error(
         self, method: str, path: str, exc: httpx.TransportError, *, timed_out: bool
@@ -276,7 +277,13 @@ class Requester:
         idempotency_key: str | None = None,
     ) -> ModelT:
         data = await self.request_json(method, path, params, idempotency_key=idempotency_key)
-        instance = model.model_validate(data)
+        try:
+            instance = parse(model, data)
+        except msgspec.ValidationError as error:
+            # A 2xx answer whose shape the models do not accept (a field we require came null, a
+            # number came as an object): the request may well have been applied, so say what was
+            # wrong and where, as an API error rather than a library's exception.
+            raise APIError(f"Stripe's answer to {method.upper()} {path.split('?', 1)[0]} could not be read: {error}") from None
         self.bind_embedded_lists(instance)
         return instance
 
@@ -314,20 +321,23 @@ class Requester:
         """Let lists nested in objects (``subscription.items``, ``invoice.lines``) page on via their
         own ``url``, so ``await invoice.lines.next_page()`` works like any list."""
         if isinstance(value, ListObject):
-            if not value.is_bound and value.url:
-                value.bind(self._embedded_fetcher(type(value), value.url))
+            if not value.is_bound and value.url and value.data:
+                # A parsed Struct does not remember its type parameter (``type(value)`` is plain
+                # ListObject), so the next page's item type is that of this page's items. An empty
+                # page has no next page to fetch.
+                value.bind(self._embedded_fetcher(ListObject[type(value.data[0])], value.url))  # type: ignore[misc,arg-type]
             for item in value.data:
                 self.bind_embedded_lists(item)
-        elif isinstance(value, BaseModel):
-            for field_value in value.__dict__.values():
-                self.bind_embedded_lists(field_value)
+        elif isinstance(value, msgspec.Struct):
+            for name in value.__struct_fields__:
+                self.bind_embedded_lists(getattr(value, name))
         elif isinstance(value, list):
             for item in value:
                 self.bind_embedded_lists(item)
 
     def _embedded_fetcher(self, page_model: type[ListObject[Any]], url: str) -> Callable[[dict[str, Any]], Awaitable[Any]]:
         async def fetch(extra: dict[str, Any]) -> ListObject[Any]:
-            page = await self.request_model(page_model, "GET", url, extra)
+            page: ListObject[Any] = await self.request_model(page_model, "GET", url, extra)
             page.bind(fetch)
             return page
 

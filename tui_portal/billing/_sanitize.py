@@ -22,6 +22,23 @@ from typing import Any
 _UNSAFE_CHARACTERS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+# What in a JSON text could decode to an unsafe character: one written raw (C1 controls and bidi
+# marks may be; C0 controls may not, JSON requires them escaped), or an escape other than \n, \",
+# \\ and \/. A false alarm (an escaped backslash followed by "u") only costs the full walk.
+_MAYBE_UNSAFE_JSON = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\\[bfrtu]")
+
+
+def json_text_is_clean(text: str) -> bool:
+    """Whether no string decoded from this JSON text can hold a character ``sanitize_text`` removes.
+
+    WHY: walking every string of a decoded response costs more than decoding it (3 ms of the 4 ms an
+    overview's responses take here); most responses hold nothing to remove, and one regex search
+    over the text proves it. Python's ``json.dumps`` escapes all non-ASCII by default, so such
+    senders always take the walk: correct, just not faster.
+    """
+    return _MAYBE_UNSAFE_JSON.search(text) is None
+
+
 def sanitize_text(text: str) -> str:
     """Return ``text`` without control characters (``\\n`` is kept, see module docstring)."""
     return _UNSAFE_CHARACTERS.sub("", text)

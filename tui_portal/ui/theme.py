@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from textual.theme import Theme
 
-if TYPE_CHECKING:  # the configuration (pydantic) loads with the service, after the first frame
+if TYPE_CHECKING:  # the configuration (msgspec) loads with the service, after the first frame
     from tui_portal.portal.config.schema import PortalConfiguration
 
 DARK_THEME = "portal-dark"

@@ -12,11 +12,12 @@ default configuration, built-in defaults. Business name and brand colors come fr
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import msgspec
 
 from tui_portal.portal.errors import ConfigurationError
 
@@ -66,22 +67,24 @@ BORDER_STYLES = (
 )
 
 
-class _Strict(BaseModel):
-    """Unknown keys are errors: a typo in a TOML file must not silently switch a feature off."""
+class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Unknown keys are errors: a typo in a TOML file must not silently switch a feature off.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    msgspec Structs (as the billing models): ``forbid_unknown_fields`` is inherited; ``kw_only`` is
+    not, and mypy wants ``frozen`` restated, so each subclass repeats both. Cross-field rules live in ``__post_init__``,
+    which runs on ``parse_configuration`` and on direct construction alike; a ``ValueError`` there
+    becomes a message naming the key.
+    """
 
 
-class _Lenient(BaseModel):
+class _Lenient(msgspec.Struct, frozen=True, kw_only=True):
     """For objects fetched from Stripe: newer API versions add fields we do not use."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 # --- business profile -----------------------------------------------------------------------------
 
 
-class BusinessProfile(_Strict):
+class BusinessProfile(_Strict, frozen=True, kw_only=True):
     headline: str | None = None  # None: "<business name> partners with Stripe to simplify billing."
     privacy_policy_url: str | None = None
     terms_of_service_url: str | None = None
@@ -90,62 +93,58 @@ class BusinessProfile(_Strict):
 # --- features -------------------------------------------------------------------------------------
 
 
-class CustomerUpdate(_Strict):
+class CustomerUpdate(_Strict, frozen=True, kw_only=True):
     enabled: bool = True
-    allowed_updates: list[CustomerUpdateField] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_UPDATES))
+    allowed_updates: list[CustomerUpdateField] = msgspec.field(default_factory=lambda: list(DEFAULT_ALLOWED_UPDATES))
 
 
-class InvoiceHistory(_Strict):
-    enabled: bool = True
-
-
-class PaymentMethodUpdate(_Strict):
+class InvoiceHistory(_Strict, frozen=True, kw_only=True):
     enabled: bool = True
 
 
-class CancellationReasonSettings(_Strict):
+class PaymentMethodUpdate(_Strict, frozen=True, kw_only=True):
     enabled: bool = True
-    options: list[CancellationReason] = Field(default_factory=lambda: list(CANCELLATION_REASONS))
 
 
-class SubscriptionCancel(_Strict):
+class CancellationReasonSettings(_Strict, frozen=True, kw_only=True):
+    enabled: bool = True
+    options: list[CancellationReason] = msgspec.field(default_factory=lambda: list(CANCELLATION_REASONS))
+
+
+class SubscriptionCancel(_Strict, frozen=True, kw_only=True):
     enabled: bool = True
     mode: Literal["at_period_end", "immediately"] = "at_period_end"
     proration_behavior: Literal["none", "create_prorations"] = "none"
-    cancellation_reason: CancellationReasonSettings = Field(default_factory=CancellationReasonSettings)
+    cancellation_reason: CancellationReasonSettings = msgspec.field(default_factory=CancellationReasonSettings)
 
-    @model_validator(mode="after")
-    def _prorations_only_when_immediate(self) -> SubscriptionCancel:
+    def __post_init__(self) -> None:
         # Stripe: create_prorations works only with mode=immediately (nothing prorates at a natural end).
         if self.proration_behavior == "create_prorations" and self.mode != "immediately":
             raise ValueError("proration_behavior 'create_prorations' requires mode 'immediately'")
-        return self
 
 
-class AdjustableQuantity(_Strict):
+class AdjustableQuantity(_Strict, frozen=True, kw_only=True):
     enabled: bool = False
     minimum: int = 1
     maximum: int = 99
 
-    @model_validator(mode="after")
-    def _bounds_make_sense(self) -> AdjustableQuantity:
+    def __post_init__(self) -> None:
         if self.minimum < 0 or self.maximum < self.minimum:
             raise ValueError(f"adjustable_quantity bounds are inconsistent: minimum {self.minimum}, maximum {self.maximum}")
-        return self
 
 
-class UpdatableProduct(_Strict):
+class UpdatableProduct(_Strict, frozen=True, kw_only=True):
     product: str
-    prices: list[str] = Field(default_factory=list)
-    adjustable_quantity: AdjustableQuantity = Field(default_factory=AdjustableQuantity)
+    prices: list[str] = msgspec.field(default_factory=list)
+    adjustable_quantity: AdjustableQuantity = msgspec.field(default_factory=AdjustableQuantity)
 
 
-class ScheduleCondition(_Strict):
+class ScheduleCondition(_Strict, frozen=True, kw_only=True):
     type: Literal["decreasing_item_amount", "shortening_interval"]
 
 
-class ScheduleAtPeriodEnd(_Strict):
-    conditions: list[ScheduleCondition] = Field(default_factory=list)
+class ScheduleAtPeriodEnd(_Strict, frozen=True, kw_only=True):
+    conditions: list[ScheduleCondition] = msgspec.field(default_factory=list)
 
     def has(self, condition_type: str) -> bool:
         for condition in self.conditions:
@@ -154,12 +153,12 @@ class ScheduleAtPeriodEnd(_Strict):
         return False
 
 
-class SubscriptionUpdate(_Strict):
+class SubscriptionUpdate(_Strict, frozen=True, kw_only=True):
     enabled: bool = False
-    default_allowed_updates: list[Literal["price", "promotion_code", "quantity"]] = Field(default_factory=list)
-    products: list[UpdatableProduct] = Field(default_factory=list, max_length=10)
+    default_allowed_updates: list[Literal["price", "promotion_code", "quantity"]] = msgspec.field(default_factory=list)
+    products: Annotated[list[UpdatableProduct], msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
     proration_behavior: Literal["none", "create_prorations", "always_invoice"] = "none"
-    schedule_at_period_end: ScheduleAtPeriodEnd = Field(default_factory=ScheduleAtPeriodEnd)
+    schedule_at_period_end: ScheduleAtPeriodEnd = msgspec.field(default_factory=ScheduleAtPeriodEnd)
     billing_cycle_anchor: Literal["now", "unchanged"] | None = None
     trial_update_behavior: Literal["end_trial", "continue_trial"] = "end_trial"
 
@@ -173,61 +172,54 @@ class SubscriptionUpdate(_Strict):
         return self.enabled and update in self.default_allowed_updates
 
 
-class Features(_Strict):
-    customer_update: CustomerUpdate = Field(default_factory=CustomerUpdate)
-    invoice_history: InvoiceHistory = Field(default_factory=InvoiceHistory)
-    payment_method_update: PaymentMethodUpdate = Field(default_factory=PaymentMethodUpdate)
-    subscription_cancel: SubscriptionCancel = Field(default_factory=SubscriptionCancel)
-    subscription_update: SubscriptionUpdate = Field(default_factory=SubscriptionUpdate)
+class Features(_Strict, frozen=True, kw_only=True):
+    customer_update: CustomerUpdate = msgspec.field(default_factory=CustomerUpdate)
+    invoice_history: InvoiceHistory = msgspec.field(default_factory=InvoiceHistory)
+    payment_method_update: PaymentMethodUpdate = msgspec.field(default_factory=PaymentMethodUpdate)
+    subscription_cancel: SubscriptionCancel = msgspec.field(default_factory=SubscriptionCancel)
+    subscription_update: SubscriptionUpdate = msgspec.field(default_factory=SubscriptionUpdate)
 
 
 # --- [tui] ------------------------------------------------------------------------------------------
 
 
-class Branding(_Strict):
+class Branding(_Strict, frozen=True, kw_only=True):
     business_name: str | None = None  # None: the account's business name
     primary_color: str | None = None  # None: account settings.branding.primary_color
     secondary_color: str | None = None
     border: str = "round"
     logo: str | None = None  # ASCII art, shown literally
 
-    @field_validator("border")
-    @classmethod
-    def _known_border(cls, value: str) -> str:
-        if value not in BORDER_STYLES:
-            raise ValueError(f"unknown border {value!r}; choose one of {', '.join(BORDER_STYLES)}")
-        return value
-
-    @field_validator("primary_color", "secondary_color")
-    @classmethod
-    def _hex_color(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        digits = value[1:] if value.startswith("#") else ""
-        if len(digits) not in (3, 6) or any(c not in "0123456789abcdefABCDEF" for c in digits):
-            raise ValueError(f"colors are written like '#2F6FEB', got {value!r}")
-        return value
+    def __post_init__(self) -> None:
+        if self.border not in BORDER_STYLES:
+            raise ValueError(f"border: unknown border {self.border!r}; choose one of {', '.join(BORDER_STYLES)}")
+        for name, value in (("primary_color", self.primary_color), ("secondary_color", self.secondary_color)):
+            if value is None:
+                continue
+            digits = value[1:] if value.startswith("#") else ""
+            if len(digits) not in (3, 6) or any(c not in "0123456789abcdefABCDEF" for c in digits):
+                raise ValueError(f"{name}: colors are written like '#2F6FEB', got {value!r}")
 
 
-class TuiSettings(_Strict):
+class TuiSettings(_Strict, frozen=True, kw_only=True):
     retention_coupon: str | None = None  # coupon id offered before a cancel completes; None: no offer
     ssh_keys: bool = True  # customers manage the SSH keys they log in with; off where nobody uses `ssh`
     locale: str = "en"  # used when the customer has no preferred_locales
     theme: Literal["dark", "light"] = "dark"
-    branding: Branding = Field(default_factory=Branding)
+    branding: Branding = msgspec.field(default_factory=Branding)
 
 
 # --- the whole configuration ------------------------------------------------------------------------
 
 
-class PortalConfiguration(_Strict):
+class PortalConfiguration(_Strict, frozen=True, kw_only=True):
     """The complete portal configuration (Stripe names, plus `tui`)."""
 
     id: str | None = None  # bpc_... when it came from Stripe
-    business_profile: BusinessProfile = Field(default_factory=BusinessProfile)
+    business_profile: BusinessProfile = msgspec.field(default_factory=BusinessProfile)
     default_return_url: str | None = None
-    features: Features = Field(default_factory=Features)
-    tui: TuiSettings = Field(default_factory=TuiSettings)
+    features: Features = msgspec.field(default_factory=Features)
+    tui: TuiSettings = msgspec.field(default_factory=TuiSettings)
 
     def with_account_defaults(
         self, business_name: str | None, primary_color: str | None, secondary_color: str | None
@@ -243,9 +235,9 @@ class PortalConfiguration(_Strict):
             updates["secondary_color"] = secondary_color
         if not updates:
             return self
-        new_branding = branding.model_copy(update=updates)
-        new_tui = self.tui.model_copy(update={"branding": new_branding})
-        return self.model_copy(update={"tui": new_tui})
+        new_branding = msgspec.structs.replace(branding, **updates)
+        new_tui = msgspec.structs.replace(self.tui, branding=new_branding)
+        return msgspec.structs.replace(self, tui=new_tui)
 
 
 def default_configuration() -> PortalConfiguration:
@@ -253,15 +245,27 @@ def default_configuration() -> PortalConfiguration:
     return PortalConfiguration()
 
 
-def _describe_validation_error(error: ValidationError, source: str) -> str:
-    problems = []
-    for item in error.errors():
-        location = ".".join(str(part) for part in item["loc"])
-        if item["type"] == "extra_forbidden":
-            problems.append(f"unknown key '{location}'")
-        else:
-            problems.append(f"'{location}': {item['msg']}")
-    return f"Invalid portal configuration in {source}: " + "; ".join(problems)
+_ERROR_AT = re.compile(r"^(?P<message>.*) - at `\$(?P<path>[^`]*)`$", re.S)
+_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(?P<name>[^`]*)`$")
+
+
+def _describe_validation_error(error: msgspec.ValidationError, source: str) -> str:
+    """msgspec's "Object contains unknown field `enabeld` - at `$.features.subscription_cancel`" as
+    "unknown key 'features.subscription_cancel.enabeld'" (TOML's dotted names, list indexes as
+    ``.0``). msgspec stops at the first problem, so one is reported per attempt."""
+    text = str(error)
+    matched = _ERROR_AT.match(text)
+    message, path = (matched["message"], matched["path"]) if matched else (text, "")
+    location = re.sub(r"\[(\d+)\]", r".\1", path).lstrip(".")
+    field_problem = re.match(r"^(?P<name>[a-z_]+): (?P<message>.*)$", message, re.S)
+    if field_problem:  # a __post_init__ rule about one field: name that field, not its table
+        location = f"{location}.{field_problem['name']}" if location else field_problem["name"]
+        message = field_problem["message"]
+    unknown = _UNKNOWN_FIELD.match(message)
+    if unknown:
+        key = f"{location}.{unknown['name']}" if location else unknown["name"]
+        return f"Invalid portal configuration in {source}: unknown key '{key}'"
+    return f"Invalid portal configuration in {source}: '{location}': {message}"
 
 
 def parse_configuration(data: dict[str, Any], source: str = "configuration") -> PortalConfiguration:
@@ -272,8 +276,8 @@ def parse_configuration(data: dict[str, Any], source: str = "configuration") -> 
     """
     portal_tables = {name: value for name, value in data.items() if name != "connection"}
     try:
-        return PortalConfiguration.model_validate(portal_tables)
-    except ValidationError as error:
+        return msgspec.convert(portal_tables, type=PortalConfiguration)
+    except msgspec.ValidationError as error:
         raise ConfigurationError(_describe_validation_error(error, source)) from None
 
 
@@ -293,15 +297,15 @@ def load_configuration_file(path: str | Path) -> PortalConfiguration:
 # --- from a Stripe billing_portal.configuration ------------------------------------------------------
 
 
-class _StripeAdjustableQuantity(_Lenient):
+class _StripeAdjustableQuantity(_Lenient, frozen=True, kw_only=True):
     enabled: bool = False
     minimum: int | None = None
     maximum: int | None = None
 
 
-class _StripeProduct(_Lenient):
+class _StripeProduct(_Lenient, frozen=True, kw_only=True):
     product: str
-    prices: list[str] = Field(default_factory=list)
+    prices: list[str] = msgspec.field(default_factory=list)
     adjustable_quantity: _StripeAdjustableQuantity | None = None
 
 
@@ -310,9 +314,9 @@ def _as_dict(value: Any) -> dict[str, Any]:
         return {}
     if isinstance(value, dict):
         return value
-    dump = getattr(value, "model_dump", None)
-    if dump is not None:
-        return dict(dump())
+    if isinstance(value, msgspec.Struct):  # a billing model
+        built: dict[str, Any] = msgspec.to_builtins(value)
+        return built
     return dict(value)
 
 
@@ -351,7 +355,7 @@ def from_stripe(stripe_configuration: Any) -> PortalConfiguration:
     )
     products = []
     for product_raw in update_raw.get("products") or []:
-        product = _StripeProduct.model_validate(_as_dict(product_raw))
+        product = msgspec.convert(_as_dict(product_raw), type=_StripeProduct, strict=False)
         entry: dict[str, Any] = {"product": product.product, "prices": list(product.prices)}
         quantity = product.adjustable_quantity
         if quantity is not None:
