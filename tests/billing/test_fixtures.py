@@ -33,7 +33,7 @@ MODEL_FOR_RESOURCE: dict[str, type[msgspec.Struct]] = {
     "coupon": models.Coupon,
     "promotion_code": models.PromotionCode,
     "discount": models.Discount,
-    "billing_portal.configuration": models.PortalConfiguration,
+    "billing_portal.configuration": models.BillingPortalConfiguration,
     "billing_portal.session": models.PortalSession,
     "test_helpers.test_clock": models.TestClock,
     "event": models.Event,
@@ -82,7 +82,7 @@ def test_invoice_sample_has_parent_and_typed_lines() -> None:
 
 
 def test_portal_configuration_sample_has_typed_features() -> None:
-    configuration = models.parse(models.PortalConfiguration, resources()["billing_portal.configuration"])
+    configuration = models.parse(models.BillingPortalConfiguration, resources()["billing_portal.configuration"])
     features = configuration.features
     assert features.customer_update is not None
     assert features.customer_update.allowed_updates == ["email", "tax_id"]

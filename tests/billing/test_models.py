@@ -123,7 +123,7 @@ def _stripe_package_classes() -> dict[type[msgspec.Struct], Any]:
         models.SubscriptionSchedule: stripe.SubscriptionSchedule, models.Invoice: stripe.Invoice,
         models.InvoiceLineItem: stripe.InvoiceLineItem, models.InvoiceItem: stripe.InvoiceItem, models.Coupon: stripe.Coupon,
         models.PromotionCode: stripe.PromotionCode, models.Discount: stripe.Discount,
-        models.PortalConfiguration: stripe.billing_portal.Configuration, models.PortalSession: stripe.billing_portal.Session,
+        models.BillingPortalConfiguration: stripe.billing_portal.Configuration, models.PortalSession: stripe.billing_portal.Session,
         models.TestClock: stripe.test_helpers.TestClock,
     }
 

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from tests.stripe_samples import stripe_resources
-from tui_portal.billing.models import PortalConfiguration as StripePortalConfiguration, parse
+from tui_portal.billing.models import BillingPortalConfiguration as StripePortalConfiguration, parse
 from tui_portal.portal.config.schema import default_configuration, from_stripe, load_configuration_file
 from tui_portal.portal.errors import ConfigurationError
 from tui_portal.portal.config.schema import CANCELLATION_REASONS, Branding

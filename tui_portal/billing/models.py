@@ -85,7 +85,7 @@ __all__ = [
     "PromotionCode",
     "Discount",
     "DiscountRef",
-    "PortalConfiguration",
+    "BillingPortalConfiguration",
     "PortalSession",
     "TestClock",
     "Event",
@@ -997,7 +997,7 @@ class PortalFeatures(StripeModel, kw_only=True):
     subscription_update: SubscriptionUpdateFeature | None = None
 
 
-class PortalConfiguration(StripeObject, kw_only=True):
+class BillingPortalConfiguration(StripeObject, kw_only=True):
     """``billing_portal.configuration``."""
 
     active: bool | None = None
@@ -1023,7 +1023,7 @@ class PortalFlow(StripeModel, kw_only=True):
 class PortalSession(StripeObject, kw_only=True):
     """``billing_portal.session``."""
 
-    configuration: str | PortalConfiguration | None = None
+    configuration: str | BillingPortalConfiguration | None = None
     customer: str | None = None
     url: str | None = None
     return_url: str | None = None

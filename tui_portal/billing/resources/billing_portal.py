@@ -8,23 +8,23 @@ from typing import Any
 
 from .._pagination import AsyncPaginator
 from .._requester import Requester
-from ..models import PortalConfiguration, PortalSession
+from ..models import BillingPortalConfiguration, PortalSession
 from ._base import Resource, path_id, with_expand
 
 
 class PortalConfigurations(Resource):
-    def list(self, *, expand: Sequence[str] | None = None, **params: Any) -> AsyncPaginator[PortalConfiguration]:
-        return self._requester.list(PortalConfiguration, "/v1/billing_portal/configurations", with_expand(params, expand))
+    def list(self, *, expand: Sequence[str] | None = None, **params: Any) -> AsyncPaginator[BillingPortalConfiguration]:
+        return self._requester.list(BillingPortalConfiguration, "/v1/billing_portal/configurations", with_expand(params, expand))
 
-    async def retrieve(self, configuration_id: str, *, expand: Sequence[str] | None = None) -> PortalConfiguration:
+    async def retrieve(self, configuration_id: str, *, expand: Sequence[str] | None = None) -> BillingPortalConfiguration:
         path = f"/v1/billing_portal/configurations/{path_id(configuration_id, 'configuration_id')}"
-        return await self._requester.request_model(PortalConfiguration, "GET", path, with_expand({}, expand))
+        return await self._requester.request_model(BillingPortalConfiguration, "GET", path, with_expand({}, expand))
 
     async def create(
         self, *, idempotency_key: str | None = None, expand: Sequence[str] | None = None, **params: Any
-    ) -> PortalConfiguration:
+    ) -> BillingPortalConfiguration:
         return await self._requester.request_model(
-            PortalConfiguration,
+            BillingPortalConfiguration,
             "POST",
             "/v1/billing_portal/configurations",
             with_expand(params, expand),
@@ -38,10 +38,10 @@ class PortalConfigurations(Resource):
         idempotency_key: str | None = None,
         expand: Sequence[str] | None = None,
         **params: Any,
-    ) -> PortalConfiguration:
+    ) -> BillingPortalConfiguration:
         path = f"/v1/billing_portal/configurations/{path_id(configuration_id, 'configuration_id')}"
         return await self._requester.request_model(
-            PortalConfiguration, "POST", path, with_expand(params, expand), idempotency_key=idempotency_key
+            BillingPortalConfiguration, "POST", path, with_expand(params, expand), idempotency_key=idempotency_key
         )
 
 
