@@ -701,6 +701,7 @@ class InvoiceLineItem(StripeObject):
     parent: LineItemParent | None = None
     pricing: Pricing | None = None
     metadata: Metadata | None = None
+    proration: bool | None = None  # up to acacia; basil+ flags it under parent
 
     @property
     def is_proration(self) -> bool:
