@@ -774,6 +774,7 @@ class Invoice(StripeModel):
     last_finalization_error: ErrorDetails | None = None
     metadata: Metadata | None = None
     test_clock: Union[str, TestClock, None] = None
+    subscription_proration_date: int | None = None  # up to acacia; basil+ has it under parent.subscription_details
 
     @property
     def subscription_id(self) -> str | None:
