@@ -22,6 +22,7 @@ __all__ = [
     "StripeModel",
     "StripeObject",
     "expandable_id",
+    "parse",
     "ListObject",
     "SearchResult",
     "Deleted",
@@ -78,6 +79,13 @@ def expandable_id(value: str | StripeObject | None) -> str | None:
 
 
 ModelT = TypeVar("ModelT", bound=StripeObject)
+ParsedT = TypeVar("ParsedT", bound=StripeModel)
+
+
+def parse(model: type[ParsedT], data: Any) -> ParsedT:
+    """Decoded JSON (dicts, lists, str, int...) as a ``model``: the one way to build a model from data,
+    whichever model library is underneath."""
+    return model.model_validate(data)
 
 
 class Deleted(StripeModel):
