@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_portal.billing.models import Price
+from tui_portal.billing.models import Price, parse
 from tui_portal.portal.config.schema import SubscriptionUpdate
 from tui_portal.portal.rules.plans import (
     is_decreasing_amount,
@@ -13,9 +13,9 @@ from tui_portal.portal.rules.plans import (
 
 
 def price(unit_amount: int, interval: str = "month", product: str = "prod_team") -> Price:
-    return Price.model_validate({"id": f"price_{product}_{interval}_{unit_amount}", "unit_amount": unit_amount,
-                                 "currency": "usd", "product": product,
-                                 "recurring": {"interval": interval, "interval_count": 1}})
+    return parse(Price, {"id": f"price_{product}_{interval}_{unit_amount}", "unit_amount": unit_amount,
+                         "currency": "usd", "product": product,
+                         "recurring": {"interval": interval, "interval_count": 1}})
 
 
 UPDATE = SubscriptionUpdate.model_validate({

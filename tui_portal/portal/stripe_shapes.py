@@ -13,7 +13,6 @@ from tui_portal.billing.models import (
     Coupon,
     Discount,
     Invoice,
-    InvoiceLineItem,
     PromotionCode,
     StripeObject,
     SubscriptionSchedule,
@@ -52,14 +51,3 @@ def schedule_is_ours(schedule: str | SubscriptionSchedule) -> bool:
     if isinstance(schedule, str):
         return False
     return PORTAL_SCHEDULE_MARK in (schedule.metadata or {})
-
-
-def is_proration(line: InvoiceLineItem) -> bool:
-    """True for a proration credit or debit line: basil+ flags it under ``parent`` (on either kind
-    of details), older versions on the line itself."""
-    parent = line.parent
-    if parent is not None:
-        for details in (parent.subscription_item_details, parent.invoice_item_details):
-            if details is not None and details.proration:
-                return True
-    return bool(line.proration)

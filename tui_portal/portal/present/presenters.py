@@ -30,7 +30,7 @@ from tui_portal.portal.present import labels
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.present.formatting import address_locality_lines, format_day, format_percent, format_period, money
 from tui_portal.portal.i18n import N_, Translator
-from tui_portal.portal.stripe_shapes import ENDED_STATUSES, coupon_of, expanded_coupon, is_proration, object_id, schedule_is_ours
+from tui_portal.portal.stripe_shapes import ENDED_STATUSES, coupon_of, expanded_coupon, object_id, schedule_is_ours
 from tui_portal.portal.views import (
     AddressView,
     BrandingView,
@@ -485,7 +485,7 @@ class Presenter:
             amount=self.money(line.amount, line.currency or currency),
             quantity=line.quantity,
             period_label=(format_period(period.start, period.end, self.locale) or None) if period is not None else None,
-            is_proration=is_proration(line),
+            is_proration=line.is_proration,
         )
 
     def preview_line(self, line: InvoiceLineItem, currency: str, period: tuple[int, int] | None = None) -> PreviewLineView:

@@ -41,7 +41,6 @@ from tui_portal.portal.stripe_shapes import (
     PORTAL_SCHEDULE_MARK,
     coupon_of,
     expanded_coupon,
-    is_proration,
     object_id,
     schedule_is_ours,
 )
@@ -473,7 +472,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         products = (coupon.applies_to.products if coupon.applies_to is not None else None) or None
         remaining: list[int] = []
         for line in _lines(invoice):
-            if line.discountable is False or is_proration(line):
+            if line.discountable is False or line.is_proration:
                 continue
             details = line.pricing.price_details if line.pricing is not None else None
             product = details.product if details is not None else None
@@ -494,7 +493,7 @@ class PlanChangesMixin(PromotionCodesMixin):
     @staticmethod
     def _from_pending_item(line: InvoiceLineItem) -> bool:
         """A line of an invoice item already waiting for the next invoice (e.g. an earlier proration)."""
-        if is_proration(line):
+        if line.is_proration:
             return True
         parent = line.parent
         if parent is None:
@@ -577,7 +576,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             return period_end
         latest_end = None
         for line in _lines(preview):
-            if is_proration(line):
+            if line.is_proration:
                 continue
             end = line.period.end if line.period is not None else None
             if end is not None and (latest_end is None or end > latest_end):
