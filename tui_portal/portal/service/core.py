@@ -143,7 +143,7 @@ class ServiceCore:
     @property
     def live_mode(self) -> bool:
         """True with a live key: real cards are charged, so every screen says LIVE MODE."""
-        return bool(getattr(self.client, "is_live", False))
+        return self.client.is_live
 
     @property
     def locale(self) -> str:
