@@ -110,7 +110,8 @@ class BusinessView:
 
 @dataclass(frozen=True)
 class FeaturesView:
-    """Which actions the configuration allows; the UI hides what is off (the service refuses it too)."""
+    """Which actions the configuration allows (`portal/rules/capabilities.py`); the UI hides what is
+    off and the service refuses it."""
 
     switch_plan: bool
     update_quantity: bool
@@ -124,6 +125,7 @@ class FeaturesView:
     customer_update: bool
     allowed_updates: tuple[str, ...]  # subset of address, email, name, phone, shipping, tax_id
     ssh_keys: bool  # the customer's SSH login keys ([tui] ssh_keys)
+    tax_ids: bool = False  # the tax ID page: customer_update allows tax_id
 
 
 # --------------------------------------------------------------------------------------------------
@@ -238,14 +240,24 @@ class SubscriptionView:
     discounts: tuple[DiscountView, ...]
     scheduled_change: ScheduledChangeView | None
     is_multi_item: bool  # multi-item subscriptions are cancel-only (as in Stripe)
-    can_change_plan: bool  # configuration allows, single item, not canceled, not canceling
+    # What the customer may do now, decided by `portal/rules/capabilities.py` (the service refuses
+    # exactly what these flags deny); each `*_reason` says why not, translated (None when allowed).
+    can_change_plan: bool  # switch price: updates allowed, single licensed item, running, no merchant schedule
     can_cancel: bool
-    can_renew: bool  # canceled at period end and period not over yet
+    can_renew: bool  # set to cancel (at period end or on a date) and not ended yet
     cancellation_feedback: str | None  # cancellation_details.feedback
     cancellation_comment: str | None
     # Set only on the view a change returns: what the change did, in words ("Your plan will end on
     # Dec 2, 2026. It stays active until then.").
     outcome_label: str | None = None
+    can_change_quantity: bool = False  # as can_change_plan, for a product listed with adjustable quantity
+    can_apply_promotion_code: bool = False
+    has_adjustable_quantity: bool = False  # a per-seat plan (shown with its quantity even when it cannot change now)
+    change_plan_reason: str | None = None
+    change_quantity_reason: str | None = None
+    promotion_code_reason: str | None = None
+    cancel_reason: str | None = None
+    renew_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The command palette (ctrl+p): the current screen's actions plus Help and the theme switch.
 
-A screen offers its actions by defining `palette_commands() -> list[PaletteCommand]`, so the palette
-only lists what can be done where the customer is (the overview lists exactly its visible buttons).
+A portal screen's `palette_commands()` lists the entries of its action table (ui/actions.py) that are
+possible now, so the palette only offers what can be done where the customer is, exactly as the
+footer and `check_action` do (the overview lists exactly its visible buttons).
 Titles are displayed literally; Textual parses `help` as markup, so it is escaped here.
 
 Textual's palette has two English texts of its own ("Search for commands…" and "No matches found");

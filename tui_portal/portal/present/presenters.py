@@ -30,7 +30,8 @@ from tui_portal.portal.present import labels
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.present.formatting import address_locality_lines, format_day, format_percent, format_period, money
 from tui_portal.portal.i18n import N_, Translator
-from tui_portal.portal.stripe_shapes import ENDED_STATUSES, coupon_of, expanded_coupon, object_id, schedule_is_ours
+from tui_portal.portal.rules import capabilities
+from tui_portal.portal.stripe_shapes import coupon_of, expanded_coupon, object_id, schedule_is_ours
 from tui_portal.portal.views import (
     AddressView,
     BrandingView,
@@ -79,23 +80,25 @@ class Presenter:
     # --- configuration ---------------------------------------------------------------------------
 
     def features(self) -> FeaturesView:
-        features = self.configuration.features
-        update = features.subscription_update
+        configuration = self.configuration
+        features = configuration.features
         cancel = features.subscription_cancel
         customer_update = features.customer_update
+        can_cancel = capabilities.cancellation(configuration).allowed
         return FeaturesView(
-            switch_plan=update.allows("price"),
-            update_quantity=update.allows("quantity"),
-            promotion_codes=update.allows("promotion_code"),
-            cancel=cancel.enabled,
+            switch_plan=capabilities.switch_price(configuration).allowed,
+            update_quantity=capabilities.quantity_updates(configuration).allowed,
+            promotion_codes=capabilities.promotion_codes(configuration).allowed,
+            cancel=can_cancel,
             cancel_mode=cancel.mode,
-            cancellation_reasons=cancel.enabled and cancel.cancellation_reason.enabled,
-            retention_offer=cancel.enabled and self.configuration.tui.retention_coupon is not None,
-            invoice_history=features.invoice_history.enabled,
-            payment_methods=features.payment_method_update.enabled,
-            customer_update=customer_update.enabled and bool(customer_update.allowed_updates),
+            cancellation_reasons=can_cancel and cancel.cancellation_reason.enabled,
+            retention_offer=can_cancel and configuration.tui.retention_coupon is not None,
+            invoice_history=capabilities.invoice_history(configuration).allowed,
+            payment_methods=capabilities.payment_methods(configuration).allowed,
+            customer_update=capabilities.billing_details(configuration).allowed,
             allowed_updates=tuple(customer_update.allowed_updates) if customer_update.enabled else (),
-            ssh_keys=self.configuration.tui.ssh_keys,
+            ssh_keys=capabilities.ssh_keys(configuration).allowed,
+            tax_ids=capabilities.tax_ids(configuration).allowed,
         )
 
     def business(self, account_name: str | None) -> BusinessView:
@@ -389,8 +392,8 @@ class Presenter:
         ended_at = subscription.ended_at
         period_start = subscription.items.data[0].current_period_start if subscription.items.data else None
         period_end = subscription.items.data[0].current_period_end if subscription.items.data else None
-        ended = status in ENDED_STATUSES
-        canceling = not ended and (cancel_at_period_end or cancel_at is not None)
+        ended = capabilities.is_ended(subscription)
+        canceling = capabilities.is_canceling(subscription)
 
         if ended:
             status_label = labels.label(labels.SUBSCRIPTION_STATUS, status, self.translator)
@@ -413,16 +416,12 @@ class Presenter:
 
         discounts = tuple(self.discount(discount) for discount in subscription.discounts or [])
         scheduled = self.scheduled_change(subscription, product_names, prices or {})
-        features = self.configuration.features
-        update = features.subscription_update
-        can_change = (
-            update.enabled
-            and (update.allows("price") or update.allows("quantity") or update.allows("promotion_code"))
-            and len(items) == 1
-            and not ended
-            and not canceling
-            and (scheduled is None or scheduled.made_by_portal)
-        )
+        configuration = self.configuration
+        change_plan = capabilities.change_plan(configuration, subscription)
+        change_quantity = capabilities.change_quantity(configuration, subscription)
+        promotion_code = capabilities.apply_promotion_code(configuration, subscription)
+        cancel = capabilities.cancel(configuration, subscription)
+        renew = capabilities.renew(subscription)
         details = subscription.cancellation_details
         return SubscriptionView(
             id=subscription.id,
@@ -443,11 +442,19 @@ class Presenter:
             discounts=discounts,
             scheduled_change=scheduled,
             is_multi_item=len(items) > 1,
-            can_change_plan=can_change,
-            can_cancel=features.subscription_cancel.enabled and not ended and not canceling,
-            can_renew=canceling and cancel_at_period_end and not ended,
+            can_change_plan=change_plan.allowed,
+            can_cancel=cancel.allowed,
+            can_renew=renew.allowed,
             cancellation_feedback=details.feedback if details is not None else None,
             cancellation_comment=details.comment if details is not None else None,
+            can_change_quantity=change_quantity.allowed,
+            can_apply_promotion_code=promotion_code.allowed,
+            has_adjustable_quantity=capabilities.has_adjustable_quantity(configuration, subscription),
+            change_plan_reason=change_plan.text(self.translator),
+            change_quantity_reason=change_quantity.text(self.translator),
+            promotion_code_reason=promotion_code.text(self.translator),
+            cancel_reason=cancel.text(self.translator),
+            renew_reason=renew.text(self.translator),
         )
 
     # --- invoices ---------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from tui_portal.portal.errors import (
     ActionNotAllowed,
     FieldError,
     NotFound,
-    PlanChangeBlocked,
 )
-from tui_portal.portal.stripe_shapes import ENDED_STATUSES, coupon_of, object_id, schedule_is_ours
+from tui_portal.portal.rules import capabilities
+from tui_portal.portal.stripe_shapes import ENDED_STATUSES, coupon_of, object_id
 from tui_portal.portal.rules.input_validation import clean
 from tui_portal.portal.views import (
     Action,
@@ -47,10 +47,7 @@ class CancellationMixin(ServiceCore):
     """Cancel, retention offer, renew."""
 
     def _require_cancel(self) -> None:
-        self._require(
-            self.configuration.features.subscription_cancel.enabled,
-            self._("Canceling is not available in this portal. Please contact us."),
-        )
+        self._enforce(capabilities.cancellation(self.configuration))
 
     def _reason_views(self) -> tuple[CancellationReasonView, ...]:
         settings = self.configuration.features.subscription_cancel.cancellation_reason
@@ -83,10 +80,9 @@ class CancellationMixin(ServiceCore):
         )
 
     def _check_cancelable(self, subscription: Subscription) -> None:
-        if subscription.status in ENDED_STATUSES:
-            raise ActionNotAllowed(self._("This subscription has already ended."))
-        if subscription.cancel_at_period_end or subscription.cancel_at is not None:
-            raise ActionNotAllowed(self._("This subscription is already set to cancel."))
+        """Refuse what the overview does not offer: an ended or canceling plan, or one with a change
+        the business arranged (canceling would drop its schedule)."""
+        self._enforce(capabilities.cancel(self.configuration, subscription))
 
     async def _retention_offer_for(self, subscription: Subscription) -> RetentionOfferView | None:
         coupon_id = self.configuration.tui.retention_coupon
@@ -223,11 +219,7 @@ class CancellationMixin(ServiceCore):
             subscription = await self._fresh_subscription(subscription_id)
             self._check_cancelable(subscription)
             schedule = subscription.schedule
-            if schedule is not None:
-                if not schedule_is_ours(schedule):
-                    raise PlanChangeBlocked(
-                        _("A change to this subscription has already been arranged with us. Please contact us to cancel.")
-                    )
+            if schedule is not None:  # the portal's own (_check_cancelable refused anyone else's)
                 # Canceling drops the portal's own pending plan change.
                 await self._call(
                     self.client.subscription_schedules.release(
@@ -308,10 +300,7 @@ class CancellationMixin(ServiceCore):
         async def change() -> SubscriptionView:
             await self._customer()
             subscription = await self._fresh_subscription(subscription_id)
-            if subscription.status in ENDED_STATUSES:
-                raise ActionNotAllowed(self._("This subscription has already ended and cannot be renewed."))
-            if not subscription.cancel_at_period_end and subscription.cancel_at is None:
-                raise ActionNotAllowed(self._("This subscription is not set to cancel."))
+            self._enforce(capabilities.renew(subscription))
             params: dict[str, Any] = {"cancel_at_period_end": False}
             if subscription.cancel_at is not None and not subscription.cancel_at_period_end:
                 params = {"cancel_at": ""}

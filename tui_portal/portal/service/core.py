@@ -23,6 +23,7 @@ from tui_portal.portal.service.settle import is_ambiguous
 from tui_portal.logs import log_event
 from tui_portal.portal.errors import FeatureDisabled, NotFound, NotYourObject, PortalError, ServiceUnavailable
 from tui_portal.portal.i18n import Translator, choose_locale
+from tui_portal.portal.rules.capabilities import Capability
 from tui_portal.portal.present.presenters import Presenter
 from tui_portal.portal.stripe_shapes import ENDED_STATUSES, Reference, object_id
 from tui_portal.portal.views import Action, SubscriptionView
@@ -417,6 +418,11 @@ class ServiceCore:
     def _require(self, enabled: bool, message: str) -> None:
         if not enabled:
             raise FeatureDisabled(message)
+
+    def _enforce(self, answer: Capability) -> None:
+        """Refuse what `portal/rules/capabilities.py` denies, with its reason and error type: the
+        same answer the views' flags show, so the UI never offers what is refused here."""
+        answer.enforce(self.translator)
 
     @staticmethod
     def _kept_discounts(subscription: Subscription) -> list[dict[str, str]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from tui_portal.billing.models import TaxId
 from tui_portal.portal.present import labels
+from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
 from tui_portal.portal.errors import FieldError
 from tui_portal.portal.rules.input_validation import (
@@ -32,11 +33,7 @@ class CustomerDetailsMixin(ServiceCore):
     """Editing the customer's own details and tax IDs."""
 
     def _require_detail(self, detail: str) -> None:
-        customer_update = self.configuration.features.customer_update
-        self._require(
-            customer_update.enabled and detail in customer_update.allowed_updates,
-            self._("This detail cannot be changed in this portal. Please contact us."),
-        )
+        self._enforce(capabilities.edit_detail(self.configuration, detail))
 
     async def customer_details(self) -> CustomerDetailsView:
         """Current name, email, phone, addresses and tax IDs, plus what may be edited."""

@@ -7,6 +7,7 @@ import asyncio
 import os
 from pathlib import Path
 from tui_portal.billing.models import Invoice, InvoiceLineItem
+from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CACHED_INVOICE_DETAILS, MAX_LIST, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, NotFound, PaymentError
 from tui_portal.portal.stripe_shapes import object_id
@@ -23,10 +24,7 @@ class InvoicesMixin(ServiceCore):
     """Invoice pages and details."""
 
     def _require_invoices(self) -> None:
-        self._require(
-            self.configuration.features.invoice_history.enabled,
-            self._("Invoice history is not available in this portal."),
-        )
+        self._enforce(capabilities.invoice_history(self.configuration))
 
     async def invoice_page(
         self, starting_after: str | None = None, ending_before: str | None = None, limit: int = 10

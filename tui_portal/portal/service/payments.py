@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from tui_portal.billing.models import Customer, PaymentMethod, SetupIntent
 from tui_portal.portal.present import labels
+from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, FieldError
 from tui_portal.portal.stripe_shapes import LIVE_STATUSES, PORTAL_SCHEDULE_MARK, object_id
@@ -22,10 +23,7 @@ class PaymentMethodsMixin(ServiceCore):
     """Cards on file and adding new ones."""
 
     def _require_payment_methods(self) -> None:
-        self._require(
-            self.configuration.features.payment_method_update.enabled,
-            self._("Payment methods cannot be changed in this portal. Please contact us."),
-        )
+        self._enforce(capabilities.payment_methods(self.configuration))
 
     @staticmethod
     def _default_payment_method_id(customer: Customer) -> str | None:

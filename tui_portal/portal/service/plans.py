@@ -28,6 +28,7 @@ from tui_portal.portal.errors import (
     PortalError,
     QuantityOutOfRange,
 )
+from tui_portal.portal.rules import capabilities
 from tui_portal.portal.rules.plans import (
     QuantityRule,
     offered_price_ids,
@@ -37,7 +38,6 @@ from tui_portal.portal.rules.plans import (
     should_schedule,
 )
 from tui_portal.portal.stripe_shapes import (
-    ENDED_STATUSES,
     PORTAL_SCHEDULE_MARK,
     coupon_of,
     expanded_coupon,
@@ -90,33 +90,11 @@ class PlanChangesMixin(PromotionCodesMixin):
     """Switching price and quantity, now or at period end."""
 
     def _require_updates(self) -> None:
-        update = self.configuration.features.subscription_update
-        self._require(
-            update.enabled and bool(update.default_allowed_updates),
-            self._("Changing your plan is not available in this portal."),
-        )
+        self._enforce(capabilities.subscription_updates(self.configuration))
 
     def _check_changeable(self, subscription: Subscription) -> None:
-        """Refuse plan changes the portal cannot make safely (mirrors Stripe's portal rules)."""
-        if subscription.status in ENDED_STATUSES:
-            raise PlanChangeBlocked(self._("This subscription has ended and can no longer be changed."))
-        if subscription.cancel_at_period_end or subscription.cancel_at is not None:
-            raise PlanChangeBlocked(self._("This subscription is set to cancel. Renew it first to change the plan."))
-        if len(subscription.items.data) != 1:
-            raise PlanChangeBlocked(
-                self._("This subscription has several products; it can only be canceled here. Contact us to change it.")
-            )
-        price = subscription.items.data[0].price
-        if price.recurring is not None and price.recurring.usage_type == "metered":
-            raise PlanChangeBlocked(self._("Usage-based plans cannot be changed here. Contact us to change it."))
-        schedule = subscription.schedule
-        if schedule is not None and not schedule_is_ours(schedule):
-            raise PlanChangeBlocked(
-                self._(
-                    "A change to this subscription has already been arranged with us, so the plan cannot be "
-                    "changed here. Please contact us to change it."
-                )
-            )
+        """Refuse plan changes the portal cannot make safely (the rules the overview's flags show)."""
+        self._enforce(capabilities.changeable(subscription))
 
     def _quantity_view(self, rule: QuantityRule) -> QuantityRuleView:
         if rule.adjustable:
@@ -207,7 +185,7 @@ class PlanChangesMixin(PromotionCodesMixin):
 
         promo = None
         if promotion_code:
-            self._require(update.allows("promotion_code"), _("Promotion codes cannot be used in this portal."))
+            self._enforce(capabilities.promotion_codes(self.configuration))
             promo = await self._find_promotion_code(promotion_code, subscription)
 
         item_changes = new_price.id != current_price.id or new_quantity != current_quantity
@@ -271,7 +249,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         if price_id is None or price_id == current_price.id:
             return current_price
         update = self.configuration.features.subscription_update
-        self._require(update.allows("price"), _("Switching plans is not available in this portal."))
+        self._enforce(capabilities.switch_price(self.configuration))
         candidate = catalog.get(price_id)
         if price_id not in offered_price_ids(update) or candidate is None or not self._price_offerable(candidate, current_price):
             raise FieldError("price", _("This plan is not available to switch to."))
@@ -292,7 +270,7 @@ class PlanChangesMixin(PromotionCodesMixin):
                 return current_quantity
             return rule.clamp(current_quantity) if rule.adjustable else 1
         if (quantity != current_quantity or not same_product) and not rule.adjustable and quantity != 1:
-            self._require(update.allows("quantity"), _("Changing the quantity is not available in this portal."))
+            self._enforce(capabilities.quantity_updates(self.configuration))
             raise QuantityOutOfRange(_("The quantity of this plan cannot be changed."), 1, 1)
         if rule.adjustable and not (rule.minimum <= quantity <= rule.maximum):
             raise QuantityOutOfRange(
@@ -618,13 +596,12 @@ class PlanChangesMixin(PromotionCodesMixin):
         """
         _ = self._
         self._require_updates()
-        update = self.configuration.features.subscription_update
         if preview.new_price_id != preview.current_price_id:
-            self._require(update.allows("price"), _("Switching plans is not available in this portal."))
+            self._enforce(capabilities.switch_price(self.configuration))
         if preview.new_quantity != preview.current_quantity:
-            self._require(update.allows("quantity"), _("Changing the quantity is not available in this portal."))
+            self._enforce(capabilities.quantity_updates(self.configuration))
         if preview.promotion_code is not None:
-            self._require(update.allows("promotion_code"), _("Promotion codes cannot be used in this portal."))
+            self._enforce(capabilities.promotion_codes(self.configuration))
         action = preview.action
         context = self._change_context.setdefault(action.key, {})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tui_portal.billing.models import PromotionCode, Subscription
 from tui_portal.portal.service.core import ServiceCore
 from tui_portal.portal.errors import PromotionCodeInvalid
+from tui_portal.portal.rules import capabilities
 from tui_portal.portal.stripe_shapes import coupon_of, expanded_coupon, object_id
 from tui_portal.portal.rules.input_validation import clean
 from tui_portal.portal.views import PromotionCodeView
@@ -89,9 +90,10 @@ class PromotionCodesMixin(ServiceCore):
         cannot be used (PromotionCodeInvalid with `reason`: unknown, inactive, expired, used_up,
         other_customer, restricted, already_applied). FeatureDisabled when promotion codes are not allowed.
         """
-        update = self.configuration.features.subscription_update
-        self._require(update.allows("promotion_code"), self._("Promotion codes cannot be used in this portal."))
+        self._enforce(capabilities.promotion_codes(self.configuration))
         await self._customer()
         subscription = await self._owned_subscription(subscription_id) if subscription_id else None
+        if subscription is not None:
+            self._enforce(capabilities.apply_promotion_code(self.configuration, subscription))
         promo = await self._find_promotion_code(code, subscription)
         return self._presenter.promotion_code(promo)

@@ -7,6 +7,7 @@ client, and the service's cached customer is dropped when its metadata (where ke
 
 from __future__ import annotations
 
+from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import ServiceCore
 from tui_portal.portal.login.key_registry import RegisteredKey, SshKeyRegistry
 from tui_portal.portal.views import Action
@@ -14,7 +15,7 @@ from tui_portal.portal.views import Action
 
 class SshKeysMixin(ServiceCore):
     def _ssh_key_registry(self) -> SshKeyRegistry:
-        self._require(self.configuration.tui.ssh_keys, self._("SSH keys cannot be managed in this portal."))
+        self._enforce(capabilities.ssh_keys(self.configuration))
         return SshKeyRegistry(self.client, self.customer_id, translator=self.translator)
 
     async def ssh_keys(self) -> list[RegisteredKey]:

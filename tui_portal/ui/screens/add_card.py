@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
@@ -17,6 +16,7 @@ from textual.widgets.option_list import Option
 from tui_portal.portal.errors import PortalError
 from tui_portal.portal.views import SetupResult, TestCardView
 from tui_portal.ui.resources import stylesheet
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.safe import hyperlink, literal
 from tui_portal.ui.screens.base import N_, PortalModal
 from tui_portal.ui.widgets.card_setup_qr import CardSetupQR
@@ -26,7 +26,7 @@ class SandboxCardPickerModal(PortalModal[str | None]):
     """Choose a Stripe test card; dismisses with its test payment method id, or None."""
 
     CSS_PATH = stylesheet("payment_methods.tcss")
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+    ACTIONS = ActionTable(ScreenAction("cancel", N_("Cancel"), key="escape", palette=False))
 
     def __init__(self, test_cards: tuple[TestCardView, ...]) -> None:
         super().__init__()
@@ -73,10 +73,11 @@ class HostedCardSetupModal(PortalModal[SetupResult | None]):
     """Stripe-hosted card setup: link + QR code, waiting for completion; None when cancelled."""
 
     CSS_PATH = stylesheet("payment_methods.tcss")
-    BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel")),
-        Binding("o", "open_link", N_("Open in browser")),
-    ]
+    ACTIONS = ActionTable(
+        ScreenAction("cancel", N_("Cancel"), key="escape", palette=False),
+        ScreenAction("open_link", N_("Open in browser"), key="o", palette=False,
+                     available=lambda screen: screen._url is not None),  # once Stripe's page exists
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -123,11 +124,6 @@ class HostedCardSetupModal(PortalModal[SetupResult | None]):
             status.update(literal(error.user_message))
             return
         self.dismiss(result)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open_link":
-            return self._url is not None
-        return True
 
     @on(Button.Pressed, "#hosted-setup-open")
     def _open_pressed(self) -> None:

@@ -1,7 +1,9 @@
 """The base class of every portal screen: header, body, footer, translated bindings.
 
 Subclasses implement `compose_body()` and set `TITLE_MSGID` (an English msgid, translated at
-runtime). `self._("...")` translates with the app's translator; `self.service` is the app's
+runtime). What a screen lets the customer do is declared once, in `ACTIONS` (ui/actions.py): its
+`BINDINGS`, `check_action` and command palette entries are derived from that table here.
+`self._("...")` translates with the app's translator; `self.service` is the app's
 PortalService. Screens read the app only through `PortalHost` (ui/host.py) and ask it for navigation
 with messages (ui/messages.py): `self.open_screen(name, **kwargs)`, `self.go_back()` (Escape) and
 `self.flow_done(message)` post them. `?` opens help.
@@ -10,12 +12,14 @@ with messages (ui/messages.py): `self.open_screen(name, **kwargs)`, `self.go_bac
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
+from tui_portal.ui.actions import ActionTable, ScreenAction, find_action, palette_actions
+from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.messages import FlowDone, GoBack, OpenScreen, ScreenRequest
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.widgets.header import PortalHeader
@@ -48,7 +52,32 @@ def translate_bindings(node: Any, translate: Any) -> None:
 
 
 class PortalScreenMixin:
-    """Helpers shared by full screens and modals."""
+    """Helpers shared by full screens and modals, and the plumbing of their action tables."""
+
+    ACTIONS: ClassVar[ActionTable] = ActionTable()
+
+    def __init_subclass__(cls, **options: Any) -> None:
+        # Runs before Textual's DOMNode.__init_subclass__ (later in the MRO) merges the class's BINDINGS.
+        if "BINDINGS" in cls.__dict__:  # a second, separate declaration could drift from the table
+            raise TypeError(f"{cls.__name__}: declare ACTIONS (ui/actions.py); BINDINGS are derived from them")
+        if "ACTIONS" in cls.__dict__:
+            cls.BINDINGS = cls.ACTIONS.bindings()  # type: ignore[attr-defined]
+        super().__init_subclass__(**options)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Textual's question, answered from the screen's declared actions (True for the rest)."""
+        declared = find_action(type(self), action, parameters)
+        return True if declared is None else declared.check(self)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """The declared palette entries that are possible now, in palette order; each runs its action
+        through Textual (so through `check_action` too), as its key would."""
+        return [self.palette_command(action) for action in palette_actions(type(self)) if action.is_available(self)]
+
+    def palette_command(self, action: ScreenAction) -> PaletteCommand:
+        return PaletteCommand(self._(action.palette_label or action.label),
+                              self._(action.palette_help) if action.palette_help else "",
+                              partial(self.run_action, action.action))  # type: ignore[attr-defined]
 
     @property
     def portal(self) -> PortalHost:
@@ -87,10 +116,10 @@ class PortalScreen(PortalScreenMixin, Screen[ResultT]):
     """A full screen with the portal header and a footer."""
 
     TITLE_MSGID: ClassVar[str] = ""
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", N_("Back")),
-        Binding("question_mark", "help", N_("Help"), key_display="?"),
-    ]
+    ACTIONS = ActionTable(
+        ScreenAction("back", N_("Back"), key="escape", palette=False),
+        ScreenAction("help", N_("Help"), key="question_mark", key_display="?", palette=False),
+    )
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)

@@ -15,14 +15,13 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from tui_portal.portal.errors import FieldError, PortalError, ServiceUnavailable
 from tui_portal.portal.views import Action, AddressInput, ShippingInput
 from tui_portal.portal.views import AddressView, CustomerDetailsView, CustomerView
-from tui_portal.ui.commands import PaletteCommand
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -79,7 +78,11 @@ class BillingDetailsScreen(PortalScreen[None]):
 
     CSS_PATH = [stylesheet("account_forms.tcss"), stylesheet("billing_details.tcss")]
     TITLE_MSGID = N_("Billing details")
-    BINDINGS = [Binding("ctrl+s", "save", N_("Save"))]
+    ACTIONS = ActionTable(
+        ScreenAction("save", N_("Save"), key="ctrl+s", palette_help=N_("Billing details")),
+        ScreenAction("open_tax_ids", N_("Manage tax IDs"), palette_help=N_("Billing details"),
+                     available=lambda screen: "tax_id" in screen._allowed),
+    )
 
     SECTION_ORDER = ("name", "email", "phone", "address", "shipping")
 
@@ -137,12 +140,6 @@ class BillingDetailsScreen(PortalScreen[None]):
         """Back from the tax ID screen: show the tax IDs as they are now."""
         if self._saved and "tax_id" in self._allowed:
             self.refresh_tax_ids()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        commands = [PaletteCommand(self._("Save"), self._("Billing details"), self.action_save)]
-        if "tax_id" in self._allowed:
-            commands.append(PaletteCommand(self._("Manage tax IDs"), self._("Billing details"), self._open_tax_ids))
-        return commands
 
     # ---- loading ----------------------------------------------------------------------------
 
@@ -269,7 +266,7 @@ class BillingDetailsScreen(PortalScreen[None]):
         self.action_save()
 
     @on(Button.Pressed, "#open-tax-ids")
-    def _open_tax_ids(self) -> None:
+    def action_open_tax_ids(self) -> None:
         self.open_screen("tax_ids")
 
     def action_save(self) -> None:

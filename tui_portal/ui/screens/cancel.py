@@ -17,7 +17,7 @@ from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, Ra
 from tui_portal.portal.errors import PortalError
 from tui_portal.portal.config.schema import CANCELLATION_REASONS
 from tui_portal.portal.views import Action, CancelOptionsView, CancellationReasonView, SubscriptionView
-from tui_portal.ui.commands import PaletteCommand
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens import apply as changes
@@ -43,6 +43,12 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
 
     TITLE_MSGID = N_("Cancel plan")
     CSS_PATH = stylesheet("cancel.tcss")
+
+    ACTIONS = ActionTable(
+        ScreenAction("keep_plan", N_("Keep plan"), palette_help=N_("Leave without canceling"),
+                     available=lambda screen: screen.options is not None
+                     and screen.query_one(ContentSwitcher).current != "step-result"),
+    )
 
     def __init__(self, subscription_id: str | None = None, flow: str | None = None) -> None:
         super().__init__()
@@ -121,11 +127,6 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self.query_one("#cancel-steps").display = True
         self.query_one("#keep-plan", Button).focus()
 
-    def palette_commands(self) -> list[PaletteCommand]:
-        if self.options is not None and self.query_one(ContentSwitcher).current != "step-result":
-            return [PaletteCommand(self._("Keep plan"), self._("Leave without canceling"), self._keep)]
-        return []
-
     def _show_step(self, step: str, focus: str) -> None:
         self.query_one(ContentSwitcher).current = step
         self.query_one(focus).focus()
@@ -133,7 +134,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
     # ---- confirm -> offer -> reason ---------------------------------------------------------
 
     @on(Button.Pressed, "#keep-plan")
-    def _keep(self) -> None:
+    def action_keep_plan(self) -> None:
         """Keeping the plan finishes a deep-linked cancel flow too: with after_completion="exit" the
         session ends (saying nothing changed) instead of landing on the overview."""
         if self.portal.flow_ends_session:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalModal
@@ -25,11 +25,11 @@ class ConfirmScreen(PortalModal[bool]):
     """Yes/no confirmation with the consequences spelled out in `body`."""
 
     CSS_PATH = stylesheet("confirm.tcss")
-    BINDINGS = [
-        Binding("escape", "answer(False)", N_("Cancel")),
-        Binding("n", "answer(False)", N_("No"), show=False),
-        Binding("y", "answer(True)", N_("Yes"), show=False),
-    ]
+    ACTIONS = ActionTable(
+        ScreenAction("answer(False)", N_("Cancel"), key="escape", palette=False),
+        ScreenAction("answer(False)", N_("No"), key="n", show=False, palette=False),
+        ScreenAction("answer(True)", N_("Yes"), key="y", show=False, palette=False),
+    )
 
     def __init__(
         self,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -31,7 +30,7 @@ class HelpScreen(PortalScreen[None]):
 
     TITLE_MSGID = N_("Help")
     CSS_PATH = stylesheet("help.tcss")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("question_mark", "back", N_("Close help"), key_display="?")]
+    ACTIONS = ActionTable(ScreenAction("back", N_("Close help"), key="question_mark", key_display="?", palette=False))
 
     def __init__(self) -> None:
         super().__init__()

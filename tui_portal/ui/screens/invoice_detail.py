@@ -16,14 +16,13 @@ from pathlib import Path
 from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Static
 
 from tui_portal.portal.errors import PortalError, ServiceUnavailable
 from tui_portal.portal.views import InvoiceDetailView, InvoicePaymentResult, Money
-from tui_portal.ui.commands import PaletteCommand
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import cell, hyperlink, literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -65,11 +64,16 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
 
     CSS_PATH = [stylesheet("account_forms.tcss"), stylesheet("invoice_detail.tcss")]
     TITLE_MSGID = N_("Invoice")
-    BINDINGS = [
-        Binding("u", "pay", N_("Pay now")),
-        Binding("o", "open_page", N_("Open invoice page")),
-        Binding("s", "save_pdf", N_("Save PDF")),
-    ]
+    # Offered only when this invoice allows them (no dead keys).
+    ACTIONS = ActionTable(
+        ScreenAction("pay", N_("Pay now"), key="u", palette_help=N_("Invoice"),
+                     available=lambda screen: screen._can_pay()),
+        ScreenAction("open_page", N_("Open invoice page"), key="o", palette_help=N_("Invoice"),
+                     available=lambda screen: screen.invoice is not None
+                     and screen.invoice.summary.hosted_invoice_url is not None),
+        ScreenAction("save_pdf", N_("Save PDF"), key="s", palette_help=N_("Invoice"),
+                     available=lambda screen: screen._can_save_pdf()),
+    )
 
     def __init__(self, invoice_id: str, **_options: object) -> None:
         super().__init__()
@@ -196,27 +200,6 @@ class InvoiceDetailScreen(InvoicePaymentMixin, PortalScreen[None]):
             and self.invoice.summary.status == "open"
             and self.invoice.summary.amount_remaining.minor > 0
         )
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer "pay", "open page" and "save PDF" only when this invoice allows them (no dead keys)."""
-        if action == "pay":
-            return self._can_pay()
-        if action == "open_page":
-            return self.invoice is not None and self.invoice.summary.hosted_invoice_url is not None
-        if action == "save_pdf":
-            return self._can_save_pdf()
-        return True
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        """"Open invoice page" / "Save PDF" when this invoice has them (as in the footer)."""
-        commands = []
-        if self.check_action("pay", ()):
-            commands.append(PaletteCommand(self._("Pay now"), self._("Invoice"), self.action_pay))
-        if self.check_action("open_page", ()):
-            commands.append(PaletteCommand(self._("Open invoice page"), self._("Invoice"), self.action_open_page))
-        if self.check_action("save_pdf", ()):
-            commands.append(PaletteCommand(self._("Save PDF"), self._("Invoice"), self.action_save_pdf))
-        return commands
 
     # ---- paying ------------------------------------------------------------------------------
 

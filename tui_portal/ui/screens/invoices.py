@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui_portal.portal.errors import PortalError, ServiceUnavailable
 from tui_portal.portal.views import InvoicePageView
-from tui_portal.ui.commands import PaletteCommand
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -33,10 +32,13 @@ class InvoicesScreen(PortalScreen[None]):
 
     CSS_PATH = stylesheet("invoices.tcss")
     TITLE_MSGID = N_("Invoices")
-    BINDINGS = [
-        Binding("n", "next_page", N_("Next page")),
-        Binding("p", "previous_page", N_("Previous page")),
-    ]
+    # "Next page" on the last page and "Previous page" on the first are hidden (no dead keys).
+    ACTIONS = ActionTable(
+        ScreenAction("next_page", N_("Next page"), key="n", palette_help=N_("Invoices"),
+                     available=lambda screen: screen.page is not None and screen.page.has_more),
+        ScreenAction("previous_page", N_("Previous page"), key="p", palette_help=N_("Invoices"),
+                     available=lambda screen: screen.page is not None and screen.page.has_previous),
+    )
 
     def __init__(self, page_size: int | None = None, **_options: object) -> None:
         """`page_size`: invoices per page; by default as many as the terminal shows at once."""
@@ -118,14 +120,6 @@ class InvoicesScreen(PortalScreen[None]):
         last = first + len(page.invoices) - 1
         return self._("Page {page} · invoices {first}–{last}", page=self.page_number, first=first, last=last)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide "Next page" on the last page and "Previous page" on the first (no dead keys)."""
-        if action == "next_page":
-            return self.page is not None and self.page.has_more
-        if action == "previous_page":
-            return self.page is not None and self.page.has_previous
-        return True
-
     def action_next_page(self) -> None:
         if self.page is not None and self.page.has_more and self.page.last_id:
             self.load_page(self.page_number + 1, starting_after=self.page.last_id)
@@ -133,15 +127,6 @@ class InvoicesScreen(PortalScreen[None]):
     def action_previous_page(self) -> None:
         if self.page is not None and self.page.has_previous and self.page.first_id:
             self.load_page(max(1, self.page_number - 1), ending_before=self.page.first_id)
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        """Next/previous page when there is one (as in the footer)."""
-        commands = []
-        if self.check_action("next_page", ()):
-            commands.append(PaletteCommand(self._("Next page"), self._("Invoices"), self.action_next_page))
-        if self.check_action("previous_page", ()):
-            commands.append(PaletteCommand(self._("Previous page"), self._("Invoices"), self.action_previous_page))
-        return commands
 
     # ---- detail -----------------------------------------------------------------------------
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import hyperlink, literal
 from tui_portal.ui.screens.base import N_, PortalModal
@@ -24,10 +24,10 @@ class LinkScreen(PortalModal[None]):
     """Shows one (already vetted, http/https) URL as a hyperlink, as text and, on request, as a QR code."""
 
     CSS_PATH = stylesheet("link.tcss")
-    BINDINGS = [
-        Binding("escape", "close", N_("Close")),
-        Binding("q", "toggle_qr", N_("QR code")),
-    ]
+    ACTIONS = ActionTable(
+        ScreenAction("close", N_("Close"), key="escape", palette=False),
+        ScreenAction("toggle_qr", N_("QR code"), key="q", palette=False),
+    )
 
     def __init__(self, url: str, title: str | None = None) -> None:
         super().__init__()

@@ -7,18 +7,16 @@ enables and what the installed screens support, so nothing on screen is a dead e
 
 from __future__ import annotations
 
-from functools import partial
-from typing import ClassVar
+from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, LoadingIndicator, Static
 
 from tui_portal.portal.errors import PortalError
 from tui_portal.portal.views import Action, InvoicePaymentResult, OverviewView, SubscriptionView
-from tui_portal.ui.commands import PaletteCommand
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.navigation import screen_available
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import hyperlink, literal
@@ -37,6 +35,18 @@ AREA_LABELS: dict[str, str] = {
     "tax_ids": N_("Tax IDs"),
     "ssh_keys": N_("SSH keys"),
 }
+# area screen name -> its key, the key's label (msgid; the footer is short) and whether the footer shows it
+AREA_KEYS: tuple[tuple[str, str, str, bool], ...] = (
+    ("payment_methods", "m", N_("Payment methods"), True),
+    ("invoices", "i", N_("Invoices"), True),
+    ("billing_details", "b", N_("Billing information"), False),
+    ("tax_ids", "x", N_("Tax IDs"), False),
+    ("ssh_keys", "k", N_("SSH keys"), False),
+)
+
+
+def _area_enabled(area: str) -> Callable[[OverviewScreen], bool]:
+    return lambda screen: area in screen._enabled_areas()
 
 
 class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
@@ -44,20 +54,35 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
 
     TITLE_MSGID = N_("Overview")
     CSS_PATH = stylesheet("overview.tcss")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "plans", N_("Change plan")),
-        Binding("s", "quantity", N_("Change quantity")),
-        Binding("c", "cancel", N_("Cancel plan")),
-        Binding("n", "renew", N_("Renew plan")),
-        Binding("m", "area('payment_methods')", N_("Payment methods")),
-        Binding("i", "area('invoices')", N_("Invoices")),
-        Binding("b", "area('billing_details')", N_("Billing information"), show=False),
-        Binding("x", "area('tax_ids')", N_("Tax IDs"), show=False),
-        Binding("k", "area('ssh_keys')", N_("SSH keys"), show=False),
-        Binding("u", "pay_open_invoice", N_("Pay unpaid invoice")),
-        Binding("r", "return_to_business", N_("Return to the website"), show=False),
-        Binding("ctrl+r", "reload", N_("Reload"), show=False),
-    ]
+    ACTIONS = ActionTable(
+        ScreenAction("back", N_("Back"), key="escape", palette=False, available=lambda screen: False),  # home
+        ScreenAction("plans", N_("Change plan"), key="p", palette_help=N_("Subscription"),
+                     available=lambda screen: screen.can_on_any("plans")),
+        ScreenAction("quantity", N_("Change quantity"), key="s", palette_help=N_("Subscription"),
+                     available=lambda screen: screen.can_on_any("quantity")),
+        ScreenAction("cancel", N_("Cancel plan"), key="c", palette_help=N_("Subscription"),
+                     available=lambda screen: screen.can_on_any("cancel")),
+        ScreenAction("renew", N_("Renew plan"), key="n", palette_help=N_("Subscription"),
+                     available=lambda screen: screen.can_on_any("renew")),
+        *(ScreenAction(f"area('{area}')", key_label, key=key, show=show, palette_label=AREA_LABELS[area],
+                       palette_help=N_("Open this page"),
+                       available=_area_enabled(area))
+          for area, key, key_label, show in AREA_KEYS),
+        ScreenAction("pay_open_invoice", N_("Pay unpaid invoice"), key="u", palette_help=N_("Invoices"),
+                     available=lambda screen: screen.data is not None and bool(screen.data.open_invoices)),
+        ScreenAction("return_to_business", N_("Return to the website"), key="r", show=False,
+                     palette_label=N_("Return to the business's website"), palette_help=N_("Link"),
+                     available=lambda screen: screen.data is not None and bool(screen.data.business.return_url)),
+        # The links at the foot of the overview, reachable from the keyboard too.
+        ScreenAction("open_terms", N_("Terms of service"), palette_help=N_("Link"),
+                     available=lambda screen: screen.data is not None
+                     and bool(screen.data.business.terms_of_service_url)),
+        ScreenAction("open_privacy", N_("Privacy policy"), palette_help=N_("Link"),
+                     available=lambda screen: screen.data is not None
+                     and bool(screen.data.business.privacy_policy_url)),
+        ScreenAction("reload", N_("Reload"), key="ctrl+r", show=False, palette_help=N_("Fetch the latest data")),
+        palette_first=("pay_open_invoice", "plans", "quantity", "renew", "cancel"),
+    )
 
     def __init__(self, data: OverviewView | None = None) -> None:
         """`data`: an overview the app already fetched (at start); the screen then draws it at once
@@ -182,10 +207,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         """The seat count, for a per-seat plan or any quantity above one (the price is the total)."""
         if subscription.is_multi_item or not subscription.items:
             return ""
-        update = self.service.configuration.features.subscription_update
-        product = update.product(subscription.items[0].product_id)
-        per_seat = product is not None and product.adjustable_quantity.enabled
-        if subscription.quantity > 1 or per_seat:
+        if subscription.quantity > 1 or subscription.has_adjustable_quantity:
             return self._("Quantity: {quantity}", quantity=subscription.quantity)
         return ""
 
@@ -201,29 +223,23 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     # ---- what is possible -------------------------------------------------------------------
 
     def _can(self, action: str, subscription: SubscriptionView) -> bool:
-        """Whether `action` applies to `subscription` under this configuration and installation."""
+        """Whether `action` applies to `subscription`: the view's flag (the portal's one rule, which
+        the service enforces) and whether this installation has the screen."""
         if self.data is None:
             return False
-        features = self.data.features
         if action == "plans":
-            return features.switch_plan and subscription.can_change_plan and screen_available("plans")
+            return subscription.can_change_plan and screen_available("plans")
         if action == "quantity":
-            return self._quantity_adjustable(subscription) and screen_available("quantity")
+            return subscription.can_change_quantity and screen_available("quantity")
         if action == "cancel":
-            return features.cancel and subscription.can_cancel and screen_available("cancel")
+            return subscription.can_cancel and screen_available("cancel")
         if action == "renew":
             return subscription.can_renew
         return False
 
-    def _quantity_adjustable(self, subscription: SubscriptionView) -> bool:
-        """Quantity can change when the configuration lists the product with adjustable_quantity."""
-        if self.data is None or not self.data.features.update_quantity:
-            return False
-        if not subscription.can_change_plan or subscription.is_multi_item or not subscription.items:
-            return False
-        update = self.service.configuration.features.subscription_update
-        product = update.product(subscription.items[0].product_id)
-        return product is not None and product.adjustable_quantity.enabled
+    def can_on_any(self, action: str) -> bool:
+        """Whether `action` applies to one of the subscriptions (the keys act on the first such)."""
+        return self._first_subscription_for(action) is not None
 
     def _first_subscription_for(self, action: str) -> SubscriptionView | None:
         if self.data is None:
@@ -241,59 +257,10 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             "payment_methods": features.payment_methods,
             "invoices": features.invoice_history,
             "billing_details": features.customer_update,
-            "tax_ids": features.customer_update and "tax_id" in features.allowed_updates,
+            "tax_ids": features.tax_ids,
             "ssh_keys": features.ssh_keys,
         }
         return [area for area in AREA_LABELS if enabled[area] and screen_available(area)]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide bindings for things that are not possible here (they vanish from the footer)."""
-        if action == "back":
-            return False
-        if action in ("plans", "quantity", "cancel", "renew"):
-            return self._first_subscription_for(action) is not None
-        if action == "area":
-            return bool(parameters) and parameters[0] in self._enabled_areas()
-        if action == "return_to_business":
-            return self.data is not None and bool(self.data.business.return_url)
-        if action == "pay_open_invoice":
-            return self.data is not None and bool(self.data.open_invoices)
-        return True
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        commands: list[PaletteCommand] = []
-        if self.check_action("pay_open_invoice", ()):
-            commands.append(
-                PaletteCommand(self._("Pay unpaid invoice"), self._("Invoices"), self.action_pay_open_invoice)
-            )
-        for action, label in (
-            ("plans", N_("Change plan")),
-            ("quantity", N_("Change quantity")),
-            ("renew", N_("Renew plan")),
-            ("cancel", N_("Cancel plan")),
-        ):
-            if self._first_subscription_for(action) is not None:
-                commands.append(
-                    PaletteCommand(self._(label), self._("Subscription"), partial(self._run_on_first, action))
-                )
-        for area in self._enabled_areas():
-            commands.append(
-                PaletteCommand(self._(AREA_LABELS[area]), self._("Open this page"), partial(self.action_area, area))
-            )
-        if self.check_action("return_to_business", ()):
-            commands.append(
-                PaletteCommand(self._("Return to the business's website"), self._("Link"),
-                               self.action_return_to_business)
-            )
-        if self.data is not None:  # the footer links, reachable from the keyboard too
-            business = self.data.business
-            for url, label in ((business.terms_of_service_url, N_("Terms of service")),
-                               (business.privacy_policy_url, N_("Privacy policy"))):
-                if url:
-                    commands.append(PaletteCommand(self._(label), self._("Link"),
-                                                   partial(self.portal.open_link, url, self._(label))))
-        commands.append(PaletteCommand(self._("Reload"), self._("Fetch the latest data"), self.action_reload))
-        return commands
 
     # ---- data -------------------------------------------------------------------------------
 
@@ -369,6 +336,14 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
 
     def action_reload(self) -> None:
         self.load(refresh=True)
+
+    def action_open_terms(self) -> None:
+        if self.data is not None and self.data.business.terms_of_service_url:
+            self.portal.open_link(self.data.business.terms_of_service_url, self._("Terms of service"))
+
+    def action_open_privacy(self) -> None:
+        if self.data is not None and self.data.business.privacy_policy_url:
+            self.portal.open_link(self.data.business.privacy_policy_url, self._("Privacy policy"))
 
     def action_return_to_business(self) -> None:
         if self.data is not None and self.data.business.return_url:

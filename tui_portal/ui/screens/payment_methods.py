@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from tui_portal.portal.errors import PortalError, ServiceUnavailable
 from tui_portal.portal.views import Action
 from tui_portal.portal.views import PaymentMethodView, SetupResult
-from tui_portal.ui.commands import PaletteCommand
+from tui_portal.ui.actions import KEEP, ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal, template
 from tui_portal.ui.screens.add_card import HostedCardSetupModal, SandboxCardPickerModal
@@ -33,11 +32,15 @@ class PaymentMethodsScreen(PortalScreen[None]):
 
     CSS_PATH = stylesheet("payment_methods.tcss")
     TITLE_MSGID = N_("Payment methods")
-    BINDINGS = [
-        Binding("d", "make_default", N_("Make default")),
-        Binding("r", "remove", N_("Remove")),
-        Binding("a", "add_card", N_("Add a card")),
-    ]
+    # Without cards, "d" and "r" stay in the footer and say there is no card to choose.
+    ACTIONS = ActionTable(
+        ScreenAction("make_default", N_("Make default"), key="d", palette_help=N_("Payment methods"),
+                     available=lambda screen: screen.has_cards, when_unavailable=KEEP),
+        ScreenAction("remove", N_("Remove"), key="r", palette_help=N_("Payment methods"),
+                     available=lambda screen: screen.has_cards, when_unavailable=KEEP),
+        ScreenAction("add_card", N_("Add a card"), key="a", palette_help=N_("Payment methods")),
+        palette_first=("add_card",),
+    )
 
     def __init__(self, flow: str | None = None, **_flow_options: object) -> None:
         super().__init__()
@@ -62,14 +65,9 @@ class PaymentMethodsScreen(PortalScreen[None]):
         self.query_one("#cards-empty").display = False
         self.load_cards()
 
-    def palette_commands(self) -> list[PaletteCommand]:
-        """The footer's actions, for the command palette (ctrl+p)."""
-        area = self._("Payment methods")
-        commands = [PaletteCommand(self._("Add a card"), area, self.action_add_card)]
-        if self.query_one(CardList).cards:
-            commands.append(PaletteCommand(self._("Make default"), area, self.action_make_default))
-            commands.append(PaletteCommand(self._("Remove"), area, self.action_remove))
-        return commands
+    @property
+    def has_cards(self) -> bool:
+        return bool(self.query_one(CardList).cards)
 
     # ---- list -------------------------------------------------------------------------------
 

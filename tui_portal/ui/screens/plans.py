@@ -7,18 +7,16 @@ same idempotency key, also when retried after an error).
 
 from __future__ import annotations
 
-from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_portal.portal.errors import ActionNotAllowed, FieldError, PortalError, PromotionCodeInvalid
 from tui_portal.portal.views import ChangePreview, ChangeResult, PlanChoicesView
-from tui_portal.ui.commands import PaletteCommand
+from tui_portal.ui.actions import KEEP, ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -35,9 +33,19 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
 
     TITLE_MSGID = N_("Change plan")
     CSS_PATH = stylesheet("plans.tcss")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "preview", N_("Preview")),
-    ]
+    # ctrl+s stays in the footer on every step; it previews only while choosing.
+    ACTIONS = ActionTable(
+        ScreenAction("preview", N_("Preview"), key="ctrl+s", palette_label=N_("Preview change"),
+                     palette_help=N_("See what it costs"), when_unavailable=KEEP,
+                     available=lambda screen: screen.choices is not None and screen.step_is("step-choose")),
+        ScreenAction("to_quantity", N_("Change quantity"), palette_help=N_("Subscription"),
+                     available=lambda screen: screen.choices is not None and screen.step_is("step-choose")
+                     and screen.choices.quantity.adjustable),
+        ScreenAction("confirm_change", N_("Confirm change"), palette_help=N_("Subscription"),
+                     available=lambda screen: screen.step_is("step-preview")),
+        ScreenAction("choose_again", N_("Choose again"), palette_help=N_("Subscription"),
+                     available=lambda screen: screen.step_is("step-preview")),
+    )
 
     def __init__(
         self,
@@ -125,18 +133,6 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
         self.query_one("#promotion").display = choices.promotion_codes_allowed
         self.query_one("#to-quantity").display = choices.quantity.adjustable
 
-    def palette_commands(self) -> list[PaletteCommand]:
-        commands = []
-        step = self.query_one(ContentSwitcher).current
-        if step == "step-choose" and self.choices is not None:
-            commands.append(PaletteCommand(self._("Preview change"), self._("See what it costs"), self.action_preview))
-            if self.choices.quantity.adjustable:
-                commands.append(PaletteCommand(self._("Change quantity"), self._("Subscription"), self._to_quantity))
-        if step == "step-preview":
-            commands.append(PaletteCommand(self._("Confirm change"), self._("Subscription"), self.confirm_and_apply))
-            commands.append(PaletteCommand(self._("Choose again"), self._("Subscription"), self._choose_again))
-        return commands
-
     # ---- choose -> preview ------------------------------------------------------------------
 
     def _selected_price(self) -> str | None:
@@ -212,7 +208,7 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
         self.action_preview()
 
     @on(Button.Pressed, "#to-quantity")
-    def _to_quantity(self) -> None:
+    def action_to_quantity(self) -> None:
         """Seats of the current plan are changed on their own screen (same subscription)."""
         self.open_screen("quantity", subscription_id=self.subscription_id, flow=self.flow)
 
@@ -221,12 +217,12 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
         self.go_back()
 
     @on(Button.Pressed, "#choose-again")
-    def _choose_again(self) -> None:
+    def action_choose_again(self) -> None:
         self.query_one(ContentSwitcher).current = "step-choose"
         self.query_one("#plan-options", OptionList).focus()
 
     @on(Button.Pressed, "#confirm-button")
-    def _confirm_pressed(self) -> None:
+    def action_confirm_change(self) -> None:
         self.confirm_and_apply()
 
     @work(exclusive=True, group="plans-apply")
@@ -240,7 +236,7 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
     def action_back(self) -> None:
         step = self.query_one(ContentSwitcher).current
         if step == "step-preview":
-            self._choose_again()
+            self.action_choose_again()
         elif step == "step-result":
             self.finish()
         else:

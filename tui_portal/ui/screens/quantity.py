@@ -7,17 +7,15 @@ enforces the same bounds.
 
 from __future__ import annotations
 
-from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, Static
 
 from tui_portal.portal.errors import ActionNotAllowed, FieldError, PortalError
 from tui_portal.portal.views import ChangePreview, ChangeResult, PlanChoicesView
-from tui_portal.ui.commands import PaletteCommand
+from tui_portal.ui.actions import KEEP, ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -34,12 +32,21 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
 
     TITLE_MSGID = N_("Change quantity")
     CSS_PATH = stylesheet("quantity.tcss")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority: the number field would otherwise swallow + and - (no negative quantities anyway).
-        Binding("plus", "step(1)", N_("One more"), key_display="+", priority=True),
-        Binding("minus", "step(-1)", N_("One less"), key_display="-", priority=True),
-        Binding("ctrl+s", "preview", N_("Preview")),
-    ]
+    # Priority: the number field would otherwise swallow + and - (no negative quantities anyway).
+    # The keys stay in the footer on every step; they act only while choosing.
+    ACTIONS = ActionTable(
+        ScreenAction("step(1)", N_("One more"), key="plus", key_display="+", priority=True,
+                     palette_help=N_("Quantity"), when_unavailable=KEEP,
+                     available=lambda screen: screen.choices is not None and screen.step_is("step-choose")),
+        ScreenAction("step(-1)", N_("One less"), key="minus", key_display="-", priority=True,
+                     palette_help=N_("Quantity"), when_unavailable=KEEP,
+                     available=lambda screen: screen.choices is not None and screen.step_is("step-choose")),
+        ScreenAction("preview", N_("Preview"), key="ctrl+s", palette_label=N_("Preview change"),
+                     palette_help=N_("See what it costs"), when_unavailable=KEEP,
+                     available=lambda screen: screen.choices is not None and screen.step_is("step-choose")),
+        ScreenAction("confirm_change", N_("Confirm change"), palette_help=N_("Subscription"),
+                     available=lambda screen: screen.step_is("step-preview")),
+    )
 
     def __init__(self, subscription_id: str | None = None, flow: str | None = None) -> None:
         super().__init__()
@@ -100,18 +107,6 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
         self.query_one("#quantity-loading").display = False
         self.query_one("#quantity-steps").display = True
         quantity_input.focus()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        step = self.query_one(ContentSwitcher).current
-        if step == "step-choose" and self.choices is not None:
-            return [
-                PaletteCommand(self._("One more"), self._("Quantity"), lambda: self.action_step(1)),
-                PaletteCommand(self._("One less"), self._("Quantity"), lambda: self.action_step(-1)),
-                PaletteCommand(self._("Preview change"), self._("See what it costs"), self.action_preview),
-            ]
-        if step == "step-preview":
-            return [PaletteCommand(self._("Confirm change"), self._("Subscription"), self.confirm_and_apply)]
-        return []
 
     # ---- choose -----------------------------------------------------------------------------
 
@@ -215,7 +210,7 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
         self.query_one("#quantity-input").focus()
 
     @on(Button.Pressed, "#confirm-button")
-    def _confirm_pressed(self) -> None:
+    def action_confirm_change(self) -> None:
         self.confirm_and_apply()
 
     @work(exclusive=True, group="quantity-apply")

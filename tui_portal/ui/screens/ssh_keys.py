@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static
 
@@ -19,6 +18,7 @@ from tui_portal.portal.views import Action
 from tui_portal.portal.login.key_registry import RegisteredKey
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal, template
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.screens.base import N_, PortalScreen
 from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.widgets.account_field import AccountField
@@ -31,7 +31,8 @@ class SshKeysScreen(PortalScreen[None]):
 
     CSS_PATH = [stylesheet("account_forms.tcss"), stylesheet("ssh_keys.tcss")]
     TITLE_MSGID = N_("SSH keys")
-    BINDINGS = [Binding("r", "revoke", N_("Revoke"))]
+    # Without a key to revoke, "r" says so. Not in the palette (as before this table).
+    ACTIONS = ActionTable(ScreenAction("revoke", N_("Revoke"), key="r", palette=False))
 
     def __init__(self, **_options: object) -> None:
         super().__init__()

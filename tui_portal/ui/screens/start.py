@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import LoadingIndicator, Static
 
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.messages import LeaveStart, RetryStart
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.safe import literal
@@ -22,10 +22,10 @@ class StartScreen(PortalScreenMixin, Screen[None]):
     look like a successful run to the shell that launched it (the app exits with code 1).
     """
 
-    BINDINGS = [
-        Binding("escape", "leave", N_("Quit")),
-        Binding("q", "leave", N_("Quit"), show=False),
-    ]
+    ACTIONS = ActionTable(
+        ScreenAction("leave", N_("Quit"), key="escape", palette=False),
+        ScreenAction("leave", N_("Quit"), key="q", show=False, palette=False),
+    )
 
     def action_leave(self) -> None:
         self.app.post_message(LeaveStart())

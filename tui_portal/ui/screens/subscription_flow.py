@@ -34,10 +34,11 @@ def confirmation_text(preview: ChangePreview, translate: Callable[..., str]) -> 
     return "\n".join(lines)
 
 
+# flow -> the view flags (any one suffices) that say a subscription can go through it
 FLOW_REQUIREMENTS = {
-    "plans": "can_change_plan",
-    "quantity": "can_change_plan",
-    "cancel": "can_cancel",
+    "plans": ("can_change_plan", "can_apply_promotion_code"),
+    "quantity": ("can_change_quantity",),
+    "cancel": ("can_cancel",),
 }
 
 
@@ -53,14 +54,19 @@ class SubscriptionFlowMixin:
 
         def _(self, message: str, **values: object) -> str: ...
 
+    def step_is(self, step: str) -> bool:
+        """Whether the flow shows `step` now (what its declared actions are available in)."""
+        switchers = self.query(ContentSwitcher)  # type: ignore[attr-defined]
+        return bool(switchers) and switchers.first().current == step
+
     async def resolve_subscription_id(self, flow: str) -> str:
         """The given subscription, else the customer's first one this flow can act on."""
         if self.subscription_id is not None:
             return self.subscription_id
         overview = await self.service.overview()
-        requirement = FLOW_REQUIREMENTS[flow]
+        requirements = FLOW_REQUIREMENTS[flow]
         for subscription in overview.subscriptions:
-            if getattr(subscription, requirement):
+            if any(getattr(subscription, requirement) for requirement in requirements):
                 return subscription.id
         raise ActionNotAllowed(self._("You have no subscription this can be done for."))
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui_portal.portal.errors import FieldError, PortalError, ServiceUnavailable
 from tui_portal.portal.views import Action
 from tui_portal.portal.views import TaxIdView
-from tui_portal.ui.commands import PaletteCommand
+from tui_portal.ui.actions import KEEP, ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal, template
 from tui_portal.ui.screens.base import N_, PortalModal, PortalScreen
@@ -35,7 +34,7 @@ class RemoveTaxIdModal(PortalModal[bool]):
     """Asks the customer to type the tax ID's value before it is removed (True = remove)."""
 
     CSS_PATH = stylesheet("tax_ids.tcss")
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+    ACTIONS = ActionTable(ScreenAction("cancel", N_("Cancel"), key="escape", palette=False))
 
     def __init__(self, tax_id: TaxIdView) -> None:
         super().__init__()
@@ -90,7 +89,12 @@ class TaxIdsScreen(PortalScreen[None]):
 
     CSS_PATH = [stylesheet("account_forms.tcss"), stylesheet("tax_ids.tcss")]
     TITLE_MSGID = N_("Tax IDs")
-    BINDINGS = [Binding("r", "remove", N_("Remove"))]
+    # Without tax IDs, "r" stays in the footer and says there is none to remove.
+    ACTIONS = ActionTable(
+        ScreenAction("remove", N_("Remove"), key="r", palette_label=N_("Remove selected tax ID"),
+                     palette_help=N_("Tax IDs"), available=lambda screen: bool(screen._tax_ids),
+                     when_unavailable=KEEP),
+    )
 
     def __init__(self, **_options: object) -> None:
         super().__init__()
@@ -127,11 +131,6 @@ class TaxIdsScreen(PortalScreen[None]):
         add_columns(self.query_one("#tax-id-table", DataTable), self._columns())
         self.query_one("#tax-id-type-error").display = False
         self.load_tax_ids()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        if not self._tax_ids:
-            return []
-        return [PaletteCommand(self._("Remove selected tax ID"), self._("Tax IDs"), self.action_remove)]
 
     # ---- list -------------------------------------------------------------------------------
 
