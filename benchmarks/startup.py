@@ -106,9 +106,9 @@ def measure_processes(runs: int) -> None:
     snapshot = workdir / "overview.pickle"
     subprocess.run([sys.executable, str(INSTANT_PORTAL), "prepare", str(snapshot), str(db)], check=True)
     instant = [sys.executable, str(INSTANT_PORTAL), "run", str(snapshot)]
-    # The floor the prescribed stack sets (DESIGN.md: billing/ is httpx + pydantic models): the same
+    # The floor the prescribed stack sets (billing/ is httpx + msgspec models): the same
     # bare app, only importing those libraries, then also our client and its models.
-    with_libraries = [sys.executable, "-c", "import httpx\nfrom pydantic import BaseModel\n" + BARE_APP]
+    with_libraries = [sys.executable, "-c", "import httpx\nimport msgspec\n" + BARE_APP]
     with_client = [sys.executable, "-c", "import tui_portal.billing\n" + BARE_APP]
     bare_times, portal_times, instant_times, libraries_times, client_times = [], [], [], [], []
     time_until_on_screen(bare, ("bare app ready",), env)  # warm the OS file cache for both
@@ -138,7 +138,7 @@ def measure_processes(runs: int) -> None:
           f"{(portal_median - instant_median) * 1000:.0f} ms)")
     print(f"first run (creates and seeds the sandbox):  {first_run * 1000:7.1f} ms")
     print("the floor: the bare app, also importing ...")
-    for label, times in (("httpx and pydantic.BaseModel", libraries_times),
+    for label, times in (("httpx and msgspec", libraries_times),
                          ("tui_portal.billing (client + models)", client_times)):
         median = statistics.median(times)
         print(f"  {label:<40} median {median * 1000:7.1f} ms  ({median / bare_median:.2f}x)")

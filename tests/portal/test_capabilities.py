@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.portal.support import configure
-from tui_portal.billing.models import Subscription
+from tui_portal.billing.models import Subscription, parse
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.errors import ActionNotAllowed, FeatureDisabled, PlanChangeBlocked
 from tui_portal.portal.i18n import Translator
@@ -38,7 +38,7 @@ def _subscription(usage_type: str = "licensed", product: str = "prod_seats", **f
     item = {"id": "si_1", "object": "subscription_item", "price": price, "quantity": 3}
     data = {"id": "sub_1", "object": "subscription", "customer": "cus_1", "status": "active",
             "items": {"object": "list", "data": [item], "has_more": False, "url": "/v1/subscription_items"}, **fields}
-    return Subscription.model_validate(data)
+    return parse(Subscription, data)
 
 
 def test_a_running_per_seat_plan_may_do_everything_but_renew() -> None:

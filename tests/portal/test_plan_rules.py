@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import msgspec
 
 from tui_portal.portal.config.schema import ScheduleAtPeriodEnd, ScheduleCondition, SubscriptionUpdate
+from tui_portal.billing.models import Price, parse
 from tui_portal.portal.rules.plans import (
     is_decreasing_amount,
     is_shortening_interval,
@@ -15,9 +15,10 @@ from tui_portal.portal.rules.plans import (
 )
 
 
-def price(unit_amount: int, interval: str = "month", product: str = "prod_team") -> dict[str, Any]:
-    return {"id": f"price_{product}_{interval}_{unit_amount}", "unit_amount": unit_amount, "currency": "usd",
-            "product": product, "recurring": {"interval": interval, "interval_count": 1}}
+def price(unit_amount: int, interval: str = "month", product: str = "prod_team") -> Price:
+    return parse(Price, {"id": f"price_{product}_{interval}_{unit_amount}", "unit_amount": unit_amount,
+                         "currency": "usd", "product": product,
+                         "recurring": {"interval": interval, "interval_count": 1}})
 
 
 UPDATE = msgspec.convert({

@@ -16,12 +16,18 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.service.error_mapping import to_portal_error
 from tui_portal.portal.i18n import Translator
-from tui_portal.portal.present.presenters import field, object_id
+from tui_portal.portal.stripe_shapes import object_id
+
+if TYPE_CHECKING:  # the client and the models are loaded by the command that checks, not by importing this
+    from tui_portal.billing import StripeClient
+    from tui_portal.billing.models import Coupon, Price, Product
+
+T = TypeVar("T")
 
 # Enough to finish a ten-product configuration in one or two waves without a burst that a rate
 # limiter would notice.
@@ -51,13 +57,13 @@ class ConfigurationCheck:
         return not self.problems
 
 
-async def check_configuration(client: Any, configuration: PortalConfiguration) -> ConfigurationCheck:
+async def check_configuration(client: StripeClient, configuration: PortalConfiguration) -> ConfigurationCheck:
     """Look up everything the configuration names; raise a PortalError only if the API cannot answer."""
     from tui_portal.billing import errors as billing_errors
 
     limit = asyncio.Semaphore(CONCURRENT_LOOKUPS)
 
-    async def look_up(fetch: Callable[[], Awaitable[Any]]) -> Any | None:
+    async def look_up(fetch: Callable[[], Awaitable[T]]) -> T | None:
         """The object, or None when the account has no such object."""
         async with limit:
             try:
@@ -76,11 +82,14 @@ async def check_configuration(client: Any, configuration: PortalConfiguration) -
 
     product_lookups = [look_up(partial(client.products.retrieve, product_id)) for product_id in product_ids]
     price_lookups = [look_up(partial(client.prices.retrieve, price_id)) for price_id in price_ids]
-    coupon_lookup = [look_up(lambda: client.coupons.retrieve(coupon_id))] if coupon_id else []
-    found = await asyncio.gather(*product_lookups, *price_lookups, *coupon_lookup)
-    products = dict(zip(product_ids, found[: len(product_ids)]))
-    prices = dict(zip(price_ids, found[len(product_ids): len(product_ids) + len(price_ids)]))
-    coupon = found[-1] if coupon_id else None
+    coupon_lookup = [look_up(partial(client.coupons.retrieve, coupon_id))] if coupon_id else []
+    # One wave: the three groups run concurrently (the semaphore bounds the whole wave).
+    found_products, found_prices, found_coupons = await asyncio.gather(
+        asyncio.gather(*product_lookups), asyncio.gather(*price_lookups), asyncio.gather(*coupon_lookup)
+    )
+    products = dict(zip(product_ids, found_products))
+    prices = dict(zip(price_ids, found_prices))
+    coupon = found_coupons[0] if found_coupons else None
 
     problems: list[ConfigurationProblem] = []
     problems += _subscription_update_problems(configuration, products, prices)
@@ -90,7 +99,7 @@ async def check_configuration(client: Any, configuration: PortalConfiguration) -
 
 
 def _subscription_update_problems(
-    configuration: PortalConfiguration, products: dict[str, Any], prices: dict[str, Any]
+    configuration: PortalConfiguration, products: dict[str, Product | None], prices: dict[str, Price | None]
 ) -> list[ConfigurationProblem]:
     update = configuration.features.subscription_update
     base = "features.subscription_update"
@@ -107,7 +116,7 @@ def _subscription_update_problems(
         product = products.get(entry.product)
         if product is None:
             problems.append(ConfigurationProblem(f"{where}.product", f"there is no product {entry.product} in this account"))
-        elif not field(product, "active", True):
+        elif product.active is False:
             problems.append(ConfigurationProblem(
                 f"{where}.product", f"{entry.product} is archived; customers cannot switch to it"))
         if not entry.prices:
@@ -120,27 +129,27 @@ def _subscription_update_problems(
     return problems
 
 
-def _price_problem(price_id: str, price: Any | None, listed_product: str) -> str | None:
+def _price_problem(price_id: str, price: Price | None, listed_product: str) -> str | None:
     """Why customers could never switch to this price, or None when they can."""
     if price is None:
         return f"there is no price {price_id} in this account"
-    owner = object_id(field(price, "product"))
+    owner = object_id(price.product)
     if owner != listed_product:
         return f"{price_id} belongs to product {owner}, not {listed_product}"
-    if not field(price, "active", True):
+    if price.active is False:
         return f"{price_id} is archived; customers cannot switch to it"
-    recurring = field(price, "recurring")
+    recurring = price.recurring
     if recurring is None:
         return f"{price_id} is a one-time price; a subscription needs a recurring price"
-    if field(recurring, "usage_type", "licensed") != "licensed":
+    if recurring.usage_type not in (None, "licensed"):
         return f"{price_id} is metered; the portal offers only licensed (per-unit) prices"
     return None
 
 
-def _coupon_problems(coupon_id: str, coupon: Any | None) -> list[ConfigurationProblem]:
+def _coupon_problems(coupon_id: str, coupon: Coupon | None) -> list[ConfigurationProblem]:
     where = "tui.retention_coupon"
     if coupon is None:
         return [ConfigurationProblem(where, f"there is no coupon {coupon_id} in this account; no offer would be made")]
-    if not field(coupon, "valid", True):
+    if coupon.valid is False:
         return [ConfigurationProblem(where, f"coupon {coupon_id} is no longer valid (expired or fully redeemed)")]
     return []

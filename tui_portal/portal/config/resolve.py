@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_portal.portal.config.schema import (
     PortalConfiguration,
@@ -21,30 +21,24 @@ from tui_portal.portal.config.schema import (
 )
 from tui_portal.portal.errors import ConfigurationError
 
+if TYPE_CHECKING:  # loaded by the start-up that resolves, not by importing this
+    from tui_portal.billing import StripeClient
+    from tui_portal.billing.models import Account
+
 # Stripe returns the products a customer may switch between only when asked to (an includable field).
 PRODUCTS_EXPAND = "features.subscription_update.products"
 
 
-def _field(obj: Any, name: str) -> Any:
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
-
-
-def account_branding(account: Any) -> tuple[str | None, str | None, str | None]:
+def account_branding(account: Account) -> tuple[str | None, str | None, str | None]:
     """(business name, primary color, secondary color) from a Stripe account object."""
-    business_profile = _field(account, "business_profile")
-    settings = _field(account, "settings")
-    dashboard = _field(settings, "dashboard")
-    branding = _field(settings, "branding")
-    name = _field(business_profile, "name") or _field(dashboard, "display_name")
-    return name, _field(branding, "primary_color"), _field(branding, "secondary_color")
+    branding = account.settings.branding if account.settings is not None else None
+    if branding is None:
+        return account.display_name, None, None
+    return account.display_name, branding.primary_color, branding.secondary_color
 
 
 async def resolve_configuration(
-    client: Any,
+    client: StripeClient,
     *,
     path: str | Path | None = None,
     data: dict[str, Any] | None = None,

@@ -15,11 +15,14 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
 
 from tui_portal.portal.errors import ConfigurationError
+
+if TYPE_CHECKING:  # the billing models load with the client, not with the configuration schema
+    from tui_portal.billing.models import BillingPortalConfiguration as StripePortalConfiguration
 
 CustomerUpdateField = Literal["address", "email", "name", "phone", "shipping", "tax_id"]
 CancellationReason = Literal[
@@ -329,7 +332,7 @@ def _only(mapping: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return result
 
 
-def from_stripe(stripe_configuration: Any) -> PortalConfiguration:
+def from_stripe(stripe_configuration: StripePortalConfiguration | dict[str, Any]) -> PortalConfiguration:
     """Build our configuration from a fetched `billing_portal.configuration` (model or dict).
 
     Stripe stores no retention coupon on the configuration; we read it from

@@ -35,7 +35,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_portal.billing import errors as billing_errors
 from tui_portal.portal.service.error_mapping import to_portal_error
@@ -44,12 +44,17 @@ from tui_portal.portal.i18n import Translator
 from tui_portal.portal.login.key_registry import (
     MAX_KEYS_PER_CUSTOMER,
     METADATA_KEY_LIMIT,
+    PublicKey,
     RegisteredKey,
     customers_holding_fingerprint,
     parse_public_key,
     registered_keys,
     registration_entries,
 )
+
+if TYPE_CHECKING:
+    from tui_portal.billing import StripeClient
+    from tui_portal.billing.models import Customer
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32: no I, L, O or U, so a code read aloud or off paper is hard to mistype."""
@@ -196,7 +201,7 @@ class InviteStore:
 
     def __init__(
         self,
-        client: Any,
+        client: StripeClient,
         *,
         translator: Translator | None = None,
         now: Callable[[], float] | None = None,
@@ -211,7 +216,7 @@ class InviteStore:
         except billing_errors.StripeError as error:
             raise to_portal_error(error, self.translator) from error
 
-    async def _customer(self, customer_id: str) -> Any:
+    async def _customer(self, customer_id: str) -> Customer:
         try:
             customer = await self.client.customers.retrieve(customer_id)
         except billing_errors.InvalidRequestError as error:
@@ -220,7 +225,7 @@ class InviteStore:
             raise to_portal_error(error, self.translator) from error
         except billing_errors.StripeError as error:
             raise to_portal_error(error, self.translator) from error
-        if getattr(customer, "deleted", False):
+        if customer.deleted:
             raise NotFound(("Customer {customer} has been deleted.").format(customer=customer_id))
         return customer
 
@@ -254,13 +259,13 @@ class InviteStore:
         await self._update(customer_id, changes)
         return code, invite
 
-    async def _candidates(self, invite_id: str) -> list[tuple[Any, Invite]]:
+    async def _candidates(self, invite_id: str) -> list[tuple[Customer, Invite]]:
         """Customers holding this invite id, re-read (search only nominates; it may lag or be stale)."""
-        found: list[tuple[Any, Invite]] = []
+        found: list[tuple[Customer, Invite]] = []
         try:
             async for candidate in self.client.customers.search(query=search_query(invite_id), limit=10):
                 customer = await self.client.customers.retrieve(candidate.id)
-                if getattr(customer, "deleted", False):
+                if customer.deleted:
                     continue
                 for invite in invites_in(customer.metadata):
                     if invite.invite_id == invite_id:
@@ -316,7 +321,7 @@ class InviteStore:
         raise InviteRefused("wrong_code", (
             "That code is not right. Check it and try again."), customer_id=customer_id, invite_id=invite.invite_id)
 
-    async def _register(self, customer: Any, invite: Invite, key: Any) -> Redeemed:
+    async def _register(self, customer: Customer, invite: Invite, key: PublicKey) -> Redeemed:
         refused = {"customer_id": customer.id, "invite_id": invite.invite_id}
         try:
             owners = await customers_holding_fingerprint(self.client, key.fingerprint)

@@ -31,12 +31,16 @@ import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_portal.billing import errors as billing_errors
 from tui_portal.portal.service.error_mapping import to_portal_error
 from tui_portal.portal.errors import FieldError, NotFound, PortalError
 from tui_portal.portal.i18n import Translator
+
+if TYPE_CHECKING:
+    from tui_portal.billing import StripeClient
+    from tui_portal.billing.models import Customer
 
 INDEX_PREFIX = "tui_ssh_"
 INFO_PREFIX = "tui_sshinfo_"
@@ -218,15 +222,15 @@ def registered_keys(metadata: dict[str, Any] | None) -> list[RegisteredKey]:
     return found
 
 
-def holds_fingerprint(customer: Any, fingerprint: str) -> bool:
+def holds_fingerprint(customer: Customer, fingerprint: str) -> bool:
     """True when a (freshly retrieved, not deleted) customer has exactly this fingerprint registered."""
-    if getattr(customer, "deleted", False):
+    if customer.deleted:
         return False
-    metadata = getattr(customer, "metadata", None) or {}
+    metadata = customer.metadata or {}
     return metadata.get(index_key(fingerprint)) == fingerprint
 
 
-async def customers_holding_fingerprint(client: Any, fingerprint: str) -> list[str]:
+async def customers_holding_fingerprint(client: StripeClient, fingerprint: str) -> list[str]:
     """Every customer that (re-read, not just per the search index) holds this fingerprint."""
     owners: list[str] = []
     async for candidate in client.customers.search(query=search_query(fingerprint), limit=10):
@@ -236,7 +240,7 @@ async def customers_holding_fingerprint(client: Any, fingerprint: str) -> list[s
     return owners
 
 
-async def find_customer_for_fingerprint(client: Any, fingerprint: str) -> str | None:
+async def find_customer_for_fingerprint(client: StripeClient, fingerprint: str) -> str | None:
     """The one customer this fingerprint is registered to, or None.
 
     None also when two customers claim the same key (possible with an eventually consistent search
@@ -254,7 +258,7 @@ def registration_entries(registered: RegisteredKey) -> dict[str, str]:
     }
 
 
-async def customer_holds_key(client: Any, customer_id: str, fingerprint: str) -> bool:
+async def customer_holds_key(client: StripeClient, customer_id: str, fingerprint: str) -> bool:
     """Strongly consistent check (a retrieve) that the key is still registered: revocation at once."""
     try:
         customer = await client.customers.retrieve(customer_id)
@@ -274,7 +278,7 @@ class SshKeyRegistry:
 
     def __init__(
         self,
-        client: Any,
+        client: StripeClient,
         customer_id: str,
         *,
         translator: Translator | None = None,
@@ -288,12 +292,12 @@ class SshKeyRegistry:
     def _(self, message: str) -> str:
         return self.translator.gettext(message)
 
-    async def _customer(self) -> Any:
+    async def _customer(self) -> Customer:
         try:
             customer = await self.client.customers.retrieve(self.customer_id)
         except billing_errors.StripeError as error:
             raise to_portal_error(error, self.translator) from error
-        if getattr(customer, "deleted", False):
+        if customer.deleted:
             raise NotFound(self._("Customer {customer} has been deleted.").format(customer=self.customer_id))
         return customer
 

@@ -7,22 +7,31 @@ cannot accidentally add a request to the overview's single wave.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from tui_portal.billing.models import expandable_id
+from tui_portal.billing.models import (
+    Address,
+    Coupon,
+    Customer,
+    Discount,
+    Invoice,
+    InvoiceLineItem,
+    PaymentMethod,
+    Price,
+    PromotionCode,
+    Subscription,
+    SubscriptionItem,
+    TaxId,
+)
 from tui_portal.portal.present import labels
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.present.formatting import address_locality_lines, format_day, format_percent, format_period, money
 from tui_portal.portal.i18n import N_, Translator
 from tui_portal.portal.rules import capabilities
-from tui_portal.portal.rules.capabilities import (  # re-exported: the service modules import them from here
-    ENDED_STATUSES as ENDED_STATUSES,
-    PORTAL_SCHEDULE_MARK as PORTAL_SCHEDULE_MARK,
-    schedule_is_ours as schedule_is_ours,
-)
+from tui_portal.portal.stripe_shapes import coupon_of, expanded_coupon, object_id, schedule_is_ours
 from tui_portal.portal.views import (
     AddressView,
     BrandingView,
@@ -45,36 +54,7 @@ from tui_portal.portal.views import (
     TaxIdView,
 )
 
-# Subscriptions for which the customer must keep a payment method on file.
-LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "incomplete", "paused"})
-
 DEFAULT_HEADLINE = N_("%(business)s partners with Stripe to simplify billing.")
-
-
-def field(obj: Any, name: str, default: Any = None) -> Any:
-    """Attribute of a billing model or key of a dict (some nested values are plain dicts)."""
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        value = obj.get(name, default)
-    else:
-        value = getattr(obj, name, default)
-    return default if value is None else value
-
-
-def object_id(value: Any) -> str | None:
-    if isinstance(value, dict):
-        return value.get("id")
-    return expandable_id(value)
-
-
-def coupon_of(discount_or_promo: Any) -> Any:
-    """The coupon of a discount or promotion code, clover (`source`/`promotion`) or basil shape."""
-    for container in ("source", "promotion"):
-        inner = field(discount_or_promo, container)
-        if inner is not None and field(inner, "coupon") is not None:
-            return field(inner, "coupon")
-    return field(discount_or_promo, "coupon")
 
 
 class Presenter:
@@ -159,15 +139,15 @@ class Presenter:
         except (ValueError, UnknownLocaleError):
             return code
 
-    def address(self, address: Any) -> AddressView | None:
+    def address(self, address: Address | None) -> AddressView | None:
         if address is None:
             return None
-        line1 = field(address, "line1")
-        line2 = field(address, "line2")
-        city = field(address, "city")
-        state = field(address, "state")
-        postal_code = field(address, "postal_code")
-        country = field(address, "country")
+        line1 = address.line1
+        line2 = address.line2
+        city = address.city
+        state = address.state
+        postal_code = address.postal_code
+        country = address.country
         if not any((line1, line2, city, state, postal_code, country)):
             return None
         lines = [text for text in (line1, line2) if text]
@@ -184,51 +164,51 @@ class Presenter:
             lines=tuple(lines),
         )
 
-    def customer(self, customer: Any) -> CustomerView:
-        shipping = field(customer, "shipping")
+    def customer(self, customer: Customer) -> CustomerView:
+        shipping = customer.shipping
         shipping_view = None
-        if shipping is not None and (field(shipping, "name") or field(shipping, "address")):
+        if shipping is not None and (shipping.name or shipping.address):
             shipping_view = ShippingView(
-                name=field(shipping, "name"),
-                phone=field(shipping, "phone"),
-                address=self.address(field(shipping, "address")) or AddressView(),
+                name=shipping.name,
+                phone=shipping.phone,
+                address=self.address(shipping.address) or AddressView(),
             )
         return CustomerView(
             id=customer.id,
-            name=field(customer, "name"),
-            email=field(customer, "email"),
-            phone=field(customer, "phone"),
-            address=self.address(field(customer, "address")),
+            name=customer.name,
+            email=customer.email,
+            phone=customer.phone,
+            address=self.address(customer.address),
             shipping=shipping_view,
             locale=self.locale,
         )
 
-    def tax_id(self, tax_id: Any) -> TaxIdView:
+    def tax_id(self, tax_id: TaxId) -> TaxIdView:
         type_labels = {code: text for code, text, _example in labels.TAX_ID_TYPES}
-        status = field(field(tax_id, "verification"), "status")
+        status = tax_id.verification.status if tax_id.verification is not None else None
         return TaxIdView(
             id=tax_id.id,
             type=tax_id.type,
             type_label=labels.label(type_labels, tax_id.type, self.translator),
             value=tax_id.value,
-            country=field(tax_id, "country"),
+            country=tax_id.country,
             verification_status=status,
             verification_label=labels.label(labels.TAX_ID_VERIFICATION, status, self.translator) if status else None,
         )
 
     # --- payment methods -----------------------------------------------------------------------
 
-    def payment_method(self, payment_method: Any, default_id: str | None) -> PaymentMethodView:
-        card = field(payment_method, "card")
-        brand = field(card, "display_brand") or field(card, "brand") or field(payment_method, "type") or ""
-        last4 = field(card, "last4") or ""
-        exp_month = field(card, "exp_month")
-        exp_year = field(card, "exp_year")
+    def payment_method(self, payment_method: PaymentMethod, default_id: str | None) -> PaymentMethodView:
+        card = payment_method.card
+        brand = ((card.display_brand or card.brand) if card is not None else None) or payment_method.type or ""
+        last4 = (card.last4 if card is not None else None) or ""
+        exp_month = card.exp_month if card is not None else None
+        exp_year = card.exp_year if card is not None else None
         expiry = f"{exp_month:02d}/{exp_year}" if exp_month and exp_year else ""
         brand_text = labels.brand_label(brand, self.translator)
         return PaymentMethodView(
             id=payment_method.id,
-            type=field(payment_method, "type") or "card",
+            type=payment_method.type or "card",
             brand=brand,
             brand_label=brand_text,
             last4=last4,
@@ -241,23 +221,23 @@ class Presenter:
 
     # --- discounts and coupons --------------------------------------------------------------------
 
-    def coupon_description(self, coupon: Any) -> str:
-        """"25% off for 3 months", "$5.00 off once", "20% off forever"."""
+    def coupon_description(self, coupon: str | Coupon | None) -> str:
+        """"25% off for 3 months", "$5.00 off once", "20% off forever"; "" for a bare id (terms unknown)."""
         if coupon is None or isinstance(coupon, str):
             return ""
-        percent_off = field(coupon, "percent_off")
-        amount_off = field(coupon, "amount_off")
+        percent_off = coupon.percent_off
+        amount_off = coupon.amount_off
         if percent_off is not None:
             value = self._("%(percent)s off") % {"percent": format_percent(Decimal(str(percent_off)), self.locale)}
         elif amount_off is not None:
-            value = self._("%(amount)s off") % {"amount": self.money(amount_off, field(coupon, "currency")).display}
+            value = self._("%(amount)s off") % {"amount": self.money(amount_off, coupon.currency).display}
         else:
-            value = field(coupon, "name") or coupon.id
-        duration = field(coupon, "duration")
+            value = coupon.name or coupon.id
+        duration = coupon.duration
         if duration == "forever":
             return self._("%(value)s forever") % {"value": value}
         if duration == "repeating":
-            months = field(coupon, "duration_in_months") or 0
+            months = coupon.duration_in_months or 0
             template = self.translator.ngettext("%(value)s for %(months)d month", "%(value)s for %(months)d months", months)
             return template % {"value": value, "months": months}
         return self._("%(value)s once") % {"value": value}
@@ -271,15 +251,16 @@ class Presenter:
             return description
         return f"{name} \u2013 {description}"
 
-    def discount(self, discount: Any) -> DiscountView:
+    def discount(self, discount: str | Discount) -> DiscountView:
         if isinstance(discount, str):
             return DiscountView(id=discount, coupon_id=None, promotion_code=None, name=discount, description="",
                                 label=discount)
         coupon = coupon_of(discount)
-        promotion = field(discount, "promotion_code")
-        code = field(promotion, "code") if not isinstance(promotion, str) else None
-        end = field(discount, "end")
-        coupon_name = field(coupon, "name") if not isinstance(coupon, str) else None
+        promotion = discount.promotion_code
+        code = promotion.code if isinstance(promotion, PromotionCode) else None
+        end = discount.end
+        expanded = expanded_coupon(coupon)
+        coupon_name = expanded.name if expanded is not None else None
         name = code or coupon_name or (object_id(coupon) or "")
         description = self.coupon_description(coupon)
         return DiscountView(
@@ -293,7 +274,7 @@ class Presenter:
             ends_label=(self._("until %(date)s") % {"date": self.day(end)}) if end else None,
         )
 
-    def promotion_code(self, promotion: Any) -> PromotionCodeView:
+    def promotion_code(self, promotion: PromotionCode) -> PromotionCodeView:
         coupon = coupon_of(promotion)
         return PromotionCodeView(
             id=promotion.id,
@@ -304,26 +285,24 @@ class Presenter:
 
     # --- prices and subscriptions -----------------------------------------------------------------
 
-    def product_name(self, price: Any, product_names: dict[str, str]) -> str:
-        product = field(price, "product")
-        if product is not None and not isinstance(product, str):
-            name: str = field(product, "name") or product.id  # an expanded Product: both are strings
-            return name
-        product_id = object_id(product) or ""
-        return product_names.get(product_id, product_id)
+    def product_name(self, price: Price, product_names: Mapping[str, str]) -> str:
+        product = price.product
+        if not isinstance(product, str):
+            return product.name or product.id
+        return product_names.get(product, product)
 
-    def interval(self, price: Any) -> tuple[str | None, int, str]:
-        recurring = field(price, "recurring")
-        interval = field(recurring, "interval")
-        count = field(recurring, "interval_count") or 1
+    def interval(self, price: Price) -> tuple[str | None, int, str]:
+        recurring = price.recurring
+        interval = recurring.interval if recurring is not None else None
+        count = (recurring.interval_count if recurring is not None else None) or 1
         return interval, count, labels.interval_label(interval, count, self.translator)
 
-    def plan_option(self, price: Any, product_names: dict[str, str], current_price_id: str | None) -> PlanOptionView:
+    def plan_option(self, price: Price, product_names: Mapping[str, str], current_price_id: str | None) -> PlanOptionView:
         interval, count, interval_text = self.interval(price)
         name = self.product_name(price, product_names)
-        amount = self.money(field(price, "unit_amount"), price.currency)
-        product = field(price, "product")
-        description = field(product, "description") if not isinstance(product, str) else None
+        amount = self.money(price.unit_amount, price.currency)
+        product = price.product
+        description = product.description if not isinstance(product, str) else None
         return PlanOptionView(
             product_id=object_id(product) or "",
             product_name=name,
@@ -337,14 +316,14 @@ class Presenter:
             is_current=price.id == current_price_id,
         )
 
-    def subscription_item(self, item: Any, product_names: dict[str, str]) -> SubscriptionItemView:
+    def subscription_item(self, item: SubscriptionItem, product_names: Mapping[str, str]) -> SubscriptionItemView:
         price = item.price
         interval, count, interval_text = self.interval(price)
-        quantity = field(item, "quantity", 1)
-        unit_amount = field(price, "unit_amount")
+        quantity = 1 if item.quantity is None else item.quantity
+        unit_amount = price.unit_amount
         return SubscriptionItemView(
             id=item.id,
-            product_id=object_id(field(price, "product")) or "",
+            product_id=object_id(price.product) or "",
             product_name=self.product_name(price, product_names),
             price_id=price.id,
             unit_amount=self.money(unit_amount, price.currency) if unit_amount is not None else None,
@@ -355,8 +334,10 @@ class Presenter:
             amount_per_period=self.money(unit_amount * quantity, price.currency) if unit_amount is not None else None,
         )
 
-    def scheduled_change(self, subscription: Any, product_names: dict[str, str], prices: dict[str, Any]) -> ScheduledChangeView | None:
-        schedule = field(subscription, "schedule")
+    def scheduled_change(
+        self, subscription: Subscription, product_names: Mapping[str, str], prices: Mapping[str, Price]
+    ) -> ScheduledChangeView | None:
+        schedule = subscription.schedule
         if schedule is None:
             return None
         if isinstance(schedule, str):
@@ -367,29 +348,29 @@ class Presenter:
                 made_by_portal=False,
             )
         ours = schedule_is_ours(schedule)
-        current_end = field(field(schedule, "current_phase"), "end_date")
+        current_end = schedule.current_phase.end_date if schedule.current_phase is not None else None
         next_phase = None
-        for phase in field(schedule, "phases") or []:
-            if current_end is not None and field(phase, "start_date") == current_end:
+        for phase in schedule.phases:
+            if current_end is not None and phase.start_date == current_end:
                 next_phase = phase
-        if next_phase is None or not field(next_phase, "items"):
+        if next_phase is None or not next_phase.items:
             return ScheduledChangeView(
                 schedule_id=schedule.id,
                 effective_at=current_end,
                 effective_label=self._("A change to this plan is scheduled."),
                 made_by_portal=ours,
             )
-        item = field(next_phase, "items")[0]
-        price = field(item, "price")
+        item = next_phase.items[0]
+        price = item.price
         price_obj = price if not isinstance(price, str) else prices.get(price)
         if price_obj is not None:
             name = self.product_name(price_obj, product_names)
             _interval, _count, interval_text = self.interval(price_obj)
-            amount = self.money(field(price_obj, "unit_amount"), price_obj.currency).display
+            amount = self.money(price_obj.unit_amount, price_obj.currency).display
             plan_text = f"{name} ({amount} {interval_text})"
         else:
             plan_text = object_id(price) or ""
-        quantity = field(item, "quantity", 1)
+        quantity = 1 if item.quantity is None else item.quantity
         if quantity > 1:
             plan_text = f"{quantity} \u00d7 {plan_text}"
         return ScheduledChangeView(
@@ -401,14 +382,14 @@ class Presenter:
         )
 
     def subscription(
-        self, subscription: Any, product_names: dict[str, str], prices: dict[str, Any] | None = None
+        self, subscription: Subscription, product_names: Mapping[str, str], prices: Mapping[str, Price] | None = None
     ) -> SubscriptionView:
         items = tuple(self.subscription_item(item, product_names) for item in subscription.items.data)
         first = items[0] if items else None
         status = subscription.status
-        cancel_at_period_end = bool(field(subscription, "cancel_at_period_end", False))
-        cancel_at = field(subscription, "cancel_at")
-        ended_at = field(subscription, "ended_at")
+        cancel_at_period_end = bool(subscription.cancel_at_period_end)
+        cancel_at = subscription.cancel_at
+        ended_at = subscription.ended_at
         period_start = subscription.items.data[0].current_period_start if subscription.items.data else None
         period_end = subscription.items.data[0].current_period_end if subscription.items.data else None
         ended = capabilities.is_ended(subscription)
@@ -416,13 +397,13 @@ class Presenter:
 
         if ended:
             status_label = labels.label(labels.SUBSCRIPTION_STATUS, status, self.translator)
-            renewal_label = self._("Ended on %(date)s") % {"date": self.day(ended_at or field(subscription, "canceled_at"))}
+            renewal_label = self._("Ended on %(date)s") % {"date": self.day(ended_at or subscription.canceled_at)}
         elif canceling:
             status_label = self._(labels.CANCELING_STATUS)
             renewal_label = self._("Cancels on %(date)s") % {"date": self.day(cancel_at or period_end)}
         elif status == "trialing":
             status_label = labels.label(labels.SUBSCRIPTION_STATUS, status, self.translator)
-            renewal_label = self._("Trial ends on %(date)s") % {"date": self.day(field(subscription, "trial_end") or period_end)}
+            renewal_label = self._("Trial ends on %(date)s") % {"date": self.day(subscription.trial_end or period_end)}
         else:
             status_label = labels.label(labels.SUBSCRIPTION_STATUS, status, self.translator)
             renewal_label = self._("Renews on %(date)s") % {"date": self.day(period_end)}
@@ -433,7 +414,7 @@ class Presenter:
         else:
             plan_name = first.product_name if first else ""
 
-        discounts = tuple(self.discount(discount) for discount in field(subscription, "discounts") or [])
+        discounts = tuple(self.discount(discount) for discount in subscription.discounts or [])
         scheduled = self.scheduled_change(subscription, product_names, prices or {})
         configuration = self.configuration
         change_plan = capabilities.change_plan(configuration, subscription)
@@ -441,7 +422,7 @@ class Presenter:
         promotion_code = capabilities.apply_promotion_code(configuration, subscription)
         cancel = capabilities.cancel(configuration, subscription)
         renew = capabilities.renew(subscription)
-        details = field(subscription, "cancellation_details")
+        details = subscription.cancellation_details
         return SubscriptionView(
             id=subscription.id,
             status=status,
@@ -464,8 +445,8 @@ class Presenter:
             can_change_plan=change_plan.allowed,
             can_cancel=cancel.allowed,
             can_renew=renew.allowed,
-            cancellation_feedback=field(details, "feedback"),
-            cancellation_comment=field(details, "comment"),
+            cancellation_feedback=details.feedback if details is not None else None,
+            cancellation_comment=details.comment if details is not None else None,
             can_change_quantity=change_quantity.allowed,
             can_apply_promotion_code=promotion_code.allowed,
             has_adjustable_quantity=capabilities.has_adjustable_quantity(configuration, subscription),
@@ -478,52 +459,43 @@ class Presenter:
 
     # --- invoices ---------------------------------------------------------------------------------
 
-    def invoice_summary(self, invoice: Any) -> InvoiceSummaryView:
-        currency = field(invoice, "currency", "usd")
-        created = field(invoice, "created", 0)
+    def invoice_summary(self, invoice: Invoice) -> InvoiceSummaryView:
+        currency = invoice.currency if invoice.currency is not None else "usd"
+        created = invoice.created or 0
         return InvoiceSummaryView(
             id=invoice.id or "",
-            number=field(invoice, "number"),
-            status=field(invoice, "status", ""),
-            status_label=labels.label(labels.INVOICE_STATUS, field(invoice, "status"), self.translator),
+            number=invoice.number,
+            status=invoice.status or "",
+            status_label=labels.label(labels.INVOICE_STATUS, invoice.status, self.translator),
             created=created,
             date_label=self.day(created),
-            total=self.money(field(invoice, "total", 0), currency),
-            amount_due=self.money(field(invoice, "amount_due", 0), currency),
-            amount_paid=self.money(field(invoice, "amount_paid", 0), currency),
-            amount_remaining=self.money(field(invoice, "amount_remaining", 0) or 0, currency),
-            hosted_invoice_url=field(invoice, "hosted_invoice_url"),
-            invoice_pdf=field(invoice, "invoice_pdf"),
+            total=self.money(invoice.total, currency),
+            amount_due=self.money(invoice.amount_due, currency),
+            amount_paid=self.money(invoice.amount_paid, currency),
+            amount_remaining=self.money(invoice.amount_remaining, currency),
+            hosted_invoice_url=invoice.hosted_invoice_url,
+            invoice_pdf=invoice.invoice_pdf,
             next_attempt_label=self._next_attempt_label(invoice),
         )
 
-    def _next_attempt_label(self, invoice: Any) -> str | None:
-        next_attempt = field(invoice, "next_payment_attempt")
-        if field(invoice, "status") != "open" or not next_attempt:
+    def _next_attempt_label(self, invoice: Invoice) -> str | None:
+        next_attempt = invoice.next_payment_attempt
+        if invoice.status != "open" or not next_attempt:
             return None
         return self._("The card on file will be charged again on %(date)s.") % {"date": self.day(next_attempt)}
 
-    @staticmethod
-    def is_proration(line: Any) -> bool:
-        parent = field(line, "parent")
-        for kind in ("subscription_item_details", "invoice_item_details"):
-            details = field(parent, kind)
-            if details is not None and field(details, "proration", False):
-                return True
-        return bool(field(line, "proration", False))
-
-    def invoice_line(self, line: Any, currency: str) -> InvoiceLineView:
-        period = field(line, "period")
+    def invoice_line(self, line: InvoiceLineItem, currency: str) -> InvoiceLineView:
+        period = line.period
         return InvoiceLineView(
             id=line.id,
-            description=field(line, "description", ""),
-            amount=self.money(line.amount, field(line, "currency") or currency),
-            quantity=field(line, "quantity"),
-            period_label=format_period(field(period, "start"), field(period, "end"), self.locale) or None,
-            is_proration=self.is_proration(line),
+            description=line.description or "",
+            amount=self.money(line.amount, line.currency or currency),
+            quantity=line.quantity,
+            period_label=(format_period(period.start, period.end, self.locale) or None) if period is not None else None,
+            is_proration=line.is_proration,
         )
 
-    def preview_line(self, line: Any, currency: str, period: tuple[int, int] | None = None) -> PreviewLineView:
+    def preview_line(self, line: InvoiceLineItem, currency: str, period: tuple[int, int] | None = None) -> PreviewLineView:
         """`period`: the period the line bills when Stripe's preview dates it otherwise (a change
         scheduled for period end is previewed as if made now)."""
         view = self.invoice_line(line, currency)
@@ -536,24 +508,26 @@ class Presenter:
             is_proration=view.is_proration,
         )
 
-    def invoice_detail(self, invoice: Any, lines: list[Any], discount_names: dict[str, str]) -> InvoiceDetailView:
-        currency = field(invoice, "currency", "usd")
+    def invoice_detail(
+        self, invoice: Invoice, lines: list[InvoiceLineItem], discount_names: Mapping[str, str]
+    ) -> InvoiceDetailView:
+        currency = invoice.currency if invoice.currency is not None else "usd"
         discounts = []
-        for entry in field(invoice, "total_discount_amounts") or []:
-            discount = field(entry, "discount")
+        for entry in invoice.total_discount_amounts or []:
+            discount = entry.discount
             name = discount_names.get(object_id(discount) or "", "")
             if not name and discount is not None and not isinstance(discount, str):
                 name = self.discount(discount).description
             discounts.append((name or self._("Discount"), self.money(-entry.amount, currency)))
-        period_start = field(invoice, "period_start")
-        period_end = field(invoice, "period_end")
+        period_start = invoice.period_start
+        period_end = invoice.period_end
         return InvoiceDetailView(
             summary=self.invoice_summary(invoice),
             lines=tuple(self.invoice_line(line, currency) for line in lines),
-            subtotal=self.money(field(invoice, "subtotal", 0), currency),
+            subtotal=self.money(invoice.subtotal, currency),
             discounts=tuple(discounts),
-            total=self.money(field(invoice, "total", 0), currency),
+            total=self.money(invoice.total, currency),
             period_label=format_period(period_start, period_end, self.locale) or None,
-            has_pdf=bool(field(invoice, "invoice_pdf")),  # drafts have none until finalized
-            pdf_url=field(invoice, "invoice_pdf") or None,
+            has_pdf=bool(invoice.invoice_pdf),  # drafts have none until finalized
+            pdf_url=invoice.invoice_pdf or None,
         )

@@ -20,13 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui_portal.billing.models import Subscription, SubscriptionSchedule
+from tui_portal.billing.models import Subscription
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.errors import ActionNotAllowed, FeatureDisabled, PlanChangeBlocked, PortalError
 from tui_portal.portal.i18n import N_, Translator
-
-PORTAL_SCHEDULE_MARK = "tui_portal"  # metadata key marking schedules the portal created
-ENDED_STATUSES = frozenset({"canceled", "incomplete_expired"})
+from tui_portal.portal.stripe_shapes import ENDED_STATUSES, schedule_is_ours
 
 
 @dataclass(frozen=True)
@@ -79,14 +77,6 @@ def is_ended(subscription: Subscription) -> bool:
 def is_canceling(subscription: Subscription) -> bool:
     """Set to end later, at period end or on a date (`cancel_at`), and not ended yet."""
     return not is_ended(subscription) and (bool(subscription.cancel_at_period_end) or subscription.cancel_at is not None)
-
-
-def schedule_is_ours(schedule: object) -> bool:
-    """A subscription schedule the portal created (marked in its metadata). An unexpanded id is
-    not known to be ours, so it counts as someone else's (never overwritten)."""
-    if not isinstance(schedule, SubscriptionSchedule):
-        return False
-    return PORTAL_SCHEDULE_MARK in (schedule.metadata or {})
 
 
 def has_foreign_schedule(subscription: Subscription) -> bool:

@@ -7,10 +7,9 @@ and are easiest to trust when they can be tested without any HTTP at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
+from tui_portal.billing.models import Price, Recurring
 from tui_portal.portal.config.schema import SubscriptionUpdate
-from tui_portal.portal.present.presenters import field, object_id
+from tui_portal.portal.stripe_shapes import object_id
 
 # Approximate length of one interval in days, used only to compare intervals (a year is longer
 # than 11 months).
@@ -36,31 +35,33 @@ def quantity_rule(update: SubscriptionUpdate, product_id: str) -> QuantityRule:
     return QuantityRule(adjustable=True, minimum=bounds.minimum, maximum=bounds.maximum)
 
 
-def interval_days(price: Any) -> int | None:
-    recurring = field(price, "recurring")
-    interval = field(recurring, "interval")
+def _interval(recurring: Recurring | None) -> tuple[str | None, int]:
+    """(interval, count) of a price's recurrence; (None, 1) for a one-time price."""
+    if recurring is None:
+        return None, 1
+    return recurring.interval, recurring.interval_count or 1
+
+
+def interval_days(price: Price) -> int | None:
+    interval, count = _interval(price.recurring)
     if interval is None:
         return None
-    return _INTERVAL_DAYS.get(interval, 30) * (field(recurring, "interval_count") or 1)
+    return _INTERVAL_DAYS.get(interval, 30) * count
 
 
-def same_interval(old_price: Any, new_price: Any) -> bool:
-    old_recurring = field(old_price, "recurring")
-    new_recurring = field(new_price, "recurring")
-    return field(old_recurring, "interval") == field(new_recurring, "interval") and (
-        field(old_recurring, "interval_count") or 1
-    ) == (field(new_recurring, "interval_count") or 1)
+def same_interval(old_price: Price, new_price: Price) -> bool:
+    return _interval(old_price.recurring) == _interval(new_price.recurring)
 
 
-def amount_per_period(price: Any, quantity: int) -> int | None:
+def amount_per_period(price: Price, quantity: int) -> int | None:
     """Unit amount x quantity for per-unit prices; None when it cannot be computed here (tiers)."""
-    unit_amount: int | None = field(price, "unit_amount")
-    if unit_amount is None or field(price, "billing_scheme") == "tiered":
+    unit_amount = price.unit_amount
+    if unit_amount is None or price.billing_scheme == "tiered":
         return None
     return unit_amount * quantity
 
 
-def is_decreasing_amount(old_price: Any, old_quantity: int, new_price: Any, new_quantity: int) -> bool:
+def is_decreasing_amount(old_price: Price, old_quantity: int, new_price: Price, new_quantity: int) -> bool:
     """The new item amount (unit amount x quantity, per its own period) is lower than the current one.
 
     Deliberately not normalised across intervals: a yearly price is cheaper per month than the
@@ -74,13 +75,15 @@ def is_decreasing_amount(old_price: Any, old_quantity: int, new_price: Any, new_
     return new_amount < old_amount
 
 
-def is_shortening_interval(old_price: Any, new_price: Any) -> bool:
+def is_shortening_interval(old_price: Price, new_price: Price) -> bool:
     old_days = interval_days(old_price)
     new_days = interval_days(new_price)
     return old_days is not None and new_days is not None and new_days < old_days
 
 
-def should_schedule(update: SubscriptionUpdate, old_price: Any, old_quantity: int, new_price: Any, new_quantity: int) -> bool:
+def should_schedule(
+    update: SubscriptionUpdate, old_price: Price, old_quantity: int, new_price: Price, new_quantity: int
+) -> bool:
     """Whether the configuration wants this change applied at period end instead of now."""
     conditions = update.schedule_at_period_end
     if conditions.has("decreasing_item_amount") and is_decreasing_amount(old_price, old_quantity, new_price, new_quantity):
@@ -99,5 +102,5 @@ def offered_price_ids(update: SubscriptionUpdate) -> dict[str, str]:
     return offered
 
 
-def price_product_id(price: Any) -> str:
-    return object_id(field(price, "product")) or ""
+def price_product_id(price: Price) -> str:
+    return object_id(price.product) or ""

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from tui_portal.billing.models import Coupon, Subscription
 from tui_portal.portal.present import labels
 from tui_portal.portal.service.core import SUBSCRIPTION_EXPAND, ServiceCore
 from tui_portal.portal.errors import (
@@ -15,13 +16,8 @@ from tui_portal.portal.errors import (
     FieldError,
     NotFound,
 )
-from tui_portal.portal.present.presenters import (
-    ENDED_STATUSES,
-    coupon_of,
-    field,
-    object_id,
-)
 from tui_portal.portal.rules import capabilities
+from tui_portal.portal.stripe_shapes import ENDED_STATUSES, coupon_of, object_id
 from tui_portal.portal.rules.input_validation import clean
 from tui_portal.portal.views import (
     Action,
@@ -83,53 +79,55 @@ class CancellationMixin(ServiceCore):
             retention_offer=await self._retention_offer_for(subscription),
         )
 
-    def _check_cancelable(self, subscription: Any) -> None:
+    def _check_cancelable(self, subscription: Subscription) -> None:
         """Refuse what the overview does not offer: an ended or canceling plan, or one with a change
         the business arranged (canceling would drop its schedule)."""
         self._enforce(capabilities.cancel(self.configuration, subscription))
 
-    async def _retention_offer_for(self, subscription: Any) -> RetentionOfferView | None:
+    async def _retention_offer_for(self, subscription: Subscription) -> RetentionOfferView | None:
         coupon_id = self.configuration.tui.retention_coupon
         if not coupon_id or subscription.status in ENDED_STATUSES:
             return None
-        for discount in field(subscription, "discounts") or []:
+        for discount in subscription.discounts or []:
             if not isinstance(discount, str) and object_id(coupon_of(discount)) == coupon_id:
                 return None
         try:
             coupon = await self._coupon(coupon_id)
         except NotFound:
             return None
-        if field(coupon, "valid") is False or not self._offer_can_reduce_an_invoice(subscription, coupon):
+        if coupon.valid is False or not self._offer_can_reduce_an_invoice(subscription, coupon):
             return None
         description = self._presenter.coupon_description(coupon)
-        amount_off = field(coupon, "amount_off")
-        percent_off = field(coupon, "percent_off")
+        amount_off = coupon.amount_off
+        percent_off = coupon.percent_off
         return RetentionOfferView(
             subscription_id=subscription.id,
             coupon_id=coupon.id,
-            coupon_name=field(coupon, "name") or coupon.id,
+            coupon_name=coupon.name or coupon.id,
             percent_off=Decimal(str(percent_off)) if percent_off is not None else None,
-            amount_off=self._presenter.money(amount_off, field(coupon, "currency")) if amount_off is not None else None,
-            duration=field(coupon, "duration", "once"),
-            duration_in_months=field(coupon, "duration_in_months"),
+            amount_off=self._presenter.money(amount_off, coupon.currency) if amount_off is not None else None,
+            duration=coupon.duration if coupon.duration is not None else "once",
+            duration_in_months=coupon.duration_in_months,
             description=description,
             headline=self._("Stay with us and get %(offer)s.") % {"offer": description},
             detail=self._("Your plan continues as it is, and the discount starts with your next invoice on %(date)s.")
-            % {"date": self._presenter.day(min((item.current_period_end for item in subscription.items.data), default=None))},
+            % {"date": self._presenter.day(min(
+                (end for item in subscription.items.data if (end := item.current_period_end) is not None), default=None
+            ))},
         )
 
-    def _offer_can_reduce_an_invoice(self, subscription: Any, coupon: Any) -> bool:
+    def _offer_can_reduce_an_invoice(self, subscription: Subscription, coupon: Coupon) -> bool:
         """An offer the customer could never benefit from is not an offer: a coupon limited to other
         products, or a repeating coupon whose months run out before the next invoice (25% off for
         3 months means nothing to a yearly plan that renews in 11)."""
-        items = subscription.items.data if field(subscription, "items") else []
-        restricted = set(field(field(coupon, "applies_to"), "products", []))
+        items = subscription.items.data
+        restricted = set(coupon.applies_to.products if coupon.applies_to is not None else [])
         if restricted:
-            products = {object_id(field(field(item, "price"), "product")) for item in items}
+            products = {object_id(item.price.product) for item in items}
             if not products & restricted:
                 return False
-        months = field(coupon, "duration_in_months")
-        if field(coupon, "duration") == "repeating" and months:
+        months = coupon.duration_in_months
+        if coupon.duration == "repeating" and months:
             renewals = [item.current_period_end for item in items if item.current_period_end]
             if renewals and min(renewals) >= _months_later(self._now(), months):
                 return False
@@ -182,7 +180,7 @@ class CancellationMixin(ServiceCore):
 
         async def applied() -> SubscriptionView | None:
             subscription = await self._fresh_subscription(subscription_id)
-            coupons = {object_id(coupon_of(discount)) for discount in field(subscription, "discounts") or []
+            coupons = {object_id(coupon_of(discount)) for discount in subscription.discounts or []
                        if not isinstance(discount, str)}
             if coupon_id not in coupons:
                 return None
@@ -220,7 +218,7 @@ class CancellationMixin(ServiceCore):
             await self._customer()
             subscription = await self._fresh_subscription(subscription_id)
             self._check_cancelable(subscription)
-            schedule = field(subscription, "schedule")
+            schedule = subscription.schedule
             if schedule is not None:  # the portal's own (_check_cancelable refused anyone else's)
                 # Canceling drops the portal's own pending plan change.
                 await self._call(
@@ -263,7 +261,7 @@ class CancellationMixin(ServiceCore):
         async def applied() -> SubscriptionView | None:
             subscription = await self._fresh_subscription(subscription_id)
             if cancel.mode == "at_period_end":
-                done = bool(field(subscription, "cancel_at_period_end", False)) or subscription.status in ENDED_STATUSES
+                done = bool(subscription.cancel_at_period_end) or subscription.status in ENDED_STATUSES
             else:
                 done = subscription.status in ENDED_STATUSES
             if not done:
@@ -275,7 +273,7 @@ class CancellationMixin(ServiceCore):
 
         return await self._settle(action, "cancel", change, applied)
 
-    def _cancel_outcome(self, subscription: Any, view: SubscriptionView) -> str:
+    def _cancel_outcome(self, subscription: Subscription, view: SubscriptionView) -> str:
         """What the cancel did, in words: when the plan ends, and any credit for unused time with the
         amount of the final invoice Stripe created (never a figure computed here)."""
         _ = self._
@@ -284,12 +282,12 @@ class CancellationMixin(ServiceCore):
             end = view.cancel_at or view.current_period_end
             return _("Your plan will end on %(date)s. It stays active until then.") % {"date": presenter.day(end)}
         message = _("Your plan has ended.")
-        invoice = field(subscription, "latest_invoice")  # expanded by the prorating cancel
-        ended_at = field(subscription, "ended_at")
+        invoice = subscription.latest_invoice  # expanded by the prorating cancel
+        ended_at = subscription.ended_at
         if invoice is not None and not isinstance(invoice, str) and ended_at is not None:
-            total = int(field(invoice, "total", 0) or 0)
-            if field(invoice, "created") == ended_at and total < 0:
-                credit = presenter.money(-total, field(invoice, "currency"))
+            total = invoice.total or 0
+            if invoice.created == ended_at and total < 0:
+                credit = presenter.money(-total, invoice.currency)
                 message += " " + _("The unused time, %(amount)s, is credited to your account balance.") % {
                     "amount": credit.display
                 }
@@ -304,7 +302,7 @@ class CancellationMixin(ServiceCore):
             subscription = await self._fresh_subscription(subscription_id)
             self._enforce(capabilities.renew(subscription))
             params: dict[str, Any] = {"cancel_at_period_end": False}
-            if field(subscription, "cancel_at") is not None and not field(subscription, "cancel_at_period_end", False):
+            if subscription.cancel_at is not None and not subscription.cancel_at_period_end:
                 params = {"cancel_at": ""}
             updated = await self._call(
                 self.client.subscriptions.update(
@@ -316,9 +314,9 @@ class CancellationMixin(ServiceCore):
 
         async def applied() -> SubscriptionView | None:
             subscription = await self._fresh_subscription(subscription_id)
-            if subscription.status in ENDED_STATUSES or field(subscription, "cancel_at_period_end", False):
+            if subscription.status in ENDED_STATUSES or subscription.cancel_at_period_end:
                 return None
-            if field(subscription, "cancel_at") is not None:
+            if subscription.cancel_at is not None:
                 return None
             self._remember_subscription(subscription)
             return self._present_subscription(subscription)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 from tui_portal.billing import StripeClient
 from tui_portal.billing import errors as billing_errors
+from tui_portal.billing.models import Coupon, Customer, Invoice, ListObject, PaymentMethod, Price, Subscription, TaxId
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.service.error_mapping import to_portal_error
 from tui_portal.portal.service.settle import is_ambiguous
@@ -23,15 +24,13 @@ from tui_portal.logs import log_event
 from tui_portal.portal.errors import FeatureDisabled, NotFound, NotYourObject, PortalError, ServiceUnavailable
 from tui_portal.portal.i18n import Translator, choose_locale
 from tui_portal.portal.rules.capabilities import Capability
-from tui_portal.portal.present.presenters import (
-    ENDED_STATUSES,
-    Presenter,
-    field,
-    object_id,
-)
-from tui_portal.portal.views import SubscriptionView
+from tui_portal.portal.present.presenters import Presenter
+from tui_portal.portal.stripe_shapes import ENDED_STATUSES, Reference, object_id
+from tui_portal.portal.views import Action, SubscriptionView
 
 Sleep = Callable[[float], Awaitable[Any]]
+# What a plan change's first attempt saw (the invoice before it, the schedule it created), by name.
+ChangeContext = dict[str, str | None]
 T = TypeVar("T")
 
 SUBSCRIPTION_EXPAND = (
@@ -63,18 +62,18 @@ def invoice_page_key(starting_after: str | None, ending_before: str | None, limi
     return f"invoices:page:{starting_after or ''}:{ending_before or ''}:{limit}"
 
 
-async def fetch_customer(client: StripeClient, customer_id: str) -> Any:
+async def fetch_customer(client: StripeClient, customer_id: str) -> Customer:
     return await client.customers.retrieve(customer_id, expand=list(CUSTOMER_EXPAND))
 
 
-async def fetch_subscriptions(client: StripeClient, customer_id: str) -> list[Any]:
+async def fetch_subscriptions(client: StripeClient, customer_id: str) -> list[Subscription]:
     page = await client.subscriptions.list(customer=customer_id, limit=MAX_LIST, expand=list(LIST_SUBSCRIPTION_EXPAND))
     return list(page.data)
 
 
 async def fetch_invoice_page(
     client: StripeClient, customer_id: str, starting_after: str | None, ending_before: str | None, limit: int
-) -> Any:
+) -> ListObject[Invoice]:
     params: dict[str, Any] = {"customer": customer_id, "limit": limit}
     if starting_after:
         params["starting_after"] = starting_after
@@ -83,16 +82,16 @@ async def fetch_invoice_page(
     return await client.invoices.list(**params)
 
 
-async def fetch_open_invoices(client: StripeClient, customer_id: str) -> list[Any]:
+async def fetch_open_invoices(client: StripeClient, customer_id: str) -> list[Invoice]:
     """Invoices the customer owes, oldest first (Stripe lists newest first)."""
     page = await client.invoices.list(customer=customer_id, status="open", limit=MAX_LIST)
-    owed = [invoice for invoice in page.data if (field(invoice, "amount_remaining", 0) or 0) > 0]
+    owed = [invoice for invoice in page.data if (invoice.amount_remaining or 0) > 0]
     return list(reversed(owed))
 
 
-async def fetch_catalog(client: StripeClient) -> dict[str, Any]:
+async def fetch_catalog(client: StripeClient) -> dict[str, Price]:
     """Every active price (product expanded): price id -> Price."""
-    prices: dict[str, Any] = {}
+    prices: dict[str, Price] = {}
     async for price in client.prices.list(active=True, limit=MAX_LIST, expand=["data.product"]):
         prices[price.id] = price
     return prices
@@ -111,7 +110,7 @@ class ServiceCore:
         translator: Translator | None = None,
         sleep: Sleep = asyncio.sleep,
         now: Callable[[], float] = time.time,
-        prefetched: Mapping[str, Any] | None = None,
+        prefetched: Mapping[str, object] | None = None,
         lock_dir: Path | None = None,
     ) -> None:
         self.customer_id = customer_id
@@ -123,8 +122,10 @@ class ServiceCore:
         self._now = now
         self._presenter = Presenter(self.translator, configuration)
         # `prefetched`: overview data fetched at start-up (prefetch_overview), keyed like the cache.
-        self._cache: dict[str, Any] = dict(prefetched or {})
-        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        # Heterogeneous by key (a customer, a list of subscriptions, a page of invoices, ...): each key
+        # is written by one fetcher only, and `_cached` gives it back as that fetcher's type.
+        self._cache: dict[str, object] = dict(prefetched or {})
+        self._inflight: dict[str, asyncio.Future[Any]] = {}  # futures are invariant: each holds its key's type
         self._locale_settled = False
         self._data_version = 0
         # Actions whose outcome could not be settled (the check read failed too): a Retry of one first
@@ -132,7 +133,7 @@ class ServiceCore:
         # Retry sends new idempotency keys (Stripe replays a saved failure for a reused key).
         self._unsettled: set[str] = set()
         self._key_generation: dict[str, int] = {}
-        self._change_context: dict[str, dict[str, Any]] = {}  # per action: what its first attempt saw
+        self._change_context: dict[str, ChangeContext] = {}  # per action: what its first attempt saw
         # Where the per-customer lock files go (None: the user's runtime dir, see `_settle.lock_directory`).
         self.lock_dir = lock_dir
 
@@ -143,7 +144,7 @@ class ServiceCore:
     @property
     def live_mode(self) -> bool:
         """True with a live key: real cards are charged, so every screen says LIVE MODE."""
-        return bool(getattr(self.client, "is_live", False))
+        return self.client.is_live
 
     @property
     def locale(self) -> str:
@@ -173,7 +174,7 @@ class ServiceCore:
         async with self._billing():
             return await awaitable
 
-    def _key(self, action: Any, step: str | None = None) -> str:
+    def _key(self, action: Action, step: str | None = None) -> str:
         """The idempotency key of `action` (or of one of its steps) for its current attempt."""
         generation = self._key_generation.get(action.key, 0)
         key = action.key if generation == 0 else f"{action.key}:again{generation}"
@@ -181,7 +182,7 @@ class ServiceCore:
 
     async def _settle(
         self,
-        action: Any,
+        action: Action,
         what: str,
         change: Callable[[], Awaitable[T]],
         applied: Callable[[], Awaitable[T | None]],
@@ -217,7 +218,7 @@ class ServiceCore:
             ) from error
 
     async def _check_applied(
-        self, action: Any, what: str, applied: Callable[[], Awaitable[T | None]], error: PortalError | None
+        self, action: Action, what: str, applied: Callable[[], Awaitable[T | None]], error: PortalError | None
     ) -> T | None:
         _ = self._
         self._cache.clear()  # the check, and what follows, must see the server's state
@@ -273,7 +274,7 @@ class ServiceCore:
         refetches just what was invalidated)."""
         return self._data_version
 
-    def _store(self, key: str, value: Any) -> None:
+    def _store(self, key: str, value: object) -> None:
         """Replace a cached entry with what a mutation returned."""
         self._cache[key] = value
         self._data_version += 1
@@ -287,37 +288,35 @@ class ServiceCore:
                     del self._cache[key]
                     break
 
-    @staticmethod
-    async def _page(paginator: Any) -> Any:
-        return await paginator
-
     # --- cached fetches ---------------------------------------------------------------------------
 
-    async def _customer(self) -> Any:
+    async def _customer(self) -> Customer:
         customer = await self._cached(CUSTOMER_KEY, lambda: fetch_customer(self.client, self.customer_id))
-        if getattr(customer, "deleted", None):
+        if customer.deleted:
             raise NotFound(self._("This customer account no longer exists."))
         self._settle_locale(customer)
         return customer
 
-    async def _subscriptions(self) -> list[Any]:
+    async def _subscriptions(self) -> list[Subscription]:
         return await self._cached(SUBSCRIPTIONS_KEY, lambda: fetch_subscriptions(self.client, self.customer_id))
 
-    async def _payment_method_list(self) -> list[Any]:
-        async def fetch() -> list[Any]:
+    async def _payment_method_list(self) -> list[PaymentMethod]:
+        async def fetch() -> list[PaymentMethod]:
             page = await self.client.payment_methods.list(customer=self.customer_id, type="card", limit=MAX_LIST)
             return list(page.data)
 
         return await self._cached("payment_methods", fetch)
 
-    async def _tax_id_list(self) -> list[Any]:
-        async def fetch() -> list[Any]:
+    async def _tax_id_list(self) -> list[TaxId]:
+        async def fetch() -> list[TaxId]:
             page = await self.client.tax_ids.list(self.customer_id, limit=MAX_LIST)
             return list(page.data)
 
         return await self._cached("tax_ids", fetch)
 
-    async def _invoice_list_page(self, starting_after: str | None, ending_before: str | None, limit: int) -> Any:
+    async def _invoice_list_page(
+        self, starting_after: str | None, ending_before: str | None, limit: int
+    ) -> ListObject[Invoice]:
         page = await self._cached(
             invoice_page_key(starting_after, ending_before, limit),
             lambda: fetch_invoice_page(self.client, self.customer_id, starting_after, ending_before, limit),
@@ -325,41 +324,40 @@ class ServiceCore:
         self._bound("invoices:page:", CACHED_INVOICE_PAGES)
         return page
 
-    async def _open_invoices(self) -> list[Any]:
+    async def _open_invoices(self) -> list[Invoice]:
         return await self._cached(OPEN_INVOICES_KEY, lambda: fetch_open_invoices(self.client, self.customer_id))
 
-    async def _catalog(self) -> dict[str, Any]:
+    async def _catalog(self) -> dict[str, Price]:
         """Every active price (product expanded), fetched once: price id -> Price."""
         return await self._cached(CATALOG_KEY, lambda: fetch_catalog(self.client))
+
+    def _cached_catalog(self) -> dict[str, Price]:
+        """The catalog if something already fetched it, else empty (no request made)."""
+        return cast("dict[str, Price]", self._cache.get(CATALOG_KEY) or {})  # only `_catalog` writes the key
 
     async def _account_name(self) -> str | None:
         if self.configuration.tui.branding.business_name:
             return self.configuration.tui.branding.business_name
 
-        async def fetch() -> Any:
-            return await self.client.account.retrieve()
+        account = await self._cached("account", self.client.account.retrieve)
+        return account.display_name
 
-        account = await self._cached("account", fetch)
-        profile = field(account, "business_profile")
-        name: str | None = field(profile, "name") or field(field(field(account, "settings"), "dashboard"), "display_name")
-        return name
-
-    async def _coupon(self, coupon_id: str) -> Any:
+    async def _coupon(self, coupon_id: str) -> Coupon:
         # applies_to is an includable field: Stripe leaves it out unless asked for.
         return await self._cached(
             f"coupon:{coupon_id}", lambda: self.client.coupons.retrieve(coupon_id, expand=["applies_to"])
         )
 
-    def _settle_locale(self, customer: Any) -> None:
+    def _settle_locale(self, customer: Customer) -> None:
         if self._locale_settled:
             return
         self._locale_settled = True
-        self.translator.set_locale(choose_locale(field(customer, "preferred_locales"), self.configuration.tui.locale))
+        self.translator.set_locale(choose_locale(customer.preferred_locales, self.configuration.tui.locale))
 
-    def _remember_subscription(self, subscription: Any) -> None:
+    def _remember_subscription(self, subscription: Subscription) -> None:
         """Put a freshly returned (expanded) subscription into the cached list."""
         self._data_version += 1
-        cached = self._cache.get(SUBSCRIPTIONS_KEY)
+        cached = cast("list[Subscription] | None", self._cache.get(SUBSCRIPTIONS_KEY))  # only `_subscriptions` writes it
         if cached is None:
             return
         replaced = []
@@ -380,11 +378,11 @@ class ServiceCore:
     def _not_yours(self) -> NotYourObject:
         return NotYourObject(self._("This item does not belong to your account."))
 
-    def _check_owner(self, owner: Any) -> None:
+    def _check_owner(self, owner: Reference) -> None:
         if object_id(owner) != self.customer_id:
             raise self._not_yours()
 
-    async def _fresh_subscription(self, subscription_id: str) -> Any:
+    async def _fresh_subscription(self, subscription_id: str) -> Subscription:
         """Retrieve (not from cache) and verify ownership: used right before a change."""
         try:
             subscription = await self._call(
@@ -395,27 +393,25 @@ class ServiceCore:
         self._check_owner(subscription.customer)
         return subscription
 
-    async def _owned_subscription(self, subscription_id: str) -> Any:
+    async def _owned_subscription(self, subscription_id: str) -> Subscription:
         for subscription in await self._subscriptions():
             if subscription.id == subscription_id:
                 return subscription
         return await self._fresh_subscription(subscription_id)
 
-    def _product_names(self, subscriptions: Iterable[Any], catalog: dict[str, Any] | None = None) -> dict[str, str]:
+    def _product_names(
+        self, subscriptions: Iterable[Subscription], catalog: Mapping[str, Price] | None = None
+    ) -> dict[str, str]:
         names: dict[str, str] = {}
-        for price in (catalog or {}).values():
-            product = field(price, "product")
-            if product is not None and not isinstance(product, str):
-                names[product.id] = field(product, "name") or product.id
-        for subscription in subscriptions:
-            for item in subscription.items.data:
-                product = field(item.price, "product")
-                if product is not None and not isinstance(product, str):
-                    names[product.id] = field(product, "name") or product.id
+        prices = [*(catalog or {}).values(), *(item.price for subscription in subscriptions for item in subscription.items.data)]
+        for price in prices:
+            product = price.product
+            if not isinstance(product, str):
+                names[product.id] = product.name or product.id
         return names
 
-    def _present_subscription(self, subscription: Any) -> SubscriptionView:
-        catalog = self._cache.get(CATALOG_KEY) or {}
+    def _present_subscription(self, subscription: Subscription) -> SubscriptionView:
+        catalog = self._cached_catalog()
         names = self._product_names([subscription], catalog)
         return self._presenter.subscription(subscription, names, catalog)
 
@@ -429,10 +425,10 @@ class ServiceCore:
         answer.enforce(self.translator)
 
     @staticmethod
-    def _kept_discounts(subscription: Any) -> list[dict[str, str]]:
+    def _kept_discounts(subscription: Subscription) -> list[dict[str, str]]:
         """The subscription's current discounts, restated so an update that adds one keeps them."""
         kept = []
-        for discount in field(subscription, "discounts") or []:
+        for discount in subscription.discounts or []:
             discount_id = object_id(discount)
             if discount_id:
                 kept.append({"discount": discount_id})

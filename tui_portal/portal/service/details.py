@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from tui_portal.billing.models import TaxId
 from tui_portal.portal.present import labels
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
 from tui_portal.portal.errors import FieldError
-from tui_portal.portal.present.presenters import field
 from tui_portal.portal.rules.input_validation import (
     clean,
     raise_if_any,
@@ -123,17 +123,17 @@ class CustomerDetailsMixin(ServiceCore):
         action = action or Action()
         before: set[str] = set()
 
-        async def change() -> Any:
+        async def change() -> TaxId:
             await self._customer()
             before.update(existing.id for existing in await self._tax_id_list())
             return await self._call(
                 self.client.tax_ids.create(self.customer_id, type=type, value=cleaned, idempotency_key=self._key(action))
             )
 
-        async def applied() -> Any:
+        async def applied() -> TaxId | None:
             # Ours only if it was not there before this action (the customer may hold the same ID twice).
             for existing in await self._tax_id_list():
-                if existing.id not in before and existing.type == type and field(existing, "value") == cleaned:
+                if existing.id not in before and existing.type == type and existing.value == cleaned:
                     return existing
             return None
 
@@ -170,12 +170,16 @@ class CustomerDetailsMixin(ServiceCore):
         await self._settle(action, "tax_id_remove", change, applied)
 
 
-def _holds(current: Any, wanted: Any) -> bool:
-    """Whether the object's fields already hold the values an update sent ("" clears a field)."""
+def _holds(current: object, wanted: object) -> bool:
+    """Whether the object's fields already hold the values an update sent ("" clears a field).
+
+    `wanted` is the update's parameters (nested dicts, as sent), so the names to compare come from
+    the request, not from a model: read by name, and a name the model does not have holds nothing.
+    """
     if isinstance(wanted, dict):
         if current is None:
             return all(_holds(None, value) for value in wanted.values())
-        return all(_holds(field(current, name), value) for name, value in wanted.items())
+        return all(_holds(getattr(current, name, None), value) for name, value in wanted.items())
     if wanted == "" or wanted is None:
         return current in (None, "")
     return bool(current == wanted)

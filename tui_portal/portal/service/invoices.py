@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
-
+from tui_portal.billing.models import Invoice, InvoiceLineItem
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CACHED_INVOICE_DETAILS, MAX_LIST, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, NotFound, PaymentError
-from tui_portal.portal.present.presenters import field, object_id
+from tui_portal.portal.stripe_shapes import object_id
 from tui_portal.portal.views import (
     Action,
     InvoiceDetailView,
@@ -69,7 +68,7 @@ class InvoicesMixin(ServiceCore):
         """
         self._require_invoices()
         invoice, _lines = await self._owned_invoice(invoice_id)
-        if not field(invoice, "invoice_pdf"):
+        if not invoice.invoice_pdf:
             raise ActionNotAllowed(self._("This invoice has no PDF yet; one is made when the invoice is finalized."))
         document = await self._call(self.client.invoices.pdf(invoice_id))
         target = Path(path).expanduser()
@@ -90,7 +89,7 @@ class InvoicesMixin(ServiceCore):
         invoice, _lines = await self._owned_invoice(invoice_id)
         self._check_payable(invoice)
         customer = await self._customer()
-        default = field(field(customer, "invoice_settings"), "default_payment_method")
+        default = customer.invoice_settings.default_payment_method if customer.invoice_settings is not None else None
         if default is None or isinstance(default, str):
             raise ActionNotAllowed(_("Add a card under Payment methods first; the invoice is charged to your default card."))
         presenter = self._presenter
@@ -114,7 +113,7 @@ class InvoicesMixin(ServiceCore):
         invoice, _lines = await self._owned_invoice(preview.invoice.id)
         # Already paid: by this very action if its answer was lost (the same idempotency key then
         # replays that answer), else Stripe answers "Invoice is already paid".
-        if field(invoice, "status") != "paid":
+        if invoice.status != "paid":
             self._check_payable(invoice)
         try:
             paid = await self._call(
@@ -139,25 +138,25 @@ class InvoicesMixin(ServiceCore):
                                                                       "card": preview.card_label},
         )
 
-    def _check_payable(self, invoice: Any) -> None:
+    def _check_payable(self, invoice: Invoice) -> None:
         _ = self._
-        status = field(invoice, "status")
+        status = invoice.status
         if status == "paid":
             raise ActionNotAllowed(_("This invoice is already paid."))
-        if status != "open" or (field(invoice, "amount_remaining", 0) or 0) <= 0:
+        if status != "open" or (invoice.amount_remaining or 0) <= 0:
             raise ActionNotAllowed(_("This invoice cannot be paid here."))
 
-    async def _owned_invoice(self, invoice_id: str) -> tuple[Any, list[Any]]:
+    async def _owned_invoice(self, invoice_id: str) -> tuple[Invoice, list[InvoiceLineItem]]:
         """The invoice and every line of it, fetched once; only if it belongs to this customer."""
         await self._customer()
 
-        async def fetch() -> tuple[Any, list[Any]]:
+        async def fetch() -> tuple[Invoice, list[InvoiceLineItem]]:
             invoice = await self.client.invoices.retrieve(invoice_id, expand=["total_discount_amounts.discount"])
             if object_id(invoice.customer) != self.customer_id:
                 return invoice, []
-            lines_page = field(invoice, "lines")
-            lines = list(field(lines_page, "data") or [])
-            if lines_page is not None and field(lines_page, "has_more", False):
+            lines_page = invoice.lines
+            lines = list(lines_page.data) if lines_page is not None else []
+            if lines_page is not None and lines_page.has_more:
                 lines = []
                 async for line in self.client.invoices.lines(invoice_id, limit=MAX_LIST):
                     lines.append(line)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from tui_portal.billing import StripeClient
+from tui_portal.billing.models import Customer
 from tui_portal.portal.service.core import (
     CATALOG_KEY,
     CUSTOMER_EXPAND,
@@ -24,7 +25,6 @@ from tui_portal.portal.service.core import (
     fetch_subscriptions,
     invoice_page_key,
 )
-from tui_portal.portal.present.presenters import field
 from tui_portal.portal.views import (
     FeaturesView,
     InvoiceSummaryView,
@@ -51,23 +51,24 @@ class OverviewMixin(ServiceCore):
         if refresh:
             self._cache.clear()
         features = self.configuration.features
-        wave: list[Awaitable[Any]] = [self._customer(), self._subscriptions(), self._account_name()]
-        if features.invoice_history.enabled:
-            wave.append(self._invoice_list_page(None, None, FIRST_INVOICE_PAGE))
-            wave.append(self._open_invoices())
-        if features.subscription_update.enabled:
+        history = features.invoice_history.enabled
+        customer, subscriptions, account_name, invoices_page, open_invoices, catalog = await asyncio.gather(
+            self._customer(),
+            self._subscriptions(),
+            self._account_name(),
+            _if(history, lambda: self._invoice_list_page(None, None, FIRST_INVOICE_PAGE)),
+            _if(history, self._open_invoices),
             # Needed to describe scheduled changes and, later, the plan choices: same wave.
-            wave.append(self._catalog())
-        results = await asyncio.gather(*wave)
-        customer, subscriptions, account_name = results[0], results[1], results[2]
-        invoices_page = results[3] if features.invoice_history.enabled else None
-        owed = results[4] if features.invoice_history.enabled else []
+            _if(features.subscription_update.enabled, self._catalog),
+        )
+        owed = open_invoices or []
 
         presenter = self._presenter
-        catalog = self._cache.get(CATALOG_KEY) or {}
+        catalog = catalog or self._cached_catalog()
         names = self._product_names(subscriptions, catalog)
         subscription_views = tuple(presenter.subscription(sub, names, catalog) for sub in subscriptions)
-        default_pm = field(field(customer, "invoice_settings"), "default_payment_method")
+        settings = customer.invoice_settings
+        default_pm = settings.default_payment_method if settings is not None else None
         default_view = None
         if default_pm is not None and not isinstance(default_pm, str):
             default_view = presenter.payment_method(default_pm, default_pm.id)
@@ -91,16 +92,24 @@ class OverviewMixin(ServiceCore):
         return self._present_subscription(await self._owned_subscription(subscription_id))
 
 
+T = TypeVar("T")
+
+
+async def _if(wanted: bool, fetch: Callable[[], Awaitable[T]]) -> T | None:
+    """`fetch()` when `wanted`, else None: one slot of the overview's wave, typed."""
+    return await fetch() if wanted else None
+
+
 @dataclass(frozen=True)
 class Prefetched:
     """What start-up fetched for the service: the customer, and the cache entries to seed it with."""
 
-    customer: Any
-    cache: dict[str, Any]
+    customer: Customer
+    cache: dict[str, object]
 
     @property
     def customer_id(self) -> str:
-        return str(self.customer.id)
+        return self.customer.id
 
 
 async def prefetch_overview(client: StripeClient, customer_id: str) -> Prefetched:
@@ -125,7 +134,7 @@ async def prefetch_overview(client: StripeClient, customer_id: str) -> Prefetche
     )
     if isinstance(results[0], BaseException):
         raise results[0]
-    cache: dict[str, Any] = {}
+    cache: dict[str, object] = {}
     for key, result in zip(keys, results):
         if not isinstance(result, BaseException):
             cache[key] = result

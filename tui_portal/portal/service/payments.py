@@ -4,18 +4,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
+from tui_portal.billing.models import Customer, PaymentMethod, SetupIntent
 from tui_portal.portal.present import labels
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, FieldError
-from tui_portal.portal.present.presenters import (
-    LIVE_STATUSES,
-    PORTAL_SCHEDULE_MARK,
-    field,
-    object_id,
-)
+from tui_portal.portal.stripe_shapes import LIVE_STATUSES, PORTAL_SCHEDULE_MARK, object_id
 from tui_portal.portal.views import (
     Action,
     PaymentMethodView,
@@ -31,8 +25,10 @@ class PaymentMethodsMixin(ServiceCore):
     def _require_payment_methods(self) -> None:
         self._enforce(capabilities.payment_methods(self.configuration))
 
-    def _default_payment_method_id(self, customer: Any) -> str | None:
-        return object_id(field(field(customer, "invoice_settings"), "default_payment_method"))
+    @staticmethod
+    def _default_payment_method_id(customer: Customer) -> str | None:
+        settings = customer.invoice_settings
+        return object_id(settings.default_payment_method) if settings is not None else None
 
     async def payment_methods(self) -> tuple[PaymentMethodView, ...]:
         """Cards with brand, last4, expiry and which one is the default."""
@@ -41,7 +37,7 @@ class PaymentMethodsMixin(ServiceCore):
         default_id = self._default_payment_method_id(customer)
         return tuple(self._presenter.payment_method(method, default_id) for method in methods)
 
-    async def _owned_payment_method(self, payment_method_id: str) -> Any:
+    async def _owned_payment_method(self, payment_method_id: str) -> PaymentMethod:
         for method in await self._payment_method_list():
             if method.id == payment_method_id:
                 return method
@@ -160,7 +156,7 @@ class PaymentMethodsMixin(ServiceCore):
             self.client.checkout.sessions.create(
                 mode="setup",
                 customer=self.customer_id,
-                currency=field(customer, "currency") or "usd",
+                currency=customer.currency or "usd",
                 allowed_payment_method_types=["card"],
                 success_url=return_url,
                 cancel_url=return_url,
@@ -170,7 +166,7 @@ class PaymentMethodsMixin(ServiceCore):
         )
         if not session.url:
             raise ActionNotAllowed(self._("The billing service did not return a page to add a card."))
-        return SetupLinkView(session_id=session.id, url=session.url, expires_at=field(session, "expires_at"))
+        return SetupLinkView(session_id=session.id, url=session.url, expires_at=session.expires_at)
 
     async def wait_for_setup(
         self, session_id: str, *, poll_interval: float = 2.0, timeout: float | None = 900.0
@@ -184,8 +180,10 @@ class PaymentMethodsMixin(ServiceCore):
             session = await self._call(self.client.checkout.sessions.retrieve(session_id, expand=["setup_intent"]))
             self._check_owner(session.customer)
             if session.status == "complete":
-                setup_intent = field(session, "setup_intent")
-                payment_method_id = object_id(field(setup_intent, "payment_method"))
+                setup_intent = session.setup_intent  # expanded above; a bare id would tell nothing
+                payment_method_id = (
+                    object_id(setup_intent.payment_method) if isinstance(setup_intent, SetupIntent) else None
+                )
                 view = None
                 if payment_method_id:
                     updated = await self._call(

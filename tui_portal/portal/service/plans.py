@@ -7,9 +7,18 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from tui_portal.billing.models import (
+    Coupon,
+    Invoice,
+    InvoiceLineItem,
+    Price,
+    PromotionCode,
+    Subscription,
+    SubscriptionSchedule,
+)
 from tui_portal.portal.service.cancellation import _months_later
 from tui_portal.logs import log_event
-from tui_portal.portal.service.core import SUBSCRIPTION_EXPAND
+from tui_portal.portal.service.core import SUBSCRIPTION_EXPAND, ChangeContext
 from tui_portal.portal.service.settle import customer_lock, is_ambiguous
 from tui_portal.portal.service.promotions import PromotionCodesMixin
 from tui_portal.portal.errors import (
@@ -28,11 +37,10 @@ from tui_portal.portal.rules.plans import (
     same_interval,
     should_schedule,
 )
-from tui_portal.portal.present.presenters import (
+from tui_portal.portal.stripe_shapes import (
     PORTAL_SCHEDULE_MARK,
-    Presenter,
     coupon_of,
-    field,
+    expanded_coupon,
     object_id,
     schedule_is_ours,
 )
@@ -47,11 +55,11 @@ from tui_portal.portal.views import (
 )
 
 
-def _period_end_after(start: int, price: Any) -> int:
+def _period_end_after(start: int, price: Price) -> int:
     """End of the first billing period of `price` starting at `start` (months clamp to the month's end)."""
-    recurring = field(price, "recurring")
-    interval = field(recurring, "interval")
-    count = int(field(recurring, "interval_count") or 1)
+    recurring = price.recurring
+    interval = recurring.interval if recurring is not None else None
+    count = (recurring.interval_count if recurring is not None else None) or 1
     if interval == "year":
         return int(_months_later(start, 12 * count))
     if interval == "month":
@@ -61,11 +69,16 @@ def _period_end_after(start: int, price: Any) -> int:
     return start + 86_400 * count
 
 
+def _lines(invoice: Invoice) -> list[InvoiceLineItem]:
+    """The lines an invoice (or a preview) came with; none when Stripe left them out."""
+    return invoice.lines.data if invoice.lines is not None else []
+
+
 @dataclass(frozen=True)
 class _Quote:
     """What Stripe's preview(s) said a change costs (amounts in minor units)."""
 
-    invoice: Any  # the preview shown line by line
+    invoice: Invoice  # the preview shown line by line
     due_now: int
     next_amount: int
     next_at: int | None
@@ -79,7 +92,7 @@ class PlanChangesMixin(PromotionCodesMixin):
     def _require_updates(self) -> None:
         self._enforce(capabilities.subscription_updates(self.configuration))
 
-    def _check_changeable(self, subscription: Any) -> None:
+    def _check_changeable(self, subscription: Subscription) -> None:
         """Refuse plan changes the portal cannot make safely (the rules the overview's flags show)."""
         self._enforce(capabilities.changeable(subscription))
 
@@ -122,7 +135,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         return PlanChoicesView(
             subscription_id=subscription.id,
             current_price_id=current_price.id,
-            current_quantity=field(item, "quantity", 1),
+            current_quantity=1 if item.quantity is None else item.quantity,
             options=tuple(options),
             can_switch_price=update.allows("price"),
             quantity=self._quantity_view(current_rule),
@@ -131,13 +144,13 @@ class PlanChangesMixin(PromotionCodesMixin):
         )
 
     @staticmethod
-    def _price_offerable(price: Any, current_price: Any) -> bool:
+    def _price_offerable(price: Price, current_price: Price) -> bool:
         """Active, recurring, licensed, in the subscription's currency (Stripe cannot mix currencies)."""
-        recurring = field(price, "recurring")
+        recurring = price.recurring
         return (
-            field(price, "active", True)
+            price.active is not False
             and recurring is not None
-            and field(recurring, "usage_type", "licensed") == "licensed"
+            and recurring.usage_type in (None, "licensed")
             and price.currency == current_price.currency
         )
 
@@ -165,7 +178,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         self._check_changeable(subscription)
         item = subscription.items.data[0]
         current_price = item.price
-        current_quantity = field(item, "quantity", 1)
+        current_quantity = 1 if item.quantity is None else item.quantity
         catalog = await self._catalog()
         new_price = self._target_price(price_id, current_price, catalog)
         new_quantity = self._target_quantity(quantity, current_price, current_quantity, new_price)
@@ -178,7 +191,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         item_changes = new_price.id != current_price.id or new_quantity != current_quantity
         if not item_changes and promo is None:
             raise ActionNotAllowed(_("Nothing would change. Choose another plan, quantity or a promotion code."))
-        if not item_changes and field(subscription, "schedule") is not None:
+        if not item_changes and subscription.schedule is not None:
             # Our scheduled change would replace the subscription's discounts with its own when it
             # starts, so a code added on its own now would silently drop out there.
             raise ActionNotAllowed(
@@ -230,7 +243,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             basis=self._basis(subscription),
         )
 
-    def _target_price(self, price_id: str | None, current_price: Any, catalog: dict[str, Any]) -> Any:
+    def _target_price(self, price_id: str | None, current_price: Price, catalog: dict[str, Price]) -> Price:
         """The price to switch to: one the configuration offers, active, in the same currency."""
         _ = self._
         if price_id is None or price_id == current_price.id:
@@ -242,7 +255,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             raise FieldError("price", _("This plan is not available to switch to."))
         return candidate
 
-    def _target_quantity(self, quantity: int | None, current_price: Any, current_quantity: int, new_price: Any) -> int:
+    def _target_quantity(self, quantity: int | None, current_price: Price, current_quantity: int, new_price: Price) -> int:
         """The quantity after the change, checked against the new product's adjustable bounds.
 
         Without an explicit quantity: kept on the same product; on another product clamped into its
@@ -269,10 +282,10 @@ class PlanChangesMixin(PromotionCodesMixin):
 
     async def _quote(
         self,
-        subscription: Any,
-        new_price: Any,
+        subscription: Subscription,
+        new_price: Price,
         new_quantity: int,
-        promo: Any,
+        promo: PromotionCode | None,
         item_changes: bool,
         scheduled: bool,
         ends_trial: bool,
@@ -323,12 +336,12 @@ class PlanChangesMixin(PromotionCodesMixin):
             request = self._with_discounts_running_at(without_code, subscription, None, renewal_at, renewal_at,
                                                       once_used=False)
             renewal = await self._call(self.client.invoices.create_preview(**request, subscription_details=details("none")))
-            created = int(field(renewal, "created") or self._now())
-            amount = int(field(renewal, "amount_due", 0) or 0)
+            created = int(renewal.created or self._now())
+            amount = renewal.amount_due or 0
             if promo is not None:
                 off = self._last_discount_off(renewal, coupon_of(promo), subscription.currency)
-                total = int(field(renewal, "total", 0) or 0) - off
-                amount = max(total + int(field(renewal, "starting_balance") or 0), 0)
+                total = (renewal.total or 0) - off
+                amount = max(total + (renewal.starting_balance or 0), 0)
             return _Quote(renewal, 0, amount, period_end, period_end or created, created)
 
         behavior = update.proration_behavior
@@ -343,20 +356,20 @@ class PlanChangesMixin(PromotionCodesMixin):
         if not immediate:
             # Stripe's preview of the next invoice is exactly the next invoice: pending prorations,
             # the new ones, discounts as they stand then, the credit balance.
-            return _Quote(main, 0, field(main, "amount_due", 0), period_end, proration_date, proration_date)
+            return _Quote(main, 0, main.amount_due or 0, period_end, proration_date, proration_date)
         next_at = self._next_period_start(main, period_end, interval_changes or anchor_now or ends_trial)
         next_amount = await self._renewal_after_invoice_now(
-            subscription, promo, base, details("none"), main, next_at or period_end, proration_date
+            subscription, promo, base, details("none"), main, next_at or period_end or proration_date, proration_date
         )
-        return _Quote(main, field(main, "amount_due", 0), next_amount, next_at, proration_date, proration_date)
+        return _Quote(main, main.amount_due or 0, next_amount, next_at, proration_date, proration_date)
 
     async def _renewal_after_invoice_now(
         self,
-        subscription: Any,
-        promo: Any,
+        subscription: Subscription,
+        promo: PromotionCode | None,
         base: dict[str, Any],
         subscription_details: dict[str, Any],
-        invoice_now: Any,
+        invoice_now: Invoice,
         next_at: int,
         moment: int,
     ) -> int:
@@ -374,18 +387,25 @@ class PlanChangesMixin(PromotionCodesMixin):
         request = self._with_discounts_running_at(base, subscription, promo, next_at, moment, once_used=True)
         renewal = await self._call(self.client.invoices.create_preview(**request, subscription_details=subscription_details))
         total = 0
-        for line in field(field(renewal, "lines"), "data") or []:
+        for line in _lines(renewal):
             if self._from_pending_item(line):
                 continue
-            discounted = sum(int(field(entry, "amount", 0)) for entry in field(line, "discount_amounts") or [])
-            total += int(field(line, "amount", 0)) - discounted
+            discounted = sum(entry.amount for entry in line.discount_amounts or [])
+            total += line.amount - discounted
         # Stripe applies the customer's balance to each invoice: amount_due = max(total + balance, 0),
         # and what stays negative is carried to the next one.
-        balance_after_now = min(int(field(invoice_now, "starting_balance") or 0) + int(field(invoice_now, "total") or 0), 0)
+        balance_after_now = min((invoice_now.starting_balance or 0) + (invoice_now.total or 0), 0)
         return max(total + balance_after_now, 0)
 
     def _with_discounts_running_at(
-        self, base: dict[str, Any], subscription: Any, promo: Any, at: int, promo_start: int, *, once_used: bool
+        self,
+        base: dict[str, Any],
+        subscription: Subscription,
+        promo: PromotionCode | None,
+        at: int,
+        promo_start: int,
+        *,
+        once_used: bool,
     ) -> dict[str, Any]:
         """`base` preview parameters whose discounts are those that still apply to an invoice at `at`.
 
@@ -395,17 +415,22 @@ class PlanChangesMixin(PromotionCodesMixin):
         """
         running: list[dict[str, str]] = []
         dropped = False
-        candidates: list[tuple[Any, Any, dict[str, str]]] = [
-            (coupon_of(discount), field(discount, "end"), {"discount": str(object_id(discount))})
-            for discount in field(subscription, "discounts") or []
+        # (the coupon when known, when the discount ends, how to restate it); a discount Stripe sent as
+        # a bare id has neither known terms nor a known end, so it is kept.
+        candidates: list[tuple[Coupon | None, int | None, dict[str, str]]] = [
+            (None, None, {"discount": discount})
+            if isinstance(discount, str)
+            else (expanded_coupon(coupon_of(discount)), discount.end, {"discount": discount.id})
+            for discount in subscription.discounts or []
         ]
         if promo is not None:
-            coupon = coupon_of(promo)
-            months = int(field(coupon, "duration_in_months") or 0)
-            end = int(_months_later(promo_start, months)) if field(coupon, "duration") == "repeating" else None
+            coupon = expanded_coupon(coupon_of(promo))
+            months = (coupon.duration_in_months if coupon is not None else None) or 0
+            repeating = coupon is not None and coupon.duration == "repeating"
+            end = int(_months_later(promo_start, months)) if repeating else None
             candidates.append((coupon, end, {"promotion_code": promo.id}))
-        for coupon, end, entry in candidates:
-            if (once_used and field(coupon, "duration") == "once") or (end is not None and at >= int(end)):
+        for known, end, entry in candidates:
+            if (once_used and known is not None and known.duration == "once") or (end is not None and at >= end):
                 dropped = True
             else:
                 running.append(entry)
@@ -414,43 +439,53 @@ class PlanChangesMixin(PromotionCodesMixin):
         return {**base, "discounts": running or ""}
 
     @staticmethod
-    def _last_discount_off(invoice: Any, coupon: Any, currency: str | None) -> int:
+    def _last_discount_off(invoice: Invoice, coupon_ref: str | Coupon | None, currency: str | None) -> int:
         """What `coupon`, applied after the invoice's own discounts, takes off it (Stripe's order:
         each discount works on what the previous ones left; only discountable lines, only the
-        coupon's products; `amount_off` only in its currency and never more than what is left)."""
-        products = field(field(coupon, "applies_to"), "products") or None
+        coupon's products; `amount_off` only in its currency and never more than what is left).
+        Nothing for a coupon whose terms are unknown (not expanded)."""
+        coupon = expanded_coupon(coupon_ref)
+        if coupon is None:
+            return 0
+        products = (coupon.applies_to.products if coupon.applies_to is not None else None) or None
         remaining: list[int] = []
-        for line in field(field(invoice, "lines"), "data") or []:
-            if not field(line, "discountable", True) or Presenter.is_proration(line):
+        for line in _lines(invoice):
+            if line.discountable is False or line.is_proration:
                 continue
-            product = field(field(field(line, "pricing"), "price_details"), "product")
-            if products is not None and object_id(product) not in products:
+            details = line.pricing.price_details if line.pricing is not None else None
+            product = details.product if details is not None else None
+            if products is not None and product not in products:
                 continue
-            taken = sum(int(field(entry, "amount", 0)) for entry in field(line, "discount_amounts") or [])
-            remaining.append(max(int(field(line, "amount", 0)) - taken, 0))
-        percent_off = field(coupon, "percent_off")
+            taken = sum(entry.amount for entry in line.discount_amounts or [])
+            remaining.append(max(line.amount - taken, 0))
+        percent_off = coupon.percent_off
         if percent_off is not None:
             share = Decimal(str(percent_off)) / 100
             return sum(min(int((Decimal(left) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP)), left)
                        for left in remaining)
-        amount_off = field(coupon, "amount_off")
-        if amount_off is None or str(field(coupon, "currency") or currency).lower() != str(currency).lower():
+        amount_off = coupon.amount_off
+        if amount_off is None or str(coupon.currency or currency).lower() != str(currency).lower():
             return 0
-        return min(int(amount_off), sum(remaining))
+        return min(amount_off, sum(remaining))
 
     @staticmethod
-    def _from_pending_item(line: Any) -> bool:
+    def _from_pending_item(line: InvoiceLineItem) -> bool:
         """A line of an invoice item already waiting for the next invoice (e.g. an earlier proration)."""
-        if Presenter.is_proration(line):
+        if line.is_proration:
             return True
-        parent = field(line, "parent")
-        return any(field(field(parent, kind), "invoice_item") for kind in ("subscription_item_details", "invoice_item_details"))
+        parent = line.parent
+        if parent is None:
+            return False
+        return any(
+            details is not None and bool(details.invoice_item)
+            for details in (parent.subscription_item_details, parent.invoice_item_details)
+        )
 
-    def _preview_lines(self, quote: _Quote, new_price: Any, currency: str, scheduled: bool) -> tuple[PreviewLineView, ...]:
+    def _preview_lines(self, quote: _Quote, new_price: Price, currency: str, scheduled: bool) -> tuple[PreviewLineView, ...]:
         """The preview's lines, each with the period it bills. A scheduled change is asked of Stripe as
         if made now, so its plan lines carry the current period's dates: they bill the first period
         of the new plan, from the change on (lines already waiting, e.g. earlier prorations, keep theirs)."""
-        lines = field(field(quote.invoice, "lines"), "data") or []
+        lines = _lines(quote.invoice)
         billed: tuple[int, int] | None = None
         if scheduled and quote.effective_at is not None:
             start = int(quote.effective_at)
@@ -461,7 +496,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         )
 
     @staticmethod
-    def _trial_outcome(subscription: Any, item_changes: bool, scheduled: bool, ends_trial: bool) -> str | None:
+    def _trial_outcome(subscription: Subscription, item_changes: bool, scheduled: bool, ends_trial: bool) -> str | None:
         """"ends" when this change ends a running trial now (trial_update_behavior end_trial), "continues"
         when the trial goes on with the new plan (continue_trial); None outside a trial."""
         if subscription.status != "trialing" or not item_changes or scheduled:
@@ -502,45 +537,47 @@ class PlanChangesMixin(PromotionCodesMixin):
             return _("You switch to %(plan)s now and pay %(now)s today. Then %(next)s on %(date)s.") % values
         return _("You switch to %(plan)s now. Your next invoice on %(date)s is %(next)s.") % values
 
-    def _proration_date(self, preview: Any) -> int:
+    def _proration_date(self, preview: Invoice) -> int:
         """The moment Stripe computed the preview's prorations at: reused by apply_change so the
-        charge equals what the customer saw (Stripe prorates to the second)."""
-        details = field(field(preview, "parent"), "subscription_details")
-        date = field(details, "subscription_proration_date") or field(preview, "subscription_proration_date")
+        charge equals what the customer saw (Stripe prorates to the second). basil+ states it under
+        ``parent.subscription_details``, older versions on the invoice itself."""
+        details = preview.parent.subscription_details if preview.parent is not None else None
+        date = (details.subscription_proration_date if details is not None else None) or preview.subscription_proration_date
         if date:
-            return int(date)
-        return int(field(preview, "created") or self._now())
+            return date
+        return int(preview.created or self._now())
 
-    def _next_period_start(self, preview: Any, period_end: int | None, anchor_resets: bool) -> int | None:
+    def _next_period_start(self, preview: Invoice, period_end: int | None, anchor_resets: bool) -> int | None:
         """When the billing period resets (interval change), the next renewal is the end of the
         new period that the immediate invoice covers."""
         if not anchor_resets:
             return period_end
         latest_end = None
-        for line in field(field(preview, "lines"), "data") or []:
-            if Presenter.is_proration(line):
+        for line in _lines(preview):
+            if line.is_proration:
                 continue
-            end = field(field(line, "period"), "end")
+            end = line.period.end if line.period is not None else None
             if end is not None and (latest_end is None or end > latest_end):
                 latest_end = end
         return latest_end or period_end
 
     @staticmethod
-    def _basis(subscription: Any) -> str:
+    def _basis(subscription: Subscription) -> str:
         """What a preview's figures rest on: item, price, quantity, discounts, schedule, status,
         cancellation, period and last invoice. Another change to any of them moves the figures."""
         item = subscription.items.data[0] if subscription.items.data else None
+        quantity = item.quantity if item is not None else None
         parts = [
-            str(field(item, "id")),
-            str(object_id(field(item, "price"))),
-            str(field(item, "quantity", 1)),
-            ",".join(sorted(str(object_id(discount)) for discount in field(subscription, "discounts") or [])),
-            str(object_id(field(subscription, "schedule"))),
+            str(item.id if item is not None else None),
+            str(item.price.id if item is not None else None),
+            str(1 if quantity is None else quantity),
+            ",".join(sorted(str(object_id(discount)) for discount in subscription.discounts or [])),
+            str(object_id(subscription.schedule)),
             str(subscription.status),
-            str(field(subscription, "cancel_at_period_end", False)),
-            str(field(subscription, "cancel_at")),
-            str(field(item, "current_period_end")),
-            str(object_id(field(subscription, "latest_invoice"))),
+            str(bool(subscription.cancel_at_period_end)),
+            str(subscription.cancel_at),
+            str(item.current_period_end if item is not None else None),
+            str(object_id(subscription.latest_invoice)),
         ]
         return "|".join(parts)
 
@@ -566,7 +603,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         if preview.promotion_code is not None:
             self._enforce(capabilities.promotion_codes(self.configuration))
         action = preview.action
-        context: dict[str, Any] = self._change_context.setdefault(action.key, {})
+        context = self._change_context.setdefault(action.key, {})
 
         async def change() -> ChangeResult:
             async with customer_lock(self.customer_id, self.lock_dir):
@@ -578,14 +615,14 @@ class PlanChangesMixin(PromotionCodesMixin):
 
         return await self._settle(action, "plan_change", change, applied)
 
-    async def _apply_locked(self, preview: ChangePreview, context: dict[str, Any]) -> ChangeResult:
+    async def _apply_locked(self, preview: ChangePreview, context: ChangeContext) -> ChangeResult:
         _ = self._
         update = self.configuration.features.subscription_update
         await self._customer()
         subscription = await self._fresh_subscription(preview.subscription_id)
         self._check_changeable(subscription)
         item = subscription.items.data[0]
-        quantity = field(item, "quantity", 1)
+        quantity = 1 if item.quantity is None else item.quantity
         unchanged = item.price.id == preview.current_price_id and quantity == preview.current_quantity
         moved = bool(preview.basis) and self._basis(subscription) != preview.basis
         if item.id != preview.item_id or not unchanged or moved:
@@ -600,7 +637,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             self._invalidate("invoices")
             return self._scheduled_result(preview, fresh, schedule.id)
 
-        existing_schedule = field(subscription, "schedule")
+        existing_schedule = subscription.schedule
         if existing_schedule is not None:
             # Our own pending change is superseded by this one: detach it first.
             await self._call(
@@ -627,7 +664,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         if preview.promotion_code is not None:
             kept = [{"discount": discount_id} for discount_id in preview.kept_discount_ids]
             params["discounts"] = kept + [{"promotion_code": preview.promotion_code.id}]
-        context.setdefault("previous_invoice", object_id(field(subscription, "latest_invoice")))
+        context.setdefault("previous_invoice", object_id(subscription.latest_invoice))
         updated = await self._call(
             self.client.subscriptions.update(
                 subscription.id,
@@ -638,17 +675,17 @@ class PlanChangesMixin(PromotionCodesMixin):
         )
         return await self._immediate_result(preview, updated, context)
 
-    async def _immediate_result(self, preview: ChangePreview, updated: Any, context: dict[str, Any]) -> ChangeResult:
+    async def _immediate_result(self, preview: ChangePreview, updated: Subscription, context: ChangeContext) -> ChangeResult:
         """The result of an applied change, with the charge read from the invoice it created."""
         _ = self._
         self._remember_subscription(updated)
         self._invalidate("invoices")  # a change may create an invoice; the customer object is unchanged
-        new_invoice = object_id(field(updated, "latest_invoice"))
+        new_invoice = object_id(updated.latest_invoice)
         invoice_id = new_invoice if new_invoice and new_invoice != context.get("previous_invoice") else None
         charged_minor = 0
         if invoice_id is not None:
             invoice = await self._call(self.client.invoices.retrieve(invoice_id))
-            charged_minor = int(field(invoice, "amount_due", 0) or 0)
+            charged_minor = invoice.amount_due or 0
         previewed = preview.amount_due_now
         charged = self._presenter.money(charged_minor, previewed.currency)
         item_changes = (
@@ -678,7 +715,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             differs_from_preview=differs,
         )
 
-    def _scheduled_result(self, preview: ChangePreview, subscription: Any, schedule_id: str) -> ChangeResult:
+    def _scheduled_result(self, preview: ChangePreview, subscription: Subscription, schedule_id: str) -> ChangeResult:
         _ = self._
         return ChangeResult(
             subscription=self._present_subscription(subscription),
@@ -690,7 +727,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             charged=self._presenter.money(0, preview.amount_due_now.currency),
         )
 
-    async def _change_applied(self, preview: ChangePreview, context: dict[str, Any]) -> ChangeResult | None:
+    async def _change_applied(self, preview: ChangePreview, context: ChangeContext) -> ChangeResult | None:
         """Whether the previewed change is in place (after a lost answer); undoes a half-made schedule.
 
         Immediate: the item holds the new price and quantity (and the code is among the discounts).
@@ -701,15 +738,15 @@ class PlanChangesMixin(PromotionCodesMixin):
         subscription = await self._fresh_subscription(preview.subscription_id)
         item = subscription.items.data[0]
         if preview.scheduled_at_period_end:
-            schedule_ref = field(subscription, "schedule")
+            schedule_ref = subscription.schedule
             if schedule_ref is None:
                 return None
             schedule = await self._call(self.client.subscription_schedules.retrieve(str(object_id(schedule_ref))))
-            phases = field(schedule, "phases") or []
-            last_items = field(phases[-1], "items") or [] if phases else []
+            phases = schedule.phases
+            last_items = phases[-1].items if phases else []
             if schedule_is_ours(schedule) and len(phases) >= 2 and last_items and (
-                object_id(field(last_items[0], "price")) == preview.new_price_id
-                and field(last_items[0], "quantity", 1) == preview.new_quantity
+                object_id(last_items[0].price) == preview.new_price_id
+                and (1 if last_items[0].quantity is None else last_items[0].quantity) == preview.new_quantity
             ):
                 self._remember_subscription(subscription)
                 return self._scheduled_result(preview, subscription, schedule.id)
@@ -720,30 +757,32 @@ class PlanChangesMixin(PromotionCodesMixin):
                     )
                 )
             return None
-        if item.price.id != preview.new_price_id or field(item, "quantity", 1) != preview.new_quantity:
+        if item.price.id != preview.new_price_id or (1 if item.quantity is None else item.quantity) != preview.new_quantity:
             return None
         if "previous_invoice" not in context:
             return None  # this action never reached the update: whatever holds these values, not us
         if preview.promotion_code is not None:
-            discounts = list(field(subscription, "discounts") or [])
-            latest = object_id(field(subscription, "latest_invoice"))
+            discounts = list(subscription.discounts or [])
+            latest = object_id(subscription.latest_invoice)
             if latest and latest != context["previous_invoice"]:
                 # A `once` code is used up by the invoice the change created: it is on that invoice.
                 invoice = await self._call(self.client.invoices.retrieve(latest, expand=["discounts"]))
-                discounts += list(field(invoice, "discounts") or [])
-            codes = {object_id(field(discount, "promotion_code")) for discount in discounts if not isinstance(discount, str)}
+                discounts += list(invoice.discounts or [])
+            codes = {object_id(discount.promotion_code) for discount in discounts if not isinstance(discount, str)}
             if preview.promotion_code.id not in codes:
                 return None
         return await self._immediate_result(preview, subscription, context)
 
-    async def _schedule_change(self, subscription: Any, preview: ChangePreview, context: dict[str, Any]) -> Any:
+    async def _schedule_change(
+        self, subscription: Subscription, preview: ChangePreview, context: ChangeContext
+    ) -> SubscriptionSchedule:
         """Create (or reuse our own) subscription schedule whose next phase holds the new price.
 
         Two steps (create from the subscription, then set the phases and the portal's mark). When the
         second fails for sure, the schedule made by the first is released here; when its answer is
         lost, `_change_applied` finds out whether the phases are set and releases it if not."""
         action = preview.action
-        schedule = field(subscription, "schedule")
+        schedule = subscription.schedule
         created_here = False
         if schedule is not None and not schedule_is_ours(schedule):
             raise PlanChangeBlocked(self._("A change to this subscription has already been arranged with us."))
@@ -759,17 +798,17 @@ class PlanChangesMixin(PromotionCodesMixin):
             schedule = await self._call(self.client.subscription_schedules.retrieve(schedule))
 
         item = subscription.items.data[0]
-        current_start = field(field(schedule, "current_phase"), "start_date")
+        current_start = schedule.current_phase.start_date if schedule.current_phase is not None else None
         if current_start is None:
-            phases = field(schedule, "phases") or []
-            current_start = field(phases[0], "start_date") if phases else item.current_period_start
+            phases = schedule.phases
+            current_start = phases[0].start_date if phases else item.current_period_start
         period_end = item.current_period_end
         kept = [{"discount": discount_id} for discount_id in preview.kept_discount_ids]
         catalog = await self._catalog()
         new_price = catalog.get(preview.new_price_id)
-        recurring = field(new_price, "recurring")
+        recurring = new_price.recurring if new_price is not None else None
         current_phase: dict[str, Any] = {
-            "items": [{"price": item.price.id, "quantity": field(item, "quantity", 1)}],
+            "items": [{"price": item.price.id, "quantity": 1 if item.quantity is None else item.quantity}],
             "start_date": current_start,
             "end_date": period_end,
             "proration_behavior": "none",
@@ -777,8 +816,8 @@ class PlanChangesMixin(PromotionCodesMixin):
         next_phase: dict[str, Any] = {
             "items": [{"price": preview.new_price_id, "quantity": preview.new_quantity}],
             "duration": {
-                "interval": field(recurring, "interval", "month"),
-                "interval_count": field(recurring, "interval_count", 1),
+                "interval": recurring.interval if recurring is not None else "month",
+                "interval_count": recurring.interval_count if recurring is not None else 1,
             },
             "proration_behavior": "none",
         }

@@ -9,7 +9,6 @@ next; the customer record is theirs alone and every host sees it. The key is
 from __future__ import annotations
 
 from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
-from tui_portal.portal.present.presenters import field
 from tui_portal.portal.rules.session_policy import THEME_METADATA_KEY
 
 THEMES = ("portal-dark", "portal-light")
@@ -21,8 +20,7 @@ class PreferencesMixin(ServiceCore):
     async def preferred_theme(self) -> str | None:
         """The theme this customer chose last time, or None (then the configured default applies)."""
         customer = await self._customer()
-        metadata = field(customer, "metadata") or {}
-        theme = metadata.get(THEME_METADATA_KEY) if isinstance(metadata, dict) else None
+        theme = (customer.metadata or {}).get(THEME_METADATA_KEY)
         return theme if theme in THEMES else None
 
     async def save_preferred_theme(self, theme: str) -> None:
