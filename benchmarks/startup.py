@@ -65,20 +65,18 @@ Bare().run()
 
 
 def time_until_on_screen(command: list[str], markers: tuple[str, ...], env: dict[str, str], timeout: float = 30.0,
-                         first_frame_markers: tuple[str, ...] = (), stderr_path: Path | None = None,
+                         first_frame_markers: tuple[str, ...] = (), transcript: list[str] | None = None,
                          on_ready: Callable[[int], None] | None = None) -> float:
     """Seconds from spawning `command` on a PTY until every marker has been drawn.
 
     With `first_frame_markers`, the time they first appeared is appended to FIRST_FRAMES (None if
-    they never did), so one run gives both "something on screen" and "populated". `stderr_path`:
-    the child's stderr goes there instead of the terminal (for `-X importtime`). `on_ready(pid)` is
+    they never did), so one run gives both "something on screen" and "populated". `transcript`: gets
+    everything the process wrote (Textual draws on stderr, where `-X importtime` also writes, so its
+    lines are read from there). `on_ready(pid)` is
     called once every marker is drawn, while the process still runs (memory.py reads its RSS then).
     """
     pid, fd = pty.fork()
     if pid == 0:  # child
-        if stderr_path is not None:
-            target = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.dup2(target, 2)
         os.execvpe(command[0], command, env)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
     started = time.perf_counter()
@@ -104,6 +102,8 @@ def time_until_on_screen(command: list[str], markers: tuple[str, ...], env: dict
                     FIRST_FRAMES.append(first_frame)
                 if on_ready is not None:
                     on_ready(pid)
+                if transcript is not None:
+                    transcript.append(seen)
                 return now
     finally:
         os.kill(pid, signal.SIGKILL)
@@ -177,16 +177,16 @@ def verdict(ratio: float) -> str:
     return "within budget" if ratio <= STARTUP_BUDGET else "OVER BUDGET"
 
 
-def import_profile(path: Path, top: int = 12) -> None:
+IMPORT_TIME = re.compile(r"import time:\s*(\d+) \|\s*(\d+) \|( *)([\w.]+)")
+
+
+def import_profile(output: str, top: int = 12) -> None:
     """Summarise an `-X importtime` log: cumulative cost of each top-level import, and the modules
     that cost most by themselves. (importtime's own overhead inflates every figure by ~20-30 %.)"""
     rows: list[tuple[int, int, int, str]] = []  # self us, cumulative us, depth, module
-    for line in path.read_text().splitlines():
-        if not line.startswith("import time:") or "self [us]" in line:
-            continue
-        self_us, cumulative_us, name = line[len("import time:"):].split("|")
-        depth = (len(name) - len(name.lstrip())) // 2
-        rows.append((int(self_us), int(cumulative_us), depth, name.strip()))
+    for match in IMPORT_TIME.finditer(output):
+        self_us, cumulative_us, indent, name = match.groups()
+        rows.append((int(self_us), int(cumulative_us), (len(indent) - 1) // 2, name))
     if not rows:
         print("    (no import timings recorded)")
         return
@@ -244,11 +244,11 @@ def measure_processes(runs: int) -> None:
                 times[name].append(time_until_on_screen(command, markers, case_env, first_frame_markers=frame_markers))
                 if name in first_frames and FIRST_FRAMES and FIRST_FRAMES[0] is not None:
                     first_frames[name].append(FIRST_FRAMES[0])
-        importtime_logs = {}
+        importtime_logs: dict[str, str] = {}
         for name, command, markers, case_env in cases[1:3]:
-            log = workdir / f"importtime-{name}.txt"
-            time_until_on_screen([command[0], "-X", "importtime", *command[1:]], markers, case_env, stderr_path=log)
-            importtime_logs[name] = log
+            output: list[str] = []
+            time_until_on_screen([command[0], "-X", "importtime", *command[1:]], markers, case_env, transcript=output)
+            importtime_logs[name] = output[0]
 
     bare_median = statistics.median(times["bare"])
     print(f"runs per app: {runs}, interleaved (terminal {COLUMNS}x{ROWS}, {os.cpu_count()} cores, "
