@@ -264,7 +264,7 @@ def measure_processes(runs: int) -> None:
             print(f"    first frame (\"Connecting\") at {frame * 1000:.0f} ms ({frame / bare_median:.2f}x); "
                   f"seen in {len(first_frames[name])}/{runs} runs")
     instant_median = statistics.median(times["instant"])
-    print(f"where the time goes (embedded):")
+    print("where the time goes (embedded):")
     print(f"    UI alone (answers prepared, no sandbox/HTTP): {median_ms(times['instant'])}  "
           f"({instant_median / bare_median:.2f}x); the data path is the other "
           f"{(statistics.median(times['embedded']) - instant_median) * 1000:.0f} ms")

@@ -10,7 +10,7 @@ Two seams replace what tests and the access modes used to patch or re-implement:
 - `transport`: a zero-argument callable returning the httpx transport each client uses (a fresh one
   per client: closing a client closes its transport). The staff console wraps it in its auditing
   transport; tests wrap it to record or fail requests. Default: the composition's in-process sandbox,
-  or httpx's own HTTP(S) transport built by `network_transport` (cheaper to start, same behaviour).
+  or the client's own HTTP(S) transport (`billing._httpx.network_transport`).
 - `clock`: the time source (Unix seconds) of the embedded sandbox and of the service, so dates and
   amounts are deterministic in tests and in a kiosk's screenshots. Default: the wall clock.
 """
@@ -81,16 +81,15 @@ class Composition:
             self._sandbox_app = sandbox.create_app(self.settings.sandbox_db, now=self.clock)
         return self._sandbox_app
 
-    def transport(self) -> httpx.AsyncBaseTransport:
-        """A new transport for one client: the seam's, the in-process sandbox, or the network's."""
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        """A new transport for one client: the seam's, the in-process sandbox, or None (the client's own)."""
         if self._transport is not None:
             return self._transport()
         if self.is_sandbox:
             import httpx
 
             return httpx.ASGITransport(app=self.sandbox_app)
-        assert self.settings.api_base is not None  # not the sandbox: load_settings guarantees a base
-        return network_transport(self.settings.api_base)
+        return None
 
     def service_clock(self) -> Callable[[], float]:
         """The service's time source: the `clock` seam as float seconds, or the wall clock."""
@@ -223,35 +222,6 @@ async def sandbox_documents(app: Any) -> AsyncIterator[str | None]:
 
     async with serve_documents(app) as url:
         yield url
-
-
-def network_transport(api_base: str) -> httpx.AsyncBaseTransport:
-    """httpx's own transport to a real endpoint, the one `httpx.AsyncClient()` would make, built for a
-    fast start (benchmarks/startup.py, DESIGN.md section 9):
-
-    - httpcore is imported without trio. It imports trio at module level when installed, to support
-      trio event loops; the portal runs on asyncio only, and trio cost ~4 MiB and ~70 ms of a remote
-      start. Only httpcore's own import sees trio hidden: anything importing trio later gets it.
-    - For a plain-http base (a `sandbox serve` on loopback), the TLS context trusts no certificate
-      authority instead of parsing the CA bundle (~1 MiB, ~20 ms): the client never follows a
-      redirect, so it never opens a TLS connection, and if it did, verification would fail closed.
-      An https base gets httpx's default verification, unchanged.
-    """
-    import ssl
-    import sys
-
-    if "httpcore" not in sys.modules and "trio" not in sys.modules:
-        sys.modules["trio"] = None  # type: ignore[assignment]  # makes `import trio` raise ImportError
-        try:
-            import httpcore  # noqa: F401 - imported here, once, without trio
-        finally:
-            del sys.modules["trio"]
-    import httpx
-
-    verify: ssl.SSLContext | bool = True
-    if api_base.startswith("http://"):
-        verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates, trusts none
-    return httpx.AsyncHTTPTransport(verify=verify)
 
 
 def startup_error(error: Exception, settings: Settings) -> Exception:

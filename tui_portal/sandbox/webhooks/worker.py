@@ -19,6 +19,7 @@ and `TUI_PORTAL_SANDBOX_WEBHOOK_ATTEMPTS`). Each attempt is logged as a `webhook
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import logging
 import os
@@ -221,10 +222,6 @@ class DeliveryWorker:
 def post_event(url: str, payload: str, secret: str, *, timeout: float = TIMEOUT_SECONDS) -> tuple[int | None, str | None]:
     """POST one signed event; (HTTP status, None) or (None, why no answer came). Redirects are not
     followed: like Stripe, a 3xx is a failed attempt."""
-    # Imported here, not with the module: the portal's embedded sandbox loads this module at start-up
-    # and almost never delivers anything (http.client and the email parser it needs cost ~20 ms).
-    import http.client
-
     parts = urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     headers = {
