@@ -44,9 +44,6 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
 
     TITLE_MSGID = N_("Overview")
     CSS_PATH = stylesheet("overview.tcss")
-    # Focus goes straight to the body (as on_mount and load() do), not first to the first button and
-    # then to the body: each focus change restyles the whole overview (`:focus-within`).
-    AUTO_FOCUS = "#overview-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "plans", N_("Change plan")),
         Binding("s", "quantity", N_("Change quantity")),
