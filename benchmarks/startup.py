@@ -15,7 +15,8 @@ at most 2.0x the bare app, aim 1.5x):
 
 Where the time goes: when the first frame ("Connecting...") appears; the same app when its service
 answers from a prepared snapshot (`_instant_portal.py`, the UI's share; the rest is the data path);
-the bare app importing only our libraries (the floor they set); and, from one `-X importtime` run of
+the bare app importing only our libraries (the floor they set); the CPU time each process used (less
+sensitive than wall time to other work on the machine); and, from one `-X importtime` run of
 each case, the packages and modules whose imports cost most. A last part counts the HTTP requests the
 start-up and overview make, and how many concurrent waves they form.
 
@@ -107,11 +108,13 @@ def time_until_on_screen(command: list[str], markers: tuple[str, ...], env: dict
                 return now
     finally:
         os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        _, _, usage = os.wait4(pid, 0)
+        CPU_TIMES.append(usage.ru_utime + usage.ru_stime)
         os.close(fd)
 
 
 FIRST_FRAMES: list[float | None] = []
+CPU_TIMES: list[float] = []  # CPU seconds (user + system, all threads) of each process, to its kill
 PORTAL_MARKERS = ("Dana Demo", "Latest invoices", "Paid")
 BARE_MARKERS = ("bare app ready",)
 STARTUP_BUDGET, STARTUP_AIM = 2.0, 1.5
@@ -236,12 +239,14 @@ def measure_processes(runs: int) -> None:
         for _, command, markers, case_env in cases:  # untimed: warms the bytecode cache and the OS file cache
             time_until_on_screen(command, markers, case_env)
         times: dict[str, list[float]] = {name: [] for name, *_ in cases}
+        cpu: dict[str, list[float]] = {name: [] for name, *_ in cases}
         first_frames: dict[str, list[float]] = {"embedded": [], "remote": []}
         for _ in range(runs):  # interleaved, so a slow moment of the machine hits every case alike
             for name, command, markers, case_env in cases:
                 FIRST_FRAMES.clear()
                 frame_markers = ("Connecting",) if name in first_frames else ()
                 times[name].append(time_until_on_screen(command, markers, case_env, first_frame_markers=frame_markers))
+                cpu[name].append(CPU_TIMES[-1])
                 if name in first_frames and FIRST_FRAMES and FIRST_FRAMES[0] is not None:
                     first_frames[name].append(FIRST_FRAMES[0])
         importtime_logs: dict[str, str] = {}
@@ -259,6 +264,9 @@ def measure_processes(runs: int) -> None:
         ratio = median / bare_median
         print(f"{label + ', start to overview:':<47}{median_ms(times[name])}")
         print(f"    ratio {ratio:.2f}x  (budget {STARTUP_BUDGET:.1f}x, aim {STARTUP_AIM:.1f}x: {verdict(ratio)})")
+        cpu_ratio = statistics.median(cpu[name]) / statistics.median(cpu["bare"])
+        print(f"    CPU time {statistics.median(cpu[name]) * 1000:.0f} ms against the bare app's "
+              f"{statistics.median(cpu['bare']) * 1000:.0f} ms: {cpu_ratio:.2f}x (steadier than wall time on a busy machine)")
         if first_frames[name]:
             frame = statistics.median(first_frames[name])
             print(f"    first frame (\"Connecting\") at {frame * 1000:.0f} ms ({frame / bare_median:.2f}x); "
