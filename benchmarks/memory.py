@@ -82,7 +82,7 @@ def main() -> None:
              [*portal, "--api-base", base, "--customer", customer_id], PORTAL_MARKERS, remote_env),
             ("  UI alone (answers prepared)", "instant",
              [sys.executable, str(INSTANT_PORTAL), "run", str(snapshot)], PORTAL_MARKERS, env),
-            ("  bare app + httpx + billing.models", "libraries",
+            ("  bare app + full httpx, then billing", "libraries",
              [sys.executable, "-c", "import httpx\nimport tui_portal.billing.models\n" + BARE_APP], BARE_MARKERS, env),
             ("  bare app + tui_portal.billing", "client",
              [sys.executable, "-c", "import tui_portal.billing\n" + BARE_APP], BARE_MARKERS, env),

@@ -220,8 +220,9 @@ def measure_processes(runs: int) -> None:
     snapshot = workdir / "overview.pickle"
     subprocess.run([sys.executable, str(INSTANT_PORTAL), "prepare", str(snapshot), str(db)], check=True, env=env)
     instant = [sys.executable, str(INSTANT_PORTAL), "run", str(snapshot)]
-    # The floor our libraries set: the same bare app, only importing httpx and the model library,
-    # then also our client and its models.
+    # The floor our libraries set: the same bare app, importing httpx as a plain `import httpx` would
+    # (with its command-line tool) before the client and its models; then the client alone, which
+    # imports httpx lean (billing/_httpx.py). The difference is what the lean import saves.
     with_libraries = [sys.executable, "-c", "import httpx\nimport tui_portal.billing.models\n" + BARE_APP]
     with_client = [sys.executable, "-c", "import tui_portal.billing\n" + BARE_APP]
 
@@ -276,7 +277,7 @@ def measure_processes(runs: int) -> None:
     print(f"    UI alone (answers prepared, no sandbox/HTTP): {median_ms(times['instant'])}  "
           f"({instant_median / bare_median:.2f}x); the data path is the other "
           f"{(statistics.median(times['embedded']) - instant_median) * 1000:.0f} ms")
-    for label, name in (("bare app + httpx + billing.models", "libraries"),
+    for label, name in (("bare app + full httpx, then billing", "libraries"),
                         ("bare app + tui_portal.billing (client)", "client")):
         median = statistics.median(times[name])
         print(f"    {label:<44} {median * 1000:7.1f} ms  ({median / bare_median:.2f}x)")
