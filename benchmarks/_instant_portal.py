@@ -33,6 +33,7 @@ async def prepare(snapshot: Path, sandbox_db: Path) -> None:
             "customer_id": service.customer_id,
             "is_sandbox": service.is_sandbox,
             "live_mode": service.live_mode,
+            "preferred_theme": await service.preferred_theme(),
         }
     snapshot.write_bytes(pickle.dumps(prepared))
 
@@ -49,6 +50,11 @@ class PreparedService:
         self.customer_id = prepared["customer_id"]
         self.is_sandbox = prepared["is_sandbox"]
         self.live_mode = prepared["live_mode"]
+        self._preferred_theme = prepared["preferred_theme"]
+        self.data_version = 0
+
+    async def preferred_theme(self) -> str | None:
+        return self._preferred_theme
 
     async def overview(self, refresh: bool = False) -> Any:
         return self._overview

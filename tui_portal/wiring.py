@@ -10,7 +10,7 @@ Two seams replace what tests and the access modes used to patch or re-implement:
 - `transport`: a zero-argument callable returning the httpx transport each client uses (a fresh one
   per client: closing a client closes its transport). The staff console wraps it in its auditing
   transport; tests wrap it to record or fail requests. Default: the composition's in-process sandbox,
-  or httpx's own HTTPS transport.
+  or the client's own HTTP(S) transport (`billing._httpx.network_transport`).
 - `clock`: the time source (Unix seconds) of the embedded sandbox and of the service, so dates and
   amounts are deterministic in tests and in a kiosk's screenshots. Default: the wall clock.
 """
@@ -82,7 +82,7 @@ class Composition:
         return self._sandbox_app
 
     def transport(self) -> httpx.AsyncBaseTransport | None:
-        """A new transport for one client: the seam's, the in-process sandbox, or None (httpx's HTTPS)."""
+        """A new transport for one client: the seam's, the in-process sandbox, or None (the client's own)."""
         if self._transport is not None:
             return self._transport()
         if self.is_sandbox:

@@ -15,6 +15,7 @@ from types import TracebackType
 import httpx
 
 from ._constants import API_VERSION, DEFAULT_API_BASE
+from ._httpx import network_transport
 from ._requester import Requester, Sleep
 from ._secret import ApiKey
 from .resources.account import AccountResource
@@ -88,7 +89,7 @@ class StripeClient:
         self.max_retries = max_retries
         self._http = httpx.AsyncClient(
             base_url=self.api_base,
-            transport=transport,
+            transport=transport if transport is not None else network_transport(self.api_base),
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
         )

@@ -20,7 +20,6 @@ from typing import Any
 from .. import errors, lists
 from ..context import Context
 from ..document_locales import Language, document_language
-from ..documents import render_invoice_html, render_invoice_pdf
 from ..engine.clocks import customer_now
 from ..engine.invoicing import (
     EMBEDDED_LINES,
@@ -231,6 +230,8 @@ def hosted_invoice_page(ctx: Context) -> Response:
     invoice = _finalized_invoice(ctx)
     key = document_key(ctx, invoice["id"])
     language = _customer_language(ctx, invoice)
+    from ..documents import render_invoice_html  # PDF/HTML code loads with the first document, not at start-up
+
     page = render_invoice_html(invoice, invoice["lines"]["data"], account=_account(ctx),
                                pdf_url=f"{documents_base_url(ctx)}/invoices/{invoice['id']}/pdf?key={key}",
                                language=language)
@@ -241,6 +242,8 @@ def hosted_invoice_page(ctx: Context) -> Response:
 def invoice_pdf(ctx: Context) -> Response:
     invoice = _finalized_invoice(ctx)
     language = _customer_language(ctx, invoice)
+    from ..documents import render_invoice_pdf
+
     document = render_invoice_pdf(invoice, invoice["lines"]["data"], account=_account(ctx), language=language)
     filename = f"Invoice-{invoice.get('number') or invoice['id']}.pdf"
     return Response(document, content_type="application/pdf",

@@ -7,8 +7,6 @@ so a typical setup URL fits in about 40 x 20 cells, beside the link text on an 8
 
 from __future__ import annotations
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_L
 from rich.text import Text
 from textual.widgets import Static
 
@@ -19,6 +17,11 @@ QR_STYLE = "#000000 on #ffffff"
 
 def qr_code_lines(data: str, *, border: int = 2) -> list[str]:
     """Return the QR code for `data` as lines of half-block characters (dark module = drawn ink)."""
+    # Imported on first use: the link screen (and so this module) is loaded at start-up, a QR code is
+    # drawn rarely, and qrcode costs ~30 ms of import time.
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_L
+
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_L, border=border)
     code.add_data(data)
     code.make(fit=True)

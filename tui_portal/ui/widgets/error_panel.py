@@ -27,29 +27,41 @@ def retryable(error: PortalError) -> bool:
 
 
 class ErrorPanel(Vertical):
-    """Hidden until `show()`; the message is rendered literally (it may quote API text)."""
+    """Hidden until `show()`; the message is rendered literally (it may quote API text).
+
+    Its message and Retry button are created the first time it is shown, not composed with the
+    screen: nearly every panel has nothing to report for its whole life, and widgets that are never
+    shown still cost compose, style and layout time on every screen's start (the overview's first).
+    """
 
     def __init__(self, retry_label: str, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="error-panel")
         self._retry_label = retry_label
         self._retry: Callable[[], object] | None = None
+        self._parts: tuple[Static, Button] | None = None
         self.display = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="error-message")
-        yield Button(literal(self._retry_label), id="error-retry", variant="warning")
+        return iter(())  # see the class docstring: the parts arrive with the first error
 
     @property
     def message(self) -> str:
         """The message on display ("" when hidden); handy in tests."""
-        if not self.display:
+        if not self.display or self._parts is None:
             return ""
-        return str(self.query_one("#error-message", Static).content)
+        return str(self._parts[0].content)
+
+    def _message_and_button(self) -> tuple[Static, Button]:
+        if self._parts is None:
+            self._parts = (Static(id="error-message"),
+                           Button(literal(self._retry_label), id="error-retry", variant="warning"))
+            self.mount(*self._parts)  # registered at once (query and focus work now), drawn next frame
+        return self._parts
 
     def show(self, message: str, retry: Callable[[], object] | None = None) -> None:
         self._retry = retry
-        self.query_one("#error-message", Static).update(literal(message))
-        retry_button = self.query_one("#error-retry", Button)
+        message_widget, retry_button = self._message_and_button()
+        message_widget.update(literal(message))
         retry_button.display = retry is not None
         self.display = True
         if retry is not None:

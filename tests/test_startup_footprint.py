@@ -1,0 +1,84 @@
+"""What a start costs in modules and widgets: only what the populated overview needs.
+
+Start-up time and memory are budgets (DESIGN.md section 9, measured by benchmarks/startup.py and
+benchmarks/memory.py; no timings are asserted here). These tests pin the causes the benchmarks found,
+each of which an innocent-looking import or compose would bring back:
+- httpx's command-line tool (click, pygments' lexers) and httpcore's trio support (billing/_httpx.py);
+- the QR code and invoice PDF code, loaded only when a QR code or a document is made;
+- widgets nobody sees: the overview's error panel has no message or Retry button until an error.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
+
+ENV_NOT_LOADED = ("click", "pygments.lexers", "httpx._main", "trio")
+
+
+def _run(code: str, tmp_path: Path) -> str:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                            cwd=tmp_path)
+    return result.stdout.strip()
+
+
+def test_the_client_leaves_httpx_cli_and_trio_unloaded_and_trio_importable(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from tui_portal.billing import StripeClient\n"
+        "StripeClient('sk_test_x', api_base='http://127.0.0.1:9')\n"
+        "StripeClient('sk_test_x', api_base='https://api.stripe.com')\n"
+        f"print(' '.join(name for name in {ENV_NOT_LOADED!r} if sys.modules.get(name) is not None))\n"
+    )
+    assert _run(probe, tmp_path) == ""
+    if importlib.util.find_spec("trio") is not None:
+        # Hidden from httpcore's import only: whoever imports trio afterwards still gets it.
+        later = ("from tui_portal.billing._httpx import network_transport\n"
+                 "network_transport('http://127.0.0.1:9')\n"
+                 "import httpcore._synchronization as sync, trio\n"
+                 "print(sync.trio, trio.__name__)\n")
+        assert _run(later, tmp_path) == "None trio"
+
+
+def test_plain_http_trusts_no_certificate_and_https_keeps_verification() -> None:
+    from tui_portal.billing._httpx import network_transport
+
+    plain = network_transport("http://127.0.0.1:12111")._pool._ssl_context  # type: ignore[attr-defined]
+    secure = network_transport("https://api.stripe.com")._pool._ssl_context  # type: ignore[attr-defined]
+    for context in (plain, secure):
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert plain.cert_store_stats()["x509_ca"] == 0  # no TLS connection could ever be trusted
+    assert secure.cert_store_stats()["x509_ca"] > 0
+
+
+def test_the_populated_overview_loads_no_qr_pdf_or_cli_code_and_composes_no_hidden_error(tmp_path: Path) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    subprocess.run([sys.executable, "-m", "tui_portal", "sandbox", "reset", "--db", str(db)], check=True,
+                   capture_output=True, timeout=120)
+    probe = (
+        "import sys\n"
+        "from tui_portal.settings import load_settings\n"
+        "from tui_portal.ui import PortalApp\n"
+        "from tui_portal.wiring import portal_session_factory\n"
+        f"app = PortalApp(portal_session_factory(load_settings(sandbox_db={str(db)!r}, environ={{}})))\n"
+        "found = []\n"
+        "def check():\n"
+        "    screen = app.screen\n"
+        "    if type(screen).__name__ == 'OverviewScreen' and screen.query('#customer-name'):\n"
+        "        panel = screen.query_one('#overview-error')\n"
+        "        found.append(f'overview error panel children: {len(panel.children)}')\n"
+        "        app.exit()\n"
+        "    else:\n"
+        "        app.set_timer(0.02, check)\n"
+        "app.call_later(check)\n"
+        "app.run(headless=True, size=(100, 32))\n"
+        "print(found[0] if found else 'overview never populated')\n"
+        "lazy = ('qrcode', 'tui_portal.sandbox.documents', 'tui_portal.sandbox.pdf_fonts') + "
+        f"{ENV_NOT_LOADED!r}\n"
+        "print('loaded:', [name for name in lazy if sys.modules.get(name) is not None])\n"
+    )
+    assert _run(probe, tmp_path).splitlines() == ["overview error panel children: 0", "loaded: []"]
