@@ -4,7 +4,9 @@ A cycle means neither module can be understood, tested or replaced without the o
 import order matter. The graph is read with `ast`, so it counts every import: at module level,
 inside functions and under `if TYPE_CHECKING:` (a typing-only cycle still ties the two modules
 together for whoever changes one of them). `from package import name` is an edge to the submodule
-`package.name` when that is a module, else to `package`.
+`package.name` when that is a module, else to `package`. Importing `a.b.c` also runs the `__init__`
+of every package above it that the importer is not already inside, so those are edges too (a cycle
+through a package's `__init__` is the one that bites at run time).
 """
 
 from __future__ import annotations
@@ -56,9 +58,24 @@ def import_graph(root: Path = PACKAGE, areas: tuple[str, ...] = CHECKED) -> dict
                 targets.add(name)
             elif name.rsplit(".", 1)[0] in paths:
                 targets.add(name.rsplit(".", 1)[0])
+        for target in list(targets):
+            targets.update(_packages_run_by_importing(target, module, paths))
         targets.discard(module)
         graph[module] = targets
     return graph
+
+
+def _packages_run_by_importing(target: str, importer: str, paths: dict[str, Path]) -> set[str]:
+    """The packages whose `__init__` importing `target` runs: its ancestors, except those the
+    importer lives in (already imported before the importer's own code runs)."""
+    packages = set()
+    parts = target.split(".")
+    for length in range(1, len(parts)):
+        package = ".".join(parts[:length])
+        inside = importer == package or importer.startswith(package + ".")
+        if package in paths and paths[package].name == "__init__.py" and not inside:
+            packages.add(package)
+    return packages
 
 
 def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -143,3 +160,27 @@ def test_the_checker_finds_cycles_of_every_kind(tmp_path: Path, files: dict[str,
         (root / name).write_text(text, encoding="utf-8")
     areas = tuple(sorted({name.split("/")[0] for name in files}))
     assert find_cycles(import_graph(root, areas)) == expected
+
+
+def test_every_module_imports_first_in_a_fresh_state() -> None:
+    """What the graph reasons about, done for real: each module of `ui/`, `portal/` and `access/`
+    imported first, with no other `tui_portal` module loaded (an entry point that starts elsewhere,
+    such as `ssh serve` importing the key registry first, must not meet a half-initialised module)."""
+    import subprocess
+
+    modules = sorted(import_graph())
+    probe = (
+        "import importlib, sys, traceback\n"
+        "failed = []\n"
+        f"for name in {modules!r}:\n"
+        "    for loaded in [m for m in sys.modules if m == 'tui_portal' or m.startswith('tui_portal.')]:\n"
+        "        del sys.modules[loaded]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except Exception as error:\n"
+        "        failed.append(f'{name}: {type(error).__name__}: {error}')\n"
+        "print('\\n'.join(failed))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "", result.stdout

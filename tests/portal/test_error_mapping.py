@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tui_portal.billing import errors as billing
-from tui_portal.portal.service.error_mapping import field_for_param, to_portal_error
+from tui_portal.portal.error_mapping import field_for_param, to_portal_error
 from tui_portal.portal.errors import ActionNotAllowed, FieldError, NotFound, PaymentError, PortalError, ServiceUnavailable
 from tui_portal.portal.i18n import Translator
 

@@ -12,5 +12,7 @@ frame) never loads the service, the billing client or the model library.
 - `rules/`: pure rules that need no I/O: plan-change offers and bounds, validation of typed input,
   and what a session may do on the machine it runs on.
 - `login/`: how a customer gets in over SSH (registered keys, invite codes).
-- `views.py`, `errors.py`, `i18n.py`: what the UI receives, what it may catch, and translations.
+- `stripe_shapes.py`: reading Stripe's object shapes (ids of references, a discount's coupon).
+- `views.py`, `errors.py`, `error_mapping.py`, `i18n.py`: what the UI receives, what it may catch,
+  the billing client's errors in words a customer understands, and translations.
 """

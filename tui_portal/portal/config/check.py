@@ -19,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from tui_portal.portal.config.schema import PortalConfiguration
-from tui_portal.portal.service.error_mapping import to_portal_error
+from tui_portal.portal.error_mapping import to_portal_error
 from tui_portal.portal.i18n import Translator
 from tui_portal.portal.stripe_shapes import object_id
 

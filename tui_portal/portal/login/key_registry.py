@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tui_portal.billing import errors as billing_errors
-from tui_portal.portal.service.error_mapping import to_portal_error
+from tui_portal.portal.error_mapping import to_portal_error
 from tui_portal.portal.errors import FieldError, NotFound, PortalError
 from tui_portal.portal.i18n import Translator
 

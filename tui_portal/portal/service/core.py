@@ -18,7 +18,7 @@ from tui_portal.billing import StripeClient
 from tui_portal.billing import errors as billing_errors
 from tui_portal.billing.models import Coupon, Customer, Invoice, ListObject, PaymentMethod, Price, Subscription, TaxId
 from tui_portal.portal.config.schema import PortalConfiguration
-from tui_portal.portal.service.error_mapping import to_portal_error
+from tui_portal.portal.error_mapping import to_portal_error
 from tui_portal.portal.service.settle import is_ambiguous
 from tui_portal.logs import log_event
 from tui_portal.portal.errors import FeatureDisabled, NotFound, NotYourObject, PortalError, ServiceUnavailable
