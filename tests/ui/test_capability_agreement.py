@@ -10,13 +10,13 @@ whether the overview shows its button must agree.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 
 from tests.portal.support import configure
 from tests.ui.conftest import API_BASE, API_KEY, FIXED_NOW, find_customer_id, fixed_clock, wait_for_overview
@@ -188,7 +188,7 @@ async def test_view_flags_service_refusals_and_overview_buttons_agree(
             service = PortalService(customer_id, stripe_client, configuration, is_sandbox=True, now=fixed_clock)
             overview = await service.overview(refresh=True)
             views = {name: await service.subscription(sub_id) for name, sub_id in ids.items()}
-            buttons = await _overview_buttons(app, pilot, dataclasses.replace(overview, subscriptions=tuple(views.values())))
+            buttons = await _overview_buttons(app, pilot, msgspec.structs.replace(overview, subscriptions=tuple(views.values())))
             for (name, view), shown in zip(views.items(), buttons):
                 where = f"{name} under {config_name}"
                 flags = _view_answers(view)

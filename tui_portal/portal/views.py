@@ -6,13 +6,24 @@ string a customer reads must already be translated and formatted for their local
 carries both the raw values (ids for actions, amounts as integer minor units, `Decimal` for maths,
 Unix timestamps) and ready-to-show `*_label` / `display` strings. Strings that come from the API
 (names, descriptions) are passed through as data; the UI must render them literally (no markup).
+
+Why frozen ``msgspec.Struct`` and not ``@dataclass(frozen=True)``: this module is imported on every
+start, and the dataclass decorator generates and compiles ``__init__``/``__eq__``/``__hash__`` source
+per class at import; for these 38 classes that was the costliest module of the start (about 100 ms
+own import time on the shared 2-core machine, against about 6-9 ms as Structs; issue 12 step 6).
+msgspec is already imported for ``billing/``. Semantics the callers rely on are the same: positional
+or keyword construction, value equality, hashing (``frozen=True``), AttributeError on assignment.
+Copy with a change is ``msgspec.structs.replace(view, ...)`` (``dataclasses.replace`` refuses a
+Struct). ``from __future__ import annotations`` stays: views are never decoded by msgspec, so their
+annotations are never evaluated.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from decimal import Decimal
+
+import msgspec
 
 
 # --------------------------------------------------------------------------------------------------
@@ -20,8 +31,7 @@ from decimal import Decimal
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(msgspec.Struct, frozen=True):
     """One user intention ("cancel my plan"), carrying the idempotency key of its API requests.
 
     Create one when the customer confirms, keep it while showing "retry" after a network failure, and
@@ -30,7 +40,7 @@ class Action:
     Stripe rejects a reused key with different parameters.
     """
 
-    key: str = field(default_factory=lambda: f"tui-portal-{uuid.uuid4()}")
+    key: str = msgspec.field(default_factory=lambda: f"tui-portal-{uuid.uuid4()}")
 
     def step(self, name: str) -> str:
         """Key for one request of a multi-request action (e.g. schedule create, then update)."""
@@ -42,8 +52,7 @@ class Action:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Money:
+class Money(msgspec.Struct, frozen=True):
     """An amount of money: exact minor units from the API plus its locale-formatted text."""
 
     minor: int  # integer minor units, e.g. 2900 for $29.00, 1000 for JPY 1000
@@ -55,8 +64,7 @@ class Money:
         return self.display
 
 
-@dataclass(frozen=True)
-class AddressView:
+class AddressView(msgspec.Struct, frozen=True):
     line1: str | None = None
     line2: str | None = None
     city: str | None = None
@@ -66,15 +74,13 @@ class AddressView:
     lines: tuple[str, ...] = ()  # ready-to-show lines ("Musterstr. 1", "10115 Berlin", "Germany")
 
 
-@dataclass(frozen=True)
-class ShippingView:
+class ShippingView(msgspec.Struct, frozen=True):
     name: str | None
     phone: str | None
     address: AddressView
 
 
-@dataclass(frozen=True)
-class DiscountView:
+class DiscountView(msgspec.Struct, frozen=True):
     id: str | None  # di_... (None for a not-yet-applied promotion/coupon description)
     coupon_id: str | None
     promotion_code: str | None  # customer-facing code ("SAVE20") when the discount came from one
@@ -87,8 +93,7 @@ class DiscountView:
     label: str = ""
 
 
-@dataclass(frozen=True)
-class BrandingView:
+class BrandingView(msgspec.Struct, frozen=True):
     business_name: str
     primary_color: str | None
     secondary_color: str | None
@@ -97,8 +102,7 @@ class BrandingView:
     theme: str  # "dark" | "light"
 
 
-@dataclass(frozen=True)
-class BusinessView:
+class BusinessView(msgspec.Struct, frozen=True):
     name: str
     headline: str
     privacy_policy_url: str | None
@@ -108,8 +112,7 @@ class BusinessView:
     branding: BrandingView
 
 
-@dataclass(frozen=True)
-class FeaturesView:
+class FeaturesView(msgspec.Struct, frozen=True):
     """Which actions the configuration allows (`portal/rules/capabilities.py`); the UI hides what is
     off and the service refuses it."""
 
@@ -133,8 +136,7 @@ class FeaturesView:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TaxIdView:
+class TaxIdView(msgspec.Struct, frozen=True):
     id: str
     type: str  # "eu_vat"
     type_label: str  # "EU VAT number"
@@ -144,15 +146,13 @@ class TaxIdView:
     verification_label: str | None
 
 
-@dataclass(frozen=True)
-class TaxIdTypeView:
+class TaxIdTypeView(msgspec.Struct, frozen=True):
     type: str  # "eu_vat"
     label: str  # "EU VAT number"
     example: str  # "DE123456789"
 
 
-@dataclass(frozen=True)
-class CustomerView:
+class CustomerView(msgspec.Struct, frozen=True):
     id: str
     name: str | None
     email: str | None
@@ -162,8 +162,7 @@ class CustomerView:
     locale: str  # the locale the portal uses for this customer ("en", "de")
 
 
-@dataclass(frozen=True)
-class CustomerDetailsView:
+class CustomerDetailsView(msgspec.Struct, frozen=True):
     """The customer-information page: current values plus what may be edited."""
 
     customer: CustomerView
@@ -172,8 +171,7 @@ class CustomerDetailsView:
     tax_id_types: tuple[TaxIdTypeView, ...]  # choices for "add tax ID" (empty if tax_id not allowed)
 
 
-@dataclass(frozen=True)
-class AddressInput:
+class AddressInput(msgspec.Struct, frozen=True):
     """What the address form submits. Country is an ISO 3166-1 alpha-2 code ("DE")."""
 
     line1: str = ""
@@ -184,11 +182,10 @@ class AddressInput:
     country: str = ""
 
 
-@dataclass(frozen=True)
-class ShippingInput:
+class ShippingInput(msgspec.Struct, frozen=True):
     name: str = ""
     phone: str = ""
-    address: AddressInput = field(default_factory=AddressInput)
+    address: AddressInput = msgspec.field(default_factory=AddressInput)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -196,8 +193,7 @@ class ShippingInput:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SubscriptionItemView:
+class SubscriptionItemView(msgspec.Struct, frozen=True):
     id: str  # si_...
     product_id: str
     product_name: str
@@ -210,8 +206,7 @@ class SubscriptionItemView:
     amount_per_period: Money | None  # unit amount x quantity, before discounts
 
 
-@dataclass(frozen=True)
-class ScheduledChangeView:
+class ScheduledChangeView(msgspec.Struct, frozen=True):
     """A change that takes effect later (a portal- or merchant-made subscription schedule)."""
 
     schedule_id: str
@@ -220,8 +215,7 @@ class ScheduledChangeView:
     made_by_portal: bool
 
 
-@dataclass(frozen=True)
-class SubscriptionView:
+class SubscriptionView(msgspec.Struct, frozen=True):
     id: str
     status: str  # Stripe status: active, trialing, past_due, canceled, ...
     status_label: str  # translated ("Active", "Canceling")
@@ -260,8 +254,7 @@ class SubscriptionView:
     renew_reason: str | None = None
 
 
-@dataclass(frozen=True)
-class PaymentMethodView:
+class PaymentMethodView(msgspec.Struct, frozen=True):
     id: str
     type: str  # "card"
     brand: str  # "visa"
@@ -274,8 +267,7 @@ class PaymentMethodView:
     label: str  # "Visa •••• 4242"
 
 
-@dataclass(frozen=True)
-class InvoiceSummaryView:
+class InvoiceSummaryView(msgspec.Struct, frozen=True):
     id: str
     number: str | None
     status: str  # draft | open | paid | uncollectible | void
@@ -292,8 +284,7 @@ class InvoiceSummaryView:
     next_attempt_label: str | None = None
 
 
-@dataclass(frozen=True)
-class OverviewView:
+class OverviewView(msgspec.Struct, frozen=True):
     business: BusinessView
     customer: CustomerView
     subscriptions: tuple[SubscriptionView, ...]
@@ -306,8 +297,7 @@ class OverviewView:
     open_invoices: tuple[InvoiceSummaryView, ...] = ()
 
 
-@dataclass(frozen=True)
-class InvoicePaymentPreview:
+class InvoicePaymentPreview(msgspec.Struct, frozen=True):
     """What paying an open invoice now will charge, and to which card; confirm, then `pay_invoice`."""
 
     invoice: InvoiceSummaryView
@@ -318,8 +308,7 @@ class InvoicePaymentPreview:
     action: Action  # reused by a retry, so the charge happens once
 
 
-@dataclass(frozen=True)
-class InvoicePaymentResult:
+class InvoicePaymentResult(msgspec.Struct, frozen=True):
     invoice: InvoiceSummaryView
     message: str
 
@@ -329,8 +318,7 @@ class InvoicePaymentResult:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PlanOptionView:
+class PlanOptionView(msgspec.Struct, frozen=True):
     product_id: str
     product_name: str
     product_description: str | None
@@ -343,16 +331,14 @@ class PlanOptionView:
     is_current: bool
 
 
-@dataclass(frozen=True)
-class QuantityRuleView:
+class QuantityRuleView(msgspec.Struct, frozen=True):
     adjustable: bool
     minimum: int
     maximum: int
     label: str  # "Between 2 and 50 seats"
 
 
-@dataclass(frozen=True)
-class PlanChoicesView:
+class PlanChoicesView(msgspec.Struct, frozen=True):
     subscription_id: str
     current_price_id: str
     current_quantity: int
@@ -363,16 +349,14 @@ class PlanChoicesView:
     promotion_codes_allowed: bool
 
 
-@dataclass(frozen=True)
-class PromotionCodeView:
+class PromotionCodeView(msgspec.Struct, frozen=True):
     id: str  # promo_...
     code: str  # as the merchant wrote it
     coupon_id: str
     description: str  # "20% off forever"
 
 
-@dataclass(frozen=True)
-class PreviewLineView:
+class PreviewLineView(msgspec.Struct, frozen=True):
     description: str
     amount: Money
     quantity: int | None
@@ -380,8 +364,7 @@ class PreviewLineView:
     is_proration: bool
 
 
-@dataclass(frozen=True)
-class ChangePreview:
+class ChangePreview(msgspec.Struct, frozen=True):
     """What a plan/quantity/promotion change will cost, computed by Stripe before the customer confirms.
 
     Keep this object: `apply_change(preview)` reuses its `proration_date` (so the charge equals what
@@ -416,8 +399,7 @@ class ChangePreview:
     basis: str = ""
 
 
-@dataclass(frozen=True)
-class ChangeResult:
+class ChangeResult(msgspec.Struct, frozen=True):
     subscription: SubscriptionView
     scheduled: bool
     schedule_id: str | None
@@ -434,14 +416,12 @@ class ChangeResult:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CancellationReasonView:
+class CancellationReasonView(msgspec.Struct, frozen=True):
     value: str  # Stripe feedback value ("too_expensive")
     label: str  # "It's too expensive"
 
 
-@dataclass(frozen=True)
-class RetentionOfferView:
+class RetentionOfferView(msgspec.Struct, frozen=True):
     subscription_id: str
     coupon_id: str
     coupon_name: str
@@ -454,8 +434,7 @@ class RetentionOfferView:
     detail: str = ""  # what taking it means, without restating the discount
 
 
-@dataclass(frozen=True)
-class CancelOptionsView:
+class CancelOptionsView(msgspec.Struct, frozen=True):
     subscription_id: str
     mode: str  # at_period_end | immediately
     effective_label: str  # "Your plan stays active until 1 Dec 2026." / "Your plan ends now."
@@ -469,14 +448,12 @@ class CancelOptionsView:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TestCardView:
+class TestCardView(msgspec.Struct, frozen=True):
     payment_method: str  # Stripe test id, e.g. "pm_card_visa"
     label: str  # "Visa 4242"
 
 
-@dataclass(frozen=True)
-class SetupLinkView:
+class SetupLinkView(msgspec.Struct, frozen=True):
     """A Stripe-hosted page where the customer adds a card (shown as a link and a QR code)."""
 
     session_id: str  # cs_...
@@ -484,8 +461,7 @@ class SetupLinkView:
     expires_at: int | None
 
 
-@dataclass(frozen=True)
-class SetupResult:
+class SetupResult(msgspec.Struct, frozen=True):
     session_id: str
     status: str  # complete | expired | open (open only when wait_for_setup gave up)
     payment_method: PaymentMethodView | None
@@ -497,8 +473,7 @@ class SetupResult:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InvoicePageView:
+class InvoicePageView(msgspec.Struct, frozen=True):
     invoices: tuple[InvoiceSummaryView, ...]
     has_more: bool  # an older page exists (use last_id as starting_after)
     has_previous: bool  # a newer page exists (use first_id as ending_before)
@@ -506,8 +481,7 @@ class InvoicePageView:
     last_id: str | None
 
 
-@dataclass(frozen=True)
-class InvoiceLineView:
+class InvoiceLineView(msgspec.Struct, frozen=True):
     id: str
     description: str
     amount: Money
@@ -516,8 +490,7 @@ class InvoiceLineView:
     is_proration: bool
 
 
-@dataclass(frozen=True)
-class InvoiceDetailView:
+class InvoiceDetailView(msgspec.Struct, frozen=True):
     summary: InvoiceSummaryView
     lines: tuple[InvoiceLineView, ...]
     subtotal: Money

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import calendar
-import dataclasses
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
+
+import msgspec
 
 from tui_portal.billing.models import Coupon, Subscription
 from tui_portal.portal.present import labels
@@ -256,7 +257,7 @@ class CancellationMixin(ServiceCore):
                 self._invalidate("invoices")
             self._remember_subscription(result)
             view = self._present_subscription(result)
-            return dataclasses.replace(view, outcome_label=self._cancel_outcome(result, view))
+            return msgspec.structs.replace(view, outcome_label=self._cancel_outcome(result, view))
 
         async def applied() -> SubscriptionView | None:
             subscription = await self._fresh_subscription(subscription_id)
@@ -269,7 +270,7 @@ class CancellationMixin(ServiceCore):
             self._invalidate("invoices")
             self._remember_subscription(subscription)
             view = self._present_subscription(subscription)
-            return dataclasses.replace(view, outcome_label=self._cancel_outcome(subscription, view))
+            return msgspec.structs.replace(view, outcome_label=self._cancel_outcome(subscription, view))
 
         return await self._settle(action, "cancel", change, applied)
 
