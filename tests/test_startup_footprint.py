@@ -5,7 +5,8 @@ benchmarks/memory.py; no timings are asserted here). These tests pin the causes 
 each of which an innocent-looking import or compose would bring back:
 - httpx's command-line tool (click, pygments' lexers) and httpcore's trio support (billing/_httpx.py);
 - the QR code and invoice PDF code, loaded only when a QR code or a document is made;
-- widgets nobody sees: the overview's error panel has no message or Retry button until an error.
+- widgets nobody sees: the overview's error panel has no message or Retry button until an error;
+- babel's locale tables, read when something is formatted or a form is checked, never at import.
 """
 
 from __future__ import annotations
@@ -82,3 +83,32 @@ def test_the_populated_overview_loads_no_qr_pdf_or_cli_code_and_composes_no_hidd
         "print('loaded:', [name for name in lazy if sys.modules.get(name) is not None])\n"
     )
     assert _run(probe, tmp_path).splitlines() == ["overview error panel children: 0", "loaded: []"]
+
+
+def test_importing_the_app_loads_no_locale_data_until_something_is_formatted_or_checked(tmp_path: Path) -> None:
+    # babel's English locale is ~4 MiB of tables; reading it at import (for the country codes a form
+    # is checked against) put it before the first frame. It loads when a form is checked, and the
+    # check still knows every country.
+    probe = (
+        "import babel.localedata as localedata\n"
+        "import tui_portal.ui, tui_portal.wiring\n"
+        "from tui_portal.portal.rules import input_validation\n"
+        "print('after import:', sorted(localedata._cache))\n"
+        "from tui_portal.portal.i18n import Translator\n"
+        "from tui_portal.portal.views import AddressInput\n"
+        "from tui_portal.portal.errors import FieldError\n"
+        "checked = input_validation.validate_address(\n"
+        "    AddressInput(line1='1 Main St', city='Springfield', postal_code='62701', state='IL', country='US'),\n"
+        "    Translator('en'))\n"
+        "try:\n"
+        "    input_validation.validate_address(\n"
+        "        AddressInput(line1='x', city='y', postal_code='1', country='QQ'), Translator('en'))\n"
+        "except FieldError as error:\n"
+        "    print('QQ:', error.field, str(error))\n"
+        "print('after a check:', 'en' in localedata._cache, checked['country'])\n"
+    )
+    assert _run(probe, tmp_path).splitlines() == [
+        "after import: []",
+        "QQ: country QQ is not a known country code.",
+        "after a check: True US",
+    ]

@@ -7,6 +7,7 @@ errors (one at a time, in English) are still mapped to fields as a second line o
 
 from __future__ import annotations
 
+import functools
 import re
 
 from babel import Locale
@@ -31,7 +32,18 @@ POSTAL_PATTERNS = {
     "CA": re.compile(r"^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$"),
     "GB": re.compile(r"^[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}$"),
 }
-_KNOWN_COUNTRIES = frozenset(str(code) for code in Locale("en").territories if len(str(code)) == 2 and str(code).isalpha())
+
+
+@functools.cache
+def known_countries() -> frozenset[str]:
+    """ISO 3166 two-letter codes that babel names, read on the first address checked.
+
+    Not at import: reading them loads babel's English locale data (~4 MiB), which made this module
+    the third costliest import of a start (benchmarks/startup.py) although no address is checked
+    before the customer submits a form. By then babel has usually loaded it for formatting anyway.
+    """
+    return frozenset(str(code) for code in Locale("en").territories if len(str(code)) == 2 and str(code).isalpha())
+
 
 MAX_TEXT = 200
 
@@ -103,7 +115,7 @@ def address_errors(address: AddressInput, translator: Translator, prefix: str = 
         errors.append(FieldError(prefix + "country", _("Choose a country.")))
     elif len(country) != 2 or not country.isalpha():
         errors.append(FieldError(prefix + "country", _("Use the two-letter country code, like DE or US.")))
-    elif country not in _KNOWN_COUNTRIES:
+    elif country not in known_countries():
         errors.append(FieldError(prefix + "country", _("%(code)s is not a known country code.") % {"code": country}))
     if not cleaned["line1"]:
         errors.append(FieldError(prefix + "line1", _("Enter the street address.")))
