@@ -128,7 +128,7 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self.query_one("#keep-plan", Button).focus()
 
     def _show_step(self, step: str, focus: str) -> None:
-        self.query_one(ContentSwitcher).current = step
+        self.show_step(step)
         self.query_one(focus).focus()
 
     # ---- confirm -> offer -> reason ---------------------------------------------------------

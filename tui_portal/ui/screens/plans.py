@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from tui_portal.portal.errors import ActionNotAllowed, FieldError, PortalError, PromotionCodeInvalid
 from tui_portal.portal.views import ChangePreview, ChangeResult, PlanChoicesView
-from tui_portal.ui.actions import KEEP, ActionTable, ScreenAction
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -33,10 +33,10 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
 
     TITLE_MSGID = N_("Change plan")
     CSS_PATH = stylesheet("plans.tcss")
-    # ctrl+s stays in the footer on every step; it previews only while choosing.
+    # ctrl+s is in the footer only while choosing (it previews the choice).
     ACTIONS = ActionTable(
         ScreenAction("preview", N_("Preview"), key="ctrl+s", palette_label=N_("Preview change"),
-                     palette_help=N_("See what it costs"), when_unavailable=KEEP,
+                     palette_help=N_("See what it costs"),
                      available=lambda screen: screen.choices is not None and screen.step_is("step-choose")),
         ScreenAction("to_quantity", N_("Change quantity"), palette_help=N_("Subscription"),
                      available=lambda screen: screen.choices is not None and screen.step_is("step-choose")
@@ -103,6 +103,7 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
             return
         self.subscription_id = subscription_id
         self.choices = choices
+        self.refresh_bindings()  # the choosing keys apply from now on
         self._fill_choices(choices)
         self.query_one("#plans-loading").display = False
         self.query_one("#plans-steps").display = True
@@ -190,7 +191,7 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
             button.disabled = False
         self.preview = preview
         self.query_one(PreviewPanel).show(preview, await self.terms_url())
-        self.query_one(ContentSwitcher).current = "step-preview"
+        self.show_step("step-preview")
         self.query_one("#confirm-button", Button).focus()
 
     def _clear_field_errors(self) -> None:
@@ -218,7 +219,7 @@ class PlansScreen(ChangeFlowMixin, PortalScreen[None]):
 
     @on(Button.Pressed, "#choose-again")
     def action_choose_again(self) -> None:
-        self.query_one(ContentSwitcher).current = "step-choose"
+        self.show_step("step-choose")
         self.query_one("#plan-options", OptionList).focus()
 
     @on(Button.Pressed, "#confirm-button")

@@ -15,7 +15,7 @@ from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, St
 
 from tui_portal.portal.errors import ActionNotAllowed, FieldError, PortalError
 from tui_portal.portal.views import ChangePreview, ChangeResult, PlanChoicesView
-from tui_portal.ui.actions import KEEP, ActionTable, ScreenAction
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_, PortalScreen
@@ -33,16 +33,16 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
     TITLE_MSGID = N_("Change quantity")
     CSS_PATH = stylesheet("quantity.tcss")
     # Priority: the number field would otherwise swallow + and - (no negative quantities anyway).
-    # The keys stay in the footer on every step; they act only while choosing.
+    # + - and ctrl+s are in the footer only while choosing.
     ACTIONS = ActionTable(
         ScreenAction("step(1)", N_("One more"), key="plus", key_display="+", priority=True,
-                     palette_help=N_("Quantity"), when_unavailable=KEEP,
+                     palette_help=N_("Quantity"),
                      available=lambda screen: screen.choices is not None and screen.step_is("step-choose")),
         ScreenAction("step(-1)", N_("One less"), key="minus", key_display="-", priority=True,
-                     palette_help=N_("Quantity"), when_unavailable=KEEP,
+                     palette_help=N_("Quantity"),
                      available=lambda screen: screen.choices is not None and screen.step_is("step-choose")),
         ScreenAction("preview", N_("Preview"), key="ctrl+s", palette_label=N_("Preview change"),
-                     palette_help=N_("See what it costs"), when_unavailable=KEEP,
+                     palette_help=N_("See what it costs"),
                      available=lambda screen: screen.choices is not None and screen.step_is("step-choose")),
         ScreenAction("confirm_change", N_("Confirm change"), palette_help=N_("Subscription"),
                      available=lambda screen: screen.step_is("step-preview")),
@@ -96,6 +96,7 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
             return
         self.subscription_id = subscription_id
         self.choices = choices
+        self.refresh_bindings()  # the choosing keys apply from now on
         current_plan = next((option.label for option in choices.options if option.is_current), None)
         current_text = self._("Current quantity: {quantity}", quantity=choices.current_quantity)
         if current_plan:
@@ -199,14 +200,14 @@ class QuantityScreen(ChangeFlowMixin, PortalScreen[None]):
             return
         self.preview = preview
         self.query_one(PreviewPanel).show(preview, await self.terms_url())
-        self.query_one(ContentSwitcher).current = "step-preview"
+        self.show_step("step-preview")
         self.query_one("#confirm-button", Button).focus()
 
     # ---- confirm -> result ------------------------------------------------------------------
 
     @on(Button.Pressed, "#choose-again")
     def _choose_again(self) -> None:
-        self.query_one(ContentSwitcher).current = "step-choose"
+        self.show_step("step-choose")
         self.query_one("#quantity-input").focus()
 
     @on(Button.Pressed, "#confirm-button")

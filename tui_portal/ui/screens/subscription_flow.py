@@ -54,6 +54,11 @@ class SubscriptionFlowMixin:
 
         def _(self, message: str, **values: object) -> str: ...
 
+    def show_step(self, step: str) -> None:
+        """Show `step`; the footer and palette follow, since the declared actions depend on the step."""
+        self.query_one(ContentSwitcher).current = step  # type: ignore[attr-defined]
+        self.refresh_bindings()  # type: ignore[attr-defined]
+
     def step_is(self, step: str) -> bool:
         """Whether the flow shows `step` now (what its declared actions are available in)."""
         switchers = self.query(ContentSwitcher)  # type: ignore[attr-defined]
@@ -162,5 +167,5 @@ class ChangeFlowMixin(SubscriptionFlowMixin):
         self.query_one("#result-message", Static).update(literal(result.message))
         detail = await self.result_lines(result, preview)
         self.query_one("#result-detail", Static).update(literal("\n".join(detail)))
-        self.query_one(ContentSwitcher).current = "step-result"
+        self.show_step("step-result")
         self.query_one("#done-button", Button).focus()
