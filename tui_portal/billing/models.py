@@ -121,8 +121,9 @@ def parse(model: type[T], data: Any) -> T:
     return msgspec.convert(data, type=model, strict=False)
 
 
-def expandable_id(value: str | StripeObject | None) -> str | None:
-    """The id of an expandable field, whether Stripe sent the id or the expanded object."""
+def expandable_id(value: "str | StripeObject | Invoice | None") -> str | None:
+    """The id of an expandable field, whether Stripe sent the id or the expanded object (an
+    `Invoice` is accepted too: its id is optional, a preview has none)."""
     if value is None or isinstance(value, str):
         return value
     return value.id

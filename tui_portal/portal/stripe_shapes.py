@@ -1,20 +1,17 @@
-"""What Stripe's object shapes mean: ids of expandable references, a discount's coupon, whose schedule.
+"""What Stripe's object shapes mean: a discount's coupon object, whose schedule, which statuses are live.
 
 Why a module of its own: the service decides with these (is this schedule ours? which coupon does
 this promotion code grant?) and the presenters show them, so both import them from here rather
 than the service reaching into the presentation code. Everything takes the typed billing models;
 a shape Stripe changed between API generations (a discount's coupon under ``source`` since clover,
-directly under the discount up to basil) is read through the models' properties, never probed.
+directly under the discount up to basil) is read through the models' properties (``coupon_ref``),
+never probed; the id of an expandable reference is ``billing.models.expandable_id``.
 """
 
 from __future__ import annotations
 
 from tui_portal.billing.models import (
     Coupon,
-    Discount,
-    Invoice,
-    PromotionCode,
-    StripeObject,
     SubscriptionSchedule,
 )
 
@@ -22,23 +19,6 @@ PORTAL_SCHEDULE_MARK = "tui_portal"  # metadata key marking schedules (and setup
 ENDED_STATUSES = frozenset({"canceled", "incomplete_expired"})
 # Subscriptions for which the customer must keep a payment method on file.
 LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "incomplete", "paused"})
-
-# An expandable reference as the models hold it: the id, the expanded object, or nothing. `Invoice`
-# is listed apart because its id is optional (a preview may come without one).
-Reference = str | StripeObject | Invoice | None
-
-
-def object_id(value: Reference) -> str | None:
-    """The id of an expandable reference, whether Stripe sent the id or the expanded object."""
-    if value is None or isinstance(value, str):
-        return value
-    return value.id
-
-
-def coupon_of(discount_or_promo: Discount | PromotionCode) -> str | Coupon | None:
-    """The coupon (id or object) of a discount or a promotion code, in either API generation's shape."""
-    return discount_or_promo.coupon_ref
-
 
 def expanded_coupon(coupon: str | Coupon | None) -> Coupon | None:
     """The coupon object when Stripe expanded it; None for a bare id (its terms are unknown)."""

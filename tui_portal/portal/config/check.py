@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.error_mapping import to_portal_error
 from tui_portal.portal.i18n import Translator
-from tui_portal.portal.stripe_shapes import object_id
+from tui_portal.billing.models import expandable_id
 
 if TYPE_CHECKING:  # the client and the models are loaded by the command that checks, not by importing this
     from tui_portal.billing import StripeClient
@@ -133,7 +133,7 @@ def _price_problem(price_id: str, price: Price | None, listed_product: str) -> s
     """Why customers could never switch to this price, or None when they can."""
     if price is None:
         return f"there is no price {price_id} in this account"
-    owner = object_id(price.product)
+    owner = expandable_id(price.product)
     if owner != listed_product:
         return f"{price_id} belongs to product {owner}, not {listed_product}"
     if price.active is False:

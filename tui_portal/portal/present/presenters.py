@@ -31,7 +31,8 @@ from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.present.formatting import address_locality_lines, format_day, format_percent, format_period, money
 from tui_portal.portal.i18n import N_, Translator
 from tui_portal.portal.rules import capabilities
-from tui_portal.portal.stripe_shapes import coupon_of, expanded_coupon, object_id, schedule_is_ours
+from tui_portal.billing.models import expandable_id
+from tui_portal.portal.stripe_shapes import expanded_coupon, schedule_is_ours
 from tui_portal.portal.views import (
     AddressView,
     BrandingView,
@@ -255,17 +256,17 @@ class Presenter:
         if isinstance(discount, str):
             return DiscountView(id=discount, coupon_id=None, promotion_code=None, name=discount, description="",
                                 label=discount)
-        coupon = coupon_of(discount)
+        coupon = discount.coupon_ref
         promotion = discount.promotion_code
         code = promotion.code if isinstance(promotion, PromotionCode) else None
         end = discount.end
         expanded = expanded_coupon(coupon)
         coupon_name = expanded.name if expanded is not None else None
-        name = code or coupon_name or (object_id(coupon) or "")
+        name = code or coupon_name or (expandable_id(coupon) or "")
         description = self.coupon_description(coupon)
         return DiscountView(
             id=discount.id,
-            coupon_id=object_id(coupon),
+            coupon_id=expandable_id(coupon),
             promotion_code=code,
             name=name,
             description=description,
@@ -275,11 +276,11 @@ class Presenter:
         )
 
     def promotion_code(self, promotion: PromotionCode) -> PromotionCodeView:
-        coupon = coupon_of(promotion)
+        coupon = promotion.coupon_ref
         return PromotionCodeView(
             id=promotion.id,
             code=promotion.code,
-            coupon_id=object_id(coupon) or "",
+            coupon_id=expandable_id(coupon) or "",
             description=self.coupon_description(coupon),
         )
 
@@ -304,7 +305,7 @@ class Presenter:
         product = price.product
         description = product.description if not isinstance(product, str) else None
         return PlanOptionView(
-            product_id=object_id(product) or "",
+            product_id=expandable_id(product) or "",
             product_name=name,
             product_description=description,
             price_id=price.id,
@@ -323,7 +324,7 @@ class Presenter:
         unit_amount = price.unit_amount
         return SubscriptionItemView(
             id=item.id,
-            product_id=object_id(price.product) or "",
+            product_id=expandable_id(price.product) or "",
             product_name=self.product_name(price, product_names),
             price_id=price.id,
             unit_amount=self.money(unit_amount, price.currency) if unit_amount is not None else None,
@@ -369,7 +370,7 @@ class Presenter:
             amount = self.money(price_obj.unit_amount, price_obj.currency).display
             plan_text = f"{name} ({amount} {interval_text})"
         else:
-            plan_text = object_id(price) or ""
+            plan_text = expandable_id(price) or ""
         quantity = 1 if item.quantity is None else item.quantity
         if quantity > 1:
             plan_text = f"{quantity} \u00d7 {plan_text}"
@@ -515,7 +516,7 @@ class Presenter:
         discounts = []
         for entry in invoice.total_discount_amounts or []:
             discount = entry.discount
-            name = discount_names.get(object_id(discount) or "", "")
+            name = discount_names.get(expandable_id(discount) or "", "")
             if not name and discount is not None and not isinstance(discount, str):
                 name = self.discount(discount).description
             discounts.append((name or self._("Discount"), self.money(-entry.amount, currency)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from tui_portal.billing.models import Price, Recurring
 from tui_portal.portal.config.schema import SubscriptionUpdate
-from tui_portal.portal.stripe_shapes import object_id
+from tui_portal.billing.models import expandable_id
 
 # Approximate length of one interval in days, used only to compare intervals (a year is longer
 # than 11 months).
@@ -103,4 +103,4 @@ def offered_price_ids(update: SubscriptionUpdate) -> dict[str, str]:
 
 
 def price_product_id(price: Price) -> str:
-    return object_id(price.product) or ""
+    return expandable_id(price.product) or ""

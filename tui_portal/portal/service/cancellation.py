@@ -18,7 +18,8 @@ from tui_portal.portal.errors import (
     NotFound,
 )
 from tui_portal.portal.rules import capabilities
-from tui_portal.portal.stripe_shapes import ENDED_STATUSES, coupon_of, object_id
+from tui_portal.billing.models import expandable_id
+from tui_portal.portal.stripe_shapes import ENDED_STATUSES
 from tui_portal.portal.rules.input_validation import clean
 from tui_portal.portal.views import (
     Action,
@@ -90,7 +91,7 @@ class CancellationMixin(ServiceCore):
         if not coupon_id or subscription.status in ENDED_STATUSES:
             return None
         for discount in subscription.discounts or []:
-            if not isinstance(discount, str) and object_id(coupon_of(discount)) == coupon_id:
+            if not isinstance(discount, str) and discount.coupon_id == coupon_id:
                 return None
         try:
             coupon = await self._coupon(coupon_id)
@@ -124,7 +125,7 @@ class CancellationMixin(ServiceCore):
         items = subscription.items.data
         restricted = set(coupon.applies_to.products if coupon.applies_to is not None else [])
         if restricted:
-            products = {object_id(item.price.product) for item in items}
+            products = {expandable_id(item.price.product) for item in items}
             if not products & restricted:
                 return False
         months = coupon.duration_in_months
@@ -181,7 +182,7 @@ class CancellationMixin(ServiceCore):
 
         async def applied() -> SubscriptionView | None:
             subscription = await self._fresh_subscription(subscription_id)
-            coupons = {object_id(coupon_of(discount)) for discount in subscription.discounts or []
+            coupons = {discount.coupon_id for discount in subscription.discounts or []
                        if not isinstance(discount, str)}
             if coupon_id not in coupons:
                 return None
@@ -224,7 +225,7 @@ class CancellationMixin(ServiceCore):
                 # Canceling drops the portal's own pending plan change.
                 await self._call(
                     self.client.subscription_schedules.release(
-                        str(object_id(schedule)), idempotency_key=self._key(action, "release")
+                        str(expandable_id(schedule)), idempotency_key=self._key(action, "release")
                     )
                 )
             params: dict[str, Any] = {}

@@ -16,7 +16,18 @@ from typing import Any, TypeVar, cast
 
 from tui_portal.billing import StripeClient
 from tui_portal.billing import errors as billing_errors
-from tui_portal.billing.models import Coupon, Customer, Invoice, ListObject, PaymentMethod, Price, Subscription, TaxId
+from tui_portal.billing.models import (
+    Coupon,
+    Customer,
+    Invoice,
+    ListObject,
+    PaymentMethod,
+    Price,
+    StripeObject,
+    Subscription,
+    TaxId,
+    expandable_id,
+)
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.error_mapping import to_portal_error
 from tui_portal.portal.service.settle import is_ambiguous
@@ -25,7 +36,7 @@ from tui_portal.portal.errors import FeatureDisabled, NotFound, NotYourObject, P
 from tui_portal.portal.i18n import Translator, choose_locale
 from tui_portal.portal.rules.capabilities import Capability
 from tui_portal.portal.present.presenters import Presenter
-from tui_portal.portal.stripe_shapes import ENDED_STATUSES, Reference, object_id
+from tui_portal.portal.stripe_shapes import ENDED_STATUSES
 from tui_portal.portal.views import Action, SubscriptionView
 
 Sleep = Callable[[float], Awaitable[Any]]
@@ -378,8 +389,8 @@ class ServiceCore:
     def _not_yours(self) -> NotYourObject:
         return NotYourObject(self._("This item does not belong to your account."))
 
-    def _check_owner(self, owner: Reference) -> None:
-        if object_id(owner) != self.customer_id:
+    def _check_owner(self, owner: str | StripeObject | Invoice | None) -> None:
+        if expandable_id(owner) != self.customer_id:
             raise self._not_yours()
 
     async def _fresh_subscription(self, subscription_id: str) -> Subscription:
@@ -429,7 +440,7 @@ class ServiceCore:
         """The subscription's current discounts, restated so an update that adds one keeps them."""
         kept = []
         for discount in subscription.discounts or []:
-            discount_id = object_id(discount)
+            discount_id = expandable_id(discount)
             if discount_id:
                 kept.append({"discount": discount_id})
         return kept

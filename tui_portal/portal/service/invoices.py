@@ -10,7 +10,7 @@ from tui_portal.billing.models import Invoice, InvoiceLineItem
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CACHED_INVOICE_DETAILS, MAX_LIST, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, NotFound, PaymentError
-from tui_portal.portal.stripe_shapes import object_id
+from tui_portal.billing.models import expandable_id
 from tui_portal.portal.views import (
     Action,
     InvoiceDetailView,
@@ -152,7 +152,7 @@ class InvoicesMixin(ServiceCore):
 
         async def fetch() -> tuple[Invoice, list[InvoiceLineItem]]:
             invoice = await self.client.invoices.retrieve(invoice_id, expand=["total_discount_amounts.discount"])
-            if object_id(invoice.customer) != self.customer_id:
+            if expandable_id(invoice.customer) != self.customer_id:
                 return invoice, []
             lines_page = invoice.lines
             lines = list(lines_page.data) if lines_page is not None else []
@@ -167,7 +167,7 @@ class InvoicesMixin(ServiceCore):
         except NotFound:
             raise self._not_yours() from None
         self._bound("invoices:detail:", CACHED_INVOICE_DETAILS)
-        if object_id(invoice.customer) != self.customer_id:
+        if expandable_id(invoice.customer) != self.customer_id:
             self._invalidate(f"invoices:detail:{invoice_id}")
             raise self._not_yours()
         return invoice, lines

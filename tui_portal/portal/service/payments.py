@@ -9,7 +9,8 @@ from tui_portal.portal.present import labels
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, FieldError
-from tui_portal.portal.stripe_shapes import LIVE_STATUSES, PORTAL_SCHEDULE_MARK, object_id
+from tui_portal.billing.models import expandable_id
+from tui_portal.portal.stripe_shapes import LIVE_STATUSES, PORTAL_SCHEDULE_MARK
 from tui_portal.portal.views import (
     Action,
     PaymentMethodView,
@@ -28,7 +29,7 @@ class PaymentMethodsMixin(ServiceCore):
     @staticmethod
     def _default_payment_method_id(customer: Customer) -> str | None:
         settings = customer.invoice_settings
-        return object_id(settings.default_payment_method) if settings is not None else None
+        return expandable_id(settings.default_payment_method) if settings is not None else None
 
     async def payment_methods(self) -> tuple[PaymentMethodView, ...]:
         """Cards with brand, last4, expiry and which one is the default."""
@@ -182,7 +183,7 @@ class PaymentMethodsMixin(ServiceCore):
             if session.status == "complete":
                 setup_intent = session.setup_intent  # expanded above; a bare id would tell nothing
                 payment_method_id = (
-                    object_id(setup_intent.payment_method) if isinstance(setup_intent, SetupIntent) else None
+                    expandable_id(setup_intent.payment_method) if isinstance(setup_intent, SetupIntent) else None
                 )
                 view = None
                 if payment_method_id:

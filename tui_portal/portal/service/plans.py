@@ -37,13 +37,8 @@ from tui_portal.portal.rules.plans import (
     same_interval,
     should_schedule,
 )
-from tui_portal.portal.stripe_shapes import (
-    PORTAL_SCHEDULE_MARK,
-    coupon_of,
-    expanded_coupon,
-    object_id,
-    schedule_is_ours,
-)
+from tui_portal.billing.models import expandable_id
+from tui_portal.portal.stripe_shapes import PORTAL_SCHEDULE_MARK, expanded_coupon, schedule_is_ours
 from tui_portal.portal.views import (
     Action,
     ChangePreview,
@@ -339,7 +334,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             created = int(renewal.created or self._now())
             amount = renewal.amount_due or 0
             if promo is not None:
-                off = self._last_discount_off(renewal, coupon_of(promo), subscription.currency)
+                off = self._last_discount_off(renewal, promo.coupon_ref, subscription.currency)
                 total = (renewal.total or 0) - off
                 amount = max(total + (renewal.starting_balance or 0), 0)
             return _Quote(renewal, 0, amount, period_end, period_end or created, created)
@@ -420,11 +415,11 @@ class PlanChangesMixin(PromotionCodesMixin):
         candidates: list[tuple[Coupon | None, int | None, dict[str, str]]] = [
             (None, None, {"discount": discount})
             if isinstance(discount, str)
-            else (expanded_coupon(coupon_of(discount)), discount.end, {"discount": discount.id})
+            else (expanded_coupon(discount.coupon_ref), discount.end, {"discount": discount.id})
             for discount in subscription.discounts or []
         ]
         if promo is not None:
-            coupon = expanded_coupon(coupon_of(promo))
+            coupon = expanded_coupon(promo.coupon_ref)
             months = (coupon.duration_in_months if coupon is not None else None) or 0
             repeating = coupon is not None and coupon.duration == "repeating"
             end = int(_months_later(promo_start, months)) if repeating else None
@@ -571,13 +566,13 @@ class PlanChangesMixin(PromotionCodesMixin):
             str(item.id if item is not None else None),
             str(item.price.id if item is not None else None),
             str(1 if quantity is None else quantity),
-            ",".join(sorted(str(object_id(discount)) for discount in subscription.discounts or [])),
-            str(object_id(subscription.schedule)),
+            ",".join(sorted(str(expandable_id(discount)) for discount in subscription.discounts or [])),
+            str(expandable_id(subscription.schedule)),
             str(subscription.status),
             str(bool(subscription.cancel_at_period_end)),
             str(subscription.cancel_at),
             str(item.current_period_end if item is not None else None),
-            str(object_id(subscription.latest_invoice)),
+            str(expandable_id(subscription.latest_invoice)),
         ]
         return "|".join(parts)
 
@@ -642,7 +637,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             # Our own pending change is superseded by this one: detach it first.
             await self._call(
                 self.client.subscription_schedules.release(
-                    str(object_id(existing_schedule)), idempotency_key=self._key(action, "release")
+                    str(expandable_id(existing_schedule)), idempotency_key=self._key(action, "release")
                 )
             )
         params: dict[str, Any] = {"proration_behavior": preview.proration_behavior}
@@ -664,7 +659,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         if preview.promotion_code is not None:
             kept = [{"discount": discount_id} for discount_id in preview.kept_discount_ids]
             params["discounts"] = kept + [{"promotion_code": preview.promotion_code.id}]
-        context.setdefault("previous_invoice", object_id(subscription.latest_invoice))
+        context.setdefault("previous_invoice", expandable_id(subscription.latest_invoice))
         updated = await self._call(
             self.client.subscriptions.update(
                 subscription.id,
@@ -680,7 +675,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         _ = self._
         self._remember_subscription(updated)
         self._invalidate("invoices")  # a change may create an invoice; the customer object is unchanged
-        new_invoice = object_id(updated.latest_invoice)
+        new_invoice = expandable_id(updated.latest_invoice)
         invoice_id = new_invoice if new_invoice and new_invoice != context.get("previous_invoice") else None
         charged_minor = 0
         if invoice_id is not None:
@@ -741,11 +736,11 @@ class PlanChangesMixin(PromotionCodesMixin):
             schedule_ref = subscription.schedule
             if schedule_ref is None:
                 return None
-            schedule = await self._call(self.client.subscription_schedules.retrieve(str(object_id(schedule_ref))))
+            schedule = await self._call(self.client.subscription_schedules.retrieve(str(expandable_id(schedule_ref))))
             phases = schedule.phases
             last_items = phases[-1].items if phases else []
             if schedule_is_ours(schedule) and len(phases) >= 2 and last_items and (
-                object_id(last_items[0].price) == preview.new_price_id
+                expandable_id(last_items[0].price) == preview.new_price_id
                 and (1 if last_items[0].quantity is None else last_items[0].quantity) == preview.new_quantity
             ):
                 self._remember_subscription(subscription)
@@ -763,12 +758,12 @@ class PlanChangesMixin(PromotionCodesMixin):
             return None  # this action never reached the update: whatever holds these values, not us
         if preview.promotion_code is not None:
             discounts = list(subscription.discounts or [])
-            latest = object_id(subscription.latest_invoice)
+            latest = expandable_id(subscription.latest_invoice)
             if latest and latest != context["previous_invoice"]:
                 # A `once` code is used up by the invoice the change created: it is on that invoice.
                 invoice = await self._call(self.client.invoices.retrieve(latest, expand=["discounts"]))
                 discounts += list(invoice.discounts or [])
-            codes = {object_id(discount.promotion_code) for discount in discounts if not isinstance(discount, str)}
+            codes = {expandable_id(discount.promotion_code) for discount in discounts if not isinstance(discount, str)}
             if preview.promotion_code.id not in codes:
                 return None
         return await self._immediate_result(preview, subscription, context)

@@ -6,7 +6,8 @@ from tui_portal.billing.models import PromotionCode, Subscription
 from tui_portal.portal.service.core import ServiceCore
 from tui_portal.portal.errors import PromotionCodeInvalid
 from tui_portal.portal.rules import capabilities
-from tui_portal.portal.stripe_shapes import coupon_of, expanded_coupon, object_id
+from tui_portal.billing.models import expandable_id
+from tui_portal.portal.stripe_shapes import expanded_coupon
 from tui_portal.portal.rules.input_validation import clean
 from tui_portal.portal.views import PromotionCodeView
 
@@ -42,8 +43,8 @@ class PromotionCodesMixin(ServiceCore):
         expires_at = promo.expires_at
         max_redemptions = promo.max_redemptions
         times_redeemed = promo.times_redeemed or 0
-        coupon = expanded_coupon(coupon_of(promo))
-        restricted_to = object_id(promo.customer)
+        coupon = expanded_coupon(promo.coupon_ref)
+        restricted_to = expandable_id(promo.customer)
         if expires_at is not None and expires_at <= now:
             return PromotionCodeInvalid(_("The code %(code)s has expired.") % values, "expired")
         if max_redemptions is not None and times_redeemed >= max_redemptions:
@@ -75,11 +76,11 @@ class PromotionCodesMixin(ServiceCore):
         return None
 
     def _check_not_applied(self, promo: PromotionCode, subscription: Subscription, typed: str) -> None:
-        coupon_id = object_id(coupon_of(promo))
+        coupon_id = expandable_id(promo.coupon_ref)
         for discount in subscription.discounts or []:
             if isinstance(discount, str):
                 continue
-            if object_id(discount.promotion_code) == promo.id or object_id(coupon_of(discount)) == coupon_id:
+            if expandable_id(discount.promotion_code) == promo.id or discount.coupon_id == coupon_id:
                 raise PromotionCodeInvalid(
                     self._("The code %(code)s is already applied to this subscription.") % {"code": typed},
                     "already_applied",
