@@ -29,6 +29,8 @@ class LoseResponses:
     """ASGI middleware: for the next `times` requests matching method and path prefix, run them
     through the app but answer 503 instead of the app's response."""
 
+    reaches_the_app = True  # the change is made; only its answer is lost
+
     def __init__(self, app: Any) -> None:
         self.app = app
         self.method = ""
@@ -54,7 +56,8 @@ class LoseResponses:
         async def discard(message: dict[str, Any]) -> None:
             return None
 
-        await self.app(scope, receive, discard)
+        if self.reaches_the_app:
+            await self.app(scope, receive, discard)
         await send({"type": "http.response.start", "status": 503,
                     "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body",
@@ -96,17 +99,7 @@ async def test_a_lost_response_is_settled_and_the_change_reported_applied_once(
 class RefuseRequests(LoseResponses):
     """For the next `times` matching requests, answer 503 WITHOUT letting the sandbox process them."""
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        matches = scope["type"] == "http" and scope["method"] == self.method and scope["path"].startswith(self.path_prefix)
-        if not matches or self.remaining <= 0:
-            await self.app(scope, receive, send)
-            return
-        self.remaining -= 1
-        self.lost += 1
-        await send({"type": "http.response.start", "status": 503,
-                    "headers": [(b"content-type", b"application/json")]})
-        await send({"type": "http.response.body",
-                    "body": b'{"error": {"type": "api_error", "message": "Service temporarily unavailable."}}'})
+    reaches_the_app = False
 
 
 async def test_a_change_that_was_not_made_offers_retry_and_retry_applies_the_same_preview_once(
