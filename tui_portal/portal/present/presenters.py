@@ -25,13 +25,13 @@ from tui_portal.billing.models import (
     Subscription,
     SubscriptionItem,
     TaxId,
+    expandable_id,
 )
 from tui_portal.portal.present import labels
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.present.formatting import address_locality_lines, format_day, format_percent, format_period, money
 from tui_portal.portal.i18n import N_, Translator
 from tui_portal.portal.rules import capabilities
-from tui_portal.billing.models import expandable_id
 from tui_portal.portal.stripe_shapes import expanded_coupon, schedule_is_ours
 from tui_portal.portal.views import (
     AddressView,

@@ -7,9 +7,8 @@ and are easiest to trust when they can be tested without any HTTP at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from tui_portal.billing.models import Price, Recurring
+from tui_portal.billing.models import Price, Recurring, expandable_id
 from tui_portal.portal.config.schema import SubscriptionUpdate
-from tui_portal.billing.models import expandable_id
 
 # Approximate length of one interval in days, used only to compare intervals (a year is longer
 # than 11 months).

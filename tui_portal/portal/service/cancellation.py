@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from tui_portal.billing.models import Coupon, Subscription
+from tui_portal.billing.models import Coupon, Subscription, expandable_id
 from tui_portal.portal.present import labels
 from tui_portal.portal.service.core import SUBSCRIPTION_EXPAND, ServiceCore
 from tui_portal.portal.errors import (
@@ -18,7 +18,6 @@ from tui_portal.portal.errors import (
     NotFound,
 )
 from tui_portal.portal.rules import capabilities
-from tui_portal.billing.models import expandable_id
 from tui_portal.portal.stripe_shapes import ENDED_STATUSES
 from tui_portal.portal.rules.input_validation import clean
 from tui_portal.portal.views import (

@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from tui_portal.billing.models import Invoice, InvoiceLineItem
+from tui_portal.billing.models import Invoice, InvoiceLineItem, expandable_id
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CACHED_INVOICE_DETAILS, MAX_LIST, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, NotFound, PaymentError
-from tui_portal.billing.models import expandable_id
 from tui_portal.portal.views import (
     Action,
     InvoiceDetailView,

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import asyncio
-from tui_portal.billing.models import Customer, PaymentMethod, SetupIntent
+from tui_portal.billing.models import Customer, PaymentMethod, SetupIntent, expandable_id
 from tui_portal.portal.present import labels
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import CUSTOMER_EXPAND, ServiceCore
 from tui_portal.portal.errors import ActionNotAllowed, FieldError
-from tui_portal.billing.models import expandable_id
 from tui_portal.portal.stripe_shapes import LIVE_STATUSES, PORTAL_SCHEDULE_MARK
 from tui_portal.portal.views import (
     Action,

@@ -15,6 +15,7 @@ from tui_portal.billing.models import (
     PromotionCode,
     Subscription,
     SubscriptionSchedule,
+    expandable_id,
 )
 from tui_portal.portal.service.cancellation import _months_later
 from tui_portal.logs import log_event
@@ -37,7 +38,6 @@ from tui_portal.portal.rules.plans import (
     same_interval,
     should_schedule,
 )
-from tui_portal.billing.models import expandable_id
 from tui_portal.portal.stripe_shapes import PORTAL_SCHEDULE_MARK, expanded_coupon, schedule_is_ours
 from tui_portal.portal.views import (
     Action,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tui_portal.billing.models import PromotionCode, Subscription
+from tui_portal.billing.models import PromotionCode, Subscription, expandable_id
 from tui_portal.portal.service.core import ServiceCore
 from tui_portal.portal.errors import PromotionCodeInvalid
 from tui_portal.portal.rules import capabilities
-from tui_portal.billing.models import expandable_id
 from tui_portal.portal.stripe_shapes import expanded_coupon
 from tui_portal.portal.rules.input_validation import clean
 from tui_portal.portal.views import PromotionCodeView
