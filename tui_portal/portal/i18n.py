@@ -11,7 +11,14 @@ committed so an installed wheel needs no build step). Adding strings:
     pybabel update -i /tmp/tui_portal.pot -d tui_portal/locales -D tui_portal   # then translate the new entries
     python -m tui_portal.portal.i18n compile
 
-`tests/portal/test_i18n.py` fails while any marked string lacks a German translation.
+`tests/portal/test_i18n.py` fails while any marked string lacks a translation in any shipped catalog.
+
+Languages: English (the msgids), German, French, Spanish, Japanese and Brazilian Portuguese. A
+customer's locale keeps its region for money and dates (`de_AT`, `fr_CA`, `es_MX`, `es_419`, `ja_JP`)
+and reads the catalog of its language. Portuguese is the one exception to "catalog = language": we
+ship Brazilian Portuguese only, so `pt`, `pt-BR` and `pt-PT` all read the `pt_BR` catalog (a
+Portuguese reader understands it; English would be worse). Formats still follow the customer's
+region: `pt` is Babel's Brazilian default, `pt-PT` keeps Portugal's formats (`29,00 US$`).
 """
 
 from __future__ import annotations
@@ -24,8 +31,10 @@ from babel.support import NullTranslations, Translations
 
 DOMAIN = "tui_portal"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-SUPPORTED_LANGUAGES = ("en", "de")
+SUPPORTED_LANGUAGES = ("en", "de", "fr", "es", "ja", "pt")
 DEFAULT_LANGUAGE = "en"
+# The catalog (directory under LOCALES_DIR) each language reads; English has none (msgids are English).
+CATALOGS = {"de": "de", "fr": "fr", "es": "es", "ja": "ja", "pt": "pt_BR"}
 
 
 def N_(message: str) -> str:
@@ -48,7 +57,7 @@ def choose_locale(preferred_locales: list[str] | tuple[str, ...] | None, configu
     """The customer's first usable preferred locale, else the configured one, else English.
 
     "Usable" means we ship a catalog for its language: a German customer gets German text and
-    German number/date formats; a customer preferring Japanese falls back to the configured locale.
+    German number/date formats; a customer preferring Dutch falls back to the configured locale.
     """
     for candidate in list(preferred_locales or []) + [configured or ""]:
         locale = normalize_locale(candidate)
@@ -58,11 +67,12 @@ def choose_locale(preferred_locales: list[str] | tuple[str, ...] | None, configu
 
 
 def load_translations(language: str) -> NullTranslations:
-    """The compiled catalog for `language` ("de", "de_AT" -> "de"), or a pass-through for English."""
+    """The compiled catalog for `language` ("de_AT" -> "de", "pt_PT" -> "pt_BR"), or a pass-through
+    for English."""
     base = language.split("_")[0]
-    if base == DEFAULT_LANGUAGE:
+    if base not in CATALOGS:
         return NullTranslations()
-    return Translations.load(str(LOCALES_DIR), [language, base], domain=DOMAIN)
+    return Translations.load(str(LOCALES_DIR), [CATALOGS[base]], domain=DOMAIN)
 
 
 class Translator:
