@@ -7,6 +7,7 @@ hand-written formats get German ("29,00 $") and Swiss conventions wrong. Babel k
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -38,13 +39,21 @@ def minor_to_decimal(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-exponent)
 
 
+# CLDR's currency spacing, which Babel does not apply: a currency sign that ends in a letter (an ISO
+# code) gets a no-break space before the digits it touches.
+_CODE_AGAINST_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
 def format_money(minor: int, currency: str, locale: str) -> str:
     """"$29.00" in English, "29,00\xa0$" in German, "¥1,000" for JPY; never float.
 
     Babel's CLDR digits decide what is shown (Stripe only allows ISK/HUF/TWD amounts that round
-    exactly to CLDR's digits, so nothing is lost).
+    exactly to CLDR's digits, so nothing is lost). Latin American Spanish writes foreign currencies
+    by their code, which Babel glues to the number ("USD29.00"); CLDR's spacing rule makes that
+    "USD\xa029.00", as Stripe's es-419 dashboard shows it. Symbols ("$29.00", "MX$29.00") stay as they are.
     """
-    return format_currency(minor_to_decimal(minor, currency), currency.upper(), locale=locale)
+    text = format_currency(minor_to_decimal(minor, currency), currency.upper(), locale=locale)
+    return _CODE_AGAINST_DIGIT.sub("\u00a0", text)
 
 
 def money(minor: int, currency: str, locale: str) -> Money:
