@@ -213,3 +213,39 @@ def test_the_pdf_title_is_the_invoice_in_the_customers_language_whatever_its_num
         target.write_bytes(document)
         info = subprocess.run(["pdfinfo", str(target)], capture_output=True, text=True, check=True).stdout
         assert f"Title:           {title}\n" in info, info
+
+
+# A new customer on Basic ($10.00 a month) in each new language: the page's and the PDF's own words,
+# the money as the customer reads it, and the period line the engine wrote in that language.
+DOCUMENTS = [
+    ("fr-CA", "fr", ("Numéro de facture", "Montant dû", "Télécharger la facture (PDF)"), "10,00\xa0$US",
+     "1 × Basic (à 10,00\xa0$US / mois)"),
+    ("es-MX", "es", ("Número de factura", "Importe adeudado", "Descargar la factura en PDF"), "10,00\xa0US$",
+     "1 × Basic (a 10,00\xa0US$ / mes)"),
+    ("pt", "pt-BR", ("Número da fatura", "Valor devido", "Baixar a fatura em PDF"), "US$\xa010,00",
+     "1 × Basic (a US$\xa010,00 / mês)"),
+    ("ja-JP", "ja", ("請求書番号", "支払金額", "請求書の PDF をダウンロード"), "$10.00", "1 × Basic（$10.00 / 月）"),
+]
+
+
+@needs_poppler
+@pytest.mark.parametrize(("preferred", "lang", "labels", "amount", "line"), DOCUMENTS)
+async def test_new_languages_get_their_page_pdf_and_lines(
+        empty_client: httpx.AsyncClient, tmp_path: Path, preferred: str, lang: str, labels: tuple[str, ...],
+        amount: str, line: str) -> None:
+    _, invoice = await customer_with_invoice(empty_client, name="Dana Demo", **{"preferred_locales[0]": preferred})
+    assert [item["description"] for item in invoice["lines"]["data"]] == [line]
+    response = await empty_client.get(path_of(invoice["hosted_invoice_url"]))
+    page = response.text
+    assert f'<html lang="{lang}">' in page and response.headers["content-language"] == lang
+    for label in labels:
+        assert label in page, label
+    assert amount in page and line in page and "Invoice number" not in page
+
+    document = (await empty_client.get(path_of(invoice["invoice_pdf"]))).content
+    check_pdf_structure(document)
+    text = pdf_text(document, tmp_path)  # pdftotext reads a no-break space as a space
+    assert labels[0] in text and line.replace("\xa0", " ") in text and "Amount due" not in text
+    fonts = {row[0].split("+")[1] for row in pdf_fonts(document, tmp_path)}
+    # Japanese words need the CJK font; the other languages print with DejaVu alone.
+    assert ("DroidSansFallback" in fonts) == (lang == "ja")

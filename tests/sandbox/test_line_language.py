@@ -2,7 +2,7 @@
 
 Stripe localises the descriptions it generates (prorations, a subscription's period, a trial) to the
 customer's `preferred_locales`, with money and dates formatted for that language, and stores them as
-written. The sandbox does the same for the languages the portal ships (en, de).
+written. The sandbox does the same for the languages the portal ships (en, de, fr, es, ja, pt-BR).
 """
 
 from __future__ import annotations
@@ -88,7 +88,37 @@ async def test_pending_prorations_are_written_once_in_the_language_of_their_day(
     assert sorted(item["description"] for item in again) == texts
 
 
-@pytest.mark.parametrize("locales", [["en"], ["ja", "fr"], []])
+# The lines a customer switching from monthly Team to yearly Team is invoiced, in each new language.
+NEW_LANGUAGES = [
+    (["fr-FR"], "Temps non utilisé sur Team après le ", "1 × Team (à 290,00\xa0$US / an)"),
+    (["es-419"], "Tiempo no utilizado en Team después del ", "1 × Team (a 290,00\xa0US$ / año)"),
+    (["ja-JP"], "Team の未使用時間（", "1 × Team（$290.00 / 年）"),
+    (["pt-PT"], "Tempo não utilizado em Team após ", "1 × Team (a US$\xa0290,00 / ano)"),
+    (["nl", "pt_BR"], "Tempo não utilizado em Team após ", "1 × Team (a US$\xa0290,00 / ano)"),
+]
+
+
+@pytest.mark.parametrize(("locales", "unused", "period"), NEW_LANGUAGES)
+async def test_french_spanish_japanese_and_portuguese_customers_get_lines_in_their_language(
+        client: httpx.AsyncClient, app: SandboxApp, locales: list[str], unused: str, period: str) -> None:
+    demo, subscription = await demo_with_locale(client, locales)
+    yearly_team = await price_id(client, 29000, "year")
+    preview = await ok(await client.post("/v1/invoices/create_preview", data={
+        "customer": demo["id"], "subscription": subscription["id"],
+        "subscription_details[items][0][id]": subscription["items"]["data"][0]["id"],
+        "subscription_details[items][0][price]": yearly_team}))
+    lines = descriptions(preview)
+    assert lines[0].startswith(unused) and lines[1] == period, lines
+    updated = await ok(await client.post(f"/v1/subscriptions/{subscription['id']}",
+                                         data=change_to(subscription, yearly_team)))
+    invoice = await ok(await client.get(f"/v1/invoices/{updated['latest_invoice']}"))
+    assert descriptions(invoice) == lines
+    async with make_client(app, api_key=None) as browser:
+        page = await browser.get(path_of(invoice["hosted_invoice_url"]))
+    assert unused in page.text.replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize("locales", [["en"], ["nl", "sv"], ["zh-CN"], []])
 async def test_other_languages_get_stripes_english_lines(client: httpx.AsyncClient, locales: list[str]) -> None:
     demo, subscription = await demo_with_locale(client, locales)
     yearly_team = await price_id(client, 29000, "year")
@@ -110,5 +140,34 @@ def test_wording_table() -> None:
     assert full_period_description(quarterly) == "1 × Team (at €29.00 / every 3 months)"
     assert wording.format_amount(-123456, "usd", "de") == "-1.234,56\xa0$"
     assert wording.format_amount(500, "jpy", "de") == "500\xa0¥"
-    assert wording.line_language(["de_AT"]) == "de" and wording.line_language(["fr", "DE"]) == "de"
+    assert wording.line_language(["de_AT"]) == "de" and wording.line_language(["nl", "DE"]) == "de"
+    assert wording.line_language(["fr", "de"]) == "fr" and wording.line_language(["pt-PT"]) == "pt"
     assert wording.line_language(None) == "en"
+    assert full_period_description(quarterly, "fr") == "1 × Team (à 29,00\xa0€ / tous les 3 mois)"
+    weekly = PricedItem(price={**MONTHLY_TEAM, "recurring": {"interval": "week", "interval_count": 2}},
+                        quantity=2, product_name="Team")
+    assert full_period_description(weekly, "fr") == "2 × Team (à 29,00\xa0$US / toutes les 2 semaines)"
+    assert full_period_description(weekly, "ja") == "2 × Team（$29.00 / 2 週間ごと）"
+    assert full_period_description(quarterly, "es") == "1 × Team (a 29,00\xa0€ / cada 3 meses)"
+    assert full_period_description(team, "pt") == "3 × Team (a US$\xa029,00 / mês)"
+    april_11 = 1_775_865_600
+    assert [wording.format_day(april_11, language) for language in wording.LANGUAGES] == [
+        "11 Apr 2026", "11.04.2026", "11 avr. 2026", "11 abr 2026", "2026/04/11", "11 de abr. de 2026"]
+
+
+def test_every_language_words_every_line_with_the_same_placeholders() -> None:
+    """A text missing in one language, or with a placeholder misspelt, would crash when that customer's
+    invoice is generated."""
+    from string import Formatter
+
+    def placeholders(text: str) -> set[str]:
+        return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+    english = wording._TEXTS["en"]
+    assert set(wording._TEXTS) == set(wording._INTERVALS) == set(wording.LANGUAGES)
+    for language, texts in wording._TEXTS.items():
+        assert texts.keys() == english.keys(), language
+        for key, text in texts.items():
+            assert placeholders(text) == placeholders(english[key]), (language, key)
+        for interval, (_one, several) in wording._INTERVALS[language].items():
+            assert placeholders(several) == {"count"}, (language, interval)

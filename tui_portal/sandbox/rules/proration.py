@@ -109,7 +109,7 @@ class ChargeLine:
     wording: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
 
     def description_in(self, language: str) -> str:
-        """The text of this line for a customer whose lines are written in `language` ("en", "de")."""
+        """The text of this line for a customer whose lines are written in `language` ("en", "de", "ja", ...)."""
         return self.wording(language) if self.wording is not None else self.description
 
     @property
