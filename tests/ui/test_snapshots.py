@@ -65,22 +65,26 @@ def test_overview(snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=SNAPSHOT_SIZE, run_before=steps(overview))
 
 
-def german_demo_app() -> Any:
-    """The demo customer with preferred_locales ["de"], on its own fresh sandbox."""
+def demo_app_preferring(locale: str) -> Any:
+    """The demo customer with preferred_locales [locale], on its own fresh sandbox."""
     folder = Path(tempfile.mkdtemp(prefix="tui-portal-snapshot-"))
     app = build_snapshot_app("demo@example.com", db_dir=folder)
 
-    async def prefer_german() -> None:
+    async def prefer() -> None:
         from tui_portal.sandbox import create_app
         from tests.ui.conftest import fixed_clock
 
         sandbox = create_app(folder / "sandbox.sqlite3", now=fixed_clock)
         async with open_client(sandbox) as client:
             customer_id = await find_customer_id(client, "demo@example.com")
-            await client.customers.update(customer_id, preferred_locales=["de"])
+            await client.customers.update(customer_id, preferred_locales=[locale])
 
-    asyncio.run(prefer_german())
+    asyncio.run(prefer())
     return app
+
+
+def german_demo_app() -> Any:
+    return demo_app_preferring("de")
 
 
 def test_overview_german(snap_compare: Any) -> None:
@@ -184,6 +188,23 @@ def test_overview_at_80x24(snap_compare: Any) -> None:
 def test_overview_at_80x24_german(snap_compare: Any) -> None:
     """The same in German, whose labels are longer: still every action, and no key cut mid-word."""
     assert snap_compare(german_demo_app(), terminal_size=(80, 24), run_before=steps(overview))
+
+
+def test_overview_at_80x24_french(snap_compare: Any) -> None:
+    assert snap_compare(demo_app_preferring("fr-FR"), terminal_size=(80, 24), run_before=steps(overview))
+
+
+def test_overview_at_80x24_spanish(snap_compare: Any) -> None:
+    assert snap_compare(demo_app_preferring("es"), terminal_size=(80, 24), run_before=steps(overview))
+
+
+def test_overview_at_80x24_japanese(snap_compare: Any) -> None:
+    """Japanese is double-width: every label takes twice its characters in cells."""
+    assert snap_compare(demo_app_preferring("ja-JP"), terminal_size=(80, 24), run_before=steps(overview))
+
+
+def test_overview_at_80x24_brazilian_portuguese(snap_compare: Any) -> None:
+    assert snap_compare(demo_app_preferring("pt-BR"), terminal_size=(80, 24), run_before=steps(overview))
 
 
 def test_start_failure(snap_compare: Any) -> None:
