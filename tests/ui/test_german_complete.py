@@ -1,17 +1,18 @@
-"""German is complete: no English text on any screen a German-speaking customer can reach.
+"""Every shipped language is complete: no English text on any screen its customers can reach.
 
 The tour drives every screen of the portal with Pilot on the embedded sandbox, once for a customer
-who prefers English and once for the same customer preferring German, and collects every text the
-screen holds: what is drawn (the compositor's lines, so Textual's own widgets such as the command
+who prefers English and once for the same customer preferring each shipped language (German, French,
+Spanish, Japanese, Brazilian Portuguese), and collects every text the screen holds: what is drawn (the compositor's lines, so Textual's own widgets such as the command
 palette's placeholder and the footer's key labels count too) and what every widget carries, shown or
 not yet shown (hidden steps, input placeholders, table headers and cells, button labels).
 
 A phrase that reads the same in both runs is English left untranslated, unless it is data (names,
-emails, product names, ids, amounts, dates, URLs) or a word German shares (`WORDS_GERMAN_SHARES`).
+emails, product names, ids, amounts, dates, URLs) or a word the language shares with English
+(`WORDS_SHARED`).
 This needs no list of the portal's strings, so it also catches text that was never marked for
 translation and text that comes from Textual or from the billing engine (invoice line descriptions,
 which the sandbox writes in the customer's language as Stripe does). A second check looks for every
-English msgid of the catalog that has a different German translation inside the German texts.
+English msgid of the catalog that has a different translation inside the translated texts.
 """
 
 from __future__ import annotations
@@ -39,28 +40,36 @@ from tests.ui.conftest import (
     wait_for_screen,
     wait_for_workers,
 )
-from tui_portal.portal.i18n import LOCALES_DIR
+from tui_portal.portal.i18n import CATALOGS, LOCALES_DIR
 from tui_portal.ui.app import PortalApp
 
 SIZE = (140, 50)
 
-# Words that are the same in German (or names the portal never translates). Everything else that
-# reads the same in both languages is English on a German screen.
-WORDS_GERMAN_SHARES = {
+# Data the portal never translates, and key names: the same on every screen in every language.
+WORDS_NEVER_TRANSLATED = {
     # the seeded business, customers, products and cards (data, never translated)
     "Northwind", "Cloud", "Dana", "Demo", "Sam", "Seats", "Pat", "Pastdue", "Lee", "Leaving", "Team",
     "Business", "Starter", "Visa", "Mastercard", "American", "Express", "Diners", "Club", "Discover",
     "JCB", "UnionPay", "Berlin", "Friedrichstrasse", "Chicago", "Main", "Support", "laptop", "zzqx",
-    # words German uses as they are
-    "Sandbox", "Details", "Name", "Status", "Link", "Code", "Plan", "Online", "Tab", "Enter",
-    "SSH", "PDF", "ID", "IDs", "QR", "Tipp", "OK", "Website", "Portal", "Browser",
-    "Test", "Modus", "Design", "E-Mail", "Enterprise", "Pro", "Basic", "Premium", "Terminal",
+    "SSH", "PDF", "ID", "IDs", "QR", "OK", "Enterprise", "Pro", "Basic", "Premium",
     # key names in the footer and help
     "esc", "tab", "enter", "escape", "ctrl", "shift", "space", "ctrl+p", "ctrl+q", "ctrl+t", "ctrl+s",
     "ctrl+r", "^p", "^s", "^q", "^t",
     # Stripe test card brands and VAT-id type names (data)
     "eu_vat", "de_vat", "gb_vat", "us_ein", "tui-portal", "tui",
 }
+# Words each language writes as English does.
+WORDS_SHARED = {
+    "de": {"Sandbox", "Details", "Name", "Status", "Link", "Code", "Plan", "Online", "Tab", "Enter", "IDs",
+           "Tipp", "Website", "Portal", "Browser", "Test", "Modus", "Design", "E-Mail", "Terminal"},
+    "fr": {"Sandbox", "Total", "Description", "Type", "Date", "Contact", "Page", "Portal", "Terminal", "Code",
+           "Client", "Test", "Mode", "Date", "Service", "Support", "Options", "Email", "E-mail"},
+    "es": {"Sandbox", "Total", "Subtotal", "Plan", "Terminal", "Portal", "Email", "Error"},
+    "ja": set(),
+    "pt": {"Sandbox", "Total", "Subtotal", "Status", "Link", "Portal", "Terminal", "Email", "E-mail", "QR",
+           "code", "Test"},
+}
+LANGUAGES = {"de": "de", "fr": "fr", "es": "es", "ja": "ja", "pt": "pt-BR"}  # catalog language -> locale tag
 DATA_PATTERNS = [
     re.compile(r"https?://\S+"),  # URLs
     re.compile(r"(/[\w.-]+)+"),  # file paths
@@ -77,11 +86,12 @@ WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{2,}(?:[-'][A-Za-zÄÖÜäöüß]+)*")
 PHRASE_SPLIT = re.compile(r"\s{2,}|[\u2500-\u259f\u2800-\u28ff▏▕▎▊▔▁│┃]+")
 
 
-def english_words(phrase: str) -> list[str]:
-    """The words of `phrase` that are not data and not shared with German."""
+def english_words(phrase: str, language: str) -> list[str]:
+    """The words of `phrase` that are not data and not shared with `language`."""
     for pattern in DATA_PATTERNS:
         phrase = pattern.sub(" ", phrase)
-    return [word for word in WORD.findall(phrase) if word not in WORDS_GERMAN_SHARES]
+    shared = WORDS_NEVER_TRANSLATED | WORDS_SHARED[language]
+    return [word for word in WORD.findall(phrase) if word not in shared]
 
 
 def phrases(text: str) -> set[str]:
@@ -292,34 +302,46 @@ async def take_tour(folder: Path, tour_name: str, locale: str) -> Tour:
     return tour
 
 
+_ENGLISH_TOURS: dict[str, dict[str, set[str]]] = {}
+
+
+async def english_tour(tmp_path: Path, tour_name: str) -> dict[str, set[str]]:
+    """What the English customer sees on this tour, taken once per test process."""
+    if tour_name not in _ENGLISH_TOURS:
+        _ENGLISH_TOURS[tour_name] = (await take_tour(tmp_path / "en", tour_name, "en")).seen
+    return _ENGLISH_TOURS[tour_name]
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
 @pytest.mark.parametrize("tour_name", list(TOURS))
-async def test_no_english_on_any_german_screen(tmp_path: Path, tour_name: str) -> None:
-    english = (await take_tour(tmp_path / "en", tour_name, "en")).seen
-    german_tour = await take_tour(tmp_path / "de", tour_name, "de")
-    assert not german_tour.cut_headers, "table headers cut in German: " + ", ".join(sorted(german_tour.cut_headers))
-    german = german_tour.seen
-    assert german.keys() == english.keys()
+async def test_no_english_on_any_translated_screen(tmp_path: Path, tour_name: str, language: str) -> None:
+    english = await english_tour(tmp_path, tour_name)
+    translated_tour = await take_tour(tmp_path / language, tour_name, LANGUAGES[language])
+    assert not translated_tour.cut_headers, f"table headers cut in {language}: " + ", ".join(
+        sorted(translated_tour.cut_headers))
+    translated = translated_tour.seen
+    assert translated.keys() == english.keys()
     everything_english = set().union(*english.values())
-    english_msgids = english_catalog_texts()
+    english_msgids = english_catalog_texts(language)
     untranslated: dict[str, set[str]] = {}
     catalog_leaks: dict[str, set[str]] = {}
-    for step, texts in german.items():
-        same = {text for text in texts & everything_english if english_words(text)}
+    for step, texts in translated.items():
+        same = {text for text in texts & everything_english if english_words(text, language)}
         if same:
             untranslated[step] = same
         leaks = {msgid for msgid in english_msgids for text in texts if contains_phrase(text, msgid)}
         if leaks:
             catalog_leaks[step] = leaks
     report = "\n".join(f"{step}: {sorted(texts)}" for step, texts in sorted(untranslated.items()))
-    assert not untranslated, f"English on German screens:\n{report}"
+    assert not untranslated, f"English on {language} screens:\n{report}"
     report = "\n".join(f"{step}: {sorted(texts)}" for step, texts in sorted(catalog_leaks.items()))
-    assert not catalog_leaks, f"catalog msgids shown untranslated on German screens:\n{report}"
+    assert not catalog_leaks, f"catalog msgids shown untranslated on {language} screens:\n{report}"
 
 
-def english_catalog_texts() -> set[str]:
-    """English msgids whose German differs, long enough to be unmistakably English in a sentence."""
-    with (LOCALES_DIR / "de" / "LC_MESSAGES" / "tui_portal.po").open("rb") as handle:
-        catalog = read_po(handle, locale="de")
+def english_catalog_texts(language: str) -> set[str]:
+    """English msgids whose translation differs, long enough to be unmistakably English in a sentence."""
+    with (LOCALES_DIR / CATALOGS[language] / "LC_MESSAGES" / "tui_portal.po").open("rb") as handle:
+        catalog = read_po(handle, locale=CATALOGS[language])
     found = set()
     for message in catalog:
         if not message.id or not message.string:
@@ -330,7 +352,7 @@ def english_catalog_texts() -> set[str]:
             # the fixed words around placeholders, e.g. "Renews on %(date)s" -> "Renews on"
             for piece in re.split(r"%\(\w+\)[sd]|\{\w+\}", text):
                 piece = piece.strip(" .:…")
-                if len(english_words(piece)) >= 2 and piece not in strings:
+                if len(english_words(piece, language)) >= 2 and piece not in strings:
                     found.add(piece)
     return found
 
