@@ -1,6 +1,7 @@
-"""Every shipped language lays out at 80x24: each action on screen, each label drawn whole.
+"""Every shipped language lays out at 80x24 and 100x32: each action on screen, each label drawn whole.
 
-Longer French and Spanish labels must still fit the overview's three-column action grid, and
+Longer French, Spanish and Portuguese labels must still fit the overview's three-column action grid
+(narrow) and its one row of area buttons (wide, from 100 columns), and
 Japanese takes two cells per character: a label is checked against what the compositor actually
 draws in its button's cells (a double-width character cut by a widget edge behind the docked action
 bar is drawn as blanks, which a region-size check would not notice).
@@ -27,14 +28,15 @@ def drawn(app: Any, region: Any) -> str:
     return strip.crop(region.x, region.right).text
 
 
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)])
 @pytest.mark.parametrize("locale", LOCALES)
-async def test_at_80x24_every_action_is_on_screen_and_drawn_whole(portal_app: Any, stripe_client: Any,
-                                                                   locale: str) -> None:
+async def test_every_action_is_on_screen_and_drawn_whole(portal_app: Any, stripe_client: Any, locale: str,
+                                                         size: tuple[int, int]) -> None:
     customer_id = await find_customer_id(stripe_client, "demo@example.com")
     await stripe_client.customers.update(customer_id, preferred_locales=[locale])
     _ = Translator(choose_locale([locale], None)).gettext
     app = portal_app("demo@example.com")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         screen = await wait_for_overview(pilot)
         visible = screen.region
         actions = list(screen.query("#overview-actions Button, .subscription-card Button").results(Button))
