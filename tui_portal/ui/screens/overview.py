@@ -144,8 +144,10 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                     yield Static(literal(self._("Latest invoices")), classes="panel-title")
                     if not data.latest_invoices:
                         yield Static(literal(self._("No invoices yet.")), classes="muted")
+                    # Dates are 10-12 characters in most languages, 17-18 in Portuguese ("29 de out. de 2026").
+                    date_width = max([13, *(len(invoice.date_label) + 1 for invoice in data.latest_invoices)])
                     for invoice in data.latest_invoices:
-                        line = f"{invoice.date_label:<13}{invoice.total.display:>11}  {invoice.status_label}"
+                        line = f"{invoice.date_label:<{date_width}}{invoice.total.display:>11}  {invoice.status_label}"
                         yield Static(literal(line), classes="invoice-line")
         # One block for every area and link button: below the panels on a wide terminal, docked
         # above the footer on a narrow one (styles/overview.tcss), so none is ever off screen.
