@@ -63,7 +63,7 @@ WORDS_SHARED = {
     "de": {"Sandbox", "Details", "Name", "Status", "Link", "Code", "Plan", "Online", "Tab", "Enter", "IDs",
            "Tipp", "Website", "Portal", "Browser", "Test", "Modus", "Design", "E-Mail", "Terminal"},
     "fr": {"Sandbox", "Total", "Description", "Type", "Date", "Contact", "Page", "Portal", "Terminal", "Code",
-           "Client", "Test", "Mode", "Date", "Service", "Support", "Options", "Email", "E-mail"},
+           "Client", "Test", "Mode", "Service", "Support", "Options", "Email", "E-mail"},
     "es": {"Sandbox", "Total", "Subtotal", "Plan", "Terminal", "Portal", "Email", "Error"},
     "ja": set(),
     "pt": {"Sandbox", "Total", "Subtotal", "Status", "Link", "Portal", "Terminal", "Email", "E-mail", "QR",
