@@ -272,6 +272,7 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
 
     _apply_plain_fields(ctx, subscription, customer, params)
     _apply_cancellation_params(subscription, params, now)
+    _apply_pause_collection(subscription, params, now)
     if applies and prepared is not None:
         note_billing_basis(ctx, subscription, prepared)
         _apply_prepared(subscription, prepared)
@@ -354,6 +355,25 @@ def _apply_cancellation_params(subscription: dict[str, Any], params: dict[str, A
     if "cancel_at" in params:
         apply_cancel_at(subscription, params["cancel_at"], now)
     apply_cancellation_details(subscription, params.get("cancellation_details"))
+
+
+def _apply_pause_collection(subscription: dict[str, Any], params: dict[str, Any], now: int) -> None:
+    """`pause_collection[...]` pauses payment collection (the status stays as it is: Stripe's
+    `status=paused` is only for trials that end without a payment method); `""` resumes it now.
+    A `resumes_at` in the past would resume at once, so it is refused, naming the param."""
+    if "pause_collection" not in params:
+        return
+    pause = params["pause_collection"]
+    if pause is None:
+        subscription["pause_collection"] = None
+        return
+    resumes_at = pause.get("resumes_at")
+    if resumes_at is not None and int(resumes_at) <= now:
+        raise errors.invalid("pause_collection[resumes_at]",
+                             f"pause_collection[resumes_at] must be in the future; got {resumes_at}, "
+                             f"and it is now {now}.")
+    subscription["pause_collection"] = {"behavior": pause["behavior"],
+                                        "resumes_at": int(resumes_at) if resumes_at is not None else None}
 
 
 def _apply_prepared(subscription: dict[str, Any], prepared: PreparedUpdate) -> None:
