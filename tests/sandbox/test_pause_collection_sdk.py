@@ -133,3 +133,17 @@ def test_bad_pause_collection_values_are_refused_naming_the_parameter(served_san
             client.v1.subscriptions.update(subscription.id, params={"pause_collection": pause})  # type: ignore[typeddict-item]
         assert refused.value.param == param, pause
     assert client.v1.subscriptions.retrieve(subscription.id).pause_collection is None
+
+
+def test_an_update_invoiced_at_once_while_paused_is_held_too(served_sandbox: str) -> None:
+    client = _client(served_sandbox)
+    clock, subscription = _subscribed(client, "upgrade")
+    business = client.v1.prices.list(params={"lookup_keys": ["business_monthly"]}).data[0]
+    client.v1.subscriptions.update(subscription.id, params={"pause_collection": {"behavior": "mark_uncollectible"}})
+    client.v1.test_helpers.test_clocks.advance(clock, params={"frozen_time": APR_11})
+    upgraded = client.v1.subscriptions.update(subscription.id, params={
+        "items": [{"id": subscription["items"].data[0].id, "price": business.id}],
+        "proration_behavior": "always_invoice", "expand": ["latest_invoice"]})
+    assert upgraded.latest_invoice.billing_reason == "subscription_update"
+    assert upgraded.latest_invoice.status == "uncollectible" and upgraded.latest_invoice.amount_paid == 0
+    assert upgraded.status == "active"

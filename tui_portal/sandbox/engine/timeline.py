@@ -38,7 +38,7 @@ from ..context import Context
 from ..rules import calendar, retries
 from ..rules.money import format_money
 from . import invoicing, payments, schedules, subscriptions
-from .manual_invoices import mark_uncollectible
+from .manual_invoices import hold_while_paused
 from .clocks import MAX_INTERVALS_PER_ADVANCE
 from .subscriptions import next_due_at
 
@@ -200,12 +200,7 @@ def _renewed_while_paused(ctx: Context, subscription: dict[str, Any], invoice: d
                           period_end: int) -> str:
     """The renewal invoice of a subscription whose collection is paused: held as `behavior` says,
     never charged; the subscription keeps its status."""
-    if behavior == "mark_uncollectible":
-        invoicing.finalize_invoice(ctx, invoice, period_end, apply_balance=False)
-        mark_uncollectible(ctx, invoice, period_end)
-    elif behavior == "void":
-        invoicing.finalize_invoice(ctx, invoice, period_end, apply_balance=False)
-        invoicing.void_invoice(ctx, invoice, period_end)
+    hold_while_paused(ctx, invoice, behavior, period_end)
     subscription = ctx.load("subscription", subscription["id"])
     before = ctx.snapshot(subscription)
     subscription["latest_invoice"] = invoice["id"]

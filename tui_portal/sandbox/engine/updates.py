@@ -13,6 +13,7 @@ from ..rules.proration import ItemChange, ProrationDateError, UpdatePlan, cancel
 from ..rules.trials import TrialOutcome, check_future_trial_end
 from . import invoicing, payments
 from .billing_basis import credit_basis, note_change
+from .manual_invoices import hold_while_paused
 from .redemption import resolve_discount_sources
 from .subscriptions import (
     ITEM_OBJECT,
@@ -235,10 +236,14 @@ def bill_update(ctx: Context, subscription: dict[str, Any], customer: dict[str, 
     if not plan.invoice_now:
         return None
     full_periods = [line for line in plan.lines if not line.proration]
+    pause = subscription.get("pause_collection")
     invoice = invoicing.create_invoice(
         ctx, customer=customer, subscription=subscription, billing_reason="subscription_update",
         invoice_items=invoicing.pending_items(ctx, subscription["id"]), charges=full_periods, at=at,
-        period_start=at, period_end=at, proration_date=proration_date)
+        period_start=at, period_end=at, proration_date=proration_date,
+        auto_advance=not (pause and pause["behavior"] == "keep_as_draft"))
+    if pause:  # Stripe holds every invoice the subscription creates while paused, not only renewals
+        return hold_while_paused(ctx, invoice, pause["behavior"], at)
     invoicing.finalize_invoice(ctx, invoice, at)
     if payment_behavior != "default_incomplete":
         failure = payments.attempt_payment(ctx, invoice, at, automatic=True)
@@ -392,7 +397,7 @@ def _record_latest_invoice(ctx: Context, subscription: dict[str, Any], invoice: 
     subscription = ctx.load(OBJECT, subscription["id"])
     before = ctx.snapshot(subscription)
     subscription["latest_invoice"] = invoice["id"]
-    if invoice["status"] != "paid" and subscription["status"] == "active":
+    if invoice["status"] != "paid" and subscription["status"] == "active" and not subscription.get("pause_collection"):
         subscription["status"] = "past_due"
     save_subscription(ctx, subscription)
     ctx.emit_updated("customer.subscription.updated", before, subscription)
