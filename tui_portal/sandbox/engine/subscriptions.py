@@ -95,6 +95,7 @@ def usage_lines(ctx: Context, subscription: dict[str, Any], item_docs: list[dict
         if not is_metered(item["price"]) or item["id"] not in periods:
             continue
         start, end = periods[item["id"]]
+        start = max(start, int(item.get("created") or start))  # an item added mid-period: from then on
         used = meters.usage(ctx, str(item["price"]["recurring"].get("meter")), subscription["customer"], start, end)
         configuration = PricedItem(price=item["price"], quantity=used, product_name=product_name(ctx, item["price"]))
         lines.append(usage_line(item["id"], configuration, start, end))
@@ -114,15 +115,8 @@ def final_usage_lines(ctx: Context, subscription: dict[str, Any], until: int) ->
 
 def item_document(item_id: str, subscription_id: str, price: dict[str, Any], quantity: int | None,
                   metadata: dict[str, str], period: tuple[int, int], created: int) -> dict[str, Any]:
-    document = _item_document(item_id, subscription_id, price, quantity, metadata, period, created)
-    if quantity is None:
-        del document["quantity"]  # Stripe's metered items carry no quantity
-    return document
-
-
-def _item_document(item_id: str, subscription_id: str, price: dict[str, Any], quantity: int | None,
-                   metadata: dict[str, str], period: tuple[int, int], created: int) -> dict[str, Any]:
-    return {
+    """`quantity=None`: a metered item, which has no `quantity` key at all (as on Stripe)."""
+    document = {
         "id": item_id,
         "object": ITEM_OBJECT,
         "billing_thresholds": None,
@@ -137,6 +131,9 @@ def _item_document(item_id: str, subscription_id: str, price: dict[str, Any], qu
         "subscription": subscription_id,
         "tax_rates": [],
     }
+    if quantity is None:
+        del document["quantity"]
+    return document
 
 
 def subscription_document(*, subscription_id: str, customer: dict[str, Any], at: int, currency: str,

@@ -147,7 +147,6 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
     old_start, old_end = subscriptions.current_period(subscription)
     ended = {item["id"]: (int(item["current_period_start"]), int(item["current_period_end"]))
              for item in subscription["items"]["data"]}
-    charges = []
     for item in subscription["items"]["data"]:
         recurring = item["price"]["recurring"]
         start = int(item["current_period_end"])
