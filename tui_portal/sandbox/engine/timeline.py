@@ -159,14 +159,20 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
         subscription["status"] = "active"
     anchor = int(subscription["billing_cycle_anchor"])
     old_start, old_end = subscriptions.current_period(subscription)
-    charges = []
+    ended = {item["id"]: (int(item["current_period_start"]), int(item["current_period_end"]))
+             for item in subscription["items"]["data"]}
     for item in subscription["items"]["data"]:
         recurring = item["price"]["recurring"]
         start = int(item["current_period_end"])
         end = calendar.period_containing(anchor, recurring["interval"], int(recurring.get("interval_count") or 1),
                                          start)[1]
         item["current_period_start"], item["current_period_end"] = start, end
-        charges.append(subscriptions.charge_line_for(ctx, item, start, end))
+    advance = subscriptions.billed_in_advance(subscription["items"]["data"])
+    charges = [subscriptions.charge_line_for(ctx, item, int(item["current_period_start"]),
+                                             int(item["current_period_end"])) for item in advance]
+    if not trial_ended:
+        # Metered items are billed in arrears: the usage of the period that just ended.
+        charges += subscriptions.usage_lines(ctx, subscription, subscription["items"]["data"], ended)
     subscription["discounts"] = _discounts_still_running(ctx, subscription.get("discounts") or [], period_end)
     subscriptions.save_subscription(ctx, subscription)
     ctx.emit_updated("customer.subscription.updated", before, subscription)
@@ -261,13 +267,15 @@ def _discounts_still_running(ctx: Context, discount_ids: list[str], moment: int)
 
 
 def end_at_cancel_at(ctx: Context, subscription: dict[str, Any], cancel_at: int) -> str:
-    """A scheduled cancellation takes effect: no renewal; pending prorations get a final invoice."""
+    """A scheduled cancellation takes effect: no renewal; pending prorations and metered usage not yet
+    invoiced get a final invoice."""
     pending = invoicing.pending_items(ctx, subscription["id"])
-    if pending:
+    usage = subscriptions.final_usage_lines(ctx, subscription, cancel_at)
+    if pending or usage:
         customer = ctx.load("customer", subscription["customer"], param="customer")
         invoice = invoicing.create_invoice(
             ctx, customer=customer, subscription=subscription, billing_reason="subscription_cycle",
-            invoice_items=pending, charges=[], at=cancel_at, period_start=cancel_at, period_end=cancel_at)
+            invoice_items=pending, charges=usage, at=cancel_at, period_start=cancel_at, period_end=cancel_at)
         invoicing.finalize_invoice(ctx, invoice, cancel_at)
         payments.attempt_payment(ctx, invoice, cancel_at)
         subscription["latest_invoice"] = invoice["id"]
