@@ -1,0 +1,93 @@
+"""The usage view on the real sandbox: what it says a period's usage costs is what the sandbox bills.
+
+A customer on a test clock uses a graduated metered price (flat fee, fractional rate); the view is
+read during the period, then the clock passes the period end and the invoice the sandbox issued is
+compared with the view, to the cent. A second period ends on a half cent, so the rounding is checked
+against the sandbox's too, and the chart's past bar equals the past invoice.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.portal.support import Sandbox, configure
+from tests.usage_support import DAY, DEC_1, NOV_1, OCT_1, advance, metered_customer, sandbox_http, send_usage, usage_line
+from tui_portal.portal.config.schema import PortalConfiguration, from_stripe, load_configuration_file
+from tui_portal.portal.errors import ActionNotAllowed, FeatureDisabled
+from tui_portal.portal.service import PortalService
+
+
+def _service(sandbox: Sandbox, customer_id: str, configuration: PortalConfiguration | None = None) -> PortalService:
+    return PortalService(customer_id, sandbox.client, configuration or sandbox.configuration, is_sandbox=True)
+
+
+async def test_usage_so_far_costs_what_the_period_end_invoice_bills(sandbox: Sandbox) -> None:
+    async with sandbox_http(sandbox.transport.inner) as http:
+        who = await metered_customer(http)
+        await advance(http, who, OCT_1 + 20 * DAY)
+        for value, day in ((800, 1), (6000, 5), (6500, 19)):
+            await send_usage(http, who, value, OCT_1 + day * DAY + 3600)
+
+        view = await _service(sandbox, who.customer_id).usage()
+        [item] = view.items
+        assert (item.meter_name, item.product_name, item.subscription_id) == ("API requests", "API platform",
+                                                                             who.subscription_id)
+        assert (item.period_start, item.period_end) == (OCT_1, NOV_1)
+        assert (item.usage, item.usage_label) == (Decimal(13300), "13,300")
+        # First 1,000 free; 9,000 x 0.25 cents = $22.50; 3,300 x 0.1 cents = $3.30 + $5.00 flat.
+        assert (item.cost.minor, item.cost.display) == (3080, "$30.80")
+        assert [(tier.range_label, tier.units_label, tier.amount.display) for tier in item.tiers] == [
+            ("First 1,000", "1,000", "$0.00"), ("1,001\u201310,000", "9,000", "$22.50"),
+            ("Above 10,000", "3,300", "$8.30")]
+        assert item.tiers[2].rate_label == "$0.001 each + $5.00 flat"
+        assert [(bar.start, bar.usage, bar.is_current) for bar in item.history] == [(OCT_1, 13300, True)]
+
+        await advance(http, who, NOV_1 + 3600)
+        billed = await usage_line(http, who, OCT_1)
+        assert (billed["quantity"], billed["amount"]) == (13300, item.cost.minor)
+
+        # November: 1,002 units, of which 2 fall in the 0.25-cent tier: half a cent, rounded as billed.
+        await advance(http, who, NOV_1 + 3 * DAY)
+        await send_usage(http, who, 1002, NOV_1 + 2 * DAY)
+        view = await _service(sandbox, who.customer_id).usage()
+        [item] = view.items
+        assert (item.period_start, item.usage, item.cost.minor) == (NOV_1, 1002, 1)
+        october, november = item.history
+        assert (october.start, october.end, october.usage, october.is_current) == (OCT_1, NOV_1, 13300, False)
+        assert october.cost.minor == billed["amount"]  # the chart's past bar is the past invoice
+        assert (november.usage, november.is_current, november.label) == (1002, True, "Nov 1 \u2013 Dec 1")
+
+        await advance(http, who, DEC_1 + 3600)
+        assert (await usage_line(http, who, NOV_1))["amount"] == item.cost.minor
+
+
+async def test_the_view_exists_only_for_metered_items_and_the_switch_hides_it(sandbox: Sandbox) -> None:
+    demo = _service(sandbox, sandbox.customers["demo@example.com"])
+    overview = await demo.overview()
+    assert overview.subscriptions and not any(s.can_view_usage for s in overview.subscriptions)
+    with pytest.raises(ActionNotAllowed, match="no plan that is billed by usage"):
+        await demo.usage()
+
+    async with sandbox_http(sandbox.transport.inner) as http:
+        who = await metered_customer(http)
+    service = _service(sandbox, who.customer_id)
+    assert [s.can_view_usage for s in (await service.overview()).subscriptions] == [True]
+
+    hidden = configure(sandbox.configuration, {"tui.usage": False})
+    service = _service(sandbox, who.customer_id, hidden)
+    assert [s.can_view_usage for s in (await service.overview()).subscriptions] == [False]
+    with pytest.raises(FeatureDisabled, match="Usage is not shown"):
+        await service.usage()
+
+
+def test_the_switch_is_documented_and_read_from_a_stripe_configuration() -> None:
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "portal.example.toml"
+    assert "\nusage = true" in example.read_text()
+    assert load_configuration_file(example).tui.usage is True
+    assert PortalConfiguration().tui.usage is True
+    stripe_configuration = {"id": "bpc_1", "features": {}, "metadata": {"tui_usage": "false"}}
+    assert from_stripe(stripe_configuration).tui.usage is False

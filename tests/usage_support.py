@@ -1,0 +1,96 @@
+"""A customer billed by usage, made on the sandbox for the usage view's tests (portal and UI).
+
+Made through the HTTP API as a merchant would (the billing client only reads meters): a meter, a
+graduated tiered metered price with a flat fee and a fractional rate (so rounding and flat fees are
+exercised), a customer on a test clock with a card, a subscription to the price; then usage events at
+chosen times, and the clock's advance that makes the sandbox issue the period-end invoice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+
+
+def utc(year: int, month: int, day: int, hour: int = 0) -> int:
+    return int(datetime(year, month, day, hour, tzinfo=timezone.utc).timestamp())
+
+
+DAY = 86_400
+OCT_1, NOV_1, DEC_1 = utc(2026, 10, 1), utc(2026, 11, 1), utc(2026, 12, 1)
+EVENT_NAME = "usage_view_requests"
+# 0-1,000 free; 1,001-10,000 at 0.25 cents each; above 10,000 at 0.1 cents each plus a $5.00 flat fee.
+TIERS = (
+    {"up_to": "1000", "unit_amount": "0"},
+    {"up_to": "10000", "unit_amount_decimal": "0.25"},
+    {"up_to": "inf", "unit_amount_decimal": "0.1", "flat_amount": "500"},
+)
+
+
+@dataclass(frozen=True)
+class MeteredCustomer:
+    email: str
+    customer_id: str
+    clock_id: str
+    meter_id: str
+    price_id: str
+    subscription_id: str
+
+
+def sandbox_http(transport: httpx.AsyncBaseTransport, api_key: str = "sk_test_x",
+                 base_url: str = "http://sandbox") -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=transport, base_url=base_url, headers={"Authorization": f"Bearer {api_key}"})
+
+
+async def post(http: httpx.AsyncClient, path: str, data: dict[str, Any]) -> dict[str, Any]:
+    response = await http.post(path, data=data)
+    assert response.status_code < 400, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def metered_customer(http: httpx.AsyncClient, email: str = "metered@example.com", *,
+                           start: int = OCT_1) -> MeteredCustomer:
+    """A customer on a test clock at `start`, subscribed to a graduated metered price from then."""
+    meter = await post(http, "/v1/billing/meters", {
+        "display_name": "API requests", "event_name": EVENT_NAME, "default_aggregation[formula]": "sum"})
+    product = await post(http, "/v1/products", {"name": "API platform"})
+    price: dict[str, Any] = {"currency": "usd", "product": product["id"], "billing_scheme": "tiered",
+                             "tiers_mode": "graduated", "recurring[interval]": "month",
+                             "recurring[usage_type]": "metered", "recurring[meter]": meter["id"]}
+    for index, tier in enumerate(TIERS):
+        for key, value in tier.items():
+            price[f"tiers[{index}][{key}]"] = value
+    price_id = (await post(http, "/v1/prices", price))["id"]
+    clock = await post(http, "/v1/test_helpers/test_clocks", {"frozen_time": str(start)})
+    customer = await post(http, "/v1/customers", {"email": email, "name": "Metered Customer",
+                                                  "test_clock": clock["id"], "payment_method": "pm_card_visa"})
+    cards = (await http.get(f"/v1/customers/{customer['id']}/payment_methods")).json()["data"]
+    await post(http, f"/v1/customers/{customer['id']}",
+               {"invoice_settings[default_payment_method]": cards[0]["id"]})
+    subscription = await post(http, "/v1/subscriptions", {"customer": customer["id"], "items[0][price]": price_id})
+    return MeteredCustomer(email, customer["id"], clock["id"], meter["id"], price_id, subscription["id"])
+
+
+async def advance(http: httpx.AsyncClient, who: MeteredCustomer, to: int) -> None:
+    await post(http, f"/v1/test_helpers/test_clocks/{who.clock_id}/advance", {"frozen_time": str(to)})
+
+
+async def send_usage(http: httpx.AsyncClient, who: MeteredCustomer, value: int, at: int) -> None:
+    await post(http, "/v1/billing/meter_events", {
+        "event_name": EVENT_NAME, "timestamp": str(at),
+        "payload[stripe_customer_id]": who.customer_id, "payload[value]": str(value)})
+
+
+async def usage_line(http: httpx.AsyncClient, who: MeteredCustomer, period_start: int) -> dict[str, Any]:
+    """The invoice line the sandbox issued for the metered price's period starting at `period_start`."""
+    invoices = (await http.get("/v1/invoices", params={"customer": who.customer_id, "limit": "100"})).json()["data"]
+    for invoice in invoices:
+        for line in invoice["lines"]["data"]:
+            price = ((line.get("pricing") or {}).get("price_details") or {}).get("price")
+            if price == who.price_id and (line.get("period") or {}).get("start") == period_start:
+                return dict(line)
+    raise AssertionError(f"no usage line for the period starting {period_start}")
