@@ -145,6 +145,8 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
         subscription["status"] = "active"
     anchor = int(subscription["billing_cycle_anchor"])
     old_start, old_end = subscriptions.current_period(subscription)
+    ended = {item["id"]: (int(item["current_period_start"]), int(item["current_period_end"]))
+             for item in subscription["items"]["data"]}
     charges = []
     for item in subscription["items"]["data"]:
         recurring = item["price"]["recurring"]
@@ -152,7 +154,12 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
         end = calendar.period_containing(anchor, recurring["interval"], int(recurring.get("interval_count") or 1),
                                          start)[1]
         item["current_period_start"], item["current_period_end"] = start, end
-        charges.append(subscriptions.charge_line_for(ctx, item, start, end))
+    advance = subscriptions.billed_in_advance(subscription["items"]["data"])
+    charges = [subscriptions.charge_line_for(ctx, item, int(item["current_period_start"]),
+                                             int(item["current_period_end"])) for item in advance]
+    if not trial_ended:
+        # Metered items are billed in arrears: the usage of the period that just ended.
+        charges += subscriptions.usage_lines(ctx, subscription, subscription["items"]["data"], ended)
     subscription["discounts"] = _discounts_still_running(ctx, subscription.get("discounts") or [], period_end)
     subscriptions.save_subscription(ctx, subscription)
     ctx.emit_updated("customer.subscription.updated", before, subscription)

@@ -13,12 +13,14 @@ from ..rules.proration import ItemChange, ProrationDateError, UpdatePlan, cancel
 from ..rules.trials import TrialOutcome, check_future_trial_end
 from . import invoicing, payments
 from .billing_basis import credit_basis, note_change
+from .meters import is_metered
 from .redemption import resolve_discount_sources
 from .subscriptions import (
     ITEM_OBJECT,
     OBJECT,
     apply_cancel_at,
     apply_cancellation_details,
+    billed_in_advance,
     check_payment_method,
     check_same_interval,
     check_unique_prices,
@@ -26,6 +28,7 @@ from .subscriptions import (
     current_period,
     item_document,
     item_price_id,
+    item_quantity,
     load_recurring_price,
     plan_from_price,
     priced,
@@ -95,11 +98,14 @@ def prepare_update(
                 if price_id != item["price"]["id"]:
                     price = load_recurring_price(ctx, price_id, param=price_param,
                                                  currency=subscription["currency"], require_active=True)
+                    if is_metered(price) or is_metered(item["price"]):
+                        raise errors.invalid(price_param, "The sandbox does not change the price of a metered "
+                                                          "subscription item; delete it and add a new item.")
                     item["price"] = price
                     item["plan"] = plan_from_price(price)
                     item["quantity"] = 1  # Stripe resets the quantity when the price changes without one
             if entry.get("quantity") is not None:
-                item["quantity"] = int(entry["quantity"])
+                item["quantity"] = item_quantity(item["price"], entry["quantity"], f"{name}[quantity]")
             if "metadata" in entry:
                 item["metadata"] = apply_metadata(item.get("metadata"), entry["metadata"])
             if "tax_rates" in entry:
@@ -111,7 +117,7 @@ def prepare_update(
             price = load_recurring_price(ctx, price_id, param=price_param,
                                          currency=subscription["currency"], require_active=True)
             new_id = ("si_tmp_" + str(index)) if preview else ctx.new_id("si_")
-            quantity = int(entry["quantity"]) if entry.get("quantity") is not None else 1
+            quantity = item_quantity(price, entry.get("quantity"), f"{name}[quantity]")
             updated[new_id] = item_document(new_id, subscription["id"], price, quantity,
                                             apply_metadata({}, entry.get("metadata") or {}),
                                             (period_start, period_end), now)
@@ -124,13 +130,18 @@ def prepare_update(
     check_unique_prices(kept_and_new, items_name)
 
     changes = []
+    # Metered items are billed in arrears for their usage: nothing of theirs is prorated.
     for item_id, item in current.items():
+        if is_metered(item["price"]):
+            continue
         after = updated.get(item_id)
         basis = credit_basis(ctx, subscription, item)
         changes.append(ItemChange(item_id, priced(ctx, item), priced(ctx, after) if after else None,
                                   int(item["current_period_start"]), int(item["current_period_end"]),
                                   billed=priced(ctx, basis) if basis is not item else None))
     for item_id in new_ids:
+        if is_metered(updated[item_id]["price"]):
+            continue
         changes.append(ItemChange(item_id, None, priced(ctx, updated[item_id]), period_start, period_end))
 
     at = now if proration_date is None else int(proration_date)
@@ -252,7 +263,7 @@ def note_billing_basis(ctx: Context, subscription: dict[str, Any], prepared: Pre
     (see engine/billing_basis.py)."""
     after = {item["id"]: item for item in prepared.kept_and_new}
     billed = {line.subscription_item_id for line in prepared.plan.lines if line.amount >= 0}
-    for item in subscription["items"]["data"]:
+    for item in billed_in_advance(subscription["items"]["data"]):
         note_change(ctx, subscription, item, after.get(item["id"]),
                     billed=item["id"] in billed or prepared.plan.anchor_reset)
 
