@@ -1,9 +1,14 @@
 """A customer billed by usage, made on the sandbox for the usage view's tests (portal and UI).
 
 Made through the HTTP API as a merchant would (the billing client only reads meters): a meter, a
-graduated tiered metered price with a flat fee and a fractional rate (so rounding and flat fees are
-exercised), a customer on a test clock with a card, a subscription to the price; then usage events at
-chosen times, and the clock's advance that makes the sandbox issue the period-end invoice.
+metered price (graduated tiers with a free tier and a flat fee, or a per-unit fractional rate, so
+rounding is exercised), a customer on a test clock with a card, a subscription to the price; then
+usage events at chosen times, and the clock's advance that makes the sandbox issue the period-end
+invoice.
+
+Rates are whole cents: the sandbox drops a tier's `unit_amount_decimal` and refuses a fractional
+per-unit one (Stripe accepts both), so fractional rates are tested by hand in
+tests/portal/test_usage_pricing.py, and rounding against the sandbox with `transform_quantity`.
 """
 
 from __future__ import annotations
@@ -21,18 +26,18 @@ def utc(year: int, month: int, day: int, hour: int = 0) -> int:
 
 DAY = 86_400
 OCT_1, NOV_1, DEC_1 = utc(2026, 10, 1), utc(2026, 11, 1), utc(2026, 12, 1)
-EVENT_NAME = "usage_view_requests"
-# 0-1,000 free; 1,001-10,000 at 0.25 cents each; above 10,000 at 0.1 cents each plus a $5.00 flat fee.
+# 0-1,000 free; 1,001-10,000 at 2 cents each; above 10,000 at 1 cent each plus a $5.00 flat fee.
 TIERS = (
     {"up_to": "1000", "unit_amount": "0"},
-    {"up_to": "10000", "unit_amount_decimal": "0.25"},
-    {"up_to": "inf", "unit_amount_decimal": "0.1", "flat_amount": "500"},
+    {"up_to": "10000", "unit_amount": "2"},
+    {"up_to": "inf", "unit_amount": "1", "flat_amount": "500"},
 )
 
 
 @dataclass(frozen=True)
 class MeteredCustomer:
     email: str
+    event_name: str
     customer_id: str
     clock_id: str
     meter_id: str
@@ -53,17 +58,22 @@ async def post(http: httpx.AsyncClient, path: str, data: dict[str, Any]) -> dict
 
 
 async def metered_customer(http: httpx.AsyncClient, email: str = "metered@example.com", *,
-                           start: int = OCT_1) -> MeteredCustomer:
-    """A customer on a test clock at `start`, subscribed to a graduated metered price from then."""
+                           start: int = OCT_1, per_unit: dict[str, str] | None = None) -> MeteredCustomer:
+    """A customer on a test clock at `start`, subscribed from then to a metered price: the graduated
+    TIERS, or a per-unit price with these params (`unit_amount`, `transform_quantity[...]`)."""
+    event_name = "requests_" + "".join(character for character in email if character.isalnum())
     meter = await post(http, "/v1/billing/meters", {
-        "display_name": "API requests", "event_name": EVENT_NAME, "default_aggregation[formula]": "sum"})
+        "display_name": "API requests", "event_name": event_name, "default_aggregation[formula]": "sum"})
     product = await post(http, "/v1/products", {"name": "API platform"})
-    price: dict[str, Any] = {"currency": "usd", "product": product["id"], "billing_scheme": "tiered",
-                             "tiers_mode": "graduated", "recurring[interval]": "month",
+    price: dict[str, Any] = {"currency": "usd", "product": product["id"], "recurring[interval]": "month",
                              "recurring[usage_type]": "metered", "recurring[meter]": meter["id"]}
-    for index, tier in enumerate(TIERS):
-        for key, value in tier.items():
-            price[f"tiers[{index}][{key}]"] = value
+    if per_unit is not None:
+        price.update(per_unit)
+    else:
+        price.update(billing_scheme="tiered", tiers_mode="graduated")
+        for index, tier in enumerate(TIERS):
+            for key, value in tier.items():
+                price[f"tiers[{index}][{key}]"] = value
     price_id = (await post(http, "/v1/prices", price))["id"]
     clock = await post(http, "/v1/test_helpers/test_clocks", {"frozen_time": str(start)})
     customer = await post(http, "/v1/customers", {"email": email, "name": "Metered Customer",
@@ -72,7 +82,7 @@ async def metered_customer(http: httpx.AsyncClient, email: str = "metered@exampl
     await post(http, f"/v1/customers/{customer['id']}",
                {"invoice_settings[default_payment_method]": cards[0]["id"]})
     subscription = await post(http, "/v1/subscriptions", {"customer": customer["id"], "items[0][price]": price_id})
-    return MeteredCustomer(email, customer["id"], clock["id"], meter["id"], price_id, subscription["id"])
+    return MeteredCustomer(email, event_name, customer["id"], clock["id"], meter["id"], price_id, subscription["id"])
 
 
 async def advance(http: httpx.AsyncClient, who: MeteredCustomer, to: int) -> None:
@@ -81,7 +91,7 @@ async def advance(http: httpx.AsyncClient, who: MeteredCustomer, to: int) -> Non
 
 async def send_usage(http: httpx.AsyncClient, who: MeteredCustomer, value: int, at: int) -> None:
     await post(http, "/v1/billing/meter_events", {
-        "event_name": EVENT_NAME, "timestamp": str(at),
+        "event_name": who.event_name, "timestamp": str(at),
         "payload[stripe_customer_id]": who.customer_id, "payload[value]": str(value)})
 
 

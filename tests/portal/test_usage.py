@@ -1,9 +1,9 @@
 """The usage view on the real sandbox: what it says a period's usage costs is what the sandbox bills.
 
-A customer on a test clock uses a graduated metered price (flat fee, fractional rate); the view is
-read during the period, then the clock passes the period end and the invoice the sandbox issued is
-compared with the view, to the cent. A second period ends on a half cent, so the rounding is checked
-against the sandbox's too, and the chart's past bar equals the past invoice.
+A customer on a test clock uses a graduated metered price (a free tier, a flat fee); the view is read
+during the period, then the clock passes the period end and the invoice the sandbox issued is
+compared with the view, to the cent, and the chart's past bar with the past invoice. A per-unit
+fractional rate ends on a half cent, so the rounding is checked against the sandbox's too.
 """
 
 from __future__ import annotations
@@ -36,24 +36,24 @@ async def test_usage_so_far_costs_what_the_period_end_invoice_bills(sandbox: San
                                                                              who.subscription_id)
         assert (item.period_start, item.period_end) == (OCT_1, NOV_1)
         assert (item.usage, item.usage_label) == (Decimal(13300), "13,300")
-        # First 1,000 free; 9,000 x 0.25 cents = $22.50; 3,300 x 0.1 cents = $3.30 + $5.00 flat.
-        assert (item.cost.minor, item.cost.display) == (3080, "$30.80")
+        # First 1,000 free; 9,000 x 2 cents = $180.00; 3,300 x 1 cent = $33.00, + $5.00 flat.
+        assert (item.cost.minor, item.cost.display) == (21800, "$218.00")
         assert [(tier.range_label, tier.units_label, tier.amount.display) for tier in item.tiers] == [
-            ("First 1,000", "1,000", "$0.00"), ("1,001\u201310,000", "9,000", "$22.50"),
-            ("Above 10,000", "3,300", "$8.30")]
-        assert item.tiers[2].rate_label == "$0.001 each + $5.00 flat"
+            ("First 1,000", "1,000", "$0.00"), ("1,001\u201310,000", "9,000", "$180.00"),
+            ("Above 10,000", "3,300", "$38.00")]
+        assert item.tiers[2].rate_label == "$0.01 each + $5.00 flat"
         assert [(bar.start, bar.usage, bar.is_current) for bar in item.history] == [(OCT_1, 13300, True)]
 
         await advance(http, who, NOV_1 + 3600)
         billed = await usage_line(http, who, OCT_1)
         assert (billed["quantity"], billed["amount"]) == (13300, item.cost.minor)
 
-        # November: 1,002 units, of which 2 fall in the 0.25-cent tier: half a cent, rounded as billed.
+        # November: 1,002 units, 2 of them in the 2-cent tier.
         await advance(http, who, NOV_1 + 3 * DAY)
         await send_usage(http, who, 1002, NOV_1 + 2 * DAY)
         view = await _service(sandbox, who.customer_id).usage()
         [item] = view.items
-        assert (item.period_start, item.usage, item.cost.minor) == (NOV_1, 1002, 1)
+        assert (item.period_start, item.usage, item.cost.minor) == (NOV_1, 1002, 4)
         october, november = item.history
         assert (october.start, october.end, october.usage, october.is_current) == (OCT_1, NOV_1, 13300, False)
         assert october.cost.minor == billed["amount"]  # the chart's past bar is the past invoice
@@ -61,6 +61,24 @@ async def test_usage_so_far_costs_what_the_period_end_invoice_bills(sandbox: San
 
         await advance(http, who, DEC_1 + 3600)
         assert (await usage_line(http, who, NOV_1))["amount"] == item.cost.minor
+
+
+@pytest.mark.parametrize(("usage", "expected"), [(2001, 300), (2000, 200), (0, 0)])
+async def test_a_price_per_thousand_rounds_up_as_the_invoice_does(sandbox: Sandbox, usage: int, expected: int) -> None:
+    """$1.00 per started 1,000 requests (`transform_quantity`, round up): 2,001 requests cost $3.00 in
+    the view and on the invoice."""
+    async with sandbox_http(sandbox.transport.inner) as http:
+        who = await metered_customer(http, "thousands@example.com", per_unit={
+            "unit_amount": "100", "transform_quantity[divide_by]": "1000", "transform_quantity[round]": "up"})
+        await advance(http, who, OCT_1 + 10 * DAY)
+        if usage:
+            await send_usage(http, who, usage, OCT_1 + 3 * DAY)
+        [item] = (await _service(sandbox, who.customer_id).usage()).items
+        assert item.cost.minor == expected
+        assert item.price_label == "$1.00 per 1,000"
+        assert [(tier.units_label, tier.rate_label) for tier in item.tiers] == [(str(expected // 100), "$1.00 each")]
+        await advance(http, who, NOV_1 + 3600)
+        assert (await usage_line(http, who, OCT_1))["amount"] == expected
 
 
 async def test_the_view_exists_only_for_metered_items_and_the_switch_hides_it(sandbox: Sandbox) -> None:

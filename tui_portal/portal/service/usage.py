@@ -60,12 +60,13 @@ class UsageMixin(ServiceCore):
         return UsageView(items=tuple(views))
 
     async def _metered_item(self, subscription: Subscription, item: SubscriptionItem) -> MeteredItemView:
-        price = item.price
-        meter_id = capabilities.meter_of(price) or ""
+        meter_id = capabilities.meter_of(item.price) or ""
         period_start = item.current_period_start or 0
         period_end = item.current_period_end or 0
-        periods = billing_periods(subscription, price, period_start, period_end, HISTORY_PERIODS)
-        meter, usages = await asyncio.gather(self._meter(meter_id), self._usages(meter_id, periods))
+        periods = billing_periods(subscription, item.price, period_start, period_end, HISTORY_PERIODS)
+        price, meter, usages = await asyncio.gather(
+            self._priced(item.price), self._meter(meter_id), self._usages(meter_id, periods)
+        )
         present = UsagePresenter(self._presenter)
         history = []
         for (start, end), used in zip(periods, usages):
@@ -98,6 +99,14 @@ class UsageMixin(ServiceCore):
             tiers=present.tiers(cost, price),
             history=tuple(history),
         )
+
+    async def _priced(self, price: Price) -> Price:
+        """The price with its tiers: Stripe sends `tiers` only when asked (`expand[]=tiers`), and the
+        subscriptions of the overview's wave do not ask (it would cost every customer for a few)."""
+        if price.billing_scheme != "tiered" or price.tiers:
+            return price
+        return await self._cached(f"price:tiers:{price.id}",
+                                  lambda: self.client.prices.retrieve(price.id, expand=["tiers", "product"]))
 
     async def _meter(self, meter_id: str) -> Meter:
         return await self._cached(f"meter:{meter_id}", lambda: self.client.billing.meters.retrieve(meter_id))
