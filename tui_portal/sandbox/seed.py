@@ -25,6 +25,7 @@ from .engine.subscriptions import create_subscription_for
 from .engine.tax_ids import create_tax_id
 from .engine.timeline import process_due
 from .rules import calendar
+from .seed_usage import USAGE_ID_RANGE_START, seed_usage_customer
 
 DAY = 24 * 3600
 CUSTOMER_AGE_DAYS = 400
@@ -66,6 +67,8 @@ def seed_demo(ctx: Context) -> None:
     # Last, so every id created before it (and so every other customer's ids and invoices) stays as it was.
     _seed_trial_customer(ctx, now)
     _seed_past_due_customer(ctx, now)
+    with _own_id_range(ctx, USAGE_ID_RANGE_START):  # issue 13: usage-based billing (seed_usage.py)
+        seed_usage_customer(ctx, now)
 
 
 def _seed_account(ctx: Context, created: int) -> None:

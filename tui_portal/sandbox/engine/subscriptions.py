@@ -29,6 +29,7 @@ from ..rules.proration import (
     cancellation_credit_lines,
     full_period_line,
     remaining_time_description,
+    usage_line,
 )
 from ..rules.trials import TRIAL_WILL_END_NOTICE, trial_end_for_new_subscription, trial_line
 from . import invoicing, meters, payments
@@ -96,7 +97,7 @@ def usage_lines(ctx: Context, subscription: dict[str, Any], item_docs: list[dict
         start, end = periods[item["id"]]
         used = meters.usage(ctx, str(item["price"]["recurring"].get("meter")), subscription["customer"], start, end)
         configuration = PricedItem(price=item["price"], quantity=used, product_name=product_name(ctx, item["price"]))
-        lines.append(full_period_line(item["id"], configuration, start, end))
+        lines.append(usage_line(item["id"], configuration, start, end))
     return lines
 
 
