@@ -88,3 +88,27 @@ def test_bars_are_exact_to_an_eighth_and_never_hide_a_small_use() -> None:
     assert bar(5, 10, 3) == "\u2588\u258c"  # 1.5 cells
     assert bar(1, 1000, 10) == "\u258f"  # a sliver, not nothing
     assert bar(0, 10, 10) == "" and bar(0, 0, 10) == ""
+
+
+async def test_usage_screen_in_german_formats_numbers_and_money_for_the_locale(portal_app, stripe_client) -> None:
+    """The seeded usage customer preferring German: labels, counts and amounts as a German reads them
+    (the German tour in test_german_complete.py treats the customer's surname "Usage" as data, so the
+    button's translation is checked here)."""
+    from tests.ui.conftest import find_customer_id
+
+    customer_id = await find_customer_id(stripe_client, "usage@example.com")
+    await stripe_client.customers.update(customer_id, preferred_locales=["de"])
+    app = portal_app("usage@example.com")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_overview(pilot)
+        assert "Nutzung" in widget_text(app).splitlines()
+        await press_and_wait(pilot, "g")
+        screen = await wait_for_screen(pilot, UsageScreen)
+        text = widget_text(app)
+        assert screen.data is not None
+        item = screen.data.items[0]
+        assert f"Bisherige Kosten: {item.cost.display}" in text and item.cost.display.endswith("\xa0$")
+        assert "Nutzung je Zeitraum (Kosten zum aktuellen Preis)" in text
+        past = item.history[0]
+        assert "." in past.usage_label and past.usage_label in screen_text(app)  # 2.941, not 2,941
+        assert "Usage" not in text.splitlines()
