@@ -8,6 +8,8 @@ fractional rate ends on a half cent, so the rounding is checked against the sand
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from decimal import Decimal
 
 import pytest
@@ -98,6 +100,20 @@ async def test_the_view_exists_only_for_metered_items_and_the_switch_hides_it(sa
     assert [s.can_view_usage for s in (await service.overview()).subscriptions] == [False]
     with pytest.raises(FeatureDisabled, match="Usage is not shown"):
         await service.usage()
+
+
+async def test_a_price_the_rule_cannot_apply_is_refused_in_words_not_shown_wrong(sandbox: Sandbox) -> None:
+    """A tiers_mode the portal does not know (Stripe may add one; the sandbox has none, so the stored
+    price is edited): no figure that might not be the bill, a sentence instead."""
+    async with sandbox_http(sandbox.transport.inner) as http:
+        who = await metered_customer(http)
+    with sqlite3.connect(sandbox.db_path) as db:  # the price, and its copy in the subscription item
+        rows = db.execute("SELECT id, data FROM objects WHERE data LIKE ?", (f"%{who.price_id}%",)).fetchall()
+        for object_id, data in rows:
+            patched = re.sub(r'("tiers_mode":\s*)"graduated"', r'\1"stairstep"', data)
+            db.execute("UPDATE objects SET data = ? WHERE id = ?", (patched, object_id))
+    with pytest.raises(ActionNotAllowed, match="cannot be worked out here; your invoice will show it"):
+        await _service(sandbox, who.customer_id).usage()
 
 
 def test_the_switch_is_documented_and_read_from_a_stripe_configuration() -> None:

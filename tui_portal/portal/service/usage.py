@@ -26,10 +26,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from tui_portal.billing.models import Meter, Price, Subscription, SubscriptionItem
+from tui_portal.logs import log_event
 from tui_portal.portal.errors import ActionNotAllowed
 from tui_portal.portal.present.usage import UsagePresenter
 from tui_portal.portal.rules import capabilities
-from tui_portal.portal.rules.metered import usage_cost
+from tui_portal.portal.rules.metered import PricingError, usage_cost
 from tui_portal.portal.service.core import MAX_LIST, ServiceCore
 from tui_portal.portal.views import MeteredItemView, UsagePeriodView, UsageView
 
@@ -56,7 +57,13 @@ class UsageMixin(ServiceCore):
                  if capabilities.meter_of(item.price) is not None]
         if not items:
             raise ActionNotAllowed(self._("You have no plan that is billed by usage."))
-        views = await asyncio.gather(*(self._metered_item(subscription, item) for subscription, item in items))
+        try:
+            views = await asyncio.gather(*(self._metered_item(subscription, item) for subscription, item in items))
+        except PricingError as error:
+            # A price this rule cannot apply (tiers ending before the usage, a tiers_mode Stripe added
+            # later): say so rather than show a figure that is not the bill.
+            log_event("tui_portal.portal", "usage_not_priced", customer=self.customer_id, reason=str(error))
+            raise ActionNotAllowed(self._("The cost of your usage cannot be worked out here; your invoice will show it.")) from error
         return UsageView(items=tuple(views))
 
     async def _metered_item(self, subscription: Subscription, item: SubscriptionItem) -> MeteredItemView:

@@ -66,8 +66,11 @@ class UsageScreen(PortalScreen[None]):
         ScreenAction("reload", N_("Reload"), key="ctrl+r", palette_help=N_("Fetch the latest usage")),
     )
 
-    def __init__(self, **_options: object) -> None:
+    def __init__(self, subscription_id: str | None = None, **_options: object) -> None:
+        """`subscription_id`: the plan whose "Usage" button opened the screen; its items are scrolled
+        into view (all metered items are shown either way)."""
         super().__init__()
+        self.subscription_id = subscription_id
         self.data: UsageView | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -113,6 +116,10 @@ class UsageScreen(PortalScreen[None]):
         self.data = data
         await self.recompose()
         self.query_one("#usage-body").focus()
+        for index, item in enumerate(data.items):
+            if item.subscription_id == self.subscription_id:
+                self.query_one(f"#usage-item-{index}").scroll_visible(animate=False, top=True)
+                break
 
     def action_reload(self) -> None:
         self.load()
