@@ -31,13 +31,14 @@ def test_metered_usage_is_summarised_previewed_and_billed_in_arrears(served_sand
     client = stripe.StripeClient("sk_test_sdk", base_addresses={"api": served_sandbox}, max_network_retries=0)
 
     meter = client.v1.billing.meters.create(params={
-        "display_name": "API requests", "event_name": "api_requests", "default_aggregation": {"formula": "sum"},
+        "display_name": "API requests", "event_name": "api_calls", "default_aggregation": {"formula": "sum"},
         "value_settings": {"event_payload_key": "requests"}})
     assert (meter.status, meter.customer_mapping.event_payload_key, meter.value_settings.event_payload_key) == (
         "active", "stripe_customer_id", "requests")
     renamed = client.v1.billing.meters.update(meter.id, params={"display_name": "API calls"})
     assert renamed.display_name == "API calls"
-    assert [listed.id for listed in client.v1.billing.meters.list(params={"status": "active"}).data] == [meter.id]
+    assert meter.id in [listed.id for listed in client.v1.billing.meters.list(params={"status": "active"}).data]
+    assert meter.id not in [listed.id for listed in client.v1.billing.meters.list(params={"status": "inactive"}).data]
 
     product = client.v1.products.create(params={"name": "API"})
     metered = client.v1.prices.create(params={
@@ -60,7 +61,7 @@ def test_metered_usage_is_summarised_previewed_and_billed_in_arrears(served_sand
     assert first.total == 2900  # only the licensed item is billed in advance
 
     def send(value: int, at: int, identifier: str | None = None, who: str = customer.id) -> None:
-        params = {"event_name": "api_requests", "payload": {"stripe_customer_id": who, "requests": str(value)},
+        params = {"event_name": "api_calls", "payload": {"stripe_customer_id": who, "requests": str(value)},
                   "timestamp": at}
         if identifier:
             params["identifier"] = identifier
@@ -75,7 +76,7 @@ def test_metered_usage_is_summarised_previewed_and_billed_in_arrears(served_sand
     send(9999, APR_1 + 9 * DAY, who=other.id)  # another customer's usage never reaches this invoice
     send(400, APR_1 + 11 * DAY, identifier="mistake")
     canceled = client.v1.billing.meter_event_adjustments.create(params={
-        "event_name": "api_requests", "type": "cancel", "cancel": {"identifier": "mistake"}})
+        "event_name": "api_calls", "type": "cancel", "cancel": {"identifier": "mistake"}})
     assert canceled.status == "complete"
     client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": APR_1 + 25 * DAY})
     send(600, APR_1 + 20 * DAY)
@@ -136,6 +137,35 @@ def test_volume_tiers_price_every_unit_at_the_tier_the_total_reaches(served_sand
             "payload": {"stripe_customer_id": customer.id, "value": str(seats)}})
     preview = client.v1.invoices.create_preview(params={"customer": customer.id, "subscription": subscription.id})
     assert [(line.quantity, line.amount) for line in preview.lines.data] == [(200, 200 * 2)]
+
+    # Canceled now with invoice_now: the final invoice bills the usage not yet invoiced.
+    canceled = client.v1.subscriptions.cancel(subscription.id, params={"invoice_now": True})
+    final = client.v1.invoices.retrieve(canceled.latest_invoice)
+    assert [(line.quantity, line.amount, line.period.start, line.period.end) for line in final.lines.data] == [
+        (200, 400, APR_1, APR_1 + 5 * DAY)]
+
+
+def test_a_cancellation_at_period_end_bills_the_last_periods_usage(served_sandbox: str) -> None:
+    client = stripe.StripeClient("sk_test_sdk", base_addresses={"api": served_sandbox}, max_network_retries=0)
+    meter = client.v1.billing.meters.create(params={
+        "display_name": "Exports", "event_name": "exports", "default_aggregation": {"formula": "count"}})
+    price = client.v1.prices.create(params={
+        "currency": "usd", "product_data": {"name": "Exports"}, "unit_amount": 25,
+        "recurring": {"interval": "month", "usage_type": "metered", "meter": meter.id}})
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": APR_1})
+    customer = client.v1.customers.create(params={"test_clock": clock.id, "payment_method": "pm_card_visa"})
+    subscription = client.v1.subscriptions.create(params={
+        "customer": customer.id, "items": [{"price": price.id}], "cancel_at_period_end": True})
+    client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": APR_1 + 20 * DAY})
+    for day in (2, 3, 3, 19):
+        client.v1.billing.meter_events.create(params={
+            "event_name": "exports", "timestamp": APR_1 + day * DAY, "payload": {"stripe_customer_id": customer.id}})
+    client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": MAY_1 + 60})
+    ended = client.v1.subscriptions.retrieve(subscription.id)
+    final = client.v1.invoices.retrieve(ended.latest_invoice)
+    assert ended.status == "canceled"
+    assert [(line.quantity, line.amount) for line in final.lines.data] == [(4, 100)]
+    assert final.total == 100
 
 
 def test_meter_errors_name_their_parameter(served_sandbox: str) -> None:

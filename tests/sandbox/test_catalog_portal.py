@@ -13,7 +13,7 @@ async def test_price_list_filters(client) -> None:
     yearly = (await client.get("/v1/prices", params={"recurring[interval]": "year", "limit": 100})).json()["data"]
     assert len(yearly) == 4 and all(p["recurring"]["interval"] == "year" for p in yearly)
     assert (await client.get("/v1/prices", params={"type": "one_time"})).json()["data"] == []
-    assert len((await client.get("/v1/prices", params={"active": "true", "limit": 100})).json()["data"]) == 8
+    assert len((await client.get("/v1/prices", params={"active": "true", "limit": 100})).json()["data"]) == 9  # 8 plans + metered API requests
     retrieved = (await client.get(f"/v1/prices/{by_product[0]['id']}", params={"expand[]": "product"})).json()
     assert retrieved["product"]["name"] == "Team"
 

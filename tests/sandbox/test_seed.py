@@ -44,7 +44,7 @@ async def test_demo_customer_catalog_and_codes(client) -> None:
     amounts = sorted((p["lookup_key"], p["unit_amount"], p["recurring"]["interval"]) for p in prices["data"])
     assert amounts == [("seats_yearly", 12000, "year"), ("team_monthly", 2900, "month")]
     products = (await client.get("/v1/products", params={"limit": 10})).json()["data"]
-    assert sorted(p["name"] for p in products) == ["Business", "Starter", "Team", "Team Seats"]
+    assert sorted(p["name"] for p in products) == ["API access", "Business", "Starter", "Team", "Team Seats"]
     retain = (await client.get("/v1/coupons/RETAIN25")).json()
     assert (retain["percent_off"], retain["duration"], retain["duration_in_months"]) == (25.0, "repeating", 3)
     configs = (await client.get("/v1/billing_portal/configurations", params={"is_default": "true"})).json()["data"]

@@ -7,7 +7,7 @@ and the timeline renews the subscription at each period end, so every past invoi
 month's usage line (priced through the tiers) next to the next month's Starter line. The current
 period's usage so far shows in `create_preview` and in the meter's event summaries.
 
-Its ids come from their own range (4,000,000,000, see `seed._own_id_range`), after everything
+Its ids come from their own range (4,500,000,000, see `seed._own_id_range`), after everything
 else, so no other seeded id, number or amount moves.
 """
 
@@ -27,7 +27,9 @@ from .engine.timeline import process_due
 from .rules import calendar
 
 DAY = 24 * 3600
-USAGE_ID_RANGE_START = 4_000_000_000
+# Not 4,000,000,000 (the range the brief named): PaymentIntents and charges already draw from there
+# (engine/payment_intents.PAYMENT_ID_RANGE_START), so the same ids would be handed out twice.
+USAGE_ID_RANGE_START = 4_500_000_000
 SIGNUP_EXTRA_DAYS = 5  # signed up three months and five days before the seed clock
 # The API requests price: the first 1,000 a month free, then 2 cents each, above 10,000 1 cent each.
 API_TIERS = [{"up_to": "1000", "unit_amount": 0}, {"up_to": "10000", "unit_amount": 2},

@@ -95,23 +95,28 @@ def usage_lines(ctx: Context, subscription: dict[str, Any], item_docs: list[dict
         if not is_metered(item["price"]) or item["id"] not in periods:
             continue
         start, end = periods[item["id"]]
+        start = max(start, int(item.get("created") or start))  # an item added mid-period: from then on
         used = meters.usage(ctx, str(item["price"]["recurring"].get("meter")), subscription["customer"], start, end)
         configuration = PricedItem(price=item["price"], quantity=used, product_name=product_name(ctx, item["price"]))
         lines.append(usage_line(item["id"], configuration, start, end))
     return lines
 
 
+def final_usage_lines(ctx: Context, subscription: dict[str, Any], until: int) -> list[ChargeLine]:
+    """When a subscription ends at `until`: its metered items' usage not yet invoiced (from the current
+    period's start), which Stripe bills on the final invoice (`invoice_now`, or the end of a
+    scheduled cancellation). A trial's usage is free, so none then."""
+    if subscription["status"] == "trialing":
+        return []
+    items = subscription["items"]["data"]
+    periods = {item["id"]: (int(item["current_period_start"]), until) for item in items if is_metered(item["price"])}
+    return usage_lines(ctx, subscription, items, periods)
+
+
 def item_document(item_id: str, subscription_id: str, price: dict[str, Any], quantity: int | None,
                   metadata: dict[str, str], period: tuple[int, int], created: int) -> dict[str, Any]:
-    document = _item_document(item_id, subscription_id, price, quantity, metadata, period, created)
-    if quantity is None:
-        del document["quantity"]  # Stripe's metered items carry no quantity
-    return document
-
-
-def _item_document(item_id: str, subscription_id: str, price: dict[str, Any], quantity: int | None,
-                   metadata: dict[str, str], period: tuple[int, int], created: int) -> dict[str, Any]:
-    return {
+    """`quantity=None`: a metered item, which has no `quantity` key at all (as on Stripe)."""
+    document = {
         "id": item_id,
         "object": ITEM_OBJECT,
         "billing_thresholds": None,
@@ -126,6 +131,9 @@ def _item_document(item_id: str, subscription_id: str, price: dict[str, Any], qu
         "subscription": subscription_id,
         "tax_rates": [],
     }
+    if quantity is None:
+        del document["quantity"]
+    return document
 
 
 def subscription_document(*, subscription_id: str, customer: dict[str, Any], at: int, currency: str,
@@ -537,10 +545,11 @@ def cancel_now(ctx: Context, subscription: dict[str, Any], customer: dict[str, A
                                                 at=now)
     if invoice_now:
         pending = invoicing.pending_items(ctx, subscription["id"])
-        if pending:
+        usage = final_usage_lines(ctx, subscription, now)
+        if pending or usage:
             invoice = invoicing.create_invoice(
                 ctx, customer=customer, subscription=subscription, billing_reason="subscription_update",
-                invoice_items=pending, charges=[], at=now, period_start=now, period_end=now)
+                invoice_items=pending, charges=usage, at=now, period_start=now, period_end=now)
             invoicing.finalize_invoice(ctx, invoice, now)
             payments.attempt_payment(ctx, invoice, now)
             subscription["latest_invoice"] = invoice["id"]

@@ -147,7 +147,6 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
     old_start, old_end = subscriptions.current_period(subscription)
     ended = {item["id"]: (int(item["current_period_start"]), int(item["current_period_end"]))
              for item in subscription["items"]["data"]}
-    charges = []
     for item in subscription["items"]["data"]:
         recurring = item["price"]["recurring"]
         start = int(item["current_period_end"])
@@ -226,13 +225,15 @@ def _discounts_still_running(ctx: Context, discount_ids: list[str], moment: int)
 
 
 def end_at_cancel_at(ctx: Context, subscription: dict[str, Any], cancel_at: int) -> str:
-    """A scheduled cancellation takes effect: no renewal; pending prorations get a final invoice."""
+    """A scheduled cancellation takes effect: no renewal; pending prorations and metered usage not yet
+    invoiced get a final invoice."""
     pending = invoicing.pending_items(ctx, subscription["id"])
-    if pending:
+    usage = subscriptions.final_usage_lines(ctx, subscription, cancel_at)
+    if pending or usage:
         customer = ctx.load("customer", subscription["customer"], param="customer")
         invoice = invoicing.create_invoice(
             ctx, customer=customer, subscription=subscription, billing_reason="subscription_cycle",
-            invoice_items=pending, charges=[], at=cancel_at, period_start=cancel_at, period_end=cancel_at)
+            invoice_items=pending, charges=usage, at=cancel_at, period_start=cancel_at, period_end=cancel_at)
         invoicing.finalize_invoice(ctx, invoice, cancel_at)
         payments.attempt_payment(ctx, invoice, cancel_at)
         subscription["latest_invoice"] = invoice["id"]
