@@ -58,9 +58,12 @@ async def post(http: httpx.AsyncClient, path: str, data: dict[str, Any]) -> dict
 
 
 async def metered_customer(http: httpx.AsyncClient, email: str = "metered@example.com", *,
-                           start: int = OCT_1, per_unit: dict[str, str] | None = None) -> MeteredCustomer:
+                           start: int = OCT_1, per_unit: dict[str, str] | None = None,
+                           licensed_first: bool = False) -> MeteredCustomer:
     """A customer on a test clock at `start`, subscribed from then to a metered price: the graduated
-    TIERS, or a per-unit price with these params (`unit_amount`, `transform_quantity[...]`)."""
+    TIERS, or a per-unit price with these params (`unit_amount`, `transform_quantity[...]`).
+    `licensed_first`: subscribed to the seeded Starter plan instead; the metered price is added later
+    by the test (`add_metered_item`)."""
     event_name = "requests_" + "".join(character for character in email if character.isalnum())
     meter = await post(http, "/v1/billing/meters", {
         "display_name": "API requests", "event_name": event_name, "default_aggregation[formula]": "sum"})
@@ -81,8 +84,17 @@ async def metered_customer(http: httpx.AsyncClient, email: str = "metered@exampl
     cards = (await http.get(f"/v1/customers/{customer['id']}/payment_methods")).json()["data"]
     await post(http, f"/v1/customers/{customer['id']}",
                {"invoice_settings[default_payment_method]": cards[0]["id"]})
-    subscription = await post(http, "/v1/subscriptions", {"customer": customer["id"], "items[0][price]": price_id})
+    first = price_id
+    if licensed_first:
+        first = (await http.get("/v1/prices", params={"lookup_keys[]": "starter_monthly"})).json()["data"][0]["id"]
+    subscription = await post(http, "/v1/subscriptions", {"customer": customer["id"], "items[0][price]": first})
     return MeteredCustomer(email, event_name, customer["id"], clock["id"], meter["id"], price_id, subscription["id"])
+
+
+async def add_metered_item(http: httpx.AsyncClient, who: MeteredCustomer) -> dict[str, Any]:
+    """Add the metered price to a `licensed_first` subscription, now (the clock's time)."""
+    return await post(http, "/v1/subscription_items", {"subscription": who.subscription_id, "price": who.price_id,
+                                                       "proration_behavior": "none"})
 
 
 async def advance(http: httpx.AsyncClient, who: MeteredCustomer, to: int) -> None:

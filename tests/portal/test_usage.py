@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from tests.portal.support import Sandbox, configure
-from tests.usage_support import DAY, DEC_1, NOV_1, OCT_1, advance, metered_customer, sandbox_http, send_usage, usage_line
+from tests.usage_support import DAY, DEC_1, NOV_1, OCT_1, add_metered_item, advance, metered_customer, sandbox_http, send_usage, usage_line
 from tui_portal.portal.config.schema import PortalConfiguration, from_stripe, load_configuration_file
 from tui_portal.portal.errors import ActionNotAllowed, FeatureDisabled
 from tui_portal.portal.service import PortalService
@@ -81,6 +81,30 @@ async def test_a_price_per_thousand_rounds_up_as_the_invoice_does(sandbox: Sandb
         assert [(tier.units_label, tier.rate_label) for tier in item.tiers] == [(str(expected // 100), "$1.00 each")]
         await advance(http, who, NOV_1 + 3600)
         assert (await usage_line(http, who, OCT_1))["amount"] == expected
+
+
+async def test_a_metered_item_added_mid_period_counts_usage_from_then_as_billed(sandbox: Sandbox) -> None:
+    """Usage reported before the item existed is not this item's (the sandbox bills from the item's
+    creation): the view counts from then, the chart's bar starts then, and the invoice agrees."""
+    async with sandbox_http(sandbox.transport.inner) as http:
+        who = await metered_customer(http, "addon@example.com", licensed_first=True)
+        await advance(http, who, OCT_1 + 10 * DAY)
+        await send_usage(http, who, 5000, OCT_1 + 5 * DAY)  # before the item: not billed
+        item = await add_metered_item(http, who)
+        await advance(http, who, OCT_1 + 20 * DAY)
+        await send_usage(http, who, 3000, OCT_1 + 15 * DAY)
+
+        view = await _service(sandbox, who.customer_id).usage()
+        [metered] = view.items
+        assert (metered.item_id, metered.usage, metered.cost.minor) == (item["id"], 3000, 2000 * 2)
+        [bar] = metered.history
+        assert (bar.start, bar.end, bar.is_current) == (item["created"], NOV_1, True)
+
+        await advance(http, who, NOV_1 + 3600)
+        invoices = (await http.get("/v1/invoices", params={"customer": who.customer_id})).json()["data"]
+        lines = [line for invoice in invoices for line in invoice["lines"]["data"]
+                 if line["pricing"]["price_details"]["price"] == who.price_id]
+        assert [(line["quantity"], line["amount"]) for line in lines] == [(3000, metered.cost.minor)]
 
 
 async def test_the_view_exists_only_for_metered_items_and_the_switch_hides_it(sandbox: Sandbox) -> None:

@@ -70,7 +70,8 @@ class UsageMixin(ServiceCore):
         meter_id = capabilities.meter_of(item.price) or ""
         period_start = item.current_period_start or 0
         period_end = item.current_period_end or 0
-        periods = billing_periods(subscription, item.price, period_start, period_end, HISTORY_PERIODS)
+        periods = billing_periods(subscription, item.price, period_start, period_end, HISTORY_PERIODS,
+                                  item_created=item.created)
         price, meter, usages = await asyncio.gather(
             self._priced(item.price), self._meter(meter_id), self._usages(meter_id, periods)
         )
@@ -84,7 +85,7 @@ class UsageMixin(ServiceCore):
                 usage=used,
                 usage_label=present.quantity(used),
                 cost=present.money(usage_cost(price, used).amount, price.currency),
-                is_current=start == period_start,
+                is_current=end == period_end,
             ))
         used_now = usages[-1]
         cost = usage_cost(price, used_now)
@@ -143,26 +144,28 @@ def _minute(timestamp: int) -> int:
 
 
 def billing_periods(
-    subscription: Subscription, price: Price, period_start: int, period_end: int, count: int
+    subscription: Subscription, price: Price, period_start: int, period_end: int, count: int,
+    *, item_created: int | None = None,
 ) -> list[tuple[int, int]]:
     """The last `count` billing periods `[start, end)`, oldest first, ending with the current one.
 
     Boundaries are counted from the billing cycle anchor (as Stripe counts them: monthly from Jan 31 is
-    Feb 28, then Mar 31), none before the subscription started (its first period may be shorter).
+    Feb 28, then Mar 31), none before the subscription started (its first period may be shorter),
+    and none before the metered item was added: an item added mid-period bills usage from then on.
     """
     recurring = price.recurring
     if recurring is None or not period_start or not period_end:
         return [(period_start, period_end)]
     interval, step = recurring.interval, max(1, recurring.interval_count)
     anchor = subscription.billing_cycle_anchor or period_start
-    began = subscription.start_date or subscription.created or 0
+    began = max(subscription.start_date or subscription.created or 0, item_created or 0)
     # The index of the current period's start among the anchor's boundaries (negative: before it).
     index = 0
     while _boundary(anchor, interval, step, index) > period_start and index > -10_000:
         index -= 1
     while _boundary(anchor, interval, step, index + 1) <= period_start and index < 10_000:
         index += 1
-    periods = [(period_start, period_end)]
+    periods = [(max(period_start, began), period_end)]
     end = period_start
     for back in range(1, count):
         if end <= began:
