@@ -197,6 +197,7 @@ async def test_view_flags_service_refusals_and_overview_buttons_agree(
                 assert ("quantity" in shown) == view.can_change_quantity, where
                 assert ("cancel" in shown) == view.can_cancel, where
                 assert ("renew" in shown) == view.can_renew, where
+                assert ("usage" in shown) == view.can_view_usage, where  # issue 13: the usage view
                 checked += 1
     assert checked == len(CONFIGURATIONS) * len(ids)
 

@@ -51,6 +51,8 @@ WORDS_GERMAN_SHARES = {
     "Northwind", "Cloud", "Dana", "Demo", "Sam", "Seats", "Pat", "Pastdue", "Lee", "Leaving", "Team",
     "Business", "Starter", "Visa", "Mastercard", "American", "Express", "Diners", "Club", "Discover",
     "JCB", "UnionPay", "Berlin", "Friedrichstrasse", "Chicago", "Main", "Support", "laptop", "zzqx",
+    # the seeded usage-based customer, its meter's and product's names (issue 13)
+    "Uma", "Usage", "API", "requests", "access",
     # words German uses as they are
     "Sandbox", "Details", "Name", "Status", "Link", "Code", "Plan", "Online", "Tab", "Enter",
     "SSH", "PDF", "ID", "IDs", "QR", "Tipp", "OK", "Website", "Portal", "Browser",
@@ -217,6 +219,13 @@ async def past_due_tour(tour: Tour) -> None:
     await tour.keys("pay invoice?", "u")
 
 
+async def usage_tour(tour: Tour) -> None:
+    """The usage-based customer's usage screen (issue 13): figures, tiers, the chart's labels."""
+    await wait_for_overview(tour.pilot)
+    await tour.look("overview, metered plan")
+    await tour.keys("usage", "g")
+
+
 AppBuilder = Callable[[Path, str], Awaitable[PortalApp]]
 
 
@@ -279,6 +288,7 @@ TOURS: dict[str, tuple[AppBuilder, str, Callable[[Tour], Awaitable[None]]]] = {
     "past due": (portal, "pastdue@example.com", past_due_tour),
     "staff": (staff_console, "demo@example.com", staff_tour),
     "kiosk": (kiosk, "demo@example.com", kiosk_tour),
+    "usage": (portal, "usage@example.com", usage_tour),
 }
 
 

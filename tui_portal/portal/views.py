@@ -248,6 +248,7 @@ class SubscriptionView(msgspec.Struct, frozen=True):
     can_change_quantity: bool = False  # as can_change_plan, for a product listed with adjustable quantity
     can_apply_promotion_code: bool = False
     has_adjustable_quantity: bool = False  # a per-seat plan (shown with its quantity even when it cannot change now)
+    can_view_usage: bool = False  # a metered item whose usage the usage screen shows (capabilities.view_usage)
     change_plan_reason: str | None = None
     change_quantity_reason: str | None = None
     promotion_code_reason: str | None = None
@@ -545,3 +546,53 @@ class InvoiceDetailView(msgspec.Struct, frozen=True):
     period_label: str | None
     has_pdf: bool  # True when `save_pdf` can save this invoice's PDF (finalized invoices)
     pdf_url: str | None = None  # the PDF's own URL (offered as a link where files may not be saved)
+
+
+# --------------------------------------------------------------------------------------------------
+# Usage (metered prices)
+# --------------------------------------------------------------------------------------------------
+
+
+class UsageTierView(msgspec.Struct, frozen=True):
+    """One line of how the usage so far is priced: "1,001–10,000: 2,500 × $0.002 = $5.00"."""
+
+    range_label: str  # "First 1,000", "1,001–10,000", "Above 10,000", or "" for a plain per-unit price
+    units_label: str  # "2,500"
+    rate_label: str  # "$0.002 each" (+ " + $5.00 flat")
+    amount: Money
+
+
+class UsagePeriodView(msgspec.Struct, frozen=True):
+    """One billing period's usage of one meter, for the chart (oldest first)."""
+
+    start: int
+    end: int
+    label: str  # "Oct 15 – Nov 15" (short days)
+    usage: Decimal
+    usage_label: str  # "12,345"
+    cost: Money  # the usage priced at the current price (what the period's invoice line charged, when it has not changed)
+    is_current: bool  # the period running now (usage so far)
+
+
+class MeteredItemView(msgspec.Struct, frozen=True):
+    """A subscription item billed by usage: what is used so far this period and what it will cost."""
+
+    subscription_id: str
+    item_id: str
+    meter_id: str
+    meter_name: str  # the meter's display_name ("API requests"), from the API: render literally
+    product_name: str
+    price_label: str  # "Graduated: first 1,000 at $0.00, then $0.002 each" / "$0.01 each"
+    period_start: int
+    period_end: int
+    period_label: str  # "Nov 15, 2026 – Dec 15, 2026"
+    billed_label: str  # "Billed on Dec 15, 2026 for this period's usage"
+    usage: Decimal  # usage so far this period (the meter's aggregate)
+    usage_label: str
+    cost: Money  # what the usage so far costs at the current price (the period-end invoice line, if nothing more is used)
+    tiers: tuple[UsageTierView, ...]  # how `cost` is made up (one line for a per-unit price)
+    history: tuple[UsagePeriodView, ...]  # past periods then the current one, oldest first
+
+
+class UsageView(msgspec.Struct, frozen=True):
+    items: tuple[MeteredItemView, ...]

@@ -26,6 +26,7 @@ SCREENS: dict[str, str] = {
     "payment_methods": "tui_portal.ui.screens.payment_methods:PaymentMethodsScreen",
     "invoices": "tui_portal.ui.screens.invoices:InvoicesScreen",
     "invoice_detail": "tui_portal.ui.screens.invoice_detail:InvoiceDetailScreen",
+    "usage": "tui_portal.ui.screens.usage:UsageScreen",
 }
 
 # Stripe's `flow_data.type` values (plus the private-preview `customer_update`) -> screen name.

@@ -221,6 +221,10 @@ class TuiSettings(_Strict, frozen=True, kw_only=True):
     locale: str = "en"  # used when the customer has no preferred_locales
     theme: Literal["dark", "light"] = "dark"
     branding: Branding = msgspec.field(default_factory=Branding)
+    # issue 13, usage view: the screen showing metered items' usage and its cost so far. Shown only to
+    # customers with a metered item; switch off to hide it from everyone (e.g. while usage data is
+    # being migrated). (On a Stripe configuration: metadata.tui_usage = "false".)
+    usage: bool = True
 
     # --- issue 13: pause and resume (on with `features.subscription_pause.enabled`) ---
     # The pause lengths a customer chooses from, in months counted from the end of the period already
@@ -417,6 +421,8 @@ def from_stripe(stripe_configuration: StripePortalConfiguration | dict[str, Any]
     if metadata.get("tui_ssh_keys"):
         # Metadata values are strings; anything but "false" keeps the default (on).
         tui["ssh_keys"] = metadata["tui_ssh_keys"].strip().lower() != "false"
+    if metadata.get("tui_usage"):
+        tui["usage"] = metadata["tui_usage"].strip().lower() != "false"
 
     data: dict[str, Any] = {
         "id": raw.get("id"),

@@ -454,6 +454,7 @@ class Presenter:
             can_change_quantity=change_quantity.allowed,
             can_apply_promotion_code=promotion_code.allowed,
             has_adjustable_quantity=capabilities.has_adjustable_quantity(configuration, subscription),
+            can_view_usage=capabilities.view_usage(configuration, subscription).allowed,
             change_plan_reason=change_plan.text(self.translator),
             change_quantity_reason=change_quantity.text(self.translator),
             promotion_code_reason=promotion_code.text(self.translator),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui_portal.billing.models import Subscription
+from tui_portal.billing.models import Price, Subscription
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.errors import ActionNotAllowed, FeatureDisabled, PlanChangeBlocked, PortalError
 from tui_portal.portal.i18n import N_, Translator
@@ -91,6 +91,14 @@ def is_metered(subscription: Subscription) -> bool:
         if recurring is not None and recurring.usage_type == "metered":
             return True
     return False
+
+
+def meter_of(price: Price) -> str | None:
+    """The billing meter a metered price bills (Stripe's `recurring.meter`); None for any other price."""
+    recurring = price.recurring
+    if recurring is None or recurring.usage_type != "metered":
+        return None
+    return recurring.meter
 
 
 # --- plan changes ----------------------------------------------------------------------------------
@@ -327,6 +335,28 @@ def billing_details(configuration: PortalConfiguration) -> Capability:
 
 def tax_ids(configuration: PortalConfiguration) -> Capability:
     return edit_detail(configuration, "tax_id")
+
+
+# --- usage (issue 13) ------------------------------------------------------------------------------
+
+
+def usage_view(configuration: PortalConfiguration) -> Capability:
+    """The usage screen is switched on (`[tui] usage`, on by default)."""
+    if not configuration.tui.usage:
+        return _refused(FeatureDisabled, N_("Usage is not shown in this portal."))
+    return ALLOWED
+
+
+def view_usage(configuration: PortalConfiguration, subscription: Subscription) -> Capability:
+    """Show this subscription's usage: the screen is on and an item bills by usage (a metered price).
+
+    Ended subscriptions are left out: their last usage is on their final invoice, in the history."""
+    enabled = usage_view(configuration)
+    if not enabled:
+        return enabled
+    if is_ended(subscription) or not any(meter_of(item.price) for item in subscription.items.data):
+        return _refused(ActionNotAllowed, N_("This plan is not billed by usage."))
+    return ALLOWED
 
 
 def ssh_keys(configuration: PortalConfiguration) -> Capability:

@@ -27,6 +27,7 @@ from tui_portal.portal.service.payments import PaymentMethodsMixin
 from tui_portal.portal.service.plans import PlanChangesMixin
 from tui_portal.portal.service.preferences import PreferencesMixin
 from tui_portal.portal.service.ssh_keys import SshKeysMixin
+from tui_portal.portal.service.usage import UsageMixin
 
 
 class PortalService(
@@ -39,6 +40,7 @@ class PortalService(
     InvoicesMixin,
     SshKeysMixin,
     PreferencesMixin,
+    UsageMixin,
 ):
     """The portal's use-cases for one customer.
 
@@ -66,4 +68,5 @@ class PortalService(
     - invoices (`_invoices.py`): `invoice_page`, `invoice_detail`, `save_pdf`
     - SSH keys (`_ssh_keys.py`, when `[tui] ssh_keys` is on): `ssh_keys`, `add_ssh_key`, `revoke_ssh_key`
     - preferences (`_preferences.py`): `preferred_theme`, `save_preferred_theme` (customer metadata)
+    - usage (`usage.py`, metered prices): `usage`
     """

@@ -68,6 +68,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                        palette_help=N_("Open this page"),
                        available=_area_enabled(area))
           for area, key, key_label, show in AREA_KEYS),
+        ScreenAction("usage", N_("Usage"), key="g", palette_label=N_("Usage of metered plans"),
+                     palette_help=N_("Open this page"), available=lambda screen: screen.can_on_any("usage")),
         ScreenAction("pay_open_invoice", N_("Pay unpaid invoice"), key="u", palette_help=N_("Invoices"),
                      available=lambda screen: screen.data is not None and bool(screen.data.open_invoices)),
         ScreenAction("return_to_business", N_("Return to the website"), key="r", show=False,
@@ -199,6 +201,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             actions.append(CardAction("quantity", self._("Change quantity")))
         if self._can("renew", subscription):
             actions.append(CardAction("renew", self._("Renew plan"), "success"))
+        if self._can("usage", subscription):
+            actions.append(CardAction("usage", self._("Usage")))
         if self._can("cancel", subscription):
             actions.append(CardAction("cancel", self._("Cancel plan"), "error"))
         return actions
@@ -235,6 +239,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             return subscription.can_cancel and screen_available("cancel")
         if action == "renew":
             return subscription.can_renew
+        if action == "usage":
+            return subscription.can_view_usage and screen_available("usage")
         return False
 
     def can_on_any(self, action: str) -> bool:
@@ -317,6 +323,9 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
 
     def action_renew(self) -> None:
         self._run_on_first("renew")
+
+    def action_usage(self) -> None:
+        self._run_on_first("usage")
 
     def action_area(self, area: str) -> None:
         if area in self._enabled_areas():
