@@ -30,9 +30,11 @@ async def test_the_sandbox_default_configuration_has_no_problems(sandbox: Sandbo
 
 async def test_each_kind_of_problem_is_named_with_where_it_is(sandbox: Sandbox) -> None:
     one_time = await raw_request(sandbox, "POST", "/v1/prices", {"product": "prod_team", "currency": "usd", "unit_amount": "500"})
+    meter = await raw_request(sandbox, "POST", "/v1/billing/meters", {
+        "display_name": "Builds", "event_name": "builds", "default_aggregation[formula]": "count"})
     metered = await raw_request(sandbox, "POST", "/v1/prices", {
         "product": "prod_team", "currency": "usd", "unit_amount": "5",
-        "recurring[interval]": "month", "recurring[usage_type]": "metered"})
+        "recurring[interval]": "month", "recurring[usage_type]": "metered", "recurring[meter]": meter["id"]})
     archived = await raw_request(sandbox, "POST", "/v1/prices", {
         "product": "prod_team", "currency": "usd", "unit_amount": "3900", "recurring[interval]": "month"})
     await raw_request(sandbox, "POST", f"/v1/prices/{archived['id']}", {"active": "false"})

@@ -116,7 +116,7 @@ def final_usage_lines(ctx: Context, subscription: dict[str, Any], until: int) ->
 def item_document(item_id: str, subscription_id: str, price: dict[str, Any], quantity: int | None,
                   metadata: dict[str, str], period: tuple[int, int], created: int) -> dict[str, Any]:
     """`quantity=None`: a metered item, which has no `quantity` key at all (as on Stripe)."""
-    document = {
+    document: dict[str, Any] = {
         "id": item_id,
         "object": ITEM_OBJECT,
         "billing_thresholds": None,

@@ -50,8 +50,9 @@ def update_meter(ctx: Context) -> dict[str, Any]:
 @route("GET", "/v1/billing/meters", params={**PAGE, "status": Enum("active", "inactive")})
 def list_meters(ctx: Context) -> dict[str, Any]:
     status = ctx.params.get("status")
-    filters = {"json_equals": {"status": status}} if status else {}
-    return paginate(ctx, meters.METER_OBJECT, "/v1/billing/meters", **filters)
+    if status:
+        return paginate(ctx, meters.METER_OBJECT, "/v1/billing/meters", json_equals={"status": status})
+    return paginate(ctx, meters.METER_OBJECT, "/v1/billing/meters")
 
 
 @route("POST", "/v1/billing/meters/{id}/deactivate", params={})
