@@ -232,3 +232,20 @@ async def test_meter_requests_send_stripes_params(make_client) -> None:
     assert request.headers["Idempotency-Key"] == "usage-1"
     assert request.content == (b"event_name=api_requests&payload[stripe_customer_id]=cus_1&payload[value]=3"
                                b"&identifier=ev_1&timestamp=90000")
+
+
+async def test_pause_collection_is_sent_as_a_hash_and_unset_with_an_empty_string(make_client) -> None:
+    """Issue 13: pausing sends `pause_collection[...]`, resuming unsets it with `pause_collection=`
+    (Stripe's way to clear a hash); the typed model reads the pause back."""
+    paused = {**SUBSCRIPTION, "pause_collection": {"behavior": "void", "resumes_at": 1_800_000_000}}
+    recorder = Recorder([httpx.Response(200, json=paused), httpx.Response(200, json={**SUBSCRIPTION,
+                                                                                       "pause_collection": None})])
+    client = make_client(recorder)
+    result = await client.subscriptions.update("sub_1", pause_collection={"behavior": "void", "resumes_at": 1_800_000_000})
+    assert recorder.requests[0].content == (
+        b"pause_collection[behavior]=void&pause_collection[resumes_at]=1800000000")
+    assert result.pause_collection is not None
+    assert (result.pause_collection.behavior, result.pause_collection.resumes_at) == ("void", 1_800_000_000)
+    resumed = await client.subscriptions.update("sub_1", pause_collection="")
+    assert recorder.requests[1].content == b"pause_collection="
+    assert resumed.pause_collection is None

@@ -19,6 +19,7 @@ SCREENS: dict[str, str] = {
     "plans": "tui_portal.ui.screens.plans:PlansScreen",
     "quantity": "tui_portal.ui.screens.quantity:QuantityScreen",
     "cancel": "tui_portal.ui.screens.cancel:CancelScreen",
+    "pause": "tui_portal.ui.screens.pause:PauseScreen",  # issue 13
     "help": "tui_portal.ui.screens.help:HelpScreen",
     "billing_details": "tui_portal.ui.screens.billing_details:BillingDetailsScreen",
     "tax_ids": "tui_portal.ui.screens.tax_ids:TaxIdsScreen",

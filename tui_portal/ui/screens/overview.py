@@ -64,6 +64,11 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                      available=lambda screen: screen.can_on_any("cancel")),
         ScreenAction("renew", N_("Renew plan"), key="n", palette_help=N_("Subscription"),
                      available=lambda screen: screen.can_on_any("renew")),
+        # issue 13: pause and resume
+        ScreenAction("pause", N_("Pause payments"), key="z", palette_help=N_("Subscription"),
+                     available=lambda screen: screen.can_on_any("pause")),
+        ScreenAction("resume", N_("Resume payments"), key="e", palette_help=N_("Subscription"),
+                     available=lambda screen: screen.can_on_any("resume")),
         *(ScreenAction(f"area('{area}')", key_label, key=key, show=show, palette_label=AREA_LABELS[area],
                        palette_help=N_("Open this page"),
                        available=_area_enabled(area))
@@ -203,6 +208,10 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             actions.append(CardAction("renew", self._("Renew plan"), "success"))
         if self._can("usage", subscription):
             actions.append(CardAction("usage", self._("Usage")))
+        if self._can("resume", subscription):
+            actions.append(CardAction("resume", self._("Resume payments"), "success"))
+        if self._can("pause", subscription):
+            actions.append(CardAction("pause", self._("Pause payments")))
         if self._can("cancel", subscription):
             actions.append(CardAction("cancel", self._("Cancel plan"), "error"))
         return actions
@@ -241,6 +250,10 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             return subscription.can_renew
         if action == "usage":
             return subscription.can_view_usage and screen_available("usage")
+        if action == "pause":
+            return subscription.can_pause and screen_available("pause")
+        if action == "resume":
+            return subscription.can_resume
         return False
 
     def can_on_any(self, action: str) -> bool:
@@ -304,6 +317,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     def _open_for(self, action: str, subscription_id: str) -> None:
         if action == "renew":
             self.renew(subscription_id)
+        elif action == "resume":
+            self.resume(subscription_id)
         else:
             self.open_screen(action, subscription_id=subscription_id)
 
@@ -326,6 +341,11 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
 
     def action_usage(self) -> None:
         self._run_on_first("usage")
+    def action_pause(self) -> None:
+        self._run_on_first("pause")
+
+    def action_resume(self) -> None:
+        self._run_on_first("resume")
 
     def action_area(self, area: str) -> None:
         if area in self._enabled_areas():
@@ -405,4 +425,31 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             lambda: self.service.renew(subscription_id, action=action),
             renewed,
             group="overview-renew",
+        )
+
+    @work(exclusive=True, group="overview-resume")
+    async def resume(self, subscription_id: str) -> None:
+        """End a pause now, after the customer confirms: the next renewal is charged again."""
+        if self.data is None:
+            return
+        subscription = next((s for s in self.data.subscriptions if s.id == subscription_id), None)
+        if subscription is None:
+            return
+        action = Action()  # Retry reuses this action
+
+        def resumed(subscription: SubscriptionView) -> None:
+            self.notify(subscription.outcome_label or subscription.renewal_label, title=self._("Payments resumed"),
+                        markup=False)
+            self.load()
+
+        await changes.confirm_then_apply(
+            self,
+            ConfirmScreen(
+                self._("Resume payments for {plan}?", plan=subscription.plan_name),
+                self._("Your next renewal is charged as usual.") + "\n" + subscription.renewal_label,
+                self._("Resume payments"),
+            ),
+            lambda: self.service.resume_subscription(subscription_id, action=action),
+            resumed,
+            group="overview-resume",
         )

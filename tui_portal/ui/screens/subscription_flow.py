@@ -39,6 +39,7 @@ FLOW_REQUIREMENTS = {
     "plans": ("can_change_plan", "can_apply_promotion_code"),
     "quantity": ("can_change_quantity",),
     "cancel": ("can_cancel",),
+    "pause": ("can_pause",),  # issue 13
 }
 
 

@@ -20,7 +20,8 @@ from tui_portal.ui.safe import literal
 
 @dataclass(frozen=True)
 class CardAction:
-    """A button on the card: `action` is what the overview runs ("plans", "quantity", "cancel", "renew")."""
+    """A button on the card: `action` is what the overview runs ("plans", "quantity", "cancel", "renew",
+    "pause", "resume")."""
 
     action: str
     label: str
@@ -68,6 +69,8 @@ class SubscriptionCard(Vertical):
             yield Static(literal(self._quantity_line), classes="plan-quantity")
         classes = "renewal -canceling" if subscription.cancel_at_period_end else "renewal"
         yield Static(literal(subscription.renewal_label), classes=classes)
+        if subscription.pause_label:
+            yield Static(literal(subscription.pause_label), classes="paused")
         if subscription.scheduled_change is not None:
             yield Static(literal(subscription.scheduled_change.effective_label), classes="scheduled-change")
         for line in self._discount_lines:
