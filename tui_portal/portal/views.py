@@ -262,10 +262,6 @@ class SubscriptionView(msgspec.Struct, frozen=True):
     pause_reason: str | None = None
     resume_reason: str | None = None
 
-    @property
-    def is_paused(self) -> bool:
-        return self.pause_label is not None
-
 
 class PaymentMethodView(msgspec.Struct, frozen=True):
     id: str
