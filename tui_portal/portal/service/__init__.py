@@ -25,11 +25,13 @@ from tui_portal.portal.service.overview import OverviewMixin
 from tui_portal.portal.service.payments import PaymentMethodsMixin
 from tui_portal.portal.service.plans import PlanChangesMixin
 from tui_portal.portal.service.preferences import PreferencesMixin
+from tui_portal.portal.service.retention import RetentionMixin
 from tui_portal.portal.service.ssh_keys import SshKeysMixin
 
 
 class PortalService(
     OverviewMixin,
+    RetentionMixin,
     PlanChangesMixin,
     CancellationMixin,
     CustomerDetailsMixin,
@@ -52,8 +54,10 @@ class PortalService(
     - overview (`_overview.py`): `features`, `overview(refresh=False)`, `subscription(id)`
     - plan changes (`_plans.py`, `_promotions.py`): `plan_choices`, `check_promotion_code`,
       `preview_change`, `apply_change`
-    - cancellation (`_cancellation.py`): `cancel_options`, `retention_offer`, `accept_retention_offer`,
-      `cancel`, `renew`
+    - cancellation (`_cancellation.py`): `retention_offer`, `accept_retention_offer`,
+      `record_retention_event`, `cancel`, `renew`
+    - the retention ladder (`retention.py`): `cancel_options`, `retention_offers`,
+      `preview_retention_price`, `accept_retention_price`, `accept_retention_pause`
     - customer details (`_details.py`): `customer_details`, `update_name`, `update_email`,
       `update_phone`, `update_address`, `update_shipping`, `tax_id_types`, `tax_ids`, `add_tax_id`,
       `remove_tax_id`
