@@ -39,8 +39,8 @@ async def _subscription_id(sandbox: Sandbox, email: str = "demo@example.com") ->
     ({"retention_offers": [{"type": "pause"}]}, "'tui.retention_offers.0.months': a 'pause' offer needs months"),
     ({"retention_offers": [{"type": "price", "price": "p", "coupon": "C"}]},
      "'tui.retention_offers.0.coupon': only a 'coupon' offer takes coupon, this one is 'price'"),
-    ({"retention_offers": [{"type": "coupon", "coupon": "A"}, {"type": "pause", "months": 13}]},
-     "'tui.retention_offers.1.months': a pause offer lasts 1 to 12 months, got 13"),
+    ({"retention_offers": [{"type": "coupon", "coupon": "A"}, {"type": "pause", "months": 4}]},
+     "'tui.retention_offers': a pause offer of 4 months must be one of pause_durations_months (1, 2, 3)"),
     ({"retention_offers": [{"type": "discount", "coupon": "A"}]}, "'tui.retention_offers.0.type': Invalid enum value"),
     ({"retention_offers": [{"type": "coupon", "cupon": "A"}]}, "unknown key 'tui.retention_offers.0.cupon'"),
 ])
@@ -155,12 +155,25 @@ def test_cheaper_means_the_same_interval_and_less_at_this_quantity() -> None:
     assert not is_cheaper_same_interval(team, price(None, scheme="tiered"), 3)  # cannot tell: not offered
 
 
-async def test_the_pause_offer_waits_for_the_pause_feature(sandbox: Sandbox) -> None:
+async def test_the_pause_offer_is_shown_where_a_pause_is_allowed(sandbox: Sandbox) -> None:
     subscription_id = await _subscription_id(sandbox)
-    service = sandbox.service(configuration=with_ladder(sandbox.configuration, [{"type": "pause", "months": 2}, *PRICE_THEN_COUPON]))
-    assert [rung.kind for rung in await service.retention_offers(subscription_id)] == ["price", "coupon"]
+    offers = [{"type": "pause", "months": 2}, *PRICE_THEN_COUPON]
+    off = sandbox.service(configuration=with_ladder(sandbox.configuration, offers))  # pausing is off by default
+    assert [rung.kind for rung in await off.retention_offers(subscription_id)] == ["price", "coupon"]
     with pytest.raises(FeatureDisabled):
-        await service.accept_retention_pause(subscription_id)
+        await off.accept_retention_pause(subscription_id)
+    on = sandbox.service(configuration=with_ladder(sandbox.configuration, offers, **{"features.subscription_pause.enabled": True}))
+    ladder = await on.retention_offers(subscription_id)
+    assert [rung.kind for rung in ladder] == ["pause", "price", "coupon"]
+    assert ladder[0].months == 2 and ladder[0].headline == "Take a break: pause your payments for 2 months."
+    view = await on.accept_retention_pause(subscription_id, action=Action())
+    subscription = await sandbox.client.subscriptions.retrieve(subscription_id)
+    assert subscription.pause_collection is not None and subscription.pause_collection.resumes_at is not None
+    assert subscription.metadata[retention_key("pause", "accepted")] == str(FIXED)
+    assert view.id == subscription_id and not subscription.cancel_at_period_end
+    # Paused now: another pause cannot help, and a paused plan is not changed here (its change's
+    # invoice would be held by the pause too), so only the coupon is left.
+    assert [rung.kind for rung in await on.retention_offers(subscription_id)] == ["coupon"]
 
 
 # --- the price offer's change ----------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-import pytest
 
 from tests.ui.conftest import (
     FIXED_NOW,
@@ -33,11 +32,13 @@ SIZE = (100, 40)
 NOW = str(FIXED_NOW)
 
 
-async def ladder(client: Any, offers: list[dict[str, Any]]) -> PortalConfiguration:
-    """The sandbox's configuration with this ladder instead of its one retention coupon."""
+async def ladder(client: Any, offers: list[dict[str, Any]], *, pause: bool = False) -> PortalConfiguration:
+    """The sandbox's configuration with this ladder instead of its one retention coupon (and pausing
+    switched on, for a pause offer)."""
     data = msgspec.to_builtins(await resolve_configuration(client))
     data["tui"]["retention_coupon"] = None
     data["tui"]["retention_offers"] = offers
+    data["features"]["subscription_pause"]["enabled"] = pause
     return parse_configuration(data)
 
 
@@ -199,18 +200,47 @@ async def test_no_offer_that_can_help_goes_straight_to_the_survey(portal_app: An
     assert not any(key.startswith("tui_retention_") for key in await metadata(stripe_client))
 
 
-@pytest.mark.skip(reason="the pause offer needs PortalService.pause_subscription (w-pause), not merged into this branch")
 async def test_accepting_the_pause_offer_pauses_payments(portal_app: Any, stripe_client: Any) -> None:
-    configuration = await ladder(stripe_client, [{"type": "pause", "months": 2}, *PRICE_THEN_COUPON])
+    configuration = await ladder(stripe_client, [{"type": "pause", "months": 2}, *PRICE_THEN_COUPON], pause=True)
     app = portal_app(configuration=configuration)
     async with app.run_test(size=SIZE) as pilot:
         await open_offers(pilot)
         assert "Take a break: pause your payments for 2 months." in widget_text(app)
         await click_and_wait(pilot, "#offer-accept")
+        await wait_for_workers(pilot)
         assert isinstance(app.screen, ConfirmScreen)
+        confirm_text = widget_text(app)
+        assert "Payments resume on " in confirm_text
         await click_and_wait(pilot, "#confirm-yes")
         await wait_for_workers(pilot)
-        assert "Your payments are paused." in widget_text(app)
+        assert "Your payments are paused. Your plan continues." in widget_text(app)
     subscription = await first_subscription(stripe_client, "demo@example.com")
     assert subscription.pause_collection is not None and not subscription.cancel_at_period_end
-    assert subscription.metadata[retention_key("pause", "accepted")] == NOW
+    assert subscription.pause_collection.behavior == configuration.tui.pause_behavior
+    noted = subscription.metadata
+    assert noted[retention_key("pause", "offered")] == NOW and noted[retention_key("pause", "accepted")] == NOW
+    assert retention_key("price", "offered") not in noted
+
+
+async def test_all_three_offers_declined_then_the_cancel(portal_app: Any, stripe_client: Any) -> None:
+    configuration = await ladder(stripe_client, [{"type": "pause", "months": 2}, *PRICE_THEN_COUPON], pause=True)
+    app = portal_app(configuration=configuration)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_offers(pilot)
+        for headline in ("Take a break", "Stay with us for less", "Stay with us and get 25% off"):
+            assert headline in widget_text(app)
+            await click_and_wait(pilot, "#offer-next" if headline != "Stay with us and get 25% off" else "#offer-decline")
+            await wait_for_workers(pilot)
+        assert "Why are you cancelling?" in widget_text(app)
+        await click_and_wait(pilot, "#reason-unused")
+        await click_and_wait(pilot, "#reason-submit")
+        await wait_for_workers(pilot)
+        assert "Your plan will end on " in widget_text(app)
+    subscription = await first_subscription(stripe_client, "demo@example.com")
+    assert subscription.cancel_at_period_end and subscription.cancellation_details.feedback == "unused"
+    assert subscription.pause_collection is None and not subscription.discounts
+    assert subscription.items.data[0].price.id == "price_team_monthly"
+    noted = subscription.metadata
+    for kind in ("pause", "price", "coupon"):
+        assert noted[retention_key(kind, "offered")] == NOW and noted[retention_key(kind, "declined")] == NOW
+        assert retention_key(kind, "accepted") not in noted

@@ -129,6 +129,7 @@ class FeaturesView(msgspec.Struct, frozen=True):
     allowed_updates: tuple[str, ...]  # subset of address, email, name, phone, shipping, tax_id
     ssh_keys: bool  # the customer's SSH login keys ([tui] ssh_keys)
     tax_ids: bool = False  # the tax ID page: customer_update allows tax_id
+    pause: bool = False  # issue 13: features.subscription_pause.enabled
 
 
 # --------------------------------------------------------------------------------------------------
@@ -252,6 +253,17 @@ class SubscriptionView(msgspec.Struct, frozen=True):
     promotion_code_reason: str | None = None
     cancel_reason: str | None = None
     renew_reason: str | None = None
+    # issue 13: pause and resume (Stripe's pause_collection; the status stays "active" while paused)
+    paused_until: int | None = None  # pause_collection.resumes_at (None: not paused, or until resumed)
+    pause_label: str | None = None  # "Payments paused until Mar 2, 2027; renewals are not charged."
+    can_pause: bool = False
+    can_resume: bool = False
+    pause_reason: str | None = None
+    resume_reason: str | None = None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.pause_label is not None
 
 
 class PaymentMethodView(msgspec.Struct, frozen=True):
@@ -457,6 +469,40 @@ class CancelOptionsView(msgspec.Struct, frozen=True):
     reasons: tuple[CancellationReasonView, ...]
     retention_offer: RetentionOfferView | None  # the coupon rung's terms, when the ladder shows one
     retention_offers: tuple[RetentionRungView, ...] = ()  # the ladder, in the order shown
+
+
+# --------------------------------------------------------------------------------------------------
+# Pause and resume (issue 13)
+# --------------------------------------------------------------------------------------------------
+
+
+class PausedRenewalView(msgspec.Struct, frozen=True):
+    """A renewal that falls inside the pause: invoiced as `[tui] pause_behavior` says, not charged."""
+
+    date: int
+    date_label: str
+    amount: Money  # what the renewal's invoice will show (the renewal preview's total), not charged
+
+
+class PausePreviewView(msgspec.Struct, frozen=True):
+    """What pausing for `months` does, before the customer confirms."""
+
+    subscription_id: str
+    months: int
+    behavior: str  # void | mark_uncollectible | keep_as_draft ([tui] pause_behavior)
+    resumes_at: int  # pause_collection[resumes_at]: the end of the paid period plus `months`
+    resumes_label: str  # "Payments resume on Mar 2, 2027."
+    renewals: tuple[PausedRenewalView, ...]  # renewals not charged, in date order
+    headline: str  # "Pause payments for 3 months"
+    effect_label: str  # what happens to those renewals' invoices, in words
+    next_charge_label: str  # "Your plan renews as usual on Mar 2, 2027, and that renewal is charged."
+
+
+class PauseOptionsView(msgspec.Struct, frozen=True):
+    subscription_id: str
+    plan_name: str
+    durations: tuple[int, ...]  # months, as configured
+    duration_labels: tuple[str, ...]  # "1 month", "2 months", ...
 
 
 # --------------------------------------------------------------------------------------------------

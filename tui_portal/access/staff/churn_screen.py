@@ -3,11 +3,8 @@ offers by kind, and saves and losses by reason."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, LoadingIndicator, Static
@@ -15,12 +12,12 @@ from textual.widgets import DataTable, LoadingIndicator, Static
 from tui_portal.access.staff.churn import ChurnReport, bar, load_report
 from tui_portal.access.staff.connection import StaffConnection
 from tui_portal.portal.config.schema import RETENTION_OFFER_KINDS, RetentionOffer
-from tui_portal.ui.widgets.footer import PortalFooter
+from tui_portal.ui.actions import ActionTable, DeclaredActions, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_
 from tui_portal.ui.widgets.content_table import Column, Row, add_columns, show_rows
-
+from tui_portal.ui.widgets.footer import PortalFooter
 
 REASON_COLUMNS = (Column("month", "Month"), Column("reason", "Reason"), Column("count", "Cancellations", "right"))
 COMMENT_COLUMNS = (
@@ -49,14 +46,14 @@ def ladder_title(ladder: tuple[RetentionOffer, ...]) -> str:
     return f"Retention offers ({', then '.join(rungs)})"
 
 
-class ChurnScreen(Screen[None]):
+class ChurnScreen(DeclaredActions, Screen[None]):
     """Read-only; every number is computed from the API when the screen opens (r reloads)."""
 
     CSS_PATH = stylesheet("staff.tcss")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", N_("Back")),
-        Binding("r", "reload", N_("Reload")),
-    ]
+    ACTIONS = ActionTable(
+        ScreenAction("back", N_("Back"), key="escape", palette=False),
+        ScreenAction("reload", N_("Reload"), key="r", palette=False),
+    )
 
     def __init__(self, connection: StaffConnection) -> None:
         super().__init__(id="staff-churn")
@@ -89,6 +86,9 @@ class ChurnScreen(Screen[None]):
         add_columns(self.query_one("#churn-retention", DataTable), RETENTION_COLUMNS)
         add_columns(self.query_one("#churn-saves", DataTable), SAVES_COLUMNS)
         self.load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
 
     def action_reload(self) -> None:
         self.load()

@@ -49,6 +49,7 @@ CANCELLATION_REASONS: tuple[CancellationReason, ...] = (
     "low_quality",
     "other",
 )
+MAX_PAUSE_MONTHS = 36  # Stripe's longest pause: three years
 BORDER_STYLES = (
     "ascii",
     "blank",
@@ -175,12 +176,22 @@ class SubscriptionUpdate(_Strict, frozen=True, kw_only=True):
         return self.enabled and update in self.default_allowed_updates
 
 
+class SubscriptionPause(_Strict, frozen=True, kw_only=True):
+    """Stripe's `features.subscription_pause` (off by default, as in Stripe). Only `enabled` is read:
+    Stripe's `duration` belongs to its redesigned portal's `status=paused`, a different mechanism; the
+    durations customers choose from are `[tui] pause_durations_months` (README "Pause and resume")."""
+
+    enabled: bool = False
+
+
 class Features(_Strict, frozen=True, kw_only=True):
     customer_update: CustomerUpdate = msgspec.field(default_factory=CustomerUpdate)
     invoice_history: InvoiceHistory = msgspec.field(default_factory=InvoiceHistory)
     payment_method_update: PaymentMethodUpdate = msgspec.field(default_factory=PaymentMethodUpdate)
     subscription_cancel: SubscriptionCancel = msgspec.field(default_factory=SubscriptionCancel)
     subscription_update: SubscriptionUpdate = msgspec.field(default_factory=SubscriptionUpdate)
+    # issue 13: pause and resume
+    subscription_pause: SubscriptionPause = msgspec.field(default_factory=SubscriptionPause)
 
 
 # --- [tui] ------------------------------------------------------------------------------------------
@@ -208,7 +219,6 @@ class Branding(_Strict, frozen=True, kw_only=True):
 
 RetentionOfferKind = Literal["pause", "price", "coupon"]
 RETENTION_OFFER_KINDS: tuple[RetentionOfferKind, ...] = ("pause", "price", "coupon")
-RETENTION_PAUSE_MONTHS = (1, 12)  # the shortest and longest pause a rung may offer
 _RETENTION_FIELD: dict[str, str] = {"pause": "months", "price": "price", "coupon": "coupon"}  # kind -> its field
 
 
@@ -233,9 +243,6 @@ class RetentionOffer(_Strict, frozen=True, kw_only=True):
                 raise ValueError(f"{name}: a '{self.type}' offer needs {name}")
             if name != needed and value is not None:
                 raise ValueError(f"{name}: only a '{kind}' offer takes {name}, this one is '{self.type}'")
-        low, high = RETENTION_PAUSE_MONTHS
-        if self.months is not None and not low <= self.months <= high:
-            raise ValueError(f"months: a pause offer lasts {low} to {high} months, got {self.months}")
 
 
 class TuiSettings(_Strict, frozen=True, kw_only=True):
@@ -251,7 +258,24 @@ class TuiSettings(_Strict, frozen=True, kw_only=True):
     theme: Literal["dark", "light"] = "dark"
     branding: Branding = msgspec.field(default_factory=Branding)
 
+    # --- issue 13: pause and resume (on with `features.subscription_pause.enabled`) ---
+    # The pause lengths a customer chooses from, in months counted from the end of the period already
+    # paid for (Stripe's limit: three years).
+    pause_durations_months: list[int] = msgspec.field(default_factory=lambda: [1, 2, 3])
+    # What happens to the invoices of renewals while paused (Stripe's `pause_collection[behavior]`):
+    # "void" (default: a clean break, nothing owed later), "mark_uncollectible" (kept as bad debt the
+    # customer may still pay), "keep_as_draft" (drafts the business may collect later).
+    pause_behavior: Literal["void", "mark_uncollectible", "keep_as_draft"] = "void"
+
     def __post_init__(self) -> None:
+        months = self.pause_durations_months
+        if not months:
+            raise ValueError("pause_durations_months: list at least one duration, e.g. [1, 2, 3]")
+        for value in months:
+            if not 1 <= value <= MAX_PAUSE_MONTHS:
+                raise ValueError(f"pause_durations_months: each duration is 1 to {MAX_PAUSE_MONTHS} months, got {value}")
+        if len(set(months)) != len(months):
+            raise ValueError("pause_durations_months: a duration is listed twice")
         if self.retention_offers and self.retention_coupon is not None:
             raise ValueError(
                 "retention_coupon: is the short form of a one-rung retention_offers; set one of them, not both "
@@ -262,6 +286,12 @@ class TuiSettings(_Strict, frozen=True, kw_only=True):
             if offer.type in seen:
                 raise ValueError(f"retention_offers: more than one '{offer.type}' offer (at most one of each kind)")
             seen.add(offer.type)
+            if offer.months is not None and offer.months not in months:
+                # The ladder's pause is one the customer could choose on the pause screen too.
+                raise ValueError(
+                    f"retention_offers: a pause offer of {offer.months} months must be one of pause_durations_months "
+                    f"({', '.join(str(value) for value in months)})"
+                )
 
     @property
     def retention_ladder(self) -> tuple[RetentionOffer, ...]:
@@ -445,6 +475,8 @@ def from_stripe(stripe_configuration: StripePortalConfiguration | dict[str, Any]
         conditions.append({"type": _as_dict(condition).get("type")})
     update["schedule_at_period_end"] = {"conditions": conditions}
 
+    pause = _only(_as_dict(features.get("subscription_pause")), ("enabled",))
+
     metadata = raw.get("metadata") or {}
     tui: dict[str, Any] = {}
     if metadata.get("tui_retention_coupon"):
@@ -467,6 +499,7 @@ def from_stripe(stripe_configuration: StripePortalConfiguration | dict[str, Any]
             "payment_method_update": payment_method_update,
             "subscription_cancel": cancel,
             "subscription_update": update,
+            "subscription_pause": pause,
         },
         "tui": tui,
     }

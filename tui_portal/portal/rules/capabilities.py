@@ -125,6 +125,8 @@ def changeable(subscription: Subscription) -> Capability:
                 "changed here. Please contact us to change it."
             ),
         )
+    if is_paused(subscription):  # issue 13: a change's invoice would be held by the pause too
+        return _refused(PlanChangeBlocked, N_("Payments for this subscription are paused. Resume them first to change the plan."))
     return ALLOWED
 
 
@@ -220,6 +222,78 @@ def renew(subscription: Subscription) -> Capability:
     return ALLOWED
 
 
+# --- pause and resume (issue 13) ----------------------------------------------------------------------
+# Stripe's `pause_collection`: the plan keeps running, renewals are invoiced but not charged (the
+# invoices are voided, marked uncollectible or kept as drafts, `[tui] pause_behavior`). Decisions,
+# written down in the README ("Pause and resume"):
+# * Only an `active` subscription may pause. Not `trialing` (nothing is charged yet), not `past_due` /
+#   `unpaid` / `incomplete` (Stripe keeps retrying invoices created before a pause, so a pause would
+#   not stop what the customer owes: they pay first), not one set to cancel (renew first).
+# * Not a metered plan (usage billed while paused would be given away), and only a plan billed
+#   monthly: a pause of N months skips exactly N monthly renewals (a yearly renewal falling in a
+#   one-month pause would give the year away; weekly plans are rare enough to leave to support).
+# * Resume is not gated by the configuration (as `renew`): switching pauses off must not trap a
+#   paused customer.
+
+
+def is_paused(subscription: Subscription) -> bool:
+    """Collection is paused (Stripe's `pause_collection` is set); the status stays as it was."""
+    return subscription.pause_collection is not None and not is_ended(subscription)
+
+
+def bills_monthly(subscription: Subscription) -> bool:
+    """Every item renews once a month: a pause of N months then skips exactly N renewals."""
+    for item in subscription.items.data:
+        recurring = item.price.recurring
+        if recurring is None or recurring.interval != "month" or (recurring.interval_count or 1) != 1:
+            return False
+    return bool(subscription.items.data)
+
+
+def pausing(configuration: PortalConfiguration) -> Capability:
+    if not configuration.features.subscription_pause.enabled:
+        return _refused(FeatureDisabled, N_("Pausing payments is not available in this portal."))
+    return ALLOWED
+
+
+def pause(configuration: PortalConfiguration, subscription: Subscription) -> Capability:
+    """Pause payments for this subscription for one of the configured durations."""
+    enabled = pausing(configuration)
+    if not enabled:
+        return enabled
+    if is_ended(subscription):
+        return _refused(ActionNotAllowed, N_("This subscription has already ended."))
+    if is_paused(subscription):
+        return _refused(ActionNotAllowed, N_("Payments for this subscription are already paused."))
+    if is_canceling(subscription):
+        return _refused(ActionNotAllowed, N_("This subscription is set to cancel. Renew it first to pause it."))
+    if subscription.status == "trialing":
+        return _refused(ActionNotAllowed, N_("Nothing is charged during the free trial, so there is nothing to pause yet."))
+    if subscription.status != "active":
+        return _refused(
+            ActionNotAllowed, N_("A payment for this subscription is overdue. Please pay it first; then you can pause.")
+        )
+    if is_metered(subscription):
+        return _refused(ActionNotAllowed, N_("Usage-based plans cannot be paused here. Please contact us."))
+    if not bills_monthly(subscription):
+        return _refused(ActionNotAllowed, N_("Only plans billed monthly can be paused here. Please contact us."))
+    if has_foreign_schedule(subscription):
+        return _refused(
+            PlanChangeBlocked,
+            N_("A change to this subscription has already been arranged with us. Please contact us to pause it."),
+        )
+    return ALLOWED
+
+
+def resume(subscription: Subscription) -> Capability:
+    """End a pause now: the next renewal is charged again."""
+    if is_ended(subscription):
+        return _refused(ActionNotAllowed, N_("This subscription has already ended."))
+    if not is_paused(subscription):
+        return _refused(ActionNotAllowed, N_("Payments for this subscription are not paused."))
+    return ALLOWED
+
+
 # --- the retention ladder (issue 13) ------------------------------------------------------------------
 
 
@@ -228,7 +302,7 @@ def retention_offer(configuration: PortalConfiguration, subscription: Subscripti
     and the subscription's own state tell.
 
     Each kind borrows the rule of what accepting it does: a price offer is a plan change (so only for
-    a subscription the portal may change: `changeable`), a pause offer is a pause (`_pause_offer`). A
+    a subscription the portal may change: `changeable`), a pause offer is a pause (`pause`). A
     coupon only needs a subscription that has not ended. Whether the coupon or the price itself can
     help (exists, valid, reduces an invoice, strictly cheaper) needs requests: the cancellation
     service decides that, after this.
@@ -243,13 +317,8 @@ def retention_offer(configuration: PortalConfiguration, subscription: Subscripti
     if kind == "price":
         return changeable(subscription)
     if kind == "pause":
-        return _pause_offer(configuration, subscription)
+        return pause(configuration, subscription)
     return ALLOWED
-
-
-def _pause_offer(configuration: PortalConfiguration, subscription: Subscription) -> Capability:
-    """Until the pause feature is merged, no pause can be offered (the rung is never shown)."""
-    return _refused(FeatureDisabled, N_("Pausing payments is not available in this portal."))
 
 
 # --- account areas ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from tui_portal.portal.service.cancellation import CancellationMixin
 from tui_portal.portal.service.details import CustomerDetailsMixin
 from tui_portal.portal.service.invoices import InvoicesMixin
 from tui_portal.portal.service.overview import OverviewMixin
+from tui_portal.portal.service.pause import PauseMixin
 from tui_portal.portal.service.payments import PaymentMethodsMixin
 from tui_portal.portal.service.plans import PlanChangesMixin
 from tui_portal.portal.service.preferences import PreferencesMixin
@@ -34,6 +35,7 @@ class PortalService(
     RetentionMixin,
     PlanChangesMixin,
     CancellationMixin,
+    PauseMixin,
     CustomerDetailsMixin,
     PaymentMethodsMixin,
     InvoicesMixin,
@@ -58,6 +60,8 @@ class PortalService(
       `record_retention_event`, `cancel`, `renew`
     - the retention ladder (`retention.py`): `cancel_options`, `retention_offers`,
       `preview_retention_price`, `accept_retention_price`, `accept_retention_pause`
+    - pause and resume (`pause.py`, when `features.subscription_pause.enabled`): `pause_options`,
+      `pause_preview`, `pause_subscription`, `resume_subscription`
     - customer details (`_details.py`): `customer_details`, `update_name`, `update_email`,
       `update_phone`, `update_address`, `update_shipping`, `tax_id_types`, `tax_ids`, `add_tax_id`,
       `remove_tax_id`

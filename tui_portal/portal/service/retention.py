@@ -17,13 +17,21 @@ from tui_portal.billing.models import Subscription
 from tui_portal.portal.errors import PortalError
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.cancellation import CancellationMixin
+from tui_portal.portal.service.pause import PauseMixin
 from tui_portal.portal.service.plans import PlanChangesMixin
-from tui_portal.portal.views import Action, CancelOptionsView, ChangePreview, ChangeResult, RetentionRungView
+from tui_portal.portal.views import (
+    Action,
+    CancelOptionsView,
+    ChangePreview,
+    ChangeResult,
+    RetentionRungView,
+    SubscriptionView,
+)
 
 log = logging.getLogger(__name__)
 
 
-class RetentionMixin(PlanChangesMixin, CancellationMixin):
+class RetentionMixin(PlanChangesMixin, CancellationMixin, PauseMixin):
     """The cancel flow's options and its ladder of offers."""
 
     async def cancel_options(self, subscription_id: str) -> CancelOptionsView:
@@ -103,9 +111,18 @@ class RetentionMixin(PlanChangesMixin, CancellationMixin):
             log.warning("could not record that the price offer was accepted", exc_info=True)
         return result
 
-    async def accept_retention_pause(self, subscription_id: str, action: Action | None = None) -> None:
-        """Not available until the pause feature is merged (`capabilities.retention_offer` refuses)."""
+    async def accept_retention_pause(self, subscription_id: str, action: Action | None = None) -> SubscriptionView:
+        """Pause payments for the ladder's months (`pause_subscription`, once: `action`), then note the
+        acceptance (a statistic: if that note fails the pause still stands)."""
         self._require_cancel()
+        rung = self.configuration.tui.retention_rung("pause")
+        self._require(rung is not None and rung.months is not None, self._("There is no offer available right now."))
+        assert rung is not None and rung.months is not None
         await self._customer()
-        subscription = await self._fresh_subscription(subscription_id)
-        self._enforce(capabilities.retention_offer(self.configuration, subscription, "pause"))
+        self._enforce(capabilities.retention_offer(self.configuration, await self._fresh_subscription(subscription_id), "pause"))
+        view = await self.pause_subscription(subscription_id, months=rung.months, action=action)
+        try:
+            await self.record_retention_event(subscription_id, "pause", "accepted")
+        except PortalError:
+            log.warning("could not record that the pause offer was accepted", exc_info=True)
+        return view

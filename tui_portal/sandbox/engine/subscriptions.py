@@ -148,7 +148,7 @@ def current_period(subscription: dict[str, Any]) -> tuple[int, int]:
 
 def next_due_at(ctx: Context, subscription: dict[str, Any]) -> int | None:
     """When the timeline must next look at this subscription (renewal, cancellation, phase end, a
-    scheduled payment retry of one of its open invoices)."""
+    scheduled payment retry of one of its open invoices, the end of a collection pause)."""
     status = subscription["status"]
     if status in ("canceled", "incomplete_expired"):
         return None
@@ -160,6 +160,9 @@ def next_due_at(ctx: Context, subscription: dict[str, Any]) -> int | None:
         candidates.append(notice_at)
     if subscription.get("cancel_at"):
         candidates.append(int(subscription["cancel_at"]))
+    resumes_at = paused_until(subscription)
+    if resumes_at is not None:
+        candidates.append(resumes_at)
     if subscription.get("schedule"):
         schedule = ctx.tx.get(subscription["schedule"], "subscription_schedule")
         if schedule and schedule.get("status") == "active" and schedule.get("current_phase"):
@@ -170,6 +173,14 @@ def next_due_at(ctx: Context, subscription: dict[str, Any]) -> int | None:
     if retry is not None:
         candidates.append(int(retry["next_payment_attempt"]))
     return min(candidates) if candidates else None
+
+
+def paused_until(subscription: dict[str, Any]) -> int | None:
+    """`pause_collection[resumes_at]`, when collection is paused until a set time (None: not paused,
+    or paused until the pause is unset)."""
+    pause = subscription.get("pause_collection") or {}
+    resumes_at = pause.get("resumes_at")
+    return int(resumes_at) if resumes_at is not None else None
 
 
 TRIAL_WILL_END = "customer.subscription.trial_will_end"

@@ -13,6 +13,7 @@ from ..rules.proration import ItemChange, ProrationDateError, UpdatePlan, cancel
 from ..rules.trials import TrialOutcome, check_future_trial_end
 from . import invoicing, payments
 from .billing_basis import credit_basis, note_change
+from .manual_invoices import hold_while_paused
 from .redemption import resolve_discount_sources
 from .subscriptions import (
     ITEM_OBJECT,
@@ -235,10 +236,14 @@ def bill_update(ctx: Context, subscription: dict[str, Any], customer: dict[str, 
     if not plan.invoice_now:
         return None
     full_periods = [line for line in plan.lines if not line.proration]
+    pause = subscription.get("pause_collection")
     invoice = invoicing.create_invoice(
         ctx, customer=customer, subscription=subscription, billing_reason="subscription_update",
         invoice_items=invoicing.pending_items(ctx, subscription["id"]), charges=full_periods, at=at,
-        period_start=at, period_end=at, proration_date=proration_date)
+        period_start=at, period_end=at, proration_date=proration_date,
+        auto_advance=not (pause and pause["behavior"] == "keep_as_draft"))
+    if pause:  # Stripe holds every invoice the subscription creates while paused, not only renewals
+        return hold_while_paused(ctx, invoice, pause["behavior"], at)
     invoicing.finalize_invoice(ctx, invoice, at)
     if payment_behavior != "default_incomplete":
         failure = payments.attempt_payment(ctx, invoice, at, automatic=True)
@@ -272,6 +277,7 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
 
     _apply_plain_fields(ctx, subscription, customer, params)
     _apply_cancellation_params(subscription, params, now)
+    _apply_pause_collection(subscription, params, now)
     if applies and prepared is not None:
         note_billing_basis(ctx, subscription, prepared)
         _apply_prepared(subscription, prepared)
@@ -356,6 +362,25 @@ def _apply_cancellation_params(subscription: dict[str, Any], params: dict[str, A
     apply_cancellation_details(subscription, params.get("cancellation_details"))
 
 
+def _apply_pause_collection(subscription: dict[str, Any], params: dict[str, Any], now: int) -> None:
+    """`pause_collection[...]` pauses payment collection (the status stays as it is: Stripe's
+    `status=paused` is only for trials that end without a payment method); `""` resumes it now.
+    A `resumes_at` in the past would resume at once, so it is refused, naming the param."""
+    if "pause_collection" not in params:
+        return
+    pause = params["pause_collection"]
+    if pause is None:
+        subscription["pause_collection"] = None
+        return
+    resumes_at = pause.get("resumes_at")
+    if resumes_at is not None and int(resumes_at) <= now:
+        raise errors.invalid("pause_collection[resumes_at]",
+                             f"pause_collection[resumes_at] must be in the future; got {resumes_at}, "
+                             f"and it is now {now}.")
+    subscription["pause_collection"] = {"behavior": pause["behavior"],
+                                        "resumes_at": int(resumes_at) if resumes_at is not None else None}
+
+
 def _apply_prepared(subscription: dict[str, Any], prepared: PreparedUpdate) -> None:
     """The new items, anchor and trial; a cancellation at period end follows a moved period end."""
     subscription["items"]["data"] = prepared.kept_and_new
@@ -372,7 +397,7 @@ def _record_latest_invoice(ctx: Context, subscription: dict[str, Any], invoice: 
     subscription = ctx.load(OBJECT, subscription["id"])
     before = ctx.snapshot(subscription)
     subscription["latest_invoice"] = invoice["id"]
-    if invoice["status"] != "paid" and subscription["status"] == "active":
+    if invoice["status"] != "paid" and subscription["status"] == "active" and not subscription.get("pause_collection"):
         subscription["status"] = "past_due"
     save_subscription(ctx, subscription)
     ctx.emit_updated("customer.subscription.updated", before, subscription)

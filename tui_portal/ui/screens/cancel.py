@@ -26,6 +26,7 @@ from tui_portal.portal.views import (
     CancellationReasonView,
     ChangePreview,
     ChangeResult,
+    PausePreviewView,
     RetentionRungView,
     SubscriptionView,
 )
@@ -336,20 +337,27 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         self._show_step("step-offer", "#offer-accept")
 
     async def _accept_pause(self, rung: RetentionRungView, action: Action) -> None:
+        """What the pause does (the renewals not charged, when payments resume), confirmed, then made."""
         subscription_id = self.subscription_id
-        assert subscription_id is not None
+        assert subscription_id is not None and rung.months is not None
+        months = rung.months
 
-        def paused(subscription: SubscriptionView | None) -> None:
+        def paused(subscription: SubscriptionView) -> None:
             self.outcome_message = self._("Your payments are paused. Your plan continues.")
-            if subscription is not None:
-                self._show_result(self.outcome_message, subscription)
+            self._show_result(self.outcome_message, subscription, subscription.renewal_label)
 
-        await changes.confirm_then_apply(
-            self,
-            ConfirmScreen(self._("Pause payments"), f"{rung.headline}\n\n{rung.detail}", self._("Pause payments")),
-            lambda: self.service.accept_retention_pause(subscription_id, action=action),
-            paused,
-            group="cancel-apply",
+        async def confirm(preview: PausePreviewView) -> None:
+            body = "\n\n".join((preview.effect_label, preview.resumes_label, preview.next_charge_label))
+            await changes.confirm_then_apply(
+                self,
+                ConfirmScreen(preview.headline, body, self._("Pause payments")),
+                lambda: self.service.accept_retention_pause(subscription_id, action=action),
+                paused,
+                group="cancel-apply",
+            )
+
+        await changes.apply_with_retry(
+            self, lambda: self.service.pause_preview(subscription_id, months), confirm, group="cancel-apply"
         )
 
     def _show_result(self, heading: str, subscription: SubscriptionView, detail: str | None = None) -> None:
