@@ -154,3 +154,85 @@ async def test_an_offer_shown_in_the_customers_own_session_counts_as_made(tmp_pa
         text = widget_text(app)
         assert "Offers made: 1   Offers accepted: 0" in text
         assert "staff sessions" not in text
+
+
+async def test_offers_by_kind_and_saves_by_reason(tmp_path: Path) -> None:
+    """Dana sees the price offer and the coupon, declines both and cancels (too expensive); Sam takes
+    the price offer. The report counts each kind made, accepted and declined, the reason the offers
+    did not answer, and Sam as saved (asked no reason)."""
+    import msgspec
+
+    from tui_portal.portal.config.resolve import resolve_configuration
+    from tui_portal.portal.config.schema import parse_configuration
+    from tui_portal.portal.service import PortalService
+
+    db_path = tmp_path / "sandbox.sqlite3"
+    app, _ = staff_console(db_path, tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, CustomerSearchScreen)
+        async with client_for_db(db_path) as client:
+            data = msgspec.to_builtins(await resolve_configuration(client))
+            data["tui"]["retention_coupon"] = None
+            data["tui"]["retention_offers"] = [{"type": "price", "price": "price_starter_monthly"},
+                                               {"type": "coupon", "coupon": "RETAIN25"}]
+            configuration = parse_configuration(data)
+
+            async def service_for(email: str) -> tuple[PortalService, str]:
+                customer = (await client.customers.list(email=email, limit=1)).data[0]
+                service = PortalService(customer.id, client, configuration, is_sandbox=True,
+                                        now=lambda: float(fixed_clock()))
+                return service, (await service.overview()).subscriptions[0].id
+
+            dana, dana_subscription = await service_for("demo@example.com")
+            for kind in ("price", "coupon"):
+                await dana.record_retention_event(dana_subscription, kind, "offered")
+                await dana.record_retention_event(dana_subscription, kind, "declined")
+            await dana.cancel(dana_subscription, reason="too_expensive")
+            sam, sam_subscription = await service_for("seats@example.com")
+            await sam.record_retention_event(sam_subscription, "price", "offered")
+            await sam.accept_retention_price(await sam.preview_retention_price(sam_subscription))
+            _, offers, _ = await expected_from_the_sandbox(client)
+        assert offers[(month(fixed_clock()), "price", "offered")] == 2
+
+        await click_and_wait(pilot, "#open-churn")
+        screen = await wait_for_screen(pilot, ChurnScreen)
+        await wait_until(pilot, lambda: screen.report is not None, "the churn report")
+        await wait_for_workers(pilot)
+        this_month = month(fixed_clock())
+        retention = {(row[0], row[1]): tuple(int(value) for value in row[2:]) for row in table_rows(screen, "#churn-retention")}
+        assert retention == {(this_month, "price"): (2, 1, 1), (this_month, "coupon"): (1, 0, 1)}
+        assert retention == {
+            (when, kind): (offers[(when, kind, "offered")], offers[(when, kind, "accepted")], offers[(when, kind, "declined")])
+            for when, kind, _ in offers
+        }
+        saves = {row[0]: (int(row[1]), int(row[2])) for row in table_rows(screen, "#churn-saves")}
+        assert saves["too_expensive"] == (1, 1)  # Dana declined both offers, then canceled
+        text = widget_text(app)
+        assert "Offers made: 3   Offers accepted: 1" in text
+        assert "price: 2 made, 1 accepted, 1 declined   coupon: 1 made, 0 accepted, 1 declined" in text
+        assert "no reason was asked): 1" in text
+
+
+def test_older_coupon_data_counts_as_the_coupon_kind() -> None:
+    """Before the ladder: `tui_retention_offer_made_at` when shown, the coupon as a discount when taken.
+    Newer keys win where both are present, so nothing counts twice."""
+    from tui_portal.access.staff.churn import build_report
+
+    march, april = 1_772_323_200, 1_776_211_200  # 2026-03-01, 2026-04-15 (UTC)
+    old = {"id": "sub_old", "customer": "cus_1", "status": "active", "metadata": {"tui_retention_offer_made_at": str(march)},
+           "discounts": [{"source": {"coupon": "RETAIN25"}, "start": april}]}
+    both = {"id": "sub_both", "customer": "cus_2", "status": "active",
+            "metadata": {"tui_retention_offer_made_at": str(march), "tui_retention_coupon_offered_at": str(april),
+                         "tui_retention_coupon_accepted_at": str(april)},
+            "discounts": [{"source": {"coupon": "RETAIN25"}, "start": march}]}
+    lost = {"id": "sub_lost", "customer": "cus_3", "status": "canceled", "canceled_at": april,
+            "cancellation_details": {"feedback": "unused"},
+            "metadata": {"tui_retention_pause_offered_at": str(april), "tui_retention_pause_declined_at": str(april)}}
+    report = build_report([old, both, lost], "RETAIN25")
+    assert report.offers == Counter({
+        (month(march), "coupon", "offered"): 1, (month(april), "coupon", "accepted"): 2,
+        (month(april), "coupon", "offered"): 1, (month(april), "pause", "offered"): 1,
+        (month(april), "pause", "declined"): 1,
+    })
+    assert report.saves == 2 and report.declined_then_canceled == Counter({"unused": 1})
+    assert build_report([old], None).total("accepted") == 0  # without the coupon's id, no discount counts
