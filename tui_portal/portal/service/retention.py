@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from tui_portal.billing.models import Subscription
+from tui_portal.logs import log_event
 from tui_portal.portal.errors import PortalError
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.cancellation import CancellationMixin
@@ -27,8 +28,6 @@ from tui_portal.portal.views import (
     RetentionRungView,
     SubscriptionView,
 )
-
-log = logging.getLogger(__name__)
 
 
 class RetentionMixin(PlanChangesMixin, CancellationMixin, PauseMixin):
@@ -107,8 +106,8 @@ class RetentionMixin(PlanChangesMixin, CancellationMixin, PauseMixin):
         result = await self.apply_change(preview)
         try:
             await self.record_retention_event(preview.subscription_id, "price", "accepted")
-        except PortalError:
-            log.warning("could not record that the price offer was accepted", exc_info=True)
+        except PortalError as error:
+            self._log_unrecorded("price", error)
         return result
 
     async def accept_retention_pause(self, subscription_id: str, action: Action | None = None) -> SubscriptionView:
@@ -123,6 +122,10 @@ class RetentionMixin(PlanChangesMixin, CancellationMixin, PauseMixin):
         view = await self.pause_subscription(subscription_id, months=rung.months, action=action)
         try:
             await self.record_retention_event(subscription_id, "pause", "accepted")
-        except PortalError:
-            log.warning("could not record that the pause offer was accepted", exc_info=True)
+        except PortalError as error:
+            self._log_unrecorded("pause", error)
         return view
+
+    def _log_unrecorded(self, kind: str, error: PortalError) -> None:
+        log_event("tui_portal.portal", "retention_acceptance_not_recorded", level=logging.WARNING,
+                  customer=self.customer_id, kind=kind, error=type(error).__name__)

@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, ContentSwitcher, Input, LoadingIndicator, RadioButton, RadioSet, Static
 
+from tui_portal.logs import log_event
 from tui_portal.portal.errors import PortalError
 from tui_portal.portal.config.schema import CANCELLATION_REASONS
 from tui_portal.portal.views import (
@@ -41,7 +42,6 @@ from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.field_message import FieldMessage
 from tui_portal.ui.widgets.preview_panel import PreviewPanel
 
-log = logging.getLogger(__name__)
 
 COMMENT_LIMIT = 500
 
@@ -198,8 +198,9 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
         assert subscription_id is not None  # set when the options were loaded, before an offer is shown
         try:
             await self.service.record_retention_event(subscription_id, kind, event)
-        except PortalError:
-            log.warning("could not record that the %s offer was %s", kind, event, exc_info=True)
+        except PortalError as error:
+            log_event("tui_portal.ui", "retention_offer_not_recorded", level=logging.WARNING,
+                      kind=kind, outcome=event, error=type(error).__name__)
 
     @on(Button.Pressed, "#offer-next")
     def _next_offer(self) -> None:
