@@ -185,7 +185,9 @@ class CancelScreen(SubscriptionFlowMixin, PortalScreen[None]):
             return
         self.query_one("#offer-headline", Static).update(literal(rung.headline))
         self.query_one("#offer-description", Static).update(literal(rung.detail))
-        self.query_one("#offer-accept", Button).label = literal(rung.accept_label)
+        accept = self.query_one("#offer-accept", Button)
+        accept.label = literal(rung.accept_label)
+        accept.refresh(layout=True)  # each offer's label has its own width
         offers = self.options.retention_offers if self.options is not None else ()
         self.query_one("#offer-next").display = index + 1 < len(offers)
         self._show_step("step-offer", "#offer-accept")
