@@ -59,8 +59,11 @@ async def test_the_example_configuration_works_on_the_sandbox_as_shipped(tmp_pat
     async with open_portal(settings) as service:
         subscription = (await service.overview()).subscriptions[0]
         choices = await service.plan_choices(subscription.id)
+        offers = await service.retention_offers(subscription.id)
     assert {option.price_id for option in choices.options} == expected_prices
-    assert service.configuration.tui.retention_coupon == "RETAIN25"
+    # The file's ladder on the sandbox: pausing is off there, so the price and the coupon offers help Team.
+    assert [(offer.kind, offer.price_id or (offer.coupon.coupon_id if offer.coupon else None)) for offer in offers] == [
+        ("price", "price_starter_monthly"), ("coupon", "RETAIN25")]
 
 
 class _Recording:

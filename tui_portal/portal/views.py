@@ -406,6 +406,8 @@ class ChangePreview(msgspec.Struct, frozen=True):
     ends_trial: bool = False
     # The subscription's state the preview was computed on: apply_change refuses when it moved since.
     basis: str = ""
+    # Made for the retention ladder's price offer: applying it checks that offer, not the plan settings.
+    retention: bool = False
 
 
 class ChangeResult(msgspec.Struct, frozen=True):
@@ -443,13 +445,27 @@ class RetentionOfferView(msgspec.Struct, frozen=True):
     detail: str = ""  # what taking it means, without restating the discount
 
 
+class RetentionRungView(msgspec.Struct, frozen=True):
+    """One offer of the retention ladder that can help this subscription (issue 13)."""
+
+    kind: str  # pause | price | coupon
+    subscription_id: str
+    headline: str  # "Stay with us and get 25% off for 3 months."
+    detail: str  # what taking it means
+    accept_label: str  # the button that takes it
+    coupon: RetentionOfferView | None = None  # coupon: its terms
+    price_id: str | None = None  # price: the price switched to (through a preview and a confirmation)
+    months: int | None = None  # pause: how long
+
+
 class CancelOptionsView(msgspec.Struct, frozen=True):
     subscription_id: str
     mode: str  # at_period_end | immediately
     effective_label: str  # "Your plan stays active until 1 Dec 2026." / "Your plan ends now."
     reasons_enabled: bool
     reasons: tuple[CancellationReasonView, ...]
-    retention_offer: RetentionOfferView | None
+    retention_offer: RetentionOfferView | None  # the coupon rung's terms, when the ladder shows one
+    retention_offers: tuple[RetentionRungView, ...] = ()  # the ladder, in the order shown
 
 
 # --------------------------------------------------------------------------------------------------

@@ -215,8 +215,44 @@ class Branding(_Strict, frozen=True, kw_only=True):
                 raise ValueError(f"{name}: colors are written like '#2F6FEB', got {value!r}")
 
 
+# --- issue 13: the retention ladder ----------------------------------------------------------------
+
+RetentionOfferKind = Literal["pause", "price", "coupon"]
+RETENTION_OFFER_KINDS: tuple[RetentionOfferKind, ...] = ("pause", "price", "coupon")
+_RETENTION_FIELD: dict[str, str] = {"pause": "months", "price": "price", "coupon": "coupon"}  # kind -> its field
+
+
+class RetentionOffer(_Strict, frozen=True, kw_only=True):
+    """One rung of the retention ladder: `type` and the one field that kind needs.
+
+    `pause` pauses collection for `months`; `price` switches to the cheaper price `price`; `coupon`
+    applies the coupon `coupon`. A field that belongs to another kind is an error, so a rung never
+    carries a value that silently does nothing.
+    """
+
+    type: RetentionOfferKind
+    months: int | None = None  # pause
+    price: str | None = None  # price
+    coupon: str | None = None  # coupon
+
+    def __post_init__(self) -> None:
+        needed = _RETENTION_FIELD[self.type]
+        for kind, name in _RETENTION_FIELD.items():
+            value = getattr(self, name)
+            if name == needed and value in (None, ""):
+                raise ValueError(f"{name}: a '{self.type}' offer needs {name}")
+            if name != needed and value is not None:
+                raise ValueError(f"{name}: only a '{kind}' offer takes {name}, this one is '{self.type}'")
+
+
 class TuiSettings(_Strict, frozen=True, kw_only=True):
-    retention_coupon: str | None = None  # coupon id offered before a cancel completes; None: no offer
+    # --- issue 13: the retention ladder (see `retention_ladder`) ---
+    # The offers shown, in order, before a cancel completes. Each one only where it can help.
+    retention_offers: list[RetentionOffer] = msgspec.field(default_factory=list)
+    # Short form of a one-rung ladder, `retention_offers = [{type = "coupon", coupon = ...}]`; None: no
+    # offer. Setting both is an error (which one wins would be a guess).
+    retention_coupon: str | None = None
+    # --- end of the retention ladder ---
     ssh_keys: bool = True  # customers manage the SSH keys they log in with; off where nobody uses `ssh`
     locale: str = "en"  # used when the customer has no preferred_locales
     theme: Literal["dark", "light"] = "dark"
@@ -244,6 +280,39 @@ class TuiSettings(_Strict, frozen=True, kw_only=True):
                 raise ValueError(f"pause_durations_months: each duration is 1 to {MAX_PAUSE_MONTHS} months, got {value}")
         if len(set(months)) != len(months):
             raise ValueError("pause_durations_months: a duration is listed twice")
+        if self.retention_offers and self.retention_coupon is not None:
+            raise ValueError(
+                "retention_coupon: is the short form of a one-rung retention_offers; set one of them, not both "
+                "(add the coupon to retention_offers as {type = \"coupon\", coupon = \"...\"})"
+            )
+        seen: set[str] = set()
+        for offer in self.retention_offers:
+            if offer.type in seen:
+                raise ValueError(f"retention_offers: more than one '{offer.type}' offer (at most one of each kind)")
+            seen.add(offer.type)
+            if offer.months is not None and offer.months not in months:
+                # The ladder's pause is one the customer could choose on the pause screen too.
+                raise ValueError(
+                    f"retention_offers: a pause offer of {offer.months} months must be one of pause_durations_months "
+                    f"({', '.join(str(value) for value in months)})"
+                )
+
+    @property
+    def retention_ladder(self) -> tuple[RetentionOffer, ...]:
+        """The offers in the order the cancel flow shows them: `retention_offers`, or the short form
+        `retention_coupon` as a one-rung ladder. The one place the two spellings meet."""
+        if self.retention_offers:
+            return tuple(self.retention_offers)
+        if self.retention_coupon:
+            return (RetentionOffer(type="coupon", coupon=self.retention_coupon),)
+        return ()
+
+    def retention_rung(self, kind: str) -> RetentionOffer | None:
+        """The ladder's offer of this kind, if it has one."""
+        for offer in self.retention_ladder:
+            if offer.type == kind:
+                return offer
+        return None
 
 
 # --- the whole configuration ------------------------------------------------------------------------

@@ -93,7 +93,7 @@ class Presenter:
             cancel=can_cancel,
             cancel_mode=cancel.mode,
             cancellation_reasons=can_cancel and cancel.cancellation_reason.enabled,
-            retention_offer=can_cancel and configuration.tui.retention_coupon is not None,
+            retention_offer=can_cancel and bool(configuration.tui.retention_ladder),
             invoice_history=capabilities.invoice_history(configuration).allowed,
             payment_methods=capabilities.payment_methods(configuration).allowed,
             customer_update=capabilities.billing_details(configuration).allowed,

@@ -302,6 +302,33 @@ def resume(subscription: Subscription) -> Capability:
     return ALLOWED
 
 
+# --- the retention ladder (issue 13) ------------------------------------------------------------------
+
+
+def retention_offer(configuration: PortalConfiguration, subscription: Subscription, kind: str) -> Capability:
+    """The ladder's offer of this kind may be made to this subscription, as far as the configuration
+    and the subscription's own state tell.
+
+    Each kind borrows the rule of what accepting it does: a price offer is a plan change (so only for
+    a subscription the portal may change: `changeable`), a pause offer is a pause (`pause`). A
+    coupon only needs a subscription that has not ended. Whether the coupon or the price itself can
+    help (exists, valid, reduces an invoice, strictly cheaper) needs requests: the cancellation
+    service decides that, after this.
+    """
+    if configuration.tui.retention_rung(kind) is None:
+        return _refused(FeatureDisabled, N_("There is no offer available right now."))
+    enabled = cancellation(configuration)
+    if not enabled:
+        return enabled
+    if is_ended(subscription):
+        return _refused(ActionNotAllowed, N_("This subscription has already ended."))
+    if kind == "price":
+        return changeable(subscription)
+    if kind == "pause":
+        return pause(configuration, subscription)
+    return ALLOWED
+
+
 # --- account areas ---------------------------------------------------------------------------------
 
 

@@ -74,6 +74,12 @@ def is_decreasing_amount(old_price: Price, old_quantity: int, new_price: Price, 
     return new_amount < old_amount
 
 
+def is_cheaper_same_interval(old_price: Price, new_price: Price, quantity: int) -> bool:
+    """A retention price offer's test: the same interval and count (so the comparison is per the same
+    period, and the switch starts no new billing period) and strictly less for this quantity."""
+    return same_interval(old_price, new_price) and is_decreasing_amount(old_price, quantity, new_price, quantity)
+
+
 def is_shortening_interval(old_price: Price, new_price: Price) -> bool:
     old_days = interval_days(old_price)
     new_days = interval_days(new_price)

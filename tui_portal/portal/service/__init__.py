@@ -26,12 +26,14 @@ from tui_portal.portal.service.pause import PauseMixin
 from tui_portal.portal.service.payments import PaymentMethodsMixin
 from tui_portal.portal.service.plans import PlanChangesMixin
 from tui_portal.portal.service.preferences import PreferencesMixin
+from tui_portal.portal.service.retention import RetentionMixin
 from tui_portal.portal.service.ssh_keys import SshKeysMixin
 from tui_portal.portal.service.usage import UsageMixin
 
 
 class PortalService(
     OverviewMixin,
+    RetentionMixin,
     PlanChangesMixin,
     CancellationMixin,
     PauseMixin,
@@ -56,8 +58,10 @@ class PortalService(
     - overview (`_overview.py`): `features`, `overview(refresh=False)`, `subscription(id)`
     - plan changes (`_plans.py`, `_promotions.py`): `plan_choices`, `check_promotion_code`,
       `preview_change`, `apply_change`
-    - cancellation (`_cancellation.py`): `cancel_options`, `retention_offer`, `accept_retention_offer`,
-      `cancel`, `renew`
+    - cancellation (`_cancellation.py`): `retention_offer`, `accept_retention_offer`,
+      `record_retention_event`, `cancel`, `renew`
+    - the retention ladder (`retention.py`): `cancel_options`, `retention_offers`,
+      `preview_retention_price`, `accept_retention_price`, `accept_retention_pause`
     - pause and resume (`pause.py`, when `features.subscription_pause.enabled`): `pause_options`,
       `pause_preview`, `pause_subscription`, `resume_subscription`
     - customer details (`_details.py`): `customer_details`, `update_name`, `update_email`,

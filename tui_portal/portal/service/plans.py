@@ -32,6 +32,7 @@ from tui_portal.portal.errors import (
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.rules.plans import (
     QuantityRule,
+    is_cheaper_same_interval,
     offered_price_ids,
     price_product_id,
     quantity_rule,
@@ -155,15 +156,22 @@ class PlanChangesMixin(PromotionCodesMixin):
         price_id: str | None = None,
         quantity: int | None = None,
         promotion_code: str | None = None,
+        *,
+        retention: bool = False,
     ) -> ChangePreview:
         """What switching to `price_id` / `quantity` / applying `promotion_code` costs.
 
         Fixes the proration date inside the returned preview; tells whether the change will be
         scheduled at period end (configured conditions). Validates the price against the
         configuration and the quantity against the product's bounds (QuantityOutOfRange names them).
+
+        `retention`: the retention ladder's price offer instead (`price_id` and `quantity` unused):
+        its price at the current quantity, allowed by that offer's rule (`_retention_price`) rather
+        than by the plan-change settings, which may well keep customers from switching on their own.
         """
         _ = self._
-        self._require_updates()
+        if not retention:
+            self._require_updates()
         update = self.configuration.features.subscription_update
         await self._customer()
         # Read fresh, not from the overview's cache: the preview restates the subscription's discounts
@@ -175,8 +183,14 @@ class PlanChangesMixin(PromotionCodesMixin):
         current_price = item.price
         current_quantity = 1 if item.quantity is None else item.quantity
         catalog = await self._catalog()
-        new_price = self._target_price(price_id, current_price, catalog)
-        new_quantity = self._target_quantity(quantity, current_price, current_quantity, new_price)
+        if retention:
+            retention_price = self._retention_price(subscription, catalog)
+            if retention_price is None:
+                raise ActionNotAllowed(_("This offer is not available for this subscription."))
+            new_price, new_quantity = retention_price, current_quantity
+        else:
+            new_price = self._target_price(price_id, current_price, catalog)
+            new_quantity = self._target_quantity(quantity, current_price, current_quantity, new_price)
 
         promo = None
         if promotion_code:
@@ -236,7 +250,28 @@ class PlanChangesMixin(PromotionCodesMixin):
             kept_discount_ids=tuple(entry["discount"] for entry in self._kept_discounts(subscription)),
             ends_trial=ends_trial and not scheduled,
             basis=self._basis(subscription),
+            retention=retention,
         )
+
+    def _retention_price(self, subscription: Subscription, catalog: dict[str, Price]) -> Price | None:
+        """The retention ladder's price, when switching to it can really help this subscription.
+
+        A subscription the portal may change (`capabilities.retention_offer`: one licensed item, not
+        canceling, no foreign schedule); a price that exists and is active (the catalog holds active
+        prices only), recurring, licensed, in the subscription's currency (`_price_offerable`); with
+        the same interval, and strictly cheaper at the subscription's quantity. It need not be listed
+        in `features.subscription_update.products`: a merchant may keep a retention-only price out
+        of the plan picker.
+        """
+        rung = self.configuration.tui.retention_rung("price")
+        if rung is None or not capabilities.retention_offer(self.configuration, subscription, "price"):
+            return None
+        item = subscription.items.data[0]
+        price = catalog.get(rung.price or "")
+        if price is None or price.id == item.price.id or not self._price_offerable(price, item.price):
+            return None
+        quantity = 1 if item.quantity is None else item.quantity
+        return price if is_cheaper_same_interval(item.price, price, quantity) else None
 
     def _target_price(self, price_id: str | None, current_price: Price, catalog: dict[str, Price]) -> Price:
         """The price to switch to: one the configuration offers, active, in the same currency."""
@@ -590,8 +625,16 @@ class PlanChangesMixin(PromotionCodesMixin):
         another host in between), the result says so with both amounts.
         """
         _ = self._
-        self._require_updates()
-        if preview.new_price_id != preview.current_price_id:
+        if preview.retention:  # the ladder's offer: its own rule, checked again on the fresh subscription
+            rung = self.configuration.tui.retention_rung("price")
+            self._require(
+                rung is not None and rung.price == preview.new_price_id and preview.promotion_code is None
+                and preview.new_quantity == preview.current_quantity,
+                _("This offer is not available for this subscription."),
+            )
+        else:
+            self._require_updates()
+        if preview.new_price_id != preview.current_price_id and not preview.retention:
             self._enforce(capabilities.switch_price(self.configuration))
         if preview.new_quantity != preview.current_quantity:
             self._enforce(capabilities.quantity_updates(self.configuration))
@@ -616,6 +659,8 @@ class PlanChangesMixin(PromotionCodesMixin):
         await self._customer()
         subscription = await self._fresh_subscription(preview.subscription_id)
         self._check_changeable(subscription)
+        if preview.retention and self._retention_price(subscription, await self._catalog()) is None:
+            raise ActionNotAllowed(_("This offer is not available for this subscription."))
         item = subscription.items.data[0]
         quantity = 1 if item.quantity is None else item.quantity
         unchanged = item.price.id == preview.current_price_id and quantity == preview.current_quantity
