@@ -423,6 +423,7 @@ class Presenter:
         promotion_code = capabilities.apply_promotion_code(configuration, subscription)
         cancel = capabilities.cancel(configuration, subscription)
         renew = capabilities.renew(subscription)
+        change_items = capabilities.change_items(configuration, subscription)
         details = subscription.cancellation_details
         return SubscriptionView(
             id=subscription.id,
@@ -456,6 +457,8 @@ class Presenter:
             promotion_code_reason=promotion_code.text(self.translator),
             cancel_reason=cancel.text(self.translator),
             renew_reason=renew.text(self.translator),
+            can_change_items=change_items.allowed,
+            change_items_reason=change_items.text(self.translator),
         )
 
     # --- invoices ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 from tui_portal.portal.service.cancellation import CancellationMixin
 from tui_portal.portal.service.details import CustomerDetailsMixin
 from tui_portal.portal.service.invoices import InvoicesMixin
+from tui_portal.portal.service.items import ItemsMixin
 from tui_portal.portal.service.overview import OverviewMixin
 from tui_portal.portal.service.payments import PaymentMethodsMixin
 from tui_portal.portal.service.plans import PlanChangesMixin
@@ -30,6 +31,7 @@ from tui_portal.portal.service.ssh_keys import SshKeysMixin
 
 class PortalService(
     OverviewMixin,
+    ItemsMixin,
     PlanChangesMixin,
     CancellationMixin,
     CustomerDetailsMixin,
@@ -52,6 +54,7 @@ class PortalService(
     - overview (`_overview.py`): `features`, `overview(refresh=False)`, `subscription(id)`
     - plan changes (`_plans.py`, `_promotions.py`): `plan_choices`, `check_promotion_code`,
       `preview_change`, `apply_change`
+    - items and add-ons (`items.py`, issue 13): `item_choices`, `preview_items_change`, `apply_items_change`
     - cancellation (`_cancellation.py`): `cancel_options`, `retention_offer`, `accept_retention_offer`,
       `cancel`, `renew`
     - customer details (`_details.py`): `customer_details`, `update_name`, `update_email`,
