@@ -440,11 +440,12 @@ class ItemChoicesView(msgspec.Struct, frozen=True):
 
 class ItemEdit(msgspec.Struct, frozen=True):
     """What the customer wants one item to be: an existing item (`item_id`) with a price and
-    quantity, or removed (`deleted`); a new add-on has no `item_id`."""
+    quantity, or removed (`deleted`); a new add-on has no `item_id`. `quantity=None`: the item keeps
+    its quantity on the same product, else starts at what the new product allows (as Change plan)."""
 
     item_id: str | None
     price_id: str
-    quantity: int
+    quantity: int | None = None
     deleted: bool = False
 
 

@@ -258,7 +258,7 @@ class ItemsMixin(PlanChangesMixin):
                     raise FieldError("price", _("%(product)s: this price is not available for this item.")
                                      % {"product": name})
                 price = candidate
-            quantity = _quantity(item) if edit is None else edit.quantity
+            quantity = self._default_quantity(item, price) if edit is None or edit.quantity is None else edit.quantity
             if quantity != _quantity(item) or price.id != item.price.id:
                 self._check_quantity(price, quantity, _quantity(item) if price.id == item.price.id else None, names)
             full.append(ItemEdit(item.id, price.id, quantity))
@@ -277,18 +277,27 @@ class ItemsMixin(PlanChangesMixin):
             if (price is None or edit.price_id not in self.configuration.tui.add_on_prices
                     or price_product_id(price) in products or not self._fits(subscription, price)):
                 raise FieldError("price", _("This add-on is not available for this subscription."))
-            self._check_quantity(price, edit.quantity, None, names)
+            quantity = edit.quantity if edit.quantity is not None else self._add_on_rule(price).minimum
+            self._check_quantity(price, quantity, None, names)
             products.add(price_product_id(price))
-            full.append(ItemEdit(None, price.id, edit.quantity))
+            full.append(ItemEdit(None, price.id, quantity))
             label = self._presenter.plan_option(price, names, None).label
-            if edit.quantity != 1:
-                label = f"{edit.quantity} \u00d7 {label}"
+            if quantity != 1:
+                label = f"{quantity} \u00d7 {label}"
             changes.append(_("Add %(add_on)s") % {"add_on": label})
         if all(edit.deleted for edit in full):
             raise ActionNotAllowed(_("A subscription keeps at least one item. To end it, cancel the plan."))
         if not changes:
             raise ActionNotAllowed(_("Nothing would change. Change a price or a quantity, or add or remove an add-on."))
         return full, changes
+
+    def _default_quantity(self, item: SubscriptionItem, price: Price) -> int:
+        """The quantity an item has after a price change that names none: kept on the same product,
+        else clamped into the new product's bounds (1 when fixed), as Change plan does."""
+        if price_product_id(price) == price_product_id(item.price):
+            return _quantity(item)
+        rule = quantity_rule(self.configuration.features.subscription_update, price_product_id(price))
+        return rule.clamp(_quantity(item)) if rule.adjustable else 1
 
     def _check_quantity(self, price: Price, quantity: int, current: int | None, names: dict[str, str]) -> None:
         """`quantity` within the bounds of `price`'s product; `current`: the item's quantity while it
