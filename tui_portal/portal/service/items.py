@@ -269,8 +269,10 @@ class ItemsMixin(PlanChangesMixin):
                     "new": self._presenter.plan_option(price, names, None).label,
                 })
             if quantity != _quantity(item):
+                # Named by the product it is now (a switch to a per-seat plan says that plan's seats).
                 changes.append(_("%(product)s: quantity %(old)d \u2192 %(new)d")
-                               % {"product": name, "old": _quantity(item), "new": quantity})
+                               % {"product": self._presenter.product_name(price, names), "old": _quantity(item),
+                                  "new": quantity})
         products = {price_product_id(item.price) for item in subscription.items.data}
         for edit in added:
             price = catalog.get(edit.price_id)
