@@ -56,6 +56,7 @@ def test_example_file_loads_and_documents_every_option() -> None:
         "billing_cycle_anchor",
         "trial_update_behavior",
         "retention_coupon",
+        "add_on_prices",
         "locale",
         "theme",
         "primary_color",

@@ -78,6 +78,8 @@ async def check_configuration(client: StripeClient, configuration: PortalConfigu
     update = configuration.features.subscription_update
     product_ids = [entry.product for entry in update.products]
     price_ids = [price_id for entry in update.products for price_id in entry.prices]
+    # issue 13: the add-on prices, each looked up once even when its product is listed too
+    price_ids += [price_id for price_id in dict.fromkeys(configuration.tui.add_on_prices) if price_id not in price_ids]
     coupon_id = configuration.tui.retention_coupon
 
     product_lookups = [look_up(partial(client.products.retrieve, product_id)) for product_id in product_ids]
@@ -93,6 +95,7 @@ async def check_configuration(client: StripeClient, configuration: PortalConfigu
 
     problems: list[ConfigurationProblem] = []
     problems += _subscription_update_problems(configuration, products, prices)
+    problems += _add_on_problems(configuration, prices)
     if coupon_id:
         problems += _coupon_problems(coupon_id, coupon)
     return ConfigurationCheck(tuple(problems), len(set(product_ids)), len(set(price_ids)), coupon_id)
@@ -144,6 +147,17 @@ def _price_problem(price_id: str, price: Price | None, listed_product: str) -> s
     if recurring.usage_type not in (None, "licensed"):
         return f"{price_id} is metered; the portal offers only licensed (per-unit) prices"
     return None
+
+
+def _add_on_problems(configuration: PortalConfiguration, prices: dict[str, Price | None]) -> list[ConfigurationProblem]:
+    """Add-on prices a customer could never add (issue 13: `[tui] add_on_prices`)."""
+    problems = []
+    for index, price_id in enumerate(configuration.tui.add_on_prices):
+        price = prices.get(price_id)
+        message = _price_problem(price_id, price, expandable_id(price.product) or "" if price is not None else "")
+        if message:
+            problems.append(ConfigurationProblem(f"tui.add_on_prices[{index}]", message))
+    return problems
 
 
 def _coupon_problems(coupon_id: str, coupon: Coupon | None) -> list[ConfigurationProblem]:
