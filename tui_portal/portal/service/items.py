@@ -230,13 +230,13 @@ class ItemsMixin(PlanChangesMixin):
         current = {item.id: item for item in subscription.items.data}
         wanted: dict[str, ItemEdit] = {}
         added: list[ItemEdit] = []
-        for edit in edits:
-            if edit.item_id is None:
-                added.append(edit)
-            elif edit.item_id not in current:
+        for given in edits:
+            if given.item_id is None:
+                added.append(given)
+            elif given.item_id not in current:
                 raise ActionNotAllowed(_("This item is not part of the subscription."))
             else:
-                wanted[edit.item_id] = edit
+                wanted[given.item_id] = given
         taken = {item.price.id for item in subscription.items.data}
         full: list[ItemEdit] = []
         changes: list[str] = []
@@ -274,16 +274,16 @@ class ItemsMixin(PlanChangesMixin):
                                % {"product": self._presenter.product_name(price, names), "old": _quantity(item),
                                   "new": quantity})
         products = {price_product_id(item.price) for item in subscription.items.data}
-        for edit in added:
-            price = catalog.get(edit.price_id)
-            if (price is None or edit.price_id not in self.configuration.tui.add_on_prices
-                    or price_product_id(price) in products or not self._fits(subscription, price)):
+        for new_item in added:
+            add_on = catalog.get(new_item.price_id)
+            if (add_on is None or new_item.price_id not in self.configuration.tui.add_on_prices
+                    or price_product_id(add_on) in products or not self._fits(subscription, add_on)):
                 raise FieldError("price", _("This add-on is not available for this subscription."))
-            quantity = edit.quantity if edit.quantity is not None else self._add_on_rule(price).minimum
-            self._check_quantity(price, quantity, None, names)
-            products.add(price_product_id(price))
-            full.append(ItemEdit(None, price.id, quantity))
-            label = self._presenter.plan_option(price, names, None).label
+            quantity = new_item.quantity if new_item.quantity is not None else self._add_on_rule(add_on).minimum
+            self._check_quantity(add_on, quantity, None, names)
+            products.add(price_product_id(add_on))
+            full.append(ItemEdit(None, add_on.id, quantity))
+            label = self._presenter.plan_option(add_on, names, None).label
             if quantity != 1:
                 label = f"{quantity} \u00d7 {label}"
             changes.append(_("Add %(add_on)s") % {"add_on": label})

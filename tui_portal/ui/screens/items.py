@@ -50,7 +50,7 @@ class ItemsScreen(ChangeFlowMixin, PortalScreen[None]):
         self.subscription_id = subscription_id
         self.flow = flow
         self.choices: ItemChoicesView | None = None
-        self.preview: ItemsChangePreview | None = None  # type: ignore[assignment]
+        self.preview: ItemsChangePreview | None = None
         self.result: ChangeResult | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -168,7 +168,8 @@ class ItemsScreen(ChangeFlowMixin, PortalScreen[None]):
             if choice.quantity.adjustable:
                 quantity = self._typed_quantity(f"#item-{index}-quantity")
                 if quantity is None:
-                    return self._not_a_number(item.product_name)
+                    self._not_a_number(item.product_name)
+                    return None
             if price_id != item.price_id or (quantity is not None and quantity != item.quantity):
                 edits.append(ItemEdit(item.id, price_id, quantity))
         for index, option in enumerate(self.choices.add_ons):
@@ -178,14 +179,14 @@ class ItemsScreen(ChangeFlowMixin, PortalScreen[None]):
             if self.choices.add_on_rules[option.price_id].adjustable:
                 quantity = self._typed_quantity(f"#add-on-{index}-quantity")
                 if quantity is None:
-                    return self._not_a_number(option.product_name)
+                    self._not_a_number(option.product_name)
+                    return None
             edits.append(ItemEdit(None, option.price_id, quantity))
         return edits
 
     def _not_a_number(self, product: str) -> None:
         self.query_one("#items-field-error", FieldMessage).show(
             self._("{product}: enter the quantity as a whole number.", product=product))
-        return None
 
     def action_preview(self) -> None:
         if self.choices is None or not self.step_is("step-choose"):
