@@ -199,3 +199,75 @@ async def test_subscriptions_the_portal_keeps_out_of(sandbox: Sandbox) -> None:
 def test_add_on_prices_come_from_a_stripe_configurations_metadata() -> None:
     raw = {"id": "bpc_1", "features": {}, "metadata": {"tui_add_on_prices": "price_a, price_b,,"}}
     assert from_stripe(raw).tui.add_on_prices == ["price_a", "price_b"]
+
+
+# -- the rules on their own (no HTTP): capabilities and rules/plans --------------------------------------
+
+
+def _two_items(usage_type: str = "licensed", **fields):  # type: ignore[no-untyped-def]
+    from tui_portal.billing.models import Subscription, parse
+
+    def item(item_id: str, price_id: str, product: str, usage: str = "licensed") -> dict:
+        return {"id": item_id, "object": "subscription_item", "quantity": 1,
+                "price": {"id": price_id, "object": "price", "currency": "usd", "product": product,
+                          "unit_amount": 500, "recurring": {"interval": "month", "usage_type": usage}}}
+
+    data = {"id": "sub_1", "object": "subscription", "customer": "cus_1", "status": "active",
+            "items": {"object": "list", "has_more": False, "url": "/v1/subscription_items", "data": [
+                item("si_base", "price_team", "prod_team"),
+                item("si_addon", "price_storage", "prod_storage", usage_type)]}, **fields}
+    return parse(Subscription, data)
+
+
+def _updates(**tui):  # type: ignore[no-untyped-def]
+    from tui_portal.portal.config.schema import PortalConfiguration
+
+    return configure(PortalConfiguration(), {
+        "features.subscription_update.enabled": True,
+        "features.subscription_update.default_allowed_updates": ["price", "quantity"],
+        "features.subscription_update.products": [{"product": "prod_team", "prices": ["price_team"]}],
+        **{f"tui.{name}": value for name, value in tui.items()}})
+
+
+def test_item_rules_without_http() -> None:
+    from tui_portal.portal.i18n import Translator
+    from tui_portal.portal.rules import capabilities
+
+    english, german = Translator("en"), Translator("de")
+    subscription = _two_items()
+    assert capabilities.change_items(_updates(), subscription)
+    assert capabilities.remove_item(subscription, "si_addon", {"prod_storage"})
+    base = capabilities.remove_item(subscription, "si_base", {"prod_storage"})
+    assert base.text(english) == "Only add-ons can be removed. This item is your plan."
+    assert base.text(german) == "Nur Zusatzleistungen können entfernt werden. Diese Position ist Ihr Tarif."
+    # Metered items keep the whole subscription out (their quantity is usage, not a choice).
+    metered = capabilities.change_items(_updates(), _two_items(usage_type="metered"))
+    assert not metered and metered.refusal is PlanChangeBlocked
+    canceling = capabilities.change_items(_updates(), _two_items(cancel_at_period_end=True))
+    assert not canceling and "set to cancel" in (canceling.text(english) or "")
+    off = capabilities.change_items(configure(_updates(), {
+        "features.subscription_update.enabled": False}), subscription)
+    assert not off
+
+
+def test_add_on_products_are_never_plan_prices() -> None:
+    from tui_portal.billing.models import Price, parse
+    from tui_portal.portal.rules.plans import add_on_products, is_add_on, item_price_ids, plan_price_ids
+
+    configuration = configure(_updates(), {"features.subscription_update.products": [
+        {"product": "prod_team", "prices": ["price_team", "price_business"]},
+        {"product": "prod_storage", "prices": ["price_storage", "price_storage_big"]}]})
+    update = configuration.features.subscription_update
+
+    def price(price_id: str, product: str) -> Price:
+        return parse(Price, {"id": price_id, "object": "price", "currency": "usd", "product": product,
+                             "unit_amount": 500, "recurring": {"interval": "month"}})
+
+    catalog = {"price_storage": price("price_storage", "prod_storage")}
+    add_ons = add_on_products(["price_storage", "price_unknown"], catalog)
+    assert add_ons == {"prod_storage"}
+    assert list(plan_price_ids(update, add_ons)) == ["price_team", "price_business"]
+    assert item_price_ids(update, add_ons, price("price_team", "prod_team")) == ["price_team", "price_business"]
+    big = price("price_storage_big", "prod_storage")
+    assert is_add_on(big, add_ons)  # another listed price of an add-on's product is an add-on too
+    assert item_price_ids(update, add_ons, big) == ["price_storage", "price_storage_big"]

@@ -176,3 +176,23 @@ async def test_the_last_item_stays(portal_app: Any, stripe_client: Any) -> None:
         assert "A subscription keeps at least one item. To end it, cancel the plan." in widget_text(app)
     kept = await stripe_client.subscriptions.retrieve(created.id)
     assert len(kept.items.data) == 2
+
+
+async def test_in_german(portal_app: Any, stripe_client: Any) -> None:
+    """A German-preferring customer reads the item list, the items page and its preview in German."""
+    customer_id = await find_customer_id(stripe_client, ADDONS)
+    await stripe_client.customers.update(customer_id, preferred_locales=["de"])
+    app = portal_app(ADDONS)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_overview(pilot)
+        text = widget_text(app)
+        assert "Positionen" in text and "Positionen ändern" in text
+        await click_and_wait(pilot, "#subscription-0-items")
+        screen = await wait_for_screen(pilot, ItemsScreen)
+        text = widget_text(app)
+        assert "Zusatzleistung hinzufügen" in text and "Diese Zusatzleistung entfernen" in text
+        screen.query_one("#item-1-remove", Checkbox).value = True
+        await press_and_wait(pilot, "ctrl+s")
+        assert screen.preview is not None
+        assert "Extra storage entfernen" in widget_text(app)
+        assert screen.preview.summary.startswith("Ihre Positionen ändern sich jetzt.")
