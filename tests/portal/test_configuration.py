@@ -59,6 +59,7 @@ def test_example_file_loads_and_documents_every_option() -> None:
         "retention_offers",
         "months",
         "coupon",
+        "add_on_prices",
         "locale",
         "theme",
         "primary_color",

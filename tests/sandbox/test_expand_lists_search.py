@@ -55,7 +55,7 @@ async def test_portal_products_are_only_returned_when_expanded(client) -> None:
     expanded = await client.get(f"/v1/billing_portal/configurations/{config['id']}",
                                 params={"expand[]": "features.subscription_update.products"})
     products = expanded.json()["features"]["subscription_update"]["products"]
-    assert len(products) == 4
+    assert len(products) == 6  # the four plans and the two add-ons (issue 13)
     seats = [p for p in products if p["adjustable_quantity"]["enabled"]]
     assert seats[0]["adjustable_quantity"] == {"enabled": True, "maximum": 50, "minimum": 2}
 

@@ -261,6 +261,9 @@ class SubscriptionView(msgspec.Struct, frozen=True):
     can_resume: bool = False
     pause_reason: str | None = None
     resume_reason: str | None = None
+    # issue 13: the items screen (several items' prices and quantities, add-ons removed or added)
+    can_change_items: bool = False
+    change_items_reason: str | None = None
 
 
 class PaymentMethodView(msgspec.Struct, frozen=True):
@@ -420,6 +423,67 @@ class ChangeResult(msgspec.Struct, frozen=True):
     # whether that differs from the preview's "Due now" (`message` then says so, with both amounts).
     charged: Money | None = None
     differs_from_preview: bool = False
+
+
+# --------------------------------------------------------------------------------------------------
+# Issue 13: multi-item subscriptions (items and add-ons, changed together)
+# --------------------------------------------------------------------------------------------------
+
+
+class ItemChoiceView(msgspec.Struct, frozen=True):
+    """One item of a subscription as the items screen edits it, with what it may become."""
+
+    item: SubscriptionItemView
+    is_add_on: bool
+    options: tuple[PlanOptionView, ...]  # prices it may switch to (its own first); empty: fixed price
+    quantity: QuantityRuleView  # bounds of its product (fixed: not adjustable)
+    can_remove: bool
+    remove_reason: str | None  # why not, translated (None when it may be removed)
+
+
+class ItemChoicesView(msgspec.Struct, frozen=True):
+    subscription_id: str
+    items: tuple[ItemChoiceView, ...]
+    add_ons: tuple[PlanOptionView, ...]  # configured add-on prices this subscription may add now
+    add_on_rules: dict[str, QuantityRuleView]  # add-on price id -> quantity bounds of its product
+    interval_label: str  # "per month": every item and add-on shares it
+
+
+class ItemEdit(msgspec.Struct, frozen=True):
+    """What the customer wants one item to be: an existing item (`item_id`) with a price and
+    quantity, or removed (`deleted`); a new add-on has no `item_id`. `quantity=None`: the item keeps
+    its quantity on the same product, else starts at what the new product allows (as Change plan)."""
+
+    item_id: str | None
+    price_id: str
+    quantity: int | None = None
+    deleted: bool = False
+
+
+class ItemsChangePreview(msgspec.Struct, frozen=True):
+    """One preview of a whole multi-item change, computed by Stripe from `edits` (every item of the
+    subscription: kept, changed, removed, added). Keep it: `apply_items_change(preview)` sends
+    exactly these items with its proration date and action, so what was shown is what is billed.
+    The fields the preview panel shows have the names `ChangePreview` gives them."""
+
+    subscription_id: str
+    edits: tuple[ItemEdit, ...]
+    changes: tuple[str, ...]  # one translated line per changed item ("Extra storage: quantity 2 -> 4")
+    proration_date: int
+    proration_behavior: str
+    effective_at: int
+    effective_label: str
+    amount_due_now: Money
+    next_renewal_amount: Money
+    next_renewal_at: int | None
+    next_renewal_label: str
+    lines: tuple[PreviewLineView, ...]
+    summary: str
+    action: Action
+    ends_trial: bool = False
+    basis: str = ""  # the subscription's state the figures rest on (a change elsewhere moves them)
+    scheduled_at_period_end: bool = False  # item changes always apply now (README "Items and add-ons")
+    promotion_code: PromotionCodeView | None = None  # never set: codes go through Change plan
 
 
 # --------------------------------------------------------------------------------------------------

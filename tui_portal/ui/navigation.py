@@ -18,6 +18,7 @@ SCREENS: dict[str, str] = {
     "overview": "tui_portal.ui.screens.overview:OverviewScreen",
     "plans": "tui_portal.ui.screens.plans:PlansScreen",
     "quantity": "tui_portal.ui.screens.quantity:QuantityScreen",
+    "items": "tui_portal.ui.screens.items:ItemsScreen",
     "cancel": "tui_portal.ui.screens.cancel:CancelScreen",
     "pause": "tui_portal.ui.screens.pause:PauseScreen",  # issue 13
     "help": "tui_portal.ui.screens.help:HelpScreen",

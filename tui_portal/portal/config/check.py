@@ -83,6 +83,8 @@ async def check_configuration(client: StripeClient, configuration: PortalConfigu
         price_ids.append(price_rung.price)
     coupon_rung = configuration.tui.retention_rung("coupon")
     coupon_id = coupon_rung.coupon if coupon_rung is not None else None
+    # issue 13: the add-on prices, each looked up once even when its product is listed too
+    price_ids += [price_id for price_id in dict.fromkeys(configuration.tui.add_on_prices) if price_id not in price_ids]
 
     product_lookups = [look_up(partial(client.products.retrieve, product_id)) for product_id in product_ids]
     price_lookups = [look_up(partial(client.prices.retrieve, price_id)) for price_id in price_ids]
@@ -97,6 +99,7 @@ async def check_configuration(client: StripeClient, configuration: PortalConfigu
 
     problems: list[ConfigurationProblem] = []
     problems += _subscription_update_problems(configuration, products, prices)
+    problems += _add_on_problems(configuration, prices)
     if coupon_id:
         problems += _coupon_problems(configuration, coupon_id, coupon)
     if price_rung is not None and price_rung.price:
@@ -150,6 +153,17 @@ def _price_problem(price_id: str, price: Price | None, listed_product: str) -> s
     if recurring.usage_type not in (None, "licensed"):
         return f"{price_id} is metered; the portal offers only licensed (per-unit) prices"
     return None
+
+
+def _add_on_problems(configuration: PortalConfiguration, prices: dict[str, Price | None]) -> list[ConfigurationProblem]:
+    """Add-on prices a customer could never add (issue 13: `[tui] add_on_prices`)."""
+    problems = []
+    for index, price_id in enumerate(configuration.tui.add_on_prices):
+        price = prices.get(price_id)
+        message = _price_problem(price_id, price, expandable_id(price.product) or "" if price is not None else "")
+        if message:
+            problems.append(ConfigurationProblem(f"tui.add_on_prices[{index}]", message))
+    return problems
 
 
 def _coupon_problems(configuration: PortalConfiguration, coupon_id: str, coupon: Coupon | None) -> list[ConfigurationProblem]:

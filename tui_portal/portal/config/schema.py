@@ -314,6 +314,16 @@ class TuiSettings(_Strict, frozen=True, kw_only=True):
                 return offer
         return None
 
+    # --- issue 13: multi-item subscriptions (add-ons) ---
+    # Prices a customer may add to a subscription as an extra item ("Extra storage", "Priority
+    # support"), and the only items the portal lets a customer remove. Stripe's portal has no such
+    # list (it leaves multi-item subscriptions cancel-only). Each must be a recurring, licensed price;
+    # it is offered only to subscriptions with its currency and interval. List the add-on's product
+    # under `features.subscription_update.products` too to let its quantity (`adjustable_quantity`)
+    # or its price (the product's `prices`) change; those prices are never offered as a plan switch.
+    # On a Stripe configuration: metadata.tui_add_on_prices = "price_a,price_b".
+    add_on_prices: list[str] = msgspec.field(default_factory=list)
+
 
 # --- the whole configuration ------------------------------------------------------------------------
 
@@ -487,6 +497,9 @@ def from_stripe(stripe_configuration: StripePortalConfiguration | dict[str, Any]
         tui["retention_coupon"] = metadata["tui_retention_coupon"]
     if metadata.get("tui_locale"):
         tui["locale"] = metadata["tui_locale"]
+    if metadata.get("tui_add_on_prices"):
+        # Metadata values are strings: the add-on price ids separated by commas.
+        tui["add_on_prices"] = [part.strip() for part in metadata["tui_add_on_prices"].split(",") if part.strip()]
     if metadata.get("tui_ssh_keys"):
         # Metadata values are strings; anything but "false" keeps the default (on).
         tui["ssh_keys"] = metadata["tui_ssh_keys"].strip().lower() != "false"

@@ -426,6 +426,7 @@ class Presenter:
         renew = capabilities.renew(subscription)
         pause = capabilities.pause(configuration, subscription)
         resume = capabilities.resume(subscription)
+        change_items = capabilities.change_items(configuration, subscription)
         details = subscription.cancellation_details
         return SubscriptionView(
             id=subscription.id,
@@ -466,6 +467,8 @@ class Presenter:
             can_resume=resume.allowed,
             pause_reason=pause.text(self.translator),
             resume_reason=resume.text(self.translator),
+            can_change_items=change_items.allowed,
+            change_items_reason=change_items.text(self.translator),
         )
 
     @staticmethod

@@ -191,6 +191,55 @@ def apply_promotion_code(configuration: PortalConfiguration, subscription: Subsc
     return _first_refusal(promotion_codes(configuration), changeable(subscription))
 
 
+# --- issue 13: multi-item subscriptions (items and add-ons) -----------------------------------------
+
+
+def items_changeable(subscription: Subscription) -> Capability:
+    """The subscription is one whose items the portal can change together safely: as `changeable`,
+    but several items are fine. Usage-based items keep it out (their quantity is usage, not a choice,
+    and a change would have to say what happens to the usage so far), and so does any schedule, the
+    portal's own included: its next phase would put back the items it holds."""
+    if is_ended(subscription):
+        return _refused(PlanChangeBlocked, N_("This subscription has ended and can no longer be changed."))
+    if is_canceling(subscription):
+        return _refused(PlanChangeBlocked, N_("This subscription is set to cancel. Renew it first to change the plan."))
+    if is_metered(subscription):
+        return _refused(PlanChangeBlocked, N_("Usage-based plans cannot be changed here. Contact us to change it."))
+    if subscription.schedule is not None:
+        return _refused(
+            PlanChangeBlocked,
+            N_("A change to this subscription is already arranged, so its items cannot be changed now."),
+        )
+    return ALLOWED
+
+
+def change_items(configuration: PortalConfiguration, subscription: Subscription) -> Capability:
+    """Open the items screen: change several items' prices and quantities, remove or add add-ons.
+
+    Offered for a subscription with several items, or with one when the configuration has add-on
+    prices to add (whether one fits this subscription's currency and interval needs the catalog:
+    the screen says so when none does)."""
+    allowed = _first_refusal(subscription_updates(configuration), items_changeable(subscription))
+    if allowed and len(subscription.items.data) < 2 and not configuration.tui.add_on_prices:
+        return _refused(ActionNotAllowed, N_("This subscription has a single plan; use Change plan."))
+    return allowed
+
+
+def remove_item(subscription: Subscription, item_id: str, add_on_product_ids: set[str]) -> Capability:
+    """Remove one item: only an add-on (an item of an add-on price's product), never the last item."""
+    items = subscription.items.data
+    item = next((entry for entry in items if entry.id == item_id), None)
+    if item is None:
+        return _refused(ActionNotAllowed, N_("This item is not part of the subscription."))
+    if len(items) < 2:
+        return _refused(ActionNotAllowed, N_("A subscription keeps at least one item. To end it, cancel the plan."))
+    product = item.price.product
+    product_id = product if isinstance(product, str) else product.id
+    if product_id not in add_on_product_ids:
+        return _refused(ActionNotAllowed, N_("Only add-ons can be removed. This item is your plan."))
+    return ALLOWED
+
+
 # --- cancel and renew --------------------------------------------------------------------------------
 
 

@@ -33,7 +33,8 @@ from tui_portal.portal.rules import capabilities
 from tui_portal.portal.rules.plans import (
     QuantityRule,
     is_cheaper_same_interval,
-    offered_price_ids,
+    add_on_products,
+    plan_price_ids,
     price_product_id,
     quantity_rule,
     same_interval,
@@ -116,7 +117,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         names = self._product_names([subscription], catalog)
         options = []
         if update.allows("price"):
-            offered = offered_price_ids(update)
+            offered = self._plan_price_ids(catalog)
             for price_id in offered:
                 price = catalog.get(price_id)
                 if price is None or not self._price_offerable(price, current_price):
@@ -138,6 +139,11 @@ class PlanChangesMixin(PromotionCodesMixin):
             quantity_rules=rules,
             promotion_codes_allowed=update.allows("promotion_code"),
         )
+
+    def _plan_price_ids(self, catalog: dict[str, Price]) -> dict[str, str]:
+        """The configured prices a plan may switch to (never an add-on's: issue 13)."""
+        return plan_price_ids(self.configuration.features.subscription_update,
+                              add_on_products(self.configuration.tui.add_on_prices, catalog))
 
     @staticmethod
     def _price_offerable(price: Price, current_price: Price) -> bool:
@@ -278,10 +284,9 @@ class PlanChangesMixin(PromotionCodesMixin):
         _ = self._
         if price_id is None or price_id == current_price.id:
             return current_price
-        update = self.configuration.features.subscription_update
         self._enforce(capabilities.switch_price(self.configuration))
         candidate = catalog.get(price_id)
-        if price_id not in offered_price_ids(update) or candidate is None or not self._price_offerable(candidate, current_price):
+        if price_id not in self._plan_price_ids(catalog) or candidate is None or not self._price_offerable(candidate, current_price):
             raise FieldError("price", _("This plan is not available to switch to."))
         return candidate
 
@@ -319,8 +324,12 @@ class PlanChangesMixin(PromotionCodesMixin):
         item_changes: bool,
         scheduled: bool,
         ends_trial: bool,
+        items: list[dict[str, Any]] | None = None,
     ) -> _Quote:
         """Ask Stripe what the change costs: now, and at the next regular invoice.
+
+        `items`: the whole `subscription_details.items` of a multi-item change (service/items.py),
+        instead of the one item moved to `new_price` x `new_quantity`.
 
         - scheduled: nothing now; the next invoice is the first at the new price (no prorations).
         - an immediate invoice (always_invoice, an interval change, billing_cycle_anchor=now, ending a
@@ -346,7 +355,9 @@ class PlanChangesMixin(PromotionCodesMixin):
             # Exactly what apply_change will send: the anchor and the trial move only with an item
             # change (a code alone changes neither), so the preview shows that bill and no other.
             if item_changes:
-                values["items"] = [{"id": item.id, "price": new_price.id, "quantity": new_quantity}]
+                values["items"] = items if items is not None else [
+                    {"id": item.id, "price": new_price.id, "quantity": new_quantity}
+                ]
                 if anchor_now and not scheduled:
                     values["billing_cycle_anchor"] = {"type": "now"}
                 if ends_trial and not scheduled:

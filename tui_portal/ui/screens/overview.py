@@ -26,6 +26,7 @@ from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.subscription_card import CardAction, SubscriptionCard
+from tui_portal.ui.widgets.subscription_items import SubscriptionItems
 
 # area screen name -> its button label (msgid), in the order the buttons appear
 AREA_LABELS: dict[str, str] = {
@@ -60,6 +61,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                      available=lambda screen: screen.can_on_any("plans")),
         ScreenAction("quantity", N_("Change quantity"), key="s", palette_help=N_("Subscription"),
                      available=lambda screen: screen.can_on_any("quantity")),
+        ScreenAction("items", N_("Items and add-ons"), key="a", show=False, palette_help=N_("Subscription"),
+                     available=lambda screen: screen.can_on_any("items")),
         ScreenAction("cancel", N_("Cancel plan"), key="c", palette_help=N_("Subscription"),
                      available=lambda screen: screen.can_on_any("cancel")),
         ScreenAction("renew", N_("Renew plan"), key="n", palette_help=N_("Subscription"),
@@ -135,6 +138,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                 self._discount_lines(subscription),
                 id=f"subscription-{index}",
                 quantity_line=self._quantity_line(subscription),
+                items=SubscriptionItems(subscription.items, self._) if subscription.is_multi_item else None,
             )
         with Horizontal(id="overview-money"):
             with Vertical(id="payment", classes="panel"):
@@ -204,6 +208,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             actions.append(CardAction("plans", self._("Change plan"), "primary"))
         if self._can("quantity", subscription):
             actions.append(CardAction("quantity", self._("Change quantity")))
+        if subscription.is_multi_item and self._can("items", subscription):
+            actions.append(CardAction("items", self._("Change items"), "primary"))
         if self._can("renew", subscription):
             actions.append(CardAction("renew", self._("Renew plan"), "success"))
         if self._can("usage", subscription):
@@ -254,6 +260,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             return subscription.can_pause and screen_available("pause")
         if action == "resume":
             return subscription.can_resume
+        if action == "items":
+            return subscription.can_change_items and screen_available("items")
         return False
 
     def can_on_any(self, action: str) -> bool:
@@ -332,6 +340,9 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
 
     def action_quantity(self) -> None:
         self._run_on_first("quantity")
+
+    def action_items(self) -> None:
+        self._run_on_first("items")
 
     def action_cancel(self) -> None:
         self._run_on_first("cancel")
