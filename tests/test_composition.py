@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from tests.ui.conftest import FIXED_NOW, fixed_clock, wait_for_overview
-from tui_portal.portal.service.cancellation import RETENTION_OFFER_MADE_KEY
+from tui_portal.portal.service.cancellation import retention_key
 from tui_portal.settings import load_settings
 from tui_portal.ui import PortalApp
 from tui_portal.wiring import Composition, portal_session_factory
@@ -28,10 +28,10 @@ async def test_the_clock_seam_is_the_time_of_the_sandbox_and_of_the_service(tmp_
         assert subscription.current_period_start <= FIXED_NOW < subscription.current_period_end
         assert subscription.renewal_label == "Renews on Nov 29, 2026"
         # The service stamps the time an offer was made with its own clock.
-        await service.record_retention_offer_made(subscription.id)
+        await service.record_retention_event(subscription.id, "coupon", "offered")
     async with composition.client() as client:
         stored = await client.subscriptions.retrieve(subscription.id)
-    assert stored.metadata[RETENTION_OFFER_MADE_KEY] == str(FIXED_NOW)
+    assert stored.metadata[retention_key("coupon", "offered")] == str(FIXED_NOW)
 
 
 async def test_the_transport_seam_carries_every_request_of_a_session(tmp_path: Path) -> None:

@@ -53,14 +53,19 @@ async def test_the_example_configuration_works_on_the_sandbox_as_shipped(tmp_pat
     import tomllib
 
     example = Path(__file__).resolve().parents[1] / "portal.example.toml"
-    listed = tomllib.loads(example.read_text())["features"]["subscription_update"]["products"]
-    expected_prices = {price for product in listed for price in product["prices"]}
+    document = tomllib.loads(example.read_text())
+    listed = document["features"]["subscription_update"]["products"]
+    add_ons = set(document["tui"]["add_on_prices"])  # an add-on's product is listed for its quantity, not as a plan
+    expected_prices = {price for product in listed for price in product["prices"] if not add_ons & set(product["prices"])}
     settings = load_settings(sandbox_db=tmp_path / "s.db", config_file=example, environ={})
     async with open_portal(settings) as service:
         subscription = (await service.overview()).subscriptions[0]
         choices = await service.plan_choices(subscription.id)
+        offers = await service.retention_offers(subscription.id)
     assert {option.price_id for option in choices.options} == expected_prices
-    assert service.configuration.tui.retention_coupon == "RETAIN25"
+    # The file's ladder on the sandbox: pausing is off there, so the price and the coupon offers help Team.
+    assert [(offer.kind, offer.price_id or (offer.coupon.coupon_id if offer.coupon else None)) for offer in offers] == [
+        ("price", "price_starter_monthly"), ("coupon", "RETAIN25")]
 
 
 class _Recording:

@@ -135,7 +135,8 @@ async def test_cancel_with_a_reason_and_the_retention_offer_are_audited(db_path:
         subscription = await client.subscriptions.retrieve(subscription_id)
     assert subscription.cancel_at_period_end is True
     assert subscription.cancellation_details.feedback == "too_expensive"
-    assert subscription.metadata["tui_retention_offer_made_at"] == str(FIXED_NOW)
+    assert subscription.metadata["tui_retention_coupon_offered_at"] == str(FIXED_NOW)
+    assert subscription.metadata["tui_retention_coupon_declined_at"] == str(FIXED_NOW)
 
     entries = [json.loads(line) for line in audit_path.read_text().splitlines()]
     on_subscription = [entry for entry in entries if entry["action"] == f"POST /v1/subscriptions/{subscription_id}"]
@@ -146,8 +147,10 @@ async def test_cancel_with_a_reason_and_the_retention_offer_are_audited(db_path:
     assert cancel["customer"] == customer_id and cancel["staff"] == STAFF
     sandbox_ids = {answer.request_id for answer in recording.answers_to("POST", f"/v1/subscriptions/{subscription_id}")}
     assert cancel["request_id"] in sandbox_ids
-    offer = next(entry for entry in on_subscription if "metadata[tui_retention_offer_made_at]" in entry["params"])
-    assert offer["outcome"] == "succeeded" and offer["request_id"] in sandbox_ids
+    for noted in ("offered", "declined"):
+        offer = next(entry for entry in on_subscription
+                     if f"metadata[tui_retention_coupon_{noted}_at]" in entry["params"])
+        assert offer["outcome"] == "succeeded" and offer["request_id"] in sandbox_ids
     # Reads and previews are not changes.
     assert all(entry["action"].split()[0] in ("POST", "DELETE") for entry in entries)
     assert not any("create_preview" in entry["action"] for entry in entries)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -40,6 +41,8 @@ MODEL_FOR_RESOURCE: dict[str, type[msgspec.Struct]] = {
     "deleted_customer": models.Deleted,
     "deleted_tax_id": models.Deleted,
     "deleted_test_helpers.test_clock": models.Deleted,
+    "billing.meter": models.Meter,
+    "billing.meter_event_summary": models.MeterEventSummary,
 }
 
 
@@ -110,3 +113,25 @@ def test_expanded_and_unknown_values_parse() -> None:
     assert expandable_id(subscription.customer) == "cus_QXg1o8vcGmoR32"
     assert subscription.status == "some_status_stripe_adds_next_year"
     assert not hasattr(subscription, "brand_new_field")  # ignored, not an error
+
+
+def test_meter_samples_parse_with_their_usage_exact() -> None:
+    """Stripe's meter, meter event and summary samples: what the usage view reads is there, and the
+    aggregated value (a JSON number) is a Decimal, never a float (it is priced)."""
+    meter = models.parse(models.Meter, resources()["billing.meter"])
+    assert (meter.display_name, meter.event_name, meter.default_aggregation.formula) == (
+        "test-meter", "test-meter-event-name", "sum")
+    assert meter.customer_mapping is not None and meter.customer_mapping.event_payload_key == "customer"
+    event = models.parse(models.MeterEvent, resources()["billing.meter_event"])
+    assert (event.identifier, event.payload["value"]) == ("1234-1234", "25")
+    summary = models.parse(models.MeterEventSummary, resources()["billing.meter_event_summary"])
+    assert summary.aggregated_value == Decimal(25) and isinstance(summary.aggregated_value, Decimal)
+    fractional = models.parse(models.MeterEventSummary, {**resources()["billing.meter_event_summary"],
+                                                         "aggregated_value": 0.1})
+    assert fractional.aggregated_value == Decimal("0.1")
+
+
+def test_price_sample_carries_the_metered_and_tiered_fields() -> None:
+    price = models.parse(models.Price, resources()["price"])
+    assert price.billing_scheme == "per_unit" and price.tiers_mode is None
+    assert price.recurring is not None and price.recurring.usage_type == "licensed" and price.recurring.meter is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -18,6 +19,8 @@ SUBSCRIPTION = {"id": "sub_1", "object": "subscription", "customer": "cus_1", "s
                 "items": {"object": "list", "data": [ITEM], "has_more": False}}
 EMPTY_LIST = {"object": "list", "data": [], "has_more": False, "url": "/v1/x"}
 PORTAL_CONFIGURATION = {"id": "bpc_1", "object": "billing_portal.configuration", "features": {}}
+METER = {"id": "mtr_1", "object": "billing.meter", "display_name": "API requests", "event_name": "api_requests",
+         "default_aggregation": {"formula": "sum"}}
 
 Call = Callable[[StripeClient], Awaitable[Any]]
 
@@ -116,6 +119,18 @@ CASES: list[tuple[str, Call, str, str, dict[str, Any], type | None]] = [
      models.ListObject),
     ("events.retrieve", lambda c: c.events.retrieve("evt_1"), "GET", "/v1/events/evt_1",
      {"id": "evt_1", "type": "customer.updated", "data": {"object": {"id": "cus_1"}}}, models.Event),
+    ("billing.meters.list", lambda c: c.billing.meters.list(status="active"), "GET", "/v1/billing/meters", EMPTY_LIST,
+     models.ListObject),
+    ("billing.meters.retrieve", lambda c: c.billing.meters.retrieve("mtr_1"), "GET", "/v1/billing/meters/mtr_1",
+     METER, models.Meter),
+    ("billing.meters.list_event_summaries",
+     lambda c: c.billing.meters.list_event_summaries("mtr_1", customer="cus_1", start_time=60, end_time=120),
+     "GET", "/v1/billing/meters/mtr_1/event_summaries", EMPTY_LIST, models.ListObject),
+    ("billing.meter_events.create",
+     lambda c: c.billing.meter_events.create(event_name="api_requests", payload={"stripe_customer_id": "cus_1",
+                                                                                  "value": "3"}),
+     "POST", "/v1/billing/meter_events", {"object": "billing.meter_event", "event_name": "api_requests",
+                                           "identifier": "ev_1", "payload": {"value": "3"}}, models.MeterEvent),
 ]
 
 
@@ -191,3 +206,46 @@ async def test_client_is_an_async_context_manager_that_closes(make_client) -> No
     async with client as entered:
         assert entered is client
     assert client.is_closed
+
+
+async def test_meter_requests_send_stripes_params(make_client) -> None:
+    """Event summaries are a GET (params in the query: customer, window); a meter event is a form POST
+    with its payload as Stripe's nested keys, and a retry-safe idempotency key."""
+    summary = {"id": "mtrusg_1", "object": "billing.meter_event_summary", "aggregated_value": 12.5, "meter": "mtr_1",
+               "start_time": 86400, "end_time": 172800}
+    recorder = Recorder([
+        httpx.Response(200, json={"object": "list", "data": [summary], "has_more": False}),
+        httpx.Response(200, json={"object": "billing.meter_event", "event_name": "api_requests", "identifier": "ev_1",
+                                  "payload": {"stripe_customer_id": "cus_1", "value": "3"}, "timestamp": 90000}),
+    ])
+    client = make_client(recorder)
+    page = await client.billing.meters.list_event_summaries("mtr_1", customer="cus_1", start_time=86400,
+                                                            end_time=172800, value_grouping_window="day")
+    assert [(item.aggregated_value, item.start_time) for item in page.data] == [(Decimal("12.5"), 86400)]
+    query = dict(recorder.requests[0].url.params)
+    assert query == {"customer": "cus_1", "start_time": "86400", "end_time": "172800", "value_grouping_window": "day"}
+    event = await client.billing.meter_events.create(event_name="api_requests", identifier="ev_1", timestamp=90000,
+                                                      payload={"stripe_customer_id": "cus_1", "value": "3"},
+                                                      idempotency_key="usage-1")
+    assert event.payload == {"stripe_customer_id": "cus_1", "value": "3"}
+    request = recorder.requests[1]
+    assert request.headers["Idempotency-Key"] == "usage-1"
+    assert request.content == (b"event_name=api_requests&payload[stripe_customer_id]=cus_1&payload[value]=3"
+                               b"&identifier=ev_1&timestamp=90000")
+
+
+async def test_pause_collection_is_sent_as_a_hash_and_unset_with_an_empty_string(make_client) -> None:
+    """Issue 13: pausing sends `pause_collection[...]`, resuming unsets it with `pause_collection=`
+    (Stripe's way to clear a hash); the typed model reads the pause back."""
+    paused = {**SUBSCRIPTION, "pause_collection": {"behavior": "void", "resumes_at": 1_800_000_000}}
+    recorder = Recorder([httpx.Response(200, json=paused), httpx.Response(200, json={**SUBSCRIPTION,
+                                                                                       "pause_collection": None})])
+    client = make_client(recorder)
+    result = await client.subscriptions.update("sub_1", pause_collection={"behavior": "void", "resumes_at": 1_800_000_000})
+    assert recorder.requests[0].content == (
+        b"pause_collection[behavior]=void&pause_collection[resumes_at]=1800000000")
+    assert result.pause_collection is not None
+    assert (result.pause_collection.behavior, result.pause_collection.resumes_at) == ("void", 1_800_000_000)
+    resumed = await client.subscriptions.update("sub_1", pause_collection="")
+    assert recorder.requests[1].content == b"pause_collection="
+    assert resumed.pause_collection is None

@@ -54,7 +54,11 @@ async def test_default_portal_configuration_parses_into_typed_features(client: S
         page.data[0].id, expand=["features.subscription_update.products"]
     )
     assert configuration.is_default is True
-    assert configuration.metadata == {"tui_retention_coupon": "RETAIN25"}
+    assert configuration.metadata == {
+        "tui_retention_coupon": "RETAIN25",
+        "tui_add_on_prices": "price_addon_storage_monthly,price_addon_storage_yearly,"  # issue 13
+                             "price_addon_support_monthly,price_addon_support_yearly",
+    }
     features = configuration.features
     assert features.subscription_cancel is not None and features.subscription_cancel.mode == "at_period_end"
     assert features.subscription_cancel.cancellation_reason is not None
@@ -64,11 +68,11 @@ async def test_default_portal_configuration_parses_into_typed_features(client: S
     update = features.subscription_update
     assert update is not None and update.enabled
     assert set(update.default_allowed_updates) == {"price", "quantity", "promotion_code"}
-    assert update.products is not None and len(update.products) == 4
-    seats = [product for product in update.products
-             if product.adjustable_quantity is not None and product.adjustable_quantity.enabled]
-    assert len(seats) == 1
-    assert (seats[0].adjustable_quantity.minimum, seats[0].adjustable_quantity.maximum) == (2, 50)  # type: ignore[union-attr]
+    assert update.products is not None and len(update.products) == 6  # four plans, two add-ons (issue 13)
+    adjustable = {product.product: (product.adjustable_quantity.minimum, product.adjustable_quantity.maximum)
+                  for product in update.products
+                  if product.adjustable_quantity is not None and product.adjustable_quantity.enabled}
+    assert adjustable == {"prod_seats": (2, 50), "prod_addon_storage": (1, 20)}
     assert update.schedule_at_period_end is not None
     assert {c.type for c in update.schedule_at_period_end.conditions} == {"decreasing_item_amount", "shortening_interval"}
 

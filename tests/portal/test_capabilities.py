@@ -85,3 +85,54 @@ def test_the_configuration_is_asked_first_with_the_services_error_types() -> Non
     assert capabilities.tax_ids(with_tax_ids)
     assert not capabilities.tax_ids(configure(with_tax_ids, {"features.customer_update.enabled": False}))
     assert not capabilities.ssh_keys(configure(PortalConfiguration(), {"tui.ssh_keys": False}))
+
+
+# --- pause and resume (issue 13) ---------------------------------------------------------------------
+
+PAUSING = {"features.subscription_pause.enabled": True}
+
+
+def _monthly(interval: str = "month", count: int = 1, **fields: Any) -> Subscription:
+    price = {"id": "price_x", "object": "price", "currency": "usd", "product": "prod_x", "unit_amount": 500,
+             "recurring": {"interval": interval, "interval_count": count, "usage_type": "licensed"}}
+    item = {"id": "si_1", "object": "subscription_item", "price": price, "quantity": 1}
+    raw = {"id": "sub_1", "object": "subscription", "customer": "cus_1", "status": fields.get("status", "active"),
+           "items": {"object": "list", "data": [item], "has_more": False, "url": "/v1/subscription_items"},
+           **{key: value for key, value in fields.items() if key != "status"}}
+    return parse(Subscription, raw)
+
+
+def test_pausing_is_off_unless_configured_and_only_for_running_monthly_plans() -> None:
+    english = Translator("en")
+    off = capabilities.pause(_configuration(), _monthly())
+    assert not off and off.refusal is FeatureDisabled
+    on = _configuration(**PAUSING)
+    assert capabilities.pause(on, _monthly())
+    refusals = {
+        "yearly": _monthly("year"),
+        "quarterly": _monthly("month", 3),
+        "trialing": _monthly(status="trialing"),
+        "past_due": _monthly(status="past_due"),
+        "canceling": _monthly(cancel_at_period_end=True),
+        "paused": _monthly(pause_collection={"behavior": "void", "resumes_at": None}),
+        "metered": _subscription(usage_type="metered"),
+    }
+    reasons = {name: capabilities.pause(on, subscription).text(english) for name, subscription in refusals.items()}
+    assert reasons == {
+        "yearly": "Only plans billed monthly can be paused here. Please contact us.",
+        "quarterly": "Only plans billed monthly can be paused here. Please contact us.",
+        "trialing": "Nothing is charged during the free trial, so there is nothing to pause yet.",
+        "past_due": "A payment for this subscription is overdue. Please pay it first; then you can pause.",
+        "canceling": "This subscription is set to cancel. Renew it first to pause it.",
+        "paused": "Payments for this subscription are already paused.",
+        "metered": "Usage-based plans cannot be paused here. Please contact us.",
+    }
+
+
+def test_only_a_paused_plan_resumes_and_a_paused_plan_cannot_change_its_price() -> None:
+    paused = _monthly(pause_collection={"behavior": "keep_as_draft", "resumes_at": 1_800_000_000})
+    assert capabilities.resume(paused)
+    assert not capabilities.resume(_monthly())
+    refused = capabilities.change_plan(_configuration(), paused)
+    assert not refused and refused.refusal is PlanChangeBlocked
+    assert capabilities.cancel(_configuration(), paused)  # a paused customer may still leave

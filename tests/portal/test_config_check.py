@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.portal.support import Sandbox, raw_request
+from tests.portal.support import Sandbox, configure, raw_request
 from tui_portal.portal.config.check import check_configuration
 from tui_portal.portal.config.schema import parse_configuration
 
@@ -25,14 +25,17 @@ def _update_products(*products: dict[str, Any], coupon: str | None = None) -> An
 async def test_the_sandbox_default_configuration_has_no_problems(sandbox: Sandbox) -> None:
     check = await check_configuration(sandbox.client, sandbox.configuration)
     assert check.ok, check.problems
-    assert check.products_checked == 4 and check.prices_checked == 8 and check.coupon_checked == "RETAIN25"
+    # The four plans and the two add-on products (issue 13), each with a monthly and a yearly price.
+    assert check.products_checked == 6 and check.prices_checked == 12 and check.coupon_checked == "RETAIN25"
 
 
 async def test_each_kind_of_problem_is_named_with_where_it_is(sandbox: Sandbox) -> None:
     one_time = await raw_request(sandbox, "POST", "/v1/prices", {"product": "prod_team", "currency": "usd", "unit_amount": "500"})
+    meter = await raw_request(sandbox, "POST", "/v1/billing/meters", {
+        "display_name": "Builds", "event_name": "builds", "default_aggregation[formula]": "count"})
     metered = await raw_request(sandbox, "POST", "/v1/prices", {
         "product": "prod_team", "currency": "usd", "unit_amount": "5",
-        "recurring[interval]": "month", "recurring[usage_type]": "metered"})
+        "recurring[interval]": "month", "recurring[usage_type]": "metered", "recurring[meter]": meter["id"]})
     archived = await raw_request(sandbox, "POST", "/v1/prices", {
         "product": "prod_team", "currency": "usd", "unit_amount": "3900", "recurring[interval]": "month"})
     await raw_request(sandbox, "POST", f"/v1/prices/{archived['id']}", {"active": "false"})
@@ -91,3 +94,17 @@ def test_the_command_exits_1_and_lists_the_problems_then_0_for_the_example(tmp_p
     result = subprocess.run([*command, str(example)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No problems found." in result.stdout
+
+
+async def test_add_on_prices_a_customer_could_never_add_are_named(sandbox: Sandbox) -> None:
+    """issue 13: `[tui] add_on_prices` is looked up like the listed prices."""
+    metered = await raw_request(sandbox, "POST", "/v1/prices", {
+        "product": "prod_addon_storage", "currency": "usd", "unit_amount": "5",
+        "recurring[interval]": "month", "recurring[usage_type]": "metered"})
+    configuration = configure(sandbox.configuration, {"tui.add_on_prices": [
+        "price_addon_support_monthly", "price_addon_nope", metered["id"]]})
+    check = await check_configuration(sandbox.client, configuration)
+    assert [str(problem) for problem in check.problems] == [
+        "tui.add_on_prices[1]: there is no price price_addon_nope in this account",
+        f"tui.add_on_prices[2]: {metered['id']} is metered; the portal offers only licensed (per-unit) prices",
+    ]

@@ -11,9 +11,10 @@ async def test_price_list_filters(client) -> None:
     by_product = (await client.get("/v1/prices", params={"product": team["id"]})).json()["data"]
     assert sorted(p["lookup_key"] for p in by_product) == ["team_monthly", "team_yearly"]
     yearly = (await client.get("/v1/prices", params={"recurring[interval]": "year", "limit": 100})).json()["data"]
-    assert len(yearly) == 4 and all(p["recurring"]["interval"] == "year" for p in yearly)
+    assert len(yearly) == 6 and all(  # four plans, two add-ons (issue 13)
+        p["recurring"]["interval"] == "year" for p in yearly)
     assert (await client.get("/v1/prices", params={"type": "one_time"})).json()["data"] == []
-    assert len((await client.get("/v1/prices", params={"active": "true", "limit": 100})).json()["data"]) == 8
+    assert len((await client.get("/v1/prices", params={"active": "true", "limit": 100})).json()["data"]) == 13  # 8 plans, metered API requests, 4 add-ons
     retrieved = (await client.get(f"/v1/prices/{by_product[0]['id']}", params={"expand[]": "product"})).json()
     assert retrieved["product"]["name"] == "Team"
 

@@ -55,7 +55,7 @@ async def test_portal_products_are_only_returned_when_expanded(client) -> None:
     expanded = await client.get(f"/v1/billing_portal/configurations/{config['id']}",
                                 params={"expand[]": "features.subscription_update.products"})
     products = expanded.json()["features"]["subscription_update"]["products"]
-    assert len(products) == 4
+    assert len(products) == 6  # the four plans and the two add-ons (issue 13)
     seats = [p for p in products if p["adjustable_quantity"]["enabled"]]
     assert seats[0]["adjustable_quantity"] == {"enabled": True, "maximum": 50, "minimum": 2}
 
@@ -80,7 +80,7 @@ async def test_pagination_newest_first_both_directions(client) -> None:
     assert [c["id"] for c in back["data"]] == newest_first[:2]
     assert back["has_more"] is False
     everything = (await client.get("/v1/customers", params={"limit": 100})).json()
-    assert len(everything["data"]) == 10 and everything["has_more"] is False  # 5 seeded + 5
+    assert len(everything["data"]) == 11 and everything["has_more"] is False  # 6 seeded + 5
 
 
 async def test_both_cursors_and_bad_limits_are_400(client) -> None:
@@ -128,7 +128,7 @@ async def test_search_pages_with_next_page(client) -> None:
     assert first["has_more"] is True and first["next_page"]
     second = (await _search(client, "email~'example.com'", limit="3", page=first["next_page"])).json()
     assert second["has_more"] is False
-    assert len({c["id"] for c in first["data"] + second["data"]}) == 5  # the 5 seeded customers
+    assert len({c["id"] for c in first["data"] + second["data"]}) == 6  # the 6 seeded customers
 
 
 async def test_search_grammar_errors_name_the_query(client) -> None:

@@ -44,11 +44,18 @@ async def test_demo_customer_catalog_and_codes(client) -> None:
     amounts = sorted((p["lookup_key"], p["unit_amount"], p["recurring"]["interval"]) for p in prices["data"])
     assert amounts == [("seats_yearly", 12000, "year"), ("team_monthly", 2900, "month")]
     products = (await client.get("/v1/products", params={"limit": 10})).json()["data"]
-    assert sorted(p["name"] for p in products) == ["Business", "Starter", "Team", "Team Seats"]
+    # The plans, the metered API access, and the add-ons seeded in their own id range (issue 13).
+    assert sorted(p["name"] for p in products) == ["API access", "Business", "Extra storage", "Priority support",
+                                                   "Starter", "Team", "Team Seats"]
     retain = (await client.get("/v1/coupons/RETAIN25")).json()
     assert (retain["percent_off"], retain["duration"], retain["duration_in_months"]) == (25.0, "repeating", 3)
     configs = (await client.get("/v1/billing_portal/configurations", params={"is_default": "true"})).json()["data"]
-    assert configs[0]["metadata"] == {"tui_retention_coupon": "RETAIN25"}
+    assert configs[0]["metadata"] == {
+        "tui_retention_coupon": "RETAIN25",
+        # issue 13: the add-on prices a customer may add ([tui] add_on_prices of a Stripe configuration)
+        "tui_add_on_prices": "price_addon_storage_monthly,price_addon_storage_yearly,"
+                             "price_addon_support_monthly,price_addon_support_yearly",
+    }
     assert configs[0]["features"]["subscription_update"]["default_allowed_updates"] == [
         "price", "quantity", "promotion_code"]
 

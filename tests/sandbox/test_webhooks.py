@@ -74,7 +74,7 @@ def test_the_endpoint_api_and_signed_deliveries(served: ServedSandbox, receiver:
         client.v1.webhook_endpoints.create(params={"url": receiver.url, "enabled_events": ["customer.nope"]})
     assert unknown_event.value.param == "enabled_events[0]"
     assert str(unknown_event.value.user_message).startswith(
-        "Invalid enabled_events[0]: must be one of *, billing_portal.configuration.created, ")
+        "Invalid enabled_events[0]: must be one of *, billing.meter.created, ")
     with pytest.raises(stripe.InvalidRequestError) as no_url:
         client.v1.webhook_endpoints.create(params={"enabled_events": ["*"]})  # type: ignore[typeddict-item]
     assert (no_url.value.code, no_url.value.param) == ("parameter_missing", "url")

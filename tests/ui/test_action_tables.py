@@ -9,9 +9,11 @@ is possible right then.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,6 +42,46 @@ def _portal_screen_classes() -> list[type]:
 SCREEN_CLASSES = _portal_screen_classes()
 
 
+def _other_declaring_classes() -> list[type]:
+    """The apps and the access modes' own screens: their keys come from tables too."""
+    from tui_portal.access.kiosk import KioskApp, OperatorExitScreen
+    from tui_portal.access.staff.app import StaffApp
+    from tui_portal.access.staff.churn_screen import ChurnScreen
+    from tui_portal.access.staff.search_screen import CustomerSearchScreen
+    from tui_portal.ui.app import PortalApp
+
+    return [PortalApp, StaffApp, KioskApp, ChurnScreen, CustomerSearchScreen, OperatorExitScreen]
+
+
+DECLARING_CLASSES = SCREEN_CLASSES + _other_declaring_classes()
+
+
+def test_no_class_declares_bindings_beside_an_action_table() -> None:
+    """Any `BINDINGS = ...` written in a class body anywhere in the package is a second declaration
+    that `check_action`, the footer and the palette would not know (DeclaredActions refuses it on the
+    classes that use tables; this finds the classes that do not)."""
+    package = Path(screens_package.__file__).resolve().parents[2]
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for statement in node.body:
+                targets = statement.targets if isinstance(statement, ast.Assign) else (
+                    [statement.target] if isinstance(statement, ast.AnnAssign) else [])
+                if any(isinstance(target, ast.Name) and target.id == "BINDINGS" for target in targets):
+                    found.append(f"{path.relative_to(package)}: {node.name}")
+    assert found == []
+
+
+def test_the_kiosk_keeps_none_of_the_portal_apps_keys() -> None:
+    """`inherit_bindings=False` drops PortalApp's keys from the kiosk; its table must drop them too."""
+    from tui_portal.access.kiosk import OPERATOR_KEY, KioskApp
+
+    assert [action.key for action in screen_actions(KioskApp)] == [OPERATOR_KEY]
+    assert set(KioskApp._merged_bindings.key_to_bindings) == {OPERATOR_KEY}
+
+
 def test_the_tour_below_covers_the_screens_with_actions() -> None:
     """A guard for the parametrized tests: the discovery found the portal's screens and modals."""
     names = {cls.__name__ for cls in SCREEN_CLASSES}
@@ -48,7 +90,7 @@ def test_the_tour_below_covers_the_screens_with_actions() -> None:
             "HelpScreen", "StartScreen", "ConfirmScreen", "LinkScreen", "HostedCardSetupModal"} <= names
 
 
-@pytest.mark.parametrize("screen_class", SCREEN_CLASSES, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("screen_class", DECLARING_CLASSES, ids=lambda cls: cls.__name__)
 def test_a_screen_declares_its_actions_only_in_its_table(screen_class: type) -> None:
     for name in ("check_action", "palette_commands"):
         assert name not in screen_class.__dict__, (
@@ -71,7 +113,7 @@ def test_the_bindings_are_exactly_the_keyed_actions_of_the_table(screen_class: t
         ]
 
 
-@pytest.mark.parametrize("screen_class", SCREEN_CLASSES, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("screen_class", DECLARING_CLASSES, ids=lambda cls: cls.__name__)
 def test_every_declared_action_reaches_an_action_method(screen_class: type) -> None:
     for action in screen_actions(screen_class):
         name, parameters = action.target
@@ -91,7 +133,7 @@ def test_two_keys_for_one_action_agree_on_when_it_is_possible(screen_class: type
 
 def test_every_text_of_every_table_is_translated() -> None:
     german = load_translations("de")
-    texts = {text for cls in SCREEN_CLASSES for action in screen_actions(cls)
+    texts = {text for cls in DECLARING_CLASSES for action in screen_actions(cls)
              for text in (action.label, action.palette_label, action.palette_help) if text}
     catalog = german._catalog  # type: ignore[attr-defined]  # gettext keeps no public list of msgids
     assert sorted(text for text in texts if not catalog.get(text)) == []
@@ -187,7 +229,8 @@ async def test_footer_palette_and_check_action_agree_on_every_screen_of_a_tour(p
         overview = await wait_for_overview(pilot)
         await pilot.pause()
         titles = assert_screen_agrees_with_its_table(overview)
-        assert titles == ["Change plan", "Cancel plan", "Payment methods", "Invoice history", "Billing information",
+        # "Items and add-ons": the demo configuration has add-ons this plan may add (issue 13).
+        assert titles == ["Change plan", "Cancel plan", "Items and add-ons", "Payment methods", "Invoice history", "Billing information",
                           "Tax IDs", "SSH keys", "Return to the business's website", "Terms of service",
                           "Privacy policy", "Reload"]
         assert overview.check_action("back", ()) is False  # the home screen has nowhere to go back to

@@ -114,10 +114,10 @@ async def test_keep_plan_and_escape_leave_everything_as_it_was(portal_app: Any, 
 async def test_showing_the_retention_offer_is_recorded_for_the_merchant(portal_app: Any, stripe_client: Any) -> None:
     """Support's churn report compares offers made with offers accepted; a customer's own session counts."""
     from tests.ui.conftest import FIXED_NOW, wait_for_workers
-    from tui_portal.portal.service.cancellation import RETENTION_OFFER_MADE_KEY
+    from tui_portal.portal.service.cancellation import retention_key
 
     before = await first_subscription(stripe_client, "demo@example.com")
-    assert RETENTION_OFFER_MADE_KEY not in (before.metadata or {})
+    assert retention_key("coupon", "offered") not in (before.metadata or {})
     app = portal_app("demo@example.com")
     async with app.run_test(size=SIZE) as pilot:
         await open_cancel(pilot)
@@ -125,5 +125,6 @@ async def test_showing_the_retention_offer_is_recorded_for_the_merchant(portal_a
         assert "25% off" in widget_text(app)
         await wait_for_workers(pilot)
     after = await first_subscription(stripe_client, "demo@example.com")
-    assert after.metadata[RETENTION_OFFER_MADE_KEY] == str(FIXED_NOW)
+    assert after.metadata[retention_key("coupon", "offered")] == str(FIXED_NOW)
+    assert retention_key("coupon", "declined") not in after.metadata
     assert after.cancel_at_period_end is False and not after.discounts  # shown, not yet answered

@@ -39,6 +39,7 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "quantity only": {"features.subscription_update.default_allowed_updates": ["quantity"]},
     "codes only": {"features.subscription_update.default_allowed_updates": ["promotion_code"]},
     "cancel off": {"features.subscription_cancel.enabled": False},
+    "pause on": {"features.subscription_pause.enabled": True},  # issue 13
 }
 
 
@@ -106,6 +107,9 @@ async def _subscriptions_in_every_state(sandbox_app: Any, db_path: Path, custome
         scheduled = await _post(http, "/v1/subscriptions", starter)
         await _post(http, "/v1/subscription_schedules", {"from_subscription": scheduled["id"]})
         ids["merchant schedule"] = scheduled["id"]
+        paused = await _post(http, "/v1/subscriptions", starter)
+        await _post(http, f"/v1/subscriptions/{paused['id']}", {"pause_collection[behavior]": "void"})
+        ids["paused"] = paused["id"]
         usage = await _post(http, "/v1/prices", {
             "currency": "usd", "unit_amount": "5", "recurring[interval]": "month",
             "product": (await http.get(f"/v1/prices/{prices['starter_monthly']}")).json()["product"]})
@@ -142,6 +146,11 @@ async def _service_answers(service: PortalService, view: SubscriptionView) -> di
         answers["cancel"] = None
     except REFUSALS as refusal:
         answers["cancel"] = refusal.user_message
+    try:
+        await service.pause_options(view.id)
+        answers["pause"] = None
+    except REFUSALS as refusal:
+        answers["pause"] = refusal.user_message
     return answers
 
 
@@ -152,6 +161,7 @@ def _view_answers(view: SubscriptionView) -> dict[str, str | None]:
         "quantity": (view.can_change_quantity, view.change_quantity_reason),
         "code": (view.can_apply_promotion_code, view.promotion_code_reason),
         "cancel": (view.can_cancel, view.cancel_reason),
+        "pause": (view.can_pause, view.pause_reason),
     }
     for action, (allowed, reason) in answers.items():
         assert allowed == (reason is None), f"{action}: a refused action states its reason, an allowed one none"
@@ -197,6 +207,9 @@ async def test_view_flags_service_refusals_and_overview_buttons_agree(
                 assert ("quantity" in shown) == view.can_change_quantity, where
                 assert ("cancel" in shown) == view.can_cancel, where
                 assert ("renew" in shown) == view.can_renew, where
+                assert ("usage" in shown) == view.can_view_usage, where  # issue 13: the usage view
+                assert ("pause" in shown) == view.can_pause, where
+                assert ("resume" in shown) == view.can_resume, where
                 checked += 1
     assert checked == len(CONFIGURATIONS) * len(ids)
 
@@ -221,3 +234,24 @@ async def test_view_flags_service_refusals_and_overview_buttons_agree(
             refused = refusal.user_message
         assert refused == view.renew_reason, name
         assert view.can_renew == (name in ("canceling at period end", "canceling on a date")), name
+
+    # Pausing (issue 13): who may pause under "pause on", and what resuming does when asked (last: it
+    # changes the subscription). Resume is not gated by the configuration, like renewing.
+    pausing = PortalService(customer_id, stripe_client, configure(base, CONFIGURATIONS["pause on"]),
+                            is_sandbox=True, now=fixed_clock)
+    views = {name: await pausing.subscription(sub_id) for name, sub_id in ids.items()}
+    # (the two canceling plans were renewed just above, so they run normally again)
+    assert {name for name, view in views.items() if view.can_pause} == {
+        "active", "per-seat", "several products", "canceling at period end", "canceling on a date"}
+    assert views["trialing"].pause_reason == "Nothing is charged during the free trial, so there is nothing to pause yet."
+    assert views["metered"].pause_reason == "Usage-based plans cannot be paused here. Please contact us."
+    assert views["paused"].pause_reason == "Payments for this subscription are already paused."
+    assert not views["paused"].can_change_plan and views["paused"].can_cancel
+    for name, view in views.items():
+        try:
+            await service.resume_subscription(view.id, action=Action())
+            refused = None
+        except REFUSALS as refusal:
+            refused = refusal.user_message
+        assert refused == view.resume_reason, name
+        assert view.can_resume == (name == "paused"), name

@@ -52,6 +52,8 @@ WORDS_NEVER_TRANSLATED = {
     "Business", "Starter", "Visa", "Mastercard", "American", "Express", "Diners", "Club", "Discover",
     "JCB", "UnionPay", "Berlin", "Friedrichstrasse", "Chicago", "Main", "Support", "laptop", "zzqx",
     "SSH", "PDF", "ID", "IDs", "QR", "OK", "Enterprise", "Pro", "Basic", "Premium",
+    # the seeded usage-based customer, its meter's and product's names (issue 13)
+    "Uma", "Usage", "API", "requests", "access",
     # key names in the footer and help
     "esc", "tab", "enter", "escape", "ctrl", "shift", "space", "ctrl+p", "ctrl+q", "ctrl+t", "ctrl+s",
     "ctrl+r", "^p", "^s", "^q", "^t",
@@ -227,6 +229,13 @@ async def past_due_tour(tour: Tour) -> None:
     await tour.keys("pay invoice?", "u")
 
 
+async def usage_tour(tour: Tour) -> None:
+    """The usage-based customer's usage screen (issue 13): figures, tiers, the chart's labels."""
+    await wait_for_overview(tour.pilot)
+    await tour.look("overview, metered plan")
+    await tour.keys("usage", "g")
+
+
 AppBuilder = Callable[[Path, str], Awaitable[PortalApp]]
 
 
@@ -289,6 +298,7 @@ TOURS: dict[str, tuple[AppBuilder, str, Callable[[Tour], Awaitable[None]]]] = {
     "past due": (portal, "pastdue@example.com", past_due_tour),
     "staff": (staff_console, "demo@example.com", staff_tour),
     "kiosk": (kiosk, "demo@example.com", kiosk_tour),
+    "usage": (portal, "usage@example.com", usage_tour),
 }
 
 

@@ -165,6 +165,26 @@ def test_cancel_retention_offer(snap_compare: Any) -> None:
                         run_before=steps(overview, keys("c"), screen(CancelScreen), click("#cancel-continue")))
 
 
+def _example_ladder_app() -> Any:
+    """The example configuration's ladder: its first offer that can help Team is Starter's price
+    (pausing is off)."""
+    from tui_portal.portal.config.schema import load_configuration_file
+
+    example = load_configuration_file(Path(__file__).resolve().parents[2] / "portal.example.toml")
+    return build_snapshot_app("demo@example.com", configuration=example)
+
+
+def test_cancel_retention_price_offer(snap_compare: Any) -> None:
+    assert snap_compare(_example_ladder_app(), terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("c"), screen(CancelScreen), click("#cancel-continue")))
+
+
+def test_cancel_retention_price_preview(snap_compare: Any) -> None:
+    assert snap_compare(_example_ladder_app(), terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("c"), screen(CancelScreen), click("#cancel-continue"),
+                                         click("#offer-accept")))
+
+
 def test_cancel_reason_survey(snap_compare: Any) -> None:
     app = build_snapshot_app("demo@example.com")
     assert snap_compare(app, terminal_size=SNAPSHOT_SIZE,

@@ -32,11 +32,10 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
@@ -44,11 +43,12 @@ from textual.widgets import Input, Static
 
 from tui_portal.portal.rules.session_policy import SessionPolicy
 from tui_portal.settings import Settings
+from tui_portal.ui.actions import ActionTable, DeclaredActions, ScreenAction
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
-from tui_portal.ui.screens.start import StartScreen
 from tui_portal.ui.screens.base import N_
+from tui_portal.ui.screens.start import StartScreen
 
 ENV_KIOSK_SECRET = "TUI_PORTAL_KIOSK_SECRET"
 DEFAULT_IDLE_SECONDS = 120
@@ -110,10 +110,10 @@ def sandbox_service_factory(
     return portal_session_factory(settings, clock=now)
 
 
-class OperatorExitScreen(ModalScreen[bool]):
+class OperatorExitScreen(DeclaredActions, ModalScreen[bool]):
     """Asks for the operator secret. Dismissed with True only when `verify` accepts it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"), show=False)]
+    ACTIONS = ActionTable(ScreenAction("cancel", N_("Cancel"), key="escape", show=False, palette=False))
 
     def __init__(self, verify: Callable[[str], str | None]) -> None:
         super().__init__(id="operator-exit")
@@ -143,9 +143,9 @@ class KioskApp(PortalApp, inherit_bindings=False):
 
     CSS_PATH = [stylesheet("app.tcss"), stylesheet("kiosk.tcss")]  # type: ignore[assignment]  # Textual takes a list
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(OPERATOR_KEY, "operator_exit", show=False, priority=True, system=True),
-    ]
+    ACTIONS = ActionTable(
+        ScreenAction("operator_exit", "", key=OPERATOR_KEY, show=False, priority=True, system=True, palette=False),
+    )
 
     def __init__(
         self,

@@ -26,6 +26,7 @@ from .resources.customers import Customers, TaxIds
 from .resources.discounts import Coupons, PromotionCodes
 from .resources.events import Events
 from .resources.invoices import InvoiceItems, Invoices
+from .resources.meters import Billing
 from .resources.payment_methods import PaymentMethods, SetupIntents
 from .resources.subscriptions import SubscriptionItems, Subscriptions, SubscriptionSchedules
 from .resources.test_clocks import TestClocks
@@ -205,6 +206,11 @@ class StripeClient:
     @cached_property
     def billing_portal(self) -> BillingPortal:
         return BillingPortal(self._requester)
+
+    @cached_property
+    def billing(self) -> Billing:
+        """``client.billing.meters`` and ``client.billing.meter_events`` (usage-based billing)."""
+        return Billing(self._requester)
 
     @cached_property
     def test_clocks(self) -> TestClocks:

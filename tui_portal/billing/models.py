@@ -48,6 +48,7 @@ Rules that keep parsing robust across Stripe's monthly versions:
 # first decode, and evaluating ~430 annotation strings then (compile + eval each) made the first
 # overview's decode 61 ms instead of 26 ms. Evaluated at class creation they are almost free; only the few references to a
 # class defined further down are strings ("str | Invoice | None"), resolved once by msgspec.
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
@@ -89,6 +90,9 @@ __all__ = [
     "PortalSession",
     "TestClock",
     "Event",
+    "Meter",
+    "MeterEvent",
+    "MeterEventSummary",
 ]
 
 Metadata = dict[str, str]
@@ -462,6 +466,70 @@ class Price(StripeObject, kw_only=True):
     tax_behavior: str | None = None  # exclusive, inclusive, unspecified
     metadata: Metadata | None = None
     created: int | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Billing meters (usage-based billing: ``billing.meter``, ``billing.meter_event``,
+# ``billing.meter_event_summary``)
+
+
+class MeterCustomerMapping(StripeModel, kw_only=True):
+    event_payload_key: str
+    type: str | None = None  # by_id
+
+
+class MeterDefaultAggregation(StripeModel, kw_only=True):
+    formula: str  # count, last, sum
+
+
+class MeterStatusTransitions(StripeModel, kw_only=True):
+    deactivated_at: int | None = None
+
+
+class MeterValueSettings(StripeModel, kw_only=True):
+    event_payload_key: str
+
+
+class Meter(StripeObject, kw_only=True):
+    """``billing.meter``: how meter events are summed into a price's usage (``Price.recurring.meter``)."""
+
+    display_name: str
+    event_name: str
+    default_aggregation: MeterDefaultAggregation
+    customer_mapping: MeterCustomerMapping | None = None
+    value_settings: MeterValueSettings | None = None
+    event_time_window: str | None = None  # day, hour
+    status: str | None = None  # active, inactive
+    status_transitions: MeterStatusTransitions | None = None
+    created: int | None = None
+    updated: int | None = None
+
+
+class MeterEvent(StripeModel, kw_only=True):
+    """``billing.meter_event``: one reported use. It has no ``id``; ``identifier`` deduplicates it."""
+
+    object: str | None = None
+    event_name: str
+    identifier: str | None = None
+    payload: dict[str, str] = {}
+    timestamp: int | None = None
+    created: int | None = None
+    livemode: bool | None = None
+
+
+class MeterEventSummary(StripeObject, kw_only=True):
+    """``billing.meter_event_summary``: a customer's aggregated usage of one meter over
+    ``[start_time, end_time)``.
+
+    ``aggregated_value`` is a number in Stripe's JSON (a float in stripe-python): a ``sum`` over
+    fractional event values is not whole. Kept as the exact text of the JSON number (``Decimal``),
+    never a float, because it is priced.
+    """
+
+    aggregated_value: Decimal
+    meter: str
+    start_time: int
+    end_time: int
 
 
 # --------------------------------------------------------------------------------------------

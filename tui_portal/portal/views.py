@@ -129,6 +129,7 @@ class FeaturesView(msgspec.Struct, frozen=True):
     allowed_updates: tuple[str, ...]  # subset of address, email, name, phone, shipping, tax_id
     ssh_keys: bool  # the customer's SSH login keys ([tui] ssh_keys)
     tax_ids: bool = False  # the tax ID page: customer_update allows tax_id
+    pause: bool = False  # issue 13: features.subscription_pause.enabled
 
 
 # --------------------------------------------------------------------------------------------------
@@ -247,11 +248,22 @@ class SubscriptionView(msgspec.Struct, frozen=True):
     can_change_quantity: bool = False  # as can_change_plan, for a product listed with adjustable quantity
     can_apply_promotion_code: bool = False
     has_adjustable_quantity: bool = False  # a per-seat plan (shown with its quantity even when it cannot change now)
+    can_view_usage: bool = False  # a metered item whose usage the usage screen shows (capabilities.view_usage)
     change_plan_reason: str | None = None
     change_quantity_reason: str | None = None
     promotion_code_reason: str | None = None
     cancel_reason: str | None = None
     renew_reason: str | None = None
+    # issue 13: pause and resume (Stripe's pause_collection; the status stays "active" while paused)
+    paused_until: int | None = None  # pause_collection.resumes_at (None: not paused, or until resumed)
+    pause_label: str | None = None  # "Payments paused until Mar 2, 2027; renewals are not charged."
+    can_pause: bool = False
+    can_resume: bool = False
+    pause_reason: str | None = None
+    resume_reason: str | None = None
+    # issue 13: the items screen (several items' prices and quantities, add-ons removed or added)
+    can_change_items: bool = False
+    change_items_reason: str | None = None
 
 
 class PaymentMethodView(msgspec.Struct, frozen=True):
@@ -397,6 +409,8 @@ class ChangePreview(msgspec.Struct, frozen=True):
     ends_trial: bool = False
     # The subscription's state the preview was computed on: apply_change refuses when it moved since.
     basis: str = ""
+    # Made for the retention ladder's price offer: applying it checks that offer, not the plan settings.
+    retention: bool = False
 
 
 class ChangeResult(msgspec.Struct, frozen=True):
@@ -409,6 +423,67 @@ class ChangeResult(msgspec.Struct, frozen=True):
     # whether that differs from the preview's "Due now" (`message` then says so, with both amounts).
     charged: Money | None = None
     differs_from_preview: bool = False
+
+
+# --------------------------------------------------------------------------------------------------
+# Issue 13: multi-item subscriptions (items and add-ons, changed together)
+# --------------------------------------------------------------------------------------------------
+
+
+class ItemChoiceView(msgspec.Struct, frozen=True):
+    """One item of a subscription as the items screen edits it, with what it may become."""
+
+    item: SubscriptionItemView
+    is_add_on: bool
+    options: tuple[PlanOptionView, ...]  # prices it may switch to (its own first); empty: fixed price
+    quantity: QuantityRuleView  # bounds of its product (fixed: not adjustable)
+    can_remove: bool
+    remove_reason: str | None  # why not, translated (None when it may be removed)
+
+
+class ItemChoicesView(msgspec.Struct, frozen=True):
+    subscription_id: str
+    items: tuple[ItemChoiceView, ...]
+    add_ons: tuple[PlanOptionView, ...]  # configured add-on prices this subscription may add now
+    add_on_rules: dict[str, QuantityRuleView]  # add-on price id -> quantity bounds of its product
+    interval_label: str  # "per month": every item and add-on shares it
+
+
+class ItemEdit(msgspec.Struct, frozen=True):
+    """What the customer wants one item to be: an existing item (`item_id`) with a price and
+    quantity, or removed (`deleted`); a new add-on has no `item_id`. `quantity=None`: the item keeps
+    its quantity on the same product, else starts at what the new product allows (as Change plan)."""
+
+    item_id: str | None
+    price_id: str
+    quantity: int | None = None
+    deleted: bool = False
+
+
+class ItemsChangePreview(msgspec.Struct, frozen=True):
+    """One preview of a whole multi-item change, computed by Stripe from `edits` (every item of the
+    subscription: kept, changed, removed, added). Keep it: `apply_items_change(preview)` sends
+    exactly these items with its proration date and action, so what was shown is what is billed.
+    The fields the preview panel shows have the names `ChangePreview` gives them."""
+
+    subscription_id: str
+    edits: tuple[ItemEdit, ...]
+    changes: tuple[str, ...]  # one translated line per changed item ("Extra storage: quantity 2 -> 4")
+    proration_date: int
+    proration_behavior: str
+    effective_at: int
+    effective_label: str
+    amount_due_now: Money
+    next_renewal_amount: Money
+    next_renewal_at: int | None
+    next_renewal_label: str
+    lines: tuple[PreviewLineView, ...]
+    summary: str
+    action: Action
+    ends_trial: bool = False
+    basis: str = ""  # the subscription's state the figures rest on (a change elsewhere moves them)
+    scheduled_at_period_end: bool = False  # item changes always apply now (README "Items and add-ons")
+    promotion_code: PromotionCodeView | None = None  # never set: codes go through Change plan
 
 
 # --------------------------------------------------------------------------------------------------
@@ -434,13 +509,61 @@ class RetentionOfferView(msgspec.Struct, frozen=True):
     detail: str = ""  # what taking it means, without restating the discount
 
 
+class RetentionRungView(msgspec.Struct, frozen=True):
+    """One offer of the retention ladder that can help this subscription (issue 13)."""
+
+    kind: str  # pause | price | coupon
+    subscription_id: str
+    headline: str  # "Stay with us and get 25% off for 3 months."
+    detail: str  # what taking it means
+    accept_label: str  # the button that takes it
+    coupon: RetentionOfferView | None = None  # coupon: its terms
+    price_id: str | None = None  # price: the price switched to (through a preview and a confirmation)
+    months: int | None = None  # pause: how long
+
+
 class CancelOptionsView(msgspec.Struct, frozen=True):
     subscription_id: str
     mode: str  # at_period_end | immediately
     effective_label: str  # "Your plan stays active until 1 Dec 2026." / "Your plan ends now."
     reasons_enabled: bool
     reasons: tuple[CancellationReasonView, ...]
-    retention_offer: RetentionOfferView | None
+    retention_offer: RetentionOfferView | None  # the coupon rung's terms, when the ladder shows one
+    retention_offers: tuple[RetentionRungView, ...] = ()  # the ladder, in the order shown
+
+
+# --------------------------------------------------------------------------------------------------
+# Pause and resume (issue 13)
+# --------------------------------------------------------------------------------------------------
+
+
+class PausedRenewalView(msgspec.Struct, frozen=True):
+    """A renewal that falls inside the pause: invoiced as `[tui] pause_behavior` says, not charged."""
+
+    date: int
+    date_label: str
+    amount: Money  # what the renewal's invoice will show (the renewal preview's total), not charged
+
+
+class PausePreviewView(msgspec.Struct, frozen=True):
+    """What pausing for `months` does, before the customer confirms."""
+
+    subscription_id: str
+    months: int
+    behavior: str  # void | mark_uncollectible | keep_as_draft ([tui] pause_behavior)
+    resumes_at: int  # pause_collection[resumes_at]: the end of the paid period plus `months`
+    resumes_label: str  # "Payments resume on Mar 2, 2027."
+    renewals: tuple[PausedRenewalView, ...]  # renewals not charged, in date order
+    headline: str  # "Pause payments for 3 months"
+    effect_label: str  # what happens to those renewals' invoices, in words
+    next_charge_label: str  # "Your plan renews as usual on Mar 2, 2027, and that renewal is charged."
+
+
+class PauseOptionsView(msgspec.Struct, frozen=True):
+    subscription_id: str
+    plan_name: str
+    durations: tuple[int, ...]  # months, as configured
+    duration_labels: tuple[str, ...]  # "1 month", "2 months", ...
 
 
 # --------------------------------------------------------------------------------------------------
@@ -499,3 +622,53 @@ class InvoiceDetailView(msgspec.Struct, frozen=True):
     period_label: str | None
     has_pdf: bool  # True when `save_pdf` can save this invoice's PDF (finalized invoices)
     pdf_url: str | None = None  # the PDF's own URL (offered as a link where files may not be saved)
+
+
+# --------------------------------------------------------------------------------------------------
+# Usage (metered prices)
+# --------------------------------------------------------------------------------------------------
+
+
+class UsageTierView(msgspec.Struct, frozen=True):
+    """One line of how the usage so far is priced: "1,001–10,000: 2,500 × $0.002 = $5.00"."""
+
+    range_label: str  # "First 1,000", "1,001–10,000", "Above 10,000", or "" for a plain per-unit price
+    units_label: str  # "2,500"
+    rate_label: str  # "$0.002 each" (+ " + $5.00 flat")
+    amount: Money
+
+
+class UsagePeriodView(msgspec.Struct, frozen=True):
+    """One billing period's usage of one meter, for the chart (oldest first)."""
+
+    start: int
+    end: int
+    label: str  # "Oct 15 – Nov 15" (short days)
+    usage: Decimal
+    usage_label: str  # "12,345"
+    cost: Money  # the usage priced at the current price (what the period's invoice line charged, when it has not changed)
+    is_current: bool  # the period running now (usage so far)
+
+
+class MeteredItemView(msgspec.Struct, frozen=True):
+    """A subscription item billed by usage: what is used so far this period and what it will cost."""
+
+    subscription_id: str
+    item_id: str
+    meter_id: str
+    meter_name: str  # the meter's display_name ("API requests"), from the API: render literally
+    product_name: str
+    price_label: str  # "Graduated: first 1,000 at $0.00, then $0.002 each" / "$0.01 each"
+    period_start: int
+    period_end: int
+    period_label: str  # "Nov 15, 2026 – Dec 15, 2026"
+    billed_label: str  # "Billed on Dec 15, 2026 for this period's usage"
+    usage: Decimal  # usage so far this period (the meter's aggregate)
+    usage_label: str
+    cost: Money  # what the usage so far costs at the current price (the period-end invoice line, if nothing more is used)
+    tiers: tuple[UsageTierView, ...]  # how `cost` is made up (one line for a per-unit price)
+    history: tuple[UsagePeriodView, ...]  # past periods then the current one, oldest first
+
+
+class UsageView(msgspec.Struct, frozen=True):
+    items: tuple[MeteredItemView, ...]

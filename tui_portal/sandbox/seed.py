@@ -20,11 +20,13 @@ from .engine.account import account_document
 from .engine.catalog import new_coupon, new_price, new_product, new_promotion_code, save_price, save_promotion_code
 from .engine.customers import apply_customer_fields, new_customer, save_customer
 from .engine.payment_methods import detach_payment_method, new_card_payment_method
-from .engine.portal_configuration import CANCELLATION_REASONS, create_configuration
+from .engine.portal_configuration import CANCELLATION_REASONS, create_configuration, update_configuration_with
 from .engine.subscriptions import create_subscription_for
 from .engine.tax_ids import create_tax_id
 from .engine.timeline import process_due
+from .engine.updates import update_subscription_with
 from .rules import calendar
+from .seed_usage import USAGE_ID_RANGE_START, seed_usage_customer
 
 DAY = 24 * 3600
 CUSTOMER_AGE_DAYS = 400
@@ -66,6 +68,10 @@ def seed_demo(ctx: Context) -> None:
     # Last, so every id created before it (and so every other customer's ids and invoices) stays as it was.
     _seed_trial_customer(ctx, now)
     _seed_past_due_customer(ctx, now)
+    with _own_id_range(ctx, USAGE_ID_RANGE_START):  # issue 13: usage-based billing (seed_usage.py)
+        seed_usage_customer(ctx, now)
+
+    _seed_add_ons(ctx, now)
 
 
 def _seed_account(ctx: Context, created: int) -> None:
@@ -319,3 +325,82 @@ def _seed_past_due_customer(ctx: Context, now: int) -> None:
     subscription = ctx.load("subscription", subscription["id"])
     ctx.refs["subscription:pastdue"] = subscription["id"]
     ctx.refs["invoice:pastdue_open"] = subscription["latest_invoice"]
+
+
+# --- issue 13: add-ons and a customer with a multi-item subscription -------------------------------
+
+ADD_ON_ID_RANGE_START = 3_000_000_000
+# (ref, product name, description, monthly cents, yearly cents, unit label, adjustable quantity bounds or None)
+ADD_ONS = [
+    ("addon_storage", "Extra storage", "100 GB more for files and backups, per block.", 500, 5000, "100 GB", (1, 20)),
+    ("addon_support", "Priority support", "Answers within four business hours.", 1900, 19000, None, None),
+]
+ADD_ONS_LAUNCHED_DAYS_AGO = 120  # when the business added add-ons to its catalog and its portal
+ADD_ON_SIGNUP_DAYS_AGO = 40  # addons@example.com: one renewal behind it, the next in about 20 days
+ADD_ON_STORAGE_DAYS_AGO = 25  # ... and extra storage added during its first month
+
+
+def _seed_add_ons(ctx: Context, now: int) -> None:
+    """Add-on products and prices, the portal configuration allowing them, and addons@example.com.
+
+    All in their own id range, so no id seeded before shifts. The add-ons have readable ids like the
+    plans (`price_addon_storage_monthly`). The default portal configuration lists the add-on products
+    (storage with an adjustable quantity, 1 to 20 blocks) and names the monthly and yearly add-on
+    prices in `metadata.tui_add_on_prices` (the `[tui] add_on_prices` of a Stripe configuration).
+    addons@example.com: Team monthly since 40 days ago; 2 blocks of extra storage added 25 days ago
+    (prorated), so its subscription has a base plan and an add-on; Priority support is left to add.
+    """
+    with _own_id_range(ctx, ADD_ON_ID_RANGE_START):
+        with _at(ctx, now - ADD_ONS_LAUNCHED_DAYS_AGO * DAY):
+            entries = []
+            add_on_prices = []
+            for ref, name, description, monthly, yearly, unit_label, bounds in ADD_ONS:
+                ctx.new_id("prod_")
+                product = new_product(ctx, name=name, description=description, unit_label=unit_label,
+                                      metadata={"add_on": "true"}, product_id=f"prod_{ref}")
+                ctx.save(product)
+                ctx.emit("product.created", product)
+                ctx.refs[f"product:{ref}"] = product["id"]
+                prices = []
+                for interval, amount in (("month", monthly), ("year", yearly)):
+                    key = f"{ref}_{'monthly' if interval == 'month' else 'yearly'}"
+                    price = new_price(ctx, product=product["id"], currency="usd", unit_amount=amount,
+                                      interval=interval, lookup_key=key,
+                                      nickname=f"{name} {'monthly' if interval == 'month' else 'yearly'}")
+                    price["id"] = f"price_{key}"
+                    save_price(ctx, price)
+                    ctx.emit("price.created", price)
+                    ctx.refs[f"price:{key}"] = price["id"]
+                    prices.append(price["id"])
+                product["default_price"] = prices[0]
+                ctx.save(product)
+                entry: dict[str, Any] = {"product": product["id"], "prices": prices}
+                if bounds is not None:
+                    entry["adjustable_quantity"] = {"enabled": True, "minimum": bounds[0], "maximum": bounds[1]}
+                entries.append(entry)
+                add_on_prices.extend(prices)
+            config = ctx.load("billing_portal.configuration", ctx.refs["portal_configuration"])
+            products = list(config["features"]["subscription_update"]["products"]) + entries
+            update_configuration_with(ctx, config, {
+                "features": {"subscription_update": {"products": products}},
+                "metadata": {"tui_add_on_prices": ",".join(add_on_prices)},
+            })
+        signup = now - ADD_ON_SIGNUP_DAYS_AGO * DAY
+        with _at(ctx, signup):
+            customer = _customer(
+                ctx, "addons", email="addons@example.com", name="Ada Addons", phone="+31 20 555 0199",
+                address={"city": "Amsterdam", "country": "NL", "line1": "Keizersgracht 100", "line2": None,
+                         "postal_code": "1015 AA", "state": None},
+                preferred_locales=["en"])
+            _card(ctx, customer, "addons_visa", "pm_card_visa", default=True)
+            customer = ctx.load("customer", customer["id"], param="customer")
+            subscription = create_subscription_for(ctx, customer, [{"price": ctx.refs["price:team_monthly"]}])
+        # The storage add-on during the first month (prorated onto the renewal), then the renewal.
+        process_due(ctx, until=now - ADD_ON_STORAGE_DAYS_AGO * DAY, clock_id=None)
+        with _at(ctx, now - ADD_ON_STORAGE_DAYS_AGO * DAY):
+            subscription = ctx.load("subscription", subscription["id"])
+            update_subscription_with(ctx, subscription, {
+                "items": [{"price": ctx.refs["price:addon_storage_monthly"], "quantity": 2}],
+                "proration_behavior": "create_prorations"})
+        process_due(ctx, until=now, clock_id=None)
+    ctx.refs["subscription:addons"] = subscription["id"]

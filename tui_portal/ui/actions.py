@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.actions import parse
 from textual.binding import Binding
@@ -66,6 +66,7 @@ class ScreenAction:
     key_display: str | None = None
     show: bool = True  # in the footer (False: in help and the palette only)
     priority: bool = False
+    system: bool = False  # hidden from Textual's key panel too (the kiosk's operator key)
     palette: bool = True
     palette_label: str | None = None
     palette_help: str = ""
@@ -92,7 +93,7 @@ class ScreenAction:
         if self.key is None:
             return None
         return Binding(self.key, self.action, self.label, show=self.show, key_display=self.key_display,
-                       priority=self.priority)
+                       priority=self.priority, system=self.system)
 
     def is_available(self, screen: object) -> bool:
         return self.available is None or bool(self.available(screen))
@@ -142,6 +143,8 @@ def screen_actions(screen_class: type) -> tuple[ScreenAction, ...]:
     if screen_class not in _merged:
         merged: dict[str, ScreenAction] = {}
         for base in reversed(screen_class.__mro__):
+            if getattr(base, "_inherit_bindings", True) is False:  # as Textual merges: `inherit_bindings=False`
+                merged.clear()
             table = base.__dict__.get("ACTIONS")
             if isinstance(table, ActionTable):
                 for action in table:
@@ -178,5 +181,29 @@ def find_action(screen_class: type, name: str, parameters: tuple[object, ...]) -
     return _by_target(screen_class).get((name, tuple(parameters)))
 
 
-__all__ = ["DISABLE", "HIDE", "KEEP", "ActionTable", "ScreenAction", "WhenUnavailable", "find_action",
+class DeclaredActions:
+    """Mix into a Textual screen or app (before the Textual class) to take its keys from `ACTIONS`.
+
+    The class's `BINDINGS` are derived from its own table when the class is created, and a separate
+    `BINDINGS` is refused: two declarations could drift apart. `check_action` answers from the table
+    (True for actions it does not declare, such as Textual's own).
+    """
+
+    ACTIONS: ClassVar[ActionTable] = ActionTable()
+
+    def __init_subclass__(cls, **options: Any) -> None:
+        # Runs before Textual's DOMNode.__init_subclass__ (later in the MRO) merges the class's BINDINGS.
+        if "BINDINGS" in cls.__dict__:
+            raise TypeError(f"{cls.__name__}: declare ACTIONS (ui/actions.py); BINDINGS are derived from them")
+        if "ACTIONS" in cls.__dict__:
+            cls.BINDINGS = cls.ACTIONS.bindings()  # type: ignore[attr-defined]
+        super().__init_subclass__(**options)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Textual's question, answered from the declared actions (True for the rest)."""
+        declared = find_action(type(self), action, parameters)
+        return True if declared is None else declared.check(self)
+
+
+__all__ = ["DISABLE", "HIDE", "KEEP", "ActionTable", "DeclaredActions", "ScreenAction", "WhenUnavailable", "find_action",
            "palette_actions", "screen_actions"]

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 
 from tui_portal.logs import log_event
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
 from tui_portal.portal.rules.session_policy import SessionPolicy, safe_link_url
+from tui_portal.ui.actions import ActionTable, DeclaredActions, ScreenAction
 from tui_portal.ui.commands import PortalCommandPalette, PortalCommands
 from tui_portal.ui.messages import FlowDone, GoBack, LeaveStart, OpenScreen, RetryStart
 from tui_portal.ui.navigation import DeepLink, screen_class
@@ -51,13 +51,13 @@ ServiceFactory = Callable[[], AbstractAsyncContextManager["PortalService"]]
 AfterCompletion = Literal["portal_homepage", "exit"]
 
 
-class PortalApp(App[str | None]):
+class PortalApp(DeclaredActions, App[str | None]):
     """The customer portal. `exit` result: the completion message of a deep-linked flow, if any."""
 
     CSS_PATH = stylesheet("app.tcss")
     TITLE = "tui-portal"
     COMMANDS = {PortalCommands}
-    BINDINGS = [Binding("ctrl+t", "toggle_theme", N_("Light/dark theme"), show=False)]
+    ACTIONS = ActionTable(ScreenAction("toggle_theme", N_("Light/dark theme"), key="ctrl+t", show=False))
     # Screens get the class -narrow below 100 columns (stylesheets stack panels there).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 

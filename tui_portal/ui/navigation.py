@@ -18,7 +18,9 @@ SCREENS: dict[str, str] = {
     "overview": "tui_portal.ui.screens.overview:OverviewScreen",
     "plans": "tui_portal.ui.screens.plans:PlansScreen",
     "quantity": "tui_portal.ui.screens.quantity:QuantityScreen",
+    "items": "tui_portal.ui.screens.items:ItemsScreen",
     "cancel": "tui_portal.ui.screens.cancel:CancelScreen",
+    "pause": "tui_portal.ui.screens.pause:PauseScreen",  # issue 13
     "help": "tui_portal.ui.screens.help:HelpScreen",
     "billing_details": "tui_portal.ui.screens.billing_details:BillingDetailsScreen",
     "tax_ids": "tui_portal.ui.screens.tax_ids:TaxIdsScreen",
@@ -26,6 +28,7 @@ SCREENS: dict[str, str] = {
     "payment_methods": "tui_portal.ui.screens.payment_methods:PaymentMethodsScreen",
     "invoices": "tui_portal.ui.screens.invoices:InvoicesScreen",
     "invoice_detail": "tui_portal.ui.screens.invoice_detail:InvoiceDetailScreen",
+    "usage": "tui_portal.ui.screens.usage:UsageScreen",
 }
 
 # Stripe's `flow_data.type` values (plus the private-preview `customer_update`) -> screen name.

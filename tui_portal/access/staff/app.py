@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import events
-from textual.binding import Binding, BindingType
 
 from tui_portal.access.staff.audit import AuditLog
 from tui_portal.access.staff.banner import BannerTop
@@ -23,6 +22,7 @@ from tui_portal.access.staff.connection import StaffConnection
 from tui_portal.access.staff.directory import CustomerMatch
 from tui_portal.access.staff.search_screen import CustomerSearchScreen
 from tui_portal.portal.rules.session_policy import SessionPolicy
+from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.screens.base import N_
@@ -36,9 +36,11 @@ class StaffApp(PortalApp):
 
     CSS_PATH = [stylesheet("app.tcss"), stylesheet("staff.tcss")]  # type: ignore[assignment]  # Textual takes a list
     TITLE = "tui-portal staff"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f3", "stop_acting", N_("Customer search")),
-    ]
+    # "Customer search" (F3) only while acting for someone: no dead key on the search screen.
+    ACTIONS = ActionTable(
+        ScreenAction("stop_acting", N_("Customer search"), key="f3", palette=False,
+                     available=lambda app: app.acting_for is not None),
+    )
 
     def __init__(
         self,
@@ -88,12 +90,6 @@ class StaffApp(PortalApp):
         self.refresh_bindings()
         self.switch_screen(StartScreen())
         self.start_service()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """"Customer search" (F3) only while acting for someone: no dead key on the search screen."""
-        if action == "stop_acting":
-            return self.acting_for is not None
-        return True
 
     def leave_start_screen(self) -> None:
         """Escape on a customer's start screen (e.g. it failed): back to the search, not out of the console."""

@@ -1,17 +1,24 @@
-"""The churn report: why customers cancel, month by month, and how the retention offer does.
+"""The churn report: why customers cancel, month by month, and how the retention ladder does.
 
 Everything comes from the API, for all customers:
 - A cancellation is a subscription that is canceled or set to cancel (`cancel_at_period_end` or
   `cancel_at`). Its month is `canceled_at` (when the cancellation was requested; Stripe sets it
   then even for period-end cancels), in UTC. Its reason is `cancellation_details.feedback` (None
   when the customer skipped the survey) and its comment `cancellation_details.comment`.
-- An offer is *accepted* when the subscription carries the retention coupon as a discount; month =
-  the discount's `start`.
-- An offer is *made* when the subscription has `metadata[tui_retention_offer_made_at]` (unix seconds,
-  written by `PortalService.record_retention_offer_made` when the cancel flow shows the offer, in
-  every kind of session: the customer's own, over SSH, in the kiosk, or staff acting for the
-  customer). The key holds the latest showing only, so an offer shown twice to one subscription
-  counts once, in the month it was last shown.
+- Offers, by kind (pause, price, coupon): the cancel flow notes on the subscription when an offer of
+  each kind was last shown, accepted and declined (`metadata[tui_retention_<kind>_<event>_at]`, unix
+  seconds, written by `PortalService.record_retention_event` and the accepting calls, in every kind
+  of session: the customer's own, over SSH, in the kiosk, or staff acting for the customer). Each key
+  holds the latest time only, so an offer shown twice to one subscription counts once, in the month
+  it was last shown.
+- Older data: before the ladder, only the coupon offer existed, noted as
+  `metadata[tui_retention_offer_made_at]` when shown, and taken when the subscription carries the
+  retention coupon as a discount (month = the discount's `start`). Both still count, as the coupon
+  kind, where the newer keys are absent.
+- Saves and losses by reason: the survey comes after the offers, so a customer an offer saved was
+  never asked a reason. The report shows, per reason, the cancellations and how many of them had
+  declined an offer first (the reasons the ladder does not answer), and the saves (subscriptions that
+  accepted an offer and were not canceled since) on a row of their own.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tui_portal.portal.service.cancellation import RETENTION_OFFER_MADE_KEY as OFFER_MADE_METADATA_KEY
+from tui_portal.portal.config.schema import RETENTION_OFFER_KINDS
+from tui_portal.portal.service.cancellation import RETENTION_EVENTS, RETENTION_OFFER_MADE_KEY, retention_key
+
 NO_REASON = "no reason given"
 
 
@@ -67,17 +76,20 @@ class CancellationComment:
 @dataclass
 class ChurnReport:
     retention_coupon: str | None
+    """The ladder's coupon: an older subscription carrying it as a discount took the coupon offer."""
     cancellations: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(month, reason) -> number of cancellations."""
     comments: list[CancellationComment] = field(default_factory=list)
-    offers_made: Counter[str] = field(default_factory=Counter)
-    """month -> subscriptions the offer was made to."""
-    offers_accepted: Counter[str] = field(default_factory=Counter)
-    """month -> subscriptions that took the retention coupon."""
+    offers: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """(month, kind, event) -> subscriptions an offer of that kind was last offered/accepted/declined to."""
+    declined_then_canceled: Counter[str] = field(default_factory=Counter)
+    """reason -> cancellations whose subscription had declined an offer."""
+    saves: int = 0
+    """Subscriptions that accepted an offer and are not canceled."""
 
     @property
     def months(self) -> list[str]:
-        seen = {month for month, _ in self.cancellations} | set(self.offers_made) | set(self.offers_accepted)
+        seen = {month for month, _ in self.cancellations} | {month for month, _, _ in self.offers}
         return sorted(seen)
 
     def cancellations_in(self, month: str) -> int:
@@ -90,6 +102,38 @@ class ChurnReport:
             totals[reason] += count
         return totals
 
+    def total(self, event: str, kind: str | None = None) -> int:
+        """Offers `event` (offered, accepted, declined) over all months, of one kind or of all."""
+        return sum(count for (_, of_kind, of_event), count in self.offers.items()
+                   if of_event == event and kind in (None, of_kind))
+
+
+def _noted_at(metadata: dict[str, Any], key: str) -> int | None:
+    value = metadata.get(key)
+    return int(value) if value is not None and str(value).isdigit() else None
+
+
+def _offer_events(subscription: Any, retention_coupon: str | None) -> dict[tuple[str, str], int]:
+    """(kind, event) -> when, for one subscription: the ladder's keys, else the older coupon data."""
+    metadata = _field(subscription, "metadata") or {}
+    events: dict[tuple[str, str], int] = {}
+    for kind in RETENTION_OFFER_KINDS:
+        for event in RETENTION_EVENTS:
+            when = _noted_at(metadata, retention_key(kind, event))
+            if when is not None:
+                events[(kind, event)] = when
+    legacy_made = _noted_at(metadata, RETENTION_OFFER_MADE_KEY)
+    if legacy_made is not None and ("coupon", "offered") not in events:
+        events[("coupon", "offered")] = legacy_made
+    if retention_coupon and ("coupon", "accepted") not in events:
+        for discount in _field(subscription, "discounts") or []:
+            if not isinstance(discount, str) and coupon_id_of(discount) == retention_coupon:
+                start = _field(discount, "start")
+                if start is not None:
+                    events[("coupon", "accepted")] = int(start)
+                break
+    return events
+
 
 def build_report(subscriptions: list[Any], retention_coupon: str | None) -> ChurnReport:
     """The report for these subscriptions (all customers, all statuses, discounts expanded)."""
@@ -98,22 +142,21 @@ def build_report(subscriptions: list[Any], retention_coupon: str | None) -> Chur
         subscription_id = str(_field(subscription, "id"))
         customer = _field(subscription, "customer")
         customer_id = customer if isinstance(customer, str) else str(_field(customer, "id"))
+        events = _offer_events(subscription, retention_coupon)
+        for (kind, event), when in events.items():
+            report.offers[(month_of(when), kind, event)] += 1
         if is_cancellation(subscription):
             details = _field(subscription, "cancellation_details")
             reason = _field(details, "feedback") or NO_REASON
             month = month_of(_field(subscription, "canceled_at"))
             report.cancellations[(month, reason)] += 1
+            if any(event == "declined" for _, event in events):
+                report.declined_then_canceled[reason] += 1
             comment = _field(details, "comment")
             if comment:
                 report.comments.append(CancellationComment(month, reason, comment, subscription_id, customer_id))
-        made_at = (_field(subscription, "metadata") or {}).get(OFFER_MADE_METADATA_KEY)
-        if made_at and str(made_at).isdigit():
-            report.offers_made[month_of(int(made_at))] += 1
-        if retention_coupon:
-            for discount in _field(subscription, "discounts") or []:
-                if not isinstance(discount, str) and coupon_id_of(discount) == retention_coupon:
-                    report.offers_accepted[month_of(_field(discount, "start"))] += 1
-                    break
+        elif any(event == "accepted" for _, event in events):
+            report.saves += 1
     report.comments.sort(key=lambda item: (item.month, item.subscription_id))
     return report
 

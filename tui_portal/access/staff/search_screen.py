@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -14,21 +13,19 @@ from textual.widgets import Button, DataTable, Footer, Input, Static
 
 from tui_portal.access.staff.connection import StaffConnection
 from tui_portal.access.staff.directory import CustomerMatch, find_customers
+from tui_portal.ui.actions import ActionTable, DeclaredActions, ScreenAction
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens.base import N_
 from tui_portal.ui.widgets.content_table import Column, Row, add_columns, show_rows
 
-
 RESULT_COLUMNS = (Column("name", "Name"), Column("email", "Email"), Column("customer", "Customer"))
 
-class CustomerSearchScreen(Screen[None]):
+class CustomerSearchScreen(DeclaredActions, Screen[None]):
     """Type an email (exact), a name (contains) or cus_...; Enter on a row opens the portal for them."""
 
     CSS_PATH = stylesheet("staff.tcss")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "churn", N_("Churn report")),
-    ]
+    ACTIONS = ActionTable(ScreenAction("churn", N_("Churn report"), key="f2", palette=False))
 
     class Chosen(Message):
         """Staff chose `customer` to act for (the console opens the portal for them)."""

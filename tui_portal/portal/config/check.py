@@ -7,7 +7,7 @@ finds what Stripe would refuse, and what it would accept but customers could nev
 where in the file each problem is. (What needs no lookup, such as quantity bounds that contradict
 each other, is refused earlier, when the file is parsed.)
 
-Each product, price and the retention coupon is fetched once, concurrently; nothing is changed.
+Each product, price and the retention ladder's coupon and price is fetched once, concurrently; nothing is changed.
 """
 
 from __future__ import annotations
@@ -78,7 +78,13 @@ async def check_configuration(client: StripeClient, configuration: PortalConfigu
     update = configuration.features.subscription_update
     product_ids = [entry.product for entry in update.products]
     price_ids = [price_id for entry in update.products for price_id in entry.prices]
-    coupon_id = configuration.tui.retention_coupon
+    price_rung = configuration.tui.retention_rung("price")
+    if price_rung is not None and price_rung.price and price_rung.price not in price_ids:
+        price_ids.append(price_rung.price)
+    coupon_rung = configuration.tui.retention_rung("coupon")
+    coupon_id = coupon_rung.coupon if coupon_rung is not None else None
+    # issue 13: the add-on prices, each looked up once even when its product is listed too
+    price_ids += [price_id for price_id in dict.fromkeys(configuration.tui.add_on_prices) if price_id not in price_ids]
 
     product_lookups = [look_up(partial(client.products.retrieve, product_id)) for product_id in product_ids]
     price_lookups = [look_up(partial(client.prices.retrieve, price_id)) for price_id in price_ids]
@@ -93,8 +99,11 @@ async def check_configuration(client: StripeClient, configuration: PortalConfigu
 
     problems: list[ConfigurationProblem] = []
     problems += _subscription_update_problems(configuration, products, prices)
+    problems += _add_on_problems(configuration, prices)
     if coupon_id:
-        problems += _coupon_problems(coupon_id, coupon)
+        problems += _coupon_problems(configuration, coupon_id, coupon)
+    if price_rung is not None and price_rung.price:
+        problems += _retention_price_problems(configuration, price_rung.price, prices.get(price_rung.price))
     return ConfigurationCheck(tuple(problems), len(set(product_ids)), len(set(price_ids)), coupon_id)
 
 
@@ -146,10 +155,33 @@ def _price_problem(price_id: str, price: Price | None, listed_product: str) -> s
     return None
 
 
-def _coupon_problems(coupon_id: str, coupon: Coupon | None) -> list[ConfigurationProblem]:
-    where = "tui.retention_coupon"
+def _add_on_problems(configuration: PortalConfiguration, prices: dict[str, Price | None]) -> list[ConfigurationProblem]:
+    """Add-on prices a customer could never add (issue 13: `[tui] add_on_prices`)."""
+    problems = []
+    for index, price_id in enumerate(configuration.tui.add_on_prices):
+        price = prices.get(price_id)
+        message = _price_problem(price_id, price, expandable_id(price.product) or "" if price is not None else "")
+        if message:
+            problems.append(ConfigurationProblem(f"tui.add_on_prices[{index}]", message))
+    return problems
+
+
+def _coupon_problems(configuration: PortalConfiguration, coupon_id: str, coupon: Coupon | None) -> list[ConfigurationProblem]:
+    # Where the coupon was named: the short form, or the ladder's coupon offer.
+    where = "tui.retention_coupon" if configuration.tui.retention_coupon else next(
+        f"tui.retention_offers[{index}].coupon"
+        for index, offer in enumerate(configuration.tui.retention_offers) if offer.type == "coupon")
     if coupon is None:
         return [ConfigurationProblem(where, f"there is no coupon {coupon_id} in this account; no offer would be made")]
     if coupon.valid is False:
         return [ConfigurationProblem(where, f"coupon {coupon_id} is no longer valid (expired or fully redeemed)")]
     return []
+
+
+def _retention_price_problems(configuration: PortalConfiguration, price_id: str, price: Price | None) -> list[ConfigurationProblem]:
+    """The ladder's price offer names a price customers could be switched to (whether it is cheaper
+    depends on each subscription, so the cancel flow decides that)."""
+    index = next(index for index, offer in enumerate(configuration.tui.retention_offers) if offer.type == "price")
+    where = f"tui.retention_offers[{index}].price"
+    message = _price_problem(price_id, price, (expandable_id(price.product) or "") if price is not None else "")
+    return [ConfigurationProblem(where, f"{message}; the price offer would never be made")] if message else []

@@ -49,6 +49,7 @@ CANCELLATION_REASONS: tuple[CancellationReason, ...] = (
     "low_quality",
     "other",
 )
+MAX_PAUSE_MONTHS = 36  # Stripe's longest pause: three years
 BORDER_STYLES = (
     "ascii",
     "blank",
@@ -175,12 +176,22 @@ class SubscriptionUpdate(_Strict, frozen=True, kw_only=True):
         return self.enabled and update in self.default_allowed_updates
 
 
+class SubscriptionPause(_Strict, frozen=True, kw_only=True):
+    """Stripe's `features.subscription_pause` (off by default, as in Stripe). Only `enabled` is read:
+    Stripe's `duration` belongs to its redesigned portal's `status=paused`, a different mechanism; the
+    durations customers choose from are `[tui] pause_durations_months` (README "Pause and resume")."""
+
+    enabled: bool = False
+
+
 class Features(_Strict, frozen=True, kw_only=True):
     customer_update: CustomerUpdate = msgspec.field(default_factory=CustomerUpdate)
     invoice_history: InvoiceHistory = msgspec.field(default_factory=InvoiceHistory)
     payment_method_update: PaymentMethodUpdate = msgspec.field(default_factory=PaymentMethodUpdate)
     subscription_cancel: SubscriptionCancel = msgspec.field(default_factory=SubscriptionCancel)
     subscription_update: SubscriptionUpdate = msgspec.field(default_factory=SubscriptionUpdate)
+    # issue 13: pause and resume
+    subscription_pause: SubscriptionPause = msgspec.field(default_factory=SubscriptionPause)
 
 
 # --- [tui] ------------------------------------------------------------------------------------------
@@ -204,12 +215,114 @@ class Branding(_Strict, frozen=True, kw_only=True):
                 raise ValueError(f"{name}: colors are written like '#2F6FEB', got {value!r}")
 
 
+# --- issue 13: the retention ladder ----------------------------------------------------------------
+
+RetentionOfferKind = Literal["pause", "price", "coupon"]
+RETENTION_OFFER_KINDS: tuple[RetentionOfferKind, ...] = ("pause", "price", "coupon")
+_RETENTION_FIELD: dict[str, str] = {"pause": "months", "price": "price", "coupon": "coupon"}  # kind -> its field
+
+
+class RetentionOffer(_Strict, frozen=True, kw_only=True):
+    """One rung of the retention ladder: `type` and the one field that kind needs.
+
+    `pause` pauses collection for `months`; `price` switches to the cheaper price `price`; `coupon`
+    applies the coupon `coupon`. A field that belongs to another kind is an error, so a rung never
+    carries a value that silently does nothing.
+    """
+
+    type: RetentionOfferKind
+    months: int | None = None  # pause
+    price: str | None = None  # price
+    coupon: str | None = None  # coupon
+
+    def __post_init__(self) -> None:
+        needed = _RETENTION_FIELD[self.type]
+        for kind, name in _RETENTION_FIELD.items():
+            value = getattr(self, name)
+            if name == needed and value in (None, ""):
+                raise ValueError(f"{name}: a '{self.type}' offer needs {name}")
+            if name != needed and value is not None:
+                raise ValueError(f"{name}: only a '{kind}' offer takes {name}, this one is '{self.type}'")
+
+
 class TuiSettings(_Strict, frozen=True, kw_only=True):
-    retention_coupon: str | None = None  # coupon id offered before a cancel completes; None: no offer
+    # --- issue 13: the retention ladder (see `retention_ladder`) ---
+    # The offers shown, in order, before a cancel completes. Each one only where it can help.
+    retention_offers: list[RetentionOffer] = msgspec.field(default_factory=list)
+    # Short form of a one-rung ladder, `retention_offers = [{type = "coupon", coupon = ...}]`; None: no
+    # offer. Setting both is an error (which one wins would be a guess).
+    retention_coupon: str | None = None
+    # --- end of the retention ladder ---
     ssh_keys: bool = True  # customers manage the SSH keys they log in with; off where nobody uses `ssh`
     locale: str = "en"  # used when the customer has no preferred_locales
     theme: Literal["dark", "light"] = "dark"
     branding: Branding = msgspec.field(default_factory=Branding)
+    # issue 13, usage view: the screen showing metered items' usage and its cost so far. Shown only to
+    # customers with a metered item; switch off to hide it from everyone (e.g. while usage data is
+    # being migrated). (On a Stripe configuration: metadata.tui_usage = "false".)
+    usage: bool = True
+
+    # --- issue 13: pause and resume (on with `features.subscription_pause.enabled`) ---
+    # The pause lengths a customer chooses from, in months counted from the end of the period already
+    # paid for (Stripe's limit: three years).
+    pause_durations_months: list[int] = msgspec.field(default_factory=lambda: [1, 2, 3])
+    # What happens to the invoices of renewals while paused (Stripe's `pause_collection[behavior]`):
+    # "void" (default: a clean break, nothing owed later), "mark_uncollectible" (kept as bad debt the
+    # customer may still pay), "keep_as_draft" (drafts the business may collect later).
+    pause_behavior: Literal["void", "mark_uncollectible", "keep_as_draft"] = "void"
+
+    def __post_init__(self) -> None:
+        months = self.pause_durations_months
+        if not months:
+            raise ValueError("pause_durations_months: list at least one duration, e.g. [1, 2, 3]")
+        for value in months:
+            if not 1 <= value <= MAX_PAUSE_MONTHS:
+                raise ValueError(f"pause_durations_months: each duration is 1 to {MAX_PAUSE_MONTHS} months, got {value}")
+        if len(set(months)) != len(months):
+            raise ValueError("pause_durations_months: a duration is listed twice")
+        if self.retention_offers and self.retention_coupon is not None:
+            raise ValueError(
+                "retention_coupon: is the short form of a one-rung retention_offers; set one of them, not both "
+                "(add the coupon to retention_offers as {type = \"coupon\", coupon = \"...\"})"
+            )
+        seen: set[str] = set()
+        for offer in self.retention_offers:
+            if offer.type in seen:
+                raise ValueError(f"retention_offers: more than one '{offer.type}' offer (at most one of each kind)")
+            seen.add(offer.type)
+            if offer.months is not None and offer.months not in months:
+                # The ladder's pause is one the customer could choose on the pause screen too.
+                raise ValueError(
+                    f"retention_offers: a pause offer of {offer.months} months must be one of pause_durations_months "
+                    f"({', '.join(str(value) for value in months)})"
+                )
+
+    @property
+    def retention_ladder(self) -> tuple[RetentionOffer, ...]:
+        """The offers in the order the cancel flow shows them: `retention_offers`, or the short form
+        `retention_coupon` as a one-rung ladder. The one place the two spellings meet."""
+        if self.retention_offers:
+            return tuple(self.retention_offers)
+        if self.retention_coupon:
+            return (RetentionOffer(type="coupon", coupon=self.retention_coupon),)
+        return ()
+
+    def retention_rung(self, kind: str) -> RetentionOffer | None:
+        """The ladder's offer of this kind, if it has one."""
+        for offer in self.retention_ladder:
+            if offer.type == kind:
+                return offer
+        return None
+
+    # --- issue 13: multi-item subscriptions (add-ons) ---
+    # Prices a customer may add to a subscription as an extra item ("Extra storage", "Priority
+    # support"), and the only items the portal lets a customer remove. Stripe's portal has no such
+    # list (it leaves multi-item subscriptions cancel-only). Each must be a recurring, licensed price;
+    # it is offered only to subscriptions with its currency and interval. List the add-on's product
+    # under `features.subscription_update.products` too to let its quantity (`adjustable_quantity`)
+    # or its price (the product's `prices`) change; those prices are never offered as a plan switch.
+    # On a Stripe configuration: metadata.tui_add_on_prices = "price_a,price_b".
+    add_on_prices: list[str] = msgspec.field(default_factory=list)
 
 
 # --- the whole configuration ------------------------------------------------------------------------
@@ -376,15 +489,22 @@ def from_stripe(stripe_configuration: StripePortalConfiguration | dict[str, Any]
         conditions.append({"type": _as_dict(condition).get("type")})
     update["schedule_at_period_end"] = {"conditions": conditions}
 
+    pause = _only(_as_dict(features.get("subscription_pause")), ("enabled",))
+
     metadata = raw.get("metadata") or {}
     tui: dict[str, Any] = {}
     if metadata.get("tui_retention_coupon"):
         tui["retention_coupon"] = metadata["tui_retention_coupon"]
     if metadata.get("tui_locale"):
         tui["locale"] = metadata["tui_locale"]
+    if metadata.get("tui_add_on_prices"):
+        # Metadata values are strings: the add-on price ids separated by commas.
+        tui["add_on_prices"] = [part.strip() for part in metadata["tui_add_on_prices"].split(",") if part.strip()]
     if metadata.get("tui_ssh_keys"):
         # Metadata values are strings; anything but "false" keeps the default (on).
         tui["ssh_keys"] = metadata["tui_ssh_keys"].strip().lower() != "false"
+    if metadata.get("tui_usage"):
+        tui["usage"] = metadata["tui_usage"].strip().lower() != "false"
 
     data: dict[str, Any] = {
         "id": raw.get("id"),
@@ -398,6 +518,7 @@ def from_stripe(stripe_configuration: StripePortalConfiguration | dict[str, Any]
             "payment_method_update": payment_method_update,
             "subscription_cancel": cancel,
             "subscription_update": update,
+            "subscription_pause": pause,
         },
         "tui": tui,
     }

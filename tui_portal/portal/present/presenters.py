@@ -93,13 +93,14 @@ class Presenter:
             cancel=can_cancel,
             cancel_mode=cancel.mode,
             cancellation_reasons=can_cancel and cancel.cancellation_reason.enabled,
-            retention_offer=can_cancel and configuration.tui.retention_coupon is not None,
+            retention_offer=can_cancel and bool(configuration.tui.retention_ladder),
             invoice_history=capabilities.invoice_history(configuration).allowed,
             payment_methods=capabilities.payment_methods(configuration).allowed,
             customer_update=capabilities.billing_details(configuration).allowed,
             allowed_updates=tuple(customer_update.allowed_updates) if customer_update.enabled else (),
             ssh_keys=capabilities.ssh_keys(configuration).allowed,
             tax_ids=capabilities.tax_ids(configuration).allowed,
+            pause=capabilities.pausing(configuration).allowed,
         )
 
     def business(self, account_name: str | None) -> BusinessView:
@@ -423,6 +424,9 @@ class Presenter:
         promotion_code = capabilities.apply_promotion_code(configuration, subscription)
         cancel = capabilities.cancel(configuration, subscription)
         renew = capabilities.renew(subscription)
+        pause = capabilities.pause(configuration, subscription)
+        resume = capabilities.resume(subscription)
+        change_items = capabilities.change_items(configuration, subscription)
         details = subscription.cancellation_details
         return SubscriptionView(
             id=subscription.id,
@@ -451,12 +455,35 @@ class Presenter:
             can_change_quantity=change_quantity.allowed,
             can_apply_promotion_code=promotion_code.allowed,
             has_adjustable_quantity=capabilities.has_adjustable_quantity(configuration, subscription),
+            can_view_usage=capabilities.view_usage(configuration, subscription).allowed,
             change_plan_reason=change_plan.text(self.translator),
             change_quantity_reason=change_quantity.text(self.translator),
             promotion_code_reason=promotion_code.text(self.translator),
             cancel_reason=cancel.text(self.translator),
             renew_reason=renew.text(self.translator),
+            paused_until=self.paused_until(subscription),
+            pause_label=self.pause_label(subscription),
+            can_pause=pause.allowed,
+            can_resume=resume.allowed,
+            pause_reason=pause.text(self.translator),
+            resume_reason=resume.text(self.translator),
+            can_change_items=change_items.allowed,
+            change_items_reason=change_items.text(self.translator),
         )
+
+    @staticmethod
+    def paused_until(subscription: Subscription) -> int | None:
+        pause = subscription.pause_collection
+        return pause.resumes_at if pause is not None and capabilities.is_paused(subscription) else None
+
+    def pause_label(self, subscription: Subscription) -> str | None:
+        """What is paused and until when, in words (None when collection is not paused)."""
+        if not capabilities.is_paused(subscription):
+            return None
+        until = self.paused_until(subscription)
+        if until is None:
+            return self._("Payments paused until you resume them; renewals are not charged.")
+        return self._("Payments paused until %(date)s; renewals are not charged.") % {"date": self.day(until)}
 
     # --- invoices ---------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui_portal.billing.models import Subscription
+from tui_portal.billing.models import Price, Subscription
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.errors import ActionNotAllowed, FeatureDisabled, PlanChangeBlocked, PortalError
 from tui_portal.portal.i18n import N_, Translator
@@ -93,6 +93,14 @@ def is_metered(subscription: Subscription) -> bool:
     return False
 
 
+def meter_of(price: Price) -> str | None:
+    """The billing meter a metered price bills (Stripe's `recurring.meter`); None for any other price."""
+    recurring = price.recurring
+    if recurring is None or recurring.usage_type != "metered":
+        return None
+    return recurring.meter
+
+
 # --- plan changes ----------------------------------------------------------------------------------
 
 
@@ -125,6 +133,8 @@ def changeable(subscription: Subscription) -> Capability:
                 "changed here. Please contact us to change it."
             ),
         )
+    if is_paused(subscription):  # issue 13: a change's invoice would be held by the pause too
+        return _refused(PlanChangeBlocked, N_("Payments for this subscription are paused. Resume them first to change the plan."))
     return ALLOWED
 
 
@@ -181,6 +191,55 @@ def apply_promotion_code(configuration: PortalConfiguration, subscription: Subsc
     return _first_refusal(promotion_codes(configuration), changeable(subscription))
 
 
+# --- issue 13: multi-item subscriptions (items and add-ons) -----------------------------------------
+
+
+def items_changeable(subscription: Subscription) -> Capability:
+    """The subscription is one whose items the portal can change together safely: as `changeable`,
+    but several items are fine. Usage-based items keep it out (their quantity is usage, not a choice,
+    and a change would have to say what happens to the usage so far), and so does any schedule, the
+    portal's own included: its next phase would put back the items it holds."""
+    if is_ended(subscription):
+        return _refused(PlanChangeBlocked, N_("This subscription has ended and can no longer be changed."))
+    if is_canceling(subscription):
+        return _refused(PlanChangeBlocked, N_("This subscription is set to cancel. Renew it first to change the plan."))
+    if is_metered(subscription):
+        return _refused(PlanChangeBlocked, N_("Usage-based plans cannot be changed here. Contact us to change it."))
+    if subscription.schedule is not None:
+        return _refused(
+            PlanChangeBlocked,
+            N_("A change to this subscription is already arranged, so its items cannot be changed now."),
+        )
+    return ALLOWED
+
+
+def change_items(configuration: PortalConfiguration, subscription: Subscription) -> Capability:
+    """Open the items screen: change several items' prices and quantities, remove or add add-ons.
+
+    Offered for a subscription with several items, or with one when the configuration has add-on
+    prices to add (whether one fits this subscription's currency and interval needs the catalog:
+    the screen says so when none does)."""
+    allowed = _first_refusal(subscription_updates(configuration), items_changeable(subscription))
+    if allowed and len(subscription.items.data) < 2 and not configuration.tui.add_on_prices:
+        return _refused(ActionNotAllowed, N_("This subscription has a single plan; use Change plan."))
+    return allowed
+
+
+def remove_item(subscription: Subscription, item_id: str, add_on_product_ids: set[str]) -> Capability:
+    """Remove one item: only an add-on (an item of an add-on price's product), never the last item."""
+    items = subscription.items.data
+    item = next((entry for entry in items if entry.id == item_id), None)
+    if item is None:
+        return _refused(ActionNotAllowed, N_("This item is not part of the subscription."))
+    if len(items) < 2:
+        return _refused(ActionNotAllowed, N_("A subscription keeps at least one item. To end it, cancel the plan."))
+    product = item.price.product
+    product_id = product if isinstance(product, str) else product.id
+    if product_id not in add_on_product_ids:
+        return _refused(ActionNotAllowed, N_("Only add-ons can be removed. This item is your plan."))
+    return ALLOWED
+
+
 # --- cancel and renew --------------------------------------------------------------------------------
 
 
@@ -220,6 +279,105 @@ def renew(subscription: Subscription) -> Capability:
     return ALLOWED
 
 
+# --- pause and resume (issue 13) ----------------------------------------------------------------------
+# Stripe's `pause_collection`: the plan keeps running, renewals are invoiced but not charged (the
+# invoices are voided, marked uncollectible or kept as drafts, `[tui] pause_behavior`). Decisions,
+# written down in the README ("Pause and resume"):
+# * Only an `active` subscription may pause. Not `trialing` (nothing is charged yet), not `past_due` /
+#   `unpaid` / `incomplete` (Stripe keeps retrying invoices created before a pause, so a pause would
+#   not stop what the customer owes: they pay first), not one set to cancel (renew first).
+# * Not a metered plan (usage billed while paused would be given away), and only a plan billed
+#   monthly: a pause of N months skips exactly N monthly renewals (a yearly renewal falling in a
+#   one-month pause would give the year away; weekly plans are rare enough to leave to support).
+# * Resume is not gated by the configuration (as `renew`): switching pauses off must not trap a
+#   paused customer.
+
+
+def is_paused(subscription: Subscription) -> bool:
+    """Collection is paused (Stripe's `pause_collection` is set); the status stays as it was."""
+    return subscription.pause_collection is not None and not is_ended(subscription)
+
+
+def bills_monthly(subscription: Subscription) -> bool:
+    """Every item renews once a month: a pause of N months then skips exactly N renewals."""
+    for item in subscription.items.data:
+        recurring = item.price.recurring
+        if recurring is None or recurring.interval != "month" or (recurring.interval_count or 1) != 1:
+            return False
+    return bool(subscription.items.data)
+
+
+def pausing(configuration: PortalConfiguration) -> Capability:
+    if not configuration.features.subscription_pause.enabled:
+        return _refused(FeatureDisabled, N_("Pausing payments is not available in this portal."))
+    return ALLOWED
+
+
+def pause(configuration: PortalConfiguration, subscription: Subscription) -> Capability:
+    """Pause payments for this subscription for one of the configured durations."""
+    enabled = pausing(configuration)
+    if not enabled:
+        return enabled
+    if is_ended(subscription):
+        return _refused(ActionNotAllowed, N_("This subscription has already ended."))
+    if is_paused(subscription):
+        return _refused(ActionNotAllowed, N_("Payments for this subscription are already paused."))
+    if is_canceling(subscription):
+        return _refused(ActionNotAllowed, N_("This subscription is set to cancel. Renew it first to pause it."))
+    if subscription.status == "trialing":
+        return _refused(ActionNotAllowed, N_("Nothing is charged during the free trial, so there is nothing to pause yet."))
+    if subscription.status != "active":
+        return _refused(
+            ActionNotAllowed, N_("A payment for this subscription is overdue. Please pay it first; then you can pause.")
+        )
+    if is_metered(subscription):
+        return _refused(ActionNotAllowed, N_("Usage-based plans cannot be paused here. Please contact us."))
+    if not bills_monthly(subscription):
+        return _refused(ActionNotAllowed, N_("Only plans billed monthly can be paused here. Please contact us."))
+    if has_foreign_schedule(subscription):
+        return _refused(
+            PlanChangeBlocked,
+            N_("A change to this subscription has already been arranged with us. Please contact us to pause it."),
+        )
+    return ALLOWED
+
+
+def resume(subscription: Subscription) -> Capability:
+    """End a pause now: the next renewal is charged again."""
+    if is_ended(subscription):
+        return _refused(ActionNotAllowed, N_("This subscription has already ended."))
+    if not is_paused(subscription):
+        return _refused(ActionNotAllowed, N_("Payments for this subscription are not paused."))
+    return ALLOWED
+
+
+# --- the retention ladder (issue 13) ------------------------------------------------------------------
+
+
+def retention_offer(configuration: PortalConfiguration, subscription: Subscription, kind: str) -> Capability:
+    """The ladder's offer of this kind may be made to this subscription, as far as the configuration
+    and the subscription's own state tell.
+
+    Each kind borrows the rule of what accepting it does: a price offer is a plan change (so only for
+    a subscription the portal may change: `changeable`), a pause offer is a pause (`pause`). A
+    coupon only needs a subscription that has not ended. Whether the coupon or the price itself can
+    help (exists, valid, reduces an invoice, strictly cheaper) needs requests: the cancellation
+    service decides that, after this.
+    """
+    if configuration.tui.retention_rung(kind) is None:
+        return _refused(FeatureDisabled, N_("There is no offer available right now."))
+    enabled = cancellation(configuration)
+    if not enabled:
+        return enabled
+    if is_ended(subscription):
+        return _refused(ActionNotAllowed, N_("This subscription has already ended."))
+    if kind == "price":
+        return changeable(subscription)
+    if kind == "pause":
+        return pause(configuration, subscription)
+    return ALLOWED
+
+
 # --- account areas ---------------------------------------------------------------------------------
 
 
@@ -253,6 +411,28 @@ def billing_details(configuration: PortalConfiguration) -> Capability:
 
 def tax_ids(configuration: PortalConfiguration) -> Capability:
     return edit_detail(configuration, "tax_id")
+
+
+# --- usage (issue 13) ------------------------------------------------------------------------------
+
+
+def usage_view(configuration: PortalConfiguration) -> Capability:
+    """The usage screen is switched on (`[tui] usage`, on by default)."""
+    if not configuration.tui.usage:
+        return _refused(FeatureDisabled, N_("Usage is not shown in this portal."))
+    return ALLOWED
+
+
+def view_usage(configuration: PortalConfiguration, subscription: Subscription) -> Capability:
+    """Show this subscription's usage: the screen is on and an item bills by usage (a metered price).
+
+    Ended subscriptions are left out: their last usage is on their final invoice, in the history."""
+    enabled = usage_view(configuration)
+    if not enabled:
+        return enabled
+    if is_ended(subscription) or not any(meter_of(item.price) for item in subscription.items.data):
+        return _refused(ActionNotAllowed, N_("This plan is not billed by usage."))
+    return ALLOWED
 
 
 def ssh_keys(configuration: PortalConfiguration) -> Capability:

@@ -6,6 +6,7 @@ and are easiest to trust when they can be tested without any HTTP at all.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from tui_portal.billing.models import Price, Recurring, expandable_id
 from tui_portal.portal.config.schema import SubscriptionUpdate
@@ -74,6 +75,12 @@ def is_decreasing_amount(old_price: Price, old_quantity: int, new_price: Price, 
     return new_amount < old_amount
 
 
+def is_cheaper_same_interval(old_price: Price, new_price: Price, quantity: int) -> bool:
+    """A retention price offer's test: the same interval and count (so the comparison is per the same
+    period, and the switch starts no new billing period) and strictly less for this quantity."""
+    return same_interval(old_price, new_price) and is_decreasing_amount(old_price, quantity, new_price, quantity)
+
+
 def is_shortening_interval(old_price: Price, new_price: Price) -> bool:
     old_days = interval_days(old_price)
     new_days = interval_days(new_price)
@@ -103,3 +110,52 @@ def offered_price_ids(update: SubscriptionUpdate) -> dict[str, str]:
 
 def price_product_id(price: Price) -> str:
     return expandable_id(price.product) or ""
+
+
+# --- issue 13: multi-item subscriptions (add-ons) --------------------------------------------------
+
+
+def plan_price_ids(update: SubscriptionUpdate, add_on_product_ids: set[str]) -> dict[str, str]:
+    """The configured prices a plan may switch to: every listed price except those of add-on products
+    (an add-on product is listed only so its quantity and prices can change; it is never a plan)."""
+    return {price_id: product for price_id, product in offered_price_ids(update).items()
+            if product not in add_on_product_ids}
+
+
+def add_on_products(add_on_prices: list[str], prices: Mapping[str, Price]) -> set[str]:
+    """The products of the configured add-on prices (found in `prices`, the catalog)."""
+    return {price_product_id(prices[price_id]) for price_id in add_on_prices if price_id in prices}
+
+
+def is_add_on(price: Price, add_on_product_ids: set[str]) -> bool:
+    """An item is an add-on when its product is an add-on price's product (so an add-on switched to
+    another listed price of its product stays an add-on): only those may be removed by the customer."""
+    return price_product_id(price) in add_on_product_ids
+
+
+def item_price_ids(update: SubscriptionUpdate, add_on_product_ids: set[str], price: Price) -> list[str]:
+    """Price ids an item may switch to, in configuration order. A base item: any plan price. An
+    add-on: the prices listed for its own product, so an add-on never turns into a plan or into
+    another add-on."""
+    if not is_add_on(price, add_on_product_ids):
+        return list(plan_price_ids(update, add_on_product_ids))
+    product = price_product_id(price)
+    return [price_id for price_id, owner in offered_price_ids(update).items() if owner == product]
+
+
+def same_billing_period(price: Price, currency: str | None, interval: tuple[str | None, int]) -> bool:
+    """Recurring, licensed (a metered price's quantity is usage, not something to choose), active, in
+    the subscription's currency and with its interval: what Stripe accepts beside the other items."""
+    recurring = price.recurring
+    return (
+        price.active is not False
+        and recurring is not None
+        and recurring.usage_type in (None, "licensed")
+        and (currency is None or price.currency == currency)
+        and _interval(recurring) == interval
+    )
+
+
+def billing_interval(price: Price) -> tuple[str | None, int]:
+    """(interval, count) of a price, the key every item of one subscription shares."""
+    return _interval(price.recurring)

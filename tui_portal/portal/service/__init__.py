@@ -21,22 +21,30 @@ from __future__ import annotations
 from tui_portal.portal.service.cancellation import CancellationMixin
 from tui_portal.portal.service.details import CustomerDetailsMixin
 from tui_portal.portal.service.invoices import InvoicesMixin
+from tui_portal.portal.service.items import ItemsMixin
 from tui_portal.portal.service.overview import OverviewMixin
+from tui_portal.portal.service.pause import PauseMixin
 from tui_portal.portal.service.payments import PaymentMethodsMixin
 from tui_portal.portal.service.plans import PlanChangesMixin
 from tui_portal.portal.service.preferences import PreferencesMixin
+from tui_portal.portal.service.retention import RetentionMixin
 from tui_portal.portal.service.ssh_keys import SshKeysMixin
+from tui_portal.portal.service.usage import UsageMixin
 
 
 class PortalService(
     OverviewMixin,
+    RetentionMixin,
+    ItemsMixin,
     PlanChangesMixin,
     CancellationMixin,
+    PauseMixin,
     CustomerDetailsMixin,
     PaymentMethodsMixin,
     InvoicesMixin,
     SshKeysMixin,
     PreferencesMixin,
+    UsageMixin,
 ):
     """The portal's use-cases for one customer.
 
@@ -48,18 +56,24 @@ class PortalService(
     `prefetched` seeds the cache with what start-up already fetched (`prefetch_overview`).
 
     Public methods, by area (each documented where it is defined):
-    - language (`_core.py`): `locale`, `gettext`, `translator`
-    - overview (`_overview.py`): `features`, `overview(refresh=False)`, `subscription(id)`
-    - plan changes (`_plans.py`, `_promotions.py`): `plan_choices`, `check_promotion_code`,
+    - language (`core.py`): `locale`, `gettext`, `translator`
+    - overview (`overview.py`): `features`, `overview(refresh=False)`, `subscription(id)`
+    - plan changes (`plans.py`, `promotions.py`): `plan_choices`, `check_promotion_code`,
       `preview_change`, `apply_change`
-    - cancellation (`_cancellation.py`): `cancel_options`, `retention_offer`, `accept_retention_offer`,
-      `cancel`, `renew`
-    - customer details (`_details.py`): `customer_details`, `update_name`, `update_email`,
+    - items and add-ons (`items.py`, issue 13): `item_choices`, `preview_items_change`, `apply_items_change`
+    - cancellation (`cancellation.py`): `retention_offer`, `accept_retention_offer`,
+      `record_retention_event`, `cancel`, `renew`
+    - the retention ladder (`retention.py`): `cancel_options`, `retention_offers`,
+      `preview_retention_price`, `accept_retention_price`, `accept_retention_pause`
+    - pause and resume (`pause.py`, when `features.subscription_pause.enabled`): `pause_options`,
+      `pause_preview`, `pause_subscription`, `resume_subscription`
+    - customer details (`details.py`): `customer_details`, `update_name`, `update_email`,
       `update_phone`, `update_address`, `update_shipping`, `tax_id_types`, `tax_ids`, `add_tax_id`,
       `remove_tax_id`
-    - payment methods (`_payments.py`): `payment_methods`, `set_default_payment_method`,
+    - payment methods (`payments.py`): `payment_methods`, `set_default_payment_method`,
       `remove_payment_method`, `test_cards`, `add_test_card`, `start_card_setup`, `wait_for_setup`
-    - invoices (`_invoices.py`): `invoice_page`, `invoice_detail`, `save_pdf`
-    - SSH keys (`_ssh_keys.py`, when `[tui] ssh_keys` is on): `ssh_keys`, `add_ssh_key`, `revoke_ssh_key`
-    - preferences (`_preferences.py`): `preferred_theme`, `save_preferred_theme` (customer metadata)
+    - invoices (`invoices.py`): `invoice_page`, `invoice_detail`, `save_pdf`
+    - SSH keys (`ssh_keys.py`, when `[tui] ssh_keys` is on): `ssh_keys`, `add_ssh_key`, `revoke_ssh_key`
+    - preferences (`preferences.py`): `preferred_theme`, `save_preferred_theme` (customer metadata)
+    - usage (`usage.py`, metered prices): `usage`
     """

@@ -1,4 +1,5 @@
-"""Canceling (in the configured mode, with a reason), the retention offer, and renewing."""
+"""Canceling (in the configured mode, with a reason), the retention coupon, noting the retention
+ladder's offers on the subscription, and renewing (the ladder itself: `retention.py`)."""
 
 from __future__ import annotations
 
@@ -20,17 +21,26 @@ from tui_portal.portal.errors import (
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.stripe_shapes import ENDED_STATUSES
 from tui_portal.portal.rules.input_validation import clean
+from tui_portal.portal.config.schema import RETENTION_OFFER_KINDS as RETENTION_KINDS
 from tui_portal.portal.views import (
     Action,
     CancellationReasonView,
-    CancelOptionsView,
     RetentionOfferView,
     SubscriptionView,
 )
 
 
 RETENTION_OFFER_MADE_KEY = "tui_retention_offer_made_at"
-"""Subscription metadata set when the retention offer is shown: the churn report counts offers made."""
+"""Where versions before the retention ladder noted that the coupon offer was shown. Still read by the
+churn report (as a coupon offer) for subscriptions that carry it; no longer written."""
+
+RETENTION_EVENTS = ("offered", "accepted", "declined")
+
+
+def retention_key(kind: str, event: str) -> str:
+    """The subscription metadata key noting when an offer of `kind` was last `event` (unix seconds),
+    e.g. `tui_retention_price_declined_at`: what the staff console's churn report counts."""
+    return f"tui_retention_{kind}_{event}_at"
 
 
 def _months_later(timestamp: float, months: int) -> float:
@@ -59,26 +69,12 @@ class CancellationMixin(ServiceCore):
             for option in settings.options
         )
 
-    async def cancel_options(self, subscription_id: str) -> CancelOptionsView:
-        """What the cancel flow shows: mode and its effect, reason options, retention offer."""
-        self._require_cancel()
-        await self._customer()
-        subscription = await self._owned_subscription(subscription_id)
-        self._check_cancelable(subscription)
-        cancel = self.configuration.features.subscription_cancel
+    def _cancel_effect(self, subscription: Subscription) -> str:
+        """What canceling does, in the configured mode (the cancel flow's first step says it)."""
         period_end = subscription.items.data[0].current_period_end if subscription.items.data else None
-        if cancel.mode == "at_period_end":
-            effect = self._("Your plan stays active until %(date)s, then it ends.") % {"date": self._presenter.day(period_end)}
-        else:
-            effect = self._("Your plan ends immediately.")
-        return CancelOptionsView(
-            subscription_id=subscription.id,
-            mode=cancel.mode,
-            effective_label=effect,
-            reasons_enabled=cancel.cancellation_reason.enabled,
-            reasons=self._reason_views(),
-            retention_offer=await self._retention_offer_for(subscription),
-        )
+        if self.configuration.features.subscription_cancel.mode == "at_period_end":
+            return self._("Your plan stays active until %(date)s, then it ends.") % {"date": self._presenter.day(period_end)}
+        return self._("Your plan ends immediately.")
 
     def _check_cancelable(self, subscription: Subscription) -> None:
         """Refuse what the overview does not offer: an ended or canceling plan, or one with a change
@@ -86,8 +82,11 @@ class CancellationMixin(ServiceCore):
         self._enforce(capabilities.cancel(self.configuration, subscription))
 
     async def _retention_offer_for(self, subscription: Subscription) -> RetentionOfferView | None:
-        coupon_id = self.configuration.tui.retention_coupon
-        if not coupon_id or subscription.status in ENDED_STATUSES:
+        """The ladder's coupon offer, when it can help this subscription: valid, not already applied,
+        and able to reduce an invoice (`_offer_can_reduce_an_invoice`)."""
+        rung = self.configuration.tui.retention_rung("coupon")
+        coupon_id = rung.coupon if rung is not None else None
+        if not coupon_id or not capabilities.retention_offer(self.configuration, subscription, "coupon"):
             return None
         for discount in subscription.discounts or []:
             if not isinstance(discount, str) and discount.coupon_id == coupon_id:
@@ -135,34 +134,42 @@ class CancellationMixin(ServiceCore):
         return True
 
     async def retention_offer(self, subscription_id: str) -> RetentionOfferView | None:
-        """The configured retention coupon, described; None if none configured or already applied."""
+        """The ladder's retention coupon, described; None if none configured, already applied or no help."""
         self._require_cancel()
         await self._customer()
         subscription = await self._owned_subscription(subscription_id)
         return await self._retention_offer_for(subscription)
 
-    async def record_retention_offer_made(self, subscription_id: str, action: Action | None = None) -> None:
-        """Note on the subscription that the offer was shown (unix seconds in metadata), so support
-        can compare offers made with offers accepted. Changes nothing the customer pays."""
+    async def record_retention_event(
+        self, subscription_id: str, kind: str, event: str, action: Action | None = None
+    ) -> None:
+        """Note on the subscription when an offer of `kind` was `event` (offered, accepted, declined:
+        unix seconds in metadata, `retention_key`), so support can compare offers made, taken and
+        turned down, by kind. Changes nothing the customer pays; a later event of the same kind
+        and outcome replaces the earlier time."""
         self._require_cancel()
+        if kind not in RETENTION_KINDS or event not in RETENTION_EVENTS:
+            raise ValueError(f"unknown retention event {kind}/{event}")  # a programming error, not input
         subscription = await self._owned_subscription(subscription_id)
         action = action or Action()
         await self._call(
             self.client.subscriptions.update(
                 subscription.id,
-                metadata={RETENTION_OFFER_MADE_KEY: str(int(self._now()))},
+                metadata={retention_key(kind, event): str(int(self._now()))},
                 idempotency_key=action.key,
             )
         )
 
     async def accept_retention_offer(self, subscription_id: str, action: Action | None = None) -> SubscriptionView:
-        """Apply the retention coupon as a subscription discount (existing discounts kept); no cancel."""
+        """Apply the ladder's retention coupon as a subscription discount (existing discounts kept) and
+        note the acceptance in the same request; no cancel."""
         self._require_cancel()
-        self._require(
-            self.configuration.tui.retention_coupon is not None, self._("There is no offer available right now.")
-        )
+        rung = self.configuration.tui.retention_rung("coupon")
+        self._require(rung is not None, self._("There is no offer available right now."))
         action = action or Action()
-        coupon_id = self.configuration.tui.retention_coupon
+        coupon_id = rung.coupon if rung is not None else None
+        # Fixed once: a retried request must restate exactly the same parameters.
+        accepted = {retention_key("coupon", "accepted"): str(int(self._now()))}
 
         async def change() -> SubscriptionView:
             await self._customer()
@@ -173,7 +180,8 @@ class CancellationMixin(ServiceCore):
             discounts = self._kept_discounts(subscription) + [{"coupon": offer.coupon_id}]
             updated = await self._call(
                 self.client.subscriptions.update(
-                    subscription.id, discounts=discounts, idempotency_key=self._key(action), expand=list(SUBSCRIPTION_EXPAND)
+                    subscription.id, discounts=discounts, metadata=accepted,
+                    idempotency_key=self._key(action), expand=list(SUBSCRIPTION_EXPAND),
                 )
             )
             self._remember_subscription(updated)

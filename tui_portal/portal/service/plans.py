@@ -32,7 +32,9 @@ from tui_portal.portal.errors import (
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.rules.plans import (
     QuantityRule,
-    offered_price_ids,
+    is_cheaper_same_interval,
+    add_on_products,
+    plan_price_ids,
     price_product_id,
     quantity_rule,
     same_interval,
@@ -115,7 +117,7 @@ class PlanChangesMixin(PromotionCodesMixin):
         names = self._product_names([subscription], catalog)
         options = []
         if update.allows("price"):
-            offered = offered_price_ids(update)
+            offered = self._plan_price_ids(catalog)
             for price_id in offered:
                 price = catalog.get(price_id)
                 if price is None or not self._price_offerable(price, current_price):
@@ -138,6 +140,11 @@ class PlanChangesMixin(PromotionCodesMixin):
             promotion_codes_allowed=update.allows("promotion_code"),
         )
 
+    def _plan_price_ids(self, catalog: dict[str, Price]) -> dict[str, str]:
+        """The configured prices a plan may switch to (never an add-on's: issue 13)."""
+        return plan_price_ids(self.configuration.features.subscription_update,
+                              add_on_products(self.configuration.tui.add_on_prices, catalog))
+
     @staticmethod
     def _price_offerable(price: Price, current_price: Price) -> bool:
         """Active, recurring, licensed, in the subscription's currency (Stripe cannot mix currencies)."""
@@ -155,15 +162,22 @@ class PlanChangesMixin(PromotionCodesMixin):
         price_id: str | None = None,
         quantity: int | None = None,
         promotion_code: str | None = None,
+        *,
+        retention: bool = False,
     ) -> ChangePreview:
         """What switching to `price_id` / `quantity` / applying `promotion_code` costs.
 
         Fixes the proration date inside the returned preview; tells whether the change will be
         scheduled at period end (configured conditions). Validates the price against the
         configuration and the quantity against the product's bounds (QuantityOutOfRange names them).
+
+        `retention`: the retention ladder's price offer instead (`price_id` and `quantity` unused):
+        its price at the current quantity, allowed by that offer's rule (`_retention_price`) rather
+        than by the plan-change settings, which may well keep customers from switching on their own.
         """
         _ = self._
-        self._require_updates()
+        if not retention:
+            self._require_updates()
         update = self.configuration.features.subscription_update
         await self._customer()
         # Read fresh, not from the overview's cache: the preview restates the subscription's discounts
@@ -175,8 +189,14 @@ class PlanChangesMixin(PromotionCodesMixin):
         current_price = item.price
         current_quantity = 1 if item.quantity is None else item.quantity
         catalog = await self._catalog()
-        new_price = self._target_price(price_id, current_price, catalog)
-        new_quantity = self._target_quantity(quantity, current_price, current_quantity, new_price)
+        if retention:
+            retention_price = self._retention_price(subscription, catalog)
+            if retention_price is None:
+                raise ActionNotAllowed(_("This offer is not available for this subscription."))
+            new_price, new_quantity = retention_price, current_quantity
+        else:
+            new_price = self._target_price(price_id, current_price, catalog)
+            new_quantity = self._target_quantity(quantity, current_price, current_quantity, new_price)
 
         promo = None
         if promotion_code:
@@ -236,17 +256,37 @@ class PlanChangesMixin(PromotionCodesMixin):
             kept_discount_ids=tuple(entry["discount"] for entry in self._kept_discounts(subscription)),
             ends_trial=ends_trial and not scheduled,
             basis=self._basis(subscription),
+            retention=retention,
         )
+
+    def _retention_price(self, subscription: Subscription, catalog: dict[str, Price]) -> Price | None:
+        """The retention ladder's price, when switching to it can really help this subscription.
+
+        A subscription the portal may change (`capabilities.retention_offer`: one licensed item, not
+        canceling, no foreign schedule); a price that exists and is active (the catalog holds active
+        prices only), recurring, licensed, in the subscription's currency (`_price_offerable`); with
+        the same interval, and strictly cheaper at the subscription's quantity. It need not be listed
+        in `features.subscription_update.products`: a merchant may keep a retention-only price out
+        of the plan picker.
+        """
+        rung = self.configuration.tui.retention_rung("price")
+        if rung is None or not capabilities.retention_offer(self.configuration, subscription, "price"):
+            return None
+        item = subscription.items.data[0]
+        price = catalog.get(rung.price or "")
+        if price is None or price.id == item.price.id or not self._price_offerable(price, item.price):
+            return None
+        quantity = 1 if item.quantity is None else item.quantity
+        return price if is_cheaper_same_interval(item.price, price, quantity) else None
 
     def _target_price(self, price_id: str | None, current_price: Price, catalog: dict[str, Price]) -> Price:
         """The price to switch to: one the configuration offers, active, in the same currency."""
         _ = self._
         if price_id is None or price_id == current_price.id:
             return current_price
-        update = self.configuration.features.subscription_update
         self._enforce(capabilities.switch_price(self.configuration))
         candidate = catalog.get(price_id)
-        if price_id not in offered_price_ids(update) or candidate is None or not self._price_offerable(candidate, current_price):
+        if price_id not in self._plan_price_ids(catalog) or candidate is None or not self._price_offerable(candidate, current_price):
             raise FieldError("price", _("This plan is not available to switch to."))
         return candidate
 
@@ -284,8 +324,12 @@ class PlanChangesMixin(PromotionCodesMixin):
         item_changes: bool,
         scheduled: bool,
         ends_trial: bool,
+        items: list[dict[str, Any]] | None = None,
     ) -> _Quote:
         """Ask Stripe what the change costs: now, and at the next regular invoice.
+
+        `items`: the whole `subscription_details.items` of a multi-item change (service/items.py),
+        instead of the one item moved to `new_price` x `new_quantity`.
 
         - scheduled: nothing now; the next invoice is the first at the new price (no prorations).
         - an immediate invoice (always_invoice, an interval change, billing_cycle_anchor=now, ending a
@@ -311,7 +355,9 @@ class PlanChangesMixin(PromotionCodesMixin):
             # Exactly what apply_change will send: the anchor and the trial move only with an item
             # change (a code alone changes neither), so the preview shows that bill and no other.
             if item_changes:
-                values["items"] = [{"id": item.id, "price": new_price.id, "quantity": new_quantity}]
+                values["items"] = items if items is not None else [
+                    {"id": item.id, "price": new_price.id, "quantity": new_quantity}
+                ]
                 if anchor_now and not scheduled:
                     values["billing_cycle_anchor"] = {"type": "now"}
                 if ends_trial and not scheduled:
@@ -590,8 +636,16 @@ class PlanChangesMixin(PromotionCodesMixin):
         another host in between), the result says so with both amounts.
         """
         _ = self._
-        self._require_updates()
-        if preview.new_price_id != preview.current_price_id:
+        if preview.retention:  # the ladder's offer: its own rule, checked again on the fresh subscription
+            rung = self.configuration.tui.retention_rung("price")
+            self._require(
+                rung is not None and rung.price == preview.new_price_id and preview.promotion_code is None
+                and preview.new_quantity == preview.current_quantity,
+                _("This offer is not available for this subscription."),
+            )
+        else:
+            self._require_updates()
+        if preview.new_price_id != preview.current_price_id and not preview.retention:
             self._enforce(capabilities.switch_price(self.configuration))
         if preview.new_quantity != preview.current_quantity:
             self._enforce(capabilities.quantity_updates(self.configuration))
@@ -616,6 +670,8 @@ class PlanChangesMixin(PromotionCodesMixin):
         await self._customer()
         subscription = await self._fresh_subscription(preview.subscription_id)
         self._check_changeable(subscription)
+        if preview.retention and self._retention_price(subscription, await self._catalog()) is None:
+            raise ActionNotAllowed(_("This offer is not available for this subscription."))
         item = subscription.items.data[0]
         quantity = 1 if item.quantity is None else item.quantity
         unchanged = item.price.id == preview.current_price_id and quantity == preview.current_quantity

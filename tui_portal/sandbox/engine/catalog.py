@@ -9,6 +9,7 @@ from .. import errors
 from ..context import Context
 from ..metadata import apply_metadata
 from .common import deleted_stub
+from .meters import check_metered_recurring
 from .redemption import coupon_is_valid, promotion_code_is_active
 
 
@@ -165,6 +166,7 @@ def create_price_from_params(ctx: Context, params: dict[str, Any], *, param_pref
         raise errors.missing(name("unit_amount"))
     recurring = params.get("recurring")
     if recurring is not None:
+        check_metered_recurring(ctx, recurring, name("recurring"))
         count = recurring.get("interval_count", 1)
         if count > MAX_INTERVALS[recurring["interval"]]:
             raise errors.StripeError("The maximum billing frequency is 3 years.", param=name("recurring"))

@@ -366,9 +366,15 @@ def _account_name(ctx: Context) -> str | None:
     return profile.get("name")
 
 
-def create_invoice(ctx: Context, **kwargs: Any) -> dict[str, Any]:
-    """Build, save and announce (`invoice.created`) a draft invoice; its invoice items get attached."""
+def create_invoice(ctx: Context, *, auto_advance: bool = True, **kwargs: Any) -> dict[str, Any]:
+    """Build, save and announce (`invoice.created`) a draft invoice; its invoice items get attached.
+
+    `auto_advance=False` (a renewal while collection is paused with `keep_as_draft`): the draft is
+    neither finalized nor charged by Stripe, so it has no `next_payment_attempt` either."""
     invoice = build_invoice(ctx, **kwargs)
+    if not auto_advance:
+        invoice["auto_advance"] = False
+        invoice["next_payment_attempt"] = None
     for item in kwargs.get("invoice_items", []):
         stored = ctx.tx.get(item["id"], "invoiceitem")
         if stored is not None:
@@ -384,15 +390,19 @@ def save_invoice(ctx: Context, invoice: dict[str, Any]) -> dict[str, Any]:
     return ctx.save(invoice, parent=subscription_id, lookup=invoice.get("number"))
 
 
-def finalize_invoice(ctx: Context, invoice: dict[str, Any], at: int) -> dict[str, Any]:
+def finalize_invoice(ctx: Context, invoice: dict[str, Any], at: int, *, apply_balance: bool = True) -> dict[str, Any]:
     """draft -> open: number, customer balance applied, once-discounts consumed, the PaymentIntent that
-    collects it (`engine/invoice_payments.py`), `invoice.finalized`."""
+    collects it (`engine/invoice_payments.py`), `invoice.finalized`.
+
+    `apply_balance=False`: the customer's credit balance is left alone (an invoice a collection pause
+    voids or marks uncollectible at once: Stripe's pause "won't use the customer credit balance")."""
     if invoice["status"] != "draft":
         raise errors.state_error(f"This invoice is already finalized (status {invoice['status']}).", param="id")
     customer = ctx.load("customer", invoice["customer"], param="customer")
     prefix = customer.get("invoice_prefix") or numbering.invoice_prefix_for(customer["id"])
     sequence = int(customer.get("next_invoice_sequence") or 1)
-    customer_balance = int(customer.get("balance") or 0)
+    held_balance = int(customer.get("balance") or 0)
+    customer_balance = held_balance if apply_balance else 0
     discount_total = sum(entry["amount"] for entry in invoice.get("total_discount_amounts") or [])
     exclusive_tax, inclusive_tax = line_taxes_total(invoice)
     totals = compute_totals([line["amount"] for line in invoice["lines"]["data"]], discount_total, customer_balance,
@@ -407,9 +417,9 @@ def finalize_invoice(ctx: Context, invoice: dict[str, Any], at: int) -> dict[str
         "effective_at": at,
     })
     invoice["status_transitions"]["finalized_at"] = at
-    customer = dict(customer, invoice_prefix=prefix, next_invoice_sequence=sequence + 1,
-                    balance=totals.ending_balance)
-    if customer_balance != totals.ending_balance:
+    new_balance = totals.ending_balance if apply_balance else held_balance
+    customer = dict(customer, invoice_prefix=prefix, next_invoice_sequence=sequence + 1, balance=new_balance)
+    if held_balance != new_balance:
         before = ctx.snapshot(ctx.load("customer", customer["id"], param="customer"))
         ctx.save(customer)
         ctx.emit_updated("customer.updated", before, customer)

@@ -23,8 +23,10 @@ from .invoicing import (
     OBJECT,
     build_invoice,
     delete_pending_item,
+    finalize_invoice,
     load_applied_discounts,
     save_invoice,
+    void_invoice,
 )
 from .redemption import resolve_discount_sources
 from .tax_rates import tax_rate_ids
@@ -369,6 +371,18 @@ def mark_uncollectible(ctx: Context, invoice: dict[str, Any], at: int) -> dict[s
     ctx.emit_updated("invoice.updated", before, invoice)
     ctx.emit("invoice.marked_uncollectible", invoice)
     return invoice
+
+
+def hold_while_paused(ctx: Context, invoice: dict[str, Any], behavior: str, at: int) -> dict[str, Any]:
+    """A subscription invoice created while collection is paused (`pause_collection[behavior]`), held
+    and never charged: `keep_as_draft` leaves the draft (created with `auto_advance=False`) as it is;
+    `mark_uncollectible` and `void` finalize it without using the credit balance, then mark it."""
+    if behavior == "keep_as_draft":
+        return invoice
+    finalize_invoice(ctx, invoice, at, apply_balance=False)
+    if behavior == "mark_uncollectible":
+        return mark_uncollectible(ctx, invoice, at)
+    return void_invoice(ctx, invoice, at)
 
 
 def pay_out_of_band(ctx: Context, invoice: dict[str, Any], at: int) -> dict[str, Any]:

@@ -55,11 +55,16 @@ def _preview_renewal(ctx: Context, customer: dict[str, Any], subscription: dict[
     cancel_at = subscription.get("cancel_at")
     if cancel_at is None or int(cancel_at) > period_end:
         anchor = int(subscription["billing_cycle_anchor"])
-        for item in subscription["items"]["data"]:
+        for item in subscriptions.billed_in_advance(subscription["items"]["data"]):
             recurring = item["price"]["recurring"]
             end = calendar.period_containing(anchor, recurring["interval"],
                                              int(recurring.get("interval_count") or 1), period_end)[1]
             charges.append(subscriptions.charge_line_for(ctx, item, period_end, end))
+        if subscription["status"] != "trialing":
+            # Metered items: the usage of the current period so far (billed in arrears at its end).
+            so_far = {item["id"]: (int(item["current_period_start"]), int(item["current_period_end"]))
+                      for item in subscription["items"]["data"]}
+            charges += subscriptions.usage_lines(ctx, subscription, subscription["items"]["data"], so_far)
     if not charges and not pending:
         raise errors.StripeError(f"No upcoming invoices for subscription {subscription['id']}: it ends at the "
                                  "end of its current period.", code="invoice_upcoming_none", param="subscription")
@@ -93,7 +98,10 @@ def _preview_new_subscription(ctx: Context, details: dict[str, Any], params: dic
         currency = price["currency"]
         recurring = price["recurring"]
         end = calendar.shift(now, recurring["interval"], int(recurring.get("interval_count") or 1))
-        quantity = int(entry["quantity"]) if entry.get("quantity") is not None else 1
+        quantity = subscriptions.item_quantity(price, entry.get("quantity"),
+                                               f"subscription_details[items][{index}][quantity]")
+        if quantity is None:
+            continue  # metered: billed in arrears, nothing on the first invoice
         item = PricedItem(price=price, quantity=quantity, product_name=subscriptions.product_name(ctx, price))
         if trial_ends_at is not None:
             charges.append(trial_line(f"si_tmp_{index}", item, now, trial_ends_at))

@@ -29,11 +29,13 @@ from ..rules.proration import (
     cancellation_credit_lines,
     full_period_line,
     remaining_time_description,
+    usage_line,
 )
 from ..rules.trials import TRIAL_WILL_END_NOTICE, trial_end_for_new_subscription, trial_line
-from . import invoicing, payments
+from . import invoicing, meters, payments
 from .billing_basis import credit_basis
 from .clocks import customer_now
+from .meters import is_metered
 from .plans import load_plan_price, plan_from_price
 from .redemption import resolve_discount_sources
 from .tax_rates import tax_rate_ids
@@ -63,12 +65,58 @@ def product_name(ctx: Context, price: dict[str, Any]) -> str:
 
 
 def priced(ctx: Context, item: dict[str, Any]) -> PricedItem:
-    return PricedItem(price=item["price"], quantity=int(item["quantity"]), product_name=product_name(ctx, item["price"]))
+    """A metered item counts as quantity 0 here: nothing about it is charged in advance or prorated."""
+    return PricedItem(price=item["price"], quantity=int(item.get("quantity") or 0),
+                      product_name=product_name(ctx, item["price"]))
 
 
-def item_document(item_id: str, subscription_id: str, price: dict[str, Any], quantity: int,
+def item_quantity(price: dict[str, Any], quantity: int | None, param: str) -> int | None:
+    """A licensed item's quantity (default 1); a metered item has none (its usage is what it bills)."""
+    if is_metered(price):
+        if quantity is not None:
+            raise errors.invalid(param, "You cannot set the quantity for metered plans.")
+        return None
+    return int(quantity) if quantity is not None else 1
+
+
+def billed_in_advance(item_docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items a period's invoice charges up front: every item but metered ones (billed in arrears
+    for their usage, see `usage_lines`)."""
+    return [item for item in item_docs if not is_metered(item["price"])]
+
+
+def usage_lines(ctx: Context, subscription: dict[str, Any], item_docs: list[dict[str, Any]],
+                periods: dict[str, tuple[int, int]]) -> list[ChargeLine]:
+    """The in-arrears lines of metered items: each item's usage over `periods[item id]` (the period
+    that ended, or, for a preview, the current one so far), priced by the item's price (tiers
+    included), as one line whose quantity is the aggregated usage."""
+    lines = []
+    for item in item_docs:
+        if not is_metered(item["price"]) or item["id"] not in periods:
+            continue
+        start, end = periods[item["id"]]
+        start = max(start, int(item.get("created") or start))  # an item added mid-period: from then on
+        used = meters.usage(ctx, str(item["price"]["recurring"].get("meter")), subscription["customer"], start, end)
+        configuration = PricedItem(price=item["price"], quantity=used, product_name=product_name(ctx, item["price"]))
+        lines.append(usage_line(item["id"], configuration, start, end))
+    return lines
+
+
+def final_usage_lines(ctx: Context, subscription: dict[str, Any], until: int) -> list[ChargeLine]:
+    """When a subscription ends at `until`: its metered items' usage not yet invoiced (from the current
+    period's start), which Stripe bills on the final invoice (`invoice_now`, or the end of a
+    scheduled cancellation). A trial's usage is free, so none then."""
+    if subscription["status"] == "trialing":
+        return []
+    items = subscription["items"]["data"]
+    periods = {item["id"]: (int(item["current_period_start"]), until) for item in items if is_metered(item["price"])}
+    return usage_lines(ctx, subscription, items, periods)
+
+
+def item_document(item_id: str, subscription_id: str, price: dict[str, Any], quantity: int | None,
                   metadata: dict[str, str], period: tuple[int, int], created: int) -> dict[str, Any]:
-    return {
+    """`quantity=None`: a metered item, which has no `quantity` key at all (as on Stripe)."""
+    document: dict[str, Any] = {
         "id": item_id,
         "object": ITEM_OBJECT,
         "billing_thresholds": None,
@@ -83,6 +131,9 @@ def item_document(item_id: str, subscription_id: str, price: dict[str, Any], qua
         "subscription": subscription_id,
         "tax_rates": [],
     }
+    if quantity is None:
+        del document["quantity"]
+    return document
 
 
 def subscription_document(*, subscription_id: str, customer: dict[str, Any], at: int, currency: str,
@@ -148,7 +199,7 @@ def current_period(subscription: dict[str, Any]) -> tuple[int, int]:
 
 def next_due_at(ctx: Context, subscription: dict[str, Any]) -> int | None:
     """When the timeline must next look at this subscription (renewal, cancellation, phase end, a
-    scheduled payment retry of one of its open invoices)."""
+    scheduled payment retry of one of its open invoices, the end of a collection pause)."""
     status = subscription["status"]
     if status in ("canceled", "incomplete_expired"):
         return None
@@ -160,6 +211,9 @@ def next_due_at(ctx: Context, subscription: dict[str, Any]) -> int | None:
         candidates.append(notice_at)
     if subscription.get("cancel_at"):
         candidates.append(int(subscription["cancel_at"]))
+    resumes_at = paused_until(subscription)
+    if resumes_at is not None:
+        candidates.append(resumes_at)
     if subscription.get("schedule"):
         schedule = ctx.tx.get(subscription["schedule"], "subscription_schedule")
         if schedule and schedule.get("status") == "active" and schedule.get("current_phase"):
@@ -170,6 +224,14 @@ def next_due_at(ctx: Context, subscription: dict[str, Any]) -> int | None:
     if retry is not None:
         candidates.append(int(retry["next_payment_attempt"]))
     return min(candidates) if candidates else None
+
+
+def paused_until(subscription: dict[str, Any]) -> int | None:
+    """`pause_collection[resumes_at]`, when collection is paused until a set time (None: not paused,
+    or paused until the pause is unset)."""
+    pause = subscription.get("pause_collection") or {}
+    resumes_at = pause.get("resumes_at")
+    return int(resumes_at) if resumes_at is not None else None
 
 
 TRIAL_WILL_END = "customer.subscription.trial_will_end"
@@ -265,8 +327,6 @@ def load_recurring_price(ctx: Context, price_id: str, *, param: str, currency: s
     if currency is not None and price.get("currency") != currency:
         raise errors.invalid(param, f"The price specified ({price_id}) is in {price.get('currency')}, but this "
                                     f"subscription is billed in {currency}.")
-    if (price["recurring"].get("usage_type") or "licensed") != "licensed":
-        raise errors.invalid(param, "Metered prices are not supported by the sandbox.")
     return price
 
 
@@ -347,7 +407,7 @@ def create_subscription_for(
         period = (at, calendar.shift(at, recurring["interval"], int(recurring.get("interval_count") or 1)))
         if trial_ends_at is not None:
             period = (at, trial_ends_at)
-        quantity = int(entry["quantity"]) if entry.get("quantity") is not None else 1
+        quantity = item_quantity(price, entry.get("quantity"), f"items[{index}][quantity]")
         item = item_document(ctx.new_id("si_"), subscription_id, price, quantity,
                              apply_metadata({}, entry.get("metadata") or {}), period, at)
         item["tax_rates"] = tax_rate_ids(ctx, entry.get("tax_rates"), param=f"items[{index}][tax_rates]")
@@ -389,13 +449,14 @@ def create_subscription_for(
     save_subscription(ctx, subscription)
     ctx.emit("customer.subscription.created", subscription)
 
+    advance = billed_in_advance(item_docs)
     if trial_ends_at is not None:
-        charges = [trial_line(item["id"], priced(ctx, item), at, trial_ends_at) for item in item_docs]
+        charges = [trial_line(item["id"], priced(ctx, item), at, trial_ends_at) for item in advance]
     elif first is not None:
-        charges = first_charges(ctx, item_docs, first)
+        charges = first_charges(ctx, advance, first)
     else:
         charges = [full_period_line(item["id"], priced(ctx, item), *current_period(subscription))
-                   for item in item_docs]
+                   for item in advance]
     invoice = invoicing.create_invoice(ctx, customer=customer, subscription=subscription,
                                       billing_reason="subscription_create", invoice_items=[], charges=charges,
                                       at=at, period_start=at, period_end=at)
@@ -463,7 +524,7 @@ def prorate_cancel_at(ctx: Context, subscription: dict[str, Any], customer: dict
 def ending_changes(ctx: Context, subscription: dict[str, Any]) -> list[ItemChange]:
     """Every item as ending, for cancellation credits (of what was billed, in flexible mode)."""
     changes = []
-    for item in subscription["items"]["data"]:
+    for item in billed_in_advance(subscription["items"]["data"]):
         basis = credit_basis(ctx, subscription, item)
         changes.append(ItemChange(item["id"], priced(ctx, item), None, int(item["current_period_start"]),
                                   int(item["current_period_end"]),
@@ -495,10 +556,11 @@ def cancel_now(ctx: Context, subscription: dict[str, Any], customer: dict[str, A
                                                 at=now)
     if invoice_now:
         pending = invoicing.pending_items(ctx, subscription["id"])
-        if pending:
+        usage = final_usage_lines(ctx, subscription, now)
+        if pending or usage:
             invoice = invoicing.create_invoice(
                 ctx, customer=customer, subscription=subscription, billing_reason="subscription_update",
-                invoice_items=pending, charges=[], at=now, period_start=now, period_end=now)
+                invoice_items=pending, charges=usage, at=now, period_start=now, period_end=now)
             invoicing.finalize_invoice(ctx, invoice, now)
             payments.attempt_payment(ctx, invoice, now)
             subscription["latest_invoice"] = invoice["id"]

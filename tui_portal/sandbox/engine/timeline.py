@@ -6,9 +6,18 @@ payment retries of failed invoices (`next_payment_attempt`, schedule in `rules.r
 failed retry cancels the subscription), renewals (period moves, `subscription_cycle` invoice with
 pending prorations and discounts, finalized and charged at once; a trial's end is renewed the same
 way and turns the subscription `active`), and expiry of `incomplete` subscriptions after 23 h.
-At one instant the order is: phase transition, then cancellation, then payment retry, then renewal,
-so a downgrade scheduled for period end is what the renewal bills, a subscription canceling at
-period end gets no renewal invoice, and an older invoice is retried before a new one is charged.
+At one instant the order is: phase transition, then cancellation, then payment retry, then the end
+of a collection pause, then renewal, so a downgrade scheduled for period end is what the renewal
+bills, a subscription canceling at period end gets no renewal invoice, an older invoice is retried
+before a new one is charged, and a renewal at the very moment a pause ends is collected.
+
+**Paused collection** (`pause_collection`, README "Pausing payment collection"): a renewal still
+moves the period and creates the period's invoice, but does not collect it: `keep_as_draft` leaves it
+a draft with `auto_advance: false`; `mark_uncollectible` finalizes it (without using the customer's
+credit balance) and marks it uncollectible; `void` finalizes and voids it. Nothing is charged, the
+status stays what it was. At `pause_collection.resumes_at` the pause is cleared
+(`customer.subscription.updated`, the only event: `customer.subscription.resumed` belongs to
+Stripe's `status=paused`, not to paused collection); later renewals collect as usual.
 
 Who drives it:
 * `advance(db_path, seconds)` (server.py) moves the sandbox clock (persisted offset) and runs what became due for
@@ -29,6 +38,7 @@ from ..context import Context
 from ..rules import calendar, retries
 from ..rules.money import format_money
 from . import invoicing, payments, schedules, subscriptions
+from .manual_invoices import hold_while_paused
 from .clocks import MAX_INTERVALS_PER_ADVANCE
 from .subscriptions import next_due_at
 
@@ -108,6 +118,10 @@ def process_subscription(ctx: Context, subscription_id: str, moment: int) -> lis
     if retry is not None and int(retry["next_payment_attempt"]) <= moment:
         happened.append(retry_payment(ctx, subscription, retry, moment))
         return happened
+    resumes_at = subscriptions.paused_until(subscription)
+    if resumes_at is not None and resumes_at <= moment:
+        happened.append(resume_collection(ctx, subscription))
+        return happened
     period_end = subscriptions.current_period(subscription)[1]
     if period_end <= moment:
         happened.append(renew(ctx, subscription, period_end))
@@ -145,23 +159,32 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
         subscription["status"] = "active"
     anchor = int(subscription["billing_cycle_anchor"])
     old_start, old_end = subscriptions.current_period(subscription)
-    charges = []
+    ended = {item["id"]: (int(item["current_period_start"]), int(item["current_period_end"]))
+             for item in subscription["items"]["data"]}
     for item in subscription["items"]["data"]:
         recurring = item["price"]["recurring"]
         start = int(item["current_period_end"])
         end = calendar.period_containing(anchor, recurring["interval"], int(recurring.get("interval_count") or 1),
                                          start)[1]
         item["current_period_start"], item["current_period_end"] = start, end
-        charges.append(subscriptions.charge_line_for(ctx, item, start, end))
+    advance = subscriptions.billed_in_advance(subscription["items"]["data"])
+    charges = [subscriptions.charge_line_for(ctx, item, int(item["current_period_start"]),
+                                             int(item["current_period_end"])) for item in advance]
+    if not trial_ended:
+        # Metered items are billed in arrears: the usage of the period that just ended.
+        charges += subscriptions.usage_lines(ctx, subscription, subscription["items"]["data"], ended)
     subscription["discounts"] = _discounts_still_running(ctx, subscription.get("discounts") or [], period_end)
     subscriptions.save_subscription(ctx, subscription)
     ctx.emit_updated("customer.subscription.updated", before, subscription)
 
     customer = ctx.load("customer", subscription["customer"], param="customer")
+    pause = subscription.get("pause_collection")
     invoice = invoicing.create_invoice(
         ctx, customer=customer, subscription=subscription, billing_reason="subscription_cycle",
         invoice_items=invoicing.pending_items(ctx, subscription["id"]), charges=charges, at=period_end,
-        period_start=old_start, period_end=old_end)
+        period_start=old_start, period_end=old_end, auto_advance=not (pause and pause["behavior"] == "keep_as_draft"))
+    if pause:
+        return _renewed_while_paused(ctx, subscription, invoice, pause["behavior"], period_end)
     invoicing.finalize_invoice(ctx, invoice, period_end)
     failure = payments.attempt_payment(ctx, invoice, period_end, automatic=True)
     subscription = ctx.load("subscription", subscription["id"])
@@ -177,6 +200,31 @@ def renew(ctx: Context, subscription: dict[str, Any], period_end: int) -> str:
     verb = "Trial ended for" if trial_ended else "Renewed"
     return (f"{verb} {_who(ctx, subscription)}: invoice {invoice['number']} "
             f"{_money(invoice['total'], invoice['currency'])} {outcome}")
+
+
+def _renewed_while_paused(ctx: Context, subscription: dict[str, Any], invoice: dict[str, Any], behavior: str,
+                          period_end: int) -> str:
+    """The renewal invoice of a subscription whose collection is paused: held as `behavior` says,
+    never charged; the subscription keeps its status."""
+    hold_while_paused(ctx, invoice, behavior, period_end)
+    subscription = ctx.load("subscription", subscription["id"])
+    before = ctx.snapshot(subscription)
+    subscription["latest_invoice"] = invoice["id"]
+    subscriptions.save_subscription(ctx, subscription)
+    ctx.emit_updated("customer.subscription.updated", before, subscription)
+    label = invoice.get("number") or invoice["id"]
+    return (f"Renewed {_who(ctx, subscription)} while collection is paused: invoice {label} "
+            f"{_money(invoice['total'], invoice['currency'])} left {invoice['status']}, not charged")
+
+
+def resume_collection(ctx: Context, subscription: dict[str, Any]) -> str:
+    """`pause_collection.resumes_at` has come: collection resumes (drafts kept while paused stay drafts,
+    as in Stripe: finalizing or deleting them is the business's call)."""
+    before = ctx.snapshot(subscription)
+    subscription["pause_collection"] = None
+    subscriptions.save_subscription(ctx, subscription)
+    ctx.emit_updated("customer.subscription.updated", before, subscription)
+    return f"Resumed payment collection for {_who(ctx, subscription)}"
 
 
 def retry_payment(ctx: Context, subscription: dict[str, Any], invoice: dict[str, Any], moment: int) -> str:
@@ -219,13 +267,15 @@ def _discounts_still_running(ctx: Context, discount_ids: list[str], moment: int)
 
 
 def end_at_cancel_at(ctx: Context, subscription: dict[str, Any], cancel_at: int) -> str:
-    """A scheduled cancellation takes effect: no renewal; pending prorations get a final invoice."""
+    """A scheduled cancellation takes effect: no renewal; pending prorations and metered usage not yet
+    invoiced get a final invoice."""
     pending = invoicing.pending_items(ctx, subscription["id"])
-    if pending:
+    usage = subscriptions.final_usage_lines(ctx, subscription, cancel_at)
+    if pending or usage:
         customer = ctx.load("customer", subscription["customer"], param="customer")
         invoice = invoicing.create_invoice(
             ctx, customer=customer, subscription=subscription, billing_reason="subscription_cycle",
-            invoice_items=pending, charges=[], at=cancel_at, period_start=cancel_at, period_end=cancel_at)
+            invoice_items=pending, charges=usage, at=cancel_at, period_start=cancel_at, period_end=cancel_at)
         invoicing.finalize_invoice(ctx, invoice, cancel_at)
         payments.attempt_payment(ctx, invoice, cancel_at)
         subscription["latest_invoice"] = invoice["id"]

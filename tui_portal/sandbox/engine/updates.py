@@ -13,12 +13,15 @@ from ..rules.proration import ItemChange, ProrationDateError, UpdatePlan, cancel
 from ..rules.trials import TrialOutcome, check_future_trial_end
 from . import invoicing, payments
 from .billing_basis import credit_basis, note_change
+from .manual_invoices import hold_while_paused
+from .meters import is_metered
 from .redemption import resolve_discount_sources
 from .subscriptions import (
     ITEM_OBJECT,
     OBJECT,
     apply_cancel_at,
     apply_cancellation_details,
+    billed_in_advance,
     check_payment_method,
     check_same_interval,
     check_unique_prices,
@@ -26,6 +29,7 @@ from .subscriptions import (
     current_period,
     item_document,
     item_price_id,
+    item_quantity,
     load_recurring_price,
     plan_from_price,
     priced,
@@ -95,11 +99,14 @@ def prepare_update(
                 if price_id != item["price"]["id"]:
                     price = load_recurring_price(ctx, price_id, param=price_param,
                                                  currency=subscription["currency"], require_active=True)
+                    if is_metered(price) or is_metered(item["price"]):
+                        raise errors.invalid(price_param, "The sandbox does not change the price of a metered "
+                                                          "subscription item; delete it and add a new item.")
                     item["price"] = price
                     item["plan"] = plan_from_price(price)
                     item["quantity"] = 1  # Stripe resets the quantity when the price changes without one
             if entry.get("quantity") is not None:
-                item["quantity"] = int(entry["quantity"])
+                item["quantity"] = item_quantity(item["price"], entry["quantity"], f"{name}[quantity]")
             if "metadata" in entry:
                 item["metadata"] = apply_metadata(item.get("metadata"), entry["metadata"])
             if "tax_rates" in entry:
@@ -111,7 +118,7 @@ def prepare_update(
             price = load_recurring_price(ctx, price_id, param=price_param,
                                          currency=subscription["currency"], require_active=True)
             new_id = ("si_tmp_" + str(index)) if preview else ctx.new_id("si_")
-            quantity = int(entry["quantity"]) if entry.get("quantity") is not None else 1
+            quantity = item_quantity(price, entry.get("quantity"), f"{name}[quantity]")
             updated[new_id] = item_document(new_id, subscription["id"], price, quantity,
                                             apply_metadata({}, entry.get("metadata") or {}),
                                             (period_start, period_end), now)
@@ -124,13 +131,18 @@ def prepare_update(
     check_unique_prices(kept_and_new, items_name)
 
     changes = []
+    # Metered items are billed in arrears for their usage: nothing of theirs is prorated.
     for item_id, item in current.items():
+        if is_metered(item["price"]):
+            continue
         after = updated.get(item_id)
         basis = credit_basis(ctx, subscription, item)
         changes.append(ItemChange(item_id, priced(ctx, item), priced(ctx, after) if after else None,
                                   int(item["current_period_start"]), int(item["current_period_end"]),
                                   billed=priced(ctx, basis) if basis is not item else None))
     for item_id in new_ids:
+        if is_metered(updated[item_id]["price"]):
+            continue
         changes.append(ItemChange(item_id, None, priced(ctx, updated[item_id]), period_start, period_end))
 
     at = now if proration_date is None else int(proration_date)
@@ -235,10 +247,14 @@ def bill_update(ctx: Context, subscription: dict[str, Any], customer: dict[str, 
     if not plan.invoice_now:
         return None
     full_periods = [line for line in plan.lines if not line.proration]
+    pause = subscription.get("pause_collection")
     invoice = invoicing.create_invoice(
         ctx, customer=customer, subscription=subscription, billing_reason="subscription_update",
         invoice_items=invoicing.pending_items(ctx, subscription["id"]), charges=full_periods, at=at,
-        period_start=at, period_end=at, proration_date=proration_date)
+        period_start=at, period_end=at, proration_date=proration_date,
+        auto_advance=not (pause and pause["behavior"] == "keep_as_draft"))
+    if pause:  # Stripe holds every invoice the subscription creates while paused, not only renewals
+        return hold_while_paused(ctx, invoice, pause["behavior"], at)
     invoicing.finalize_invoice(ctx, invoice, at)
     if payment_behavior != "default_incomplete":
         failure = payments.attempt_payment(ctx, invoice, at, automatic=True)
@@ -252,7 +268,7 @@ def note_billing_basis(ctx: Context, subscription: dict[str, Any], prepared: Pre
     (see engine/billing_basis.py)."""
     after = {item["id"]: item for item in prepared.kept_and_new}
     billed = {line.subscription_item_id for line in prepared.plan.lines if line.amount >= 0}
-    for item in subscription["items"]["data"]:
+    for item in billed_in_advance(subscription["items"]["data"]):
         note_change(ctx, subscription, item, after.get(item["id"]),
                     billed=item["id"] in billed or prepared.plan.anchor_reset)
 
@@ -272,6 +288,7 @@ def update_subscription_with(ctx: Context, subscription: dict[str, Any], params:
 
     _apply_plain_fields(ctx, subscription, customer, params)
     _apply_cancellation_params(subscription, params, now)
+    _apply_pause_collection(subscription, params, now)
     if applies and prepared is not None:
         note_billing_basis(ctx, subscription, prepared)
         _apply_prepared(subscription, prepared)
@@ -356,6 +373,25 @@ def _apply_cancellation_params(subscription: dict[str, Any], params: dict[str, A
     apply_cancellation_details(subscription, params.get("cancellation_details"))
 
 
+def _apply_pause_collection(subscription: dict[str, Any], params: dict[str, Any], now: int) -> None:
+    """`pause_collection[...]` pauses payment collection (the status stays as it is: Stripe's
+    `status=paused` is only for trials that end without a payment method); `""` resumes it now.
+    A `resumes_at` in the past would resume at once, so it is refused, naming the param."""
+    if "pause_collection" not in params:
+        return
+    pause = params["pause_collection"]
+    if pause is None:
+        subscription["pause_collection"] = None
+        return
+    resumes_at = pause.get("resumes_at")
+    if resumes_at is not None and int(resumes_at) <= now:
+        raise errors.invalid("pause_collection[resumes_at]",
+                             f"pause_collection[resumes_at] must be in the future; got {resumes_at}, "
+                             f"and it is now {now}.")
+    subscription["pause_collection"] = {"behavior": pause["behavior"],
+                                        "resumes_at": int(resumes_at) if resumes_at is not None else None}
+
+
 def _apply_prepared(subscription: dict[str, Any], prepared: PreparedUpdate) -> None:
     """The new items, anchor and trial; a cancellation at period end follows a moved period end."""
     subscription["items"]["data"] = prepared.kept_and_new
@@ -372,7 +408,7 @@ def _record_latest_invoice(ctx: Context, subscription: dict[str, Any], invoice: 
     subscription = ctx.load(OBJECT, subscription["id"])
     before = ctx.snapshot(subscription)
     subscription["latest_invoice"] = invoice["id"]
-    if invoice["status"] != "paid" and subscription["status"] == "active":
+    if invoice["status"] != "paid" and subscription["status"] == "active" and not subscription.get("pause_collection"):
         subscription["status"] = "past_due"
     save_subscription(ctx, subscription)
     ctx.emit_updated("customer.subscription.updated", before, subscription)

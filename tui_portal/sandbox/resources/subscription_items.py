@@ -1,8 +1,8 @@
-"""Subscription items: create, list (by subscription), retrieve, update.
+"""Subscription items: create, list (by subscription), retrieve, update, delete.
 
-An item create or update is a subscription update of that one item (`items[0][id]=si_...`, or a new
-`items[0][price|plan]`), so it prorates, invoices and emits exactly what `POST /v1/subscriptions/{id}`
-would.
+An item create, update or delete is a subscription update of that one item (`items[0][id]=si_...`, a
+new `items[0][price|plan]`, or `items[0][deleted]=true`), so it prorates, invoices and emits exactly
+what `POST /v1/subscriptions/{id}` would.
 """
 
 from __future__ import annotations
@@ -87,3 +87,38 @@ def update_item(ctx: Context) -> dict[str, Any]:
         if candidate["id"] == item["id"]:
             return candidate
     return ctx.load(OBJECT, item["id"])
+
+
+@route("DELETE", "/v1/subscription_items/{id}", params={
+    "clear_usage": Bool(),
+    "proration_behavior": Enum(*PRORATION_BEHAVIORS),
+    "proration_date": Timestamp(),
+    "payment_behavior": Enum(*subscriptions.PAYMENT_BEHAVIORS),
+})
+def delete_item(ctx: Context) -> dict[str, Any]:
+    """Remove one item (an add-on) from its subscription, which goes on; Stripe's deleted stub back.
+
+    The removal credits the unused time as the subscription update would (`proration_behavior`,
+    default `create_prorations`); the last item cannot go (cancel the subscription instead), and
+    `clear_usage` is only for a metered item (Stripe: "Allowed only when the current plan's
+    `usage_type` is `metered`")."""
+    timeline.catch_up(ctx)
+    item = ctx.load(OBJECT, ctx.path_params["id"])
+    subscription = ctx.load("subscription", item["subscription"], param="subscription")
+    entry: dict[str, Any] = {"id": item["id"], "deleted": True}
+    if ctx.params.get("clear_usage"):
+        if (item["price"].get("recurring") or {}).get("usage_type") != "metered":
+            raise errors.invalid("clear_usage", "clear_usage is only allowed when the item's price is metered "
+                                                "(recurring.usage_type=metered).")
+        entry["clear_usage"] = True
+    params: dict[str, Any] = {"items": [entry]}
+    for name in ("proration_behavior", "proration_date", "payment_behavior"):
+        if name in ctx.params:
+            params[name] = ctx.params[name]
+    try:
+        updates.update_subscription_with(ctx, subscription, params)
+    except errors.StripeError as error:
+        if error.param == "items":
+            error.param = None  # the last item: about the request, not a parameter of this endpoint
+        raise
+    return {"id": item["id"], "object": OBJECT, "deleted": True}

@@ -14,6 +14,9 @@ Choices where Stripe is silent (stripe-api-subset.md section 11):
   ends. Moving or clearing that `cancel_at` while the credit is still pending removes the credit.
 * Immediate cancellation with `invoice_now=true` bills pending items on an invoice with
   `billing_reason: subscription_update`.
+* `pause_collection[behavior]` (+ optional `resumes_at`, which must be in the future) pauses payment
+  collection; `pause_collection=""` resumes it. The status does not change; what renewals do while
+  paused is in engine/timeline.py and the sandbox README ("Pausing payment collection").
 """
 
 from __future__ import annotations
@@ -142,6 +145,10 @@ def retrieve_subscription(ctx: Context) -> dict[str, Any]:
 
 # -- update ---------------------------------------------------------------
 
+PAUSE_BEHAVIORS = ("keep_as_draft", "mark_uncollectible", "void")
+PAUSE_COLLECTION = Hash({"behavior": Enum(*PAUSE_BEHAVIORS, required=True), "resumes_at": Timestamp()},
+                        clearable=True)
+
 UPDATE_ITEM = Hash({
     "id": Str(),
     "price": Str(),
@@ -170,6 +177,7 @@ UPDATE_ITEM = Hash({
     "off_session": Bool(),
     "trial_end": Timestamp(allow=("now",)),
     "default_tax_rates": Array(Str(), clearable=True),
+    "pause_collection": PAUSE_COLLECTION,
 })
 def update_subscription(ctx: Context) -> dict[str, Any]:
     catch_up(ctx)

@@ -220,6 +220,22 @@ def full_period_line(item_id: str, item: PricedItem, period_start: int, period_e
     )
 
 
+def usage_description(item: PricedItem, start: int, end: int, language: str = wording.DEFAULT_LANGUAGE) -> str:
+    """`2895 × API access (usage 01 Apr 2026 – 01 May 2026)`: a metered item's line, whose quantity is
+    the usage of that period (our wording: Stripe's docs show none for tiered usage lines)."""
+    return wording.text("usage", language, quantity=item.quantity, times=MULTIPLICATION_SIGN,
+                        product=item.product_name, first=wording.format_day(start, language),
+                        last=wording.format_day(end, language))
+
+
+def usage_line(item_id: str, item: PricedItem, start: int, end: int) -> ChargeLine:
+    """The in-arrears charge of a metered item: its period's usage (`item.quantity`) priced by its
+    price, tiers included."""
+    return ChargeLine(amount=item.amount, description=usage_description(item, start, end),
+                      wording=partial(usage_description, item, start, end), subscription_item_id=item_id,
+                      price=item.price, quantity=item.quantity, period_start=start, period_end=end, proration=False)
+
+
 def credit_line(change: ItemChange, at: int) -> ChargeLine:
     credited = change.credited
     assert credited is not None

@@ -36,6 +36,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "remaining": "Remaining time on {label} after {day}",
         "period": "{quantity} {times} {product} (at {unit} / {cadence})",
         "trial": "Trial period for {product}",
+        "usage": "{quantity} {times} {product} (usage {first} \u2013 {last})",
         "total": "{money} total",
     },
     "de": {
@@ -43,6 +44,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "remaining": "Verbleibende Zeit für {label} nach dem {day}",
         "period": "{quantity} {times} {product} (zu {unit} / {cadence})",
         "trial": "Testzeitraum für {product}",
+        "usage": "{quantity} {times} {product} (Nutzung {first} \u2013 {last})",
         "total": "{money} gesamt",
     },
     "fr": {
@@ -50,6 +52,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "remaining": "Temps restant sur {label} après le {day}",
         "period": "{quantity} {times} {product} (à {unit} / {cadence})",
         "trial": "Période d'essai pour {product}",
+        "usage": "{quantity} {times} {product} (utilisation du {first} au {last})",
         "total": "{money} au total",
     },
     "es": {
@@ -57,6 +60,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "remaining": "Tiempo restante en {label} después del {day}",
         "period": "{quantity} {times} {product} (a {unit} / {cadence})",
         "trial": "Período de prueba de {product}",
+        "usage": "{quantity} {times} {product} (uso del {first} al {last})",
         "total": "{money} en total",
     },
     "ja": {
@@ -64,6 +68,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "remaining": "{label} の残り時間（{day} 以降）",
         "period": "{quantity} {times} {product}（{unit} / {cadence}）",
         "trial": "{product} のトライアル期間",
+        "usage": "{quantity} {times} {product}（使用量 {first}〜{last}）",
         "total": "合計 {money}",
     },
     "pt": {
@@ -71,6 +76,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "remaining": "Tempo restante em {label} após {day}",
         "period": "{quantity} {times} {product} (a {unit} / {cadence})",
         "trial": "Período de teste de {product}",
+        "usage": "{quantity} {times} {product} (uso de {first} a {last})",
         "total": "{money} no total",
     },
 }

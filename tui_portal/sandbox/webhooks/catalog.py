@@ -13,6 +13,10 @@ from collections.abc import Iterable
 ALL_EVENTS = "*"
 
 EVENT_TYPES: tuple[str, ...] = (
+    "billing.meter.created",
+    "billing.meter.deactivated",
+    "billing.meter.reactivated",
+    "billing.meter.updated",
     "billing_portal.configuration.created",
     "billing_portal.configuration.updated",
     "billing_portal.session.created",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
 
-from tui_portal.ui.actions import ActionTable, ScreenAction, find_action, palette_actions
+from tui_portal.ui.actions import ActionTable, DeclaredActions, ScreenAction, palette_actions
 from tui_portal.ui.commands import PaletteCommand
 from tui_portal.ui.messages import FlowDone, GoBack, OpenScreen, ScreenRequest
 from tui_portal.ui.widgets.footer import PortalFooter
@@ -51,23 +51,8 @@ def translate_bindings(node: Any, translate: Any) -> None:
         ]
 
 
-class PortalScreenMixin:
-    """Helpers shared by full screens and modals, and the plumbing of their action tables."""
-
-    ACTIONS: ClassVar[ActionTable] = ActionTable()
-
-    def __init_subclass__(cls, **options: Any) -> None:
-        # Runs before Textual's DOMNode.__init_subclass__ (later in the MRO) merges the class's BINDINGS.
-        if "BINDINGS" in cls.__dict__:  # a second, separate declaration could drift from the table
-            raise TypeError(f"{cls.__name__}: declare ACTIONS (ui/actions.py); BINDINGS are derived from them")
-        if "ACTIONS" in cls.__dict__:
-            cls.BINDINGS = cls.ACTIONS.bindings()  # type: ignore[attr-defined]
-        super().__init_subclass__(**options)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Textual's question, answered from the screen's declared actions (True for the rest)."""
-        declared = find_action(type(self), action, parameters)
-        return True if declared is None else declared.check(self)
+class PortalScreenMixin(DeclaredActions):
+    """Helpers shared by full screens and modals; their keys come from `ACTIONS` (DeclaredActions)."""
 
     def palette_commands(self) -> list[PaletteCommand]:
         """The declared palette entries that are possible now, in palette order; each runs its action

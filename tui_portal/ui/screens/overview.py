@@ -26,6 +26,7 @@ from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.subscription_card import CardAction, SubscriptionCard
+from tui_portal.ui.widgets.subscription_items import SubscriptionItems
 
 # area screen name -> its button label (msgid), in the order the buttons appear
 AREA_LABELS: dict[str, str] = {
@@ -60,14 +61,23 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                      available=lambda screen: screen.can_on_any("plans")),
         ScreenAction("quantity", N_("Change quantity"), key="s", palette_help=N_("Subscription"),
                      available=lambda screen: screen.can_on_any("quantity")),
+        ScreenAction("items", N_("Items and add-ons"), key="a", show=False, palette_help=N_("Subscription"),
+                     available=lambda screen: screen.can_on_any("items")),
         ScreenAction("cancel", N_("Cancel plan"), key="c", palette_help=N_("Subscription"),
                      available=lambda screen: screen.can_on_any("cancel")),
         ScreenAction("renew", N_("Renew plan"), key="n", palette_help=N_("Subscription"),
                      available=lambda screen: screen.can_on_any("renew")),
+        # issue 13: pause and resume
+        ScreenAction("pause", N_("Pause payments"), key="z", palette_help=N_("Subscription"),
+                     available=lambda screen: screen.can_on_any("pause")),
+        ScreenAction("resume", N_("Resume payments"), key="e", palette_help=N_("Subscription"),
+                     available=lambda screen: screen.can_on_any("resume")),
         *(ScreenAction(f"area('{area}')", key_label, key=key, show=show, palette_label=AREA_LABELS[area],
                        palette_help=N_("Open this page"),
                        available=_area_enabled(area))
           for area, key, key_label, show in AREA_KEYS),
+        ScreenAction("usage", N_("Usage"), key="g", palette_label=N_("Usage of metered plans"),
+                     palette_help=N_("Open this page"), available=lambda screen: screen.can_on_any("usage")),
         ScreenAction("pay_open_invoice", N_("Pay unpaid invoice"), key="u", palette_help=N_("Invoices"),
                      available=lambda screen: screen.data is not None and bool(screen.data.open_invoices)),
         ScreenAction("return_to_business", N_("Return to the website"), key="r", show=False,
@@ -128,6 +138,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
                 self._discount_lines(subscription),
                 id=f"subscription-{index}",
                 quantity_line=self._quantity_line(subscription),
+                items=SubscriptionItems(subscription.items, self._) if subscription.is_multi_item else None,
             )
         with Horizontal(id="overview-money"):
             with Vertical(id="payment", classes="panel"):
@@ -199,8 +210,16 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             actions.append(CardAction("plans", self._("Change plan"), "primary"))
         if self._can("quantity", subscription):
             actions.append(CardAction("quantity", self._("Change quantity")))
+        if subscription.is_multi_item and self._can("items", subscription):
+            actions.append(CardAction("items", self._("Change items"), "primary"))
         if self._can("renew", subscription):
             actions.append(CardAction("renew", self._("Renew plan"), "success"))
+        if self._can("usage", subscription):
+            actions.append(CardAction("usage", self._("Usage")))
+        if self._can("resume", subscription):
+            actions.append(CardAction("resume", self._("Resume payments"), "success"))
+        if self._can("pause", subscription):
+            actions.append(CardAction("pause", self._("Pause payments")))
         if self._can("cancel", subscription):
             actions.append(CardAction("cancel", self._("Cancel plan"), "error"))
         return actions
@@ -237,6 +256,14 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             return subscription.can_cancel and screen_available("cancel")
         if action == "renew":
             return subscription.can_renew
+        if action == "usage":
+            return subscription.can_view_usage and screen_available("usage")
+        if action == "pause":
+            return subscription.can_pause and screen_available("pause")
+        if action == "resume":
+            return subscription.can_resume
+        if action == "items":
+            return subscription.can_change_items and screen_available("items")
         return False
 
     def can_on_any(self, action: str) -> bool:
@@ -300,6 +327,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     def _open_for(self, action: str, subscription_id: str) -> None:
         if action == "renew":
             self.renew(subscription_id)
+        elif action == "resume":
+            self.resume(subscription_id)
         else:
             self.open_screen(action, subscription_id=subscription_id)
 
@@ -314,11 +343,22 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     def action_quantity(self) -> None:
         self._run_on_first("quantity")
 
+    def action_items(self) -> None:
+        self._run_on_first("items")
+
     def action_cancel(self) -> None:
         self._run_on_first("cancel")
 
     def action_renew(self) -> None:
         self._run_on_first("renew")
+
+    def action_usage(self) -> None:
+        self._run_on_first("usage")
+    def action_pause(self) -> None:
+        self._run_on_first("pause")
+
+    def action_resume(self) -> None:
+        self._run_on_first("resume")
 
     def action_area(self, area: str) -> None:
         if area in self._enabled_areas():
@@ -398,4 +438,31 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
             lambda: self.service.renew(subscription_id, action=action),
             renewed,
             group="overview-renew",
+        )
+
+    @work(exclusive=True, group="overview-resume")
+    async def resume(self, subscription_id: str) -> None:
+        """End a pause now, after the customer confirms: the next renewal is charged again."""
+        if self.data is None:
+            return
+        subscription = next((s for s in self.data.subscriptions if s.id == subscription_id), None)
+        if subscription is None:
+            return
+        action = Action()  # Retry reuses this action
+
+        def resumed(subscription: SubscriptionView) -> None:
+            self.notify(subscription.outcome_label or subscription.renewal_label, title=self._("Payments resumed"),
+                        markup=False)
+            self.load()
+
+        await changes.confirm_then_apply(
+            self,
+            ConfirmScreen(
+                self._("Resume payments for {plan}?", plan=subscription.plan_name),
+                self._("Your next renewal is charged as usual.") + "\n" + subscription.renewal_label,
+                self._("Resume payments"),
+            ),
+            lambda: self.service.resume_subscription(subscription_id, action=action),
+            resumed,
+            group="overview-resume",
         )

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ContentSwitcher, Static
 
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
-from tui_portal.portal.views import ChangePreview, ChangeResult
+from tui_portal.portal.views import ChangePreview, ChangeResult, ItemsChangePreview
 from tui_portal.ui.safe import literal
 from tui_portal.ui.screens import apply as changes
 from tui_portal.ui.screens.confirm import ConfirmScreen
@@ -23,9 +23,16 @@ from tui_portal.ui.widgets.preview_panel import PreviewPanel
 if TYPE_CHECKING:
     from tui_portal.portal.service import PortalService
 
-def confirmation_text(preview: ChangePreview, translate: Callable[..., str]) -> str:
+# A plan/quantity change (plans, quantity screens) or a whole multi-item change (items screen).
+AnyPreview = ChangePreview | ItemsChangePreview
+
+
+def confirmation_text(preview: AnyPreview, translate: Callable[..., str]) -> str:
     """What the confirmation modal says: the change, what is charged now and at the next renewal."""
+    # A multi-item change names every item it changes: one confirmation covers all of them.
+    changes = list(preview.changes) + [""] if isinstance(preview, ItemsChangePreview) else []
     lines = [
+        *changes,
         preview.summary,
         "",
         translate("Due now: {amount}", amount=preview.amount_due_now.display),
@@ -39,6 +46,8 @@ FLOW_REQUIREMENTS = {
     "plans": ("can_change_plan", "can_apply_promotion_code"),
     "quantity": ("can_change_quantity",),
     "cancel": ("can_cancel",),
+    "pause": ("can_pause",),  # issue 13
+    "items": ("can_change_items",),
 }
 
 
@@ -83,7 +92,7 @@ class SubscriptionFlowMixin:
             return None
         return overview.business.terms_of_service_url
 
-    async def result_lines(self, result: ChangeResult, preview: ChangePreview) -> list[str]:
+    async def result_lines(self, result: ChangeResult, preview: AnyPreview) -> list[str]:
         """What the result step says beyond the message: what was charged, or where the cost goes."""
         lines = []
         charged = await self.charged_text(result)
@@ -121,7 +130,7 @@ class ChangeFlowMixin(SubscriptionFlowMixin):
     """
 
     APPLY_GROUP: ClassVar[str]
-    preview: ChangePreview | None
+    preview: AnyPreview | None
     result: ChangeResult | None
 
     if TYPE_CHECKING:  # provided by PortalScreen
@@ -158,12 +167,14 @@ class ChangeFlowMixin(SubscriptionFlowMixin):
         await changes.confirm_then_apply(
             self,
             ConfirmScreen(self._("Confirm the change"), confirmation_text(preview, self._), self._("Confirm change")),
-            lambda: self.service.apply_change(preview),
+            lambda: self.service.apply_items_change(preview)
+            if isinstance(preview, ItemsChangePreview)
+            else self.service.apply_change(preview),
             applied,
             group=self.APPLY_GROUP,
         )
 
-    async def show_result(self, result: ChangeResult, preview: ChangePreview) -> None:
+    async def show_result(self, result: ChangeResult, preview: AnyPreview) -> None:
         self.query_one("#result-message", Static).update(literal(result.message))
         detail = await self.result_lines(result, preview)
         self.query_one("#result-detail", Static).update(literal("\n".join(detail)))

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui_portal.portal.views import ChangePreview
+from tui_portal.portal.views import ChangePreview, ItemsChangePreview
 from tui_portal.ui.safe import literal
 
 
@@ -31,9 +31,12 @@ class PreviewPanel(Vertical):
         yield Static(classes="preview-lines")
         yield Static(classes="preview-terms muted")
 
-    def show(self, preview: ChangePreview, terms_url: str | None) -> None:
+    def show(self, preview: ChangePreview | ItemsChangePreview, terms_url: str | None) -> None:
         _ = self._
-        self.query_one(".preview-summary", Static).update(literal(preview.summary))
+        summary = preview.summary
+        if isinstance(preview, ItemsChangePreview):  # a multi-item change names each item it changes
+            summary = "\n".join([*preview.changes, summary])
+        self.query_one(".preview-summary", Static).update(literal(summary))
         self.query_one(".preview-due-now", Static).update(
             literal(_("Due now: {amount}", amount=preview.amount_due_now.display))
         )

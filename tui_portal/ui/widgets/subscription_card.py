@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from tui_portal.portal.views import SubscriptionView
@@ -20,7 +21,8 @@ from tui_portal.ui.safe import literal
 
 @dataclass(frozen=True)
 class CardAction:
-    """A button on the card: `action` is what the overview runs ("plans", "quantity", "cancel", "renew")."""
+    """A button on the card: `action` is what the overview runs ("plans", "quantity", "cancel", "renew",
+    "pause", "resume")."""
 
     action: str
     label: str
@@ -44,13 +46,17 @@ class SubscriptionCard(Vertical):
         *,
         id: str,
         quantity_line: str = "",
+        items: Widget | None = None,
     ) -> None:
-        """`quantity_line`: the seat count in words ("Quantity: 5"), "" where it says nothing."""
+        """`quantity_line`: the seat count in words ("Quantity: 5"), "" where it says nothing.
+        `items`: the item list of a multi-item subscription (widgets/subscription_items.py), shown in
+        place of the single price, which would be only the first item's."""
         super().__init__(id=id, classes="panel subscription-card")
         self.subscription = subscription
         self._actions = actions
         self._discount_lines = discount_lines
         self._quantity_line = quantity_line
+        self._items = items
 
     def compose(self) -> ComposeResult:
         subscription = self.subscription
@@ -62,12 +68,16 @@ class SubscriptionCard(Vertical):
             price_parts.append(subscription.price.display)
         if subscription.interval_label:
             price_parts.append(subscription.interval_label)
-        if price_parts:
+        if self._items is not None:
+            yield self._items
+        elif price_parts:
             yield Static(literal(" ".join(price_parts)), classes="plan-price")
         if self._quantity_line:
             yield Static(literal(self._quantity_line), classes="plan-quantity")
         classes = "renewal -canceling" if subscription.cancel_at_period_end else "renewal"
         yield Static(literal(subscription.renewal_label), classes=classes)
+        if subscription.pause_label:
+            yield Static(literal(subscription.pause_label), classes="paused")
         if subscription.scheduled_change is not None:
             yield Static(literal(subscription.scheduled_change.effective_label), classes="scheduled-change")
         for line in self._discount_lines:
