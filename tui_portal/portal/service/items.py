@@ -8,10 +8,10 @@ once, with the preview's proration date and one idempotency key, so the amounts 
 billed. The preview maths (what is due now, what the next invoice asks) is the plan change's own
 (`PlanChangesMixin._quote`), given the whole item list.
 
-Deliberate limits (README "Items and add-ons"): item changes apply now with the configured
-`proration_behavior` (the `schedule_at_period_end` conditions are Stripe's per-plan rules and govern
-Change plan; a mixed edit, one item up and another down, has no single "at period end" to move to);
-every item keeps the subscription's interval; promotion codes go through Change plan.
+Choices (README "Items and add-ons"): a change applies now with the configured `proration_behavior`,
+unless `schedule_at_period_end` moves part of it (a lower item amount, a removed add-on): then the
+whole change waits for the period end through the portal's schedule, so one confirmation stays one
+bill; every item keeps the subscription's interval; promotion codes go through Change plan.
 """
 
 from __future__ import annotations
