@@ -63,9 +63,9 @@ async def test_the_example_configuration_works_on_the_sandbox_as_shipped(tmp_pat
         choices = await service.plan_choices(subscription.id)
         offers = await service.retention_offers(subscription.id)
     assert {option.price_id for option in choices.options} == expected_prices
-    # The file's ladder on the sandbox: pausing is off there, so the price and the coupon offers help Team.
+    # The file's whole ladder helps the demo's Team plan: the file switches pausing on and Team is monthly.
     assert [(offer.kind, offer.price_id or (offer.coupon.coupon_id if offer.coupon else None)) for offer in offers] == [
-        ("price", "price_starter_monthly"), ("coupon", "RETAIN25")]
+        ("pause", None), ("price", "price_starter_monthly"), ("coupon", "RETAIN25")]
 
 
 class _Recording:

@@ -98,9 +98,11 @@ def test_the_command_exits_1_and_lists_the_problems_then_0_for_the_example(tmp_p
 
 async def test_add_on_prices_a_customer_could_never_add_are_named(sandbox: Sandbox) -> None:
     """issue 13: `[tui] add_on_prices` is looked up like the listed prices."""
+    meter = await raw_request(sandbox, "POST", "/v1/billing/meters", {
+        "display_name": "Storage", "event_name": "storage_gb", "default_aggregation[formula]": "sum"})
     metered = await raw_request(sandbox, "POST", "/v1/prices", {
         "product": "prod_addon_storage", "currency": "usd", "unit_amount": "5",
-        "recurring[interval]": "month", "recurring[usage_type]": "metered"})
+        "recurring[interval]": "month", "recurring[usage_type]": "metered", "recurring[meter]": meter["id"]})
     configuration = configure(sandbox.configuration, {"tui.add_on_prices": [
         "price_addon_support_monthly", "price_addon_nope", metered["id"]]})
     check = await check_configuration(sandbox.client, configuration)

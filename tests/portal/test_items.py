@@ -15,6 +15,9 @@ from tui_portal.portal.service import PortalService
 from tui_portal.portal.views import ItemEdit, ItemsChangePreview
 
 ADDONS = "addons@example.com"
+# The demo configuration moves a lower item amount (and so a removal) to the period end; these tests
+# of immediate removals switch that off.
+NOTHING_SCHEDULED = {"features.subscription_update.schedule_at_period_end.conditions": []}
 
 
 async def _service(sandbox: Sandbox, configuration=None) -> PortalService:  # type: ignore[no-untyped-def]
@@ -91,7 +94,7 @@ async def test_quantity_and_price_changed_together_are_billed_as_previewed(sandb
 
 
 async def test_removing_an_add_on_credits_what_the_preview_said(sandbox: Sandbox) -> None:
-    service = await _service(sandbox)
+    service = await _service(sandbox, configure(sandbox.configuration, NOTHING_SCHEDULED))
     subscription_id, team, storage = await _items(service)
     preview = await service.preview_items_change(subscription_id, [ItemEdit(storage, "price_addon_storage_monthly",
                                                                             deleted=True)])
@@ -102,6 +105,45 @@ async def test_removing_an_add_on_credits_what_the_preview_said(sandbox: Sandbox
     assert await _subscription_items(sandbox, subscription_id) == [("price_team_monthly", 1)]
     renewal = await assert_next_invoice_is_billed(sandbox, service, preview)  # type: ignore[arg-type]
     assert _invoice_lines(renewal) == _lines(preview)
+
+
+async def test_a_change_that_lowers_an_item_waits_for_the_period_end_as_configured(sandbox: Sandbox) -> None:
+    """With `decreasing_item_amount` (the demo configuration), Team -> Starter with storage 2 -> 3 is
+    one change at period end, through the portal's schedule: nothing now, no prorations, and the
+    renewal is the preview's, line for line, with the new items."""
+    service = await _service(sandbox)
+    subscription_id, team, storage = await _items(service)
+    preview = await service.preview_items_change(subscription_id, [
+        ItemEdit(team, "price_starter_monthly"), ItemEdit(storage, "price_addon_storage_monthly", 3)])
+    assert preview.scheduled_at_period_end and preview.proration_behavior == "none"
+    assert preview.amount_due_now.minor == 0 and not [line for line in preview.lines if line.is_proration]
+    assert preview.next_renewal_amount.minor == 900 + 1500
+    assert preview.effective_label.startswith("Applies on ")
+    result = await service.apply_items_change(preview)
+    assert result.scheduled and result.message.startswith("Your items will change on ")
+    assert await _subscription_items(sandbox, subscription_id) == [
+        ("price_addon_storage_monthly", 2), ("price_team_monthly", 1)]  # nothing before the period end
+    change = result.subscription.scheduled_change
+    assert change is not None and change.made_by_portal
+    assert "Starter ($9.00 per month), 3 \u00d7 Extra storage ($5.00 per month)" in change.effective_label
+    renewal = await assert_next_invoice_is_billed(sandbox, service, preview)  # type: ignore[arg-type]
+    assert _invoice_lines(renewal) == _lines(preview)
+    assert await _subscription_items(sandbox, subscription_id) == [
+        ("price_addon_storage_monthly", 3), ("price_starter_monthly", 1)]
+
+
+async def test_removing_an_add_on_waits_for_the_period_end_as_configured(sandbox: Sandbox) -> None:
+    service = await _service(sandbox)
+    subscription_id, _team, storage = await _items(service)
+    preview = await service.preview_items_change(
+        subscription_id, [ItemEdit(storage, "price_addon_storage_monthly", deleted=True)])
+    assert preview.scheduled_at_period_end and preview.next_renewal_amount.minor == 2900
+    await service.apply_items_change(preview)
+    with pytest.raises(PlanChangeBlocked, match="already arranged"):  # one pending change at a time
+        await service.preview_items_change(subscription_id, [ItemEdit(storage, "price_addon_storage_monthly", 4)])
+    renewal = await assert_next_invoice_is_billed(sandbox, service, preview)  # type: ignore[arg-type]
+    assert _invoice_lines(renewal) == _lines(preview)
+    assert await _subscription_items(sandbox, subscription_id) == [("price_team_monthly", 1)]
 
 
 async def test_an_add_on_invoiced_at_once_charges_what_the_preview_said(sandbox: Sandbox) -> None:
@@ -151,7 +193,7 @@ async def test_refusals_name_the_reason(sandbox: Sandbox) -> None:
 
 async def test_the_last_item_is_never_removed(sandbox: Sandbox) -> None:
     """A subscription of add-ons only (made by the business): each may go, but not all of them."""
-    service = await _service(sandbox)
+    service = await _service(sandbox, configure(sandbox.configuration, NOTHING_SCHEDULED))
     created = await raw_request(sandbox, "POST", "/v1/subscriptions", {
         "customer": service.customer_id, "items[0][price]": "price_addon_storage_monthly",
         "items[1][price]": "price_addon_support_monthly"})

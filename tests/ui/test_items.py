@@ -82,7 +82,8 @@ async def renewal_is_the_preview(stripe_client: Any, sandbox_db: Path, preview: 
     assert renewal.amount_due == preview.next_renewal_amount.minor
     assert sorted((line.description, line.amount) for line in renewal.lines.data) == sorted(
         (line.description, line.amount.minor) for line in preview.lines)
-    assert any(line.is_proration for line in preview.lines)
+    if not preview.scheduled_at_period_end:
+        assert any(line.is_proration for line in preview.lines)
     return renewal
 
 
@@ -112,6 +113,8 @@ async def test_one_items_quantity_and_anothers_price_in_one_change(
 
 
 async def test_removing_an_add_on(portal_app: Any, stripe_client: Any, sandbox_db: Path) -> None:
+    """The demo configuration moves a lower amount to the period end: the add-on stays until then, the
+    preview says so, and the renewal there bills the plan alone, as previewed."""
     app = portal_app(ADDONS)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_items(pilot)
@@ -120,6 +123,29 @@ async def test_removing_an_add_on(portal_app: Any, stripe_client: Any, sandbox_d
         await press_and_wait(pilot, "space")
         preview = await preview_shown(pilot, screen)
         assert preview.changes == ("Remove Extra storage",)
+        assert preview.scheduled_at_period_end and "Applies on Dec 6, 2026" in widget_text(app)
+        await confirm(pilot, screen)
+        assert "Your items will change on Dec 6, 2026." in widget_text(app)
+    assert await items_now(stripe_client) == [("price_addon_storage_monthly", 2), ("price_team_monthly", 1)]
+    await renewal_is_the_preview(stripe_client, sandbox_db, preview)
+    assert await items_now(stripe_client) == [("price_team_monthly", 1)]
+
+
+async def test_removing_an_add_on_now(portal_app: Any, stripe_client: Any, sandbox_db: Path) -> None:
+    """Without `schedule_at_period_end`, the removal applies now; its credit is on the renewal."""
+    from tests.portal.support import configure
+    from tui_portal.portal.config.resolve import resolve_configuration
+
+    configuration = configure(await resolve_configuration(stripe_client),
+                              {"features.subscription_update.schedule_at_period_end.conditions": []})
+    app = portal_app(ADDONS, configuration=configuration)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_items(pilot)
+        screen.query_one("#item-1-remove", Checkbox).value = True
+        preview = await preview_shown(pilot, screen)
+        assert not preview.scheduled_at_period_end
+        assert [line.description for line in preview.lines if line.amount.minor < 0] == [
+            "Unused time on 2 \u00d7 Extra storage after 15 Nov 2026"]
         await confirm(pilot, screen)
     assert await items_now(stripe_client) == [("price_team_monthly", 1)]
     await renewal_is_the_preview(stripe_client, sandbox_db, preview)
@@ -195,4 +221,4 @@ async def test_in_german(portal_app: Any, stripe_client: Any) -> None:
         await press_and_wait(pilot, "ctrl+s")
         assert screen.preview is not None
         assert "Extra storage entfernen" in widget_text(app)
-        assert screen.preview.summary.startswith("Ihre Positionen ändern sich jetzt.")
+        assert screen.preview.summary.startswith("Ihre Positionen ändern sich am 06.12.2026.")

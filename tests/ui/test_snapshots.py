@@ -174,15 +174,22 @@ def _example_ladder_app() -> Any:
     return build_snapshot_app("demo@example.com", configuration=example)
 
 
-def test_cancel_retention_price_offer(snap_compare: Any) -> None:
+def test_cancel_retention_pause_offer(snap_compare: Any) -> None:
+    """The example ladder's first offer: pause (the example switches pausing on)."""
     assert snap_compare(_example_ladder_app(), terminal_size=SNAPSHOT_SIZE,
                         run_before=steps(overview, keys("c"), screen(CancelScreen), click("#cancel-continue")))
+
+
+def test_cancel_retention_price_offer(snap_compare: Any) -> None:
+    assert snap_compare(_example_ladder_app(), terminal_size=SNAPSHOT_SIZE,
+                        run_before=steps(overview, keys("c"), screen(CancelScreen), click("#cancel-continue"),
+                                         click("#offer-next")))
 
 
 def test_cancel_retention_price_preview(snap_compare: Any) -> None:
     assert snap_compare(_example_ladder_app(), terminal_size=SNAPSHOT_SIZE,
                         run_before=steps(overview, keys("c"), screen(CancelScreen), click("#cancel-continue"),
-                                         click("#offer-accept")))
+                                         click("#offer-next"), click("#offer-accept")))
 
 
 def test_cancel_reason_survey(snap_compare: Any) -> None:

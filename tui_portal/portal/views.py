@@ -482,7 +482,9 @@ class ItemsChangePreview(msgspec.Struct, frozen=True):
     action: Action
     ends_trial: bool = False
     basis: str = ""  # the subscription's state the figures rest on (a change elsewhere moves them)
-    scheduled_at_period_end: bool = False  # item changes always apply now (README "Items and add-ons")
+    # True: applied at period end through the portal's schedule, because the configuration's
+    # schedule_at_period_end moves part of it there (README "Items and add-ons")
+    scheduled_at_period_end: bool = False
     promotion_code: PromotionCodeView | None = None  # never set: codes go through Change plan
 
 

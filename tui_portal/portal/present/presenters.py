@@ -362,19 +362,22 @@ class Presenter:
                 effective_label=self._("A change to this plan is scheduled."),
                 made_by_portal=ours,
             )
-        item = next_phase.items[0]
-        price = item.price
-        price_obj = price if not isinstance(price, str) else prices.get(price)
-        if price_obj is not None:
-            name = self.product_name(price_obj, product_names)
-            _interval, _count, interval_text = self.interval(price_obj)
-            amount = self.money(price_obj.unit_amount, price_obj.currency).display
-            plan_text = f"{name} ({amount} {interval_text})"
-        else:
-            plan_text = expandable_id(price) or ""
-        quantity = 1 if item.quantity is None else item.quantity
-        if quantity > 1:
-            plan_text = f"{quantity} \u00d7 {plan_text}"
+        texts = []
+        for item in next_phase.items:  # several for a multi-item change (issue 13)
+            price = item.price
+            price_obj = price if not isinstance(price, str) else prices.get(price)
+            if price_obj is not None:
+                name = self.product_name(price_obj, product_names)
+                _interval, _count, interval_text = self.interval(price_obj)
+                amount = self.money(price_obj.unit_amount, price_obj.currency).display
+                item_text = f"{name} ({amount} {interval_text})"
+            else:
+                item_text = expandable_id(price) or ""
+            quantity = 1 if item.quantity is None else item.quantity
+            if quantity > 1:
+                item_text = f"{quantity} \u00d7 {item_text}"
+            texts.append(item_text)
+        plan_text = ", ".join(texts)
         return ScheduledChangeView(
             schedule_id=schedule.id,
             effective_at=current_end,

@@ -159,3 +159,13 @@ def same_billing_period(price: Price, currency: str | None, interval: tuple[str 
 def billing_interval(price: Price) -> tuple[str | None, int]:
     """(interval, count) of a price, the key every item of one subscription shares."""
     return _interval(price.recurring)
+
+
+def item_change_waits_for_period_end(
+    update: SubscriptionUpdate, old_price: Price, old_quantity: int, new_price: Price | None, new_quantity: int
+) -> bool:
+    """Whether the configuration moves this item's change to the period end: a lower item amount
+    (`decreasing_item_amount`) as for a plan, and a removed item, whose amount drops to nothing."""
+    if new_price is None:
+        return update.schedule_at_period_end.has("decreasing_item_amount")
+    return should_schedule(update, old_price, old_quantity, new_price, new_quantity)

@@ -8,10 +8,10 @@ once, with the preview's proration date and one idempotency key, so the amounts 
 billed. The preview maths (what is due now, what the next invoice asks) is the plan change's own
 (`PlanChangesMixin._quote`), given the whole item list.
 
-Deliberate limits (README "Items and add-ons"): item changes apply now with the configured
-`proration_behavior` (the `schedule_at_period_end` conditions are Stripe's per-plan rules and govern
-Change plan; a mixed edit, one item up and another down, has no single "at period end" to move to);
-every item keeps the subscription's interval; promotion codes go through Change plan.
+Choices (README "Items and add-ons"): a change applies now with the configured `proration_behavior`,
+unless `schedule_at_period_end` moves part of it (a lower item amount, a removed add-on): then the
+whole change waits for the period end through the portal's schedule, so one confirmation stays one
+bill; every item keeps the subscription's interval; promotion codes go through Change plan.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from tui_portal.portal.rules.plans import (
     add_on_products,
     billing_interval,
     is_add_on,
+    item_change_waits_for_period_end,
     item_price_ids,
     price_product_id,
     quantity_rule,
@@ -35,6 +36,7 @@ from tui_portal.portal.rules.plans import (
 from tui_portal.portal.service.core import SUBSCRIPTION_EXPAND, ChangeContext
 from tui_portal.portal.service.plans import PlanChangesMixin
 from tui_portal.portal.service.settle import customer_lock
+from tui_portal.portal.stripe_shapes import schedule_is_ours
 from tui_portal.portal.views import (
     Action,
     ChangeResult,
@@ -176,17 +178,22 @@ class ItemsMixin(PlanChangesMixin):
         full, changes = self._checked_edits(subscription, edits, catalog, names)
 
         update = self.configuration.features.subscription_update
-        ends_trial = subscription.status == "trialing" and update.trial_update_behavior == "end_trial"
+        scheduled = self._waits_for_period_end(subscription, full, catalog)
+        ends_trial = (not scheduled and subscription.status == "trialing"
+                      and update.trial_update_behavior == "end_trial")
         first = subscription.items.data[0]
-        quote = await self._quote(subscription, first.price, _quantity(first), None, True, False, ends_trial,
+        quote = await self._quote(subscription, first.price, _quantity(first), None, True, scheduled, ends_trial,
                                   items=items_param(full))
         presenter = self._presenter
         currency = subscription.currency or first.price.currency
         due_now = presenter.money(quote.due_now, currency)
         next_amount = presenter.money(quote.next_amount, currency)
-        values = {"now": due_now.display, "next": next_amount.display, "date": presenter.day(quote.next_at)}
+        values = {"now": due_now.display, "next": next_amount.display, "date": presenter.day(quote.next_at),
+                  "effective": presenter.day(quote.effective_at)}
         continues_trial = subscription.status == "trialing" and not ends_trial
-        if ends_trial:
+        if scheduled:
+            summary = _("Your items change on %(effective)s. You pay %(next)s on %(date)s.") % values
+        elif ends_trial:
             summary = _("Your free trial ends now. Your items change and you pay %(now)s today. "
                         "Then %(next)s on %(date)s.") % values
         elif continues_trial:
@@ -201,19 +208,37 @@ class ItemsMixin(PlanChangesMixin):
             edits=tuple(full),
             changes=tuple(changes),
             proration_date=quote.proration_date,
-            proration_behavior=update.proration_behavior,
+            proration_behavior="none" if scheduled else update.proration_behavior,
             effective_at=quote.effective_at,
-            effective_label=_("Applies now"),
+            effective_label=(_("Applies on %(date)s") % {"date": presenter.day(quote.effective_at)})
+            if scheduled else _("Applies now"),
             amount_due_now=due_now,
             next_renewal_amount=next_amount,
             next_renewal_at=quote.next_at,
             next_renewal_label=_("Next invoice on %(date)s") % {"date": presenter.day(quote.next_at)},
-            lines=self._preview_lines(quote, first.price, currency, False),
+            lines=self._preview_lines(quote, first.price, currency, scheduled),
             summary=summary,
             action=Action(),
             ends_trial=ends_trial,
             basis=self._items_basis(subscription),
+            scheduled_at_period_end=scheduled,
         )
+
+    def _waits_for_period_end(self, subscription: Subscription, full: list[ItemEdit],
+                              catalog: dict[str, Price]) -> bool:
+        """The whole change waits for the period end when the configuration schedules any part of it
+        (`schedule_at_period_end`: an item's amount goes down, an add-on is removed), so one
+        confirmation stays one bill: what goes up then waits too (the preview says from when)."""
+        update = self.configuration.features.subscription_update
+        current = {item.id: item for item in subscription.items.data}
+        for edit in full:
+            item = current.get(edit.item_id or "")
+            if item is None:
+                continue  # a new add-on only adds
+            new_price = None if edit.deleted else catalog.get(edit.price_id, item.price)
+            if item_change_waits_for_period_end(update, item.price, _quantity(item), new_price, edit.quantity or 0):
+                return True
+        return False
 
     def _checked_edits(
         self,
@@ -379,6 +404,14 @@ class ItemsMixin(PlanChangesMixin):
         if preview.amount_due_now.minor > 0:
             # A change that must be paid now either succeeds with the payment or changes nothing.
             params["payment_behavior"] = "error_if_incomplete"
+        if preview.scheduled_at_period_end:
+            next_items = [{"price": edit.price_id, "quantity": edit.quantity} for edit in preview.edits if not edit.deleted]
+            schedule = await self._schedule_items(subscription, preview.action, context, next_items,
+                                                  tuple(entry["discount"] for entry in self._kept_discounts(subscription)))
+            fresh = await self._fresh_subscription(subscription.id)
+            log_event("tui_portal.portal", "items_change_scheduled", customer=self.customer_id,
+                      subscription=subscription.id, items=len(next_items))
+            return self._items_scheduled_result(preview, fresh, schedule.id)
         context.setdefault("previous_invoice", expandable_id(subscription.latest_invoice))
         updated = await self._call(
             self.client.subscriptions.update(
@@ -425,9 +458,26 @@ class ItemsMixin(PlanChangesMixin):
             differs_from_preview=differs,
         )
 
+    def _items_scheduled_result(self, preview: ItemsChangePreview, subscription: Subscription,
+                                schedule_id: str) -> ChangeResult:
+        self._remember_subscription(subscription)
+        self._invalidate("invoices")
+        return ChangeResult(
+            subscription=self._present_subscription(subscription),
+            scheduled=True,
+            schedule_id=schedule_id,
+            invoice_id=None,
+            message=self._("Your items will change on %(date)s.") % {"date": self._presenter.day(preview.effective_at)},
+            charged=self._presenter.money(0, preview.amount_due_now.currency),
+        )
+
     async def _items_applied(self, preview: ItemsChangePreview, context: ChangeContext) -> ChangeResult | None:
         """Whether the previewed items are in place (after a lost answer): the kept items hold their
-        new prices and quantities, the removed ones are gone and each added price is there."""
+        new prices and quantities, the removed ones are gone and each added price is there; for a
+        change at period end, the portal's schedule holds them in its last phase (a schedule this
+        action made but could not mark is released, so a Retry starts from the beginning)."""
+        if preview.scheduled_at_period_end:
+            return await self._items_schedule_applied(preview, context)
         if "previous_invoice" not in context:
             return None  # this action never reached the update
         subscription = await self._fresh_subscription(preview.subscription_id)
@@ -443,3 +493,19 @@ class ItemsMixin(PlanChangesMixin):
             elif have.get(edit.item_id) != (edit.price_id, edit.quantity):
                 return None
         return await self._items_result(preview, subscription, context)
+
+    async def _items_schedule_applied(self, preview: ItemsChangePreview, context: ChangeContext) -> ChangeResult | None:
+        subscription = await self._fresh_subscription(preview.subscription_id)
+        if subscription.schedule is None:
+            return None
+        schedule = await self._call(self.client.subscription_schedules.retrieve(str(expandable_id(subscription.schedule))))
+        phases = schedule.phases
+        wanted = sorted((edit.price_id, edit.quantity) for edit in preview.edits if not edit.deleted)
+        last = sorted((str(expandable_id(entry.price)), 1 if entry.quantity is None else entry.quantity)
+                      for entry in (phases[-1].items if phases else []))
+        if schedule_is_ours(schedule) and len(phases) >= 2 and last == wanted:
+            return self._items_scheduled_result(preview, subscription, schedule.id)
+        if schedule.id == context.get("created_schedule") and not schedule_is_ours(schedule):
+            await self._call(self.client.subscription_schedules.release(
+                schedule.id, idempotency_key=self._key(preview.action, "undo-schedule")))
+        return None

@@ -827,12 +827,27 @@ class PlanChangesMixin(PromotionCodesMixin):
     async def _schedule_change(
         self, subscription: Subscription, preview: ChangePreview, context: ChangeContext
     ) -> SubscriptionSchedule:
-        """Create (or reuse our own) subscription schedule whose next phase holds the new price.
+        """Create (or reuse our own) subscription schedule whose next phase holds the new price."""
+        promotion = {"promotion_code": preview.promotion_code.id} if preview.promotion_code is not None else None
+        return await self._schedule_items(
+            subscription, preview.action, context, [{"price": preview.new_price_id, "quantity": preview.new_quantity}],
+            preview.kept_discount_ids, promotion)
+
+    async def _schedule_items(
+        self,
+        subscription: Subscription,
+        action: Action,
+        context: ChangeContext,
+        next_items: list[dict[str, Any]],
+        kept_discount_ids: tuple[str, ...],
+        promotion: dict[str, str] | None = None,
+    ) -> SubscriptionSchedule:
+        """Create (or reuse our own) subscription schedule whose next phase holds `next_items` (each a
+        price and quantity): a plan change, or a multi-item change (service/items.py), at period end.
 
         Two steps (create from the subscription, then set the phases and the portal's mark). When the
         second fails for sure, the schedule made by the first is released here; when its answer is
         lost, `_change_applied` finds out whether the phases are set and releases it if not."""
-        action = preview.action
         schedule = subscription.schedule
         created_here = False
         if schedule is not None and not schedule_is_ours(schedule):
@@ -854,18 +869,19 @@ class PlanChangesMixin(PromotionCodesMixin):
             phases = schedule.phases
             current_start = phases[0].start_date if phases else item.current_period_start
         period_end = item.current_period_end
-        kept = [{"discount": discount_id} for discount_id in preview.kept_discount_ids]
+        kept = [{"discount": discount_id} for discount_id in kept_discount_ids]
         catalog = await self._catalog()
-        new_price = catalog.get(preview.new_price_id)
+        new_price = catalog.get(str(next_items[0]["price"]))
         recurring = new_price.recurring if new_price is not None else None
         current_phase: dict[str, Any] = {
-            "items": [{"price": item.price.id, "quantity": 1 if item.quantity is None else item.quantity}],
+            "items": [{"price": entry.price.id, "quantity": 1 if entry.quantity is None else entry.quantity}
+                      for entry in subscription.items.data],
             "start_date": current_start,
             "end_date": period_end,
             "proration_behavior": "none",
         }
         next_phase: dict[str, Any] = {
-            "items": [{"price": preview.new_price_id, "quantity": preview.new_quantity}],
+            "items": next_items,
             "duration": {
                 "interval": recurring.interval if recurring is not None else "month",
                 "interval_count": recurring.interval_count if recurring is not None else 1,
@@ -875,8 +891,8 @@ class PlanChangesMixin(PromotionCodesMixin):
         if kept:
             current_phase["discounts"] = kept
             next_phase["discounts"] = list(kept)
-        if preview.promotion_code is not None:
-            next_phase["discounts"] = next_phase.get("discounts", []) + [{"promotion_code": preview.promotion_code.id}]
+        if promotion is not None:
+            next_phase["discounts"] = next_phase.get("discounts", []) + [promotion]
         try:
             return await self._call(
                 self.client.subscription_schedules.update(
