@@ -151,6 +151,13 @@ def test_wording_table() -> None:
     assert full_period_description(quarterly, "es") == "1 × Team (a 29,00\xa0€ / cada 3 meses)"
     assert full_period_description(team, "pt") == "3 × Team (a US$\xa029,00 / mês)"
     april_11 = 1_775_865_600
+    from tui_portal.sandbox.rules.proration import usage_description
+
+    metered = PricedItem(price=MONTHLY_TEAM, quantity=2895, product_name="API access")
+    may_11 = april_11 + 30 * 86400
+    assert usage_description(metered, april_11, may_11, "fr") == (
+        "2895 × API access (utilisation du 11 avr. 2026 au 11 mai 2026)")
+    assert usage_description(metered, april_11, may_11, "ja") == "2895 × API access（使用量 2026/04/11〜2026/05/11）"
     assert [wording.format_day(april_11, language) for language in wording.LANGUAGES] == [
         "11 Apr 2026", "11.04.2026", "11 avr. 2026", "11 abr 2026", "2026/04/11", "11 de abr. de 2026"]
 
