@@ -8,6 +8,7 @@ each of which an innocent-looking import or compose would bring back:
 - widgets nobody sees: the overview's error panel has no message or Retry button until an error;
 - httpx and its network stack on the embedded start, which calls the sandbox in-process;
 - widgets styled twice: each widget of the populated overview is styled once, at mount;
+- babel's locale data and global.dat (4.6 MiB): the overview formats from portal/present/cldr.py's tables;
 - babel's locale tables, read when something is formatted or a form is checked, never at import.
 """
 
@@ -99,6 +100,8 @@ def test_the_populated_overview_loads_no_qr_pdf_or_cli_code_and_composes_no_hidd
         "lazy = ('qrcode', 'tui_portal.sandbox.documents', 'tui_portal.sandbox.pdf_fonts') + "
         f"{LAZY_IN_EMBEDDED_START!r}\n"
         "print('loaded:', [name for name in lazy if sys.modules.get(name) is not None])\n"
+        "from babel import core, localedata\n"
+        "print('babel locale data:', sorted(localedata._cache), 'global.dat:', core._global_data is not None)\n"
     )
     # Each widget of the overview is styled once, when it is mounted. What may be styled again:
     # Textual's Button sets its style classes as it mounts, the command palette's footer key gets its
@@ -110,6 +113,8 @@ def test_the_populated_overview_loads_no_qr_pdf_or_cli_code_and_composes_no_hidd
         "overview error panel children: 0",
         "styled more than once: ['Button', 'FooterKey', 'OverviewBody']",
         "loaded: []",
+        # The overview's amounts, dates, discount and country come from portal/present/cldr.py's tables.
+        "babel locale data: [] global.dat: False",
     ]
 
 
