@@ -25,7 +25,9 @@ ENV_NOT_LOADED = ("click", "pygments.lexers", "httpx._main", "trio")
 # The embedded start calls the sandbox in-process (billing/_asgi.py): no httpx or network stack, and
 # the sandbox's webhook delivery imports http.client (and with it `email`) only when it delivers.
 LAZY_IN_EMBEDDED_START = ENV_NOT_LOADED + ("httpx", "httpcore", "anyio", "h11", "http.client", "email.message",
-                                           "http.cookiejar", "urllib.request")
+                                           "http.cookiejar", "urllib.request",
+                                           # an English session needs no catalog and formats from tables
+                                           "babel.support", "babel.dates", "babel.numbers")
 
 
 def _run(code: str, tmp_path: Path) -> str:
