@@ -201,6 +201,14 @@ class PortalApp(App[str | None]):
     def _service_ready(self, service: PortalService, overview: OverviewView, stored_theme: str | None = None) -> None:
         self._gettext = service.translator.gettext
         translate_bindings(self, self.translate)
+        from tui_portal.ui.screens.overview import OverviewScreen  # imported once a session is ready, as before
+
+        # The overview's stylesheet joins before the theme may change: Textual re-parses all CSS when
+        # the theme changes and again when a screen brings a new stylesheet; read first, one re-parse
+        # serves both (a full parse is ~a tenth of the UI's start-up work).
+        overview_css = str(OverviewScreen.CSS_PATH)  # absolute (ui/resources.py), as Textual keys it
+        if not self.stylesheet.has_source(overview_css):
+            self.stylesheet.read(overview_css)
         themes, default_theme = brand_themes_and_default(service.configuration)
         brand_changed = False
         for theme in themes:
@@ -214,8 +222,6 @@ class PortalApp(App[str | None]):
         elif brand_changed:
             self.refresh_css(animate=False)
         self._start_screen = None
-        from tui_portal.ui.screens.overview import OverviewScreen  # imported once a session is ready, as before
-
         self.switch_screen(OverviewScreen(overview))
         if self._deep_link is not None:
             self._flow_screen = self.open_screen(self._deep_link.screen_name, **self._deep_link.screen_arguments())
