@@ -113,20 +113,19 @@ class PortalScreenMixin:
         self._request(FlowDone(message))
 
 
-class PortalScreen(PortalScreenMixin, Screen[ResultT]):
-    """A full screen with the portal header and a footer."""
+class StyledOnceScreen(Screen[ResultT]):
+    """A full screen each of its widgets is styled once as it mounts, not again right after.
 
-    TITLE_MSGID: ClassVar[str] = ""
-    ACTIONS = ActionTable(
-        ScreenAction("back", N_("Back"), key="escape", palette=False),
-        ScreenAction("help", N_("Help"), key="question_mark", key_display="?", palette=False),
-    )
+    Textual restyles a whole screen when its width class changes and at every resume; at a screen's
+    start both came right after its widgets were styled. The overview is ~70 widgets, and those two
+    restyles were a third of the CSS work of a start (tests/test_startup_footprint.py).
+    """
+
+    _styled_at_mount = True
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        translate_bindings(self, self.portal.translate)
         self._preset_breakpoint_classes()
-        self._styled_at_mount = True
 
     def _preset_breakpoint_classes(self) -> None:
         """Give the screen its width class (`-narrow`/`-wide`, App.HORIZONTAL_BREAKPOINTS) before it
@@ -152,6 +151,20 @@ class PortalScreen(PortalScreenMixin, Screen[ResultT]):
             event.refresh_styles = False
         super()._on_screen_resume(event)
 
+
+class PortalScreen(PortalScreenMixin, StyledOnceScreen[ResultT]):
+    """A full screen with the portal header and a footer."""
+
+    TITLE_MSGID: ClassVar[str] = ""
+    ACTIONS = ActionTable(
+        ScreenAction("back", N_("Back"), key="escape", palette=False),
+        ScreenAction("help", N_("Help"), key="question_mark", key_display="?", palette=False),
+    )
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        translate_bindings(self, self.portal.translate)
+
     def compose(self) -> ComposeResult:
         yield self.portal.make_header(self._(self.TITLE_MSGID) if self.TITLE_MSGID else "")
         yield from self.compose_body()
@@ -176,4 +189,4 @@ class PortalModal(PortalScreenMixin, ModalScreen[ResultT]):
         translate_bindings(self, self.portal.translate)
 
 
-__all__ = ["N_", "PortalHeader", "PortalModal", "PortalScreen"]
+__all__ = ["N_", "PortalHeader", "PortalModal", "PortalScreen", "StyledOnceScreen"]
