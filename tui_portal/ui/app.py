@@ -38,7 +38,6 @@ from tui_portal.ui.messages import FlowDone, GoBack, LeaveStart, OpenScreen, Ret
 from tui_portal.ui.navigation import DeepLink, screen_class
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.screens.base import N_, translate_bindings
-from tui_portal.ui.screens.link import LinkScreen
 from tui_portal.ui.screens.start import StartScreen
 from tui_portal.ui.theme import DARK_THEME, LIGHT_THEME, ThemePreference, brand_themes_and_default, build_themes
 from tui_portal.ui.widgets.header import PortalHeader
@@ -266,6 +265,8 @@ class PortalApp(App[str | None]):
         if self.policy.may_open_local_browser:
             self.open_url(safe)
             return
+        from tui_portal.ui.screens.link import LinkScreen  # with its QR code widget: loaded when first needed
+
         self.push_screen(LinkScreen(safe, title))
 
     # Textual's own ways to write files (a screenshot into the working folder, "deliver" a file into

@@ -20,9 +20,7 @@ from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.navigation import screen_available
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import hyperlink, literal
-from tui_portal.ui.screens import apply as changes
 from tui_portal.ui.screens.base import N_, PortalScreen
-from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.subscription_card import CardAction, SubscriptionCard
@@ -395,6 +393,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         if subscription is None:
             return
         action = Action()  # Retry reuses this action
+        from tui_portal.ui.screens import apply as changes  # loaded when asked for, not with the overview
+        from tui_portal.ui.screens.confirm import ConfirmScreen
 
         def renewed(subscription: SubscriptionView) -> None:
             self.notify(subscription.renewal_label, title=self._("Plan renewed"), markup=False)
