@@ -30,23 +30,24 @@ from textual.widgets._footer import FooterKey
 
 
 class PortalFooter(Footer):
-    _rebuild_pending = False
+    _binding_changes = 0
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        """Rebuild the keys once for any number of binding changes before the next refresh.
+        """Rebuild the keys once for the binding changes that come before the next refresh.
 
         Textual's Footer schedules a full rebuild after every change; a screen's first moments bring
-        several in a row (mount, focus, the bindings' refresh), and each rebuild replaces every key."""
+        several in a row (mount, focus, the bindings' refresh), and each rebuild replaces every key.
+        Each change still schedules a rebuild, as Textual's does; all but the latest one scheduled
+        find a newer one behind them and do nothing."""
         self._bindings_ready = True
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
-        if not self._rebuild_pending:
-            self._rebuild_pending = True
-            self.call_after_refresh(self._rebuild)
+        self._binding_changes += 1
+        self.call_after_refresh(self._rebuild, self._binding_changes)
 
-    async def _rebuild(self) -> None:
-        self._rebuild_pending = False
-        await self.recompose()
+    async def _rebuild(self, change: int) -> None:
+        if change == self._binding_changes:
+            await self.recompose()
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
