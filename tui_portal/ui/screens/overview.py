@@ -455,6 +455,9 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     @work(exclusive=True, group="overview-resume")
     async def resume(self, subscription_id: str) -> None:
         """End a pause now, after the customer confirms: the next renewal is charged again."""
+        from tui_portal.ui.screens import apply as changes  # loaded when asked for, not with the overview
+        from tui_portal.ui.screens.confirm import ConfirmScreen
+
         if self.data is None:
             return
         subscription = next((s for s in self.data.subscriptions if s.id == subscription_id), None)
