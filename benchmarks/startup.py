@@ -43,6 +43,7 @@ import sys
 import tempfile
 import termios
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -288,36 +289,26 @@ def measure_processes(runs: int) -> None:
 
 
 async def count_requests() -> None:
-    """Run the portal headless in-process with a transport that records every request."""
-    import httpx
-
+    """Run the portal headless in-process, recording every request its (in-process) transport sends."""
+    from tui_portal.billing import InProcessTransport
     from tui_portal.settings import load_settings
     from tui_portal.ui import PortalApp
     from tui_portal.wiring import open_portal
-    import tui_portal.wiring as wiring
 
     log: list[tuple[float, float, str]] = []
+    original_send = InProcessTransport.send
 
-    class Recording(httpx.AsyncBaseTransport):
-        def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-            self.inner = inner
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            begun = time.perf_counter()
-            response = await self.inner.handle_async_request(request)
-            log.append((begun, time.perf_counter(), f"{request.method} {request.url.path}"))
-            return response
-
-    original_asgi = httpx.ASGITransport
-
-    def recording_asgi(*args: object, **kwargs: object) -> httpx.AsyncBaseTransport:
-        return Recording(original_asgi(*args, **kwargs))  # type: ignore[arg-type]
+    async def recording_send(self: InProcessTransport, method: str, url: str, *args: object, **kwargs: object) -> object:
+        begun = time.perf_counter()
+        response = await original_send(self, method, url, *args, **kwargs)  # type: ignore[arg-type]
+        log.append((begun, time.perf_counter(), f"{method} {urllib.parse.urlsplit(url).path}"))
+        return response
 
     workdir = Path(tempfile.mkdtemp(prefix="tui-portal-bench-"))
     settings = load_settings(sandbox_db=workdir / "s.db", environ={})
     subprocess.run([sys.executable, "-m", "tui_portal", "sandbox", "reset", "--db", str(workdir / "s.db")],
                    check=True, capture_output=True)
-    httpx.ASGITransport = recording_asgi  # type: ignore[misc]
+    InProcessTransport.send = recording_send  # type: ignore[method-assign,assignment]
     try:
         app = PortalApp(lambda: open_portal(settings))
         async with app.run_test(size=(COLUMNS, ROWS)) as pilot:
@@ -328,8 +319,7 @@ async def count_requests() -> None:
             else:
                 raise TimeoutError("overview never populated")
     finally:
-        httpx.ASGITransport = original_asgi  # type: ignore[misc]
-    del wiring
+        InProcessTransport.send = original_send  # type: ignore[method-assign]
 
     log.sort()
     waves: list[list[tuple[float, float, str]]] = []

@@ -6,6 +6,9 @@ each of which an innocent-looking import or compose would bring back:
 - httpx's command-line tool (click, pygments' lexers) and httpcore's trio support (billing/_httpx.py);
 - the QR code and invoice PDF code, loaded only when a QR code or a document is made;
 - widgets nobody sees: the overview's error panel has no message or Retry button until an error;
+- httpx and its network stack on the embedded start, which calls the sandbox in-process;
+- widgets styled twice: each widget of the populated overview is styled once, at mount;
+- babel's locale data and global.dat (4.6 MiB): the overview formats from portal/present/cldr.py's tables;
 - babel's locale tables, read when something is formatted or a form is checked, never at import.
 """
 
@@ -19,6 +22,15 @@ from pathlib import Path
 
 
 ENV_NOT_LOADED = ("click", "pygments.lexers", "httpx._main", "trio")
+# The embedded start calls the sandbox in-process (billing/_asgi.py): no httpx or network stack, and
+# the sandbox's webhook delivery imports http.client (and with it `email`) only when it delivers.
+LAZY_IN_EMBEDDED_START = ENV_NOT_LOADED + ("httpx", "httpcore", "anyio", "h11", "http.client", "email.message",
+                                           "http.cookiejar", "urllib.request",
+                                           # an English session needs no catalog and formats from tables
+                                           "babel.support", "babel.dates", "babel.numbers",
+                                           # screens not shown at start load when opened
+                                           "tui_portal.ui.screens.link", "tui_portal.ui.screens.confirm",
+                                           "tui_portal.ui.screens.apply", "tui_portal.ui.widgets.card_setup_qr")
 
 
 def _run(code: str, tmp_path: Path) -> str:
@@ -61,28 +73,54 @@ def test_the_populated_overview_loads_no_qr_pdf_or_cli_code_and_composes_no_hidd
     subprocess.run([sys.executable, "-m", "tui_portal", "sandbox", "reset", "--db", str(db)], check=True,
                    capture_output=True, timeout=120)
     probe = (
-        "import sys\n"
+        "import collections, sys\n"
+        "from textual.css.stylesheet import Stylesheet\n"
         "from tui_portal.settings import load_settings\n"
         "from tui_portal.ui import PortalApp\n"
         "from tui_portal.wiring import portal_session_factory\n"
+        "styled = collections.Counter()\n"
+        "apply = Stylesheet.apply\n"
+        "def counting_apply(self, node, *args, **kwargs):\n"
+        "    styled[node] += 1\n"
+        "    return apply(self, node, *args, **kwargs)\n"
+        "Stylesheet.apply = counting_apply\n"
         f"app = PortalApp(portal_session_factory(load_settings(sandbox_db={str(db)!r}, environ={{}})))\n"
         "found = []\n"
+        "def report(screen):\n"
+        "    panel = screen.query_one('#overview-error')\n"
+        "    found.append(f'overview error panel children: {len(panel.children)}')\n"
+        "    widgets = list(screen.walk_children(with_self=True))\n"
+        "    again = sorted({type(widget).__name__ for widget in widgets if styled[widget] > 1})\n"
+        "    found.append(f'styled more than once: {again}')\n"
+        "    app.exit()\n"
         "def check():\n"
         "    screen = app.screen\n"
         "    if type(screen).__name__ == 'OverviewScreen' and screen.query('#customer-name'):\n"
-        "        panel = screen.query_one('#overview-error')\n"
-        "        found.append(f'overview error panel children: {len(panel.children)}')\n"
-        "        app.exit()\n"
+        "        app.call_after_refresh(report, screen)\n"
         "    else:\n"
         "        app.set_timer(0.02, check)\n"
         "app.call_later(check)\n"
         "app.run(headless=True, size=(100, 32))\n"
-        "print(found[0] if found else 'overview never populated')\n"
+        "print('\\n'.join(found) if found else 'overview never populated')\n"
         "lazy = ('qrcode', 'tui_portal.sandbox.documents', 'tui_portal.sandbox.pdf_fonts') + "
-        f"{ENV_NOT_LOADED!r}\n"
+        f"{LAZY_IN_EMBEDDED_START!r}\n"
         "print('loaded:', [name for name in lazy if sys.modules.get(name) is not None])\n"
+        "from babel import core, localedata\n"
+        "print('babel locale data:', sorted(localedata._cache), 'global.dat:', core._global_data is not None)\n"
     )
-    assert _run(probe, tmp_path).splitlines() == ["overview error panel children: 0", "loaded: []"]
+    # Each widget of the overview is styled once, when it is mounted. What may be styled again:
+    # Textual's Button sets its style classes as it mounts, the command palette's footer key gets its
+    # compact class, and the body restyles itself (only) when it gets focus. A whole-screen restyle
+    # (a width class set late, the first resume, focus restyling the body's contents, footer keys
+    # changing class twice) would list containers and texts here: each cost a sixth to a third of the
+    # CSS work of a start (benchmarks/startup.py).
+    assert _run(probe, tmp_path).splitlines() == [
+        "overview error panel children: 0",
+        "styled more than once: ['Button', 'FooterKey', 'OverviewBody']",
+        "loaded: []",
+        # The overview's amounts, dates, discount and country come from portal/present/cldr.py's tables.
+        "babel locale data: [] global.dat: False",
+    ]
 
 
 def test_importing_the_app_loads_no_locale_data_until_something_is_formatted_or_checked(tmp_path: Path) -> None:

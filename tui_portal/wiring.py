@@ -10,7 +10,9 @@ Two seams replace what tests and the access modes used to patch or re-implement:
 - `transport`: a zero-argument callable returning the httpx transport each client uses (a fresh one
   per client: closing a client closes its transport). The staff console wraps it in its auditing
   transport; tests wrap it to record or fail requests. Default: the composition's in-process sandbox,
-  or the client's own HTTP(S) transport (`billing._httpx.network_transport`).
+  or the client's own HTTP(S) transport (`billing._httpx.network_transport`). The portal's own
+  client on the in-process sandbox takes `billing.InProcessTransport` instead of httpx's ASGI
+  transport (the same requester either way; it keeps httpx out of the embedded start).
 - `clock`: the time source (Unix seconds) of the embedded sandbox and of the service, so dates and
   amounts are deterministic in tests and in a kiosk's screenshots. Default: the wall clock.
 """
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from tui_portal.portal.service import PortalService
 
 SANDBOX_API_BASE = "http://sandbox.tui-portal.invalid"
-"""Never resolved: requests to the embedded sandbox go through httpx.ASGITransport, not a socket."""
+"""Never resolved: requests to the embedded sandbox are calls into it (`InProcessTransport`), not a socket."""
 
 TransportFactory = Callable[[], "httpx.AsyncBaseTransport"]
 Clock = Callable[[], int]
@@ -91,6 +93,15 @@ class Composition:
             return httpx.ASGITransport(app=self.sandbox_app)
         return None
 
+    def default_transport(self) -> Any:
+        """The transport of a client built without one: `transport()`, except on the composition's own
+        in-process sandbox, which is called directly (`billing.InProcessTransport`, no httpx)."""
+        if self._transport is None and self.is_sandbox:
+            from tui_portal.billing import InProcessTransport
+
+            return InProcessTransport(self.sandbox_app)
+        return self.transport()
+
     def service_clock(self) -> Callable[[], float]:
         """The service's time source: the `clock` seam as float seconds, or the wall clock."""
         fixed = self.clock
@@ -99,11 +110,11 @@ class Composition:
         return lambda: float(fixed())
 
     def client(self, transport: httpx.AsyncBaseTransport | None = None) -> Any:
-        """A StripeClient for the configured endpoint on `transport` (default: `self.transport()`);
+        """A StripeClient for the configured endpoint on `transport` (default: `self.default_transport()`);
         not yet opened (it is an async context manager)."""
         from tui_portal.billing import StripeClient
 
-        chosen = transport if transport is not None else self.transport()
+        chosen = transport if transport is not None else self.default_transport()
         if self.is_sandbox:
             from tui_portal import sandbox
 

@@ -1,4 +1,10 @@
-"""Helpers for the billing client tests: a recording ``httpx.MockTransport`` and a no-wait sleep."""
+"""Helpers for the billing client tests: a scripted fake Stripe (``Recorder``) and a no-wait sleep.
+
+``make_client`` builds clients on both of the client's transports, so every test using it runs
+twice: ``httpx`` (the Recorder behind ``httpx.MockTransport``, as the network path sees it) and
+``in-process`` (the Recorder as an ASGI app behind ``InProcessTransport``, the embedded sandbox's
+path). Retries, idempotency and error mapping are the requester's, one code path for both.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tui_portal.billing import StripeClient
+from tui_portal.billing import InProcessTransport, StripeClient
+from tui_portal.billing._transport import TransportError, TransportNetworkError, TransportTimeout
 
 SECRET_KEY = "sk_test_SECRETKEY123"
 
@@ -64,14 +71,49 @@ def sleeps() -> SleepRecorder:
     return SleepRecorder()
 
 
-@pytest.fixture
-async def make_client(sleeps: SleepRecorder) -> AsyncIterator[Callable[..., StripeClient]]:
-    """Build clients on a ``Recorder``; they are closed after the test."""
+class RecorderApp:
+    """A ``Recorder`` as an ASGI app, for ``InProcessTransport``.
+
+    The Recorder sees the same ``httpx.Request`` it would over httpx; a scripted network failure
+    (``httpx.ReadTimeout``, ``httpx.ConnectError``...) is raised as the transport failure of the
+    same kind, which is how a transport reports that no answer came."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
+        query = scope["query_string"].decode("ascii")
+        url = f"{scope['scheme']}://{dict(headers)['host']}{scope['raw_path'].decode('ascii')}" + (f"?{query}" if query else "")
+        request = httpx.Request(scope["method"], url, headers=headers, content=body)
+        try:
+            response = self.recorder(request)
+        except httpx.TimeoutException as exc:
+            raise TransportTimeout(type(exc).__name__, str(exc)) from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise TransportNetworkError(type(exc).__name__, str(exc)) from None
+        except httpx.TransportError as exc:
+            raise TransportError(type(exc).__name__, str(exc)) from None
+        await send({"type": "http.response.start", "status": response.status_code,
+                    "headers": [(name, value) for name, value in response.headers.raw]})
+        await send({"type": "http.response.body", "body": response.read()})
+
+
+@pytest.fixture(params=["httpx", "in-process"])
+async def make_client(request: pytest.FixtureRequest, sleeps: SleepRecorder) -> AsyncIterator[Callable[..., StripeClient]]:
+    """Build clients on a ``Recorder``, over each transport; they are closed after the test."""
     created: list[StripeClient] = []
 
     def factory(recorder: Recorder, **kwargs: Any) -> StripeClient:
         kwargs.setdefault("sleep", sleeps)
-        client = StripeClient(SECRET_KEY, transport=httpx.MockTransport(recorder), **kwargs)
+        transport = httpx.MockTransport(recorder) if request.param == "httpx" else InProcessTransport(RecorderApp(recorder))
+        client = StripeClient(SECRET_KEY, transport=transport, **kwargs)
         created.append(client)
         return client
 

@@ -1,7 +1,8 @@
 """The billing client against the real sandbox, over two transports.
 
 ``asgi``: in-process ``httpx.ASGITransport`` on a fresh database per test (fixed clock, so seeded
-ids and amounts are deterministic). ``tcp``: the sandbox served by ``tui-portal sandbox serve`` in a
+ids and amounts are deterministic); ``in-process``: the same, through the client's own
+``InProcessTransport`` (the portal's embedded default, no httpx). ``tcp``: the sandbox served by ``tui-portal sandbox serve`` in a
 subprocess on a free loopback port, one server per test session (tests therefore never rely on
 state another test may have changed: they use unique values or objects they create themselves).
 """
@@ -97,14 +98,16 @@ def tcp_sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _stop(process)
 
 
-@pytest.fixture(params=["asgi", "tcp"])
+@pytest.fixture(params=["asgi", "in-process", "tcp"])
 async def client(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StripeClient]:
     """A ``StripeClient`` talking to the sandbox in-process or over TCP."""
-    if request.param == "asgi":
+    if request.param in ("asgi", "in-process"):
+        from tui_portal.billing import InProcessTransport
         from tui_portal.sandbox import create_app
 
         app = create_app(tmp_path / "sandbox.sqlite3", now=lambda: FIXED_NOW)
-        stripe = StripeClient(SANDBOX_KEY, api_base="http://sandbox.invalid", transport=httpx.ASGITransport(app=app))
+        transport = httpx.ASGITransport(app=app) if request.param == "asgi" else InProcessTransport(app)
+        stripe = StripeClient(SANDBOX_KEY, api_base="http://sandbox.invalid", transport=transport)
     else:
         base_url = request.getfixturevalue("tcp_sandbox_url")
         stripe = StripeClient(SANDBOX_KEY, api_base=base_url, timeout=20.0)

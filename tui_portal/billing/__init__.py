@@ -1,13 +1,14 @@
-"""Typed async client of the Stripe REST API (httpx + msgspec).
+"""Typed async client of the Stripe REST API (msgspec models; httpx for the network).
 
 Never imports textual, the portal, the UI or the sandbox: it only speaks Stripe's wire format.
+httpx loads only when a client needs it (`_transport.py`): the in-process sandbox never does.
 """
 
-# _httpx first: it imports httpx without its command-line tool (see there), before any module here does.
-from . import _httpx, errors, models  # noqa: F401 - _httpx is imported for its effect
+from . import errors, models
+from ._asgi import InProcessTransport
 from ._client import StripeClient
 from ._constants import API_VERSION
 from ._sanitize import sanitize_text
 from .models import expandable_id
 
-__all__ = ["API_VERSION", "StripeClient", "errors", "expandable_id", "models", "sanitize_text"]
+__all__ = ["API_VERSION", "InProcessTransport", "StripeClient", "errors", "expandable_id", "models", "sanitize_text"]

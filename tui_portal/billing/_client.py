@@ -1,23 +1,25 @@
-"""``StripeClient``: one ``httpx.AsyncClient``, the shared requester, and the resource namespaces.
+"""``StripeClient``: one transport, the shared requester, and the resource namespaces.
 
 Laid out like openai-python: resources are ``cached_property`` namespaces (``client.customers``,
 ``client.billing_portal.configurations``), all sharing one requester that owns retries,
 idempotency, sanitizing and errors. The ``transport`` argument is how the same client talks to
-real Stripe, to the sandbox in-process (``httpx.ASGITransport``) or to a test's
-``httpx.MockTransport``.
+real Stripe (default: httpx over the network), to the sandbox in-process (``InProcessTransport``,
+which does not load httpx), or to any httpx transport (a test's ``httpx.MockTransport``,
+``httpx.ASGITransport``, the staff console's auditing transport), which gets wrapped in
+``HttpxTransport``. Whatever the transport, requests go through the same requester.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
 from types import TracebackType
-
-import httpx
+from typing import Any
+from urllib.parse import urlsplit
 
 from ._constants import API_VERSION, DEFAULT_API_BASE
-from ._httpx import network_transport
 from ._requester import Requester, Sleep
 from ._secret import ApiKey
+from ._transport import Transport
 from .resources.account import AccountResource
 from .resources.billing_portal import BillingPortal
 from .resources.catalog import Prices, Products
@@ -44,8 +46,8 @@ def _normalize_api_base(api_base: str) -> str:
 
 def _is_safe_transport_for_live_key(api_base: str) -> bool:
     """A live key (real money) only travels over TLS, or to this machine itself."""
-    url = httpx.URL(api_base)
-    return url.scheme == "https" or url.host in ("127.0.0.1", "localhost", "::1")
+    url = urlsplit(api_base)
+    return url.scheme == "https" or url.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _wrap_api_key(api_key: object) -> ApiKey:
@@ -74,7 +76,7 @@ class StripeClient:
         stripe_version: str = API_VERSION,
         max_retries: int = 2,
         timeout: float = 30.0,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Transport | Any = None,
         sleep: Sleep | None = None,
     ) -> None:
         self._api_key = _wrap_api_key(api_key)
@@ -88,17 +90,17 @@ class StripeClient:
             )
         self.stripe_version = stripe_version
         self.max_retries = max_retries
-        self._http = httpx.AsyncClient(
-            base_url=self.api_base,
-            transport=transport if transport is not None else network_transport(self.api_base),
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-        )
+        if not isinstance(transport, Transport):  # None (the network) or an httpx transport
+            from ._httpx import HttpxTransport
+
+            transport = HttpxTransport(self.api_base, timeout=timeout, transport=transport)
+        self._transport: Transport = transport
         self._requester = Requester(
             api_key=self._api_key,
             stripe_version=stripe_version,
             max_retries=max_retries,
-            http_client=self._http,
+            api_base=self.api_base,
+            transport=self._transport,
             sleep=sleep,
         )
 
@@ -116,11 +118,11 @@ class StripeClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._transport.aclose()
 
     @property
     def is_closed(self) -> bool:
-        return self._http.is_closed
+        return self._transport.is_closed
 
     # -- identity ------------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ WHY one place for all of it: money safety depends on these rules holding for eve
   sees it.
 - The API key is only revealed while building the header object; logs carry method, path (no
   query string: it can hold e-mail addresses), status and request id, never headers.
+- It is the same for every transport (`_transport.py`): httpx for the network, a direct call for
+  the in-process sandbox. A transport only moves bytes and says which kind of failure stopped it.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 
-import httpx
 import msgspec
 
 from tui_portal import __version__
@@ -30,6 +32,7 @@ from ._pagination import AsyncPaginator, AsyncSearchPaginator, ListObject, Searc
 from .models import parse
 from ._sanitize import json_text_is_clean, sanitize_json
 from ._secret import ApiKey
+from ._transport import Headers, Response, ResponseTooLarge, Transport, TransportError
 from .errors import APIConnectionError, APIError, StripeError, error_from_response
 
 logger = logging.getLogger("tui_portal.billing")
@@ -54,7 +57,7 @@ def retry_delay_seconds(retry_number: int, random_fraction: float) -> float:
     return max(INITIAL_RETRY_DELAY_SECONDS, delay)
 
 
-def should_retry_response(status: int, headers: httpx.Headers, error_code: str | None) -> bool:
+def should_retry_response(status: int, headers: Mapping[str, str], error_code: str | None) -> bool:
     """Whether a non-2xx answer is worth another attempt (stripe-python ``_should_retry``)."""
     if status in _NEVER_RETRY_STATUSES:
         return False
@@ -79,28 +82,30 @@ class Requester:
         api_key: ApiKey,
         stripe_version: str,
         max_retries: int,
-        http_client: httpx.AsyncClient,
+        api_base: str,
+        transport: Transport,
         sleep: Sleep | None = None,
         random_fraction: Callable[[], float] | None = None,
     ) -> None:
         self._api_key = api_key
         self._stripe_version = stripe_version
         self._max_retries = max(0, max_retries)
-        self._http = http_client
+        self._api_base = api_base
+        self._transport = transport
         self._sleep: Sleep = sleep or asyncio.sleep
         self._random_fraction = random_fraction or random.random
 
     def __repr__(self) -> str:
         return f"Requester(api_key={self._api_key.masked}, stripe_version={self._stripe_version!r})"
 
-    def _headers(self, method: str, idempotency_key: str | None) -> httpx.Headers:
-        # httpx.Headers masks the Authorization value in its repr, so this object is safe to
-        # appear among a traceback's locals.
-        headers = httpx.Headers(
+    def _headers(self, method: str, idempotency_key: str | None) -> Headers:
+        # Headers masks the Authorization value in its repr, so this object is safe to appear among
+        # a traceback's locals.
+        headers = Headers(
             {
                 "Authorization": "Bearer " + self._api_key.reveal(),
                 "Stripe-Version": self._stripe_version,
-                "User-Agent": f"tui-portal/{__version__} (billing client; httpx {httpx.__version__})",
+                "User-Agent": f"tui-portal/{__version__} (billing client; {self._transport.name})",
                 "Accept": "application/json",
             }
         )
@@ -122,10 +127,10 @@ class Requester:
         method = method.upper()
         encoded = encode_params(params)
         body: bytes | None = None
-        url = path
+        url = self._url(path)
         if method in ("GET", "DELETE"):
             if encoded:
-                url = f"{path}{'&' if '?' in path else '?'}{encoded}"
+                url = f"{url}{'&' if '?' in url else '?'}{encoded}"
         else:
             body = encoded.encode("ascii")
         if method == "POST" and idempotency_key is None:
@@ -138,18 +143,12 @@ class Requester:
             attempt += 1
             failure: StripeError
             retryable: bool
-            response: httpx.Response | None = None
+            response: Response | None = None
             try:
-                response = await self._http.request(method, url, content=body, headers=headers)
-            except httpx.TimeoutException as exc:
-                failure = self._connection_error(method, log_path, exc, timed_out=True)
-                retryable = True
-            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                failure = self._connection_error(method, log_path, exc, timed_out=False)
-                retryable = True
-            except httpx.TransportError as exc:
-                failure = self._connection_error(method, log_path, exc, timed_out=False)
-                retryable = False
+                response = await self._transport.send(method, url, headers, body)
+            except TransportError as exc:
+                failure = self._connection_error(method, log_path, exc)
+                retryable = exc.retryable
 
             if response is not None:
                 request_id = response.headers.get("request-id")
@@ -185,7 +184,11 @@ class Requester:
                                                                 "delay_s": round(delay, 2), "error": str(failure)}})
             await self._sleep(delay)
 
-    def _decode(self, response: httpx.Response, request_id: str | None) -> Any:
+    def _url(self, path: str) -> str:
+        """An absolute URL: the API base joined with `path`, or `path` itself if it is a full URL."""
+        return path if "://" in path.split("?", 1)[0] else self._api_base + path
+
+    def _decode(self, response: Response, request_id: str | None) -> Any:
         text = self._api_key.redact(response.text)
         if not text:
             return None
@@ -201,14 +204,12 @@ class Requester:
             return None
         return decoded if json_text_is_clean(text) else sanitize_json(decoded)
 
-    def _connection_error(
-        self, method: str, path: str, exc: httpx.TransportError, *, timed_out: bool
-    ) -> APIConnectionError:
-        what = "timed out" if timed_out else "failed"
-        detail = self._api_key.redact(str(exc)) or type(exc).__name__
+    def _connection_error(self, method: str, path: str, exc: TransportError) -> APIConnectionError:
+        what = "timed out" if exc.timed_out else "failed"
+        detail = self._api_key.redact(exc.detail) or exc.kind
         return APIConnectionError(
-            f"{method} {path} {what}: {type(exc).__name__}: {detail}",
-            timed_out=timed_out,
+            f"{method} {path} {what}: {exc.kind}: {detail}",
+            timed_out=exc.timed_out,
         )
 
     async def download(self, url: str, *, max_bytes: int = 25 * 1024 * 1024, max_redirects: int = 5) -> bytes:
@@ -219,48 +220,44 @@ class Requester:
         host but the API's. A GET is safe to retry, so connection failures and 5xx are retried
         like API reads; the body is capped so a wrong link cannot fill the disk or memory.
         """
-        current = httpx.URL(url)
-        log_path = current.path
-        headers = {"User-Agent": f"tui-portal/{__version__}", "Accept": "application/pdf, */*"}
+        current = self._url(url)
+        log_path = urlsplit(current).path
+        headers = Headers({"User-Agent": f"tui-portal/{__version__}", "Accept": "application/pdf, */*"})
         redirects = 0
         attempt = 0
         while True:
-            if current.scheme not in ("http", "https"):
-                raise APIError(f"refusing to download a document from a {current.scheme!r} link")
+            scheme = urlsplit(current).scheme
+            if scheme not in ("http", "https"):
+                raise APIError(f"refusing to download a document from a {scheme!r} link")
             attempt += 1
-            failure: StripeError | None = None
+            failure: StripeError
             try:
-                async with self._http.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect and "location" in response.headers:
-                        redirects += 1
-                        if redirects > max_redirects:
-                            raise APIError("the document link redirected too many times", http_status=response.status_code)
-                        current = current.join(response.headers["location"])
-                        attempt = 0
-                        continue
-                    if response.status_code >= 500:
-                        failure = APIError(
-                            f"the document server answered HTTP {response.status_code}", http_status=response.status_code
-                        )
-                    elif response.status_code >= 400:
-                        raise APIError(
-                            f"the document could not be downloaded (HTTP {response.status_code})",
-                            http_status=response.status_code,
-                        )
-                    else:
-                        chunks: list[bytes] = []
-                        size = 0
-                        async for chunk in response.aiter_bytes():
-                            size += len(chunk)
-                            if size > max_bytes:
-                                raise APIError(f"the document is larger than {max_bytes} bytes")
-                            chunks.append(chunk)
-                        logger.debug("GET %s -> %s (%d bytes, document)", log_path, response.status_code, size)
-                        return b"".join(chunks)
-            except httpx.TimeoutException as exc:
-                failure = self._connection_error("GET", log_path, exc, timed_out=True)
-            except httpx.TransportError as exc:
-                failure = self._connection_error("GET", log_path, exc, timed_out=False)
+                response = await self._transport.send("GET", current, headers, max_bytes=max_bytes)
+            except ResponseTooLarge:
+                raise APIError(f"the document is larger than {max_bytes} bytes") from None
+            except TransportError as exc:
+                failure = self._connection_error("GET", log_path, exc)
+            else:
+                if response.is_redirect and "location" in response.headers:
+                    redirects += 1
+                    if redirects > max_redirects:
+                        raise APIError("the document link redirected too many times", http_status=response.status_code)
+                    current = urljoin(current, response.headers["location"])
+                    attempt = 0
+                    continue
+                if response.status_code >= 500:
+                    failure = APIError(
+                        f"the document server answered HTTP {response.status_code}", http_status=response.status_code
+                    )
+                elif response.status_code >= 400:
+                    raise APIError(
+                        f"the document could not be downloaded (HTTP {response.status_code})",
+                        http_status=response.status_code,
+                    )
+                else:
+                    logger.debug("GET %s -> %s (%d bytes, document)", log_path, response.status_code,
+                                 len(response.content))
+                    return response.content
             if attempt > self._max_retries:
                 raise failure
             await self._sleep(retry_delay_seconds(attempt, self._random_fraction()))

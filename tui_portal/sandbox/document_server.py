@@ -1,6 +1,6 @@
 """A loopback HTTP server for the hosted invoice pages and PDFs of an in-process sandbox.
 
-Why: the embedded sandbox has no socket (the portal reaches it through `httpx.ASGITransport`), so the
+Why: the embedded sandbox has no socket (the portal calls it in-process, `billing.InProcessTransport`), so the
 `hosted_invoice_url` and `invoice_pdf` it hands out would point nowhere. `serve_documents(app)` listens
 on 127.0.0.1 on an ephemeral port, in the caller's event loop, and sets `app.documents_url` so those
 URLs point at it.

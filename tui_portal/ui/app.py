@@ -38,7 +38,6 @@ from tui_portal.ui.messages import FlowDone, GoBack, LeaveStart, OpenScreen, Ret
 from tui_portal.ui.navigation import DeepLink, screen_class
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.screens.base import N_, translate_bindings
-from tui_portal.ui.screens.link import LinkScreen
 from tui_portal.ui.screens.start import StartScreen
 from tui_portal.ui.theme import DARK_THEME, LIGHT_THEME, ThemePreference, brand_themes_and_default, build_themes
 from tui_portal.ui.widgets.header import PortalHeader
@@ -201,6 +200,14 @@ class PortalApp(DeclaredActions, App[str | None]):
     def _service_ready(self, service: PortalService, overview: OverviewView, stored_theme: str | None = None) -> None:
         self._gettext = service.translator.gettext
         translate_bindings(self, self.translate)
+        from tui_portal.ui.screens.overview import OverviewScreen  # imported once a session is ready, as before
+
+        # The overview's stylesheet joins before the theme may change: Textual re-parses all CSS when
+        # the theme changes and again when a screen brings a new stylesheet; read first, one re-parse
+        # serves both (a full parse is ~a tenth of the UI's start-up work).
+        overview_css = str(OverviewScreen.CSS_PATH)  # absolute (ui/resources.py), as Textual keys it
+        if not self.stylesheet.has_source(overview_css):
+            self.stylesheet.read(overview_css)
         themes, default_theme = brand_themes_and_default(service.configuration)
         brand_changed = False
         for theme in themes:
@@ -214,8 +221,6 @@ class PortalApp(DeclaredActions, App[str | None]):
         elif brand_changed:
             self.refresh_css(animate=False)
         self._start_screen = None
-        from tui_portal.ui.screens.overview import OverviewScreen  # imported once a session is ready, as before
-
         self.switch_screen(OverviewScreen(overview))
         if self._deep_link is not None:
             self._flow_screen = self.open_screen(self._deep_link.screen_name, **self._deep_link.screen_arguments())
@@ -260,6 +265,8 @@ class PortalApp(DeclaredActions, App[str | None]):
         if self.policy.may_open_local_browser:
             self.open_url(safe)
             return
+        from tui_portal.ui.screens.link import LinkScreen  # with its QR code widget: loaded when first needed
+
         self.push_screen(LinkScreen(safe, title))
 
     # Textual's own ways to write files (a screenshot into the working folder, "deliver" a file into

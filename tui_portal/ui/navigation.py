@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from textual.screen import Screen
@@ -41,8 +42,12 @@ FLOW_SCREENS: dict[str, str] = {
 }
 
 
+@cache
 def screen_available(name: str) -> bool:
-    """True when the screen's module exists in this installation."""
+    """True when the screen's module exists in this installation.
+
+    Cached: an installation does not change while it runs, and the overview asks for each of its
+    buttons, keys and palette entries (over a hundred file-system look-ups at each start)."""
     target = SCREENS.get(name)
     if target is None:
         return False

@@ -3,6 +3,10 @@
 Why Decimal and Babel: Stripe sends integer minor units, and the number of minor units per major unit
 depends on the currency (JPY has none, USD two, BHD three). Converting with floats loses cents;
 hand-written formats get German ("29,00 $") and Swiss conventions wrong. Babel knows both.
+
+Amounts, percentages and days in the common locales are written from `cldr.py`'s tables, which hold
+exactly Babel's answers for them, so a session does not load Babel's locale data (4.6 MiB) to draw
+its overview; anything those tables do not hold is asked of Babel.
 """
 
 from __future__ import annotations
@@ -11,10 +15,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from babel.dates import format_date, format_datetime, get_timezone
-from babel.numbers import format_currency
-from babel.numbers import format_percent as babel_format_percent
-
+from tui_portal.portal.present import cldr
 from tui_portal.portal.views import Money
 
 # Stripe's zero-decimal and three-decimal currencies; every other currency is sent with two
@@ -52,8 +53,13 @@ def format_money(minor: int, currency: str, locale: str) -> str:
     by their code, which Babel glues to the number ("USD29.00"); CLDR's spacing rule makes that
     "USD\xa029.00", as Stripe's es-419 dashboard shows it. Symbols ("$29.00", "MX$29.00") stay as they are.
     """
-    text = format_currency(minor_to_decimal(minor, currency), currency.upper(), locale=locale)
-    return _CODE_AGAINST_DIGIT.sub("\u00a0", text)
+    amount = minor_to_decimal(minor, currency)
+    tabled = cldr.format_currency(amount, currency, locale)
+    if tabled is None:
+        from babel.numbers import format_currency
+
+        tabled = format_currency(amount, currency.upper(), locale=locale)
+    return _CODE_AGAINST_DIGIT.sub("\u00a0", tabled)
 
 
 def money(minor: int, currency: str, locale: str) -> Money:
@@ -69,6 +75,11 @@ def money(minor: int, currency: str, locale: str) -> Money:
 def format_percent(value: Decimal | int | str, locale: str) -> str:
     """25 -> "25%" (en) / "25 %" (de); 12.5 -> "12.5%". Stripe's percent_off is read via str()."""
     fraction = Decimal(str(value)) / 100
+    tabled = cldr.format_percent(fraction, locale)
+    if tabled is not None:
+        return tabled
+    from babel.numbers import format_percent as babel_format_percent
+
     return babel_format_percent(fraction, locale=locale, decimal_quantization=False)
 
 
@@ -80,13 +91,21 @@ def format_day(timestamp: int | None, locale: str) -> str:
     """A calendar day: "Dec 1, 2026" (en), "01.12.2026" (de). Empty for None."""
     if timestamp is None:
         return ""
-    return format_date(to_datetime(timestamp), format="medium", locale=locale)
+    day = to_datetime(timestamp).date()
+    tabled = cldr.format_date_medium(day, locale)
+    if tabled is not None:
+        return tabled
+    from babel.dates import format_date
+
+    return format_date(day, format="medium", locale=locale)
 
 
 def format_moment(timestamp: int | None, locale: str, timezone: str = "UTC") -> str:
     """Day and time, in `timezone`."""
     if timestamp is None:
         return ""
+    from babel.dates import format_datetime, get_timezone
+
     return format_datetime(to_datetime(timestamp), format="medium", tzinfo=get_timezone(timezone), locale=locale)
 
 

@@ -27,7 +27,7 @@ from tui_portal.billing.models import (
     TaxId,
     expandable_id,
 )
-from tui_portal.portal.present import labels
+from tui_portal.portal.present import cldr, labels
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.present.formatting import address_locality_lines, format_day, format_percent, format_period, money
 from tui_portal.portal.i18n import N_, Translator
@@ -135,6 +135,9 @@ class Presenter:
     def country_name(self, code: str | None) -> str:
         if not code:
             return ""
+        tabled = cldr.country_name(code, self.locale)
+        if tabled is not None:
+            return tabled
         try:
             name: str = Locale.parse(self.locale).territories.get(code.upper(), code)  # babel's tables hold str
             return name

@@ -10,9 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from babel.dates import format_skeleton
-from babel.numbers import format_currency, format_decimal
-
 from tui_portal.billing.models import Price
 from tui_portal.portal.present.formatting import currency_exponent, format_period
 from tui_portal.portal.present.presenters import Presenter
@@ -38,10 +35,14 @@ class UsagePresenter:
 
     def quantity(self, value: Usage) -> str:
         """"12,345" (en), "12.345" (de); a fractional sum keeps its digits ("12,5")."""
+        from babel.numbers import format_decimal  # Babel's data loads with the usage screen, not at start
+
         return format_decimal(Decimal(value), locale=self.locale, decimal_quantization=False)
 
     def rate(self, unit_minor: Decimal, currency: str) -> str:
         """A price per unit, which may be a fraction of a cent: "$0.002", "0,002 €", "$1.00"."""
+        from babel.numbers import format_currency
+
         amount = unit_minor.scaleb(-currency_exponent(currency))
         return format_currency(amount, currency.upper(), locale=self.locale, decimal_quantization=False)
 
@@ -53,6 +54,8 @@ class UsagePresenter:
         return f"{self._short_day(start)} \u2013 {self._short_day(end)}"
 
     def _short_day(self, timestamp: int) -> str:
+        from babel.dates import format_skeleton
+
         return format_skeleton("MMMd", datetime.fromtimestamp(timestamp, tz=UTC), locale=self.locale)
 
     def price_label(self, price: Price) -> str:

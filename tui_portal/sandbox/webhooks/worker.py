@@ -19,7 +19,6 @@ and `TUI_PORTAL_SANDBOX_WEBHOOK_ATTEMPTS`). Each attempt is logged as a `webhook
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import logging
 import os
@@ -222,6 +221,9 @@ class DeliveryWorker:
 def post_event(url: str, payload: str, secret: str, *, timeout: float = TIMEOUT_SECONDS) -> tuple[int | None, str | None]:
     """POST one signed event; (HTTP status, None) or (None, why no answer came). Redirects are not
     followed: like Stripe, a 3xx is a failed attempt."""
+    import http.client  # here, not at import: http.client brings `email` (~20 ms), and the portal's
+    # embedded sandbox loads this module at start-up but delivers only when an endpoint is registered
+
     parts = urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     headers = {

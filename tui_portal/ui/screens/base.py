@@ -15,6 +15,7 @@ import dataclasses
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
 
@@ -97,7 +98,46 @@ class PortalScreenMixin(DeclaredActions):
         self._request(FlowDone(message))
 
 
-class PortalScreen(PortalScreenMixin, Screen[ResultT]):
+class StyledOnceScreen(Screen[ResultT]):
+    """A full screen each of its widgets is styled once as it mounts, not again right after.
+
+    Textual restyles a whole screen when its width class changes and at every resume; at a screen's
+    start both came right after its widgets were styled. The overview is ~70 widgets, and those two
+    restyles were a third of the CSS work of a start (tests/test_startup_footprint.py).
+    """
+
+    _styled_at_mount = True
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._preset_breakpoint_classes()
+
+    def _preset_breakpoint_classes(self) -> None:
+        """Give the screen its width class (`-narrow`/`-wide`, App.HORIZONTAL_BREAKPOINTS) before it
+        is styled, as Textual would at its first resize.
+
+        Why: Textual sets the class on the first resize, after the screen's widgets are styled, and
+        a class that changes restyles every widget of the screen again (the overview: ~70 widgets,
+        a sixth of the CSS work of a start). Set beforehand, the resize finds it in place.
+        """
+        width = self.app.size.width
+        breakpoints = (self.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is not None
+                       else self.app.HORIZONTAL_BREAKPOINTS) or []
+        for _, name in breakpoints:
+            self.remove_class(name, update=False)
+        self.add_class(*self._get_breakpoint_classes(width, breakpoints), update=False)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles the whole screen at every resume, for a screen coming back after the theme
+        # or CSS changed. The first resume follows the styling its widgets just got at mount: doing it
+        # again there was the second-largest CSS cost of a start. Later resumes restyle as usual.
+        if self._styled_at_mount:
+            self._styled_at_mount = False
+            event.refresh_styles = False
+        super()._on_screen_resume(event)
+
+
+class PortalScreen(PortalScreenMixin, StyledOnceScreen[ResultT]):
     """A full screen with the portal header and a footer."""
 
     TITLE_MSGID: ClassVar[str] = ""
@@ -134,4 +174,4 @@ class PortalModal(PortalScreenMixin, ModalScreen[ResultT]):
         translate_bindings(self, self.portal.translate)
 
 
-__all__ = ["N_", "PortalHeader", "PortalModal", "PortalScreen"]
+__all__ = ["N_", "PortalHeader", "PortalModal", "PortalScreen", "StyledOnceScreen"]

@@ -12,8 +12,6 @@ from typing import Any
 
 from tui_portal.portal.errors import PortalError
 from tui_portal.portal.views import InvoicePaymentResult
-from tui_portal.ui.screens import apply as changes
-from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 PAYMENT_GROUP = "invoice-payment"
@@ -35,6 +33,9 @@ class InvoicePaymentMixin:
             panel.show_error(error, retry=lambda: self.pay_invoice(invoice_id))
             return
         number = preview.invoice.number or preview.invoice.id
+        # The confirmation and apply flow load when a payment is asked for, not with the overview.
+        from tui_portal.ui.screens import apply as changes
+        from tui_portal.ui.screens.confirm import ConfirmScreen
 
         def paid(result: InvoicePaymentResult) -> None:
             screen.notify(result.message, title=screen._("Invoice paid"), markup=False)

@@ -20,9 +20,7 @@ from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.navigation import screen_available
 from tui_portal.ui.resources import stylesheet
 from tui_portal.ui.safe import hyperlink, literal
-from tui_portal.ui.screens import apply as changes
 from tui_portal.ui.screens.base import N_, PortalScreen
-from tui_portal.ui.screens.confirm import ConfirmScreen
 from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.subscription_card import CardAction, SubscriptionCard
@@ -44,6 +42,20 @@ AREA_KEYS: tuple[tuple[str, str, str, bool], ...] = (
     ("tax_ids", "x", N_("Tax IDs"), False),
     ("ssh_keys", "k", N_("SSH keys"), False),
 )
+
+
+class OverviewBody(VerticalScroll):
+    """The overview's scrolling body: focused, so the arrow and page keys scroll it.
+
+    Why its own class: when a widget's focus changes, Textual restyles it and every widget inside it,
+    in case a rule styles children by their parent's focus (`Parent:focus Child`). No stylesheet on
+    this screen has such a rule (tests/test_startup_footprint.py checks it), and restyling the whole
+    overview each time the body got focus was a sixth of the CSS work of a start. Only the body's
+    own `:focus` style changes, so only the body is restyled.
+    """
+
+    def watch_has_focus(self, _has_focus: bool) -> None:
+        self.app.stylesheet.update_nodes([self], animate=True)
 
 
 def _area_enabled(area: str) -> Callable[[OverviewScreen], bool]:
@@ -104,7 +116,7 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     # ---- layout -----------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="overview-body"):
+        with OverviewBody(id="overview-body"):
             yield ErrorPanel(self._("Retry"), id="overview-error")
             if self.data is None:
                 yield LoadingIndicator(id="overview-loading")
@@ -423,6 +435,8 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         if subscription is None:
             return
         action = Action()  # Retry reuses this action
+        from tui_portal.ui.screens import apply as changes  # loaded when asked for, not with the overview
+        from tui_portal.ui.screens.confirm import ConfirmScreen
 
         def renewed(subscription: SubscriptionView) -> None:
             self.notify(subscription.renewal_label, title=self._("Plan renewed"), markup=False)
@@ -443,6 +457,9 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
     @work(exclusive=True, group="overview-resume")
     async def resume(self, subscription_id: str) -> None:
         """End a pause now, after the customer confirms: the next renewal is charged again."""
+        from tui_portal.ui.screens import apply as changes  # loaded when asked for, not with the overview
+        from tui_portal.ui.screens.confirm import ConfirmScreen
+
         if self.data is None:
             return
         subscription = next((s for s in self.data.subscriptions if s.id == subscription_id), None)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
-from textual.screen import Screen
 from textual.widgets import LoadingIndicator, Static
 
 from tui_portal.ui.actions import ActionTable, ScreenAction
 from tui_portal.ui.messages import LeaveStart, RetryStart
 from tui_portal.ui.widgets.footer import PortalFooter
 from tui_portal.ui.safe import literal
-from tui_portal.ui.screens.base import N_, PortalScreenMixin
+from tui_portal.ui.screens.base import N_, PortalScreenMixin, StyledOnceScreen
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 
 
@@ -23,7 +22,7 @@ main thread while the data layers import in a thread, taking CPU (and the GIL) f
 which is what the customer is waiting for (~4 % of the start's CPU time; benchmarks/startup.py)."""
 
 
-class StartScreen(PortalScreenMixin, Screen[None]):
+class StartScreen(PortalScreenMixin, StyledOnceScreen[None]):
     """"Connecting..." (with a spinner after `SPINNER_DELAY_SECONDS`); on failure the reason and a
     Retry button.
 

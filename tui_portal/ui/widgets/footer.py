@@ -11,16 +11,51 @@ FooterKey alive, so a long session (an SSH customer tabbing through a form) grow
 measured at ~93 KiB per invoices page turn and 103 live FooterKeys after 50 Tab presses. After each
 rebuild we drop the watchers of keys that are no longer attached. Remove that part when Textual fixes
 the leak upstream; `tests/ui/test_footer.py` shows whether it is still needed.
+
+Each new FooterKey bound to the footer also starts with the footer's `compact` value instead of its own default (True):
+otherwise each key, at each rebuild, gets the `-compact` class at mount and loses it again when
+`data_bind` hands it the footer's False, two restyles per key (about a third of the CSS work of a
+start, benchmarks/startup.py). The key looks the same; it never shows the other style first.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
+from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 
 class PortalFooter(Footer):
+    _binding_changes = 0
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        """Rebuild the keys once for the binding changes that come before the next refresh.
+
+        Textual's Footer schedules a full rebuild after every change; a screen's first moments bring
+        several in a row (mount, focus, the bindings' refresh), and each rebuild replaces every key.
+        Each change still schedules a rebuild, as Textual's does; all but the latest one scheduled
+        find a newer one behind them and do nothing."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        self._binding_changes += 1
+        self.call_after_refresh(self._rebuild, self._binding_changes)
+
+    async def _rebuild(self, change: int) -> None:
+        if change == self._binding_changes:
+            await self.recompose()
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            # Not the command palette's key: it is not bound to the footer and keeps its own default.
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                widget.set_reactive(FooterKey.compact, self.compact)
+            yield widget
+
     async def recompose(self) -> None:
         await super().recompose()
         # Textual stores reactive watchers under the literal attribute name "__watchers".
