@@ -67,6 +67,8 @@ def test_the_portal_formats_through_the_tables_with_babels_results() -> None:
     assert formatting.format_money(2900, "usd", "en") == "$29.00"
     assert formatting.format_money(-2900, "eur", "de") == "-29,00\xa0€"
     assert formatting.format_money(1000, "jpy", "ja") == "￥1,000"
-    assert formatting.format_money(12345, "isk", "en") == format_currency(Decimal("123.45"), "ISK", locale="en")
+    # Babel glues an ISO code to the digits ("ISK123"); the portal adds CLDR's currency spacing.
+    assert format_currency(Decimal("123.45"), "ISK", locale="en") == "ISK123"
+    assert formatting.format_money(12345, "isk", "en") == "ISK\xa0123"
     assert formatting.format_percent(25, "de") == "25\xa0%"
     assert formatting.format_day(1_790_000_000, "fr") == format_date(date(2026, 9, 21), "medium", locale="fr")
