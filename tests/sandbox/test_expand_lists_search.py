@@ -80,7 +80,7 @@ async def test_pagination_newest_first_both_directions(client) -> None:
     assert [c["id"] for c in back["data"]] == newest_first[:2]
     assert back["has_more"] is False
     everything = (await client.get("/v1/customers", params={"limit": 100})).json()
-    assert len(everything["data"]) == 11 and everything["has_more"] is False  # 6 seeded + 5
+    assert len(everything["data"]) == 12 and everything["has_more"] is False  # 7 seeded + 5
 
 
 async def test_both_cursors_and_bad_limits_are_400(client) -> None:
@@ -124,11 +124,11 @@ async def test_search_exact_substring_metadata_numbers_negation_and_or(client) -
 
 
 async def test_search_pages_with_next_page(client) -> None:
-    first = (await _search(client, "email~'example.com'", limit="3")).json()
+    first = (await _search(client, "email~'example.com'", limit="4")).json()
     assert first["has_more"] is True and first["next_page"]
-    second = (await _search(client, "email~'example.com'", limit="3", page=first["next_page"])).json()
+    second = (await _search(client, "email~'example.com'", limit="4", page=first["next_page"])).json()
     assert second["has_more"] is False
-    assert len({c["id"] for c in first["data"] + second["data"]}) == 6  # the 6 seeded customers
+    assert len({c["id"] for c in first["data"] + second["data"]}) == 7  # the 7 seeded customers
 
 
 async def test_search_grammar_errors_name_the_query(client) -> None:
