@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.widgets import Input
 
-from tests.ui.conftest import fixed_clock, service_factory, wait_for_workers
+from tests.ui.conftest import fixed_clock, seeded_sandbox, service_factory, wait_for_workers
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.theme import DARK_THEME, ThemePreference
@@ -24,10 +24,8 @@ def build_snapshot_app(email: str = "demo@example.com", *, db_dir: Path | None =
                        configuration: PortalConfiguration | None = None, **app_options: Any) -> PortalApp:
     """A PortalApp on its own seeded sandbox; the theme is fixed to the dark brand theme.
     `configuration`: instead of the sandbox's own portal configuration."""
-    from tui_portal.sandbox import create_app
-
     folder = db_dir or Path(tempfile.mkdtemp(prefix="tui-portal-snapshot-"))
-    sandbox = create_app(folder / "sandbox.sqlite3", now=fixed_clock)
+    sandbox = seeded_sandbox(folder / "sandbox.sqlite3")
     preference = ThemePreference(folder / "ui.json")
     preference.save(DARK_THEME)
     return PortalApp(service_factory(sandbox, email, configuration=configuration), clock=fixed_clock, theme_preference=preference, **app_options)

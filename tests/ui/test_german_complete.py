@@ -34,6 +34,7 @@ from tests.ui.conftest import (
     open_client,
     press_and_wait,
     screen_text,
+    seeded_sandbox,
     service_factory,
     fixed_clock,
     wait_for_overview,
@@ -241,9 +242,7 @@ AppBuilder = Callable[[Path, str], Awaitable[PortalApp]]
 
 async def prefer(db_path: Path, email: str, locale: str) -> None:
     """Seed the sandbox at `db_path` and make `email` prefer `locale`."""
-    from tui_portal.sandbox import create_app
-
-    async with open_client(create_app(db_path, now=fixed_clock)) as client:
+    async with open_client(seeded_sandbox(db_path)) as client:
         await client.customers.update(await find_customer_id(client, email), preferred_locales=[locale])
 
 
@@ -322,8 +321,18 @@ async def english_tour(tmp_path: Path, tour_name: str) -> dict[str, set[str]]:
     return _ENGLISH_TOURS[tour_name]
 
 
-@pytest.mark.parametrize("language", list(LANGUAGES))
-@pytest.mark.parametrize("tour_name", list(TOURS))
+# Every tour in German (the longest words) and Japanese (double-width text); French, Spanish and
+# Portuguese take the tours with the widest tables. Why not all 35: an unmarked string shows English in
+# every language, so one language's full tour finds it; what differs per language is fit, and the
+# catalogs' completeness is checked for every language by tests/portal/test_i18n.py. The suite must stay
+# under CI's ten minutes.
+FULL_TOUR_LANGUAGES = ("de", "ja")
+WIDE_TOURS = ("demo", "seats", "usage")
+TOUR_CASES = [(tour, language) for language in LANGUAGES for tour in TOURS
+              if language in FULL_TOUR_LANGUAGES or tour in WIDE_TOURS]
+
+
+@pytest.mark.parametrize(("tour_name", "language"), TOUR_CASES)
 async def test_no_english_on_any_translated_screen(tmp_path: Path, tour_name: str, language: str) -> None:
     english = await english_tour(tmp_path, tour_name)
     translated_tour = await take_tour(tmp_path / language, tour_name, LANGUAGES[language])
