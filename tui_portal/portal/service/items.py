@@ -220,7 +220,7 @@ class ItemsMixin(PlanChangesMixin):
             summary=summary,
             action=Action(),
             ends_trial=ends_trial,
-            basis=self._items_basis(subscription),
+            basis=self._basis(subscription),
             scheduled_at_period_end=scheduled,
         )
 
@@ -345,24 +345,6 @@ class ItemsMixin(PlanChangesMixin):
                 rule.maximum,
             )
 
-    @staticmethod
-    def _items_basis(subscription: Subscription) -> str:
-        """What the preview's figures rest on: every item (id, price, quantity), discounts, schedule,
-        status, cancellation, period and last invoice. A change to any of them moves the figures."""
-        items = ",".join(f"{item.id}:{item.price.id}:{_quantity(item)}" for item in subscription.items.data)
-        first = subscription.items.data[0] if subscription.items.data else None
-        parts = [
-            items,
-            ",".join(sorted(str(expandable_id(discount)) for discount in subscription.discounts or [])),
-            str(expandable_id(subscription.schedule)),
-            str(subscription.status),
-            str(bool(subscription.cancel_at_period_end)),
-            str(subscription.cancel_at),
-            str(first.current_period_end if first is not None else None),
-            str(expandable_id(subscription.latest_invoice)),
-        ]
-        return "|".join(parts)
-
     # ---- apply --------------------------------------------------------------------------------
 
     async def apply_items_change(self, preview: ItemsChangePreview) -> ChangeResult:
@@ -390,7 +372,7 @@ class ItemsMixin(PlanChangesMixin):
         await self._customer()
         subscription = await self._fresh_subscription(preview.subscription_id)
         self._enforce(capabilities.change_items(self.configuration, subscription))
-        if self._items_basis(subscription) != preview.basis:
+        if self._basis(subscription) != preview.basis:
             log_event("tui_portal.portal", "items_change_refused_stale_preview", customer=self.customer_id)
             raise PlanChangeBlocked(_("Your subscription changed since this preview. Please review the change again."))
         params: dict[str, Any] = {"items": items_param(preview.edits), "proration_behavior": preview.proration_behavior}

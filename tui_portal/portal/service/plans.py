@@ -604,20 +604,20 @@ class PlanChangesMixin(PromotionCodesMixin):
 
     @staticmethod
     def _basis(subscription: Subscription) -> str:
-        """What a preview's figures rest on: item, price, quantity, discounts, schedule, status,
-        cancellation, period and last invoice. Another change to any of them moves the figures."""
-        item = subscription.items.data[0] if subscription.items.data else None
-        quantity = item.quantity if item is not None else None
+        """What a preview's figures rest on: every item (id, price, quantity), discounts, schedule,
+        status, cancellation, period and last invoice. Another change to any of them moves the figures.
+        Plan changes and items changes (items.py) both compare against it."""
+        items = ",".join(f"{item.id}:{item.price.id}:{1 if item.quantity is None else item.quantity}"
+                         for item in subscription.items.data)
+        first = subscription.items.data[0] if subscription.items.data else None
         parts = [
-            str(item.id if item is not None else None),
-            str(item.price.id if item is not None else None),
-            str(1 if quantity is None else quantity),
+            items,
             ",".join(sorted(str(expandable_id(discount)) for discount in subscription.discounts or [])),
             str(expandable_id(subscription.schedule)),
             str(subscription.status),
             str(bool(subscription.cancel_at_period_end)),
             str(subscription.cancel_at),
-            str(item.current_period_end if item is not None else None),
+            str(first.current_period_end if first is not None else None),
             str(expandable_id(subscription.latest_invoice)),
         ]
         return "|".join(parts)
