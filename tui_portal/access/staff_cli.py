@@ -6,7 +6,6 @@ Only argparse at module level: `tui-portal --help` imports this module.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import getpass
 import sys
 from pathlib import Path
@@ -120,7 +119,9 @@ def run_staff(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"tui-portal staff: {error}", file=sys.stderr)
         return 2
-    settings = dataclasses.replace(settings, customer=None)
+    import msgspec
+
+    settings = msgspec.structs.replace(settings, customer=None)
 
     from tui_portal.access.staff.app import StaffApp
     from tui_portal.access.staff.audit import AuditLog, default_audit_log_path

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 
 class Headers(Mapping[str, str]):
@@ -68,8 +69,7 @@ class Headers(Mapping[str, str]):
         return f"Headers({shown!r})"
 
 
-@dataclass(frozen=True, repr=False)
-class Response:
+class Response(msgspec.Struct, frozen=True):
     """An answer as the requester reads it: status, headers and the whole body.
 
     Its repr is the status alone: a body can echo what was sent (a misbehaving endpoint quoting the

@@ -17,10 +17,11 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import msgspec
 
 from tui_portal.logs import log_event
 
@@ -54,8 +55,7 @@ def load_resources() -> None:
         _resources_loaded = True
 
 
-@dataclass
-class HttpRequest:
+class HttpRequest(msgspec.Struct):
     method: str
     path: str
     query: bytes
@@ -64,8 +64,7 @@ class HttpRequest:
     base_url: str
 
 
-@dataclass
-class HttpResponse:
+class HttpResponse(msgspec.Struct):
     status: int
     headers: dict[str, str]
     body: bytes

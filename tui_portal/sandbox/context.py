@@ -8,8 +8,9 @@ params and the path params.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from . import errors
 from .events import previous_attributes, record_event
@@ -18,8 +19,7 @@ from .ids import new_id
 from .store import Transaction
 
 
-@dataclass
-class Context:
+class Context(msgspec.Struct):
     tx: Transaction
     now: int
     # Where hosted invoice pages and PDFs are served when an in-process document server runs beside
@@ -30,11 +30,11 @@ class Context:
     api_key: str | None = None
     method: str = ""
     path: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
-    path_params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = msgspec.field(default_factory=dict)
+    path_params: dict[str, str] = msgspec.field(default_factory=dict)
     base_url: str = "http://127.0.0.1:12111"
     # Created ids by name, filled by the seed (see seed.py); empty during requests.
-    refs: dict[str, str] = field(default_factory=dict)
+    refs: dict[str, str] = msgspec.field(default_factory=dict)
 
     # -- ids ----------------------------------------------------------------------------------------
     def new_id(self, prefix: str) -> str:

@@ -23,7 +23,8 @@ import logging
 import os
 import socket
 import time
-from dataclasses import dataclass
+
+import msgspec
 
 from . import errors
 from .store import Transaction, key_digest
@@ -36,8 +37,7 @@ STALE_IN_FLIGHT_SECONDS = 120.0
 MAX_KEY_LENGTH = 255
 
 
-@dataclass
-class Replay:
+class Replay(msgspec.Struct):
     status: int
     body: bytes
     original_request_id: str

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from .params import Array, Param, Str
 
@@ -22,18 +23,16 @@ Handler = Callable[["Context"], Any]
 EXPAND_PARAM = Array(Str())
 
 
-@dataclass
-class Response:
+class Response(msgspec.Struct):
     """Return this from a handler for a non-JSON answer (HTML pages, PDFs, redirects)."""
 
     body: bytes
     status: int = 200
     content_type: str = "text/html; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-@dataclass
-class Route:
+class Route(msgspec.Struct):
     method: str
     pattern: str
     regex: re.Pattern[str]

@@ -30,12 +30,13 @@ key replaces the base class's, in place), or by action for a palette-only entry 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar
 
 from textual.actions import parse
 from textual.binding import Binding
+
+import msgspec
 
 
 class WhenUnavailable(Enum):
@@ -51,8 +52,7 @@ DISABLE = WhenUnavailable.DISABLE
 KEEP = WhenUnavailable.KEEP
 
 
-@dataclass(frozen=True)
-class ScreenAction:
+class ScreenAction(msgspec.Struct, frozen=True):
     """One thing the customer can do on a screen.
 
     `label` is the msgid the footer and help show (and the palette, unless `palette_label` says more:

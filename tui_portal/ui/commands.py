@@ -12,7 +12,6 @@ Textual's palette has two English texts of its own ("Search for commands…" and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import cast
 
 from rich.align import Align
@@ -21,13 +20,14 @@ from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits
 from textual.markup import escape
 from textual.widgets.option_list import Option
 
+import msgspec
+
 from tui_portal.ui.host import PortalHost
 from tui_portal.ui.messages import OpenScreen
 from tui_portal.ui.safe import literal
 
 
-@dataclass(frozen=True)
-class PaletteCommand:
+class PaletteCommand(msgspec.Struct, frozen=True):
     title: str
     help: str
     callback: Callable[[], object]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from textual.screen import Screen
+
+import msgspec
 
 SCREENS: dict[str, str] = {
     "overview": "tui_portal.ui.screens.overview:OverviewScreen",
@@ -66,13 +67,12 @@ def screen_class(name: str) -> type[Screen[Any]]:
     return screen_type
 
 
-@dataclass
-class DeepLink:
+class DeepLink(msgspec.Struct):
     """A flow the portal opens straight into (`tui-portal --flow ...`), and what happens after it."""
 
     flow: str
     subscription_id: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = msgspec.field(default_factory=dict)
     exit_when_done: bool = False
 
     def __post_init__(self) -> None:

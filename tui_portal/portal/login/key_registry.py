@@ -30,8 +30,9 @@ import hashlib
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from tui_portal.billing import errors as billing_errors
 from tui_portal.portal.error_mapping import to_portal_error
@@ -80,8 +81,7 @@ class InvalidPublicKey(FieldError):
         super().__init__("public_key", user_message)
 
 
-@dataclass(frozen=True)
-class PublicKey:
+class PublicKey(msgspec.Struct, frozen=True):
     """One parsed `KEYTYPE BASE64 [comment]` line."""
 
     key_type: str
@@ -94,8 +94,7 @@ class PublicKey:
         return f"{self.key_type} {self.blob_base64}"
 
 
-@dataclass(frozen=True)
-class RegisteredKey:
+class RegisteredKey(msgspec.Struct, frozen=True):
     """A key registered for a customer, as stored in its metadata."""
 
     fingerprint: str

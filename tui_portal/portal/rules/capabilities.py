@@ -18,7 +18,8 @@ What the rules do not cover (they need a request or typed input): which prices a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+
+import msgspec
 
 from tui_portal.billing.models import Price, Subscription
 from tui_portal.portal.config.schema import PortalConfiguration
@@ -27,8 +28,7 @@ from tui_portal.portal.i18n import N_, Translator
 from tui_portal.portal.stripe_shapes import ENDED_STATUSES, schedule_is_ours
 
 
-@dataclass(frozen=True)
-class Capability:
+class Capability(msgspec.Struct, frozen=True):
     """Allowed, or refused with a reason the customer can read.
 
     `reason` is an untranslated message id (marked with `N_`): translate it where it is shown

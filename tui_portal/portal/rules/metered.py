@@ -22,8 +22,9 @@ its rounding mode for fractional minor units; with whole-cent prices and whole u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+import msgspec
 
 from tui_portal.billing.models import Price, PriceTier, TransformQuantity
 
@@ -34,8 +35,7 @@ class PricingError(ValueError):
     """The price cannot be applied to the usage (tiers that end before it, an unknown tiers_mode)."""
 
 
-@dataclass(frozen=True)
-class TierCharge:
+class TierCharge(msgspec.Struct, frozen=True):
     """What one tier of a tiered price (or the single per-unit rate) contributes."""
 
     first_unit: Usage  # the tier's range, for "units 1,001-10,000": 1000 (exclusive) ...
@@ -46,8 +46,7 @@ class TierCharge:
     amount: int  # what this part costs, in minor units
 
 
-@dataclass(frozen=True)
-class UsageCost:
+class UsageCost(msgspec.Struct, frozen=True):
     """The cost of `usage` at `price`: the total and the parts it is made of."""
 
     usage: Usage

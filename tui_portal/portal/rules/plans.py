@@ -7,7 +7,8 @@ and are easiest to trust when they can be tested without any HTTP at all.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+import msgspec
+
 from tui_portal.billing.models import Price, Recurring, expandable_id
 from tui_portal.portal.config.schema import SubscriptionUpdate
 
@@ -16,8 +17,7 @@ from tui_portal.portal.config.schema import SubscriptionUpdate
 _INTERVAL_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 
-@dataclass(frozen=True)
-class QuantityRule:
+class QuantityRule(msgspec.Struct, frozen=True):
     adjustable: bool
     minimum: int
     maximum: int

@@ -14,9 +14,10 @@ No Textual here: the rule is plain data, testable without a terminal.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
+
+import msgspec
 
 SessionMode = Literal["local", "ssh", "kiosk", "staff"]
 PreferenceStore = Literal["customer", "session"]
@@ -30,8 +31,7 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_URL_LENGTH = 4096
 
 
-@dataclass(frozen=True)
-class SessionPolicy:
+class SessionPolicy(msgspec.Struct, frozen=True):
     """The capabilities of one portal session."""
 
     mode: SessionMode

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TypeVar
+
+import msgspec
 
 from tui_portal.billing import StripeClient
 from tui_portal.billing.models import Customer
@@ -100,8 +101,7 @@ async def _if(wanted: bool, fetch: Callable[[], Awaitable[T]]) -> T | None:
     return await fetch() if wanted else None
 
 
-@dataclass(frozen=True)
-class Prefetched:
+class Prefetched(msgspec.Struct, frozen=True):
     """What start-up fetched for the service: the customer, and the cache entries to seed it with."""
 
     customer: Customer

@@ -3,9 +3,10 @@ period end through a subscription schedule the portal marks as its own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+import msgspec
 
 from tui_portal.billing.models import (
     Coupon,
@@ -71,8 +72,7 @@ def _lines(invoice: Invoice) -> list[InvoiceLineItem]:
     return invoice.lines.data if invoice.lines is not None else []
 
 
-@dataclass(frozen=True)
-class _Quote:
+class _Quote(msgspec.Struct, frozen=True):
     """What Stripe's preview(s) said a change costs (amounts in minor units)."""
 
     invoice: Invoice  # the preview shown line by line

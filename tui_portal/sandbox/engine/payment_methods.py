@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from .. import errors
 from ..context import Context
@@ -13,8 +14,7 @@ from ..metadata import apply_metadata
 from .common import address, empty_address
 
 
-@dataclass(frozen=True)
-class TestCard:
+class TestCard(msgspec.Struct, frozen=True):
     __test__ = False  # not a pytest class
     brand: str
     last4: str

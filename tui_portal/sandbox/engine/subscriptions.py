@@ -13,9 +13,10 @@ Time: a subscription lives in its customer's time (`clocks.customer_now`); `use_
 from __future__ import annotations
 
 import copy
-import dataclasses
 from functools import partial
 from typing import Any
+
+import msgspec
 
 from .. import errors, lists
 from ..context import Context
@@ -311,7 +312,7 @@ def first_charges(ctx: Context, item_docs: list[dict[str, Any]], first: FirstBil
                     period_start=segment.start, period_end=segment.end, proration=True))
             else:
                 line = full_period_line(item["id"], configuration, segment.start, segment.end)
-                charges.append(dataclasses.replace(line, amount=amount))
+                charges.append(msgspec.structs.replace(line, amount=amount))
     return charges
 
 

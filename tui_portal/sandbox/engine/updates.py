@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from .. import errors
 from ..context import Context
@@ -41,8 +42,7 @@ from .subscriptions import (
 from .tax_rates import tax_rate_ids
 
 
-@dataclass
-class PreparedUpdate:
+class PreparedUpdate(msgspec.Struct):
     """An update's effect on the items, computed without touching the store (previews use it as is)."""
 
     changes: list[ItemChange]
@@ -51,7 +51,7 @@ class PreparedUpdate:
     plan: UpdatePlan
     proration_date: int
     behavior: str
-    new_item_ids: list[str] = field(default_factory=list)
+    new_item_ids: list[str] = msgspec.field(default_factory=list)
     trial: TrialOutcome | None = None  # set when the update starts, moves, continues or ends a trial
 
 

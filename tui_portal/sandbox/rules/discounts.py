@@ -16,15 +16,15 @@ Per-line rounding is half up on exact ties (like prorations); the invoice's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+import msgspec
 
 from tui_portal.sandbox.rules import calendar
 
 
-@dataclass(frozen=True)
-class AppliedDiscount:
+class AppliedDiscount(msgspec.Struct, frozen=True):
     """A discount (`di_...`) attached to a subscription or customer, with its coupon."""
 
     discount_id: str
@@ -37,8 +37,7 @@ class AppliedDiscount:
         return str(self.coupon.get("duration") or "once")
 
 
-@dataclass(frozen=True)
-class InvoiceLineInput:
+class InvoiceLineInput(msgspec.Struct, frozen=True):
     """What discounting needs to know about one invoice line."""
 
     key: str
@@ -49,15 +48,14 @@ class InvoiceLineInput:
     own_discounts: tuple[AppliedDiscount, ...] = ()
 
 
-@dataclass
-class DiscountOutcome:
+class DiscountOutcome(msgspec.Struct):
     """Per-line and per-invoice discount amounts, in Stripe's `{amount, discount}` shape."""
 
     # line key -> [{"amount": int, "discount": "di_..."}] in discount order
-    line_discount_amounts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    total_discount_amounts: list[dict[str, Any]] = field(default_factory=list)
-    applied_discount_ids: list[str] = field(default_factory=list)
-    consumed_discount_ids: list[str] = field(default_factory=list)
+    line_discount_amounts: dict[str, list[dict[str, Any]]] = msgspec.field(default_factory=dict)
+    total_discount_amounts: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    applied_discount_ids: list[str] = msgspec.field(default_factory=list)
+    consumed_discount_ids: list[str] = msgspec.field(default_factory=list)
 
     @property
     def total_discount(self) -> int:

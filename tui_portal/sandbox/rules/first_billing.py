@@ -19,7 +19,8 @@ start is the same as no anchor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+
+import msgspec
 
 from . import calendar
 from .proration import prorated
@@ -33,8 +34,7 @@ class FirstBillingError(ValueError):
         self.param = param
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(msgspec.Struct, frozen=True):
     """One line of the first invoice: `[start, end)`, costing the sum of the given fractions of a
     full period's amount (one fraction per natural period it covers)."""
 
@@ -50,8 +50,7 @@ class Segment:
         return sum(prorated(full_period_amount, numerator, denominator) for numerator, denominator in self.fractions)
 
 
-@dataclass(frozen=True)
-class FirstBilling:
+class FirstBilling(msgspec.Struct, frozen=True):
     billing_cycle_anchor: int
     current_period: tuple[int, int]
     segments: tuple[Segment, ...]

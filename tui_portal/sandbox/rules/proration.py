@@ -24,9 +24,10 @@ invoice; `always_invoice` invoices them now; `none` produces no proration lines.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
+
+import msgspec
 
 from tui_portal.sandbox.rules import calendar
 from tui_portal.sandbox.rules.amounts import price_amount
@@ -36,8 +37,7 @@ PRORATION_BEHAVIORS = ("create_prorations", "always_invoice", "none")
 MULTIPLICATION_SIGN = wording.MULTIPLICATION_SIGN
 
 
-@dataclass(frozen=True)
-class PricedItem:
+class PricedItem(msgspec.Struct, frozen=True):
     """One item's configuration: a Stripe-shaped price, a quantity and the product's display name."""
 
     price: Mapping[str, Any]
@@ -69,8 +69,7 @@ class PricedItem:
         return self.price_id == other.price_id and self.quantity == other.quantity
 
 
-@dataclass(frozen=True)
-class ItemChange:
+class ItemChange(msgspec.Struct, frozen=True):
     """One subscription item before and after an update (None = added / deleted).
 
     Unchanged items are passed too (before == after): an anchor reset re-bills them.
@@ -91,8 +90,7 @@ class ItemChange:
         return self.billed if self.billed is not None else self.before
 
 
-@dataclass(frozen=True)
-class ChargeLine:
+class ChargeLine(msgspec.Struct, frozen=True):
     """A line an update or renewal bills: a proration credit/debit or a full period."""
 
     amount: int
@@ -106,7 +104,17 @@ class ChargeLine:
     trial: bool = False  # a free trial's $0 line ("Trial period for <product>")
     # The description in another language (Stripe writes generated lines in the customer's
     # preferred language); None: `description` whatever the language.
-    wording: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
+    wording: Callable[[str], str] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every billed figure and text is; `wording` (a function) is how the text is
+        translated, not part of what the line bills."""
+        if not isinstance(other, ChargeLine):
+            return NotImplemented
+        return _billed_fields(self) == _billed_fields(other)
+
+    def __hash__(self) -> int:
+        return hash(_billed_fields(self))
 
     def description_in(self, language: str) -> str:
         """The text of this line for a customer whose lines are written in `language` ("en", "de", "ja", ...)."""
@@ -129,16 +137,20 @@ class ChargeLine:
         return product
 
 
-@dataclass
-class UpdatePlan:
+def _billed_fields(line: ChargeLine) -> tuple[Any, ...]:
+    return (line.amount, line.description, line.subscription_item_id, line.price, line.quantity,
+            line.period_start, line.period_end, line.proration, line.trial)
+
+
+class UpdatePlan(msgspec.Struct):
     """Everything a subscription update bills, and how the items' periods move."""
 
-    lines: list[ChargeLine] = field(default_factory=list)
+    lines: list[ChargeLine] = msgspec.field(default_factory=list)
     invoice_now: bool = False
     anchor_reset: bool = False
     billing_cycle_anchor: int | None = None
     # item id -> (current_period_start, current_period_end) after the update, for every kept item.
-    periods: dict[str, tuple[int, int]] = field(default_factory=dict)
+    periods: dict[str, tuple[int, int]] = msgspec.field(default_factory=dict)
 
     @property
     def proration_lines(self) -> list[ChargeLine]:

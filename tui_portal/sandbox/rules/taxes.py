@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
+
+import msgspec
 
 MAX_PERCENTAGE_DECIMALS = 4
 _DECIMAL_RE = re.compile(r"^(\d+)(?:\.(\d+))?$")
 
 
-@dataclass(frozen=True)
-class Rate:
+class Rate(msgspec.Struct, frozen=True):
     """What the arithmetic needs of a tax rate: its id, exact percentage and behaviour."""
 
     tax_rate: str
@@ -35,8 +35,7 @@ class Rate:
     inclusive: bool
 
 
-@dataclass(frozen=True)
-class LineTax:
+class LineTax(msgspec.Struct, frozen=True):
     """One rate's tax on one line (Stripe's `line.taxes[]` entry)."""
 
     tax_rate: str

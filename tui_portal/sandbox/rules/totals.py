@@ -9,11 +9,11 @@ on the customer afterwards. `amount_due` is never negative.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True)
-class InvoiceTotals:
+
+class InvoiceTotals(msgspec.Struct, frozen=True):
     subtotal: int
     total_discount: int
     total: int

@@ -15,8 +15,9 @@ This module holds the pure parts (validation and the $0 line); the endpoints app
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
+
+import msgspec
 
 from tui_portal.sandbox import errors
 from tui_portal.sandbox.rules import wording
@@ -29,8 +30,7 @@ MAX_TRIAL_SECONDS = MAX_TRIAL_DAYS * SECONDS_PER_DAY
 TRIAL_WILL_END_NOTICE = 3 * SECONDS_PER_DAY
 
 
-@dataclass(frozen=True)
-class TrialOutcome:
+class TrialOutcome(msgspec.Struct, frozen=True):
     """How an update leaves the subscription's trial: still running (maybe moved) or ended now."""
 
     status: str  # "trialing" or "active"

@@ -13,8 +13,9 @@ whatever the sandbox clock says.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from ..store import Transaction
 from .catalog import wants
@@ -27,8 +28,7 @@ UNDELIVERED = (PENDING, FAILED)
 LISTEN_KEY = "sandbox listen"  # the webhook_secrets row of `tui-portal sandbox listen`
 
 
-@dataclass(frozen=True)
-class Claimed:
+class Claimed(msgspec.Struct, frozen=True):
     seq: int
     event_id: str
     endpoint_id: str

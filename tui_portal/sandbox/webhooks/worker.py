@@ -26,9 +26,10 @@ import threading
 import time
 import weakref
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
+
+import msgspec
 
 from tui_portal.logs import log_event
 
@@ -60,8 +61,7 @@ _workers: weakref.WeakSet[DeliveryWorker] = weakref.WeakSet()
 _workers_lock = threading.Lock()
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(msgspec.Struct, frozen=True):
     base_seconds: float = DEFAULT_RETRY_SECONDS
     attempts: int = DEFAULT_ATTEMPTS
 

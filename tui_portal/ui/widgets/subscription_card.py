@@ -6,7 +6,6 @@ and the overview screen decides what to open (attributes down, messages up).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,12 +14,13 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+import msgspec
+
 from tui_portal.portal.views import SubscriptionView
 from tui_portal.ui.safe import literal
 
 
-@dataclass(frozen=True)
-class CardAction:
+class CardAction(msgspec.Struct, frozen=True):
     """A button on the card: `action` is what the overview runs ("plans", "quantity", "cancel", "renew",
     "pause", "resume")."""
 
