@@ -243,3 +243,58 @@ def test_zsh_script_wraps_the_same_completion(bash_script: Path) -> None:
     assert sandbox_actions.split() == ["serve", "reset", "advance", "listen"]
     assert levels.split() == ["debug", "info", "warning", "error"]
     assert "--customer" in key_options.split() and "--days" not in key_options.split()
+
+
+# ---- the portal-only fast path (cli.parse_command_line) ------------------------------------------
+
+def test_the_fast_path_knows_every_top_level_command() -> None:
+    """A command missing from COMMAND_WORDS would be parsed by the portal-only parser and then
+    rejected by the full one at best: the list must be exactly the full parser's commands."""
+    parser = cli._build_parser()
+    subcommands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    assert set(subcommands.choices) == set(cli.COMMAND_WORDS)
+
+
+@pytest.mark.parametrize("words", [
+    [],
+    ["--api-base", "http://127.0.0.1:12111", "--customer", "cus_123"],
+    ["--flow", "subscription_cancel", "--subscription", "sub_1", "--after-completion", "exit"],
+    ["--flow", "subscription_update_confirm", "--subscription", "sub_1", "--price", "price_1", "--quantity", "3",
+     "--promotion-code", "SAVE"],
+    ["--log-level", "debug", "--log-file", "/tmp/x.log", "--profile", "work", "--config", "portal.toml"],
+    ["--sandbox-db", "/tmp/s.db", "--portal-configuration", "bpc_1"],
+    ["--customer", "staff"],  # a command word as an option's value: the full parser decides, the same way
+])
+def test_the_portal_only_parser_understands_what_the_full_parser_understands(words: list[str]) -> None:
+    parser, args = cli.parse_command_line(words)
+    assert vars(args) == vars(cli._build_parser().parse_args(words))
+    assert args.command is None
+    if not any(word in cli.COMMAND_WORDS for word in words):
+        assert isinstance(parser, cli._PortalOnlyParser)  # the fast path really served it
+
+
+@pytest.mark.parametrize(("words", "message"), [
+    (["bogus"], "invalid choice: 'bogus'"),
+    (["--flow", "nope"], "argument --flow: invalid choice: 'nope'"),
+    (["--quantity", "many"], "argument --quantity: invalid int value: 'many'"),
+    (["--no-such-option"], "unrecognized arguments: --no-such-option"),
+])
+def test_a_bad_portal_command_line_gets_the_full_parsers_message(words: list[str], message: str,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.parse_command_line(words)
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert message in error
+    with pytest.raises(SystemExit):
+        cli._build_parser().parse_args(words)
+    assert capsys.readouterr().err == error  # word for word what the full parser says
+
+
+def test_help_lists_every_command_through_the_fast_path(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.parse_command_line(["--help"])
+    assert exited.value.code == 0
+    help_text = capsys.readouterr().out
+    for command in cli.COMMAND_WORDS:
+        assert command in help_text

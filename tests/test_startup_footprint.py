@@ -26,8 +26,9 @@ ENV_NOT_LOADED = ("click", "pygments.lexers", "httpx._main", "trio")
 # the sandbox's webhook delivery imports http.client (and with it `email`) only when it delivers.
 LAZY_IN_EMBEDDED_START = ENV_NOT_LOADED + ("httpx", "httpcore", "anyio", "h11", "http.client", "email.message",
                                            "http.cookiejar", "urllib.request",
-                                           # an English session needs no catalog and formats from tables
-                                           "babel.support", "babel.dates", "babel.numbers",
+                                           # an English session needs no catalog and formats from tables,
+                                           # so it needs no Babel at all
+                                           "babel", "babel.support", "babel.dates", "babel.numbers",
                                            # screens not shown at start load when opened
                                            "tui_portal.ui.screens.link", "tui_portal.ui.screens.confirm",
                                            "tui_portal.ui.screens.apply", "tui_portal.ui.widgets.card_setup_qr")

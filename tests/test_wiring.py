@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from tui_portal.portal.errors import ConfigurationError, NotFound
@@ -42,7 +43,7 @@ async def test_a_typo_in_the_portal_tables_is_named(tmp_path: Path) -> None:
 
 async def test_unknown_customer_is_reported_not_crashed(tmp_path: Path) -> None:
     settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
-    settings = type(settings)(**{**settings.__dict__, "customer": "cus_doesnotexist"})
+    settings = msgspec.structs.replace(settings, customer="cus_doesnotexist")
     with pytest.raises(NotFound, match="cus_doesnotexist"):
         async with open_portal(settings):
             pass
@@ -118,7 +119,7 @@ async def _settings_for_the_demo_customer_by_id(tmp_path: Path) -> tuple[Any, st
     settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
     async with open_portal(settings) as service:
         customer_id = service.customer_id
-    return type(settings)(**{**settings.__dict__, "customer": customer_id}), customer_id
+    return msgspec.structs.replace(settings, customer=customer_id), customer_id
 
 
 async def test_with_a_customer_id_the_overview_is_fetched_with_the_configuration(tmp_path: Path) -> None:
@@ -155,8 +156,8 @@ async def test_an_unknown_customer_is_a_clear_message_and_escape_exits_with_code
     for key in ("escape", "q"):
         app = PortalApp(lambda: open_portal(settings))
         async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(400):  # the service worker runs on its own; wait until it has given up
-                if app._start_failure:
+            for _ in range(400):  # the service worker runs on its own; wait until the start screen says why
+                if "has no customer" in widget_text(app):
                     break
                 await pilot.pause(0.01)
             assert "has no customer cus_unknown" in widget_text(app)
@@ -170,11 +171,9 @@ async def test_an_unexpected_start_failure_becomes_a_message_not_a_traceback(tmp
     (a traceback with locals could print the API key)."""
     from tui_portal.portal.errors import PortalError
 
-    import dataclasses
-
     (tmp_path / "not-a-dir").write_text("a file where the sandbox folder should be")
     settings = load_settings(sandbox_db=tmp_path / "s.db", environ={})
-    broken = dataclasses.replace(settings, sandbox_db=tmp_path / "not-a-dir" / "sub" / "s.db")
+    broken = msgspec.structs.replace(settings, sandbox_db=tmp_path / "not-a-dir" / "sub" / "s.db")
     with pytest.raises(PortalError) as raised:
         async with open_portal(broken):
             pass

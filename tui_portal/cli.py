@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, NoReturn, Sequence
 
 from tui_portal import __version__
 from tui_portal.logs import DEFAULT_LEVEL as DEFAULT_LOG_LEVEL
@@ -103,8 +103,54 @@ def subcommand_parsers(parser: argparse.ArgumentParser) -> list[tuple[tuple[str,
     return found
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _TryEveryCommand(Exception):
+    """The portal-only parser could not parse the command line: the full parser will, or will say why."""
+
+
+class _PortalOnlyParser(argparse.ArgumentParser):
+    """The top-level parser without the commands, for the usual `tui-portal [options]`.
+
+    Why: building every command's parser (ssh, kiosk, staff, sandbox, ...) with the global options
+    repeated on each took ~15 ms of the portal's start, and imported the access modules, for a command
+    line that names none of them. While parsing, any problem is handed back to `parse_command_line`,
+    which parses again with the full parser, so the messages (and `--help`) are the full parser's.
+    """
+
+    _parsing = False
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._parsing = True
+        try:
+            return super().parse_args(args, namespace)
+        finally:
+            self._parsing = False
+
+    def error(self, message: str) -> NoReturn:
+        if self._parsing:
+            raise _TryEveryCommand(message)
+        super().error(message)
+
+
+# Every word that names a command at the top level (`tests/test_cli_parser.py` checks the list against
+# the full parser): a command line holding none of them, and no -h/--help, is the portal's own.
+COMMAND_WORDS = frozenset({"login", "logout", "sandbox", "config", "completion", "ssh", "kiosk", "staff"})
+
+
+def parse_command_line(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """The parser that understood `argv` (sys.argv[1:] by default) and what it understood."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not any(word in COMMAND_WORDS or word in ("-h", "--help") for word in words):
+        portal_only = _build_parser(commands=False)
+        try:
+            return portal_only, portal_only.parse_args(words)
+        except _TryEveryCommand:
+            pass
+    parser = _build_parser()
+    return parser, parser.parse_args(words)
+
+
+def _build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    parser = (argparse.ArgumentParser if commands else _PortalOnlyParser)(
         prog="tui-portal",
         description=(
             "A self-service billing portal in the terminal. With nothing configured it opens on the "
@@ -132,14 +178,17 @@ def _build_parser() -> argparse.ArgumentParser:
         help="after a deep-linked flow: return to the overview (default) or exit with a message",
     )
 
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands",
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands",
                                      description="without a command, tui-portal opens the portal")
-    login = commands.add_parser("login", help="store an API key in the OS keyring")
+    login = subcommands.add_parser("login", help="store an API key in the OS keyring")
     login.add_argument("--profile", dest="command_profile", metavar="NAME", help="profile name (default: default)")
-    logout = commands.add_parser("logout", help="remove a stored API key from the OS keyring")
+    logout = subcommands.add_parser("logout", help="remove a stored API key from the OS keyring")
     logout.add_argument("--profile", dest="command_profile", metavar="NAME", help="profile name (default: default)")
 
-    sandbox = commands.add_parser("sandbox", help="the embedded Stripe-compatible sandbox")
+    sandbox = subcommands.add_parser("sandbox", help="the embedded Stripe-compatible sandbox")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     serve = sandbox_commands.add_parser("serve", help="serve the sandbox over HTTP (loopback by default)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
@@ -162,7 +211,7 @@ def _build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--events", metavar="TYPE,...", help="only these event types (comma-separated; default: every event)")
     listen.add_argument("--db", metavar="PATH", help="database file (default: --sandbox-db, else the user data dir)")
     listen.add_argument("--api-key", metavar="sk_test_...", help="key for --api-base (default: the sandbox's own; it accepts any sk_test_ key)")
-    config = commands.add_parser("config", help="the portal configuration")
+    config = subcommands.add_parser("config", help="the portal configuration")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_commands.add_parser(
         "check",
@@ -170,7 +219,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "prices, one-time or metered prices, a missing retention coupon (exit 1 if anything is wrong)",
     )
     check.add_argument("file", nargs="?", metavar="FILE", help="portal TOML file (default: as the portal finds it)")
-    completion = commands.add_parser(
+    completion = subcommands.add_parser(
         "completion",
         help="print a shell completion script (see the README: Shell completion)",
         description="Print a completion script for bash or zsh, generated from this command's own options.",
@@ -178,7 +227,7 @@ def _build_parser() -> argparse.ArgumentParser:
     completion.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
     for module_name in ACCESS_COMMAND_MODULES:
         if importlib.util.find_spec(module_name) is not None:
-            importlib.import_module(module_name).register(commands)
+            importlib.import_module(module_name).register(subcommands)
     # After every register(): commands other modules added get the global options too.
     for _path, subparser in subcommand_parsers(parser):
         subparser.formatter_class = _Formatter
@@ -360,8 +409,7 @@ def _sandbox_listen(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+    parser, args = parse_command_line(argv)
     try:
         configure_logging(args.log_file, args.log_level)
     except OSError as error:
@@ -445,6 +493,16 @@ def _flow_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
 
 def _open_portal(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from tui_portal import collector
+
+    collector.pause_for_startup()  # until the overview is on screen (see tui_portal/collector.py)
+    try:
+        return _run_portal(parser, args)
+    finally:
+        collector.resume_after_startup()
+
+
+def _run_portal(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from tui_portal.settings import SettingsError, load_settings
 
     flow_options = _flow_options(parser, args)

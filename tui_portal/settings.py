@@ -8,10 +8,10 @@ thing typed last and closest wins. The TOML file is the same one that holds the 
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+
+import msgspec
 
 from tui_portal.credentials import ApiKey, resolve_api_key
 
@@ -56,8 +56,7 @@ def default_sandbox_db() -> Path:
     return data_dir() / "sandbox.sqlite3"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     """Everything the composition root needs to build a client and a portal service."""
 
     api_base: str | None = None
@@ -69,11 +68,16 @@ class Settings:
     """The TOML file that was read, if any."""
     portal_configuration: str | None = None
     """A `bpc_...` id to fetch the portal configuration from the API."""
-    sandbox_db: Path = field(default_factory=default_sandbox_db)
-    api_key: ApiKey | None = field(default=None, repr=True)
+    sandbox_db: Path = msgspec.field(default_factory=default_sandbox_db)
+    api_key: ApiKey | None = None
     """Masked in repr by ApiKey itself."""
-    portal_config_data: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    portal_config_data: Mapping[str, Any] = msgspec.field(default_factory=dict)
     """The TOML file's portal configuration tables (everything but `[connection]`)."""
+
+    def __repr__(self) -> str:
+        # The configuration tables are left out (long, and not what a log line about settings needs).
+        shown = ("api_base", "customer", "profile", "config_file", "portal_configuration", "sandbox_db", "api_key")
+        return "Settings(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in shown) + ")"
 
     @property
     def uses_sandbox(self) -> bool:
@@ -92,22 +96,32 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
     learns why the settings in it do not apply.
     """
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        handle = path.open("rb")
     except FileNotFoundError:
         if required:
             raise SettingsError(f"Configuration file not found: {path}") from None
         return {}
-    except IsADirectoryError:
-        raise SettingsError(f"Configuration file {path} is a directory, not a TOML file.") from None
-    except PermissionError:
-        raise SettingsError(f"Configuration file {path} cannot be read (permission denied).") from None
-    except UnicodeDecodeError:
-        raise SettingsError(f"Configuration file {path} is not a TOML file (it is not UTF-8 text).") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"Configuration file {path} is not valid TOML: {error}") from None
     except OSError as error:
-        raise SettingsError(f"Configuration file {path} cannot be read: {error.strerror or error}.") from None
+        raise _unreadable(path, error) from None
+    import tomllib  # only when there is a file to read: most starts have none (~4 ms)
+
+    with handle:
+        try:
+            return tomllib.load(handle)
+        except UnicodeDecodeError:
+            raise SettingsError(f"Configuration file {path} is not a TOML file (it is not UTF-8 text).") from None
+        except tomllib.TOMLDecodeError as error:
+            raise SettingsError(f"Configuration file {path} is not valid TOML: {error}") from None
+        except OSError as error:
+            raise _unreadable(path, error) from None
+
+
+def _unreadable(path: Path, error: OSError) -> SettingsError:
+    if isinstance(error, IsADirectoryError):
+        return SettingsError(f"Configuration file {path} is a directory, not a TOML file.")
+    if isinstance(error, PermissionError):
+        return SettingsError(f"Configuration file {path} cannot be read (permission denied).")
+    return SettingsError(f"Configuration file {path} cannot be read: {error.strerror or error}.")
 
 
 def port_number(text: str) -> int:

@@ -86,6 +86,21 @@ def test_locale_choice() -> None:
     assert Translator("de_AT").gettext("Active") == "Aktiv"
 
 
+def test_the_locales_normalised_without_babel_are_spelt_as_babel_spells_them() -> None:
+    """`normalize_locale` answers the common identifiers from a table (English sessions never import
+    Babel); every entry, in any case or with a hyphen, must be what Babel itself would say."""
+    from babel import Locale
+
+    from tui_portal.portal.i18n import COMMON_LOCALES, normalize_locale
+
+    for identifier in COMMON_LOCALES.values():
+        assert str(Locale.parse(identifier)) == identifier
+        for spelling in (identifier, identifier.lower(), identifier.upper(), identifier.replace("_", "-")):
+            assert normalize_locale(spelling) == identifier
+    assert normalize_locale("de-xx") is None  # not in the table: Babel decides, and knows no such region
+    assert normalize_locale("es-419") == "es_419"
+
+
 @pytest.mark.parametrize(("preferred", "locale", "catalog"), [
     # The customer's region stays for money and dates; the text is their language's catalog.
     (["fr-CA"], "fr_CA", "fr"),

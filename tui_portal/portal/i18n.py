@@ -26,8 +26,6 @@ from __future__ import annotations
 import gettext as _gettext_module
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
-
 # English needs no catalog: the standard library's pass-through serves it, and babel.support (which
 # imports babel's number and date formatting, 1.4 MiB and ~15 ms) loads with the first other language.
 NullTranslations = _gettext_module.NullTranslations
@@ -45,11 +43,26 @@ def N_(message: str) -> str:
     return message
 
 
+# The identifiers customers usually carry, spelt as Babel spells them (each exists in CLDR; tests check
+# that Babel agrees). `normalize_locale` answers these without importing Babel, which an English session
+# otherwise never needs (~0.3 MiB and ~4 ms of the start, benchmarks/memory.py).
+COMMON_LOCALES = {
+    identifier.lower(): identifier
+    for identifier in ("en", "en_US", "en_GB", "de", "de_DE", "de_AT", "fr", "fr_FR", "es", "es_ES", "ja", "ja_JP",
+                       "pt", "pt_BR")
+}
+
+
 def normalize_locale(tag: str | None) -> str | None:
     """Turn "de-DE", "de_de", "DE" into a Babel locale identifier ("de_DE", "de"); None if unknown."""
     if not tag:
         return None
     cleaned = tag.strip().replace("-", "_")
+    common = COMMON_LOCALES.get(cleaned.lower())
+    if common is not None:
+        return common
+    from babel import Locale, UnknownLocaleError
+
     try:
         return str(Locale.parse(cleaned))
     except (ValueError, UnknownLocaleError):

@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
+from textual.timer import Timer
 
+from tui_portal import collector
 from tui_portal.logs import log_event
 from tui_portal.portal.errors import ActionNotAllowed, PortalError
 from tui_portal.portal.rules.session_policy import SessionPolicy, safe_link_url
@@ -47,6 +49,15 @@ if TYPE_CHECKING:
     from tui_portal.portal.views import OverviewView
 
 ServiceFactory = Callable[[], AbstractAsyncContextManager["PortalService"]]
+
+START_SCREEN_DELAY_SECONDS = 0.5
+"""The start screen ("Connecting...") appears only if connecting takes longer than this.
+
+A usual start connects sooner (the embedded sandbox in ~0.3 s after the app is up): the overview is
+then the first screen drawn. Building, styling and drawing a screen only to replace it a moment later
+cost ~7 % of the start's CPU time (`benchmarks/startup.py`), taken from the thread importing the data
+layers, which is what the customer waits for. Until then the terminal shows Textual's empty screen,
+as every app does before its first frame. A failure shows the start screen at once, with its reason."""
 AfterCompletion = Literal["portal_homepage", "exit"]
 
 
@@ -85,6 +96,7 @@ class PortalApp(DeclaredActions, App[str | None]):
         )
         self._flow_screen: Screen[Any] | None = None
         self._start_screen: StartScreen | None = None
+        self._start_screen_timer: Timer | None = None
         self._start_failure: str | None = None
         self.clock = clock  # the composition root's time source (tests pass the sandbox's fixed clock)
         self._theme_preference = theme_preference
@@ -108,9 +120,14 @@ class PortalApp(DeclaredActions, App[str | None]):
         return self._service
 
     def on_mount(self) -> None:
-        self._start_screen = StartScreen()
-        self.push_screen(self._start_screen)
+        self._start_screen_timer = self.set_timer(START_SCREEN_DELAY_SECONDS, self._show_start_screen)
         self.start_service()
+
+    def _show_start_screen(self) -> None:
+        """"Connecting...", once connecting has taken `START_SCREEN_DELAY_SECONDS` (or has failed)."""
+        if self._start_screen is None and len(self.screen_stack) == 1:  # nothing but Textual's blank screen
+            self._start_screen = StartScreen()
+            self.push_screen(self._start_screen)
 
     def start_service(self) -> None:
         """Open a session: enter the service factory in a worker; the overview follows when it is ready."""
@@ -158,7 +175,9 @@ class PortalApp(DeclaredActions, App[str | None]):
                               error=type(error).__name__)
 
     def _show_start_failure(self, message: str) -> None:
+        collector.resume_after_startup()  # the start is over, if without a portal (tui_portal/collector.py)
         self._start_failure = message
+        self._show_start_screen()  # a failure before the delay is up still gets the screen that explains it
         if self._start_screen is not None:
             self._start_screen.show_failure(message)
         else:
@@ -220,8 +239,14 @@ class PortalApp(DeclaredActions, App[str | None]):
             self.theme = wanted_theme  # the watcher refreshes the CSS
         elif brand_changed:
             self.refresh_css(animate=False)
+        if self._start_screen_timer is not None:
+            self._start_screen_timer.stop()
         self._start_screen = None
-        self.switch_screen(OverviewScreen(overview))
+        if len(self.screen_stack) == 1:  # connected before the start screen was due: the overview comes first
+            self.push_screen(OverviewScreen(overview))
+        else:
+            self.switch_screen(OverviewScreen(overview))
+        self.call_after_refresh(collector.resume_after_startup)  # the start is over (tui_portal/collector.py)
         if self._deep_link is not None:
             self._flow_screen = self.open_screen(self._deep_link.screen_name, **self._deep_link.screen_arguments())
 

@@ -13,7 +13,6 @@ default configuration, built-in defaults. Business name and brand colors come fr
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -399,6 +398,8 @@ def parse_configuration(data: dict[str, Any], source: str = "configuration") -> 
 
 def load_configuration_file(path: str | Path) -> PortalConfiguration:
     """Read a TOML configuration file (see portal.example.toml)."""
+    import tomllib  # here, not at import: the portal's start reads its TOML through settings.py
+
     file_path = Path(path)
     try:
         with file_path.open("rb") as handle:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from babel import Locale, UnknownLocaleError
 
 from tui_portal.billing.models import (
     Address,
@@ -138,6 +137,8 @@ class Presenter:
         tabled = cldr.country_name(code, self.locale)
         if tabled is not None:
             return tabled
+        from babel import Locale, UnknownLocaleError  # only for a locale the tables do not hold
+
         try:
             name: str = Locale.parse(self.locale).territories.get(code.upper(), code)  # babel's tables hold str
             return name

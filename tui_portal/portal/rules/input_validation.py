@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import re
 
-from babel import Locale
 
 from tui_portal.portal.errors import FieldError, InvalidFields
 from tui_portal.portal.i18n import Translator
@@ -42,6 +41,8 @@ def known_countries() -> frozenset[str]:
     the third costliest import of a start (benchmarks/startup.py) although no address is checked
     before the customer submits a form. By then babel has usually loaded it for formatting anyway.
     """
+    from babel import Locale
+
     return frozenset(str(code) for code in Locale("en").territories if len(str(code)) == 2 and str(code).isalpha())
 
 

@@ -7,15 +7,21 @@ client, and the service's cached customer is dropped when its metadata (where ke
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tui_portal.portal.rules import capabilities
 from tui_portal.portal.service.core import ServiceCore
-from tui_portal.portal.login.key_registry import RegisteredKey, SshKeyRegistry
 from tui_portal.portal.views import Action
+
+if TYPE_CHECKING:  # the key parser loads with the first use of the SSH keys page, not with every session
+    from tui_portal.portal.login.key_registry import RegisteredKey, SshKeyRegistry
 
 
 class SshKeysMixin(ServiceCore):
     def _ssh_key_registry(self) -> SshKeyRegistry:
         self._enforce(capabilities.ssh_keys(self.configuration))
+        from tui_portal.portal.login.key_registry import SshKeyRegistry
+
         return SshKeyRegistry(self.client, self.customer_id, translator=self.translator)
 
     async def ssh_keys(self) -> list[RegisteredKey]:
