@@ -9,10 +9,11 @@ and turns start-up failures into `PortalError`s the start screen can show with a
 Two seams replace what tests and the access modes used to patch or re-implement:
 - `transport`: a zero-argument callable returning the transport each client uses (an httpx one or a
   `billing.InProcessTransport`; a fresh one per client: closing a client closes its transport). The
-  staff console wraps it in its auditing transport; tests wrap it to record or fail requests. Default: the composition's in-process sandbox,
-  or the client's own HTTP(S) transport (`billing._httpx.network_transport`). The portal's own
-  client on the in-process sandbox takes `billing.InProcessTransport` instead of httpx's ASGI
-  transport (the same requester either way; it keeps httpx out of the embedded start).
+  staff console wraps it in its auditing transport; tests wrap it to record or fail requests.
+  Default: the composition's in-process sandbox, or the client's own HTTP(S) transport
+  (`billing._httpx.network_transport`). The portal's own client on the in-process sandbox takes
+  `billing.InProcessTransport` instead of httpx's ASGI transport (the same requester either way; it
+  keeps httpx out of the embedded start).
 - `clock`: the time source (Unix seconds) of the embedded sandbox and of the service, so dates and
   amounts are deterministic in tests and in a kiosk's screenshots. Default: the wall clock.
 
