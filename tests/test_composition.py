@@ -3,7 +3,9 @@
 `Composition(settings, transport=..., clock=...)` is the one place client -> service are built; the
 kiosk and the staff console get their fixed clock and their (auditing) transport through these
 seams instead of assembling a client of their own, and close a session with `PortalApp.close_session`
-instead of reaching into the app's private fields.
+instead of reaching into the app's private fields. The UI tests open their portal there too
+(`tests/ui/conftest.py`), with four more seams: `sleep`, `customer_email`, `configuration`,
+`service_class`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,25 @@ from typing import Any
 
 import httpx
 
-from tests.ui.conftest import FIXED_NOW, fixed_clock, wait_for_overview
+import pytest
+
+from tests.ui.conftest import (
+    FIXED_NOW,
+    find_customer_id,
+    fixed_clock,
+    open_client,
+    portal_composition,
+    seeded_sandbox,
+    service_factory,
+    wait_for_overview,
+)
+from tests.ui.test_errors import RefuseRequests
+from tui_portal.billing import InProcessTransport
+from tui_portal.portal.config.resolve import resolve_configuration
+from tui_portal.portal.errors import NotFound
+from tui_portal.portal.service import PortalService
 from tui_portal.portal.service.cancellation import retention_key
-from tui_portal.settings import load_settings
+from tui_portal.settings import Settings, load_settings
 from tui_portal.ui import PortalApp
 from tui_portal.wiring import Composition, portal_session_factory
 
@@ -65,3 +83,83 @@ async def test_close_session_ends_the_service_and_a_new_session_opens_on_start(t
         await wait_for_overview(pilot)
         assert app.is_service_ready and app.service is not first
         assert app.service.customer_id == first.customer_id
+
+
+async def test_the_ui_tests_and_the_cli_open_the_portal_through_the_same_open_portal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change to how the portal is assembled is one the UI tests run: their service factory and the
+    CLI's (`portal_session_factory`) both open a session with `Composition.open_portal`."""
+    opened: list[tuple[bool, str | None]] = []
+    original = Composition.open_portal
+
+    def recording(self: Composition) -> Any:
+        opened.append((self.settings.uses_sandbox, self.customer_email))
+        return original(self)
+
+    monkeypatch.setattr(Composition, "open_portal", recording)
+    ui_tests = service_factory(seeded_sandbox(tmp_path / "ui.db"), "seats@example.com")
+    cli = portal_session_factory(load_settings(sandbox_db=tmp_path / "cli.db", environ={}), clock=fixed_clock)
+    async with ui_tests() as tested, cli() as running:
+        assert (await tested.overview()).customer.email == "seats@example.com"
+        assert (await running.overview()).customer.email == "demo@example.com"
+        assert type(tested) is type(running) is PortalService
+    assert opened == [(True, "seats@example.com"), (True, None)]
+
+
+async def test_customer_email_binds_that_customer_and_an_unknown_one_is_told_in_words(tmp_path: Path) -> None:
+    sandbox_app = seeded_sandbox(tmp_path / "s.db")
+    async with portal_composition(sandbox_app, "pastdue@example.com").open_portal() as service:
+        async with open_client(sandbox_app) as client:
+            assert service.customer_id == await find_customer_id(client, "pastdue@example.com")
+        assert (await service.overview()).customer.email == "pastdue@example.com"
+    with pytest.raises(NotFound, match="no customer with the email nobody@example.com"):
+        async with portal_composition(sandbox_app, "nobody@example.com").open_portal():
+            pass
+
+
+async def test_a_given_configuration_is_the_services_and_none_is_fetched(tmp_path: Path) -> None:
+    sandbox_app = seeded_sandbox(tmp_path / "s.db")
+    async with open_client(sandbox_app) as client:
+        configuration = await resolve_configuration(client)
+    paths: list[str] = []
+
+    async def recording(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        paths.append(scope["path"])
+        await sandbox_app(scope, receive, send)
+
+    async with portal_composition(recording, configuration=configuration).open_portal() as service:
+        assert service.configuration is configuration
+    assert paths and not [path for path in paths if path.startswith("/v1/billing_portal/configurations")], paths
+    paths.clear()
+    async with portal_composition(recording).open_portal():  # without it: the account's default is fetched
+        pass
+    assert any(path.startswith("/v1/billing_portal/configurations") for path in paths), paths
+
+
+async def test_the_sleep_seam_is_how_the_client_waits_out_a_retry(tmp_path: Path) -> None:
+    """The sandbox refuses the first customer search (503): the client retries after a back-off,
+    waited through the seam (tests: no waiting), and the portal opens."""
+    refusing = RefuseRequests(seeded_sandbox(tmp_path / "s.db"))
+    refusing.fail_next("GET", "/v1/customers", times=1)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    composition = Composition(Settings(), transport=lambda: InProcessTransport(refusing), clock=fixed_clock,
+                              sleep=sleep)
+    async with composition.open_portal() as service:
+        assert (await service.overview()).customer.email == "demo@example.com"
+    assert refusing.lost == 1
+    assert len(waits) == 1 and waits[0] > 0
+
+
+async def test_the_service_class_seam_builds_that_class(tmp_path: Path) -> None:
+    class LiveService(PortalService):
+        live_mode = True
+
+    composition = portal_composition(seeded_sandbox(tmp_path / "s.db"), "demo@example.com", service_class=LiveService)
+    async with composition.open_portal() as service:
+        assert isinstance(service, LiveService) and service.live_mode
+        assert service.is_sandbox and (await service.overview()).customer.email == "demo@example.com"

@@ -7,14 +7,26 @@ in-process, or a real endpoint over HTTPS), binds the customer once, resolves th
 and turns start-up failures into `PortalError`s the start screen can show with a Retry button.
 
 Two seams replace what tests and the access modes used to patch or re-implement:
-- `transport`: a zero-argument callable returning the httpx transport each client uses (a fresh one
-  per client: closing a client closes its transport). The staff console wraps it in its auditing
-  transport; tests wrap it to record or fail requests. Default: the composition's in-process sandbox,
-  or the client's own HTTP(S) transport (`billing._httpx.network_transport`). The portal's own
-  client on the in-process sandbox takes `billing.InProcessTransport` instead of httpx's ASGI
-  transport (the same requester either way; it keeps httpx out of the embedded start).
+- `transport`: a zero-argument callable returning the transport each client uses (an httpx one or a
+  `billing.InProcessTransport`; a fresh one per client: closing a client closes its transport). The
+  staff console wraps it in its auditing transport; tests wrap it to record or fail requests.
+  Default: the composition's in-process sandbox, or the client's own HTTP(S) transport
+  (`billing._httpx.network_transport`). The portal's own client on the in-process sandbox takes
+  `billing.InProcessTransport` instead of httpx's ASGI transport (the same requester either way; it
+  keeps httpx out of the embedded start).
 - `clock`: the time source (Unix seconds) of the embedded sandbox and of the service, so dates and
   amounts are deterministic in tests and in a kiosk's screenshots. Default: the wall clock.
+
+Four more let the UI tests open "the portal as it runs" through `open_portal` instead of assembling
+client and service of their own (so a change to how the portal is assembled is one the tests run):
+- `sleep`: how the portal waits: the client's retry back-off and the service's polling of a hosted
+  card-setup page. Tests do not wait out back-off. Default: `asyncio.sleep`.
+- `customer_email`: bind the (first) customer with this email, instead of `Settings.customer`'s id
+  or the sandbox demo's marker. Tests name the seeded customers by email; an id goes in `Settings`.
+- `configuration`: an already-built `PortalConfiguration`, instead of resolving the TOML file's, a
+  `bpc_...` one or the account's default (a test's variant of the configuration).
+- `service_class`: the `PortalService` (sub)class to build; the service's constructor stays the
+  composition's business.
 """
 
 from __future__ import annotations
@@ -23,7 +35,7 @@ import asyncio
 import importlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -32,17 +44,20 @@ from tui_portal.settings import SANDBOX_DEMO_EMAIL, SANDBOX_DEMO_QUERY, Settings
 if TYPE_CHECKING:
     import httpx
 
+    from tui_portal.billing import InProcessTransport
+    from tui_portal.portal.config.schema import PortalConfiguration
     from tui_portal.portal.service import PortalService
 
 SANDBOX_API_BASE = "http://sandbox.tui-portal.invalid"
 """Never resolved: requests to the embedded sandbox are calls into it (`InProcessTransport`), not a socket."""
 
-TransportFactory = Callable[[], "httpx.AsyncBaseTransport"]
+TransportFactory = Callable[[], "httpx.AsyncBaseTransport | InProcessTransport"]
 Clock = Callable[[], int]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class Composition:
-    """Builds client -> service for one `Settings`, with the `transport` and `clock` seams.
+    """Builds client -> service for one `Settings`, with the seams of the module docstring.
 
     `sandbox_app`: the in-process sandbox to talk to; by default one is created (once, on first
     use, on `settings.sandbox_db` with `clock`) when the settings name the embedded sandbox and no
@@ -58,11 +73,19 @@ class Composition:
         transport: TransportFactory | None = None,
         clock: Clock | None = None,
         sandbox_app: Any = None,
+        sleep: Sleep | None = None,
+        customer_email: str | None = None,
+        configuration: PortalConfiguration | None = None,
+        service_class: type[PortalService] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.customer_email = customer_email
         self._transport = transport
         self._sandbox_app = sandbox_app
+        self._sleep = sleep
+        self._configuration = configuration
+        self._service_class = service_class
 
     @property
     def is_sandbox(self) -> bool:
@@ -83,7 +106,7 @@ class Composition:
             self._sandbox_app = sandbox.create_app(self.settings.sandbox_db, now=self.clock)
         return self._sandbox_app
 
-    def transport(self) -> httpx.AsyncBaseTransport | None:
+    def transport(self) -> httpx.AsyncBaseTransport | InProcessTransport | None:
         """A new transport for one client: the seam's, the in-process sandbox, or None (the client's own)."""
         if self._transport is not None:
             return self._transport()
@@ -118,9 +141,10 @@ class Composition:
         if self.is_sandbox:
             from tui_portal import sandbox
 
-            return StripeClient(sandbox.DEFAULT_API_KEY, api_base=SANDBOX_API_BASE, transport=chosen)
+            return StripeClient(sandbox.DEFAULT_API_KEY, api_base=SANDBOX_API_BASE, transport=chosen, sleep=self._sleep)
         assert self.settings.api_key is not None and self.settings.api_base is not None  # load_settings guarantees both
-        return StripeClient(self.settings.api_key.reveal(), api_base=self.settings.api_base, transport=chosen)
+        return StripeClient(self.settings.api_key.reveal(), api_base=self.settings.api_base, transport=chosen,
+                            sleep=self._sleep)
 
     def startup_error(self, error: Exception) -> Exception:
         return startup_error(error, self.settings)
@@ -134,7 +158,10 @@ class Composition:
             raise self.startup_error(error) from None
 
     async def configuration(self, client: Any) -> Any:
-        """The portal configuration: the TOML file's, a `bpc_...` one, or the account's default."""
+        """The portal configuration: the `configuration` seam's, the TOML file's, a `bpc_...` one, or the
+        account's default."""
+        if self._configuration is not None:
+            return self._configuration
         from tui_portal.portal.config.resolve import resolve_configuration
 
         if self.settings.portal_config_data:
@@ -147,8 +174,6 @@ class Composition:
     async def open_portal(self) -> AsyncIterator[PortalService]:
         """Yield a PortalService for the bound customer; the HTTP client closes when the block ends."""
         await asyncio.to_thread(_load_layers, self.settings)
-        from tui_portal.portal.service import PortalService
-
         client = self.client_or_startup_error()
         async with client, sandbox_documents(self.sandbox_app):
             try:
@@ -158,7 +183,8 @@ class Composition:
                 # return_exceptions: both settle before we report, so nothing is left running against
                 # a client that is about to close.
                 outcomes: tuple[Any, Any] = await asyncio.gather(
-                    _prefetch(client, self.settings), self.configuration(client), return_exceptions=True
+                    _prefetch(client, self.settings, self.customer_email), self.configuration(client),
+                    return_exceptions=True,
                 )
                 prefetched, configuration = outcomes
                 for outcome in outcomes:
@@ -166,14 +192,7 @@ class Composition:
                         raise outcome
             except Exception as error:  # noqa: BLE001 - re-raised as a message the start screen can show
                 raise self.startup_error(error) from None
-            yield PortalService(
-                prefetched.customer_id,
-                client,
-                configuration,
-                is_sandbox=self.is_sandbox,
-                now=self.service_clock(),
-                prefetched=prefetched.cache,
-            )
+            yield self.service(prefetched.customer_id, client, configuration, prefetched=prefetched.cache)
 
     @asynccontextmanager
     async def open_customer(
@@ -181,7 +200,6 @@ class Composition:
     ) -> AsyncIterator[PortalService]:
         """A PortalService for `customer_id` chosen after start-up (the staff console), on `transport`."""
         from tui_portal.portal.errors import NotFound
-        from tui_portal.portal.service import PortalService
 
         async with self.client_or_startup_error(transport) as client:
             try:
@@ -191,8 +209,16 @@ class Composition:
                 configuration = await self.configuration(client)
             except Exception as error:  # noqa: BLE001 - shown on the start screen with Retry
                 raise self.startup_error(error) from None
-            yield PortalService(customer_id, client, configuration, is_sandbox=self.is_sandbox,
-                                now=self.service_clock())
+            yield self.service(customer_id, client, configuration)
+
+    def service(self, customer_id: str, client: Any, configuration: Any,
+                prefetched: dict[str, object] | None = None) -> PortalService:
+        """The service for a bound customer on an open client, with the composition's seams."""
+        from tui_portal.portal.service import PortalService
+
+        service_class = self._service_class or PortalService
+        return service_class(customer_id, client, configuration, is_sandbox=self.is_sandbox,
+                             now=self.service_clock(), sleep=self._sleep or asyncio.sleep, prefetched=prefetched)
 
 
 ServiceFactory = Callable[[], AbstractAsyncContextManager[Any]]
@@ -280,14 +306,20 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-async def _prefetch(client: Any, settings: Settings) -> Any:
+async def _prefetch(client: Any, settings: Settings, email: str | None = None) -> Any:
     """The customer (and, when its id is given, the rest of the overview), fetched at start-up.
 
-    The customer is bound here, once, and never changes inside the portal.
+    The customer is bound here, once, and never changes inside the portal: by `email` when the
+    composition's `customer_email` seam gives one, else by `settings`.
     """
     from tui_portal.portal.errors import NotFound
     from tui_portal.portal.service.overview import prefetch_customer_by_email, prefetch_customer_by_search, prefetch_overview
 
+    if email is not None:
+        by_email = await prefetch_customer_by_email(client, email)
+        if by_email is None:
+            raise NotFound(f"There is no customer with the email {email}.")
+        return by_email
     if settings.customer:
         prefetched = await prefetch_overview(client, settings.customer)
         if getattr(prefetched.customer, "deleted", False):

@@ -11,7 +11,15 @@ from textual.widgets import DataTable
 
 from tests.access.kiosk_staff_support import client_for_db, fixed_clock, wait_until
 from tests.access.staff_support import act_for, staff_console
-from tests.ui.conftest import click_and_wait, press_and_wait, wait_for_screen, wait_for_workers, widget_text
+from tests.ui.conftest import (
+    click_and_wait,
+    open_client,
+    portal_composition,
+    press_and_wait,
+    wait_for_screen,
+    wait_for_workers,
+    widget_text,
+)
 from tui_portal.access.staff.churn_screen import ChurnScreen
 from tui_portal.access.staff.search_screen import CustomerSearchScreen
 
@@ -130,21 +138,18 @@ async def test_churn_report_counts_equal_the_sandbox(tmp_path: Path) -> None:
 async def test_an_offer_shown_in_the_customers_own_session_counts_as_made(tmp_path: Path) -> None:
     """The customer's own cancel flow records the offer too: the report counts it and does not claim
     the count is of staff sessions only."""
-    from tui_portal.portal.config.resolve import resolve_configuration
-    from tui_portal.portal.service import PortalService
+    from tui_portal.sandbox import create_app
 
     db_path = tmp_path / "sandbox.sqlite3"
     app, _ = staff_console(db_path, tmp_path / "audit.jsonl")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, CustomerSearchScreen)
-        async with client_for_db(db_path) as client:
-            # What the customer's own portal does when its cancel flow shows the offer.
-            demo = (await client.customers.list(email="demo@example.com", limit=1)).data[0]
-            service = PortalService(demo.id, client, await resolve_configuration(client), is_sandbox=True,
-                                    now=lambda: float(fixed_clock()))
+        # The customer's own portal, when its cancel flow shows the offer.
+        customers_portal = portal_composition(create_app(db_path, now=fixed_clock), "demo@example.com")
+        async with customers_portal.open_portal() as service:
             subscription = (await service.overview()).subscriptions[0]
             await service.record_retention_event(subscription.id, "coupon", "offered")
-            _, offers, _ = await expected_from_the_sandbox(client)
+            _, offers, _ = await expected_from_the_sandbox(service.client)
         assert [(kind, event) for _, kind, event in offers] == [("coupon", "offered")]
 
         await click_and_wait(pilot, "#open-churn")
@@ -164,33 +169,34 @@ async def test_offers_by_kind_and_saves_by_reason(tmp_path: Path) -> None:
 
     from tui_portal.portal.config.resolve import resolve_configuration
     from tui_portal.portal.config.schema import parse_configuration
-    from tui_portal.portal.service import PortalService
+    from tui_portal.sandbox import create_app
 
     db_path = tmp_path / "sandbox.sqlite3"
     app, _ = staff_console(db_path, tmp_path / "audit.jsonl")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, CustomerSearchScreen)
-        async with client_for_db(db_path) as client:
+        sandbox = create_app(db_path, now=fixed_clock)
+        async with open_client(sandbox) as client:
             data = msgspec.to_builtins(await resolve_configuration(client))
             data["tui"]["retention_coupon"] = None
             data["tui"]["retention_offers"] = [{"type": "price", "price": "price_starter_monthly"},
                                                {"type": "coupon", "coupon": "RETAIN25"}]
             configuration = parse_configuration(data)
 
-            async def service_for(email: str) -> tuple[PortalService, str]:
-                customer = (await client.customers.list(email=email, limit=1)).data[0]
-                service = PortalService(customer.id, client, configuration, is_sandbox=True,
-                                        now=lambda: float(fixed_clock()))
-                return service, (await service.overview()).subscriptions[0].id
+            def customers_portal(email: str) -> Any:
+                """The customer's own portal session, with these retention offers."""
+                return portal_composition(sandbox, email, configuration=configuration).open_portal()
 
-            dana, dana_subscription = await service_for("demo@example.com")
-            for kind in ("price", "coupon"):
-                await dana.record_retention_event(dana_subscription, kind, "offered")
-                await dana.record_retention_event(dana_subscription, kind, "declined")
-            await dana.cancel(dana_subscription, reason="too_expensive")
-            sam, sam_subscription = await service_for("seats@example.com")
-            await sam.record_retention_event(sam_subscription, "price", "offered")
-            await sam.accept_retention_price(await sam.preview_retention_price(sam_subscription))
+            async with customers_portal("demo@example.com") as dana:
+                dana_subscription = (await dana.overview()).subscriptions[0].id
+                for kind in ("price", "coupon"):
+                    await dana.record_retention_event(dana_subscription, kind, "offered")
+                    await dana.record_retention_event(dana_subscription, kind, "declined")
+                await dana.cancel(dana_subscription, reason="too_expensive")
+            async with customers_portal("seats@example.com") as sam:
+                sam_subscription = (await sam.overview()).subscriptions[0].id
+                await sam.record_retention_event(sam_subscription, "price", "offered")
+                await sam.accept_retention_price(await sam.preview_retention_price(sam_subscription))
             _, offers, _ = await expected_from_the_sandbox(client)
         assert offers[(month(fixed_clock()), "price", "offered")] == 2
 

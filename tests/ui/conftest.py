@@ -15,6 +15,13 @@ Shared by both UI engineers. Typical use:
 
 `FIXED_NOW` is the sandbox's clock (and the service's), so amounts, dates and ids are deterministic.
 Tests may import every layer; only `tui_portal/ui/` code is restricted to the portal layer.
+
+The portal under test is assembled by the composition root, as the CLI's is (`test_composition`,
+`tui_portal/wiring.py`): `Composition.open_portal` on the embedded sandbox's settings, with the test's
+seams: the seeded sandbox reached through `billing.InProcessTransport` (what the portal's own client
+uses on the embedded sandbox), the fixed clock, no waiting out retry back-off, the customer bound by
+email. No loopback document server is started (the composition starts one only for a sandbox it
+created itself), so invoice URLs are the same whether the test or the portal asks for them.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -32,29 +39,56 @@ import httpx
 import pytest
 from textual.screen import ModalScreen
 
-from tui_portal.portal.config.resolve import resolve_configuration
+from tui_portal.credentials import ApiKey
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.service import PortalService
+from tui_portal.settings import Settings
 from tui_portal.ui.app import PortalApp
+from tui_portal.wiring import Composition, Sleep
 
 FIXED_NOW = 1794744000  # 2026-11-15 12:00:00 UTC
 API_KEY = "sk_test_sandbox"
 API_BASE = "http://sandbox.test"
+"""The key and address of the sandbox posing as a remote endpoint (`remote_composition`)."""
 
 
 def fixed_clock() -> int:
     return FIXED_NOW
 
 
-def open_client(sandbox_app: Any) -> Any:
-    """A StripeClient talking to `sandbox_app` in-process (an async context manager)."""
-    from tui_portal.billing import StripeClient
+def portal_composition(
+    sandbox_app: Any,
+    email: str | None = None,
+    *,
+    configuration: PortalConfiguration | None = None,
+    service_class: type[PortalService] | None = None,
+) -> Composition:
+    """The embedded-sandbox composition on `sandbox_app` (any ASGI app: the seeded sandbox, or a test's
+    wrapper around it that records or loses requests), for the customer with `email`."""
+    from tui_portal.billing import InProcessTransport
 
-    return StripeClient(API_KEY, api_base=API_BASE, transport=httpx.ASGITransport(app=sandbox_app), sleep=_no_sleep)
+    return Composition(Settings(), transport=lambda: InProcessTransport(sandbox_app), clock=fixed_clock,
+                       sleep=_no_sleep, customer_email=email, configuration=configuration,
+                       service_class=service_class)
+
+
+def remote_composition(sandbox_app: Any, email: str, *, sleep: Sleep) -> Composition:
+    """The portal as against Stripe (no test cards: a hosted card-setup page), the sandbox posing as
+    the remote endpoint at `API_BASE` over httpx, as a remote client speaks. `sleep`: how often the
+    service polls the hosted page (and the retry back-off)."""
+    settings = Settings(api_base=API_BASE, api_key=ApiKey(API_KEY, "tests"))
+    return Composition(settings, transport=lambda: httpx.ASGITransport(app=sandbox_app), clock=fixed_clock,
+                       sleep=sleep, customer_email=email)
+
+
+def open_client(sandbox_app: Any) -> Any:
+    """A StripeClient talking to `sandbox_app` in-process, as the portal's (an async context manager)."""
+    return portal_composition(sandbox_app).client()
 
 
 async def _no_sleep(seconds: float) -> None:
-    """The client's retry back-off, without the waiting (tests must stay fast)."""
+    """The retry back-off, without the waiting (tests must stay fast); still lets other tasks run."""
+    await asyncio.sleep(0)
 
 
 async def find_customer_id(client: Any, email: str) -> str:
@@ -70,18 +104,12 @@ def service_factory(
     email: str,
     *,
     configuration: PortalConfiguration | None = None,
-    service_class: type[PortalService] = PortalService,
+    service_class: type[PortalService] | None = None,
 ) -> Callable[[], AbstractAsyncContextManager[PortalService]]:
-    """What the composition root gives PortalApp: opens a client and a PortalService for `email`."""
-
-    @asynccontextmanager
-    async def open_service() -> AsyncIterator[PortalService]:
-        async with open_client(sandbox_app) as client:
-            customer_id = await find_customer_id(client, email)
-            resolved = configuration or await resolve_configuration(client)
-            yield service_class(customer_id, client, resolved, is_sandbox=True, now=fixed_clock)
-
-    return open_service
+    """What PortalApp takes: each call opens a session on a new composition, as
+    `wiring.portal_session_factory` does for the CLI."""
+    return lambda: portal_composition(sandbox_app, email, configuration=configuration,
+                                      service_class=service_class).open_portal()
 
 
 @pytest.fixture

@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from tests.ui.account_support import field_by_name, type_into
 from tests.ui.conftest import (
-    find_customer_id,
     fixed_clock,
-    open_client,
-    resolve_configuration,
+    remote_composition,
     wait_for_overview,
     wait_for_screen,
 )
 from tests.ui.snapshot_app import build_snapshot_app, settle
-from tui_portal.portal.service import PortalService
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.screens.add_card import HostedCardSetupModal
 from tui_portal.ui.screens.billing_details import BillingDetailsScreen
@@ -103,16 +99,8 @@ def _hosted_snapshot_app() -> PortalApp:
     sandbox = create_app(folder / "sandbox.sqlite3", now=fixed_clock)
     preference = ThemePreference(folder / "ui.json")
     preference.save(DARK_THEME)
-
-    @asynccontextmanager
-    async def open_service() -> AsyncIterator[PortalService]:
-        async with open_client(sandbox) as client:
-            customer_id = await find_customer_id(client, "demo@example.com")
-            configuration = await resolve_configuration(client)
-            yield PortalService(customer_id, client, configuration, is_sandbox=False, now=fixed_clock,
-                                sleep=lambda _seconds: asyncio.sleep(0.05))
-
-    return PortalApp(open_service, clock=fixed_clock, theme_preference=preference)
+    composition = remote_composition(sandbox, "demo@example.com", sleep=lambda _seconds: asyncio.sleep(0.05))
+    return PortalApp(composition.open_portal, clock=fixed_clock, theme_preference=preference)
 
 
 def test_hosted_card_setup_with_qr_code_snapshot(snap_compare: Any) -> None:

@@ -10,16 +10,13 @@ whether the overview shows its button must agree.
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import httpx
 import msgspec
 
 from tests.portal.support import configure
-from tests.ui.conftest import API_BASE, API_KEY, FIXED_NOW, find_customer_id, fixed_clock, wait_for_overview
+from tests.ui.conftest import API_BASE, API_KEY, FIXED_NOW, find_customer_id, portal_composition, wait_for_overview
 from tui_portal.portal.config.resolve import resolve_configuration
 from tui_portal.portal.config.schema import PortalConfiguration
 from tui_portal.portal.errors import ActionNotAllowed, FeatureDisabled, PlanChangeBlocked, PromotionCodeInvalid, QuantityOutOfRange
@@ -50,42 +47,12 @@ async def _post(http: httpx.AsyncClient, path: str, data: dict[str, Any] | None 
     return result
 
 
-def _make_metered(db_path: Path, price_id: str) -> None:
-    """Turn a licensed price into a metered one wherever the sandbox stores it (the price, and the
-    copies embedded in subscription items): the sandbox refuses to create metered subscriptions, but
-    a Stripe account can hold them, and the portal must not offer them a plan change."""
-
-    def patch(node: Any) -> int:
-        changed = 0
-        if isinstance(node, dict):
-            if node.get("id") == price_id:
-                if isinstance(node.get("recurring"), dict):
-                    node["recurring"]["usage_type"] = "metered"
-                    changed += 1
-                if "usage_type" in node:  # the legacy `plan` copy
-                    node["usage_type"] = "metered"
-            changed += sum(patch(value) for value in node.values())
-        elif isinstance(node, list):
-            changed += sum(patch(value) for value in node)
-        return changed
-
-    with sqlite3.connect(db_path) as db:
-        rows = db.execute("SELECT id, data FROM objects WHERE data LIKE ?", (f"%{price_id}%",)).fetchall()
-        changed = 0
-        for object_id, data in rows:
-            document = json.loads(data)
-            if patch(document):
-                changed += 1
-                db.execute("UPDATE objects SET data = ? WHERE id = ?", (json.dumps(document), object_id))
-    assert changed >= 2, "the price and its subscription item"
-
-
-async def _subscriptions_in_every_state(sandbox_app: Any, db_path: Path, customer_id: str) -> dict[str, str]:
+async def _subscriptions_in_every_state(sandbox_app: Any, customer_id: str) -> dict[str, str]:
     """name -> subscription id, for the demo customer (who already has an active Team plan)."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox_app), base_url=API_BASE,
                                  headers={"Authorization": f"Bearer {API_KEY}"}) as http:
         prices = {}
-        for key in ("starter_monthly", "seats_monthly"):
+        for key in ("starter_monthly", "seats_monthly", "api_requests_monthly"):
             found = (await http.get("/v1/prices", params={"lookup_keys[]": key})).json()["data"]
             prices[key] = found[0]["id"]
         starter = {"customer": customer_id, "items[0][price]": prices["starter_monthly"]}
@@ -110,11 +77,11 @@ async def _subscriptions_in_every_state(sandbox_app: Any, db_path: Path, custome
         paused = await _post(http, "/v1/subscriptions", starter)
         await _post(http, f"/v1/subscriptions/{paused['id']}", {"pause_collection[behavior]": "void"})
         ids["paused"] = paused["id"]
-        usage = await _post(http, "/v1/prices", {
-            "currency": "usd", "unit_amount": "5", "recurring[interval]": "month",
-            "product": (await http.get(f"/v1/prices/{prices['starter_monthly']}")).json()["product"]})
-        ids["metered"] = (await _post(http, "/v1/subscriptions", {"customer": customer_id, "items[0][price]": usage["id"]}))["id"]
-    _make_metered(db_path, usage["id"])
+        # The seeded API-requests price (seed_usage.py): metered, on the sandbox's "API requests" meter.
+        metered = await _post(http, "/v1/subscriptions", {"customer": customer_id,
+                                                          "items[0][price]": prices["api_requests_monthly"]})
+        assert metered["items"]["data"][0]["price"]["recurring"]["usage_type"] == "metered"
+        ids["metered"] = metered["id"]
     return ids
 
 
@@ -183,11 +150,12 @@ async def _overview_buttons(app: Any, pilot: Any, data: Any) -> list[set[str]]:
 
 
 async def test_view_flags_service_refusals_and_overview_buttons_agree(
-    portal_app: Any, sandbox_app: Any, stripe_client: Any, sandbox_db: Path
+    portal_app: Any, sandbox_app: Any, stripe_client: Any
 ) -> None:
     customer_id = await find_customer_id(stripe_client, "demo@example.com")
     seeded = (await stripe_client.subscriptions.list(customer=customer_id, limit=1)).data[0].id
-    ids = {"active": seeded, **await _subscriptions_in_every_state(sandbox_app, sandbox_db, customer_id)}
+    ids = {"active": seeded, **await _subscriptions_in_every_state(sandbox_app, customer_id)}
+    composition = portal_composition(sandbox_app, "demo@example.com")
     base = await resolve_configuration(stripe_client)
     app = portal_app("demo@example.com")
     checked = 0
@@ -195,7 +163,7 @@ async def test_view_flags_service_refusals_and_overview_buttons_agree(
         await wait_for_overview(pilot)
         for config_name, changes in CONFIGURATIONS.items():
             configuration: PortalConfiguration = configure(base, changes)
-            service = PortalService(customer_id, stripe_client, configuration, is_sandbox=True, now=fixed_clock)
+            service = composition.service(customer_id, stripe_client, configuration)
             overview = await service.overview(refresh=True)
             views = {name: await service.subscription(sub_id) for name, sub_id in ids.items()}
             buttons = await _overview_buttons(app, pilot, msgspec.structs.replace(overview, subscriptions=tuple(views.values())))
@@ -214,7 +182,7 @@ async def test_view_flags_service_refusals_and_overview_buttons_agree(
     assert checked == len(CONFIGURATIONS) * len(ids)
 
     # The table is not vacuous: each state gets the answers a customer expects under the sandbox default.
-    service = PortalService(customer_id, stripe_client, base, is_sandbox=True, now=fixed_clock)
+    service = composition.service(customer_id, stripe_client, base)
     views = {name: await service.subscription(sub_id) for name, sub_id in ids.items()}
     assert views["active"].can_change_plan and views["active"].can_cancel and not views["active"].can_renew
     assert views["per-seat"].can_change_quantity and not views["active"].can_change_quantity
@@ -237,8 +205,7 @@ async def test_view_flags_service_refusals_and_overview_buttons_agree(
 
     # Pausing (issue 13): who may pause under "pause on", and what resuming does when asked (last: it
     # changes the subscription). Resume is not gated by the configuration, like renewing.
-    pausing = PortalService(customer_id, stripe_client, configure(base, CONFIGURATIONS["pause on"]),
-                            is_sandbox=True, now=fixed_clock)
+    pausing = composition.service(customer_id, stripe_client, configure(base, CONFIGURATIONS["pause on"]))
     views = {name: await pausing.subscription(sub_id) for name, sub_id in ids.items()}
     # (the two canceling plans were renewed just above, so they run normally again)
     assert {name for name, view in views.items() if view.can_pause} == {

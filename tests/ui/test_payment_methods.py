@@ -5,8 +5,6 @@ QR code, completed on the sandbox's own hosted page."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -19,15 +17,12 @@ from tests.ui.account_support import (
 )
 from tests.ui.conftest import (
     API_BASE,
-    find_customer_id,
     fixed_clock,
-    open_client,
     press_and_wait,
-    resolve_configuration,
+    remote_composition,
     wait_for_screen,
     wait_for_workers,
 )
-from tui_portal.portal.service import PortalService
 from tui_portal.ui.app import PortalApp
 from tui_portal.ui.screens.add_card import HostedCardSetupModal, SandboxCardPickerModal
 from tui_portal.ui.screens.confirm import ConfirmScreen
@@ -151,14 +146,8 @@ def _hosted_portal_app(sandbox_app: Any, email: str) -> PortalApp:
     async def quick_sleep(_seconds: float) -> None:
         await asyncio.sleep(0.01)
 
-    @asynccontextmanager
-    async def open_service() -> AsyncIterator[PortalService]:
-        async with open_client(sandbox_app) as client:
-            customer_id = await find_customer_id(client, email)
-            configuration = await resolve_configuration(client)
-            yield PortalService(customer_id, client, configuration, is_sandbox=False, now=fixed_clock, sleep=quick_sleep)
-
-    return PortalApp(open_service, clock=fixed_clock)
+    composition = remote_composition(sandbox_app, email, sleep=quick_sleep)
+    return PortalApp(composition.open_portal, clock=fixed_clock)
 
 
 async def test_hosted_setup_shows_link_and_qr_and_finishes_when_the_card_is_saved_on_the_page(

@@ -16,7 +16,7 @@ import httpx
 
 from tui_portal.access.staff.audit import AuditingTransport, AuditLog
 from tui_portal.settings import Settings
-from tui_portal.wiring import Composition, TransportFactory
+from tui_portal.wiring import Composition
 
 
 class StaffConnection:
@@ -27,7 +27,7 @@ class StaffConnection:
         self,
         settings: Settings,
         *,
-        transport_factory: TransportFactory | None = None,
+        transport_factory: Callable[[], httpx.AsyncBaseTransport] | None = None,
         now: Callable[[], int] | None = None,
     ) -> None:
         self.settings = settings
@@ -37,7 +37,11 @@ class StaffConnection:
 
     def _transport(self) -> httpx.AsyncBaseTransport:
         """A new plain transport: the auditing one needs a real transport to wrap, even for HTTPS."""
-        return self.composition.transport() or httpx.AsyncHTTPTransport(retries=0)
+        transport = self.composition.transport()
+        if transport is None:
+            return httpx.AsyncHTTPTransport(retries=0)
+        assert isinstance(transport, httpx.AsyncBaseTransport)  # ours (an httpx factory) or httpx's ASGI one
+        return transport
 
     @property
     def is_sandbox(self) -> bool:

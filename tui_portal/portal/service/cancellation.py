@@ -3,8 +3,6 @@ ladder's offers on the subscription, and renewing (the ladder itself: `retention
 
 from __future__ import annotations
 
-import calendar
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +17,7 @@ from tui_portal.portal.errors import (
     NotFound,
 )
 from tui_portal.portal.rules import capabilities
+from tui_portal.portal.rules.dates import months_later
 from tui_portal.portal.stripe_shapes import ENDED_STATUSES
 from tui_portal.portal.rules.input_validation import clean
 from tui_portal.portal.config.schema import RETENTION_OFFER_KINDS as RETENTION_KINDS
@@ -41,17 +40,6 @@ def retention_key(kind: str, event: str) -> str:
     """The subscription metadata key noting when an offer of `kind` was last `event` (unix seconds),
     e.g. `tui_retention_price_declined_at`: what the staff console's churn report counts."""
     return f"tui_retention_{kind}_{event}_at"
-
-
-def _months_later(timestamp: float, months: int) -> float:
-    """Same day and time `months` later, clamped to the month's last day (how a repeating coupon
-    counts its duration)."""
-    moment = datetime.fromtimestamp(timestamp, tz=timezone.utc)
-    month_index = moment.month - 1 + months
-    year = moment.year + month_index // 12
-    month = month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day).timestamp()
 
 
 class CancellationMixin(ServiceCore):
@@ -129,7 +117,7 @@ class CancellationMixin(ServiceCore):
         months = coupon.duration_in_months
         if coupon.duration == "repeating" and months:
             renewals = [item.current_period_end for item in items if item.current_period_end]
-            if renewals and min(renewals) >= _months_later(self._now(), months):
+            if renewals and min(renewals) >= months_later(self._now(), months):
                 return False
         return True
 

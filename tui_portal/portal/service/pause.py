@@ -22,7 +22,7 @@ import msgspec
 from tui_portal.billing.models import Subscription
 from tui_portal.portal.errors import FieldError
 from tui_portal.portal.rules import capabilities
-from tui_portal.portal.service.cancellation import _months_later
+from tui_portal.portal.rules.dates import months_later
 from tui_portal.portal.service.core import SUBSCRIPTION_EXPAND, ServiceCore
 from tui_portal.portal.views import (
     Action,
@@ -48,14 +48,14 @@ def paused_renewals(subscription: Subscription, months: int) -> tuple[list[int],
     start = None
     if anchor is not None:
         for step in range(MAX_ANCHOR_MONTHS):
-            moment = int(_months_later(anchor, step))
+            moment = int(months_later(anchor, step))
             if moment >= period_end:
                 start = step if moment == period_end else None
                 break
     if start is None or anchor is None:  # a period that does not follow the anchor: count from its end
-        dates = [int(_months_later(period_end, step)) for step in range(months + 1)]
+        dates = [int(months_later(period_end, step)) for step in range(months + 1)]
     else:
-        dates = [int(_months_later(anchor, start + step)) for step in range(months + 1)]
+        dates = [int(months_later(anchor, start + step)) for step in range(months + 1)]
     return dates[:-1], dates[-1]
 
 

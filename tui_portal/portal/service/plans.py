@@ -18,7 +18,7 @@ from tui_portal.billing.models import (
     SubscriptionSchedule,
     expandable_id,
 )
-from tui_portal.portal.service.cancellation import _months_later
+from tui_portal.portal.rules.dates import months_later
 from tui_portal.logs import log_event
 from tui_portal.portal.service.core import SUBSCRIPTION_EXPAND, ChangeContext
 from tui_portal.portal.service.settle import customer_lock, is_ambiguous
@@ -59,9 +59,9 @@ def _period_end_after(start: int, price: Price) -> int:
     interval = recurring.interval if recurring is not None else None
     count = (recurring.interval_count if recurring is not None else None) or 1
     if interval == "year":
-        return int(_months_later(start, 12 * count))
+        return int(months_later(start, 12 * count))
     if interval == "month":
-        return int(_months_later(start, count))
+        return int(months_later(start, count))
     if interval == "week":
         return start + 7 * 86_400 * count
     return start + 86_400 * count
@@ -468,7 +468,7 @@ class PlanChangesMixin(PromotionCodesMixin):
             coupon = expanded_coupon(promo.coupon_ref)
             months = (coupon.duration_in_months if coupon is not None else None) or 0
             repeating = coupon is not None and coupon.duration == "repeating"
-            end = int(_months_later(promo_start, months)) if repeating else None
+            end = int(months_later(promo_start, months)) if repeating else None
             candidates.append((coupon, end, {"promotion_code": promo.id}))
         for known, end, entry in candidates:
             if (once_used and known is not None and known.duration == "once") or (end is not None and at >= end):
