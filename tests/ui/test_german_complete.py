@@ -17,6 +17,9 @@ English msgid of the catalog that has a different translation inside the transla
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -338,10 +341,42 @@ _ENGLISH_TOURS: dict[str, dict[str, set[str]]] = {}
 
 
 async def english_tour(tmp_path: Path, tour_name: str) -> dict[str, set[str]]:
-    """What the English customer sees on this tour, taken once per test process."""
+    """What the English customer sees on this tour, taken once per test run.
+
+    Under xdist the workers share it through a file in the run's temporary folder (the first worker
+    to need a tour takes it while holding a lock; the other waits and reads it), so the English demo
+    tour, the longest, is not taken again by each worker. The tour is deterministic (a fixed clock
+    on the seeded sandbox), so whichever worker takes it sees the same."""
     if tour_name not in _ENGLISH_TOURS:
-        _ENGLISH_TOURS[tour_name] = (await take_tour(tmp_path / "en", tour_name, "en")).seen
+        shared = _shared_folder(tmp_path)
+        if shared is None:
+            _ENGLISH_TOURS[tour_name] = (await take_tour(tmp_path / "en", tour_name, "en")).seen
+        else:
+            stored = shared / f"{tour_name.replace(' ', '-')}.json"
+            with (shared / f"{tour_name.replace(' ', '-')}.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not stored.exists():
+                    seen = (await take_tour(tmp_path / "en", tour_name, "en")).seen
+                    partial = stored.with_suffix(".partial")
+                    partial.write_text(json.dumps({step: sorted(texts) for step, texts in seen.items()}))
+                    partial.replace(stored)
+                loaded = json.loads(stored.read_text())
+            _ENGLISH_TOURS[tour_name] = {step: set(texts) for step, texts in loaded.items()}
     return _ENGLISH_TOURS[tour_name]
+
+
+def _shared_folder(tmp_path: Path) -> Path | None:
+    """The folder all xdist workers of this run share (the parent of each worker's base temporary
+    folder), or None in a single process: there the parent is shared by every run."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return None
+    bases = [parent for parent in tmp_path.parents if parent.name == f"popen-{worker}"]
+    if not bases:
+        return None
+    folder = bases[0].parent / "english-tours"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 # Every tour in German (the longest words) and Japanese (double-width text); French, Spanish and
