@@ -71,13 +71,16 @@ def staff_console(db_path: Path, audit_path: Path) -> tuple[StaffApp, RecordingS
 
 
 async def search_for(pilot: Any, typed: str) -> list[tuple[str, str, str]]:
-    """Type into the search box, press Enter; the result rows as (name, email, id)."""
+    """Enter `typed` in the search box (as one paste: the screen searches on Enter only, so typing it
+    key by key, a second or more per query, tested nothing more), press Enter; the result rows as
+    (name, email, id)."""
     screen = pilot.app.screen
     assert isinstance(screen, CustomerSearchScreen)
     query = screen.query_one("#customer-query", Input)
     query.value = ""
     query.focus()
-    await pilot.press(*typed)
+    query.insert_text_at_cursor(typed)
+    await pilot.pause()
     await press_and_wait(pilot, "enter")
     table = screen.query_one("#customer-results", DataTable)
     return [tuple(str(value) for value in table.get_row_at(row)) for row in range(table.row_count)]  # type: ignore[misc]

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,25 @@ async def test_startup_pacer_spaces_start_ups(monkeypatch: pytest.MonkeyPatch) -
     assert waits == [0.5, 1.0, 1.5, 2.0]
 
 
+IDLE_TIMEOUT = 5
+"""Seconds: the test waits it out once; long enough for a second client to be refused meanwhile."""
+
+
+def _session_start_pid(log: Path, limit: float = 60.0) -> int:
+    """Readiness wait (not an assertion on speed): the pid of the one session, once it has started."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            started = [event["pid"] for event in log_events(log) if event["event"] == "session_start"]
+        except ValueError:  # a line still being written
+            started = []
+        if started:
+            (pid,) = started
+            return int(pid)
+        time.sleep(0.05)
+    raise AssertionError(f"no session started; the log has {log_events(log)}")
+
+
 def test_connection_cap_and_idle_timeout(tmp_path: Path) -> None:
     world = seed_ssh_sandbox(tmp_path)
     key = make_ssh_key(tmp_path, "demo")
@@ -67,20 +87,21 @@ def test_connection_cap_and_idle_timeout(tmp_path: Path) -> None:
         server = subprocess.Popen(
             [sys.executable, "-m", "tui_portal", "--sandbox-db", str(world.db_path), "--log-file", str(log),
              "ssh", "serve", "--port", str(port), "--host-key", str(host_key), "--max-connections", "1",
-             "--idle-timeout", "15", "--hangup-grace", "1"],  # 15 s: a loaded machine can take seconds to start a portal
+             "--idle-timeout", str(IDLE_TIMEOUT), "--hangup-grace", "1"],
             stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ),
         )
     try:
         wait_for_port(port, server)
         first = spawn_ssh(ssh_command(port, key.private, "demo", "-tt"))
-        first.expect("Dana Demo")
+        # The first session holds the only slot from its start (not from when its portal has drawn,
+        # which on a loaded machine can take longer than the idle timeout).
+        pid = _session_start_pid(log)
         second = subprocess.run(
             ssh_command(port, key.private, "demo", "-T"), capture_output=True, text=True, timeout=60,
             stdin=subprocess.DEVNULL,
         )
         assert second.returncode == 255
         assert "Too many connections" in second.stderr
-        (pid,) = [event["pid"] for event in log_events(log) if event["event"] == "session_start"]
         # No input from the first client: the server ends its session by itself.
         first.expect("Session closed after a period of inactivity.", timeout=60)
         first.expect_eof()

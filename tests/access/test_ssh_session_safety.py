@@ -167,6 +167,16 @@ def _open_dialog(child: PtySession, keys: str) -> int:
     return start
 
 
+def wait_until_drawn(child: PtySession, name: str) -> None:
+    """Readiness wait (not an assertion on speed): the customer's overview is on the screen whole,
+    their name at the top and the footer's keys at the bottom, so it has its focus and takes keys.
+    (A fixed pause of a second or two did this before, on every login.)"""
+    child.wait_for_screen(
+        lambda lines: any(name in line for line in lines) and any("palette" in line for line in lines[-2:]),
+        f"{name}'s overview with its footer",
+    )
+
+
 def _dialog_gone(lines: list[str]) -> bool:
     return not any(DIALOG_TEXT in line for line in lines)
 
@@ -224,7 +234,7 @@ def _palette(child: PtySession, title: str) -> int:
 def exercise_every_link_and_save_pdf(child: PtySession) -> dict[str, str]:
     """From the overview: every link, then an invoice's page and Save PDF. Returns the URLs seen."""
     seen: dict[str, str] = {}
-    time.sleep(1.5)  # the overview's first full frame and focus (readiness pause, not an assertion)
+    wait_until_drawn(child, "Dana Demo")
     start = _open_dialog(child, "r")  # "Return to Northwind Cloud"
     _check_static_link(child, start, STATIC_LINKS["return"])
     child.send("q")  # the QR code, on request
@@ -321,8 +331,7 @@ def wait_for_stored_theme(child: PtySession, db_path: Path, customer_id: str, th
 def login_and_read_theme(argv: list[str], name: str) -> tuple[PtySession, bool]:
     child = spawn_ssh(argv)
     child.expect(name, timeout=60)
-    time.sleep(2.0)  # the first full frame and focus (readiness pause, not an assertion)
-    child._read(0.5)
+    wait_until_drawn(child, name)
     # Only what was painted once the customer's portal showed (the start screen has the default look).
     return child, background_is_light(child.output[child.output.find(name.encode()):])
 

@@ -130,4 +130,8 @@ def register(commands: Any) -> None:
         "--enrollment", action="store_true",
         help="a key that is not registered is asked for an invite code (see ssh invite) instead of being refused",
     )
+    serve.add_argument(
+        "--enrollment-start-timeout", type=_seconds, default=30.0, metavar="SECONDS",
+        help="with --enrollment, seconds an unregistered key has to open its enrolment session (default 30)",
+    )
     serve.set_defaults(handler=_handler("serve"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import select
+import signal
 import sys
 import time
 from typing import Any, TextIO
@@ -40,13 +41,31 @@ WELCOME = (
 
 
 def _read_line(fd: int, deadline: float) -> str | None:
-    """One line from the terminal (canonical mode delivers whole lines); None on EOF or time-out."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        return None
-    ready, _, _ = select.select([fd], [], [], remaining)
-    if not ready:
-        return None
+    """One line from the terminal (canonical mode delivers whole lines); None on EOF or time-out.
+
+    Why the wake-up pipe: Python runs a signal's handler (ctrl+c's KeyboardInterrupt) between
+    bytecodes, so a SIGINT arriving just before `select` starts (the customer pressed ctrl+c as the
+    prompt appeared; on a busy host the process was descheduled right after printing it) would only
+    be acted on when `select` returns, minutes later. With the pipe as the wake-up fd, the signal
+    also writes a byte there and `select` returns at once.
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([fd, read_end], [], [], remaining)
+            if fd in ready:
+                break
+            if read_end in ready:
+                os.read(read_end, 512)  # a signal whose handler did not raise: keep waiting
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(read_end)
+        os.close(write_end)
     try:
         data = os.read(fd, MAX_LINE)
     except OSError:

@@ -76,7 +76,9 @@ KEEPALIVE_COUNT_MAX = 4
 """Like sshd's ClientAliveInterval/CountMax: a client silent to 4 keepalives (2 minutes) is gone, and the
 keepalives keep a quiet session's bytes flowing past load balancers' idle timers."""
 ENROLMENT_START_TIMEOUT = 30.0
-"""Seconds a provisionally accepted (unregistered) key has to open its one enrolment session."""
+"""Seconds a provisionally accepted (unregistered) key has to open its one enrolment session
+(`--enrollment-start-timeout`): a client opens its session at once, so this only bounds how long
+`ssh -N` with an unknown key can hold a connection slot."""
 
 
 def say(message: str) -> None:
@@ -190,6 +192,7 @@ class ServerState:
         self.pacer = StartupPacer(float(args.max_startups_per_second))
         self.drain_grace = float(getattr(args, "drain_grace", DEFAULT_DRAIN_GRACE))
         self.enrollment = bool(getattr(args, "enrollment", False))
+        self.enrolment_start_timeout = float(getattr(args, "enrollment_start_timeout", ENROLMENT_START_TIMEOUT))
         self.child_log_flags = (["--log-file", str(Path(args.log_file).resolve()), "--log-level", args.log_level]
                                 if getattr(args, "log_file", None) else [])
         self.connections = 0
@@ -266,12 +269,12 @@ class PortalSSHServer(asyncssh.SSHServer):
     def auth_completed(self) -> None:
         """A provisionally accepted key that never opens its enrolment session does not keep a slot."""
         if self.enrolling_key is not None:
-            asyncio.get_running_loop().call_later(ENROLMENT_START_TIMEOUT, self._close_if_idle)
+            asyncio.get_running_loop().call_later(self.state.enrolment_start_timeout, self._close_if_idle)
 
     def _close_if_idle(self) -> None:
         if not self.enrolment_started and self.connection is not None:
             log_event(LOGGER, "enrol_ended", peer=self.peer, key=self.fingerprint, outcome="no_session",
-                      timeout_s=ENROLMENT_START_TIMEOUT)
+                      timeout_s=self.state.enrolment_start_timeout)
             self.connection.close()
 
     def password_auth_supported(self) -> bool:
