@@ -1,9 +1,9 @@
 """What the app loads before its first frame: Textual and the UI, not the client, its models or the sandbox.
 
-The client, the service models and the sandbox take about 0.3 s to import. `tui-portal` draws its
-"Connecting..." screen first and imports them in a thread while the spinner turns
-(`wiring._load_layers`); one eager import on the UI's path would put them back in front of the first
-frame, which `benchmarks/startup.py` reports as "start to first frame".
+The client, the service models and the sandbox take ~0.1 s to import. `tui-portal` imports them in a
+thread while the app starts (`wiring._load_layers`), so Textual draws its first frame meanwhile (and
+the start screen, if connecting takes a while); one eager import on the UI's path would put them
+back in front of the first frame.
 """
 
 from __future__ import annotations

@@ -336,10 +336,10 @@ async def _prefetch(client: Any, settings: Settings, email: str | None = None) -
 
 
 def _load_layers(settings: Settings) -> None:
-    """Import the service, the client and (if used) the sandbox: about 0.3 s of class creation.
+    """Import the service, the client and (if used) the sandbox: ~0.1 s of module and class creation.
 
-    Run in a thread by `open_portal`, so the app's first frame ("Connecting...") is drawn and its
-    spinner keeps turning meanwhile instead of waiting for these imports.
+    Run in a thread by `open_portal`, so the app's event loop stays free meanwhile: Textual draws its
+    first frame, and the start screen ("Connecting...") can appear if connecting takes a while.
     """
     modules = ["tui_portal.billing", "tui_portal.portal.service", "tui_portal.portal.config.resolve"]
     if settings.uses_sandbox:
