@@ -7,7 +7,8 @@ enables and what the installed screens support, so nothing on screen is a dead e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,6 +26,9 @@ from tui_portal.ui.screens.invoice_payment import InvoicePaymentMixin
 from tui_portal.ui.widgets.error_panel import ErrorPanel
 from tui_portal.ui.widgets.subscription_card import CardAction, SubscriptionCard
 from tui_portal.ui.widgets.subscription_items import SubscriptionItems
+
+if TYPE_CHECKING:  # the dialog loads when first asked for, not with the overview
+    from tui_portal.ui.screens.confirm import ConfirmScreen
 
 # area screen name -> its button label (msgid), in the order the buttons appear
 AREA_LABELS: dict[str, str] = {
@@ -426,60 +430,62 @@ class OverviewScreen(InvoicePaymentMixin, PortalScreen[None]):
         if url:
             self.portal.open_link(url, title)
 
+    def _subscription(self, subscription_id: str) -> SubscriptionView | None:
+        if self.data is None:
+            return None
+        return next((s for s in self.data.subscriptions if s.id == subscription_id), None)
+
+    async def _confirm_then_apply(self, confirmation: ConfirmScreen,
+                                  change: Callable[[Action], Awaitable[SubscriptionView]],
+                                  notice: Callable[[SubscriptionView], str], done_title: str, *, group: str) -> None:
+        """A one-step change from the overview (renew, resume): confirm, apply once (Retry reuses the
+        same `Action`, so the same idempotency key), then say what happened and redraw."""
+        from tui_portal.ui.screens import apply as changes  # loaded when asked for, not with the overview
+
+        action = Action()
+
+        def applied(subscription: SubscriptionView) -> None:
+            self.notify(notice(subscription), title=done_title, markup=False)
+            self.load()
+
+        await changes.confirm_then_apply(self, confirmation, lambda: change(action), applied, group=group)
+
     @work(exclusive=True, group="overview-renew")
     async def renew(self, subscription_id: str) -> None:
         """Renew a plan that is set to end, after the customer confirms."""
-        if self.data is None:
-            return
-        subscription = next((s for s in self.data.subscriptions if s.id == subscription_id), None)
-        if subscription is None:
-            return
-        action = Action()  # Retry reuses this action
-        from tui_portal.ui.screens import apply as changes  # loaded when asked for, not with the overview
         from tui_portal.ui.screens.confirm import ConfirmScreen
 
-        def renewed(subscription: SubscriptionView) -> None:
-            self.notify(subscription.renewal_label, title=self._("Plan renewed"), markup=False)
-            self.load()
-
-        await changes.confirm_then_apply(
-            self,
+        subscription = self._subscription(subscription_id)
+        if subscription is None:
+            return
+        await self._confirm_then_apply(
             ConfirmScreen(
                 self._("Renew {plan}?", plan=subscription.plan_name),
                 self._("Your plan will keep renewing and you will be billed at the next renewal as before."),
                 self._("Renew plan"),
             ),
-            lambda: self.service.renew(subscription_id, action=action),
-            renewed,
+            lambda action: self.service.renew(subscription_id, action=action),
+            lambda renewed: renewed.renewal_label,
+            self._("Plan renewed"),
             group="overview-renew",
         )
 
     @work(exclusive=True, group="overview-resume")
     async def resume(self, subscription_id: str) -> None:
         """End a pause now, after the customer confirms: the next renewal is charged again."""
-        from tui_portal.ui.screens import apply as changes  # loaded when asked for, not with the overview
         from tui_portal.ui.screens.confirm import ConfirmScreen
 
-        if self.data is None:
-            return
-        subscription = next((s for s in self.data.subscriptions if s.id == subscription_id), None)
+        subscription = self._subscription(subscription_id)
         if subscription is None:
             return
-        action = Action()  # Retry reuses this action
-
-        def resumed(subscription: SubscriptionView) -> None:
-            self.notify(subscription.outcome_label or subscription.renewal_label, title=self._("Payments resumed"),
-                        markup=False)
-            self.load()
-
-        await changes.confirm_then_apply(
-            self,
+        await self._confirm_then_apply(
             ConfirmScreen(
                 self._("Resume payments for {plan}?", plan=subscription.plan_name),
                 self._("Your next renewal is charged as usual.") + "\n" + subscription.renewal_label,
                 self._("Resume payments"),
             ),
-            lambda: self.service.resume_subscription(subscription_id, action=action),
-            resumed,
+            lambda action: self.service.resume_subscription(subscription_id, action=action),
+            lambda resumed: resumed.outcome_label or resumed.renewal_label,
+            self._("Payments resumed"),
             group="overview-resume",
         )
